@@ -1,0 +1,26 @@
+//! Copying a URL so the operator can paste it: native (arboard) where a display is, OSC 52
+//! through the terminal where none is (SSH, tmux), behind one small trait.
+
+/// How a copy went; shown to the user word for word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CopyOutcome {
+    Native,
+    Osc52,
+    Off,
+    Failed(String),
+}
+
+impl CopyOutcome {
+    pub fn describe(&self) -> String {
+        match self {
+            CopyOutcome::Native => "copied to clipboard".into(),
+            CopyOutcome::Osc52 => "sent to terminal clipboard (OSC 52)".into(),
+            CopyOutcome::Off => "clipboard is off in the config".into(),
+            CopyOutcome::Failed(why) => format!("not copied: {why}"),
+        }
+    }
+}
+
+pub trait Clipboard: Send {
+    fn copy(&mut self, text: &str) -> CopyOutcome;
+}

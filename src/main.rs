@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(veriff_tui::cli::main());
+}

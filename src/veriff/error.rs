@@ -1,0 +1,191 @@
+//! Every way a call to Veriff can fail, each with plain words and the likely fix.
+
+use thiserror::Error;
+
+/// A failed API call. `Display` is one line fit for a status bar or stderr; [`ApiError::hint`]
+/// says what to do next. Neither ever contains the API key or the shared secret.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ApiError {
+    /// Veriff (or whatever answered) replied with a non-success status.
+    #[error("{}", http_summary(*status, code.as_deref(), message.as_deref()))]
+    Http {
+        status: u16,
+        /// Veriff's error code, number or string in the body (e.g. "1803").
+        code: Option<String>,
+        /// Veriff's message, sanitised.
+        message: Option<String>,
+    },
+    #[error("the request timed out after {secs} s")]
+    Timeout { secs: u64 },
+    #[error("connection refused by {host}")]
+    ConnectionRefused { host: String },
+    #[error("could not resolve host {host}")]
+    Dns { host: String },
+    #[error("TLS handshake with {host} failed: {detail}")]
+    Tls { host: String, detail: String },
+    #[error("network error talking to {host}: {detail}")]
+    Network { host: String, detail: String },
+    #[error("the answer (HTTP {status}) is not JSON; it starts with: {first_line}")]
+    NotJson { status: u16, first_line: String },
+    #[error("the answer is larger than 1 MiB and was not read")]
+    TooLarge,
+    #[error("the answer (HTTP {status}) is not the JSON Veriff sends: {detail}")]
+    BadJson { status: u16, detail: String },
+    #[error("Veriff answered success but gave no session URL")]
+    MissingUrl,
+    #[error("Veriff answered success but the session URL is not an http(s) link: {url}")]
+    BadUrl { url: String },
+    #[error("the request was cancelled")]
+    Cancelled,
+    #[error("{0}")]
+    Config(String),
+}
+
+fn http_summary(status: u16, code: Option<&str>, message: Option<&str>) -> String {
+    let mut s = format!("HTTP {status}");
+    if let Some(reason) = http_reason(status) {
+        s.push(' ');
+        s.push_str(reason);
+    }
+    if let Some(code) = code {
+        s.push_str(&format!(", Veriff code {code}"));
+        if let Some(meaning) = code_meaning(code) {
+            s.push_str(&format!(" ({meaning})"));
+        }
+    }
+    if let Some(m) = message.filter(|m| !m.is_empty()) {
+        s.push_str(&format!(": {m}"));
+    }
+    s
+}
+
+fn http_reason(status: u16) -> Option<&'static str> {
+    Some(match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        409 => "Conflict",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => return None,
+    })
+}
+
+/// What a Veriff error code means, in the reference's words.
+pub fn code_meaning(code: &str) -> Option<&'static str> {
+    Some(match code.trim() {
+        "1102" => "mandatory parameters are missing",
+        "1104" => "the request includes invalid parameters",
+        "1201" => "timestamp is older than one hour",
+        "1202" => "timestamp format is wrong",
+        "1203" => "invalid ISO 8601 date",
+        "1301" => "requested features are not supported",
+        "1302" => "only HTTPS callback URLs are allowed",
+        "1500" => "vendorData is longer than 1000 characters",
+        "1501" => "vendorData is not a string",
+        "1801" => "X-AUTH-CLIENT header is missing",
+        "1802" => "API key is not a valid UUID",
+        "1803" => "no integration has this API key",
+        "1804" => "integration is not active",
+        "1812" => "signature is not a valid SHA256 hash",
+        "1818" => "signature does not match the session id",
+        "1819" => "signature does not match the request body",
+        _ => return None,
+    })
+}
+
+impl ApiError {
+    /// What the user can do about it, in one sentence.
+    pub fn hint(&self) -> String {
+        match self {
+            ApiError::Http { status, code, .. } => {
+                if let Some(h) = code.as_deref().and_then(code_hint) {
+                    return h.to_string();
+                }
+                match status {
+                    401 | 403 => "Check the profile's api_key and shared_secret (veriff-tui config check).".into(),
+                    404 => "Check the profile's base_url: it is the API URL from the integration page, with or without /v1.".into(),
+                    409 => "The session no longer accepts this change; generate a new session.".into(),
+                    429 => "Veriff is limiting requests: wait a minute and try again.".into(),
+                    500..=599 => "Veriff or a proxy on the way failed: try again in a moment; if it persists, check Veriff's status page.".into(),
+                    _ => "Check the form values and the profile (veriff-tui config check).".into(),
+                }
+            }
+            ApiError::Timeout { .. } => "The server did not answer in time: check the network, or raise request timeout_secs in the config. A session may still have been created; check before retrying.".into(),
+            ApiError::ConnectionRefused { .. } => "Nothing listens there: check the profile's base_url (is the sandbox running?).".into(),
+            ApiError::Dns { .. } => "Check the host name in the profile's base_url and your network or proxy settings.".into(),
+            ApiError::Tls { .. } => "The server's certificate was not accepted: check base_url, the system clock and any TLS-intercepting proxy.".into(),
+            ApiError::Network { .. } => "Check your network connection and proxy settings, then try again.".into(),
+            ApiError::NotJson { .. } => "Something other than Veriff answered (a proxy or wrong base_url): check the profile's base_url.".into(),
+            ApiError::TooLarge | ApiError::BadJson { .. } | ApiError::MissingUrl | ApiError::BadUrl { .. } => {
+                "The answer is not what Veriff sends: check the profile's base_url points at the Veriff API.".into()
+            }
+            ApiError::Cancelled => "Nothing was lost: submit again when ready. A session may still have been created.".into(),
+            ApiError::Config(_) => "Fix the configuration (veriff-tui config check shows it).".into(),
+        }
+    }
+
+    /// True for failures of the transport rather than answers from the API (CLI exit code 4).
+    pub fn is_network(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Timeout { .. }
+                | ApiError::ConnectionRefused { .. }
+                | ApiError::Dns { .. }
+                | ApiError::Tls { .. }
+                | ApiError::Network { .. }
+                | ApiError::Cancelled
+        )
+    }
+}
+
+fn code_hint(code: &str) -> Option<&'static str> {
+    Some(match code.trim() {
+        "1102" | "1104" => "Check the form values; empty optional fields are left out.",
+        "1201" | "1202" => "Check the system clock, or set send_timestamp = false in the config.",
+        "1301" => "Uncheck SelfID, or set send_features = false in the config.",
+        "1302" => "Use an https:// callback URL.",
+        "1500" | "1501" => "Shorten vendor data to at most 1000 characters.",
+        "1801" | "1802" | "1803" => {
+            "Check the profile's api_key: copy the API key from the integration page in the Veriff Customer Portal."
+        }
+        "1804" => "Activate the integration in the Veriff Customer Portal, or use another profile.",
+        "1812" | "1818" | "1819" => {
+            "Check the profile's shared_secret: copy the shared secret key from the integration page."
+        }
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_error_reads_plainly() {
+        let e = ApiError::Http {
+            status: 401,
+            code: Some("1803".into()),
+            message: Some("Integration not found".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "HTTP 401 Unauthorized, Veriff code 1803 (no integration has this API key): Integration not found"
+        );
+        assert!(e.hint().contains("api_key"));
+        assert!(!e.is_network());
+        assert!(
+            ApiError::Http {
+                status: 404,
+                code: None,
+                message: None
+            }
+            .hint()
+            .contains("base_url")
+        );
+    }
+}

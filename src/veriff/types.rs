@@ -1,0 +1,274 @@
+//! Request and response shapes of the Veriff API, and the form input they come from.
+//!
+//! Requests are typed structs whose optional fields are left out, never sent as null.
+//! Responses are parsed leniently: Veriff adds fields and older answers differ.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// What an operator asks for: the "Generate general session" form, as data.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInput {
+    pub first_name: String,
+    pub last_name: String,
+    /// ISO 639-1 code, optionally with a region (`pt-BR`). Empty = not sent.
+    pub lang: String,
+    pub selfid: bool,
+    /// Empty = not sent (Veriff then uses the integration's default).
+    pub callback: String,
+    /// Empty = not sent.
+    pub vendor_data: String,
+}
+
+/// Which legacy body fields (in the seed, no longer in the current schema) are sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegacyFields {
+    pub lang: bool,
+    pub features: bool,
+    pub timestamp: bool,
+}
+
+impl Default for LegacyFields {
+    fn default() -> Self {
+        Self {
+            lang: true,
+            features: true,
+            timestamp: true,
+        }
+    }
+}
+
+/// Body of `POST /v1/sessions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateSessionRequest {
+    pub verification: VerificationRequest,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VerificationRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person: Option<Person>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor_data: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub features: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Person {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+impl CreateSessionRequest {
+    /// Builds the body the seed describes, leaving out empty fields and the legacy fields
+    /// the configuration turned off. `now` is passed in so the body is reproducible in tests.
+    pub fn from_input(input: &SessionInput, legacy: LegacyFields, now: DateTime<Utc>) -> Self {
+        let first_name = non_empty(&input.first_name);
+        let last_name = non_empty(&input.last_name);
+        let person = (first_name.is_some() || last_name.is_some()).then_some(Person {
+            first_name,
+            last_name,
+        });
+        let lang = if legacy.lang {
+            non_empty(&input.lang).map(|l| l.to_ascii_lowercase())
+        } else {
+            None
+        };
+        let features = (legacy.features && input.selfid).then(|| vec!["selfid".to_string()]);
+        let timestamp = legacy
+            .timestamp
+            .then(|| now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+        Self {
+            verification: VerificationRequest {
+                callback: non_empty(&input.callback),
+                person,
+                vendor_data: (!input.vendor_data.is_empty()).then(|| input.vendor_data.clone()),
+                lang,
+                features,
+                timestamp,
+            },
+        }
+    }
+}
+
+/// A session Veriff created: what the operator needs and what history keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedSession {
+    pub id: String,
+    pub url: String,
+    /// Host of the end-user flow (`host`, older `baseUrl`), not the API host.
+    pub host: Option<String>,
+    pub session_token: Option<String>,
+    pub vendor_data: Option<String>,
+    pub status: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// `exp` of the session token when present, else created + 7 days.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A decision from `GET /v1/sessions/{id}/decision`; `None` from the client means
+/// "no decision yet".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    pub status: SessionStatus,
+    pub code: Option<i64>,
+    pub reason: Option<String>,
+    pub reason_code: Option<i64>,
+    pub decision_time: Option<String>,
+    pub vendor_data: Option<String>,
+}
+
+/// Status of a session as Veriff names it. Logic keys on the string, not the code.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SessionStatus {
+    #[default]
+    Created,
+    Started,
+    Submitted,
+    Approved,
+    Declined,
+    ResubmissionRequested,
+    Review,
+    Expired,
+    Abandoned,
+    /// A status this build does not know; kept verbatim (sanitised before display).
+    Other(String),
+}
+
+impl SessionStatus {
+    pub const ALL: [SessionStatus; 9] = [
+        SessionStatus::Created,
+        SessionStatus::Started,
+        SessionStatus::Submitted,
+        SessionStatus::Approved,
+        SessionStatus::Declined,
+        SessionStatus::ResubmissionRequested,
+        SessionStatus::Review,
+        SessionStatus::Expired,
+        SessionStatus::Abandoned,
+    ];
+
+    pub fn parse(s: &str) -> Self {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "created" => Self::Created,
+            "started" => Self::Started,
+            "submitted" => Self::Submitted,
+            "approved" => Self::Approved,
+            "declined" => Self::Declined,
+            "resubmission_requested" | "resubmission" => Self::ResubmissionRequested,
+            "review" => Self::Review,
+            "expired" => Self::Expired,
+            "abandoned" => Self::Abandoned,
+            other => Self::Other(other.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Created => "created",
+            Self::Started => "started",
+            Self::Submitted => "submitted",
+            Self::Approved => "approved",
+            Self::Declined => "declined",
+            Self::ResubmissionRequested => "resubmission_requested",
+            Self::Review => "review",
+            Self::Expired => "expired",
+            Self::Abandoned => "abandoned",
+            Self::Other(s) => s,
+        }
+    }
+
+    /// Words for people ("resubmission requested").
+    pub fn label(&self) -> String {
+        self.as_str().replace('_', " ")
+    }
+
+    /// A final decision: asking Veriff again will not change it.
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            Self::Approved | Self::Declined | Self::Expired | Self::Abandoned
+        )
+    }
+}
+
+impl std::fmt::Display for SessionStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for SessionStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for SessionStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Ok(Self::parse(&s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn body_matches_the_seed_and_leaves_out_empty_fields() {
+        let input = SessionInput {
+            first_name: "John".into(),
+            last_name: "Smith".into(),
+            lang: "EN".into(),
+            selfid: true,
+            callback: "https://this.is.your.redirect.url".into(),
+            vendor_data: String::new(),
+        };
+        let now = Utc.with_ymd_and_hms(2016, 5, 19, 8, 30, 25).unwrap()
+            + chrono::Duration::milliseconds(597);
+        let body = CreateSessionRequest::from_input(&input, LegacyFields::default(), now);
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"verification":{"callback":"https://this.is.your.redirect.url","person":{"firstName":"John","lastName":"Smith"},"lang":"en","features":["selfid"],"timestamp":"2016-05-19T08:30:25.597Z"}}"#
+        );
+        let off = LegacyFields {
+            lang: false,
+            features: false,
+            timestamp: false,
+        };
+        let bare = CreateSessionRequest::from_input(&SessionInput::default(), off, now);
+        assert_eq!(
+            serde_json::to_string(&bare).unwrap(),
+            r#"{"verification":{}}"#
+        );
+    }
+
+    #[test]
+    fn status_round_trips() {
+        for s in SessionStatus::ALL {
+            assert_eq!(SessionStatus::parse(s.as_str()), s);
+        }
+        assert_eq!(
+            SessionStatus::parse("weird"),
+            SessionStatus::Other("weird".into())
+        );
+    }
+}
