@@ -78,13 +78,16 @@ pub fn choose_method(mode: ClipboardMode, env: &dyn Fn(&str) -> Option<String>) 
     }
 }
 
+/// Puts text on the system clipboard, or says why it could not.
+type NativeCopy = Box<dyn FnMut(&str) -> Result<(), String> + Send>;
+
 /// The clipboard the app uses: native or OSC 52 as configured, native falling back to OSC 52.
 pub struct SystemClipboard {
     method: Method,
     /// The terminal, for OSC 52. The TUI passes a writer that lands between frames.
     terminal: Box<dyn Write + Send>,
     /// Copies natively; replaceable so tests never touch the real clipboard.
-    native: Box<dyn FnMut(&str) -> Result<(), String> + Send>,
+    native: NativeCopy,
 }
 
 impl SystemClipboard {

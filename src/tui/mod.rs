@@ -1,10 +1,553 @@
 //! The terminal UI (The Elm Architecture): one state, one update, a pure view.
+//!
+//! This file owns the terminal (the guard restores it on drop, panic and signals), the main
+//! loop, and the effects: every piece of I/O runs in a task and answers with a message, so a
+//! frame never waits on the network, the disk or the clipboard.
 
+pub mod app;
+pub mod form;
+pub mod languages;
+pub mod list;
+pub mod message;
+pub mod theme;
+pub mod view;
+pub mod widgets;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{
+    self, DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use tokio::sync::{OnceCell, mpsc};
+use tokio::task::JoinHandle;
+
+use crate::clipboard::{Clipboard, SystemClipboard};
 use crate::config::Settings;
+use crate::history::{NewRecord, Store};
+use crate::veriff::{Client, CreateSessionRequest};
+
+use app::{Effect, Env, State, update};
+use message::Msg;
+
+/// Set by the panic hook: the terminal is already restored, the loop must stop drawing.
+static PANICKED: AtomicBool = AtomicBool::new(false);
 
 /// Runs the TUI until the user quits. Returns the last generated URL, which the caller
 /// prints after the terminal is restored, so a link is never lost.
 pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
-    let _ = settings;
-    Err(std::io::Error::other("the TUI is not implemented yet"))
+    init_logging(&settings.paths.log_file);
+    tracing::info!(profile = %settings.profile_name, sandbox = settings.sandbox, "TUI starting");
+    let mouse = settings.config.ui.mouse;
+    let clipboard_mode = settings.config.ui.clipboard;
+    let history_db = settings.paths.history_db.clone();
+
+    let size = ratatui::crossterm::terminal::size().unwrap_or((80, 24));
+    let env = Env {
+        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        now: chrono::Utc::now(),
+        tz: *chrono::Local::now().offset(),
+        size,
+    };
+    let mut state = State::new(settings, env);
+
+    let hook = PanicHookGuard::install();
+    let guard = TerminalGuard::enter(mouse)?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+    terminal.clear()?;
+
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Vec<u8>>();
+    let stop = Arc::new(AtomicBool::new(false));
+    spawn_input_thread(tx.clone(), stop.clone());
+    let signals = spawn_signal_task(tx.clone());
+
+    let clipboard = SystemClipboard::new(clipboard_mode, Box::new(TerminalWriter::new(out_tx)));
+    tracing::info!(method = ?clipboard.method(), "clipboard");
+    let mut runtime = Runtime {
+        tx: tx.clone(),
+        store: Arc::new(OnceCell::new()),
+        history_db,
+        create_task: None,
+        client: None,
+        clipboard: Arc::new(Mutex::new(clipboard)),
+    };
+
+    let result = main_loop(
+        &mut state,
+        &mut terminal,
+        &mut rx,
+        &mut out_rx,
+        &mut runtime,
+    )
+    .await;
+
+    stop.store(true, Ordering::SeqCst);
+    if let Some(t) = signals {
+        t.abort();
+    }
+    if let Some(t) = runtime.create_task.take() {
+        t.abort();
+    }
+    drop(terminal);
+    drop(guard);
+    drop(hook);
+    tracing::info!("TUI stopped");
+    result.map(|()| state.last_url.clone())
+}
+
+async fn main_loop(
+    state: &mut State,
+    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+    rx: &mut mpsc::UnboundedReceiver<Msg>,
+    out_rx: &mut mpsc::UnboundedReceiver<Vec<u8>>,
+    runtime: &mut Runtime,
+) -> std::io::Result<()> {
+    let mut ticker = tokio::time::interval(Duration::from_millis(80));
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    draw(state, terminal)?;
+    loop {
+        let first = tokio::select! {
+            bytes = out_rx.recv() => {
+                if let Some(bytes) = bytes {
+                    write_raw(terminal, &bytes);
+                }
+                continue;
+            }
+            msg = rx.recv() => match msg {
+                Some(m) => m,
+                None => return Ok(()),
+            },
+            _ = ticker.tick(), if state.busy() => Msg::Tick,
+        };
+        let mut next = Some(first);
+        // Apply everything queued, then draw once.
+        while let Some(msg) = next {
+            for effect in update(state, msg) {
+                runtime.run(effect);
+            }
+            next = rx.try_recv().ok();
+        }
+        while let Ok(bytes) = out_rx.try_recv() {
+            write_raw(terminal, &bytes);
+        }
+        if state.quit || PANICKED.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        state.now = chrono::Utc::now();
+        draw(state, terminal)?;
+    }
+}
+
+fn draw(
+    state: &State,
+    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+) -> std::io::Result<()> {
+    terminal.draw(|f| view::draw(f, state))?;
+    Ok(())
+}
+
+/// Bytes for the terminal itself (OSC 52), written between frames so they never split one.
+fn write_raw(terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>, bytes: &[u8]) {
+    let backend = terminal.backend_mut();
+    if let Err(e) = backend.write_all(bytes).and_then(|()| backend.flush()) {
+        tracing::warn!("could not write to the terminal: {e}");
+    }
+}
+
+/// Hands what the clipboard writes to the main loop, one flush at a time.
+struct TerminalWriter {
+    buf: Vec<u8>,
+    tx: mpsc::UnboundedSender<Vec<u8>>,
+}
+
+impl TerminalWriter {
+    fn new(tx: mpsc::UnboundedSender<Vec<u8>>) -> Self {
+        Self {
+            buf: Vec::new(),
+            tx,
+        }
+    }
+}
+
+impl Write for TerminalWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        self.tx
+            .send(std::mem::take(&mut self.buf))
+            .map_err(|_| std::io::Error::other("the terminal is closed"))
+    }
+}
+
+fn spawn_input_thread(tx: mpsc::UnboundedSender<Msg>, stop: Arc<AtomicBool>) {
+    let spawned = std::thread::Builder::new()
+        .name("tui-input".into())
+        .spawn(move || {
+            // Polling with a timeout lets the thread notice the app has stopped.
+            while !stop.load(Ordering::SeqCst) {
+                match event::poll(Duration::from_millis(200)) {
+                    Ok(true) => match event::read() {
+                        Ok(ev) => {
+                            if let Some(msg) = Msg::from_event(ev)
+                                && tx.send(msg).is_err()
+                            {
+                                break;
+                            }
+                        }
+                        Err(e) => {
+                            tracing::error!("reading the terminal failed: {e}");
+                            let _ = tx.send(Msg::Quit);
+                            break;
+                        }
+                    },
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::error!("polling the terminal failed: {e}");
+                        let _ = tx.send(Msg::Quit);
+                        break;
+                    }
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!("could not start the input thread: {e}");
+    }
+}
+
+fn spawn_signal_task(tx: mpsc::UnboundedSender<Msg>) -> Option<JoinHandle<()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).ok()?;
+    let mut hup = signal(SignalKind::hangup()).ok()?;
+    let mut int = signal(SignalKind::interrupt()).ok()?;
+    Some(tokio::spawn(async move {
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM"),
+            _ = hup.recv() => tracing::info!("SIGHUP"),
+            _ = int.recv() => tracing::info!("SIGINT"),
+        }
+        let _ = tx.send(Msg::Quit);
+    }))
+}
+
+fn init_logging(log_file: &std::path::Path) {
+    if let Some(dir) = log_file.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let file = match std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log_file)
+    {
+        Ok(f) => f,
+        // Without a log file the app still works; nothing may go to the screen instead.
+        Err(_) => return,
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VERIFF_TUI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // The CLI may have installed a subscriber already; that one wins.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(Mutex::new(file))
+        .try_init();
+}
+
+/// Puts the terminal back as it was: main screen, cooked mode, cursor, no paste or mouse
+/// reporting. Safe to call more than once.
+fn restore_terminal(mouse: bool) {
+    let mut out = std::io::stdout();
+    if mouse {
+        let _ = execute!(out, DisableMouseCapture);
+    }
+    let _ = execute!(
+        out,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        ratatui::crossterm::cursor::Show
+    );
+    let _ = disable_raw_mode();
+}
+
+struct TerminalGuard {
+    mouse: bool,
+}
+
+impl TerminalGuard {
+    fn enter(mouse: bool) -> std::io::Result<Self> {
+        let guard = TerminalGuard { mouse };
+        enable_raw_mode()?;
+        let mut out = std::io::stdout();
+        execute!(out, EnterAlternateScreen, EnableBracketedPaste)?;
+        if mouse {
+            execute!(out, EnableMouseCapture)?;
+        }
+        Ok(guard)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal(self.mouse);
+    }
+}
+
+type PanicHook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
+
+/// Restores the terminal before the panic message is printed, so it is readable; puts the
+/// previous hook back when the TUI ends.
+struct PanicHookGuard {
+    previous: Arc<PanicHook>,
+}
+
+impl PanicHookGuard {
+    fn install() -> Self {
+        let previous: Arc<PanicHook> = Arc::new(std::panic::take_hook());
+        let chained = previous.clone();
+        std::panic::set_hook(Box::new(move |info| {
+            PANICKED.store(true, Ordering::SeqCst);
+            restore_terminal(true);
+            tracing::error!("panic: {info}");
+            chained(info);
+        }));
+        Self { previous }
+    }
+}
+
+impl Drop for PanicHookGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.clone();
+        std::panic::set_hook(Box::new(move |info| previous(info)));
+    }
+}
+
+type SharedStore = Arc<Mutex<Store>>;
+
+/// Runs effects: each in a task that sends its answer back as a message.
+struct Runtime {
+    tx: mpsc::UnboundedSender<Msg>,
+    /// Opened on first use, in a blocking task, never on the UI thread.
+    store: Arc<OnceCell<Result<SharedStore, String>>>,
+    history_db: PathBuf,
+    create_task: Option<JoinHandle<()>>,
+    /// One HTTP client per profile, reused.
+    client: Option<(String, Client)>,
+    clipboard: Arc<Mutex<SystemClipboard>>,
+}
+
+/// Runs `f` on the store in a blocking task.
+async fn with_store<T: Send + 'static>(
+    cell: Arc<OnceCell<Result<SharedStore, String>>>,
+    path: PathBuf,
+    f: impl FnOnce(&Store) -> Result<T, crate::history::StoreError> + Send + 'static,
+) -> Result<T, String> {
+    let store = cell
+        .get_or_init(|| async move {
+            tokio::task::spawn_blocking(move || {
+                Store::open(&path)
+                    .map(|s| Arc::new(Mutex::new(s)))
+                    .map_err(|e| e.to_string())
+            })
+            .await
+            .unwrap_or_else(|e| Err(format!("opening the history failed: {e}")))
+        })
+        .await
+        .clone()?;
+    tokio::task::spawn_blocking(move || {
+        let guard = store
+            .lock()
+            .map_err(|_| "the history is unavailable after an earlier failure".to_string())?;
+        f(&guard).map_err(|e| e.to_string())
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("history task failed: {e}")))
+}
+
+impl Runtime {
+    fn store_task<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, crate::history::StoreError> + Send + 'static,
+        answer: impl FnOnce(Result<T, String>) -> Msg + Send + 'static,
+    ) {
+        let cell = self.store.clone();
+        let path = self.history_db.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let result = with_store(cell, path, f).await;
+            if let Err(e) = &result {
+                tracing::warn!("history: {e}");
+            }
+            let _ = tx.send(answer(result));
+        });
+    }
+
+    fn run(&mut self, effect: Effect) {
+        match effect {
+            Effect::CreateSession {
+                seq,
+                endpoint,
+                input,
+                legacy,
+            } => {
+                let key = format!("{}|{}", endpoint.base_url, endpoint.api_key);
+                let client = match &self.client {
+                    Some((k, c)) if *k == key => Ok(c.clone()),
+                    _ => Client::new(&endpoint).inspect(|c| {
+                        self.client = Some((key, c.clone()));
+                    }),
+                };
+                let tx = self.tx.clone();
+                if let Some(old) = self.create_task.take() {
+                    old.abort();
+                }
+                self.create_task = Some(tokio::spawn(async move {
+                    let result = match client {
+                        Ok(client) => {
+                            let request = CreateSessionRequest::from_input(
+                                &input,
+                                legacy,
+                                chrono::Utc::now(),
+                            );
+                            client.create_session(&request).await
+                        }
+                        Err(e) => Err(e),
+                    };
+                    match &result {
+                        Ok(s) => tracing::info!(session = %s.id, "session created"),
+                        Err(e) => tracing::warn!("create session failed: {e}"),
+                    }
+                    let _ = tx.send(Msg::Created {
+                        seq,
+                        result: Box::new(result),
+                    });
+                }));
+            }
+            Effect::CancelCreate => {
+                if let Some(t) = self.create_task.take() {
+                    t.abort();
+                    tracing::info!("create session cancelled by the user");
+                }
+            }
+            Effect::Save {
+                profile,
+                base_url,
+                sandbox,
+                input,
+                session,
+            } => self.store_task(
+                move |s| {
+                    s.insert(&NewRecord {
+                        profile: &profile,
+                        base_url: &base_url,
+                        sandbox,
+                        input: &input,
+                        session: &session,
+                    })
+                },
+                |r| Msg::Saved(Box::new(r)),
+            ),
+            Effect::Copy { what, text } => {
+                let clipboard = self.clipboard.clone();
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let outcome = match clipboard.lock() {
+                        Ok(mut c) => c.copy(&text),
+                        Err(_) => crate::clipboard::CopyOutcome::Failed(
+                            "the clipboard is unavailable after an earlier failure".into(),
+                        ),
+                    };
+                    tracing::info!(?what, ?outcome, "copy");
+                    let _ = tx.send(Msg::Copied { what, outcome });
+                });
+            }
+            Effect::Count { seq, query } => self.store_task(
+                move |s| s.count(&query),
+                move |result| Msg::Count { seq, result },
+            ),
+            Effect::Page { seq, query } => {
+                let offset = query.offset;
+                self.store_task(
+                    move |s| s.page(&query),
+                    move |result| Msg::Page {
+                        seq,
+                        offset,
+                        result,
+                    },
+                )
+            }
+            Effect::Delete { id } => self.store_task(
+                move |s| s.delete(id),
+                move |result| Msg::Deleted { id, result },
+            ),
+            Effect::StatusCounts { profile } => self.store_task(
+                move |s| s.status_counts(Some(&profile), chrono::Utc::now()),
+                Msg::StatusCounts,
+            ),
+            Effect::OpenUrl(url) => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.send(Msg::Opened(open_url(&url)));
+                });
+            }
+        }
+    }
+}
+
+/// Opens an http(s) URL in the browser: the opener gets the URL as its one argument, no
+/// shell is involved.
+fn open_url(url: &str) -> Result<(), String> {
+    let lower = url.to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+        return Err("not opened: only http(s) links are opened".into());
+    }
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let mut child = Command::new(opener)
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| {
+            format!("not opened: could not run {opener}: {e}; copy the URL with c instead")
+        })?;
+    // xdg-open returns quickly; a failure (no browser configured) shows in its exit code.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return Ok(()),
+            Ok(Some(status)) => {
+                return Err(format!(
+                    "not opened: {opener} failed ({status}); is a browser configured? Copy the URL with c instead"
+                ));
+            }
+            Ok(None) if std::time::Instant::now() >= deadline => {
+                std::thread::spawn(move || {
+                    let _ = child.wait();
+                });
+                return Ok(());
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(50)),
+            Err(e) => return Err(format!("not opened: {e}")),
+        }
+    }
 }

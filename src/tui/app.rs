@@ -1,0 +1,909 @@
+//! The one State and the one `update(state, msg) -> effects`. No I/O here: everything that
+//! touches the network, the store, the clipboard or a browser is an [`Effect`] the main loop
+//! runs in a task, whose answer comes back as a [`Msg`].
+
+use chrono::{DateTime, FixedOffset, Utc};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
+use tui_input::InputRequest;
+
+use crate::clipboard::CopyOutcome;
+use crate::config::{Profile, Settings};
+use crate::history::{Query, Record};
+use crate::text::sanitize;
+use crate::tui::form::{Field, Form};
+use crate::tui::list::{Load, TokenList};
+use crate::tui::message::{CopyWhat, Msg};
+use crate::veriff::{CreatedSession, Endpoint, LegacyFields, SessionInput, SessionStatus};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Generate,
+    Tokens,
+    Dashboard,
+}
+
+impl Screen {
+    pub const ALL: [Screen; 3] = [Screen::Generate, Screen::Tokens, Screen::Dashboard];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Screen::Generate => "Generate",
+            Screen::Tokens => "Generated tokens",
+            Screen::Dashboard => "Dashboard",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Success,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub level: Level,
+    pub text: String,
+}
+
+/// What the last Generate produced.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Created {
+        session: CreatedSession,
+        /// `None` while the copy runs.
+        copy: Option<CopyOutcome>,
+        /// Why it could not be saved to history, if it could not.
+        save_error: Option<String>,
+    },
+    Failed {
+        message: String,
+        hint: String,
+    },
+}
+
+/// Work for the main loop to run off the UI thread.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    CreateSession {
+        seq: u64,
+        endpoint: Endpoint,
+        input: SessionInput,
+        legacy: LegacyFields,
+    },
+    CancelCreate,
+    Save {
+        profile: String,
+        base_url: String,
+        sandbox: bool,
+        input: SessionInput,
+        session: CreatedSession,
+    },
+    Copy {
+        what: CopyWhat,
+        text: String,
+    },
+    Count {
+        seq: u64,
+        query: Query,
+    },
+    Page {
+        seq: u64,
+        query: Query,
+    },
+    Delete {
+        id: i64,
+    },
+    StatusCounts {
+        profile: String,
+    },
+    OpenUrl(String),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Dashboard {
+    pub counts: Option<Vec<(SessionStatus, u64)>>,
+    pub error: Option<String>,
+    pub loading: bool,
+}
+
+/// Things the state needs from outside, injected so a test builds a State without a terminal.
+#[derive(Debug, Clone, Copy)]
+pub struct Env {
+    pub no_color: bool,
+    pub now: DateTime<Utc>,
+    /// Local time offset used to show times.
+    pub tz: FixedOffset,
+    pub size: (u16, u16),
+}
+
+#[derive(Debug, Clone)]
+pub struct State {
+    pub settings: Settings,
+    /// The in-process sandbox profile, kept so cycling profiles can come back to it.
+    sandbox_profile: Option<Profile>,
+    pub screen: Screen,
+    pub size: (u16, u16),
+    pub no_color: bool,
+    pub now: DateTime<Utc>,
+    pub tz: FixedOffset,
+    pub form: Form,
+    /// Sequence number of the Generate request in flight.
+    pub in_flight: Option<u64>,
+    next_seq: u64,
+    pub outcome: Option<Outcome>,
+    pub tokens: TokenList,
+    pub dashboard: Dashboard,
+    /// Help overlay open, with its scroll position.
+    pub help: Option<u16>,
+    pub status: Option<Status>,
+    pub spinner: usize,
+    pub last_url: Option<String>,
+    pub quit: bool,
+}
+
+impl State {
+    pub fn new(settings: Settings, env: Env) -> Self {
+        let callback = settings
+            .profile
+            .as_ref()
+            .and_then(|p| p.callback.clone())
+            .unwrap_or_default();
+        let form = Form::new(&settings.config.form, &callback);
+        let sandbox_profile = settings.sandbox.then(|| settings.profile.clone()).flatten();
+        let status = settings.warnings.first().map(|w| Status {
+            level: Level::Warning,
+            text: sanitize(w),
+        });
+        Self {
+            settings,
+            sandbox_profile,
+            screen: Screen::Generate,
+            size: env.size,
+            no_color: env.no_color,
+            now: env.now,
+            tz: env.tz,
+            form,
+            in_flight: None,
+            next_seq: 0,
+            outcome: None,
+            tokens: TokenList::default(),
+            dashboard: Dashboard::default(),
+            help: None,
+            status,
+            spinner: 0,
+            last_url: None,
+            quit: false,
+        }
+    }
+
+    /// True while something shows a spinner (the main loop ticks only then).
+    pub fn busy(&self) -> bool {
+        self.in_flight.is_some()
+    }
+
+    /// Keys go to a text field, so letters are text rather than commands.
+    pub fn typing(&self) -> bool {
+        match self.screen {
+            Screen::Generate => self.form.focus.is_text(),
+            Screen::Tokens => self.tokens.filtering,
+            Screen::Dashboard => false,
+        }
+    }
+
+    pub fn profile_live(&self) -> bool {
+        self.settings.profile.as_ref().is_some_and(|p| p.live)
+    }
+
+    /// http:// callbacks are fine only for a sandbox on this machine.
+    pub fn allow_http_callback(&self) -> bool {
+        self.settings.sandbox
+            && self
+                .settings
+                .profile
+                .as_ref()
+                .is_some_and(|p| is_loopback_url(&p.base_url))
+    }
+
+    /// Rows of the Generated tokens table that fit on screen.
+    pub fn viewport(&self) -> u64 {
+        u64::from(crate::tui::view::tokens::table_rows(self.size))
+    }
+
+    fn set_status(&mut self, level: Level, text: impl Into<String>) {
+        self.status = Some(Status {
+            level,
+            text: text.into(),
+        });
+    }
+
+    fn loads(&self, loads: Vec<Load>) -> Vec<Effect> {
+        loads
+            .into_iter()
+            .map(|l| match l {
+                Load::Count { seq, query } => Effect::Count { seq, query },
+                Load::Page { seq, query } => Effect::Page { seq, query },
+            })
+            .collect()
+    }
+
+    fn reload_tokens(&mut self, reset_selection: bool) -> Vec<Effect> {
+        let profile = self.settings.profile_name.clone();
+        let viewport = self.viewport();
+        let loads = self.tokens.reload(&profile, viewport, reset_selection);
+        self.loads(loads)
+    }
+
+    fn reload_dashboard(&mut self) -> Vec<Effect> {
+        self.dashboard.loading = true;
+        vec![Effect::StatusCounts {
+            profile: self.settings.profile_name.clone(),
+        }]
+    }
+}
+
+fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host == "::1"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn ctrl(key: &KeyEvent, c: char) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
+}
+
+fn alt_digit(key: &KeyEvent) -> Option<usize> {
+    match key.code {
+        KeyCode::Char(c @ '1'..='3') if key.modifiers.contains(KeyModifiers::ALT) => {
+            Some(c as usize - '1' as usize)
+        }
+        KeyCode::F(n @ 1..=3) => Some(usize::from(n) - 1),
+        _ => None,
+    }
+}
+
+/// A plain key: no Ctrl or Alt (Shift is part of the character).
+fn plain(key: &KeyEvent) -> bool {
+    !key.modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SUPER)
+}
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => on_key(state, key),
+        Msg::Paste(text) => on_paste(state, &text),
+        Msg::Mouse(m) => match m.kind {
+            MouseEventKind::ScrollDown if state.screen == Screen::Tokens => tokens_move(state, 3),
+            MouseEventKind::ScrollUp if state.screen == Screen::Tokens => tokens_move(state, -3),
+            _ => Vec::new(),
+        },
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            let viewport = state.viewport();
+            state.tokens.scroll_into_view(viewport);
+            let profile = state.settings.profile_name.clone();
+            if state.tokens.loaded_once {
+                let loads = state.tokens.fetch(&profile, viewport, false);
+                state.loads(loads)
+            } else {
+                Vec::new()
+            }
+        }
+        Msg::Tick => {
+            state.spinner = state.spinner.wrapping_add(1);
+            Vec::new()
+        }
+        Msg::Quit => {
+            state.quit = true;
+            Vec::new()
+        }
+        Msg::Created { seq, result } => on_created(state, seq, *result),
+        Msg::Saved(result) => {
+            match *result {
+                Ok(_) => {
+                    state.tokens.stale = true;
+                    if state.screen == Screen::Tokens {
+                        return state.reload_tokens(false);
+                    }
+                }
+                Err(e) => {
+                    if let Some(Outcome::Created { save_error, .. }) = &mut state.outcome {
+                        *save_error = Some(sanitize(&e));
+                    }
+                }
+            }
+            Vec::new()
+        }
+        Msg::Copied { what, outcome } => {
+            match what {
+                CopyWhat::GeneratedUrl => {
+                    if let Some(Outcome::Created { copy, .. }) = &mut state.outcome {
+                        *copy = Some(outcome);
+                    }
+                }
+                CopyWhat::Url | CopyWhat::SessionId => {
+                    let name = if what == CopyWhat::Url {
+                        "URL"
+                    } else {
+                        "session id"
+                    };
+                    let level = if outcome.is_ok() {
+                        Level::Success
+                    } else {
+                        Level::Warning
+                    };
+                    state.set_status(level, format!("{name}: {}", outcome.describe()));
+                }
+            }
+            Vec::new()
+        }
+        Msg::Count { seq, result } => {
+            let viewport = state.viewport();
+            state.tokens.on_count(seq, result, viewport);
+            Vec::new()
+        }
+        Msg::Page {
+            seq,
+            offset,
+            result,
+        } => {
+            if state.tokens.on_page(seq, offset, result) {
+                // The selection may have moved on while this page was on its way.
+                let profile = state.settings.profile_name.clone();
+                let viewport = state.viewport();
+                let loads = state.tokens.fetch(&profile, viewport, false);
+                return state.loads(loads);
+            }
+            Vec::new()
+        }
+        Msg::Deleted { id, result } => match result {
+            Ok(gone) => {
+                if state.tokens.detail.as_ref().is_some_and(|r| r.id == id) {
+                    state.tokens.detail = None;
+                }
+                if gone {
+                    state.set_status(
+                        Level::Success,
+                        "local record deleted (the session at Veriff is not affected)",
+                    );
+                } else {
+                    state.set_status(Level::Info, "that record was already gone");
+                }
+                state.reload_tokens(false)
+            }
+            Err(e) => {
+                state.set_status(Level::Error, format!("not deleted: {}", sanitize(&e)));
+                Vec::new()
+            }
+        },
+        Msg::StatusCounts(result) => {
+            state.dashboard.loading = false;
+            match result {
+                Ok(c) => {
+                    state.dashboard.counts = Some(c);
+                    state.dashboard.error = None;
+                }
+                Err(e) => state.dashboard.error = Some(sanitize(&e)),
+            }
+            Vec::new()
+        }
+        Msg::Opened(result) => {
+            match result {
+                Ok(()) => state.set_status(Level::Success, "opened in the browser"),
+                Err(e) => state.set_status(Level::Error, sanitize(&e)),
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn on_created(
+    state: &mut State,
+    seq: u64,
+    result: Result<CreatedSession, crate::veriff::ApiError>,
+) -> Vec<Effect> {
+    if state.in_flight != Some(seq) {
+        // Cancelled (or superseded): the operator was already told.
+        return Vec::new();
+    }
+    state.in_flight = None;
+    match result {
+        Ok(session) => {
+            let url = sanitize(&session.url);
+            state.last_url = Some(url.clone());
+            state.set_status(Level::Success, "session created");
+            let profile = state.settings.profile.as_ref();
+            let effects = vec![
+                Effect::Save {
+                    profile: state.settings.profile_name.clone(),
+                    base_url: profile.map(|p| p.base_url.clone()).unwrap_or_default(),
+                    sandbox: state.settings.sandbox,
+                    input: state.form.to_input(),
+                    session: session.clone(),
+                },
+                Effect::Copy {
+                    what: CopyWhat::GeneratedUrl,
+                    text: url,
+                },
+            ];
+            state.outcome = Some(Outcome::Created {
+                session,
+                copy: None,
+                save_error: None,
+            });
+            effects
+        }
+        Err(e) => {
+            state.set_status(Level::Error, "the session was not created");
+            state.outcome = Some(Outcome::Failed {
+                message: sanitize(&e.to_string()),
+                hint: sanitize(&e.hint()),
+            });
+            Vec::new()
+        }
+    }
+}
+
+fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
+    if state.help.is_some() {
+        return Vec::new();
+    }
+    match state.screen {
+        Screen::Generate => {
+            state.form.paste(text);
+            Vec::new()
+        }
+        Screen::Tokens if state.tokens.filtering => {
+            let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+            let mut v = state.tokens.filter.value().to_string();
+            v.push_str(&clean);
+            state.tokens.filter = tui_input::Input::new(v);
+            state.reload_tokens(true)
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if ctrl(&key, 'c') {
+        state.quit = true;
+        return Vec::new();
+    }
+    if let Some(i) = alt_digit(&key) {
+        state.help = None;
+        return switch_screen(state, Screen::ALL[i]);
+    }
+    if ctrl(&key, 'p') {
+        return cycle_profile(state);
+    }
+    if let Some(scroll) = state.help {
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => {
+                state.help = None;
+            }
+            KeyCode::Down | KeyCode::Char('j') => state.help = Some(scroll.saturating_add(1)),
+            KeyCode::Up | KeyCode::Char('k') => state.help = Some(scroll.saturating_sub(1)),
+            KeyCode::PageDown => state.help = Some(scroll.saturating_add(10)),
+            KeyCode::PageUp => state.help = Some(scroll.saturating_sub(10)),
+            KeyCode::Home => state.help = Some(0),
+            _ => {}
+        }
+        return Vec::new();
+    }
+    if !state.typing() && plain(&key) && state.tokens.confirm_delete.is_none() {
+        match key.code {
+            KeyCode::Char('?') => {
+                state.help = Some(0);
+                return Vec::new();
+            }
+            KeyCode::Char('q') => {
+                state.quit = true;
+                return Vec::new();
+            }
+            _ => {}
+        }
+    }
+    match state.screen {
+        Screen::Generate => generate_key(state, key),
+        Screen::Tokens => tokens_key(state, key),
+        Screen::Dashboard => {
+            if key.code == KeyCode::Esc {
+                state.status = None;
+            }
+            Vec::new()
+        }
+    }
+}
+
+fn switch_screen(state: &mut State, screen: Screen) -> Vec<Effect> {
+    state.screen = screen;
+    match screen {
+        Screen::Generate => Vec::new(),
+        Screen::Tokens if state.tokens.stale || !state.tokens.loaded_once => {
+            state.reload_tokens(false)
+        }
+        Screen::Tokens => Vec::new(),
+        Screen::Dashboard => state.reload_dashboard(),
+    }
+}
+
+fn cycle_profile(state: &mut State) -> Vec<Effect> {
+    if state.in_flight.is_some() {
+        state.set_status(
+            Level::Warning,
+            "a request is running: wait for it or press Esc to cancel, then switch profile",
+        );
+        return Vec::new();
+    }
+    let names = state.settings.profile_names();
+    if names.len() < 2 {
+        let config = state.settings.paths.config_file.display().to_string();
+        state.set_status(
+            Level::Info,
+            format!("only one profile: add more as [profiles.NAME] in {config}"),
+        );
+        return Vec::new();
+    }
+    let current = names
+        .iter()
+        .position(|n| *n == state.settings.profile_name)
+        .unwrap_or(0);
+    let next = names[(current + 1) % names.len()].clone();
+    let switched = if next == "sandbox" && state.sandbox_profile.is_some() {
+        state.settings.profile_name = next.clone();
+        state.settings.profile = state.sandbox_profile.clone();
+        state.settings.sandbox = true;
+        Ok(())
+    } else {
+        state.settings.switch_profile(&next).map(|()| {
+            state.settings.sandbox = false;
+        })
+    };
+    match switched {
+        Ok(()) => {
+            let callback = state
+                .settings
+                .profile
+                .as_ref()
+                .and_then(|p| p.callback.clone())
+                .unwrap_or_default();
+            state.form.set_callback_default(&callback);
+            let live = if state.profile_live() { " (LIVE)" } else { "" };
+            state.set_status(Level::Info, format!("profile: {next}{live}"));
+            state.tokens.detail = None;
+            state.tokens.confirm_delete = None;
+            let mut effects = Vec::new();
+            if state.tokens.loaded_once {
+                effects.extend(state.reload_tokens(true));
+            }
+            if state.screen == Screen::Dashboard {
+                effects.extend(state.reload_dashboard());
+            }
+            effects
+        }
+        Err(e) => {
+            state.set_status(
+                Level::Error,
+                format!("could not switch to {next}: {}", sanitize(&e.to_string())),
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn set_focus(state: &mut State, field: Field) {
+    let allow_http = state.allow_http_callback();
+    let left = state.form.focus;
+    if left != field {
+        state.form.check_field(left, allow_http);
+        if let Some(input) = state.form.input_mut(field) {
+            // Arriving in a field puts the cursor at its end, as in a browser form.
+            let len = input.value().chars().count();
+            input.handle(InputRequest::SetCursor(len));
+        }
+    }
+    state.form.picker.open = false;
+    state.form.focus = field;
+}
+
+fn submit(state: &mut State) -> Vec<Effect> {
+    if state.in_flight.is_some() {
+        state.set_status(Level::Info, "a request is already running (Esc cancels it)");
+        return Vec::new();
+    }
+    state.form.picker.open = false;
+    let allow_http = state.allow_http_callback();
+    if !state.form.validate(allow_http) {
+        if let Some(f) = state.form.first_invalid() {
+            state.form.focus = f;
+        }
+        state.set_status(Level::Error, "fix the marked fields, then Ctrl+S");
+        return Vec::new();
+    }
+    let endpoint = match state.settings.endpoint() {
+        Ok(e) => e,
+        Err(e) => {
+            state.outcome = Some(Outcome::Failed {
+                message: sanitize(&e.to_string()),
+                hint: "Add a profile to the config file, or run veriff-tui --sandbox to try it offline."
+                    .into(),
+            });
+            state.set_status(Level::Error, "no profile to send to");
+            return Vec::new();
+        }
+    };
+    state.next_seq += 1;
+    let seq = state.next_seq;
+    state.in_flight = Some(seq);
+    state.outcome = None;
+    state.status = None;
+    vec![Effect::CreateSession {
+        seq,
+        endpoint,
+        input: state.form.to_input(),
+        legacy: state.settings.legacy_fields(),
+    }]
+}
+
+fn cancel(state: &mut State) -> Vec<Effect> {
+    state.in_flight = None;
+    state.set_status(
+        Level::Warning,
+        "cancelled — a session may still have been created",
+    );
+    vec![Effect::CancelCreate]
+}
+
+/// Word jumps and edits some terminals send with Alt (macOS Option) instead of Ctrl.
+fn input_request(key: &KeyEvent) -> Option<InputRequest> {
+    let alt = key.modifiers.contains(KeyModifiers::ALT);
+    match key.code {
+        KeyCode::Left if alt => Some(InputRequest::GoToPrevWord),
+        KeyCode::Right if alt => Some(InputRequest::GoToNextWord),
+        KeyCode::Char('b') if alt => Some(InputRequest::GoToPrevWord),
+        KeyCode::Char('f') if alt => Some(InputRequest::GoToNextWord),
+        KeyCode::Backspace if alt => Some(InputRequest::DeletePrevWord),
+        KeyCode::Delete if alt => Some(InputRequest::DeleteNextWord),
+        _ => tui_input::backend::crossterm::to_input_request(
+            &ratatui::crossterm::event::Event::Key(*key),
+        ),
+    }
+}
+
+fn generate_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if ctrl(&key, 's') {
+        return submit(state);
+    }
+    let focus = state.form.focus;
+    let picker_open = focus == Field::Language && state.form.picker.open;
+    match key.code {
+        KeyCode::Esc => {
+            if picker_open {
+                state.form.picker.open = false;
+                return Vec::new();
+            }
+            if state.in_flight.is_some() {
+                return cancel(state);
+            }
+            state.status = None;
+            return Vec::new();
+        }
+        KeyCode::Tab => {
+            if picker_open {
+                state.form.pick_language();
+            }
+            set_focus(state, focus.next());
+            return Vec::new();
+        }
+        KeyCode::BackTab => {
+            set_focus(state, focus.prev());
+            return Vec::new();
+        }
+        KeyCode::Down | KeyCode::Up if picker_open => {
+            let n = state.form.picker_matches().len();
+            let sel = &mut state.form.picker.selected;
+            if key.code == KeyCode::Down {
+                *sel = (*sel + 1).min(n.saturating_sub(1));
+            } else {
+                *sel = sel.saturating_sub(1);
+            }
+            return Vec::new();
+        }
+        KeyCode::PageDown | KeyCode::PageUp if picker_open => {
+            let n = state.form.picker_matches().len();
+            let sel = &mut state.form.picker.selected;
+            if key.code == KeyCode::PageDown {
+                *sel = (*sel + 6).min(n.saturating_sub(1));
+            } else {
+                *sel = sel.saturating_sub(6);
+            }
+            return Vec::new();
+        }
+        KeyCode::Down => {
+            set_focus(state, focus.next());
+            return Vec::new();
+        }
+        KeyCode::Up => {
+            set_focus(state, focus.prev());
+            return Vec::new();
+        }
+        KeyCode::Enter => {
+            match focus {
+                Field::Submit => return submit(state),
+                Field::SelfId => state.form.selfid = !state.form.selfid,
+                Field::Language if picker_open => state.form.pick_language(),
+                Field::Language => {
+                    state.form.picker.open = true;
+                    state.form.picker.selected = 0;
+                }
+                _ => set_focus(state, focus.next()),
+            }
+            return Vec::new();
+        }
+        KeyCode::Char(' ') if plain(&key) && focus == Field::SelfId => {
+            state.form.selfid = !state.form.selfid;
+            return Vec::new();
+        }
+        KeyCode::Char(' ') if plain(&key) && focus == Field::Submit => return submit(state),
+        _ => {}
+    }
+    if focus.is_text()
+        && let Some(req) = input_request(&key)
+    {
+        state.form.edit(req);
+    }
+    Vec::new()
+}
+
+fn tokens_move(state: &mut State, delta: i64) -> Vec<Effect> {
+    let profile = state.settings.profile_name.clone();
+    let viewport = state.viewport();
+    let loads = state.tokens.move_by(delta, &profile, viewport);
+    state.loads(loads)
+}
+
+fn tokens_select(state: &mut State, index: u64) -> Vec<Effect> {
+    let profile = state.settings.profile_name.clone();
+    let viewport = state.viewport();
+    let loads = state.tokens.select(index, &profile, viewport);
+    state.loads(loads)
+}
+
+/// The record the keys act on: the detail view's, else the selected row's.
+fn current_record(state: &State) -> Option<Record> {
+    state
+        .tokens
+        .detail
+        .clone()
+        .or_else(|| state.tokens.selected_record().cloned())
+}
+
+fn tokens_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    if let Some(record) = state.tokens.confirm_delete.clone() {
+        match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => {
+                state.tokens.confirm_delete = None;
+                return vec![Effect::Delete { id: record.id }];
+            }
+            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+                state.tokens.confirm_delete = None;
+                state.set_status(Level::Info, "kept");
+            }
+            _ => {}
+        }
+        return Vec::new();
+    }
+    if state.tokens.filtering {
+        match key.code {
+            KeyCode::Esc => {
+                state.tokens.filtering = false;
+                state.tokens.filter = tui_input::Input::default();
+                return state.reload_tokens(true);
+            }
+            KeyCode::Enter | KeyCode::Down | KeyCode::Tab => {
+                state.tokens.filtering = false;
+                return Vec::new();
+            }
+            _ => {
+                if let Some(req) = input_request(&key)
+                    && state.tokens.filter.handle(req).is_some_and(|c| c.value)
+                {
+                    return state.reload_tokens(true);
+                }
+                return Vec::new();
+            }
+        }
+    }
+    let viewport = state.viewport() as i64;
+    let in_detail = state.tokens.detail.is_some();
+    match key.code {
+        KeyCode::Esc | KeyCode::Backspace if in_detail => {
+            state.tokens.detail = None;
+            Vec::new()
+        }
+        KeyCode::Esc if !state.tokens.filter.value().is_empty() => {
+            state.tokens.filter = tui_input::Input::default();
+            state.reload_tokens(true)
+        }
+        KeyCode::Esc => {
+            state.status = None;
+            Vec::new()
+        }
+        KeyCode::Char('/') if plain(&key) && !in_detail => {
+            state.tokens.filtering = true;
+            Vec::new()
+        }
+        KeyCode::Down | KeyCode::Char('j') if !in_detail => tokens_move(state, 1),
+        KeyCode::Up | KeyCode::Char('k') if !in_detail => tokens_move(state, -1),
+        KeyCode::PageDown if !in_detail => tokens_move(state, viewport.max(1)),
+        KeyCode::PageUp if !in_detail => tokens_move(state, -viewport.max(1)),
+        KeyCode::Char('d') if ctrl(&key, 'd') && !in_detail => tokens_move(state, viewport / 2),
+        KeyCode::Char('u') if ctrl(&key, 'u') && !in_detail => tokens_move(state, -viewport / 2),
+        KeyCode::Home | KeyCode::Char('g') if !in_detail => tokens_select(state, 0),
+        KeyCode::End | KeyCode::Char('G') if !in_detail => tokens_select(state, u64::MAX),
+        KeyCode::Enter if !in_detail => {
+            match state.tokens.selected_record().cloned() {
+                Some(r) => state.tokens.detail = Some(r),
+                None => state.set_status(Level::Info, "no record selected"),
+            }
+            Vec::new()
+        }
+        KeyCode::Char('c') | KeyCode::Char('y') if plain(&key) => match current_record(state) {
+            Some(r) => vec![Effect::Copy {
+                what: CopyWhat::Url,
+                text: sanitize(&r.url),
+            }],
+            None => Vec::new(),
+        },
+        KeyCode::Char('i') if plain(&key) => match current_record(state) {
+            Some(r) => vec![Effect::Copy {
+                what: CopyWhat::SessionId,
+                text: sanitize(&r.session_id),
+            }],
+            None => Vec::new(),
+        },
+        KeyCode::Char('o') if plain(&key) => match current_record(state) {
+            Some(r) => {
+                let url = sanitize(&r.url);
+                let lower = url.to_ascii_lowercase();
+                if lower.starts_with("https://") || lower.starts_with("http://") {
+                    vec![Effect::OpenUrl(url)]
+                } else {
+                    state.set_status(Level::Error, "not opened: only http(s) links are opened");
+                    Vec::new()
+                }
+            }
+            None => Vec::new(),
+        },
+        KeyCode::Char('d') if plain(&key) => {
+            state.tokens.confirm_delete = current_record(state);
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts() {
+        assert!(is_loopback_url("http://127.0.0.1:4010"));
+        assert!(is_loopback_url("http://localhost/x"));
+        assert!(is_loopback_url("http://[::1]:80"));
+        assert!(!is_loopback_url("https://stationapi.veriff.com"));
+        assert!(!is_loopback_url("http://127.0.0.1.evil.example"));
+    }
+}

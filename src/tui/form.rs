@@ -1,0 +1,350 @@
+//! The "Generate general session" form as data: fields, focus, editing, validation.
+
+use tui_input::{Input, InputRequest};
+
+use crate::config::FormDefaults;
+use crate::tui::languages;
+use crate::veriff::SessionInput;
+
+/// Vendor data Veriff accepts (its error 1500 otherwise).
+pub const VENDOR_DATA_MAX: usize = 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    FirstName,
+    LastName,
+    Language,
+    SelfId,
+    Callback,
+    VendorData,
+    Submit,
+}
+
+impl Field {
+    pub const ALL: [Field; 7] = [
+        Field::FirstName,
+        Field::LastName,
+        Field::Language,
+        Field::SelfId,
+        Field::Callback,
+        Field::VendorData,
+        Field::Submit,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::FirstName => "First name",
+            Field::LastName => "Last name",
+            Field::Language => "Language",
+            Field::SelfId => "SelfID",
+            Field::Callback => "Callback URL",
+            Field::VendorData => "Vendor data",
+            Field::Submit => "Generate URL",
+        }
+    }
+
+    pub fn is_text(self) -> bool {
+        !matches!(self, Field::SelfId | Field::Submit)
+    }
+
+    fn index(self) -> usize {
+        Field::ALL.iter().position(|f| *f == self).unwrap_or(0)
+    }
+
+    pub fn next(self) -> Field {
+        Field::ALL[(self.index() + 1) % Field::ALL.len()]
+    }
+
+    pub fn prev(self) -> Field {
+        Field::ALL[(self.index() + Field::ALL.len() - 1) % Field::ALL.len()]
+    }
+}
+
+/// The language picker's own state (a dropdown under the Language field).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Picker {
+    pub open: bool,
+    pub selected: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub first_name: Input,
+    pub last_name: Input,
+    pub lang: Input,
+    pub selfid: bool,
+    pub callback: Input,
+    pub vendor_data: Input,
+    pub focus: Field,
+    pub picker: Picker,
+    /// Field errors, shown next to their field; at most one per field.
+    pub errors: Vec<(Field, String)>,
+    /// The callback the active profile prefilled, to follow a profile switch unless edited.
+    pub callback_default: String,
+}
+
+impl Form {
+    pub fn new(defaults: &FormDefaults, callback: &str) -> Self {
+        let lang = if defaults.lang.trim().is_empty() {
+            "en".to_string()
+        } else {
+            defaults.lang.trim().to_string()
+        };
+        Self {
+            first_name: Input::default(),
+            last_name: Input::default(),
+            lang: Input::new(lang),
+            selfid: defaults.selfid,
+            callback: Input::new(callback.to_string()),
+            vendor_data: Input::default(),
+            focus: Field::FirstName,
+            picker: Picker::default(),
+            errors: Vec::new(),
+            callback_default: callback.to_string(),
+        }
+    }
+
+    pub fn input(&self, field: Field) -> Option<&Input> {
+        match field {
+            Field::FirstName => Some(&self.first_name),
+            Field::LastName => Some(&self.last_name),
+            Field::Language => Some(&self.lang),
+            Field::Callback => Some(&self.callback),
+            Field::VendorData => Some(&self.vendor_data),
+            Field::SelfId | Field::Submit => None,
+        }
+    }
+
+    pub fn input_mut(&mut self, field: Field) -> Option<&mut Input> {
+        match field {
+            Field::FirstName => Some(&mut self.first_name),
+            Field::LastName => Some(&mut self.last_name),
+            Field::Language => Some(&mut self.lang),
+            Field::Callback => Some(&mut self.callback),
+            Field::VendorData => Some(&mut self.vendor_data),
+            Field::SelfId | Field::Submit => None,
+        }
+    }
+
+    /// Applies an edit to the focused field; true when its value changed.
+    pub fn edit(&mut self, req: InputRequest) -> bool {
+        let focus = self.focus;
+        let changed = self
+            .input_mut(focus)
+            .and_then(|i| i.handle(req))
+            .is_some_and(|c| c.value);
+        if changed {
+            self.after_edit(focus);
+        }
+        changed
+    }
+
+    /// Inserts pasted text at the cursor as one edit. Line breaks are dropped so a paste can
+    /// never act as Enter.
+    pub fn paste(&mut self, text: &str) -> bool {
+        let focus = self.focus;
+        let clean: String = text.chars().filter(|c| *c != '\n' && *c != '\r').collect();
+        let Some(input) = self.input_mut(focus) else {
+            return false;
+        };
+        if clean.is_empty() {
+            return false;
+        }
+        let value = input.value();
+        let cursor = input.cursor();
+        let byte = value
+            .char_indices()
+            .nth(cursor)
+            .map_or(value.len(), |(i, _)| i);
+        let mut next = String::with_capacity(value.len() + clean.len());
+        next.push_str(&value[..byte]);
+        next.push_str(&clean);
+        next.push_str(&value[byte..]);
+        *input = Input::new(next).with_cursor(cursor + clean.chars().count());
+        self.after_edit(focus);
+        true
+    }
+
+    fn after_edit(&mut self, field: Field) {
+        if field == Field::Language {
+            self.picker = Picker {
+                open: true,
+                selected: 0,
+            };
+        }
+        // An error disappears as soon as the field is fixed, without waiting for a submit.
+        if self.error(field).is_some() {
+            self.errors.retain(|(f, _)| *f != field);
+        }
+    }
+
+    pub fn error(&self, field: Field) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, e)| e.as_str())
+    }
+
+    /// Re-checks one field (when focus leaves it), keeping the others' errors.
+    pub fn check_field(&mut self, field: Field, allow_http: bool) {
+        self.errors.retain(|(f, _)| *f != field);
+        if let Some(e) = self.validate_field(field, allow_http) {
+            self.errors.push((field, e));
+        }
+    }
+
+    /// Checks every field; true when the form may be sent.
+    pub fn validate(&mut self, allow_http: bool) -> bool {
+        self.errors = Field::ALL
+            .iter()
+            .filter_map(|f| self.validate_field(*f, allow_http).map(|e| (*f, e)))
+            .collect();
+        self.errors.is_empty()
+    }
+
+    fn validate_field(&self, field: Field, allow_http: bool) -> Option<String> {
+        let value = self.input(field)?.value();
+        if crate::text::has_control(value) {
+            return Some("remove the control characters".into());
+        }
+        match field {
+            Field::Language => {
+                let v = value.trim();
+                (!v.is_empty() && !languages::is_valid_code(v))
+                    .then(|| "not a language code: pick one, or type e.g. en, pt-BR".into())
+            }
+            Field::Callback => validate_callback(value.trim(), allow_http),
+            Field::VendorData => {
+                let n = value.chars().count();
+                (n > VENDOR_DATA_MAX).then(|| format!("{n} characters: at most {VENDOR_DATA_MAX}"))
+            }
+            _ => None,
+        }
+    }
+
+    /// The first field holding an error, in form order.
+    pub fn first_invalid(&self) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| self.error(*f).is_some())
+    }
+
+    pub fn to_input(&self) -> SessionInput {
+        SessionInput {
+            first_name: self.first_name.value().trim().to_string(),
+            last_name: self.last_name.value().trim().to_string(),
+            lang: self.lang.value().trim().to_string(),
+            selfid: self.selfid,
+            callback: self.callback.value().trim().to_string(),
+            vendor_data: self.vendor_data.value().to_string(),
+        }
+    }
+
+    /// Follows a profile switch: the new profile's callback replaces the old one unless the
+    /// operator typed their own.
+    pub fn set_callback_default(&mut self, callback: &str) {
+        if self.callback.value() == self.callback_default {
+            self.callback = Input::new(callback.to_string());
+            self.errors.retain(|(f, _)| *f != Field::Callback);
+        }
+        self.callback_default = callback.to_string();
+    }
+
+    /// Languages the picker offers for what is typed.
+    pub fn picker_matches(&self) -> Vec<&'static languages::Language> {
+        languages::search(self.lang.value())
+    }
+
+    /// Takes the highlighted language from the picker.
+    pub fn pick_language(&mut self) {
+        let matches = self.picker_matches();
+        if let Some(l) = matches.get(self.picker.selected.min(matches.len().saturating_sub(1))) {
+            self.lang = Input::new(l.code.to_string());
+            self.errors.retain(|(f, _)| *f != Field::Language);
+        }
+        self.picker.open = false;
+    }
+}
+
+fn validate_callback(v: &str, allow_http: bool) -> Option<String> {
+    if v.is_empty() {
+        return None;
+    }
+    let lower = v.to_ascii_lowercase();
+    let rest = if let Some(r) = lower.strip_prefix("https://") {
+        r
+    } else if let Some(r) = lower.strip_prefix("http://").filter(|_| allow_http) {
+        r
+    } else if allow_http {
+        return Some("must start with https:// (or http:// on this sandbox)".into());
+    } else {
+        return Some("must start with https://".into());
+    };
+    if v.chars().any(char::is_whitespace) {
+        return Some("a URL cannot contain spaces".into());
+    }
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() {
+        return Some("the URL needs a host, e.g. https://example.com/done".into());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form() -> Form {
+        Form::new(&FormDefaults::default(), "")
+    }
+
+    #[test]
+    fn callback_rules() {
+        assert_eq!(validate_callback("", false), None);
+        assert_eq!(validate_callback("https://a.example/x", false), None);
+        assert!(validate_callback("http://a.example", false).is_some());
+        assert_eq!(validate_callback("http://127.0.0.1:8080/cb", true), None);
+        assert!(validate_callback("https://", false).is_some());
+        assert!(validate_callback("https://a b", false).is_some());
+        assert!(validate_callback("ftp://x", true).is_some());
+    }
+
+    #[test]
+    fn vendor_data_limit_and_controls() {
+        let mut f = form();
+        f.vendor_data = Input::new("x".repeat(1000));
+        assert!(f.validate(false));
+        f.vendor_data = Input::new("x".repeat(1001));
+        assert!(!f.validate(false));
+        assert!(f.error(Field::VendorData).unwrap().contains("1001"));
+        f.vendor_data = Input::default();
+        f.first_name = Input::new("a\u{1b}b".into());
+        assert!(!f.validate(false));
+        assert_eq!(f.first_invalid(), Some(Field::FirstName));
+    }
+
+    #[test]
+    fn paste_inserts_at_cursor_without_newlines() {
+        let mut f = form();
+        f.first_name = Input::new("Zoë".into()).with_cursor(1);
+        assert!(f.paste("李\r\n小"));
+        assert_eq!(f.first_name.value(), "Z李小oë");
+        assert_eq!(f.first_name.cursor(), 3);
+    }
+
+    #[test]
+    fn picker_picks_and_profile_callback_follows_unless_edited() {
+        let mut f = form();
+        f.focus = Field::Language;
+        f.edit(InputRequest::DeleteLine);
+        for c in "germ".chars() {
+            f.edit(InputRequest::InsertChar(c));
+        }
+        assert!(f.picker.open);
+        f.pick_language();
+        assert_eq!(f.lang.value(), "de");
+        f.set_callback_default("https://a.example");
+        assert_eq!(f.callback.value(), "https://a.example");
+        f.callback = Input::new("https://mine.example".into());
+        f.set_callback_default("https://b.example");
+        assert_eq!(f.callback.value(), "https://mine.example");
+    }
+}

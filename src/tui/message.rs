@@ -1,0 +1,68 @@
+//! Every input the app reacts to: terminal events, ticks, signals and results of background
+//! work. Results carry the sequence number of the request they answer, so stale ones are
+//! recognised and dropped.
+
+use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind, MouseEvent};
+
+use crate::clipboard::CopyOutcome;
+use crate::history::Record;
+use crate::veriff::{ApiError, CreatedSession, SessionStatus};
+
+/// What a copy was for, so its outcome lands in the right place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyWhat {
+    /// The URL just generated (the result panel shows the outcome).
+    GeneratedUrl,
+    Url,
+    SessionId,
+}
+
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(KeyEvent),
+    Paste(String),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// Spinner frame; sent only while something is in flight.
+    Tick,
+    /// SIGTERM, SIGHUP or SIGINT.
+    Quit,
+    Created {
+        seq: u64,
+        result: Box<Result<CreatedSession, ApiError>>,
+    },
+    Saved(Box<Result<Record, String>>),
+    Copied {
+        what: CopyWhat,
+        outcome: CopyOutcome,
+    },
+    Count {
+        seq: u64,
+        result: Result<u64, String>,
+    },
+    Page {
+        seq: u64,
+        offset: u64,
+        result: Result<Vec<Record>, String>,
+    },
+    Deleted {
+        id: i64,
+        result: Result<bool, String>,
+    },
+    StatusCounts(Result<Vec<(SessionStatus, u64)>, String>),
+    Opened(Result<(), String>),
+}
+
+impl Msg {
+    /// Maps a terminal event; key releases are dropped (kitty protocol terminals send them).
+    pub fn from_event(event: Event) -> Option<Msg> {
+        match event {
+            Event::Key(k) if k.kind == KeyEventKind::Release => None,
+            Event::Key(k) => Some(Msg::Key(k)),
+            Event::Paste(s) => Some(Msg::Paste(s)),
+            Event::Mouse(m) => Some(Msg::Mouse(m)),
+            Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+            Event::FocusGained | Event::FocusLost => None,
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! The Generate screen: the "Generate general session" form and the result panel.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
+
+use crate::text::sanitize;
+use crate::tui::app::{Outcome, State};
+use crate::tui::form::{Field, VENDOR_DATA_MAX};
+use crate::tui::languages;
+use crate::tui::theme::Theme;
+use crate::tui::view::{hard_wrap, local_time, rule, spinner};
+use crate::tui::widgets::{language_picker, text_field};
+
+const LABEL: u16 = 17;
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
+    let form = &state.form;
+    // Short windows drop the title and spacing so the result keeps room for the URL.
+    let roomy = area.height >= 20;
+    let mut y = area.y;
+    let bottom = area.bottom();
+    let put = |frame: &mut Frame, line: Line, y: &mut u16| {
+        if *y < bottom {
+            frame.render_widget(Paragraph::new(line), Rect::new(area.x, *y, area.width, 1));
+        }
+        *y += 1;
+    };
+    if roomy {
+        let title = vec![Span::styled("Generate general session", theme.title())];
+        put(frame, rule(title, area.width, theme), &mut y);
+    }
+    let input_x = area.x + LABEL;
+    let input_w = area.width.saturating_sub(LABEL + 2).min(64);
+    let mut lang_rect = None;
+    for field in Field::ALL {
+        if y >= bottom {
+            break;
+        }
+        let focused = form.focus == field;
+        if field == Field::Submit {
+            let label = if state.in_flight.is_some() {
+                format!(" {} Generating… ", spinner(state))
+            } else {
+                " Generate URL ".to_string()
+            };
+            let line = Line::from(vec![
+                Span::raw(" ".repeat(usize::from(LABEL) - 2)),
+                Span::styled("[", theme.button(focused)),
+                Span::styled(label, theme.button(focused)),
+                Span::styled("]", theme.button(focused)),
+                Span::styled("   Ctrl+S from any field", theme.dim()),
+            ]);
+            put(frame, line, &mut y);
+            continue;
+        }
+        let marker = if focused { "› " } else { "  " };
+        let label_style = if focused { theme.focus() } else { theme.base() };
+        let label = Line::from(vec![
+            Span::styled(marker, theme.accent()),
+            Span::styled(field.label(), label_style),
+        ]);
+        frame.render_widget(Paragraph::new(label), Rect::new(area.x, y, LABEL, 1));
+        match field {
+            Field::SelfId => {
+                let mark = if form.selfid { "[x]" } else { "[ ]" };
+                let style = if focused { theme.focus() } else { theme.base() };
+                let line = Line::from(vec![
+                    Span::styled(mark, style),
+                    Span::styled("  ask for a selfie (features: selfid)", theme.dim()),
+                ]);
+                frame.render_widget(
+                    Paragraph::new(line),
+                    Rect::new(input_x, y, area.width.saturating_sub(LABEL), 1),
+                );
+            }
+            Field::Language => {
+                let w = input_w.min(12);
+                let rect = Rect::new(input_x, y, w, 1);
+                if let Some(input) = form.input(field) {
+                    text_field::render(frame, rect, input, focused, "not sent", theme);
+                }
+                let code = form.lang.value().trim();
+                let name = match languages::find(code) {
+                    Some(l) => format!("  {} · {}", l.english, l.native),
+                    None if code.is_empty() => "  not sent: Veriff picks".into(),
+                    None if languages::is_valid_code(code) => "  (not in the list)".into(),
+                    None => String::new(),
+                };
+                frame.render_widget(
+                    Paragraph::new(Span::styled(name, theme.dim())),
+                    Rect::new(input_x + w, y, area.width.saturating_sub(LABEL + w), 1),
+                );
+                lang_rect = Some(rect);
+            }
+            _ => {
+                let rect = Rect::new(input_x, y, input_w, 1);
+                let placeholder = match field {
+                    Field::Callback => "not sent: the integration's default",
+                    Field::VendorData => "optional, up to 1000 characters",
+                    _ => "",
+                };
+                if let Some(input) = form.input(field) {
+                    text_field::render(frame, rect, input, focused, placeholder, theme);
+                }
+                if field == Field::VendorData && focused {
+                    let n = form.vendor_data.value().chars().count();
+                    let count = format!(" {n}/{VENDOR_DATA_MAX}");
+                    let style = if n > VENDOR_DATA_MAX {
+                        theme.error()
+                    } else {
+                        theme.dim()
+                    };
+                    let x = input_x + input_w;
+                    frame.render_widget(
+                        Paragraph::new(Span::styled(count, style)),
+                        Rect::new(x, y, area.right().saturating_sub(x), 1),
+                    );
+                }
+            }
+        }
+        y += 1;
+        if let Some(err) = form.error(field) {
+            let line = Line::from(vec![
+                Span::raw(" ".repeat(usize::from(LABEL))),
+                Span::styled(format!("✖ {err}"), theme.error()),
+            ]);
+            put(frame, line, &mut y);
+        }
+    }
+    if roomy {
+        y += 1;
+    }
+    if y < bottom {
+        let result = Rect::new(area.x, y, area.width, bottom - y);
+        draw_outcome(frame, result, state, theme);
+    }
+    if let Some(anchor) = lang_rect
+        && form.focus == Field::Language
+        && form.picker.open
+    {
+        let matches = form.picker_matches();
+        language_picker::render(
+            frame,
+            anchor,
+            area,
+            form.lang.value(),
+            &matches,
+            form.picker.selected,
+            theme,
+        );
+    }
+}
+
+fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
+    let width = usize::from(area.width);
+    let lines: Vec<Line> = match &state.outcome {
+        None if state.in_flight.is_some() => Vec::new(),
+        None => {
+            let mut lines = vec![Line::from(Span::styled(
+                "Fill in the form and press Ctrl+S: the session URL appears here and goes to the clipboard.",
+                theme.dim(),
+            ))];
+            if state.settings.profile.is_none() {
+                lines.push(Line::from(Span::styled(
+                    "No Veriff profile is configured yet: run with --sandbox to try it offline.",
+                    theme.warning(),
+                )));
+            }
+            return frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+        }
+        Some(Outcome::Created {
+            session,
+            copy,
+            save_error,
+        }) => {
+            let copy_span = match copy {
+                None => Span::styled("copying…", theme.dim()),
+                Some(c) if c.is_ok() => Span::styled(c.describe(), theme.success()),
+                Some(c) => Span::styled(sanitize(&c.describe()), theme.warning()),
+            };
+            let mut lines = vec![Line::from(vec![
+                Span::styled("✔ Session created", theme.success()),
+                Span::styled(" · ", theme.dim()),
+                copy_span,
+            ])];
+            // The URL alone on its lines, from the first column: selectable by hand.
+            lines.extend(
+                hard_wrap(&sanitize(&session.url), width)
+                    .into_iter()
+                    .map(Line::from),
+            );
+            let id = sanitize(&session.id);
+            let expires = local_time(session.expires_at, state.tz);
+            let offset = session.expires_at.with_timezone(&state.tz).format("%:z");
+            lines.push(Line::from(vec![
+                Span::styled("Session ID ", theme.dim()),
+                Span::raw(id),
+                Span::styled("  Expires ", theme.dim()),
+                Span::raw(format!("{expires} {offset}")),
+            ]));
+            if let Some(e) = save_error {
+                lines.push(Line::from(Span::styled(
+                    format!("! not saved to history: {e}"),
+                    theme.warning(),
+                )));
+            }
+            lines
+        }
+        Some(Outcome::Failed { message, hint }) => {
+            let mut lines = vec![Line::from(Span::styled(
+                "✖ The session was not created",
+                theme.error(),
+            ))];
+            for l in hard_wrap_words(message, width) {
+                lines.push(Line::from(Span::styled(l, theme.error())));
+            }
+            for l in hard_wrap_words(&format!("→ {hint}"), width) {
+                lines.push(Line::from(l));
+            }
+            lines.push(Line::from(Span::styled(
+                "The form is unchanged: fix what is needed and press Ctrl+S again.",
+                theme.dim(),
+            )));
+            lines
+        }
+    };
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// Word wrap that still breaks words longer than the line.
+fn hard_wrap_words(s: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in s.split(' ') {
+        let need = if line.is_empty() {
+            word.width()
+        } else {
+            line.width() + 1 + word.width()
+        };
+        if need > width && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        if line.width() > width {
+            let mut parts = hard_wrap(&line, width);
+            line = parts.pop().unwrap_or_default();
+            lines.extend(parts);
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}

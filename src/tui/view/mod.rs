@@ -1,0 +1,332 @@
+//! Drawing: a pure function of the state. One file per screen; this one lays out the header,
+//! the status line and the footer, and the overlays shared by every screen.
+
+pub mod dashboard;
+pub mod generate;
+pub mod help;
+pub mod tokens;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
+
+use crate::text::sanitize;
+use crate::tui::app::{Level, Screen, State};
+use crate::tui::theme::Theme;
+
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 16;
+
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+pub fn spinner(state: &State) -> &'static str {
+    SPINNER[state.spinner % SPINNER.len()]
+}
+
+pub fn draw(frame: &mut Frame, state: &State) {
+    let area = frame.area();
+    let theme = Theme::new(state.no_color);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let text = vec![
+            Line::from(format!("window too small: need {MIN_WIDTH}x{MIN_HEIGHT}")),
+            Line::from(format!(
+                "(now {}x{}; Ctrl+C quits)",
+                area.width, area.height
+            )),
+        ];
+        let y = area.height.saturating_sub(2) / 2;
+        let rect = Rect::new(area.x, area.y + y, area.width, area.height.min(2));
+        frame.render_widget(
+            Paragraph::new(text)
+                .alignment(Alignment::Center)
+                .style(theme.warning()),
+            rect,
+        );
+        return;
+    }
+    let [header, body, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_header(frame, header, state, theme);
+    match state.screen {
+        Screen::Generate => generate::draw(frame, body, state, theme),
+        Screen::Tokens => tokens::draw(frame, body, state, theme),
+        Screen::Dashboard => dashboard::draw(frame, body, state, theme),
+    }
+    draw_status(frame, status, state, theme);
+    draw_footer(frame, footer, state, theme);
+    if let Some(scroll) = state.help {
+        help::draw(frame, area, state, scroll, theme);
+    }
+}
+
+fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
+    let profile = sanitize(&state.settings.profile_name);
+    let mut right = vec![
+        Span::styled("profile ", theme.dim()),
+        Span::styled(profile, theme.accent()),
+    ];
+    if state.profile_live() {
+        right.push(Span::raw(" "));
+        right.push(Span::styled(" LIVE ", theme.live()));
+    } else if state.settings.sandbox {
+        right.push(Span::styled(" (sandbox)", theme.dim()));
+    } else if state.settings.profile.is_none() {
+        right.push(Span::styled(" (not configured)", theme.warning()));
+    }
+    right.push(Span::raw(" "));
+    let right_width: usize = right.iter().map(|s| s.content.width()).sum();
+    let avail = usize::from(area.width).saturating_sub(right_width);
+
+    let tabs = |short: bool| -> Vec<Span<'static>> {
+        let mut spans = Vec::new();
+        if !short {
+            spans.push(Span::styled(" veriff-tui ", theme.title()));
+        }
+        for (i, screen) in Screen::ALL.iter().enumerate() {
+            let name = match (short, screen) {
+                (true, Screen::Tokens) => "Tokens",
+                _ => screen.title(),
+            };
+            let label = format!(" {} {} ", i + 1, name);
+            let style = if *screen == state.screen {
+                theme.selected()
+            } else {
+                theme.dim()
+            };
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(label, style));
+        }
+        spans
+    };
+    let mut left = tabs(false);
+    if left.iter().map(|s| s.content.width()).sum::<usize>() > avail {
+        left = tabs(true);
+    }
+    let [l, r] = Layout::horizontal([
+        Constraint::Fill(1),
+        Constraint::Length(u16::try_from(right_width).unwrap_or(u16::MAX)),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(Line::from(left)), l);
+    frame.render_widget(
+        Paragraph::new(Line::from(right)).alignment(Alignment::Right),
+        r,
+    );
+}
+
+fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
+    let line = if state.in_flight.is_some() {
+        Line::from(vec![
+            Span::styled(format!(" {} ", spinner(state)), theme.accent()),
+            Span::raw("creating the session… "),
+            Span::styled("Esc", theme.key()),
+            Span::styled(" cancels", theme.dim()),
+        ])
+    } else if let Some(s) = &state.status {
+        let (mark, style) = match s.level {
+            Level::Info => ("•", theme.base()),
+            Level::Success => ("✔", theme.success()),
+            Level::Warning => ("!", theme.warning()),
+            Level::Error => ("✖", theme.error()),
+        };
+        Line::from(vec![
+            Span::styled(format!(" {mark} "), style),
+            Span::styled(sanitize(&s.text), style),
+        ])
+    } else {
+        Line::default()
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+/// Keys that apply to what has focus, most useful first.
+pub fn hints(state: &State) -> Vec<(&'static str, &'static str)> {
+    use crate::tui::form::Field;
+    if state.help.is_some() {
+        return vec![("↑↓", "scroll"), ("Esc", "close help")];
+    }
+    match state.screen {
+        Screen::Generate => {
+            let mut h = Vec::new();
+            if state.in_flight.is_some() {
+                h.push(("Esc", "cancel"));
+            }
+            match state.form.focus {
+                Field::Language if state.form.picker.open => {
+                    h.extend([("↑↓", "choose"), ("Enter", "pick"), ("Esc", "close list")]);
+                }
+                Field::Language => h.extend([("type", "search"), ("Enter", "list")]),
+                Field::SelfId => h.push(("Space", "toggle")),
+                Field::Submit => h.push(("Enter", "generate")),
+                _ => {}
+            }
+            h.extend([("Tab", "next"), ("Ctrl+S", "generate")]);
+            if state.form.focus.is_text() {
+                h.push(("Ctrl+U", "clear"));
+            } else {
+                h.extend([("?", "help"), ("q", "quit")]);
+            }
+            h.extend([("Alt+2", "tokens"), ("Ctrl+P", "profile")]);
+            h
+        }
+        Screen::Tokens => {
+            if state.tokens.confirm_delete.is_some() {
+                vec![("y", "delete"), ("n", "keep")]
+            } else if state.tokens.filtering {
+                vec![
+                    ("type", "filter"),
+                    ("Enter", "keep filter"),
+                    ("Esc", "clear"),
+                ]
+            } else if state.tokens.detail.is_some() {
+                vec![
+                    ("Esc", "back"),
+                    ("c", "copy URL"),
+                    ("i", "copy id"),
+                    ("o", "open"),
+                    ("d", "delete"),
+                    ("?", "help"),
+                ]
+            } else {
+                vec![
+                    ("↑↓", "move"),
+                    ("Enter", "details"),
+                    ("/", "filter"),
+                    ("c", "copy URL"),
+                    ("i", "copy id"),
+                    ("o", "open"),
+                    ("d", "delete"),
+                    ("?", "help"),
+                    ("q", "quit"),
+                ]
+            }
+        }
+        Screen::Dashboard => vec![
+            ("Alt+1", "generate"),
+            ("Alt+2", "tokens"),
+            ("Ctrl+P", "profile"),
+            ("?", "help"),
+            ("q", "quit"),
+        ],
+    }
+}
+
+fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
+    let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
+    for (key, what) in hints(state) {
+        let w = key.width() + what.width() + 3;
+        if used + w > usize::from(area.width) {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(key, theme.key()));
+        spans.push(Span::styled(format!(" {what}  "), theme.dim()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// `2026-11-25 18:33` in the configured offset.
+pub fn local_time(t: DateTime<Utc>, tz: FixedOffset) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// `11-25 18:33`, for narrow tables.
+pub fn short_time(t: DateTime<Utc>, tz: FixedOffset) -> String {
+    t.with_timezone(&tz).format("%m-%d %H:%M").to_string()
+}
+
+/// `s` cut to `width` display columns (with `…` when cut) and padded to exactly `width`.
+pub fn fit(s: &str, width: usize) -> String {
+    let total = s.width();
+    let mut out = String::new();
+    if total <= width {
+        out.push_str(s);
+        out.push_str(&" ".repeat(width - total));
+        return out;
+    }
+    let mut used = 0;
+    for g in s.graphemes(true) {
+        let w = g.width();
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        out.push_str(g);
+    }
+    if width > 0 {
+        out.push('…');
+        used += 1;
+    }
+    out.push_str(&" ".repeat(width.saturating_sub(used)));
+    out
+}
+
+/// Splits `s` into lines of at most `width` columns, breaking anywhere (for URLs: the lines
+/// hold nothing else, so they can be selected by hand).
+pub fn hard_wrap(s: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    for g in s.graphemes(true) {
+        let w = g.width();
+        if used + w > width && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+            used = 0;
+        }
+        line.push_str(g);
+        used += w;
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// A centred rectangle of at most `w` x `h` inside `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// A section title drawn as `── Title ──────`.
+pub fn rule<'a>(title: Vec<Span<'a>>, width: u16, theme: Theme) -> Line<'a> {
+    let mut spans = vec![Span::styled("── ", theme.dim())];
+    let used: usize = 3 + title.iter().map(|s| s.content.width()).sum::<usize>() + 1;
+    spans.extend(title);
+    spans.push(Span::raw(" "));
+    spans.push(Span::styled(
+        "─".repeat(usize::from(width).saturating_sub(used)),
+        theme.dim(),
+    ));
+    Line::from(spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_and_wrap_measure_display_width() {
+        assert_eq!(fit("李小龍", 5), "李小…");
+        assert_eq!(fit("Zoë", 5), "Zoë  ");
+        assert_eq!(hard_wrap("abcdef", 4), vec!["abcd", "ef"]);
+        assert_eq!(hard_wrap("李小龍", 4), vec!["李小", "龍"]);
+    }
+}

@@ -1,0 +1,314 @@
+//! The Generated tokens screen: the history table, its filter, the detail view and the
+//! delete confirmation.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::history::Record;
+use crate::text::sanitize;
+use crate::tui::app::State;
+use crate::tui::theme::Theme;
+use crate::tui::view::{centered, fit, hard_wrap, local_time, rule, short_time};
+use crate::tui::widgets::{status_badge, text_field};
+
+/// Rows of the table that fit a window of `size` (header, status and footer lines, the
+/// title and the column header taken away).
+pub fn table_rows(size: (u16, u16)) -> u16 {
+    size.1.saturating_sub(5).max(1)
+}
+
+struct Columns {
+    long_time: bool,
+    expires: bool,
+    name: usize,
+}
+
+fn columns(width: u16) -> Columns {
+    let width = usize::from(width);
+    let long_time = width >= 110;
+    let time = if long_time { 16 } else { 11 };
+    let expires = width >= 74;
+    // created, lang, selfid, status, session id (+ expires), with a space after each.
+    let fixed = (time + 1) + 6 + 7 + 13 + 9 + if expires { time + 1 } else { 0 } + 1;
+    Columns {
+        long_time,
+        expires,
+        name: width.saturating_sub(fixed).max(8),
+    }
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
+    if let Some(record) = &state.tokens.detail {
+        draw_detail(frame, area, record, state, theme);
+    } else {
+        draw_table(frame, area, state, theme);
+    }
+    if let Some(record) = &state.tokens.confirm_delete {
+        draw_confirm(frame, area, record, theme);
+    }
+}
+
+fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
+    let list = &state.tokens;
+    let profile = sanitize(&state.settings.profile_name);
+    let count = match list.total {
+        Some(1) => "1 record".to_string(),
+        Some(n) => format!("{n} records"),
+        None => "loading…".to_string(),
+    };
+    let mut title = vec![
+        Span::styled("Generated tokens", theme.title()),
+        Span::styled(format!(" · {profile} · {count}"), theme.dim()),
+    ];
+    if list.total.is_some_and(|n| n > 0) {
+        title.push(Span::styled(
+            format!(" · row {}", list.selected + 1),
+            theme.dim(),
+        ));
+    }
+    let title_area = Rect::new(area.x, area.y, area.width, 1);
+    frame.render_widget(Paragraph::new(rule(title, area.width, theme)), title_area);
+
+    // The filter sits on the right of the title line.
+    let filter = list.filter.value();
+    if list.filtering || !filter.is_empty() {
+        let w = area.width.min(34);
+        let x = area.right() - w;
+        frame.render_widget(
+            Paragraph::new(Span::styled(" / ", theme.key())),
+            Rect::new(x, area.y, 3, 1),
+        );
+        text_field::render(
+            frame,
+            Rect::new(x + 3, area.y, w - 3, 1),
+            &list.filter,
+            list.filtering,
+            "",
+            theme,
+        );
+    }
+
+    let cols = columns(area.width);
+    let mut header = vec![
+        fit("Created", if cols.long_time { 16 } else { 11 }),
+        fit("Name", cols.name),
+        fit("Lang", 5),
+        fit("SelfID", 6),
+        fit("Status", 12),
+        fit("Session", 8),
+    ];
+    if cols.expires {
+        header.push(fit("Expires", if cols.long_time { 16 } else { 11 }));
+    }
+    let header_line = Line::from(Span::styled(
+        format!(" {}", header.join(" ")),
+        theme.accent(),
+    ));
+    frame.render_widget(
+        Paragraph::new(header_line),
+        Rect::new(area.x, area.y + 1, area.width, 1),
+    );
+
+    let body = Rect::new(
+        area.x,
+        area.y + 2,
+        area.width,
+        area.height.saturating_sub(2),
+    );
+    if let Some(e) = &list.error {
+        let text = vec![
+            Line::from(Span::styled(format!("✖ {}", sanitize(e)), theme.error())),
+            Line::from(Span::styled(
+                "The history could not be read; see the log file (? shows its path).",
+                theme.dim(),
+            )),
+        ];
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), body);
+        return;
+    }
+    if list.total == Some(0) {
+        let text = if filter.trim().is_empty() {
+            "No sessions yet: generate one on the Generate screen (Alt+1).".to_string()
+        } else {
+            format!(
+                "Nothing matches “{}”. Esc clears the filter.",
+                sanitize(filter.trim())
+            )
+        };
+        frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())), body);
+        return;
+    }
+    let total = list.total.unwrap_or(0);
+    for row in 0..body.height {
+        let i = list.offset + u64::from(row);
+        if i >= total {
+            break;
+        }
+        let rect = Rect::new(body.x, body.y + row, body.width, 1);
+        let selected = i == list.selected;
+        let line = match list.row(i) {
+            Some(r) => record_line(r, &cols, state, theme, selected),
+            None => Line::from(Span::styled(" …", theme.dim())),
+        };
+        let mut p = Paragraph::new(line);
+        if selected {
+            p = p.style(theme.selected());
+        }
+        frame.render_widget(p, rect);
+    }
+}
+
+fn record_line(
+    r: &Record,
+    cols: &Columns,
+    state: &State,
+    theme: Theme,
+    selected: bool,
+) -> Line<'static> {
+    let time = |t| {
+        if cols.long_time {
+            local_time(t, state.tz)
+        } else {
+            short_time(t, state.tz)
+        }
+    };
+    let tw = if cols.long_time { 16 } else { 11 };
+    let name = sanitize(&format!("{} {}", r.first_name, r.last_name));
+    let name = if name.trim().is_empty() {
+        "(no name)".to_string()
+    } else {
+        name.trim().to_string()
+    };
+    let status = r.effective_status(state.now);
+    let badge = status_badge::badge(&status, theme);
+    let short_id: String = sanitize(&r.session_id).chars().take(8).collect();
+    let mut spans = vec![
+        Span::raw(format!(" {} ", fit(&time(r.created_at), tw))),
+        Span::raw(format!("{} ", fit(&name, cols.name))),
+        Span::raw(format!("{} ", fit(&sanitize(&r.lang), 5))),
+        Span::raw(format!("{} ", fit(if r.selfid { "yes" } else { "no" }, 6))),
+        Span::styled(
+            format!("{} ", fit(&badge.content, 12)),
+            if selected {
+                theme.selected()
+            } else {
+                badge.style
+            },
+        ),
+        Span::styled(format!("{} ", fit(&short_id, 8)), theme.dim()),
+    ];
+    if cols.expires {
+        spans.push(Span::raw(fit(&time(r.expires_at), tw)));
+    }
+    if selected {
+        for s in &mut spans {
+            s.style = theme.selected();
+        }
+    }
+    Line::from(spans)
+}
+
+fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: Theme) {
+    let width = usize::from(area.width);
+    let name = sanitize(&format!("{} {}", r.first_name, r.last_name));
+    let title = vec![
+        Span::styled("Session details", theme.title()),
+        Span::styled(format!(" · {}", name.trim()), theme.dim()),
+    ];
+    let mut lines = vec![rule(title, area.width, theme)];
+    // The URL first and alone on its lines, so it is never cut and selects cleanly.
+    lines.extend(
+        hard_wrap(&sanitize(&r.url), width)
+            .into_iter()
+            .map(Line::from),
+    );
+    let status = r.effective_status(state.now);
+    let mut status_spans = vec![status_badge::badge(&status, theme)];
+    if let Some(code) = r.decision_code {
+        status_spans.push(Span::raw(format!(" (code {code})")));
+    }
+    if let Some(reason) = &r.decision_reason {
+        status_spans.push(Span::raw(format!(": {}", sanitize(reason))));
+    }
+    let field = |label: &str, value: String| -> Line<'static> {
+        Line::from(vec![
+            Span::styled(format!("  {label:<14}"), theme.dim()),
+            Span::raw(value),
+        ])
+    };
+    let opt = |v: &str| {
+        if v.is_empty() {
+            "(not sent)".to_string()
+        } else {
+            sanitize(v)
+        }
+    };
+    lines.push(field("Session ID", sanitize(&r.session_id)));
+    let mut status_line = vec![Span::styled(format!("  {:<14}", "Status"), theme.dim())];
+    status_line.extend(status_spans);
+    lines.push(Line::from(status_line));
+    if let Some(t) = &r.decision_time {
+        lines.push(field("Decision time", sanitize(t)));
+    }
+    if let Some(t) = r.checked_at {
+        lines.push(field("Checked", local_time(t, state.tz)));
+    }
+    if let Some(e) = &r.check_error {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<14}", "Check error"), theme.dim()),
+            Span::styled(sanitize(e), theme.error()),
+        ]));
+    }
+    lines.push(field("Created", local_time(r.created_at, state.tz)));
+    lines.push(field("Expires", local_time(r.expires_at, state.tz)));
+    lines.push(field("First name", opt(&r.first_name)));
+    lines.push(field("Last name", opt(&r.last_name)));
+    lines.push(field("Language", opt(&r.lang)));
+    lines.push(field("SelfID", if r.selfid { "yes" } else { "no" }.into()));
+    lines.push(field("Callback", opt(&r.callback)));
+    lines.push(field("Vendor data", opt(&r.vendor_data)));
+    let sandbox = if r.sandbox { " (sandbox)" } else { "" };
+    lines.push(field(
+        "Profile",
+        format!("{}{sandbox}", sanitize(&r.profile)),
+    ));
+    lines.push(field("API", sanitize(&r.base_url)));
+    if let Some(h) = &r.host {
+        lines.push(field("Flow host", sanitize(h)));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+fn draw_confirm(frame: &mut Frame, area: Rect, r: &Record, theme: Theme) {
+    let rect = centered(area, 56, 7);
+    let name = sanitize(&format!("{} {}", r.first_name, r.last_name));
+    let short_id: String = sanitize(&r.session_id).chars().take(8).collect();
+    let text = vec![
+        Line::from(format!(
+            "Delete the local record of {} ({short_id})?",
+            name.trim()
+        )),
+        Line::from(Span::styled(
+            "The session at Veriff is not affected.",
+            theme.dim(),
+        )),
+        Line::default(),
+        Line::from(vec![
+            Span::styled("y", theme.key()),
+            Span::raw(" delete   "),
+            Span::styled("n", theme.key()),
+            Span::raw(" keep"),
+        ]),
+    ];
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(theme.error())
+        .title(Span::styled(" Delete record ", theme.error()));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
+        rect,
+    );
+}
