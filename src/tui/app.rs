@@ -488,6 +488,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return cycle_profile(state);
     }
     if let Some(scroll) = state.help {
+        let max = crate::tui::view::help::max_scroll(state, state.size);
         match key.code {
             KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => {
                 state.help = None;
@@ -497,8 +498,10 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             KeyCode::PageDown => state.help = Some(scroll.saturating_add(10)),
             KeyCode::PageUp => state.help = Some(scroll.saturating_sub(10)),
             KeyCode::Home => state.help = Some(0),
+            KeyCode::End => state.help = Some(max),
             _ => {}
         }
+        state.help = state.help.map(|s| s.min(max));
         return Vec::new();
     }
     if !state.typing() && plain(&key) && state.tokens.confirm_delete.is_none() {

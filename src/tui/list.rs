@@ -26,8 +26,10 @@ pub struct TokenList {
     pub rows: Vec<Record>,
     /// Sequence number of the current query; answers to older ones are dropped.
     pub seq: u64,
-    /// The page asked for and not yet answered (`offset`).
-    pub pending: Option<u64>,
+    /// The page asked for and not yet answered (`offset`, `limit`).
+    pub pending: Option<(u64, u64)>,
+    /// Where the list ends, learnt from a page shorter than asked for.
+    pub known_end: Option<u64>,
     pub error: Option<String>,
     /// The record in the detail view.
     pub detail: Option<Record>,
@@ -61,6 +63,7 @@ impl TokenList {
     pub fn reload(&mut self, profile: &str, viewport: u64, reset_selection: bool) -> Vec<Load> {
         self.seq += 1;
         self.pending = None;
+        self.known_end = None;
         self.stale = false;
         self.loaded_once = true;
         if reset_selection {
@@ -128,17 +131,20 @@ impl TokenList {
         if let Some(t) = total {
             need_end = need_end.min(t);
         }
+        if let Some(end) = self.known_end {
+            need_end = need_end.min(end);
+        }
         let have_end = self.window_start + self.rows.len() as u64;
         let covered = self.window_start <= need_start && have_end >= need_end;
         if !force && (covered || total == Some(0)) {
             return Vec::new();
         }
         let start = self.offset.saturating_sub(PAGE / 3);
-        if !force && self.pending == Some(start) {
+        let limit = PAGE.max(viewport * 3);
+        if !force && self.pending.is_some_and(|(o, _)| o == start) {
             return Vec::new();
         }
-        self.pending = Some(start);
-        let limit = PAGE.max(viewport * 3);
+        self.pending = Some((start, limit));
         vec![Load::Page {
             seq: self.seq,
             query: self.query(profile, start, limit),
@@ -165,11 +171,15 @@ impl TokenList {
         if seq != self.seq {
             return false;
         }
-        if self.pending == Some(offset) {
+        let asked = self.pending.filter(|(o, _)| *o == offset).map(|(_, l)| l);
+        if asked.is_some() {
             self.pending = None;
         }
         match result {
             Ok(rows) => {
+                if asked.is_some_and(|limit| (rows.len() as u64) < limit) {
+                    self.known_end = Some(offset + rows.len() as u64);
+                }
                 self.window_start = offset;
                 self.rows = rows;
                 self.error = None;

@@ -33,7 +33,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         put(frame, rule(title, area.width, theme), &mut y);
     }
     let input_x = area.x + LABEL;
-    let input_w = area.width.saturating_sub(LABEL + 2).min(64);
+    // Room is kept on the right for the vendor data counter.
+    let input_w = area.width.saturating_sub(LABEL + 12).min(64);
     let mut lang_rect = None;
     for field in Field::ALL {
         if y >= bottom {

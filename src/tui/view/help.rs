@@ -71,15 +71,16 @@ pub fn lines(state: &State, theme: Theme) -> Vec<Line<'static>> {
     }
     let paths = &state.settings.paths;
     lines.push(Line::from(Span::styled("Files", theme.title())));
-    let found = if state.settings.config_file_found {
-        ""
-    } else {
-        " (not created yet)"
-    };
     lines.push(Line::from(vec![
         Span::styled(format!("  {:<20}", "config"), theme.dim()),
-        Span::raw(format!("{}{found}", paths.config_file.display())),
+        Span::raw(paths.config_file.display().to_string()),
     ]));
+    if !state.settings.config_file_found {
+        lines.push(Line::from(Span::styled(
+            format!("  {:<20}(not created yet: see config.example.toml)", ""),
+            theme.dim(),
+        )));
+    }
     lines.push(Line::from(vec![
         Span::styled(format!("  {:<20}", "log"), theme.dim()),
         Span::raw(paths.log_file.display().to_string()),
@@ -91,13 +92,24 @@ pub fn lines(state: &State, theme: Theme) -> Vec<Line<'static>> {
     lines
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, state: &State, scroll: u16, theme: Theme) {
-    let rect = centered(area, 84, area.height.saturating_sub(2));
-    let all = lines(state, theme);
-    let inner_h = rect.height.saturating_sub(2);
-    let max_scroll = u16::try_from(all.len())
+fn rect(area: Rect) -> Rect {
+    centered(area, 84, area.height.saturating_sub(2))
+}
+
+/// How far the help can scroll in a window of `size`.
+pub fn max_scroll(state: &State, size: (u16, u16)) -> u16 {
+    let inner_h = rect(Rect::new(0, 0, size.0, size.1))
+        .height
+        .saturating_sub(2);
+    u16::try_from(lines(state, Theme::new(true)).len())
         .unwrap_or(u16::MAX)
-        .saturating_sub(inner_h);
+        .saturating_sub(inner_h)
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, state: &State, scroll: u16, theme: Theme) {
+    let rect = rect(area);
+    let all = lines(state, theme);
+    let max_scroll = max_scroll(state, (area.width, area.height));
     let scroll = scroll.min(max_scroll);
     let more = if max_scroll > 0 {
         " ↑↓ scroll ·"

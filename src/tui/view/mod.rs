@@ -70,25 +70,26 @@ pub fn draw(frame: &mut Frame, state: &State) {
 
 fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let profile = sanitize(&state.settings.profile_name);
-    let mut right = vec![
-        Span::styled("profile ", theme.dim()),
-        Span::styled(profile, theme.accent()),
-    ];
-    if state.profile_live() {
-        right.push(Span::raw(" "));
-        right.push(Span::styled(" LIVE ", theme.live()));
-    } else if state.settings.sandbox {
-        right.push(Span::styled(" (sandbox)", theme.dim()));
-    } else if state.settings.profile.is_none() {
-        right.push(Span::styled(" (not configured)", theme.warning()));
-    }
-    right.push(Span::raw(" "));
-    let right_width: usize = right.iter().map(|s| s.content.width()).sum();
-    let avail = usize::from(area.width).saturating_sub(right_width);
-
-    let tabs = |short: bool| -> Vec<Span<'static>> {
+    let right = |compact: bool| -> Vec<Span<'static>> {
         let mut spans = Vec::new();
-        if !short {
+        if !compact {
+            spans.push(Span::styled("profile ", theme.dim()));
+        }
+        spans.push(Span::styled(profile.clone(), theme.accent()));
+        if state.profile_live() {
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(" LIVE ", theme.live()));
+        } else if state.settings.sandbox && !compact {
+            spans.push(Span::styled(" (sandbox)", theme.dim()));
+        } else if state.settings.profile.is_none() {
+            spans.push(Span::styled(" (not configured)", theme.warning()));
+        }
+        spans.push(Span::raw(" "));
+        spans
+    };
+    let tabs = |short: bool, app: bool| -> Vec<Span<'static>> {
+        let mut spans = Vec::new();
+        if app {
             spans.push(Span::styled(" veriff-tui ", theme.title()));
         }
         for (i, screen) in Screen::ALL.iter().enumerate() {
@@ -107,10 +108,23 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         }
         spans
     };
-    let mut left = tabs(false);
-    if left.iter().map(|s| s.content.width()).sum::<usize>() > avail {
-        left = tabs(true);
+    let width = |spans: &[Span]| spans.iter().map(|s| s.content.width()).sum::<usize>();
+    // The widest layout that fits; the profile (and LIVE) always stays.
+    let candidates = [
+        (false, true, false),
+        (true, true, false),
+        (true, true, true),
+        (true, false, true),
+    ];
+    let (mut left, mut right_spans) = (tabs(true, false), right(true));
+    for (short, app, compact) in candidates {
+        let (l, r) = (tabs(short, app), right(compact));
+        if width(&l) + width(&r) <= usize::from(area.width) {
+            (left, right_spans) = (l, r);
+            break;
+        }
     }
+    let right_width = width(&right_spans);
     let [l, r] = Layout::horizontal([
         Constraint::Fill(1),
         Constraint::Length(u16::try_from(right_width).unwrap_or(u16::MAX)),
@@ -118,7 +132,7 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     .areas(area);
     frame.render_widget(Paragraph::new(Line::from(left)), l);
     frame.render_widget(
-        Paragraph::new(Line::from(right)).alignment(Alignment::Right),
+        Paragraph::new(Line::from(right_spans)).alignment(Alignment::Right),
         r,
     );
 }
@@ -202,10 +216,10 @@ pub fn hints(state: &State) -> Vec<(&'static str, &'static str)> {
                     ("Enter", "details"),
                     ("/", "filter"),
                     ("c", "copy URL"),
-                    ("i", "copy id"),
                     ("o", "open"),
                     ("d", "delete"),
                     ("?", "help"),
+                    ("i", "copy id"),
                     ("q", "quit"),
                 ]
             }

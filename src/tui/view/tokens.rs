@@ -52,7 +52,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
 
 fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let list = &state.tokens;
-    let profile = sanitize(&state.settings.profile_name);
+    let filter = list.filter.value();
+    let show_filter = list.filtering || !filter.is_empty();
     let count = match list.total {
         Some(1) => "1 record".to_string(),
         Some(n) => format!("{n} records"),
@@ -60,9 +61,9 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     };
     let mut title = vec![
         Span::styled("Generated tokens", theme.title()),
-        Span::styled(format!(" · {profile} · {count}"), theme.dim()),
+        Span::styled(format!(" · {count}"), theme.dim()),
     ];
-    if list.total.is_some_and(|n| n > 0) {
+    if list.total.is_some_and(|n| n > 0) && !show_filter {
         title.push(Span::styled(
             format!(" · row {}", list.selected + 1),
             theme.dim(),
@@ -72,8 +73,7 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     frame.render_widget(Paragraph::new(rule(title, area.width, theme)), title_area);
 
     // The filter sits on the right of the title line.
-    let filter = list.filter.value();
-    if list.filtering || !filter.is_empty() {
+    if show_filter {
         let w = area.width.min(34);
         let x = area.right() - w;
         frame.render_widget(

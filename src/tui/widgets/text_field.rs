@@ -5,7 +5,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Clear, Paragraph};
 use tui_input::Input;
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
@@ -56,6 +56,7 @@ pub fn render(
     } else {
         Line::from(Span::raw(visible(input.value(), scroll, width)))
     };
+    frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(line).style(style), area);
     if focused {
         let x = input.visual_cursor().saturating_sub(scroll);

@@ -1,0 +1,213 @@
+//! Builders shared by the TUI tests: a State without a terminal, records, key events.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use veriff_tui::config::{Config, Paths, Profile, Settings};
+use veriff_tui::history::Record;
+use veriff_tui::tui::app::{Effect, Env, State, update};
+use veriff_tui::tui::message::Msg;
+use veriff_tui::veriff::{CreatedSession, SessionStatus};
+
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 25, 18, 30, 0).unwrap()
+}
+
+pub fn paths() -> Paths {
+    Paths {
+        config_file: PathBuf::from("/home/op/.config/veriff-tui/config.toml"),
+        data_dir: PathBuf::from("/home/op/.local/share/veriff-tui"),
+        history_db: PathBuf::from("/home/op/.local/share/veriff-tui/history.sqlite3"),
+        log_file: PathBuf::from("/home/op/.local/share/veriff-tui/veriff-tui.log"),
+        export_dir: PathBuf::from("/home/op/.local/share/veriff-tui/exports"),
+    }
+}
+
+/// Settings pointing at a loopback sandbox (as `--sandbox` makes them).
+pub fn sandbox_settings() -> Settings {
+    let mut s = Settings {
+        config: Config::default(),
+        paths: paths(),
+        config_file_found: false,
+        profile_name: "default".into(),
+        profile: None,
+        sandbox: false,
+        warnings: Vec::new(),
+    };
+    s.use_sandbox(
+        "http://127.0.0.1:4010",
+        veriff_tui::sandbox::SANDBOX_API_KEY,
+        veriff_tui::sandbox::SANDBOX_SHARED_SECRET,
+    );
+    s
+}
+
+/// A live production profile.
+pub fn live_settings() -> Settings {
+    let mut config = Config::default();
+    let profile = Profile {
+        base_url: "https://stationapi.veriff.com".into(),
+        api_key: "11111111-2222-3333-4444-555555555555".into(),
+        shared_secret: Some("secret-value-1234".into()),
+        integration_id: None,
+        callback: Some("https://example.com/veriff/done".into()),
+        live: true,
+    };
+    config.profiles.insert("production".into(), profile.clone());
+    Settings {
+        config,
+        paths: paths(),
+        config_file_found: true,
+        profile_name: "production".into(),
+        profile: Some(profile),
+        sandbox: false,
+        warnings: Vec::new(),
+    }
+}
+
+pub fn env(w: u16, h: u16, no_color: bool) -> Env {
+    Env {
+        no_color,
+        now: now(),
+        tz: FixedOffset::east_opt(0).unwrap(),
+        size: (w, h),
+    }
+}
+
+pub fn state(w: u16, h: u16) -> State {
+    State::new(sandbox_settings(), env(w, h, false))
+}
+
+pub fn render(state: &State) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(state.size.0, state.size.1)).unwrap();
+    t.draw(|f| veriff_tui::tui::view::draw(f, state)).unwrap();
+    t
+}
+
+/// The screen as plain text lines.
+pub fn screen_text(t: &Terminal<TestBackend>) -> String {
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut skip = 0;
+        for x in 0..buf.area.width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            out.push_str(sym);
+            skip = unicode_width::UnicodeWidthStr::width(sym).saturating_sub(1);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+pub fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+pub fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+pub fn alt(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT))
+}
+
+pub fn type_text(state: &mut State, text: &str) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for c in text.chars() {
+        effects.extend(update(state, key(KeyCode::Char(c))));
+    }
+    effects
+}
+
+pub const URL: &str = "https://alchemy.veriff.com/v/eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdXRoX3Rva2VuIjoiOGRlYmU4ZDAtYjBmMi00ZDVhLWE0ZTAtMWNkZDE5MmI1ODY3Iiwic2Vzc2lvbl9pZCI6IjQ3ZmQ3ZGRmLWUxMzgtNGU1ZS05NjYxLTFhZjlhYjMzMjdiNSIsImlhdCI6MTc2NDA5NTQwMCwiZXhwIjoxNzY0NzAwMjAwfQ.abc";
+
+pub fn created() -> CreatedSession {
+    CreatedSession {
+        id: "47fd7ddf-e138-4e5e-9661-1af9ab3327b5".into(),
+        url: URL.into(),
+        host: Some("https://alchemy.veriff.com".into()),
+        session_token: None,
+        vendor_data: None,
+        status: Some("created".into()),
+        created_at: now(),
+        expires_at: now() + Duration::days(7),
+    }
+}
+
+pub fn record(i: i64) -> Record {
+    let names = [
+        ("John", "Smith"),
+        ("李", "小龍"),
+        ("Zoë", "Saldaña"),
+        ("Ada", "Lovelace"),
+    ];
+    let statuses = [
+        SessionStatus::Created,
+        SessionStatus::Approved,
+        SessionStatus::Declined,
+        SessionStatus::ResubmissionRequested,
+        SessionStatus::Submitted,
+    ];
+    let (first, last) = names[(i as usize) % names.len()];
+    let created_at = now() - Duration::hours(i * 5);
+    Record {
+        id: 1000 - i,
+        created_at,
+        profile: "sandbox".into(),
+        base_url: "http://127.0.0.1:4010".into(),
+        sandbox: true,
+        first_name: first.into(),
+        last_name: last.into(),
+        lang: if i % 3 == 0 {
+            "en".into()
+        } else {
+            "pt-BR".into()
+        },
+        selfid: i % 2 == 0,
+        callback: "https://example.com/done".into(),
+        vendor_data: format!("order-{i}"),
+        session_id: format!("{:08x}-e138-4e5e-9661-1af9ab3327b5", 0x47fd7000 + i),
+        url: URL.into(),
+        host: None,
+        expires_at: created_at + Duration::days(7),
+        status: statuses[(i as usize) % statuses.len()].clone(),
+        decision_code: None,
+        decision_reason: None,
+        decision_time: None,
+        checked_at: None,
+        check_error: None,
+    }
+}
+
+/// Answers the list loads an update asked for with `total` records.
+pub fn answer_loads(state: &mut State, effects: Vec<Effect>, total: i64) {
+    let mut queue = effects;
+    while let Some(e) = queue.pop() {
+        let msg = match e {
+            Effect::Count { seq, .. } => Msg::Count {
+                seq,
+                result: Ok(total as u64),
+            },
+            Effect::Page { seq, query } => {
+                let end = (query.offset + query.limit).min(total as u64) as i64;
+                let rows = (query.offset as i64..end).map(record).collect();
+                Msg::Page {
+                    seq,
+                    offset: query.offset,
+                    result: Ok(rows),
+                }
+            }
+            _ => continue,
+        };
+        queue.extend(update(state, msg));
+    }
+}

@@ -1,0 +1,340 @@
+//! Behaviour of `update`: keys, paste, submit, cancel and results, without a terminal.
+
+mod tui_support;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tui_support::*;
+use veriff_tui::clipboard::CopyOutcome;
+use veriff_tui::tui::app::{Effect, Outcome, Screen, State, update};
+use veriff_tui::tui::form::Field;
+use veriff_tui::tui::message::{CopyWhat, Msg};
+use veriff_tui::veriff::ApiError;
+
+fn submit(s: &mut State) -> u64 {
+    match update(s, ctrl('s')).as_slice() {
+        [Effect::CreateSession { seq, .. }] => *seq,
+        other => panic!("expected one CreateSession, got {other:?}"),
+    }
+}
+
+#[test]
+fn wide_and_combining_characters_move_the_cursor_by_display_width() {
+    let mut s = state(80, 24);
+    type_text(&mut s, "李小龍");
+    assert_eq!(s.form.first_name.visual_cursor(), 6);
+    update(&mut s, key(KeyCode::Left));
+    assert_eq!(s.form.first_name.visual_cursor(), 4);
+    update(&mut s, key(KeyCode::Home));
+    assert_eq!(s.form.first_name.visual_cursor(), 0);
+    update(&mut s, key(KeyCode::End));
+
+    update(&mut s, key(KeyCode::Tab));
+    // "Zoë" typed with a combining diaeresis, then an emoji: 3 + 1 + 2 columns.
+    type_text(&mut s, "Zoe\u{308} 👍");
+    assert_eq!(s.form.last_name.visual_cursor(), 6);
+    update(&mut s, key(KeyCode::Backspace));
+    assert_eq!(s.form.last_name.value(), "Zoe\u{308} ");
+    update(&mut s, key(KeyCode::Backspace));
+    // Backspace takes the whole grapheme "ë", not just the combining mark.
+    update(&mut s, key(KeyCode::Backspace));
+    assert_eq!(s.form.last_name.value(), "Zo");
+    // Word jumps and deletes.
+    type_text(&mut s, "ë Saldaña Jr");
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Left, KeyModifiers::CONTROL)),
+    );
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Left, KeyModifiers::ALT)),
+    );
+    assert_eq!(s.form.last_name.visual_cursor(), 4);
+    update(&mut s, key(KeyCode::End));
+    update(&mut s, ctrl('w'));
+    assert_eq!(s.form.last_name.value(), "Zoë Saldaña ");
+    update(&mut s, ctrl('u'));
+    assert_eq!(s.form.last_name.value(), "");
+}
+
+#[test]
+fn a_paste_with_newlines_is_one_edit_and_never_submits() {
+    let mut s = state(80, 24);
+    let effects = update(&mut s, Msg::Paste("John\r\nSmith\n".into()));
+    assert!(effects.is_empty());
+    assert_eq!(s.form.first_name.value(), "JohnSmith");
+    assert_eq!(s.in_flight, None);
+    // Even with the button focused, a paste does nothing.
+    while s.form.focus != Field::Submit {
+        update(&mut s, key(KeyCode::Tab));
+    }
+    assert!(update(&mut s, Msg::Paste("\n".into())).is_empty());
+    assert_eq!(s.in_flight, None);
+}
+
+#[test]
+fn ctrl_s_on_an_invalid_form_sends_nothing_and_marks_the_field() {
+    let mut s = State::new(live_settings(), env(80, 24, false));
+    for _ in 0..4 {
+        update(&mut s, key(KeyCode::Tab));
+    }
+    assert_eq!(s.form.focus, Field::Callback);
+    update(&mut s, ctrl('u'));
+    type_text(&mut s, "http://example.com/cb");
+    update(&mut s, key(KeyCode::BackTab));
+    update(&mut s, key(KeyCode::BackTab));
+    update(&mut s, key(KeyCode::BackTab));
+    assert!(update(&mut s, ctrl('s')).is_empty());
+    assert_eq!(s.in_flight, None);
+    assert_eq!(
+        s.form.focus,
+        Field::Callback,
+        "focus moves to the bad field"
+    );
+    assert_eq!(
+        s.form.error(Field::Callback),
+        Some("must start with https://")
+    );
+    let text = screen_text(&render(&s));
+    assert!(text.contains("✖ must start with https://"), "{text}");
+    // Fixing it clears the error at once, and then the form goes.
+    update(&mut s, ctrl('u'));
+    type_text(&mut s, "https://example.com/cb");
+    assert_eq!(s.form.error(Field::Callback), None);
+    submit(&mut s);
+    assert!(s.in_flight.is_some());
+
+    // On a loopback sandbox http:// is fine.
+    let mut s = state(80, 24);
+    for _ in 0..4 {
+        update(&mut s, key(KeyCode::Tab));
+    }
+    type_text(&mut s, "http://127.0.0.1:9/cb");
+    submit(&mut s);
+}
+
+#[test]
+fn bad_language_is_refused_and_unlisted_codes_are_accepted() {
+    let mut s = state(80, 24);
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, ctrl('u'));
+    type_text(&mut s, "english!");
+    update(&mut s, key(KeyCode::Esc));
+    assert!(update(&mut s, ctrl('s')).is_empty());
+    assert!(s.form.error(Field::Language).is_some());
+    update(&mut s, ctrl('u'));
+    type_text(&mut s, "xx-Yy");
+    update(&mut s, key(KeyCode::Esc));
+    submit(&mut s);
+
+    let mut s = state(80, 24);
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, ctrl('u'));
+    type_text(&mut s, "deut");
+    update(&mut s, key(KeyCode::Enter));
+    assert_eq!(s.form.lang.value(), "de");
+    assert!(!s.form.picker.open);
+    assert_eq!(s.form.focus, Field::Language);
+}
+
+#[test]
+fn esc_cancels_the_request_and_a_late_answer_is_ignored() {
+    let mut s = state(80, 24);
+    type_text(&mut s, "Ann");
+    let seq = submit(&mut s);
+    assert!(s.busy());
+    // Keys are still answered while the request runs.
+    type_text(&mut s, "e");
+    assert_eq!(s.form.first_name.value(), "Anne");
+    let effects = update(&mut s, key(KeyCode::Esc));
+    assert!(matches!(effects.as_slice(), [Effect::CancelCreate]));
+    assert!(!s.busy());
+    let status = s.status.clone().unwrap().text;
+    assert_eq!(status, "cancelled — a session may still have been created");
+    let late = update(
+        &mut s,
+        Msg::Created {
+            seq,
+            result: Box::new(Ok(created())),
+        },
+    );
+    assert!(late.is_empty());
+    assert!(s.outcome.is_none());
+    assert!(s.last_url.is_none());
+}
+
+#[test]
+fn a_failure_keeps_the_form_exactly_as_typed() {
+    let mut s = state(80, 24);
+    type_text(&mut s, "李小龍");
+    update(&mut s, key(KeyCode::Tab));
+    type_text(&mut s, "Zoë");
+    update(&mut s, key(KeyCode::Left));
+    let before = (s.form.to_input(), s.form.focus, s.form.last_name.cursor());
+    let seq = submit(&mut s);
+    let err = ApiError::ConnectionRefused {
+        host: "127.0.0.1:4010".into(),
+    };
+    assert!(
+        update(
+            &mut s,
+            Msg::Created {
+                seq,
+                result: Box::new(Err(err.clone())),
+            }
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        (s.form.to_input(), s.form.focus, s.form.last_name.cursor()),
+        before
+    );
+    match &s.outcome {
+        Some(Outcome::Failed { message, hint }) => {
+            assert_eq!(message, &err.to_string());
+            assert_eq!(hint, &err.hint());
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn success_saves_copies_and_remembers_the_url() {
+    let mut s = state(80, 24);
+    type_text(&mut s, "Ann");
+    let seq = submit(&mut s);
+    let effects = update(
+        &mut s,
+        Msg::Created {
+            seq,
+            result: Box::new(Ok(created())),
+        },
+    );
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Save { profile, sandbox: true, .. }, Effect::Copy { what: CopyWhat::GeneratedUrl, text }]
+            if profile == "sandbox" && text == URL
+    ));
+    assert_eq!(s.last_url.as_deref(), Some(URL));
+    update(
+        &mut s,
+        Msg::Copied {
+            what: CopyWhat::GeneratedUrl,
+            outcome: CopyOutcome::Native,
+        },
+    );
+    let text = screen_text(&render(&s));
+    assert!(text.contains("copied to clipboard"), "{text}");
+}
+
+#[test]
+fn q_types_in_fields_and_quits_elsewhere_ctrl_c_always_quits() {
+    let mut s = state(80, 24);
+    type_text(&mut s, "q?");
+    assert_eq!(s.form.first_name.value(), "q?");
+    assert!(!s.quit && s.help.is_none());
+    update(&mut s, alt('2'));
+    assert_eq!(s.screen, Screen::Tokens);
+    update(&mut s, key(KeyCode::Char('?')));
+    assert!(s.help.is_some());
+    update(&mut s, key(KeyCode::Esc));
+    update(&mut s, key(KeyCode::Char('q')));
+    assert!(s.quit);
+
+    let mut s = state(80, 24);
+    update(&mut s, ctrl('c'));
+    assert!(s.quit);
+    let mut s = state(80, 24);
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::F(3), KeyModifiers::NONE)),
+    );
+    assert_eq!(s.screen, Screen::Dashboard);
+}
+
+#[test]
+fn filter_results_of_an_older_query_are_dropped() {
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 40);
+    update(&mut s, key(KeyCode::Char('/')));
+    let first = type_text(&mut s, "a");
+    let second = type_text(&mut s, "b");
+    // The newer answer lands first, then the older one: the older must not win.
+    answer_loads(&mut s, second, 3);
+    answer_loads(&mut s, first.clone(), 30);
+    assert_eq!(s.tokens.total, Some(3));
+    assert_eq!(s.tokens.rows.len(), 3);
+    match first.first() {
+        Some(Effect::Count { query, .. }) => assert_eq!(query.search.as_deref(), Some("a")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_list_pages_instead_of_loading_everything() {
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('2'));
+    for e in &effects {
+        if let Effect::Page { query, .. } = e {
+            assert!(query.limit <= 200, "{query:?}");
+        }
+    }
+    answer_loads(&mut s, effects, 100_000);
+    assert!(s.tokens.rows.len() <= 200);
+    let mut fetched = Vec::new();
+    for _ in 0..300 {
+        let effects = update(&mut s, key(KeyCode::Char('j')));
+        fetched.extend(effects.iter().filter_map(|e| match e {
+            Effect::Page { query, .. } => Some(query.offset),
+            _ => None,
+        }));
+        answer_loads(&mut s, effects, 100_000);
+        assert!(
+            s.tokens.selected_record().is_some(),
+            "row {}",
+            s.tokens.selected
+        );
+    }
+    assert_eq!(s.tokens.selected, 300);
+    assert!(!fetched.is_empty() && fetched.len() < 20, "{fetched:?}");
+    let effects = update(&mut s, key(KeyCode::End));
+    answer_loads(&mut s, effects, 100_000);
+    assert_eq!(s.tokens.selected, 99_999);
+    assert_eq!(
+        s.tokens.selected_record().map(|r| r.id),
+        Some(1000 - 99_999)
+    );
+}
+
+#[test]
+fn record_keys_copy_open_and_delete_after_confirmation() {
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 5);
+    let effects = update(&mut s, key(KeyCode::Char('i')));
+    assert!(matches!(effects.as_slice(),
+        [Effect::Copy { what: CopyWhat::SessionId, text }] if text.starts_with("47fd7000")));
+    let effects = update(&mut s, key(KeyCode::Char('y')));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Copy {
+            what: CopyWhat::Url,
+            ..
+        }]
+    ));
+    let effects = update(&mut s, key(KeyCode::Char('o')));
+    assert!(matches!(effects.as_slice(), [Effect::OpenUrl(u)] if u == URL));
+    assert!(update(&mut s, key(KeyCode::Char('d'))).is_empty());
+    assert!(update(&mut s, key(KeyCode::Char('x'))).is_empty());
+    assert!(update(&mut s, key(KeyCode::Char('n'))).is_empty());
+    update(&mut s, key(KeyCode::Char('d')));
+    let effects = update(&mut s, key(KeyCode::Char('y')));
+    assert!(matches!(effects.as_slice(), [Effect::Delete { id: 1000 }]));
+
+    // Only http(s) links are opened.
+    s.tokens.rows[0].url = "file:///etc/passwd".into();
+    assert!(update(&mut s, key(KeyCode::Char('o'))).is_empty());
+    assert!(s.status.unwrap().text.contains("only http(s)"));
+}

@@ -1,0 +1,306 @@
+//! View tests: every screen drawn on a TestBackend from a State built without a terminal,
+//! compared with reviewed snapshots (tests/snapshots).
+
+mod tui_support;
+
+use ratatui::crossterm::event::KeyCode;
+use ratatui::layout::Position;
+use ratatui::style::{Color, Modifier};
+use tui_support::*;
+use veriff_tui::clipboard::CopyOutcome;
+use veriff_tui::tui::app::{State, update};
+use veriff_tui::tui::message::{CopyWhat, Msg};
+use veriff_tui::veriff::ApiError;
+
+fn snap(name: &str, state: &State) -> ratatui::Terminal<ratatui::backend::TestBackend> {
+    let t = render(state);
+    insta::assert_snapshot!(name, t.backend());
+    t
+}
+
+fn filled(w: u16, h: u16) -> State {
+    let mut s = state(w, h);
+    type_text(&mut s, "李小龍");
+    update(&mut s, key(KeyCode::Tab));
+    type_text(&mut s, "Zoë 👍");
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, ctrl('u'));
+    type_text(&mut s, "pt-BR");
+    update(&mut s, key(KeyCode::Esc));
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, key(KeyCode::Char(' ')));
+    update(&mut s, key(KeyCode::Tab));
+    type_text(&mut s, "https://example.com/done");
+    update(&mut s, key(KeyCode::Tab));
+    type_text(&mut s, "order-42");
+    s
+}
+
+fn with_result(w: u16, h: u16) -> State {
+    let mut s = filled(w, h);
+    let effects = update(&mut s, ctrl('s'));
+    let seq = match effects.as_slice() {
+        [veriff_tui::tui::app::Effect::CreateSession { seq, .. }] => *seq,
+        other => panic!("expected one CreateSession, got {other:?}"),
+    };
+    update(
+        &mut s,
+        Msg::Created {
+            seq,
+            result: Box::new(Ok(created())),
+        },
+    );
+    update(
+        &mut s,
+        Msg::Copied {
+            what: CopyWhat::GeneratedUrl,
+            outcome: CopyOutcome::Osc52,
+        },
+    );
+    s
+}
+
+#[test]
+fn generate_empty() {
+    let t = snap("generate_empty_80x24", &state(80, 24));
+    // The cursor waits in First name, right after its label column.
+    let mut t = t;
+    assert_eq!(t.get_cursor_position().unwrap(), Position::new(17, 2));
+    snap("generate_empty_120x40", &state(120, 40));
+}
+
+#[test]
+fn generate_filled_places_cursor_by_display_width() {
+    let s = filled(80, 24);
+    let mut t = snap("generate_filled_80x24", &s);
+    // "order-42" is 8 columns; Vendor data is the 6th field, below the title line.
+    assert_eq!(t.get_cursor_position().unwrap(), Position::new(17 + 8, 7));
+    let mut s = state(80, 24);
+    type_text(&mut s, "李小龍");
+    let mut t = render(&s);
+    assert_eq!(t.get_cursor_position().unwrap(), Position::new(17 + 6, 2));
+}
+
+#[test]
+fn generate_language_picker() {
+    let mut s = state(80, 24);
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, ctrl('u'));
+    type_text(&mut s, "por");
+    let t = snap("generate_picker_80x24", &s);
+    assert!(screen_text(&t).contains("pt-BR"));
+}
+
+#[test]
+fn generate_validation_errors() {
+    let mut s = State::new(live_settings(), env(80, 24, false));
+    type_text(&mut s, "Ann");
+    for _ in 0..4 {
+        update(&mut s, key(KeyCode::Tab));
+    }
+    update(&mut s, ctrl('u'));
+    type_text(&mut s, "http://example.com");
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, Msg::Paste("x".repeat(1001)));
+    assert!(update(&mut s, ctrl('s')).is_empty());
+    let t = snap("generate_invalid_80x24", &s);
+    let text = screen_text(&t);
+    assert!(text.contains("must start with https://"), "{text}");
+    assert!(text.contains("1001 characters: at most 1000"), "{text}");
+    assert!(text.contains("LIVE"), "{text}");
+}
+
+#[test]
+fn generate_api_error_keeps_the_form() {
+    let mut s = filled(80, 24);
+    let effects = update(&mut s, ctrl('s'));
+    let seq = match effects.as_slice() {
+        [veriff_tui::tui::app::Effect::CreateSession { seq, .. }] => *seq,
+        other => panic!("{other:?}"),
+    };
+    snap("generate_in_flight_80x24", &s);
+    update(
+        &mut s,
+        Msg::Created {
+            seq,
+            result: Box::new(Err(ApiError::Http {
+                status: 401,
+                code: Some("1803".into()),
+                message: Some("Integration not found".into()),
+            })),
+        },
+    );
+    let t = snap("generate_api_error_80x24", &s);
+    let text = screen_text(&t);
+    assert!(text.contains("no integration has this API key"), "{text}");
+    assert!(text.contains("李小龍"), "{text}");
+}
+
+#[test]
+fn generate_result_shows_the_url_alone_on_its_lines() {
+    let s = with_result(80, 24);
+    let t = snap("generate_result_80x24", &s);
+    let text = screen_text(&t);
+    assert!(
+        text.contains("sent to terminal clipboard (OSC 52)"),
+        "{text}"
+    );
+    // Lines that hold the URL hold nothing else: joined, they are the URL exactly.
+    let url_lines: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("https://alchemy"))
+        .take_while(|l| !l.starts_with("Session ID"))
+        .map(|l| l.trim_end())
+        .collect();
+    assert_eq!(url_lines.concat(), URL);
+    snap("generate_result_120x40", &with_result(120, 40));
+    let t = snap("generate_result_60x16", &with_result(60, 16));
+    assert!(screen_text(&t).contains("https://alchemy"));
+}
+
+#[test]
+fn too_small_says_so() {
+    let t = snap("too_small_59x16", &state(59, 16));
+    assert!(screen_text(&t).contains("window too small: need 60x16"));
+    let t = render(&state(80, 15));
+    assert!(screen_text(&t).contains("window too small: need 60x16"));
+    let t = render(&state(1, 1));
+    assert_eq!(t.backend().buffer().area.width, 1);
+}
+
+#[test]
+fn no_color_has_no_colours_and_keeps_focus_visible() {
+    let mut s = State::new(live_settings(), env(80, 24, true));
+    type_text(&mut s, "Ann");
+    let t = snap("generate_no_color_80x24", &s);
+    let buf = t.backend().buffer();
+    for cell in buf.content() {
+        assert_eq!(cell.fg, Color::Reset, "{cell:?}");
+        assert_eq!(cell.bg, Color::Reset, "{cell:?}");
+    }
+    // The focused label is reversed; LIVE is reversed too.
+    let label = &buf[(2, 2)];
+    assert_eq!(label.symbol(), "F");
+    assert!(label.modifier.contains(Modifier::REVERSED));
+    let text = screen_text(&t);
+    let live_x = text.lines().next().unwrap().find("LIVE").unwrap();
+    assert!(
+        buf[(live_x as u16, 0)]
+            .modifier
+            .contains(Modifier::REVERSED)
+    );
+
+    let mut s = State::new(sandbox_settings(), env(80, 24, true));
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 12);
+    let t = snap("tokens_no_color_80x24", &s);
+    let buf = t.backend().buffer();
+    assert!(
+        buf.content()
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
+    );
+    // The selected row (the first) is reversed across the table.
+    assert!(buf[(3, 3)].modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn tokens_screens() {
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 0);
+    let t = snap("tokens_empty_80x24", &s);
+    assert!(screen_text(&t).contains("No sessions yet"));
+
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 500);
+    let t = snap("tokens_filled_80x24", &s);
+    assert!(screen_text(&t).contains("500 records"));
+    snap("tokens_filled_120x40", &{
+        let mut s = state(120, 40);
+        let effects = update(&mut s, alt('2'));
+        answer_loads(&mut s, effects, 500);
+        s
+    });
+    snap("tokens_narrow_60x16", &{
+        let mut s = state(60, 16);
+        let effects = update(&mut s, alt('2'));
+        answer_loads(&mut s, effects, 500);
+        s
+    });
+
+    // Scrolled far down: rows come from a later page.
+    let effects = update(&mut s, key(KeyCode::End));
+    answer_loads(&mut s, effects, 500);
+    let t = snap("tokens_end_80x24", &s);
+    assert!(screen_text(&t).contains("row 500"));
+
+    let effects = update(&mut s, key(KeyCode::Char('/')));
+    answer_loads(&mut s, effects, 500);
+    let effects = type_text(&mut s, "order-4");
+    answer_loads(&mut s, effects, 11);
+    snap("tokens_filter_80x24", &s);
+
+    update(&mut s, key(KeyCode::Enter));
+    update(&mut s, key(KeyCode::Enter));
+    let t = snap("tokens_detail_80x24", &s);
+    assert!(screen_text(&t).contains("Session details"));
+    update(&mut s, key(KeyCode::Char('d')));
+    let t = snap("tokens_confirm_delete_80x24", &s);
+    assert!(screen_text(&t).contains("Delete the local record"));
+
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('2'));
+    for e in effects {
+        if let veriff_tui::tui::app::Effect::Count { seq, .. } = e {
+            update(
+                &mut s,
+                Msg::Count {
+                    seq,
+                    result: Err("history database error: disk I/O error".into()),
+                },
+            );
+        }
+    }
+    let t = snap("tokens_error_80x24", &s);
+    assert!(screen_text(&t).contains("disk I/O error"));
+}
+
+#[test]
+fn dashboard_and_help() {
+    let mut s = state(80, 24);
+    update(&mut s, alt('3'));
+    snap("dashboard_loading_80x24", &s);
+    update(
+        &mut s,
+        Msg::StatusCounts(Ok(vec![
+            (veriff_tui::veriff::SessionStatus::Created, 12),
+            (veriff_tui::veriff::SessionStatus::Approved, 30),
+            (veriff_tui::veriff::SessionStatus::Declined, 4),
+            (veriff_tui::veriff::SessionStatus::Expired, 2),
+        ])),
+    );
+    snap("dashboard_80x24", &s);
+    update(&mut s, key(KeyCode::Char('?')));
+    let t = snap("help_80x24", &s);
+    assert!(screen_text(&t).contains("Alt+1"));
+    for _ in 0..40 {
+        update(&mut s, key(KeyCode::Char('j')));
+    }
+    let t = snap("help_scrolled_80x24", &s);
+    assert!(
+        screen_text(&t).contains("veriff-tui.log"),
+        "{}",
+        screen_text(&t)
+    );
+    snap("help_120x40", &{
+        let mut s = state(120, 40);
+        update(&mut s, key(KeyCode::Tab));
+        update(&mut s, key(KeyCode::Tab));
+        update(&mut s, key(KeyCode::Tab));
+        update(&mut s, key(KeyCode::Char('?')));
+        s
+    });
+}
