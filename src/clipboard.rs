@@ -24,3 +24,14 @@ impl CopyOutcome {
 pub trait Clipboard: Send {
     fn copy(&mut self, text: &str) -> CopyOutcome;
 }
+
+/// Entry of the hidden `internal-clipboard-hold` command (temporary until the TUI lands).
+pub fn hold_from_stdin() -> i32 {
+    1
+}
+
+/// One copy for the CLI's `--copy` (temporary until the clipboard lands).
+pub fn copy_once(mode: crate::config::ClipboardMode, text: &str) -> CopyOutcome {
+    let _ = (mode, text);
+    CopyOutcome::Failed("clipboard not available yet".into())
+}

@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod clipboard;
 pub mod config;
+pub mod export;
 pub mod history;
 pub mod sandbox;
 pub mod text;

@@ -1,6 +1,7 @@
 //! The Veriff API: request and response types, signing, the HTTP client, error
 //! explanations and session-token decoding. Knows nothing of terminals.
 
+pub mod batch;
 pub mod client;
 pub mod error;
 pub mod sign;

@@ -330,15 +330,9 @@ impl SessionInput {
         }
         let callback = self.callback.trim();
         if !callback.is_empty() {
-            let lower = callback.to_ascii_lowercase();
-            let http_host = lower
-                .strip_prefix("http://")
-                .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or(""))
-                .map(|authority| authority.rsplit_once(':').map_or(authority, |(h, _)| h));
-            let ok = match (lower.strip_prefix("https://"), http_host) {
-                (Some(rest), _) => !rest.is_empty() && !rest.starts_with('/'),
-                (None, Some(host)) => allow_http_callback && is_loopback_host(host),
-                (None, None) => false,
+            let ok = match callback.to_ascii_lowercase().strip_prefix("https://") {
+                Some(rest) => !rest.is_empty() && !rest.starts_with('/'),
+                None => allow_http_callback && allows_http_callback(callback),
             };
             if !ok {
                 let why = if allow_http_callback {
@@ -419,4 +413,16 @@ mod validation_tests {
             assert!(!is_valid_lang(bad), "{bad}");
         }
     }
+}
+
+/// Plain http callbacks are allowed only when the API itself is on a loopback host (a
+/// sandbox): the flow then never leaves this machine.
+pub fn allows_http_callback(base_url: &str) -> bool {
+    let lower = base_url.trim().to_ascii_lowercase();
+    let Some(rest) = lower.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+    is_loopback_host(host)
 }
