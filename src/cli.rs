@@ -131,6 +131,9 @@ pub struct GenerateArgs {
     /// Print the stored record as JSON instead of the bare URL
     #[arg(long)]
     pub json: bool,
+    /// Also print the URL as a QR code to scan with a phone (to stderr)
+    #[arg(long)]
+    pub qr: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -397,11 +400,35 @@ async fn generate(settings: &Settings, args: GenerateArgs) -> Outcome {
     } else {
         println!("{url}");
     }
+    if args.qr {
+        print_qr(&url);
+    }
     if args.copy {
         let outcome = crate::clipboard::copy_once(settings.config.ui.clipboard, &url);
         let _ = writeln!(std::io::stderr().lock(), "{}", outcome.describe());
     }
     Ok(())
+}
+
+/// Dark on light whatever the terminal's theme, unless NO_COLOR asks for no colour.
+fn print_qr(url: &str) {
+    use std::io::IsTerminal;
+    let mut err = std::io::stderr().lock();
+    let lines = match crate::qr::lines(url) {
+        Ok(lines) => lines,
+        Err(e) => {
+            let _ = writeln!(err, "warning: {e}");
+            return;
+        }
+    };
+    let colour = err.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    for line in lines {
+        let _ = if colour {
+            writeln!(err, "\x1b[30;107m{line}\x1b[0m")
+        } else {
+            writeln!(err, "{line}")
+        };
+    }
 }
 
 fn history(settings: &Settings, args: HistoryArgs) -> Outcome {

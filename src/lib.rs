@@ -8,6 +8,7 @@ pub mod clipboard;
 pub mod config;
 pub mod export;
 pub mod history;
+pub mod qr;
 pub mod sandbox;
 pub mod text;
 pub mod tui;
