@@ -43,7 +43,10 @@ pub fn lines(text: &str) -> Result<Vec<String>, String> {
 pub fn size(text: &str) -> Option<(u16, u16)> {
     let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).ok()?;
     let side = code.width() + 2 * QUIET_ZONE;
-    Some((u16::try_from(side).ok()?, u16::try_from(side.div_ceil(2)).ok()?))
+    Some((
+        u16::try_from(side).ok()?,
+        u16::try_from(side.div_ceil(2)).ok()?,
+    ))
 }
 
 #[cfg(test)]
@@ -57,11 +60,7 @@ mod tests {
         let h = lines.len() * 2;
         let module_dark = |x: usize, y: usize| -> bool {
             let c = lines[y / 2].chars().nth(x).unwrap();
-            match (c, y % 2) {
-                ('█', _) => true,
-                ('▀', 0) | ('▄', 1) => true,
-                _ => false,
-            }
+            matches!((c, y % 2), ('█', _) | ('▀', 0) | ('▄', 1))
         };
         let img = rqrr::PreparedImage::prepare_from_greyscale(w * PX, h * PX, |x, y| {
             if module_dark(x / PX, y / PX) { 0 } else { 255 }
