@@ -376,13 +376,16 @@ async fn resubmission_lets_the_link_be_used_again() {
                 .unwrap()
         }
     };
-    assert!(decide("resubmit").await.contains("Resubmission requested"));
+    let thanks = decide("resubmit").await;
+    assert!(thanks.contains("Resubmission requested"));
+    assert!(thanks.contains("Go through the flow again"));
     let v = decision(&sb, &id).await;
     assert_eq!(v["verification"]["status"], "resubmission_requested");
     assert_eq!(v["verification"]["code"], 9103);
     let page = http().get(&url).send().await.unwrap().text().await.unwrap();
     assert!(page.contains(">Approve</button>"));
-    assert!(decide("decline").await.contains("Declined"));
+    let thanks = decide("decline").await;
+    assert!(thanks.contains("Declined") && !thanks.contains("Go through the flow again"));
     let v = decision(&sb, &id).await;
     assert_eq!(v["verification"]["status"], "declined");
     assert_eq!(v["verification"]["reasonCode"], 102);

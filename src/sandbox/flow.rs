@@ -188,6 +188,14 @@ fn result_page(session: &Session) -> Response {
         None => String::new(),
     };
     // The callback is https by construction (the API rejects anything else).
+    let again = if d.outcome.is_final() {
+        String::new()
+    } else {
+        format!(
+            "<p><a href=\"/v/{}\">Go through the flow again</a></p>",
+            escape_html(&session.token)
+        )
+    };
     let back = match &session.callback {
         Some(url) => format!(
             "<p><a class=\"button\" href=\"{}\">Continue</a></p>",
@@ -199,7 +207,7 @@ fn result_page(session: &Session) -> Response {
         "<h1>Thank you, {name}</h1>\
          <div class=\"result {status}\"><strong>{title}</strong>{sentence}{reason}</div>\
          <p class=\"muted\">The API now reports <code>{status}</code> for session \
-         <code>{id}</code>.</p>{back}",
+         <code>{id}</code>.</p>{again}{back}",
         name = escape_html(&display_name(session)),
         status = d.outcome.status(),
         id = escape_html(&session.id),
