@@ -9,8 +9,9 @@
 //! - `GET /v/{token}`: the end-user flow page; `POST /v/{token}/decide` records the choice;
 //!   `GET /v/{token}/done` thanks the visitor and shows the decision.
 //!
-//! Like Veriff, the sandbox rejects `http://` callbacks (1302), even to localhost: a client
-//! that passes here must not fail against the real service.
+//! Like Veriff, the sandbox rejects `http://` callbacks (1302), except to this machine
+//! (127.0.0.1, localhost): a sandbox demo never leaves it, and the form allows exactly that
+//! only when the profile is a loopback sandbox.
 
 mod faults;
 mod flow;

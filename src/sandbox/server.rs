@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::veriff::sign;
+use crate::veriff::{allows_http_callback, sign};
 
 use super::state::{Session, Shared};
 use super::{Fault, Outcome, SANDBOX_API_KEY, SANDBOX_SHARED_SECRET, faults, flow, token};
@@ -178,7 +178,7 @@ fn validate(body: &[u8], now: DateTime<Utc>) -> Result<NewSession, Fail> {
 
     let callback = match present(v, "callback") {
         None => None,
-        Some(Value::String(s)) if is_https(s) => Some(s.clone()),
+        Some(Value::String(s)) if is_https(s) || allows_http_callback(s) => Some(s.clone()),
         Some(_) => {
             return Err(bad_request(1302, "Only HTTPS return URLs are allowed."));
         }

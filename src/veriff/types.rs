@@ -301,7 +301,11 @@ pub fn is_valid_lang(code: &str) -> bool {
 }
 
 fn is_loopback_host(host: &str) -> bool {
-    host == "localhost" || host.starts_with("127.") || host == "[::1]"
+    host == "localhost"
+        || host == "[::1]"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 impl SessionInput {
@@ -399,6 +403,8 @@ mod validation_tests {
         assert!(i.validate(true).is_empty());
         assert_eq!(i.validate(false).len(), 1);
         i.callback = "http://evil.example/127.0.0.1".into();
+        assert_eq!(i.validate(true).len(), 1);
+        i.callback = "http://127.0.0.1.evil.example/".into();
         assert_eq!(i.validate(true).len(), 1);
         i.callback = "https://".into();
         assert_eq!(i.validate(false).len(), 1);
