@@ -619,7 +619,6 @@ async fn refresh_pending(
     }
 }
 
-#[allow(clippy::needless_update)] // SandboxOptions gains test-only fields
 async fn sandbox(port: u16) -> Outcome {
     let sandbox = Sandbox::start(SandboxOptions {
         port,
