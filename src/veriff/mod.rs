@@ -3,6 +3,7 @@
 
 pub mod client;
 pub mod error;
+pub mod response;
 pub mod sign;
 pub mod token;
 pub mod types;
