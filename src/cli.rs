@@ -203,10 +203,12 @@ impl From<config::ConfigError> for Failure {
 
 impl From<ApiError> for Failure {
     fn from(e: ApiError) -> Self {
-        let code = match &e {
-            ApiError::Config(_) => EXIT_USAGE,
-            e if e.is_network() => EXIT_NETWORK,
-            _ => EXIT_API,
+        let code = if e.is_usage() {
+            EXIT_USAGE
+        } else if e.is_network() {
+            EXIT_NETWORK
+        } else {
+            EXIT_API
         };
         Failure::new(code, e.to_string()).hint(e.hint())
     }
