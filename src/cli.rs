@@ -1,6 +1,681 @@
 //! Command-line definitions and the non-interactive commands.
+//!
+//! Exit codes: 0 success, 1 local failure (history file, I/O), 2 usage or configuration
+//! error, 3 error answered by the API, 4 network error.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use futures_util::StreamExt;
+
+use crate::config::{self, Overrides, Settings};
+use crate::history::{NewRecord, Query, Record, Store};
+use crate::sandbox::{Sandbox, SandboxOptions};
+use crate::text::sanitize;
+use crate::veriff::{
+    self, ApiError, Client, CreateSessionRequest, SessionInput, allows_http_callback,
+};
+
+pub const EXIT_LOCAL: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+pub const EXIT_API: i32 = 3;
+pub const EXIT_NETWORK: i32 = 4;
+
+/// Default port of `veriff-tui sandbox`, fixed so a profile can point at it.
+pub const DEFAULT_SANDBOX_PORT: u16 = 8780;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "veriff-tui",
+    version,
+    about = "Generate Veriff identity-verification session links, and keep their history",
+    long_about = "Generate Veriff identity-verification session links, and keep their history.\n\n\
+                  With no command, opens the terminal UI. Try it with no account: veriff-tui --sandbox"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Config file [env: VERIFF_TUI_CONFIG; default: <config dir>/veriff-tui/config.toml]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "PATH"
+    )]
+    pub config: Option<PathBuf>,
+    /// Directory for history and logs [env: VERIFF_TUI_DATA_DIR]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "PATH"
+    )]
+    pub data_dir: Option<PathBuf>,
+    /// Profile (Veriff integration) to use [env: VERIFF_PROFILE]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "NAME"
+    )]
+    pub profile: Option<String>,
+    /// Start a local sandbox imitating Veriff and use it (no account needed)
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub sandbox: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a verification session and print its URL
+    Generate(GenerateArgs),
+    /// List generated sessions, newest first
+    History(HistoryArgs),
+    /// Fetch the decision of a session (or of every pending one) and record it
+    Decision(DecisionArgs),
+    /// Run the local Veriff sandbox in the foreground
+    Sandbox {
+        /// Port on 127.0.0.1 (0 picks a free one)
+        #[arg(long, default_value_t = DEFAULT_SANDBOX_PORT)]
+        port: u16,
+    },
+    /// Show the paths used, or check the configuration
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Print shell completions
+    Completions { shell: clap_complete::Shell },
+    /// Holds the clipboard content after the app exits (started by the app itself)
+    #[command(hide = true, name = "internal-clipboard-hold")]
+    InternalClipboardHold,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print every path veriff-tui uses
+    Path,
+    /// Validate the configuration and print the resolved settings (secrets masked)
+    Check,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// First name of the person to verify
+    #[arg(long, value_name = "NAME")]
+    pub first_name: Option<String>,
+    /// Last name of the person to verify
+    #[arg(long, value_name = "NAME")]
+    pub last_name: Option<String>,
+    /// Flow language, ISO 639-1 (default from config: en)
+    #[arg(long, value_name = "CODE")]
+    pub lang: Option<String>,
+    /// Do not request the SelfID flow
+    #[arg(long)]
+    pub no_selfid: bool,
+    /// https URL the person is sent to after the flow (default: the profile's)
+    #[arg(long, value_name = "URL")]
+    pub callback: Option<String>,
+    /// Your reference for this person, echoed back by Veriff (at most 1000 characters)
+    #[arg(long, value_name = "TEXT")]
+    pub vendor_data: Option<String>,
+    /// Also copy the URL to the clipboard
+    #[arg(long)]
+    pub copy: bool,
+    /// Print the stored record as JSON instead of the bare URL
+    #[arg(long)]
+    pub json: bool,
+    /// Also print the URL as a QR code to scan with a phone (to stderr)
+    #[arg(long)]
+    pub qr: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only records whose names, session id or vendor data contain this
+    #[arg(long, short, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// How many records at most
+    #[arg(long, short = 'n', default_value_t = 50)]
+    pub limit: u64,
+    /// Print as JSON
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print as CSV
+    #[arg(long)]
+    pub csv: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DecisionArgs {
+    /// Session id (as printed by generate or history)
+    #[arg(required_unless_present = "pending", conflicts_with = "pending")]
+    pub session_id: Option<String>,
+    /// Refresh every session of the profile that has no final decision yet
+    #[arg(long)]
+    pub pending: bool,
+    /// Print as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A failure to report: one line of what happened, one of what to do, and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: i32,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Failure {
+    fn new(code: i32, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl From<config::ConfigError> for Failure {
+    fn from(e: config::ConfigError) -> Self {
+        Failure::new(EXIT_USAGE, e.to_string())
+    }
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        let code = if e.is_usage() {
+            EXIT_USAGE
+        } else if e.is_network() {
+            EXIT_NETWORK
+        } else {
+            EXIT_API
+        };
+        Failure::new(code, e.to_string()).hint(e.hint())
+    }
+}
+
+impl From<crate::history::StoreError> for Failure {
+    fn from(e: crate::history::StoreError) -> Self {
+        Failure::new(EXIT_LOCAL, e.to_string())
+    }
+}
+
+type Outcome = Result<(), Failure>;
 
 /// Parses the command line and runs it; returns the process exit code.
 pub fn main() -> i32 {
-    0
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are "errors" that print to stdout and exit 0.
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    if matches!(cli.command, Some(Command::InternalClipboardHold)) {
+        return crate::clipboard::hold_from_stdin();
+    }
+    if let Some(Command::Completions { shell }) = cli.command {
+        clap_complete::generate(
+            shell,
+            &mut Cli::command(),
+            "veriff-tui",
+            &mut std::io::stdout(),
+        );
+        return 0;
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return report(Failure::new(EXIT_LOCAL, format!("cannot start: {e}"))),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => 0,
+        Err(f) => report(f),
+    }
+}
+
+fn report(f: Failure) -> i32 {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "error: {}", sanitize(&f.message));
+    if let Some(h) = f.hint {
+        let _ = writeln!(err, "  hint: {}", sanitize(&h));
+    }
+    f.code
+}
+
+fn warn(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "warning: {}", sanitize(line));
+}
+
+async fn run(cli: Cli) -> Outcome {
+    let overrides = Overrides {
+        config_file: cli.global.config.clone(),
+        data_dir: cli.global.data_dir.clone(),
+        profile: cli.global.profile.clone(),
+    };
+    let mut settings = config::load(&overrides)?;
+    let interactive = cli.command.is_none();
+    if !interactive {
+        // The TUI shows these itself; elsewhere stderr is the place.
+        for w in &settings.warnings {
+            warn(w);
+        }
+    }
+    // Kept alive for the whole command: dropping it stops the server.
+    let _sandbox = if cli.global.sandbox && !matches!(cli.command, Some(Command::Sandbox { .. })) {
+        let sandbox = Sandbox::start(SandboxOptions::default())
+            .await
+            .map_err(|e| Failure::new(EXIT_LOCAL, format!("cannot start the sandbox: {e}")))?;
+        settings.use_sandbox(
+            sandbox.base_url(),
+            sandbox.api_key(),
+            sandbox.shared_secret(),
+        );
+        Some(sandbox)
+    } else {
+        None
+    };
+    match cli.command {
+        None => run_tui(settings).await,
+        Some(Command::Generate(args)) => generate(&settings, args).await,
+        Some(Command::History(args)) => history(&settings, args),
+        Some(Command::Decision(args)) => decision(&settings, args).await,
+        Some(Command::Sandbox { port }) => sandbox(port).await,
+        Some(Command::Config { action }) => config_command(&settings, action),
+        Some(Command::Completions { .. }) | Some(Command::InternalClipboardHold) => Ok(()),
+    }
+}
+
+async fn run_tui(settings: Settings) -> Outcome {
+    let last_url = crate::tui::run(settings)
+        .await
+        .map_err(|e| Failure::new(EXIT_LOCAL, format!("terminal UI failed: {e}")))?;
+    if let Some(url) = last_url {
+        // Printed after the terminal is restored, so the last link survives the session.
+        println!("{}", sanitize(&url));
+    }
+    Ok(())
+}
+
+fn open_store(settings: &Settings) -> Result<Store, Failure> {
+    Ok(Store::open(&settings.paths.history_db)?)
+}
+
+/// True when the active profile talks to a sandbox (in-process or `veriff-tui sandbox`).
+fn is_sandbox(settings: &Settings) -> bool {
+    settings.sandbox
+        || settings
+            .profile
+            .as_ref()
+            .is_some_and(|p| p.api_key == crate::sandbox::SANDBOX_API_KEY)
+}
+
+async fn generate(settings: &Settings, args: GenerateArgs) -> Outcome {
+    let endpoint = settings.endpoint()?;
+    let profile_callback = settings
+        .profile
+        .as_ref()
+        .and_then(|p| p.callback.clone())
+        .unwrap_or_default();
+    let input = SessionInput {
+        first_name: args.first_name.unwrap_or_default(),
+        last_name: args.last_name.unwrap_or_default(),
+        lang: args
+            .lang
+            .unwrap_or_else(|| settings.config.form.lang.clone()),
+        selfid: settings.config.form.selfid && !args.no_selfid,
+        callback: args.callback.unwrap_or(profile_callback),
+        vendor_data: args.vendor_data.unwrap_or_default(),
+    };
+    let problems = input.validate(allows_http_callback(&endpoint.base_url));
+    if let Some((field, why)) = problems.first() {
+        let flag = match field {
+            veriff::Field::FirstName => "--first-name",
+            veriff::Field::LastName => "--last-name",
+            veriff::Field::Lang => "--lang",
+            veriff::Field::Callback => "--callback",
+            veriff::Field::VendorData => "--vendor-data",
+        };
+        return Err(Failure::new(EXIT_USAGE, format!("{flag} {why}")));
+    }
+    let client = Client::new(&endpoint)?;
+    let request =
+        CreateSessionRequest::from_input(&input, settings.legacy_fields(), chrono::Utc::now());
+    let session = client.create_session(&request).await?;
+    let url = sanitize(&session.url);
+
+    // The session exists at Veriff now: whatever fails below, the link is printed.
+    let stored = open_store(settings).and_then(|store| {
+        store
+            .insert(&NewRecord {
+                profile: &settings.profile_name,
+                base_url: &endpoint.base_url,
+                sandbox: is_sandbox(settings),
+                input: &input,
+                session: &session,
+            })
+            .map_err(Failure::from)
+    });
+    let record = match stored {
+        Ok(r) => Some(r),
+        Err(f) => {
+            warn(&format!(
+                "the session was created but not saved to history: {}",
+                f.message
+            ));
+            None
+        }
+    };
+    if args.json {
+        let json = match &record {
+            Some(r) => {
+                serde_json::to_string_pretty(&crate::export::ExportRow::new(r, chrono::Utc::now()))
+            }
+            None => serde_json::to_string_pretty(&session),
+        }
+        .map_err(|e| Failure::new(EXIT_LOCAL, format!("cannot print JSON: {e}")))?;
+        println!("{json}");
+    } else {
+        println!("{url}");
+    }
+    if args.qr {
+        print_qr(&url);
+    }
+    if args.copy {
+        let outcome = crate::clipboard::copy_once(settings.config.ui.clipboard, &url);
+        let _ = writeln!(std::io::stderr().lock(), "{}", outcome.describe());
+    }
+    Ok(())
+}
+
+/// Dark on light whatever the terminal's theme, unless NO_COLOR asks for no colour.
+fn print_qr(url: &str) {
+    use std::io::IsTerminal;
+    let mut err = std::io::stderr().lock();
+    let lines = match crate::qr::lines(url) {
+        Ok(lines) => lines,
+        Err(e) => {
+            let _ = writeln!(err, "warning: {e}");
+            return;
+        }
+    };
+    let colour = err.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    for line in lines {
+        let _ = if colour {
+            writeln!(err, "\x1b[30;107m{line}\x1b[0m")
+        } else {
+            writeln!(err, "{line}")
+        };
+    }
+}
+
+fn history(settings: &Settings, args: HistoryArgs) -> Outcome {
+    let store = open_store(settings)?;
+    let query = Query {
+        search: args.search.filter(|s| !s.trim().is_empty()),
+        profile: None,
+        offset: 0,
+        limit: args.limit,
+    };
+    let records = store.page(&query)?;
+    let out = std::io::stdout().lock();
+    let written = if args.json {
+        crate::export::write_json(&records, out)
+    } else if args.csv {
+        crate::export::write_csv(&records, out)
+    } else {
+        write_history_table(&records, out)
+    };
+    written.map_err(|e| Failure::new(EXIT_LOCAL, format!("cannot write output: {e}")))
+}
+
+fn write_history_table<W: Write>(records: &[Record], mut out: W) -> std::io::Result<()> {
+    if records.is_empty() {
+        return writeln!(
+            out,
+            "No sessions yet. Create one with: veriff-tui generate --first-name John --last-name Smith"
+        );
+    }
+    let now = chrono::Utc::now();
+    writeln!(
+        out,
+        "{:<16}  {:<24}  {:<22}  {:<36}  URL",
+        "CREATED", "NAME", "STATUS", "SESSION ID"
+    )?;
+    for r in records {
+        let created = r
+            .created_at
+            .with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M");
+        let name = sanitize(&format!("{} {}", r.first_name, r.last_name));
+        writeln!(
+            out,
+            "{created:<16}  {:<24}  {:<22}  {:<36}  {}",
+            truncate(name.trim(), 24),
+            r.effective_status(now).label(),
+            sanitize(&r.session_id),
+            sanitize(&r.url)
+        )?;
+    }
+    Ok(())
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+async fn decision(settings: &Settings, args: DecisionArgs) -> Outcome {
+    let endpoint = settings.endpoint()?;
+    let client = Client::new(&endpoint)?;
+    let store = match open_store(settings) {
+        Ok(s) => Some(s),
+        Err(f) => {
+            warn(&format!(
+                "history unavailable, nothing will be recorded: {}",
+                f.message
+            ));
+            None
+        }
+    };
+    if args.pending {
+        return refresh_pending(settings, &client, store.as_ref(), args.json).await;
+    }
+    let Some(id) = args.session_id.map(|s| s.trim().to_string()) else {
+        return Err(Failure::new(EXIT_USAGE, "give a session id, or --pending"));
+    };
+    let result = client.decision(&id).await?;
+    if let Some(store) = &store {
+        match store.find_by_session_id(&id) {
+            Ok(Some(_)) => {
+                if let Err(e) = store.record_decision(&id, result.as_ref(), chrono::Utc::now()) {
+                    warn(&format!("decision not saved to history: {e}"));
+                }
+            }
+            Ok(None) => warn("this session is not in the local history; nothing recorded"),
+            Err(e) => warn(&format!("history lookup failed: {e}")),
+        }
+    }
+    if args.json {
+        let json = serde_json::to_string_pretty(&result)
+            .map_err(|e| Failure::new(EXIT_LOCAL, format!("cannot print JSON: {e}")))?;
+        println!("{json}");
+    } else {
+        println!("{}", describe_decision(result.as_ref()));
+    }
+    Ok(())
+}
+
+/// One line such as `approved (9001)` or `declined (9102): Physical document not used`.
+pub fn describe_decision(d: Option<&veriff::Decision>) -> String {
+    let Some(d) = d else {
+        return "no decision yet".into();
+    };
+    let mut s = d.status.label();
+    if let Some(code) = d.code {
+        s.push_str(&format!(" ({code})"));
+    }
+    if let Some(reason) = d.reason.as_deref().filter(|r| !r.is_empty()) {
+        s.push_str(&format!(": {}", sanitize(reason)));
+    }
+    if let Some(t) = d.decision_time.as_deref() {
+        s.push_str(&format!(", decided {}", sanitize(t)));
+    }
+    s
+}
+
+async fn refresh_pending(
+    settings: &Settings,
+    client: &Client,
+    store: Option<&Store>,
+    json: bool,
+) -> Outcome {
+    let Some(store) = store else {
+        return Err(Failure::new(
+            EXIT_LOCAL,
+            "--pending needs the history, which could not be opened",
+        ));
+    };
+    let pending = store.pending(Some(&settings.profile_name), 10_000)?;
+    let ids: Vec<String> = pending.iter().map(|r| r.session_id.clone()).collect();
+    let total = ids.len();
+    let mut results = veriff::batch::decisions(client, ids, veriff::batch::MAX_IN_FLIGHT);
+    let mut rows = Vec::new();
+    let (mut decided, mut waiting, mut failed) = (0usize, 0usize, 0usize);
+    let mut network_failures = 0usize;
+    while let Some((id, result)) = results.next().await {
+        let now = chrono::Utc::now();
+        let line = match &result {
+            Ok(d) => {
+                if let Err(e) = store.record_decision(&id, d.as_ref(), now) {
+                    warn(&format!("{id}: decision not saved: {e}"));
+                }
+                if d.is_some() {
+                    decided += 1;
+                } else {
+                    waiting += 1;
+                }
+                describe_decision(d.as_ref())
+            }
+            Err(e) => {
+                failed += 1;
+                if e.is_network() {
+                    network_failures += 1;
+                }
+                let _ = store.record_check_error(&id, &e.to_string());
+                format!("error: {e}")
+            }
+        };
+        if json {
+            rows.push(serde_json::json!({
+                "session_id": sanitize(&id),
+                "decision": result.as_ref().ok(),
+                "error": result.as_ref().err().map(|e| e.to_string()),
+            }));
+        } else {
+            println!("{}  {}", sanitize(&id), line);
+        }
+    }
+    if json {
+        let json = serde_json::to_string_pretty(&rows)
+            .map_err(|e| Failure::new(EXIT_LOCAL, format!("cannot print JSON: {e}")))?;
+        println!("{json}");
+    }
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "{total} pending checked: {decided} decided, {waiting} without a decision yet, {failed} failed"
+    );
+    match (failed, network_failures) {
+        (0, _) => Ok(()),
+        (f, n) if f == n => Err(Failure::new(EXIT_NETWORK, format!("{f} checks failed"))),
+        (f, _) => Err(Failure::new(EXIT_API, format!("{f} checks failed"))),
+    }
+}
+
+async fn sandbox(port: u16) -> Outcome {
+    let sandbox = Sandbox::start(SandboxOptions {
+        port,
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| {
+        Failure::new(
+            EXIT_LOCAL,
+            format!("cannot start the sandbox on 127.0.0.1:{port}: {e}"),
+        )
+        .hint("Another program may use that port: try --port 0 for a free one.")
+    })?;
+    println!("veriff-tui sandbox: a local imitation of the Veriff API");
+    println!("  base URL:      {}", sandbox.base_url());
+    println!("  API key:       {}", sandbox.api_key());
+    println!("  shared secret: {}", sandbox.shared_secret());
+    println!();
+    println!("Use it from another terminal:");
+    println!(
+        "  export VERIFF_BASE_URL={} VERIFF_API_KEY={} VERIFF_SHARED_SECRET={}",
+        sandbox.base_url(),
+        sandbox.api_key(),
+        sandbox.shared_secret()
+    );
+    println!("  veriff-tui generate --first-name John --last-name Smith");
+    println!();
+    println!("First names Approve, Decline and Resubmit decide at once. Ctrl+C stops it.");
+    let _ = std::io::stdout().flush();
+    wait_for_shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate());
+        let hup = signal(SignalKind::hangup());
+        if let (Ok(mut term), Ok(mut hup)) = (term, hup) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn config_command(settings: &Settings, action: ConfigAction) -> Outcome {
+    match action {
+        ConfigAction::Path => println!("{}", settings.paths_text()),
+        ConfigAction::Check => println!("{}", settings.describe()),
+    }
+    Ok(())
 }

@@ -197,6 +197,33 @@ fn native_copy(text: &str) -> Result<(), String> {
     cb.set_text(text.to_string()).map_err(|e| e.to_string())
 }
 
+/// One copy outside the TUI (the CLI's `--copy`). OSC 52 goes to the controlling terminal
+/// (`/dev/tty`), never to stdout, which may be a pipe carrying the URL.
+pub fn copy_once(mode: ClipboardMode, text: &str) -> CopyOutcome {
+    let terminal: Box<dyn Write + Send> =
+        match std::fs::OpenOptions::new().write(true).open("/dev/tty") {
+            Ok(tty) => Box::new(tty),
+            Err(e) => Box::new(NoTerminal(e.to_string())),
+        };
+    SystemClipboard::new(mode, terminal).copy(text)
+}
+
+/// Stands in for a terminal that could not be opened, so the failure is reported as such.
+struct NoTerminal(String);
+
+impl Write for NoTerminal {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::other(format!(
+            "no terminal for OSC 52 ({})",
+            self.0
+        )))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Body of the hidden `internal-clipboard-hold` subcommand: reads the text on stdin, puts it
 /// on the clipboard and serves it until another program takes the clipboard.
 /// Exit code 0 when it held the text, 1 when it could not.

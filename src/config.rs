@@ -245,3 +245,14 @@ impl Settings {
         });
     }
 }
+
+// Temporary until the config implementation lands.
+impl Settings {
+    pub fn paths_text(&self) -> String {
+        format!("{:?}", self.paths)
+    }
+
+    pub fn describe(&self) -> String {
+        format!("{:?}", self.profile)
+    }
+}

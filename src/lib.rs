@@ -6,7 +6,9 @@
 pub mod cli;
 pub mod clipboard;
 pub mod config;
+pub mod export;
 pub mod history;
+pub mod qr;
 pub mod sandbox;
 pub mod text;
 pub mod tui;

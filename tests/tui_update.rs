@@ -92,10 +92,10 @@ fn ctrl_s_on_an_invalid_form_sends_nothing_and_marks_the_field() {
     );
     assert_eq!(
         s.form.error(Field::Callback),
-        Some("must start with https://")
+        Some("must be an https:// URL (Veriff rejects others with 1302)")
     );
     let text = screen_text(&render(&s));
-    assert!(text.contains("✖ must start with https://"), "{text}");
+    assert!(text.contains("✖ must be an https:// URL"), "{text}");
     // Fixing it clears the error at once, and then the form goes.
     update(&mut s, ctrl('u'));
     type_text(&mut s, "https://example.com/cb");

@@ -106,8 +106,8 @@ fn generate_validation_errors() {
     assert!(update(&mut s, ctrl('s')).is_empty());
     let t = snap("generate_invalid_80x24", &s);
     let text = screen_text(&t);
-    assert!(text.contains("must start with https://"), "{text}");
-    assert!(text.contains("1001 characters: at most 1000"), "{text}");
+    assert!(text.contains("must be an https:// URL"), "{text}");
+    assert!(text.contains("at most 1000 characters (now 1001)"), "{text}");
     assert!(text.contains("LIVE"), "{text}");
 }
 

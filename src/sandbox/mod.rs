@@ -2,6 +2,32 @@
 //!
 //! The same server serves `veriff-tui sandbox`, `--sandbox` on any command, demos without an
 //! account, and the test suite: what we test is what users run.
+//!
+//! Routes:
+//! - `POST /v1/sessions` (and `/v1/sessions/`): create a session, validated as Veriff does.
+//! - `GET /v1/sessions/{id}/decision`: the decision, signed over the session id.
+//! - `GET /v/{token}`: the end-user flow page; `POST /v/{token}/decide` records the choice;
+//!   `GET /v/{token}/done` thanks the visitor and shows the decision.
+//!
+//! Like Veriff, the sandbox rejects `http://` callbacks (1302), except to this machine
+//! (127.0.0.1, localhost): a sandbox demo never leaves it, and the form allows exactly that
+//! only when the profile is a loopback sandbox.
+
+mod faults;
+mod flow;
+mod server;
+mod state;
+mod token;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use state::Shared;
 
 /// The sandbox's own API key (a UUID, as Veriff's are). Fixed, so a profile can point at a
 /// `veriff-tui sandbox` started in another terminal.
@@ -9,27 +35,162 @@ pub const SANDBOX_API_KEY: &str = "00000000-5a4d-4b0c-8000-5a4db0c5a4db";
 /// The sandbox's shared secret. Not a secret at all: it only guards a local imitation.
 pub const SANDBOX_SHARED_SECRET: &str = "sandbox-shared-secret-0000";
 
-/// How to run a sandbox.
+/// How to run a sandbox. Everything but `port` exists for tests and is off by default.
 #[derive(Debug, Clone, Default)]
 pub struct SandboxOptions {
     /// 0 picks a free port.
     pub port: u16,
+    /// Each decision request waits this long before answering (to observe concurrency).
+    pub decision_delay: Option<Duration>,
+    /// Makes POST /v1/sessions misbehave; see [`Fault`]. Can be changed later with
+    /// [`Sandbox::set_fault`].
+    pub fault: Option<Fault>,
+}
+
+/// A way for POST /v1/sessions to misbehave, as real networks and proxies do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// Wait this long, then answer normally (a timeout test sets it above the client's).
+    Delay(Duration),
+    /// 500 with a Veriff-shaped JSON body.
+    Status500,
+    /// 502 with an HTML body, as a proxy in front of Veriff sends.
+    Html502,
+    /// 429 with `Retry-After`.
+    TooMany429,
+    /// 201 whose JSON body stops half-way (the Content-Length matches what is sent).
+    TruncatedJson,
+    /// 201 whose headers promise more body than is sent before the connection drops.
+    ResetMidBody,
+    /// 201 with a valid JSON body over 1 MiB, sent chunked (no Content-Length to go by).
+    Huge,
+    /// 201 with a success body that has no `url`.
+    MissingUrl,
+    /// 201 whose `url` holds terminal escape sequences (OSC 52, clear screen) and a BEL.
+    UrlWithEscape,
+    /// 201 whose `url` is not http(s) (`javascript:`).
+    NonHttpUrl,
+    /// 201 with `Content-Type: application/json` and bytes that are not UTF-8.
+    NonUtf8,
+}
+
+/// A decision the sandbox can give (the flow page's three buttons).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    Approved,
+    Declined,
+    ResubmissionRequested,
+}
+
+impl Outcome {
+    /// Veriff's status string.
+    pub fn status(self) -> &'static str {
+        match self {
+            Outcome::Approved => "approved",
+            Outcome::Declined => "declined",
+            Outcome::ResubmissionRequested => "resubmission_requested",
+        }
+    }
+
+    /// Veriff's decision code.
+    pub fn code(self) -> u32 {
+        match self {
+            Outcome::Approved => 9001,
+            Outcome::Declined => 9102,
+            Outcome::ResubmissionRequested => 9103,
+        }
+    }
+
+    /// Veriff's `reasonCode` and `reason` (from its decision codes table); none when approved.
+    pub fn reason(self) -> Option<(u32, &'static str)> {
+        match self {
+            Outcome::Approved => None,
+            Outcome::Declined => Some((102, "Suspected document tampering")),
+            Outcome::ResubmissionRequested => Some((201, "Video and/or photos missing")),
+        }
+    }
+
+    /// Approved and declined end a session; after a resubmission request the link works again.
+    pub fn is_final(self) -> bool {
+        !matches!(self, Outcome::ResubmissionRequested)
+    }
+
+    /// The outcome a Veriff test integration forces for this first name, if any.
+    pub fn from_first_name(name: &str) -> Option<Outcome> {
+        let name = name.trim();
+        if name.eq_ignore_ascii_case("approve") {
+            Some(Outcome::Approved)
+        } else if name.eq_ignore_ascii_case("decline") {
+            Some(Outcome::Declined)
+        } else if name.eq_ignore_ascii_case("resubmit") {
+            Some(Outcome::ResubmissionRequested)
+        } else {
+            None
+        }
+    }
 }
 
 /// A running sandbox; it stops when dropped.
 pub struct Sandbox {
     base_url: String,
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
 }
 
 impl Sandbox {
+    /// Listens on 127.0.0.1 and serves on the current tokio runtime; returns once the port is
+    /// bound, so requests can be sent right away.
     pub async fn start(options: SandboxOptions) -> std::io::Result<Self> {
-        let _ = options;
-        Err(std::io::Error::other("not implemented yet"))
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, options.port))
+            .await
+            .map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!(
+                        "could not listen on 127.0.0.1:{}: {e}. Choose another port, or 0 for any free one.",
+                        options.port
+                    ),
+                )
+            })?;
+        let addr = listener.local_addr()?;
+        let base_url = format!("http://{addr}");
+        let shared = Arc::new(Shared::new(
+            base_url.clone(),
+            options.fault,
+            options.decision_delay,
+        ));
+        let app = server::router(shared.clone());
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    // A dropped sender means the same as a sent signal: stop.
+                    let _ = rx.await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::warn!("sandbox server stopped with an error: {e}");
+            }
+        });
+        Ok(Sandbox {
+            base_url,
+            addr,
+            shared,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
     }
 
     /// `http://127.0.0.1:PORT` (no `/v1`).
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
     }
 
     pub fn api_key(&self) -> &str {
@@ -38,5 +199,93 @@ impl Sandbox {
 
     pub fn shared_secret(&self) -> &str {
         SANDBOX_SHARED_SECRET
+    }
+
+    /// Changes (or with `None` clears) the fault of POST /v1/sessions from the next request on.
+    pub fn set_fault(&self, fault: Option<Fault>) {
+        self.shared.set_fault(fault);
+    }
+
+    /// Changes the wait of each decision request from the next request on.
+    pub fn set_decision_delay(&self, delay: Option<Duration>) {
+        self.shared.set_decision_delay(delay);
+    }
+
+    /// POST /v1/sessions requests received, whatever their outcome (valid, rejected, faulted).
+    pub fn create_requests(&self) -> u64 {
+        self.shared.counters.create_requests.load(Ordering::SeqCst)
+    }
+
+    /// GET decision requests received, whatever their outcome.
+    pub fn decision_requests(&self) -> u64 {
+        self.shared
+            .counters
+            .decision_requests
+            .load(Ordering::SeqCst)
+    }
+
+    /// The most decision requests that were being answered at the same moment.
+    pub fn peak_decisions_in_flight(&self) -> usize {
+        self.shared
+            .counters
+            .peak_decisions_in_flight
+            .load(Ordering::SeqCst)
+    }
+
+    /// Sets the counters back to zero, so one sandbox can serve several tests.
+    pub fn reset_counters(&self) {
+        self.shared.counters.reset();
+    }
+
+    /// Sessions created so far.
+    pub fn session_count(&self) -> usize {
+        self.shared.store().len()
+    }
+
+    /// The status Veriff would report for a session (`created`, `started`, `approved`, ...),
+    /// or `None` for an unknown id.
+    pub fn session_status(&self, session_id: &str) -> Option<&'static str> {
+        self.shared.store().get(session_id).map(|s| s.status())
+    }
+
+    /// Decides a session as if the end user had pressed a button on the flow page. False for
+    /// an unknown id or a session already approved or declined.
+    pub fn decide(&self, session_id: &str, outcome: Outcome) -> bool {
+        let mut store = self.shared.store();
+        match store.get_mut(session_id) {
+            Some(s) if s.accepts_decision() => {
+                s.started = true;
+                s.decide(outcome);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Stops accepting connections, lets requests in progress finish, and waits until the
+    /// server is gone. Dropping the sandbox does the same without waiting.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
     }
 }

@@ -204,7 +204,7 @@ impl State {
                 .settings
                 .profile
                 .as_ref()
-                .is_some_and(|p| is_loopback_url(&p.base_url))
+                .is_some_and(|p| crate::veriff::allows_http_callback(&p.base_url))
     }
 
     /// Rows of the Generated tokens table that fit on screen.
@@ -242,21 +242,6 @@ impl State {
             profile: self.settings.profile_name.clone(),
         }]
     }
-}
-
-fn is_loopback_url(url: &str) -> bool {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = if let Some(v6) = authority.strip_prefix('[') {
-        v6.split(']').next().unwrap_or("")
-    } else {
-        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
-    };
-    host.eq_ignore_ascii_case("localhost")
-        || host == "::1"
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn ctrl(key: &KeyEvent, c: char) -> bool {
@@ -894,19 +879,5 @@ fn tokens_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         _ => Vec::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn loopback_hosts() {
-        assert!(is_loopback_url("http://127.0.0.1:4010"));
-        assert!(is_loopback_url("http://localhost/x"));
-        assert!(is_loopback_url("http://[::1]:80"));
-        assert!(!is_loopback_url("https://stationapi.veriff.com"));
-        assert!(!is_loopback_url("http://127.0.0.1.evil.example"));
     }
 }

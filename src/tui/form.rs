@@ -4,10 +4,10 @@ use tui_input::{Input, InputRequest};
 
 use crate::config::FormDefaults;
 use crate::tui::languages;
-use crate::veriff::SessionInput;
+use crate::veriff::{Field as CoreField, SessionInput};
 
 /// Vendor data Veriff accepts (its error 1500 otherwise).
-pub const VENDOR_DATA_MAX: usize = 1000;
+pub const VENDOR_DATA_MAX: usize = crate::veriff::VENDOR_DATA_MAX_CHARS;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Field {
@@ -40,6 +40,16 @@ impl Field {
             Field::Callback => "Callback URL",
             Field::VendorData => "Vendor data",
             Field::Submit => "Generate URL",
+        }
+    }
+
+    fn from_core(field: CoreField) -> Field {
+        match field {
+            CoreField::FirstName => Field::FirstName,
+            CoreField::LastName => Field::LastName,
+            CoreField::Lang => Field::Language,
+            CoreField::Callback => Field::Callback,
+            CoreField::VendorData => Field::VendorData,
         }
     }
 
@@ -195,30 +205,36 @@ impl Form {
 
     /// Checks every field; true when the form may be sent.
     pub fn validate(&mut self, allow_http: bool) -> bool {
-        self.errors = Field::ALL
-            .iter()
-            .filter_map(|f| self.validate_field(*f, allow_http).map(|e| (*f, e)))
-            .collect();
+        let mut errors: Vec<(Field, String)> = Vec::new();
+        for (f, e) in self.raw_input().validate(allow_http) {
+            let f = Field::from_core(f);
+            // One message per field: the first is the one to fix first.
+            if !errors.iter().any(|(g, _)| *g == f) {
+                errors.push((f, e));
+            }
+        }
+        self.errors = errors;
         self.errors.is_empty()
     }
 
+    /// The core's validation (shared with the CLI) for one field.
     fn validate_field(&self, field: Field, allow_http: bool) -> Option<String> {
-        let value = self.input(field)?.value();
-        if crate::text::has_control(value) {
-            return Some("remove the control characters".into());
-        }
-        match field {
-            Field::Language => {
-                let v = value.trim();
-                (!v.is_empty() && !languages::is_valid_code(v))
-                    .then(|| "not a language code: pick one, or type e.g. en, pt-BR".into())
-            }
-            Field::Callback => validate_callback(value.trim(), allow_http),
-            Field::VendorData => {
-                let n = value.chars().count();
-                (n > VENDOR_DATA_MAX).then(|| format!("{n} characters: at most {VENDOR_DATA_MAX}"))
-            }
-            _ => None,
+        self.raw_input()
+            .validate(allow_http)
+            .into_iter()
+            .find(|(f, _)| Field::from_core(*f) == field)
+            .map(|(_, e)| e)
+    }
+
+    /// The values exactly as typed (validation sees what the operator sees).
+    fn raw_input(&self) -> SessionInput {
+        SessionInput {
+            first_name: self.first_name.value().to_string(),
+            last_name: self.last_name.value().to_string(),
+            lang: self.lang.value().to_string(),
+            selfid: self.selfid,
+            callback: self.callback.value().to_string(),
+            vendor_data: self.vendor_data.value().to_string(),
         }
     }
 
@@ -264,47 +280,12 @@ impl Form {
     }
 }
 
-fn validate_callback(v: &str, allow_http: bool) -> Option<String> {
-    if v.is_empty() {
-        return None;
-    }
-    let lower = v.to_ascii_lowercase();
-    let rest = if let Some(r) = lower.strip_prefix("https://") {
-        r
-    } else if let Some(r) = lower.strip_prefix("http://").filter(|_| allow_http) {
-        r
-    } else if allow_http {
-        return Some("must start with https:// (or http:// on this sandbox)".into());
-    } else {
-        return Some("must start with https://".into());
-    };
-    if v.chars().any(char::is_whitespace) {
-        return Some("a URL cannot contain spaces".into());
-    }
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if host.is_empty() {
-        return Some("the URL needs a host, e.g. https://example.com/done".into());
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn form() -> Form {
         Form::new(&FormDefaults::default(), "")
-    }
-
-    #[test]
-    fn callback_rules() {
-        assert_eq!(validate_callback("", false), None);
-        assert_eq!(validate_callback("https://a.example/x", false), None);
-        assert!(validate_callback("http://a.example", false).is_some());
-        assert_eq!(validate_callback("http://127.0.0.1:8080/cb", true), None);
-        assert!(validate_callback("https://", false).is_some());
-        assert!(validate_callback("https://a b", false).is_some());
-        assert!(validate_callback("ftp://x", true).is_some());
     }
 
     #[test]
@@ -315,6 +296,13 @@ mod tests {
         f.vendor_data = Input::new("x".repeat(1001));
         assert!(!f.validate(false));
         assert!(f.error(Field::VendorData).unwrap().contains("1001"));
+        f.vendor_data = Input::new("x".into());
+        f.callback = Input::new("http://example.com".into());
+        assert!(!f.validate(true));
+        f.callback = Input::new("http://127.0.0.1:9/cb".into());
+        assert!(f.validate(true));
+        assert!(!f.validate(false));
+        f.callback = Input::default();
         f.vendor_data = Input::default();
         f.first_name = Input::new("a\u{1b}b".into());
         assert!(!f.validate(false));

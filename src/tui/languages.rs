@@ -34,16 +34,10 @@ pub fn all() -> &'static [Language] {
     })
 }
 
-/// `^[a-z]{2}(-[A-Za-z]{2,4})?$`: an ISO 639-1 code with an optional region or script.
+/// An ISO 639-1 code with an optional region or script (`en`, `pt-BR`, `zh-Hant`), by the
+/// core's rule, so the TUI and the CLI accept the same codes.
 pub fn is_valid_code(s: &str) -> bool {
-    let (lang, region) = match s.split_once('-') {
-        Some((l, r)) => (l, Some(r)),
-        None => (s, None),
-    };
-    let lang_ok = lang.len() == 2 && lang.bytes().all(|b| b.is_ascii_lowercase());
-    let region_ok = region
-        .is_none_or(|r| (2..=4).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_alphabetic()));
-    lang_ok && region_ok
+    crate::veriff::is_valid_lang(s)
 }
 
 /// The listed language with this code (case-insensitive).
@@ -102,9 +96,7 @@ mod tests {
         for ok in ["en", "pt-BR", "zh-Hant", "xx", "sr-latn"] {
             assert!(is_valid_code(ok), "{ok}");
         }
-        for bad in [
-            "", "e", "EN", "eng", "en-", "en-B", "en-Latin", "en_US", "e1",
-        ] {
+        for bad in ["", "e", "eng", "en-", "en-B", "en-Latin", "en_US", "e1"] {
             assert!(!is_valid_code(bad), "{bad}");
         }
     }

@@ -1,9 +1,19 @@
 //! The HTTP client for Veriff's API. One `reqwest::Client` per process, reused.
 
+use std::error::Error as StdError;
+use std::sync::OnceLock;
 use std::time::Duration;
 
+use chrono::Utc;
+use reqwest::Url;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue, LOCATION};
+
 use super::error::ApiError;
+use super::response::{self, MAX_BODY_BYTES, Scrub};
+use super::sign::signature;
+use super::token;
 use super::types::{CreateSessionRequest, CreatedSession, Decision};
+use crate::text::{has_control, sanitize};
 
 /// Where and as whom to call: one profile's connection settings, resolved.
 #[derive(Clone)]
@@ -30,22 +40,195 @@ impl std::fmt::Debug for Endpoint {
     }
 }
 
+/// Sent with every request, so Veriff (and proxies' logs) can tell who is calling.
+pub const USER_AGENT: &str = concat!("veriff-tui/", env!("CARGO_PKG_VERSION"));
+
+const X_AUTH_CLIENT: HeaderName = HeaderName::from_static("x-auth-client");
+const X_HMAC_SIGNATURE: HeaderName = HeaderName::from_static("x-hmac-signature");
+const VRF_INTEGRATION_ID: HeaderName = HeaderName::from_static("vrf-integration-id");
+
 /// Turns what a user typed as base URL into `scheme://host[:port][/prefix]` without `/v1`
 /// and without a trailing `/`. Errors say what is wrong in plain words.
 pub fn normalize_base_url(raw: &str) -> Result<String, String> {
-    let _ = raw;
-    Err("not implemented yet".into())
+    let trimmed = raw.trim();
+    if trimmed.is_empty() {
+        return Err(
+            "the base URL is empty: copy the API URL from the integration page \
+                    (e.g. https://stationapi.veriff.com)"
+                .into(),
+        );
+    }
+    if has_control(trimmed) || trimmed.chars().any(char::is_whitespace) {
+        return Err("the base URL contains spaces or control characters".into());
+    }
+    let shown = response::truncate(&sanitize(trimmed), 80);
+    let lower = trimmed.to_ascii_lowercase();
+    if !(lower.starts_with("https://") || lower.starts_with("http://")) {
+        return Err(format!(
+            "base URL must start with https:// or http:// (got \"{shown}\")"
+        ));
+    }
+    let url = Url::parse(trimmed)
+        .map_err(|e| format!("the base URL \"{shown}\" is not a valid URL: {e}"))?;
+    let host = match url.host_str() {
+        Some(h) if !h.is_empty() => h,
+        _ => return Err(format!("the base URL \"{shown}\" has no host name")),
+    };
+    // Credentials in a URL would end up in error messages and history.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("the base URL must not contain a user name or password".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "the base URL \"{shown}\" must not contain a ?query or #fragment"
+        ));
+    }
+    // Users paste the API URL with `/v1`, doubled `/v1/v1`, or even the sessions endpoint.
+    let mut path = url.path().trim_end_matches('/');
+    loop {
+        let before = path;
+        for suffix in ["/v1/sessions", "/v1"] {
+            if path.len() >= suffix.len()
+                && path[path.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+            {
+                path = path[..path.len() - suffix.len()].trim_end_matches('/');
+            }
+        }
+        if path == before {
+            break;
+        }
+    }
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    Ok(format!("{}://{host}{port}{path}", url.scheme()))
+}
+
+/// The process-wide HTTP client: one connection pool, one TLS setup, reused by every call.
+fn shared_http() -> Result<reqwest::Client, ApiError> {
+    static HTTP: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
+    HTTP.get_or_init(|| {
+        reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            // A followed redirect would turn the POST into a GET or carry the API key to
+            // another host; the user should fix base_url instead.
+            .redirect(reqwest::redirect::Policy::none())
+            // A retried POST can create a second session.
+            .retry(reqwest::retry::never())
+            .build()
+            .map_err(|e| sanitize(&e.to_string()))
+    })
+    .clone()
+    .map_err(|e| ApiError::Config(format!("the HTTP client could not be set up: {e}")))
 }
 
 #[derive(Clone)]
 pub struct Client {
-    _private: (),
+    http: reqwest::Client,
+    base_url: String,
+    base: Url,
+    sessions_url: Url,
+    /// `host[:port]`, for error messages.
+    host: String,
+    api_key: String,
+    api_key_header: HeaderValue,
+    shared_secret: Option<String>,
+    integration_id: Option<HeaderValue>,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.base_url)
+            .field("api_key", &"***")
+            .field("shared_secret", &self.shared_secret.as_ref().map(|_| "***"))
+            .field("integration_id", &self.integration_id)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// Status, redirect target and body of an answer, read with a size cap.
+struct Answer {
+    status: u16,
+    location: Option<String>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn is_success(&self) -> bool {
+        matches!(self.status, 200 | 201)
+    }
 }
 
 impl Client {
     pub fn new(endpoint: &Endpoint) -> Result<Self, ApiError> {
-        let _ = endpoint;
-        Err(ApiError::Config("not implemented yet".into()))
+        let base_url = normalize_base_url(&endpoint.base_url).map_err(ApiError::Config)?;
+        let base = Url::parse(&base_url)
+            .map_err(|e| ApiError::Config(format!("the base URL is not valid: {e}")))?;
+        let sessions_url = join(&base, &["v1", "sessions"])?;
+        let host = match (base.host_str(), base.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            (None, _) => return Err(ApiError::Config("the base URL has no host name".into())),
+        };
+
+        let api_key = endpoint.api_key.trim().to_string();
+        if api_key.is_empty() {
+            return Err(ApiError::Config(
+                "no API key is set: set api_key in the profile or VERIFF_API_KEY".into(),
+            ));
+        }
+        let mut api_key_header = HeaderValue::from_str(&api_key).map_err(|_| {
+            ApiError::Config(
+                "the API key holds characters that cannot be sent in an HTTP header".into(),
+            )
+        })?;
+        // Keeps the key out of reqwest's and hyper's Debug output.
+        api_key_header.set_sensitive(true);
+
+        let shared_secret = endpoint
+            .shared_secret
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+        let integration_id = endpoint
+            .integration_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|id| {
+                HeaderValue::from_str(id).map_err(|_| {
+                    ApiError::Config(
+                        "the integration id holds characters that cannot be sent in an HTTP header"
+                            .into(),
+                    )
+                })
+            })
+            .transpose()?;
+        if endpoint.timeout.is_zero() {
+            return Err(ApiError::Config(
+                "the request timeout must be more than 0 seconds".into(),
+            ));
+        }
+
+        Ok(Self {
+            http: shared_http()?,
+            base_url,
+            base,
+            sessions_url,
+            host,
+            api_key,
+            api_key_header,
+            shared_secret,
+            integration_id,
+            timeout: endpoint.timeout,
+        })
+    }
+
+    /// The normalised base URL (no `/v1`, no trailing `/`), e.g. for history records.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
     }
 
     /// `POST {base}/v1/sessions`. Never retried: a retry could create a duplicate session.
@@ -53,13 +236,348 @@ impl Client {
         &self,
         request: &CreateSessionRequest,
     ) -> Result<CreatedSession, ApiError> {
-        let _ = request;
-        Err(ApiError::Config("not implemented yet".into()))
+        // Serialised once: the signature covers exactly these bytes, and these are sent.
+        let body = serde_json::to_vec(request)
+            .map_err(|e| ApiError::Config(format!("the request could not be encoded: {e}")))?;
+        let mut req = self
+            .http
+            .post(self.sessions_url.clone())
+            .header(CONTENT_TYPE, "application/json");
+        if let Some(secret) = &self.shared_secret {
+            req = req.header(X_HMAC_SIGNATURE, signature(secret, &body));
+        }
+        let answer = self.send(req.body(body)).await?;
+        let scrub = self.scrub();
+        if !answer.is_success() {
+            return Err(response::parse_failure(
+                answer.status,
+                answer.location.as_deref(),
+                &answer.body,
+                &scrub,
+            ));
+        }
+        let fields = response::parse_created(answer.status, &answer.body, &scrub)?;
+        let created_at = Utc::now();
+        let expires_at = token::expiry(fields.session_token.as_deref(), created_at);
+        tracing::info!(host = %self.host, session_id = %fields.id, "session created");
+        Ok(CreatedSession {
+            id: fields.id,
+            url: fields.url,
+            host: fields.host,
+            session_token: fields.session_token,
+            vendor_data: fields.vendor_data,
+            status: fields.status,
+            created_at,
+            expires_at,
+        })
     }
 
     /// `GET {base}/v1/sessions/{id}/decision`. `Ok(None)`: no decision yet.
     pub async fn decision(&self, session_id: &str) -> Result<Option<Decision>, ApiError> {
-        let _ = session_id;
-        Err(ApiError::Config("not implemented yet".into()))
+        let id = session_id.trim();
+        let url = self.decision_url(id)?;
+        let mut req = self.http.get(url).header(CONTENT_TYPE, "application/json");
+        if let Some(secret) = &self.shared_secret {
+            req = req.header(X_HMAC_SIGNATURE, signature(secret, id.as_bytes()));
+        }
+        let answer = self.send(req).await?;
+        let scrub = self.scrub();
+        if !answer.is_success() {
+            return Err(response::parse_failure(
+                answer.status,
+                answer.location.as_deref(),
+                &answer.body,
+                &scrub,
+            ));
+        }
+        response::parse_decision(answer.status, &answer.body, &scrub)
+    }
+
+    /// The decision URL; the id is one percent-encoded path segment, so it cannot reach
+    /// another endpoint (`../`, `?`, `#`).
+    fn decision_url(&self, id: &str) -> Result<Url, ApiError> {
+        let valid = !id.is_empty()
+            && id.chars().count() <= 256
+            && !id.chars().any(response::is_unsafe_char)
+            && id != "."
+            && id != "..";
+        if !valid {
+            return Err(ApiError::BadSessionId {
+                id: self.scrub().clean(id, 80),
+            });
+        }
+        join(&self.base, &["v1", "sessions", id, "decision"])
+    }
+
+    fn scrub(&self) -> Scrub<'_> {
+        Scrub::new(std::iter::once(self.api_key.as_str()).chain(self.shared_secret.as_deref()))
+    }
+
+    /// Sends with the headers every call carries, then reads the answer with a size cap.
+    async fn send(&self, req: reqwest::RequestBuilder) -> Result<Answer, ApiError> {
+        let mut req = req
+            .timeout(self.timeout)
+            .header(ACCEPT, "application/json")
+            .header(X_AUTH_CLIENT, self.api_key_header.clone());
+        if let Some(id) = &self.integration_id {
+            req = req.header(VRF_INTEGRATION_ID, id.clone());
+        }
+        let mut resp = req.send().await.map_err(|e| self.transport_error(&e))?;
+        let status = resp.status().as_u16();
+        tracing::debug!(host = %self.host, status, "answer received");
+        let location = resp
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        if (300..400).contains(&status) {
+            return Ok(Answer {
+                status,
+                location,
+                body: Vec::new(),
+            });
+        }
+        if resp
+            .content_length()
+            .is_some_and(|len| len > MAX_BODY_BYTES as u64)
+        {
+            return Err(ApiError::TooLarge);
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport_error(&e))? {
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(ApiError::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Answer {
+            status,
+            location,
+            body,
+        })
+    }
+
+    /// Names what went wrong on the way by walking the error's causes (reqwest, hyper, the
+    /// TLS library and the OS each wrap the one below).
+    fn transport_error(&self, err: &reqwest::Error) -> ApiError {
+        let host = self.host.clone();
+        if err.is_timeout() {
+            return ApiError::Timeout {
+                secs: whole_secs(self.timeout),
+            };
+        }
+        if err.is_dns() {
+            return ApiError::Dns { host };
+        }
+        let causes = causes(err);
+        let mut tls_like = false;
+        for cause in &causes {
+            if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+                match io.kind() {
+                    std::io::ErrorKind::ConnectionRefused => {
+                        return ApiError::ConnectionRefused { host };
+                    }
+                    std::io::ErrorKind::TimedOut => {
+                        return ApiError::Timeout {
+                            secs: whole_secs(self.timeout),
+                        };
+                    }
+                    // TLS libraries report handshake and certificate failures as invalid data.
+                    std::io::ErrorKind::InvalidData => tls_like = true,
+                    _ => {}
+                }
+            }
+            let text = cause.to_string().to_ascii_lowercase();
+            if ["certificate", "tls", "handshake", "alert"]
+                .iter()
+                .any(|w| text.contains(w))
+            {
+                tls_like = true;
+            }
+        }
+        // The deepest cause is the most specific ("Connection reset by peer").
+        let detail = causes
+            .last()
+            .map(|c| c.to_string())
+            .filter(|d| !d.trim().is_empty())
+            .unwrap_or_else(|| "the connection failed".into());
+        let detail = self.scrub().clean(&detail, 200);
+        if tls_like && err.is_connect() && self.base.scheme() == "https" {
+            ApiError::Tls { host, detail }
+        } else {
+            ApiError::Network { host, detail }
+        }
+    }
+}
+
+/// Every cause below `err`. `io::Error::source` skips the error it wraps, so that one is
+/// visited explicitly.
+fn causes(err: &reqwest::Error) -> Vec<&(dyn StdError + 'static)> {
+    let mut out: Vec<&(dyn StdError + 'static)> = Vec::new();
+    let mut next = err.source();
+    while let Some(cause) = next {
+        if out.len() > 32 {
+            break;
+        }
+        out.push(cause);
+        next = match cause.downcast_ref::<std::io::Error>() {
+            Some(io) => match io.get_ref() {
+                Some(inner) => Some(inner as &(dyn StdError + 'static)),
+                None => cause.source(),
+            },
+            None => cause.source(),
+        };
+    }
+    out
+}
+
+/// Seconds for a message, rounded up so a sub-second timeout never reads "0 s".
+fn whole_secs(d: Duration) -> u64 {
+    (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1)
+}
+
+fn join(base: &Url, segments: &[&str]) -> Result<Url, ApiError> {
+    let mut url = base.clone();
+    url.path_segments_mut()
+        .map_err(|()| ApiError::Config("the base URL cannot have a path".into()))?
+        .pop_if_empty()
+        .extend(segments);
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_are_normalised() {
+        let ok = [
+            (
+                "https://stationapi.veriff.com",
+                "https://stationapi.veriff.com",
+            ),
+            (
+                "https://stationapi.veriff.com/",
+                "https://stationapi.veriff.com",
+            ),
+            (
+                "https://stationapi.veriff.com/v1",
+                "https://stationapi.veriff.com",
+            ),
+            (
+                "https://stationapi.veriff.com/v1/",
+                "https://stationapi.veriff.com",
+            ),
+            (
+                "https://stationapi.veriff.com/V1//",
+                "https://stationapi.veriff.com",
+            ),
+            (
+                "https://stationapi.veriff.com/v1/v1",
+                "https://stationapi.veriff.com",
+            ),
+            (
+                "https://stationapi.veriff.com/v1/sessions/",
+                "https://stationapi.veriff.com",
+            ),
+            ("  HTTPS://API.Veriff.ME  ", "https://api.veriff.me"),
+            ("https://api.veriff.me:443/v1", "https://api.veriff.me"),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+            ("http://127.0.0.1:8080/v1/", "http://127.0.0.1:8080"),
+            ("http://[::1]:9000/", "http://[::1]:9000"),
+            (
+                "https://proxy.example/veriff/v1",
+                "https://proxy.example/veriff",
+            ),
+            ("https://proxy.example/v1x", "https://proxy.example/v1x"),
+        ];
+        for (raw, want) in ok {
+            assert_eq!(normalize_base_url(raw).as_deref(), Ok(want), "{raw:?}");
+        }
+        let bad = [
+            ("", "empty"),
+            ("   ", "empty"),
+            (
+                "stationapi.veriff.com",
+                "must start with https:// or http://",
+            ),
+            (
+                "ftp://stationapi.veriff.com",
+                "must start with https:// or http://",
+            ),
+            ("https://", "not a valid URL"),
+            ("https://stationapi veriff.com", "spaces"),
+            ("https://x.example/\u{1b}[2J", "control"),
+            ("https://user:pw@x.example", "user name or password"),
+            ("https://x.example/v1?a=b", "query"),
+            ("https://x.example/#top", "fragment"),
+        ];
+        for (raw, want) in bad {
+            let e = normalize_base_url(raw).unwrap_err();
+            assert!(e.contains(want), "{raw:?}: {e}");
+            assert!(!e.contains('\u{1b}'));
+        }
+    }
+
+    fn endpoint() -> Endpoint {
+        Endpoint {
+            base_url: "https://stationapi.veriff.com/v1/".into(),
+            api_key: "3f2504e0-4f89-11d3-9a0c-0305e82c3301".into(),
+            shared_secret: Some("top-secret-value".into()),
+            integration_id: None,
+            timeout: Duration::from_secs(30),
+        }
+    }
+
+    #[test]
+    fn urls_are_joined_and_ids_cannot_escape_their_segment() {
+        let c = Client::new(&endpoint()).unwrap();
+        assert_eq!(c.base_url(), "https://stationapi.veriff.com");
+        assert_eq!(
+            c.sessions_url.as_str(),
+            "https://stationapi.veriff.com/v1/sessions"
+        );
+        assert_eq!(
+            c.decision_url("f04bdb47-d3be-4b28-b028-a652feb060b5")
+                .unwrap()
+                .as_str(),
+            "https://stationapi.veriff.com/v1/sessions/f04bdb47-d3be-4b28-b028-a652feb060b5/decision"
+        );
+        assert_eq!(
+            c.decision_url("../a/b?c#d%").unwrap().path(),
+            "/v1/sessions/..%2Fa%2Fb%3Fc%23d%25/decision"
+        );
+        for bad in ["", "..", ".", "a\u{1b}b"] {
+            assert!(matches!(
+                c.decision_url(bad),
+                Err(ApiError::BadSessionId { .. })
+            ));
+        }
+        let mut prefixed = endpoint();
+        prefixed.base_url = "http://127.0.0.1:1/gw/".into();
+        let c = Client::new(&prefixed).unwrap();
+        assert_eq!(c.sessions_url.as_str(), "http://127.0.0.1:1/gw/v1/sessions");
+    }
+
+    #[test]
+    fn configuration_errors_are_named_and_keep_secrets_out() {
+        let mut e = endpoint();
+        e.base_url = "stationapi.veriff.com".into();
+        assert!(matches!(Client::new(&e), Err(ApiError::Config(m)) if m.contains("https://")));
+        let mut e = endpoint();
+        e.api_key = " ".into();
+        assert!(matches!(Client::new(&e), Err(ApiError::Config(m)) if m.contains("api_key")));
+        let mut e = endpoint();
+        e.api_key = "bad\nkey".into();
+        let err = Client::new(&e).unwrap_err();
+        assert!(!err.to_string().contains("bad"));
+        let mut e = endpoint();
+        e.timeout = Duration::ZERO;
+        assert!(Client::new(&e).is_err());
+        let c = Client::new(&endpoint()).unwrap();
+        let debug = format!("{c:?}");
+        assert!(!debug.contains("3f2504e0") && !debug.contains("top-secret"));
+        assert_eq!(whole_secs(Duration::from_millis(300)), 1);
+        assert_eq!(whole_secs(Duration::from_secs(30)), 30);
     }
 }

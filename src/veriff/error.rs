@@ -35,6 +35,23 @@ pub enum ApiError {
     MissingUrl,
     #[error("Veriff answered success but the session URL is not an http(s) link: {url}")]
     BadUrl { url: String },
+    /// The URL held control characters or invisible formatting (e.g. an escape sequence that
+    /// would drive the terminal or write the clipboard), so it was dropped, not shown.
+    #[error(
+        "Veriff answered success but the session URL holds control or escape characters and was not used: {url}"
+    )]
+    UnsafeUrl { url: String },
+    #[error("the answer (HTTP {status}) is not UTF-8 text")]
+    NotUtf8 { status: u16 },
+    /// Redirects are not followed: a POST would turn into a GET (or be sent twice), and the
+    /// API key header would travel to wherever the redirect points.
+    #[error("{}", redirect_summary(*status, location.as_deref()))]
+    Redirect {
+        status: u16,
+        location: Option<String>,
+    },
+    #[error("\"{id}\" is not a session id Veriff gives out")]
+    BadSessionId { id: String },
     #[error("the request was cancelled")]
     Cancelled,
     #[error("{0}")]
@@ -57,6 +74,17 @@ fn http_summary(status: u16, code: Option<&str>, message: Option<&str>) -> Strin
         s.push_str(&format!(": {m}"));
     }
     s
+}
+
+fn redirect_summary(status: u16, location: Option<&str>) -> String {
+    match location.filter(|l| !l.is_empty()) {
+        Some(l) => {
+            format!("the server redirected (HTTP {status}) to {l}; redirects are not followed")
+        }
+        None => format!(
+            "the server answered with a redirect (HTTP {status}); redirects are not followed"
+        ),
+    }
 }
 
 fn http_reason(status: u16) -> Option<&'static str> {
@@ -102,28 +130,30 @@ impl ApiError {
     /// What the user can do about it, in one sentence.
     pub fn hint(&self) -> String {
         match self {
-            ApiError::Http { status, code, .. } => {
-                if let Some(h) = code.as_deref().and_then(code_hint) {
-                    return h.to_string();
-                }
-                match status {
-                    401 | 403 => "Check the profile's api_key and shared_secret (veriff-tui config check).".into(),
-                    404 => "Check the profile's base_url: it is the API URL from the integration page, with or without /v1.".into(),
-                    409 => "The session no longer accepts this change; generate a new session.".into(),
-                    429 => "Veriff is limiting requests: wait a minute and try again.".into(),
-                    500..=599 => "Veriff or a proxy on the way failed: try again in a moment; if it persists, check Veriff's status page.".into(),
-                    _ => "Check the form values and the profile (veriff-tui config check).".into(),
-                }
-            }
+            ApiError::Http { status, code, .. } => code
+                .as_deref()
+                .and_then(code_hint)
+                .map(str::to_string)
+                .unwrap_or_else(|| status_hint(*status)),
             ApiError::Timeout { .. } => "The server did not answer in time: check the network, or raise request timeout_secs in the config. A session may still have been created; check before retrying.".into(),
             ApiError::ConnectionRefused { .. } => "Nothing listens there: check the profile's base_url (is the sandbox running?).".into(),
             ApiError::Dns { .. } => "Check the host name in the profile's base_url and your network or proxy settings.".into(),
-            ApiError::Tls { .. } => "The server's certificate was not accepted: check base_url, the system clock and any TLS-intercepting proxy.".into(),
+            ApiError::Tls { .. } => "The secure connection failed: check base_url (a server that speaks plain HTTP needs http://), the system clock and any TLS-intercepting proxy.".into(),
             ApiError::Network { .. } => "Check your network connection and proxy settings, then try again.".into(),
-            ApiError::NotJson { .. } => "Something other than Veriff answered (a proxy or wrong base_url): check the profile's base_url.".into(),
+            ApiError::NotJson { status, .. } | ApiError::NotUtf8 { status } => {
+                if *status >= 400 {
+                    format!("Something other than Veriff answered (a proxy or a wrong base_url). {}", status_hint(*status))
+                } else {
+                    "Something other than Veriff answered (a proxy or a wrong base_url): check the profile's base_url.".into()
+                }
+            }
+            ApiError::BadJson { status, .. } if *status >= 400 => status_hint(*status),
             ApiError::TooLarge | ApiError::BadJson { .. } | ApiError::MissingUrl | ApiError::BadUrl { .. } => {
                 "The answer is not what Veriff sends: check the profile's base_url points at the Veriff API.".into()
             }
+            ApiError::UnsafeUrl { .. } => "Do not open or share this link: check that the profile's base_url points at the real Veriff API.".into(),
+            ApiError::Redirect { .. } => "Set the profile's base_url to the address it redirects to (often https:// instead of http://).".into(),
+            ApiError::BadSessionId { .. } => "Copy the session id exactly as Veriff gave it (veriff-tui history lists them).".into(),
             ApiError::Cancelled => "Nothing was lost: submit again when ready. A session may still have been created.".into(),
             ApiError::Config(_) => "Fix the configuration (veriff-tui config check shows it).".into(),
         }
@@ -141,6 +171,25 @@ impl ApiError {
                 | ApiError::Cancelled
         )
     }
+
+    /// True when nothing was sent because the input or the configuration is wrong
+    /// (CLI exit code 2), as opposed to an answer from the API.
+    pub fn is_usage(&self) -> bool {
+        matches!(self, ApiError::Config(_) | ApiError::BadSessionId { .. })
+    }
+}
+
+/// What to do about an HTTP status when the body gave no Veriff code to go on.
+fn status_hint(status: u16) -> String {
+    match status {
+        401 | 403 => "Check the profile's api_key and shared_secret (veriff-tui config check).",
+        404 => "Check the profile's base_url: it is the API URL from the integration page, with or without /v1.",
+        409 => "The session no longer accepts this change; generate a new session.",
+        429 => "Veriff is limiting requests: wait a minute and try again.",
+        500..=599 => "Veriff or a proxy on the way failed: try again in a moment; if it persists, check Veriff's status page.",
+        _ => "Check the form values and the profile (veriff-tui config check).",
+    }
+    .into()
 }
 
 fn code_hint(code: &str) -> Option<&'static str> {

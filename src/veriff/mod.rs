@@ -1,8 +1,10 @@
 //! The Veriff API: request and response types, signing, the HTTP client, error
 //! explanations and session-token decoding. Knows nothing of terminals.
 
+pub mod batch;
 pub mod client;
 pub mod error;
+pub mod response;
 pub mod sign;
 pub mod token;
 pub mod types;

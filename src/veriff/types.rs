@@ -272,3 +272,163 @@ mod tests {
         );
     }
 }
+
+/// A form field, for validation messages shown next to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    FirstName,
+    LastName,
+    Lang,
+    Callback,
+    VendorData,
+}
+
+/// Veriff's limit on vendorData (errors 1500/1501 past it).
+pub const VENDOR_DATA_MAX_CHARS: usize = 1000;
+
+/// True for `en`, `pt-BR`, `zh-Hant`: ISO 639-1, optionally with a region or script.
+pub fn is_valid_lang(code: &str) -> bool {
+    let mut parts = code.split('-');
+    let base_ok = parts
+        .next()
+        .is_some_and(|b| b.len() == 2 && b.bytes().all(|c| c.is_ascii_alphabetic()));
+    let rest: Vec<&str> = parts.collect();
+    base_ok
+        && rest.len() <= 1
+        && rest
+            .iter()
+            .all(|r| (2..=4).contains(&r.len()) && r.bytes().all(|c| c.is_ascii_alphanumeric()))
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    host == "localhost"
+        || host == "[::1]"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+impl SessionInput {
+    /// Checks the form before anything is sent; an invalid form is never sent.
+    /// `allow_http_callback`: plain http callbacks to a loopback host (sandbox demos only;
+    /// Veriff itself answers 1302).
+    pub fn validate(&self, allow_http_callback: bool) -> Vec<(Field, String)> {
+        let mut errors = Vec::new();
+        for (field, value) in [
+            (Field::FirstName, &self.first_name),
+            (Field::LastName, &self.last_name),
+            (Field::Lang, &self.lang),
+            (Field::Callback, &self.callback),
+            (Field::VendorData, &self.vendor_data),
+        ] {
+            if crate::text::has_control(value) {
+                errors.push((field, "must not contain control characters".to_string()));
+            }
+        }
+        let lang = self.lang.trim();
+        if !lang.is_empty() && !is_valid_lang(lang) {
+            errors.push((
+                Field::Lang,
+                "use a two-letter ISO 639-1 code such as en, or en-GB".to_string(),
+            ));
+        }
+        let callback = self.callback.trim();
+        if !callback.is_empty() {
+            let ok = match callback.to_ascii_lowercase().strip_prefix("https://") {
+                Some(rest) => !rest.is_empty() && !rest.starts_with('/'),
+                None => allow_http_callback && allows_http_callback(callback),
+            };
+            if !ok {
+                let why = if allow_http_callback {
+                    "must be an https:// URL (http:// only to 127.0.0.1 or localhost)"
+                } else {
+                    "must be an https:// URL (Veriff rejects others with 1302)"
+                };
+                errors.push((Field::Callback, why.to_string()));
+            }
+        }
+        let n = self.vendor_data.chars().count();
+        if n > VENDOR_DATA_MAX_CHARS {
+            errors.push((
+                Field::VendorData,
+                format!("at most {VENDOR_DATA_MAX_CHARS} characters (now {n})"),
+            ));
+        }
+        errors
+    }
+}
+
+#[cfg(test)]
+mod validation_tests {
+    use super::*;
+
+    fn input() -> SessionInput {
+        SessionInput {
+            first_name: "Zoë".into(),
+            last_name: "李".into(),
+            lang: "en".into(),
+            selfid: true,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn accepts_a_plain_form() {
+        assert!(input().validate(false).is_empty());
+    }
+
+    #[test]
+    fn names_each_bad_field() {
+        let mut i = input();
+        i.callback = "http://example.com/back".into();
+        i.vendor_data = "x".repeat(1001);
+        i.first_name = "a\x1b[2J".into();
+        i.lang = "english".into();
+        let fields: Vec<Field> = i.validate(false).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(
+            fields,
+            vec![
+                Field::FirstName,
+                Field::Lang,
+                Field::Callback,
+                Field::VendorData
+            ]
+        );
+    }
+
+    #[test]
+    fn http_callback_only_to_loopback_and_only_when_allowed() {
+        let mut i = input();
+        i.callback = "http://127.0.0.1:8080/done".into();
+        assert!(i.validate(true).is_empty());
+        assert_eq!(i.validate(false).len(), 1);
+        i.callback = "http://evil.example/127.0.0.1".into();
+        assert_eq!(i.validate(true).len(), 1);
+        i.callback = "http://127.0.0.1.evil.example/".into();
+        assert_eq!(i.validate(true).len(), 1);
+        i.callback = "https://".into();
+        assert_eq!(i.validate(false).len(), 1);
+    }
+
+    #[test]
+    fn lang_codes() {
+        for ok in ["en", "pt-BR", "zh-Hant", "ET"] {
+            assert!(is_valid_lang(ok), "{ok}");
+        }
+        for bad in ["", "eng", "e1", "en-", "en-GB-x", "en_GB"] {
+            assert!(!is_valid_lang(bad), "{bad}");
+        }
+    }
+}
+
+/// Plain http callbacks are allowed only when the API itself is on a loopback host (a
+/// sandbox): the flow then never leaves this machine.
+pub fn allows_http_callback(base_url: &str) -> bool {
+    let lower = base_url.trim().to_ascii_lowercase();
+    let Some(rest) = lower.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+    is_loopback_host(host)
+}

@@ -124,11 +124,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         }
         y += 1;
         if let Some(err) = form.error(field) {
-            let line = Line::from(vec![
-                Span::raw(" ".repeat(usize::from(LABEL))),
-                Span::styled(format!("✖ {err}"), theme.error()),
-            ]);
-            put(frame, line, &mut y);
+            let room = usize::from(area.width.saturating_sub(LABEL));
+            for text in hard_wrap_words(&format!("✖ {err}"), room) {
+                let line = Line::from(vec![
+                    Span::raw(" ".repeat(usize::from(LABEL))),
+                    Span::styled(text, theme.error()),
+                ]);
+                put(frame, line, &mut y);
+            }
         }
     }
     if roomy {

@@ -1,0 +1,144 @@
+//! The misbehaviours a test can ask of POST /v1/sessions: each imitates something a real
+//! network, proxy or broken server does, so the client's handling of it can be proven.
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::Fault;
+use super::server::fail;
+
+/// The answer that replaces normal processing, or `None` for faults that alter a success.
+pub(crate) fn instead_of_processing(fault: &Fault, base_url: &str) -> Option<Response> {
+    let session_id = uuid::Uuid::new_v4();
+    Some(match fault {
+        Fault::Status500 => fail(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            500,
+            "Internal server error (sandbox fault Status500).",
+        ),
+        Fault::Html502 => (
+            StatusCode::BAD_GATEWAY,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n\
+             <center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n\
+             </body>\r\n</html>\r\n",
+        )
+            .into_response(),
+        Fault::TooMany429 => {
+            let mut r = fail(
+                StatusCode::TOO_MANY_REQUESTS,
+                429,
+                "Too many requests (sandbox fault TooMany429).",
+            );
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+            r
+        }
+        Fault::TruncatedJson => {
+            let full = success_body(base_url, &session_id.to_string());
+            let half = full.as_bytes()[..full.len() / 2].to_vec();
+            json_response(Body::from(half))
+        }
+        Fault::ResetMidBody => {
+            let full = success_body(base_url, &session_id.to_string());
+            let sent = Bytes::from(full.as_bytes()[..full.len() / 2].to_vec());
+            // Hyper sends what it has while the body is pending, then drops the connection
+            // when the stream errors, short of the Content-Length it announced.
+            let stream = futures_util::stream::unfold(Some(sent), |first| async move {
+                match first {
+                    Some(bytes) => Some((Ok(bytes), None)),
+                    None => {
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        Some((
+                            Err(std::io::Error::other("sandbox fault ResetMidBody")),
+                            None,
+                        ))
+                    }
+                }
+            });
+            let mut r = json_response(Body::from_stream(stream));
+            r.headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(full.len()));
+            r
+        }
+        Fault::Huge => {
+            // Valid JSON, so only a size limit can catch it; chunked, so no header warns.
+            let head = format!(
+                r#"{{"status":"success","verification":{},"padding":""#,
+                verification(base_url, &session_id.to_string())
+            );
+            let pad = Bytes::from(vec![b'x'; 64 * 1024]);
+            let mut chunks: Vec<Result<Bytes, std::io::Error>> = vec![Ok(Bytes::from(head))];
+            // 24 x 64 KiB = 1.5 MiB of padding.
+            chunks.extend((0..24).map(|_| Ok(pad.clone())));
+            chunks.push(Ok(Bytes::from_static(b"\"}")));
+            json_response(Body::from_stream(futures_util::stream::iter(chunks)))
+        }
+        Fault::NonUtf8 => {
+            let mut bytes = br#"{"status":"success","verification":{"id":""#.to_vec();
+            bytes.extend_from_slice(session_id.to_string().as_bytes());
+            bytes.extend_from_slice(br#"","url":""#);
+            bytes.extend_from_slice(base_url.as_bytes());
+            bytes.extend_from_slice(b"/v/\xff\xfe\xc3(");
+            bytes.extend_from_slice(br#"","status":"created"}}"#);
+            json_response(Body::from(bytes))
+        }
+        Fault::Delay(_) | Fault::MissingUrl | Fault::UrlWithEscape | Fault::NonHttpUrl => {
+            return None;
+        }
+    })
+}
+
+/// Alters the `verification` object of a real success answer.
+pub(crate) fn alter_success(fault: &Fault, verification: &mut Value) {
+    let Some(v) = verification.as_object_mut() else {
+        return;
+    };
+    match fault {
+        Fault::MissingUrl => {
+            v.remove("url");
+        }
+        Fault::UrlWithEscape => {
+            let url = v
+                .get("url")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            // OSC 52 would set the clipboard, CSI 2 J would clear the screen, BEL beeps.
+            v.insert(
+                "url".into(),
+                json!(format!("{url}\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2J")),
+            );
+        }
+        Fault::NonHttpUrl => {
+            v.insert("url".into(), json!("javascript:alert(document.cookie)"));
+        }
+        _ => {}
+    }
+}
+
+fn verification(base_url: &str, id: &str) -> Value {
+    json!({
+        "id": id,
+        "url": format!("{base_url}/v/not-a-real-token"),
+        "vendorData": null,
+        "host": base_url,
+        "status": "created",
+        "sessionToken": "not-a-real-token",
+    })
+}
+
+fn success_body(base_url: &str, id: &str) -> String {
+    json!({"status": "success", "verification": verification(base_url, id)}).to_string()
+}
+
+fn json_response(body: Body) -> Response {
+    (
+        StatusCode::CREATED,
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
+}

@@ -1,0 +1,182 @@
+//! What the sandbox remembers: sessions, their decisions, the test knobs and the counters.
+//! Everything lives in memory and vanishes with the server, as a sandbox should.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use super::{Fault, Outcome};
+
+/// One session created through POST /v1/sessions.
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    pub id: String,
+    pub token: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub vendor_data: Option<String>,
+    /// Echoed as sent (Veriff echoes it); kept as JSON so a number stays a number.
+    pub end_user_id: Option<Value>,
+    /// Always https: the create handler rejects anything else, as Veriff does.
+    pub callback: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// True once the end user opened the flow page.
+    pub started: bool,
+    pub decision: Option<Decision>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Decision {
+    pub outcome: Outcome,
+    pub attempt_id: String,
+    pub time: DateTime<Utc>,
+}
+
+impl Session {
+    /// The status Veriff would report for this session now.
+    pub fn status(&self) -> &'static str {
+        match (&self.decision, self.started) {
+            (Some(d), _) => d.outcome.status(),
+            (None, true) => "started",
+            (None, false) => "created",
+        }
+    }
+
+    /// Approved and declined are final; a resubmission lets the same link be used again.
+    pub fn accepts_decision(&self) -> bool {
+        self.decision.as_ref().is_none_or(|d| !d.outcome.is_final())
+    }
+
+    pub fn decide(&mut self, outcome: Outcome) {
+        self.decision = Some(Decision {
+            outcome,
+            attempt_id: uuid::Uuid::new_v4().to_string(),
+            time: Utc::now(),
+        });
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    sessions: HashMap<String, Session>,
+    /// sessionToken -> session id, for the flow page.
+    by_token: HashMap<String, String>,
+}
+
+impl Store {
+    pub fn insert(&mut self, session: Session) {
+        self.by_token
+            .insert(session.token.clone(), session.id.clone());
+        self.sessions.insert(session.id.clone(), session);
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Session> {
+        self.sessions.get(id)
+    }
+
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut Session> {
+        self.sessions.get_mut(id)
+    }
+
+    pub fn by_token_id(&self, token: &str) -> Option<String> {
+        self.by_token.get(token).cloned()
+    }
+
+    pub fn by_token_mut(&mut self, token: &str) -> Option<&mut Session> {
+        let id = self.by_token.get(token)?;
+        self.sessions.get_mut(id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.sessions.len()
+    }
+}
+
+/// Everything the handlers share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub base_url: String,
+    store: Mutex<Store>,
+    fault: Mutex<Option<Fault>>,
+    decision_delay: Mutex<Option<Duration>>,
+    pub counters: Counters,
+}
+
+/// A panic in one handler must not make the sandbox unusable for the next test, so a
+/// poisoned lock is simply taken over: the data behind it is plain values, never half-written
+/// across an await.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Shared {
+    pub fn new(base_url: String, fault: Option<Fault>, decision_delay: Option<Duration>) -> Self {
+        Shared {
+            base_url,
+            store: Mutex::new(Store::default()),
+            fault: Mutex::new(fault),
+            decision_delay: Mutex::new(decision_delay),
+            counters: Counters::default(),
+        }
+    }
+
+    pub fn store(&self) -> MutexGuard<'_, Store> {
+        lock(&self.store)
+    }
+
+    pub fn fault(&self) -> Option<Fault> {
+        lock(&self.fault).clone()
+    }
+
+    pub fn set_fault(&self, fault: Option<Fault>) {
+        *lock(&self.fault) = fault;
+    }
+
+    pub fn decision_delay(&self) -> Option<Duration> {
+        *lock(&self.decision_delay)
+    }
+
+    pub fn set_decision_delay(&self, delay: Option<Duration>) {
+        *lock(&self.decision_delay) = delay;
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub create_requests: AtomicU64,
+    pub decision_requests: AtomicU64,
+    decisions_in_flight: AtomicUsize,
+    pub peak_decisions_in_flight: AtomicUsize,
+}
+
+impl Counters {
+    /// Counts a decision request as in flight until the guard drops, which also covers a
+    /// client that hangs up mid-request (axum then drops the handler future).
+    pub fn decision_started(&self) -> InFlight<'_> {
+        self.decision_requests.fetch_add(1, Ordering::SeqCst);
+        let now = self.decisions_in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak_decisions_in_flight
+            .fetch_max(now, Ordering::SeqCst);
+        InFlight(&self.decisions_in_flight)
+    }
+
+    pub fn reset(&self) {
+        self.create_requests.store(0, Ordering::SeqCst);
+        self.decision_requests.store(0, Ordering::SeqCst);
+        // Requests still in flight stay counted, so the peak restarts from them.
+        let now = self.decisions_in_flight.load(Ordering::SeqCst);
+        self.peak_decisions_in_flight.store(now, Ordering::SeqCst);
+    }
+}
+
+pub(crate) struct InFlight<'a>(&'a AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
