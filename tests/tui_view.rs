@@ -107,7 +107,10 @@ fn generate_validation_errors() {
     let t = snap("generate_invalid_80x24", &s);
     let text = screen_text(&t);
     assert!(text.contains("must be an https:// URL"), "{text}");
-    assert!(text.contains("at most 1000 characters (now 1001)"), "{text}");
+    assert!(
+        text.contains("at most 1000 characters (now 1001)"),
+        "{text}"
+    );
     assert!(text.contains("LIVE"), "{text}");
 }
 

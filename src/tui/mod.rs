@@ -343,7 +343,7 @@ type SharedStore = Arc<Mutex<Store>>;
 struct Runtime {
     tx: mpsc::UnboundedSender<Msg>,
     /// Opened on first use, in a blocking task, never on the UI thread.
-    store: Arc<OnceCell<Result<SharedStore, String>>>,
+    store: Arc<OnceCell<SharedStore>>,
     history_db: PathBuf,
     create_task: Option<JoinHandle<()>>,
     /// One HTTP client per profile, reused.
@@ -353,12 +353,13 @@ struct Runtime {
 
 /// Runs `f` on the store in a blocking task.
 async fn with_store<T: Send + 'static>(
-    cell: Arc<OnceCell<Result<SharedStore, String>>>,
+    cell: Arc<OnceCell<SharedStore>>,
     path: PathBuf,
     f: impl FnOnce(&Store) -> Result<T, crate::history::StoreError> + Send + 'static,
 ) -> Result<T, String> {
+    // A failed open is not remembered: the next use tries again (the file may be unlocked).
     let store = cell
-        .get_or_init(|| async move {
+        .get_or_try_init(|| async move {
             tokio::task::spawn_blocking(move || {
                 Store::open(&path)
                     .map(|s| Arc::new(Mutex::new(s)))
@@ -367,8 +368,8 @@ async fn with_store<T: Send + 'static>(
             .await
             .unwrap_or_else(|e| Err(format!("opening the history failed: {e}")))
         })
-        .await
-        .clone()?;
+        .await?
+        .clone();
     tokio::task::spawn_blocking(move || {
         let guard = store
             .lock()

@@ -57,6 +57,7 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let count = match list.total {
         Some(1) => "1 record".to_string(),
         Some(n) => format!("{n} records"),
+        None if list.error.is_some() => "unavailable".to_string(),
         None => "loading…".to_string(),
     };
     let mut title = vec![
