@@ -150,10 +150,15 @@ impl Form {
     }
 
     /// Inserts pasted text at the cursor as one edit. Line breaks are dropped so a paste can
-    /// never act as Enter.
+    /// never act as Enter; tabs become spaces and other control characters (escape
+    /// sequences from a web page) are dropped, so they never reach the screen.
     pub fn paste(&mut self, text: &str) -> bool {
         let focus = self.focus;
-        let clean: String = text.chars().filter(|c| *c != '\n' && *c != '\r').collect();
+        let clean: String = text
+            .chars()
+            .map(|c| if c == '\t' { ' ' } else { c })
+            .filter(|c| !c.is_control())
+            .collect();
         let Some(input) = self.input_mut(focus) else {
             return false;
         };
@@ -316,6 +321,8 @@ mod tests {
         assert!(f.paste("李\r\n小"));
         assert_eq!(f.first_name.value(), "Z李小oë");
         assert_eq!(f.first_name.cursor(), 3);
+        assert!(f.paste("\x1b[2J\ta"));
+        assert_eq!(f.first_name.value(), "Z李小[2J aoë");
     }
 
     #[test]

@@ -61,6 +61,7 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
     };
     let mut state = State::new(settings, env);
 
+    PANICKED.store(false, Ordering::SeqCst);
     let hook = PanicHookGuard::install();
     let guard = TerminalGuard::enter(mouse)?;
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
@@ -141,7 +142,12 @@ async fn main_loop(
         while let Ok(bytes) = out_rx.try_recv() {
             write_raw(terminal, &bytes);
         }
-        if state.quit || PANICKED.load(Ordering::SeqCst) {
+        if PANICKED.load(Ordering::SeqCst) {
+            return Err(std::io::Error::other(
+                "an internal error stopped the TUI; details are in the log file",
+            ));
+        }
+        if state.quit {
             return Ok(());
         }
         state.now = chrono::Utc::now();

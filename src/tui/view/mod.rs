@@ -80,7 +80,13 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             spans.push(Span::raw(" "));
             spans.push(Span::styled(" LIVE ", theme.live()));
         } else if state.settings.sandbox && !compact {
-            spans.push(Span::styled(" (sandbox)", theme.dim()));
+            // The in-process sandbox runs on this machine; say so without repeating its name.
+            let note = if state.settings.profile_name == "sandbox" {
+                " (local)"
+            } else {
+                " (sandbox)"
+            };
+            spans.push(Span::styled(note, theme.dim()));
         } else if state.settings.profile.is_none() {
             spans.push(Span::styled(" (not configured)", theme.warning()));
         }

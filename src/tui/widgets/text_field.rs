@@ -54,7 +54,12 @@ pub fn render(
             style.patch(theme.dim()),
         ))
     } else {
-        Line::from(Span::raw(visible(input.value(), scroll, width)))
+        // A value prefilled from a file may hold control characters: never drawn raw.
+        Line::from(Span::raw(crate::text::sanitize(&visible(
+            input.value(),
+            scroll,
+            width,
+        ))))
     };
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(line).style(style), area);
