@@ -870,3 +870,82 @@ fn concurrent_writers_lose_nothing() {
     let counts = store.status_counts(None, Utc::now()).unwrap();
     assert_eq!(count_of(&counts, &SessionStatus::Created), 400);
 }
+
+/// Run by `sigkill_mid_write_loses_nothing_committed` in a child process; does nothing
+/// otherwise. Writes until killed (or 60 s pass, should the parent be gone).
+#[test]
+fn endless_writer() {
+    let Ok(path) = std::env::var("VERIFF_TUI_TEST_ENDLESS_DB") else {
+        return;
+    };
+    let store = Store::open(Path::new(&path)).unwrap();
+    let started = Instant::now();
+    let mut i = 0u32;
+    while started.elapsed() < Duration::from_secs(60) {
+        let mut s = spec("Killed", "Writer", Utc::now());
+        s.session_id = format!("k-{i:06}");
+        add(&store, &s);
+        i += 1;
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn sigkill_mid_write_loses_nothing_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "endless_writer",
+            "--nocapture",
+            "--include-ignored",
+        ])
+        .env("VERIFF_TUI_TEST_ENDLESS_DB", &path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let committed = loop {
+        let n = Store::open(&path)
+            .ok()
+            .and_then(|s| s.count(&Query::default()).ok())
+            .unwrap_or(0);
+        if n >= 100 {
+            break n;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the writer never got going");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // Child::kill is SIGKILL on unix: no destructor, no checkpoint, maybe mid-transaction.
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let store = Store::open(&path).unwrap();
+    let after = store.count(&Query::default()).unwrap();
+    assert!(after >= committed, "{after} < {committed}");
+    for i in 0..committed {
+        let id = format!("k-{i:06}");
+        assert!(
+            store.find_by_session_id(&id).unwrap().is_some(),
+            "{id} lost"
+        );
+    }
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let check: String = raw
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let fts: i64 = raw
+        .query_row(
+            "SELECT COUNT(*) FROM sessions_fts WHERE sessions_fts MATCH '\"Killed\"'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(fts as u64, after, "the search index matches the rows");
+}
