@@ -227,6 +227,34 @@ fn pages_are_newest_first() {
     }
     assert_eq!(keyset, want);
     assert_eq!(store.count(&Query::default()).unwrap(), 26);
+
+    // Through a search (trigram index) too, by offset and by key.
+    let mut by_offset = Vec::new();
+    let mut by_key = Vec::new();
+    let mut cursor = None;
+    for page in 0..4 {
+        let q = Query {
+            search: Some("same tim".into()),
+            offset: page,
+            limit: 1,
+            ..Default::default()
+        };
+        by_offset.extend(store.page(&q).unwrap().into_iter().map(|r| r.id));
+        let next = store.page_after(&q, cursor).unwrap();
+        if let Some(last) = next.last() {
+            cursor = Some(last.cursor());
+        }
+        by_key.extend(next.into_iter().map(|r| r.id));
+    }
+    assert_eq!(by_offset, [same.id]);
+    assert_eq!(by_key, [same.id]);
+    let q = |offset| Query {
+        search: Some("nnn".into()),
+        offset,
+        limit: 10,
+        ..Default::default()
+    };
+    assert!(store.page(&q(0)).unwrap().is_empty());
     assert_eq!(
         store.page(&Query::default()).unwrap().len(),
         26,
@@ -303,6 +331,15 @@ fn search_matches_names_id_and_vendor_data_ignoring_case() {
         ..Default::default()
     };
     assert_eq!(store.count(&q).unwrap(), 1);
+
+    assert_eq!(store.count_up_to(&Query::default(), 4).unwrap(), 4);
+    assert_eq!(store.count_up_to(&Query::default(), 100).unwrap(), 6);
+    let smith = Query {
+        search: Some("smith".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.count_up_to(&smith, 1).unwrap(), 1);
+    assert_eq!(store.count_up_to(&smith, 0).unwrap(), 2, "0 = no cap");
 
     // The index follows deletes.
     let john = store
@@ -772,6 +809,18 @@ fn main_queries_use_indexes() {
         "SELECT id FROM sessions WHERE decided_at IS NOT NULL ORDER BY decided_at DESC, id DESC LIMIT 5",
         "SELECT created_at / 86400000, COUNT(*) FROM sessions WHERE created_at >= ? AND created_at < ? GROUP BY 1",
     ];
+    // A search walks the trigram index newest first and never sorts its matches.
+    let plan = store
+        .explain(
+            "SELECT s.id FROM sessions_fts JOIN sessions s ON s.id = sessions_fts.rowid \
+             WHERE sessions_fts MATCH ? AND s.profile = ? ORDER BY sessions_fts.rowid DESC LIMIT 10",
+        )
+        .unwrap();
+    assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    assert!(
+        plan.contains("SEARCH s USING INTEGER PRIMARY KEY"),
+        "{plan}"
+    );
     for sql in plans {
         let plan = store.explain(sql).unwrap();
         for line in plan.lines().filter(|l| l.contains("sessions")) {

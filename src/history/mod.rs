@@ -87,7 +87,8 @@ pub enum StoreError {
 }
 
 /// Where the next page starts when paging by key (`Store::page_after`): the last record of
-/// the previous page. Unlike an offset, it stays right while rows are added.
+/// the previous page. Unlike an offset, it stays right while rows are added. (A search pages
+/// by `id` alone, the order it lists in.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
     pub created_at_ms: i64,
@@ -323,9 +324,11 @@ impl Store {
         })
     }
 
-    /// Newest first. `limit` 0 means no limit. Search terms (split at white space) must
-    /// each occur in a name, the session id or the vendor data, ignoring case; terms of 3+
-    /// characters use the trigram index, shorter ones a scan (ASCII-only case folding).
+    /// Newest first (by creation time; a search by insertion order, which is the same
+    /// unless rows were imported out of order). `limit` 0 means no limit. Search terms
+    /// (split at white space) must each occur in a name, the session id or the vendor data,
+    /// ignoring case; terms of 3+ characters use the trigram index, shorter ones a scan
+    /// that stops at the limit (ASCII-only case folding).
     pub fn page(&self, query: &Query) -> Result<Vec<Record>, StoreError> {
         self.page_where(query, None, Some(query.offset))
     }
@@ -347,13 +350,30 @@ impl Store {
         offset: Option<u64>,
     ) -> Result<Vec<Record>, StoreError> {
         let mut f = Filter::from_query(query);
+        let searching = f.fts;
         if let Some(c) = cursor {
-            f.clauses.push("(created_at, id) < (?, ?)".into());
-            f.params.push(Value::Integer(c.created_at_ms));
-            f.params.push(Value::Integer(c.id));
+            if searching {
+                f.clauses.push("s.id < ?".into());
+                f.params.push(Value::Integer(c.id));
+            } else {
+                f.clauses.push("(s.created_at, s.id) < (?, ?)".into());
+                f.params.push(Value::Integer(c.created_at_ms));
+                f.params.push(Value::Integer(c.id));
+            }
         }
+        // A search walks the trigram index backwards from the newest row and stops at the
+        // limit, however common the term; sorting the matches by created_at instead would
+        // sort every match first. Rows are inserted as they are generated, so the id order
+        // is the creation order.
+        let order = if searching {
+            "sessions_fts.rowid DESC"
+        } else {
+            "s.created_at DESC, s.id DESC"
+        };
         let sql = format!(
-            "SELECT {COLUMNS} FROM sessions {} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+            "SELECT {} FROM {} {} ORDER BY {order} LIMIT ? OFFSET ?",
+            qualified_columns(),
+            f.from_sql(),
             f.where_sql()
         );
         f.params.push(Value::Integer(sql_limit(query.limit)));
@@ -363,13 +383,31 @@ impl Store {
         self.records(&sql, f.params)
     }
 
+    /// How many records match the query.
     pub fn count(&self, query: &Query) -> Result<u64, StoreError> {
         let f = Filter::from_query(query);
-        let sql = format!("SELECT COUNT(*) FROM sessions {}", f.where_sql());
+        let sql = format!("SELECT COUNT(*) FROM {} {}", f.from_sql(), f.where_sql());
+        self.count_sql(&sql, f.params)
+    }
+
+    /// Like [`Store::count`] but stops at `cap` (`cap` means "cap or more"): cheap for a
+    /// match count shown while typing, however common the term.
+    pub fn count_up_to(&self, query: &Query, cap: u64) -> Result<u64, StoreError> {
+        let mut f = Filter::from_query(query);
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM {} {} LIMIT ?)",
+            f.from_sql(),
+            f.where_sql()
+        );
+        f.params.push(Value::Integer(sql_limit(cap)));
+        self.count_sql(&sql, f.params)
+    }
+
+    fn count_sql(&self, sql: &str, params: Vec<Value>) -> Result<u64, StoreError> {
         let n: i64 = self
             .conn
-            .prepare_cached(&sql)
-            .and_then(|mut st| st.query_row(params_from_iter(f.params), |r| r.get(0)))
+            .prepare_cached(sql)
+            .and_then(|mut st| st.query_row(params_from_iter(params), |r| r.get(0)))
             .map_err(|e| self.err(e))?;
         Ok(n.max(0) as u64)
     }
@@ -690,8 +728,10 @@ impl Record {
     }
 }
 
-/// The WHERE clause of a history query and its parameters.
+/// The FROM and WHERE clauses of a history query and their parameters. `sessions` is `s`;
+/// a search joins the trigram index `sessions_fts`.
 struct Filter {
+    fts: bool,
     clauses: Vec<String>,
     params: Vec<Value>,
 }
@@ -699,13 +739,10 @@ struct Filter {
 impl Filter {
     fn from_query(query: &Query) -> Self {
         let mut f = Self {
+            fts: false,
             clauses: Vec::new(),
             params: Vec::new(),
         };
-        if let Some(p) = &query.profile {
-            f.clauses.push("profile = ?".into());
-            f.params.push(Value::Text(p.clone()));
-        }
         let terms: Vec<&str> = query
             .search
             .as_deref()
@@ -722,15 +759,19 @@ impl Filter {
                 .iter()
                 .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
                 .collect();
-            f.clauses
-                .push("id IN (SELECT rowid FROM sessions_fts WHERE sessions_fts MATCH ?)".into());
+            f.fts = true;
+            f.clauses.push("sessions_fts MATCH ?".into());
             f.params.push(Value::Text(phrase.join(" ")));
+        }
+        if let Some(p) = &query.profile {
+            f.clauses.push("s.profile = ?".into());
+            f.params.push(Value::Text(p.clone()));
         }
         for t in short {
             let pattern = format!("%{}%", escape_like(t));
             f.clauses.push(
-                "(first_name LIKE ? ESCAPE '\\' OR last_name LIKE ? ESCAPE '\\' \
-                 OR session_id LIKE ? ESCAPE '\\' OR vendor_data LIKE ? ESCAPE '\\')"
+                "(s.first_name LIKE ? ESCAPE '\\' OR s.last_name LIKE ? ESCAPE '\\' \
+                 OR s.session_id LIKE ? ESCAPE '\\' OR s.vendor_data LIKE ? ESCAPE '\\')"
                     .into(),
             );
             for _ in 0..4 {
@@ -740,6 +781,14 @@ impl Filter {
         f
     }
 
+    fn from_sql(&self) -> &'static str {
+        if self.fts {
+            "sessions_fts JOIN sessions s ON s.id = sessions_fts.rowid"
+        } else {
+            "sessions s"
+        }
+    }
+
     fn where_sql(&self) -> String {
         if self.clauses.is_empty() {
             String::new()
@@ -747,6 +796,14 @@ impl Filter {
             format!("WHERE {}", self.clauses.join(" AND "))
         }
     }
+}
+
+fn qualified_columns() -> String {
+    COLUMNS
+        .split(',')
+        .map(|c| format!("s.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn escape_like(s: &str) -> String {
