@@ -373,7 +373,7 @@ impl Store {
         let sql = format!(
             "SELECT {} FROM {} {} ORDER BY {order} LIMIT ? OFFSET ?",
             qualified_columns(),
-            f.from_sql(),
+            f.tables_sql(),
             f.where_sql()
         );
         f.params.push(Value::Integer(sql_limit(query.limit)));
@@ -386,7 +386,7 @@ impl Store {
     /// How many records match the query.
     pub fn count(&self, query: &Query) -> Result<u64, StoreError> {
         let f = Filter::from_query(query);
-        let sql = format!("SELECT COUNT(*) FROM {} {}", f.from_sql(), f.where_sql());
+        let sql = format!("SELECT COUNT(*) FROM {} {}", f.tables_sql(), f.where_sql());
         self.count_sql(&sql, f.params)
     }
 
@@ -396,7 +396,7 @@ impl Store {
         let mut f = Filter::from_query(query);
         let sql = format!(
             "SELECT COUNT(*) FROM (SELECT 1 FROM {} {} LIMIT ?)",
-            f.from_sql(),
+            f.tables_sql(),
             f.where_sql()
         );
         f.params.push(Value::Integer(sql_limit(cap)));
@@ -781,7 +781,7 @@ impl Filter {
         f
     }
 
-    fn from_sql(&self) -> &'static str {
+    fn tables_sql(&self) -> &'static str {
         if self.fts {
             "sessions_fts JOIN sessions s ON s.id = sessions_fts.rowid"
         } else {
