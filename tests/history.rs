@@ -747,6 +747,28 @@ fn our_file_when_corrupt_is_refused_and_left_untouched() {
 }
 
 #[test]
+fn a_newer_schema_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    {
+        let store = Store::open(&path).unwrap();
+        add(&store, &spec("A", "B", t(2026, 1, 1, 0)));
+    }
+    {
+        let raw = rusqlite::Connection::open(&path).unwrap();
+        raw.execute_batch("PRAGMA user_version = 99; PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
+    }
+    let before = fs::read(&path).unwrap();
+    let err = Store::open(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("newer veriff-tui") && err.contains("99"),
+        "{err}"
+    );
+    assert_eq!(fs::read(&path).unwrap(), before);
+}
+
+#[test]
 fn move_aside_makes_room_for_a_new_history() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("history.sqlite3");

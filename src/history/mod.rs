@@ -182,20 +182,29 @@ impl Store {
     }
 
     fn migrate(&self) -> Result<(), StoreError> {
+        let too_new = |version: i64| {
+            StoreError::Sqlite(format!(
+                "{} was written by a newer veriff-tui (schema {version}, this one knows {}); it was left untouched: upgrade veriff-tui, or use --data-dir for a separate history",
+                self.path,
+                schema::latest()
+            ))
+        };
         let version = self.user_version()?;
         if version == schema::latest() {
             return self.check_tables();
+        }
+        if version > schema::latest() {
+            return Err(too_new(version));
         }
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(|e| self.err(e))?;
         // Another process may have migrated while we waited for the lock.
         let version = self.user_version()?;
+        if version == schema::latest() {
+            return self.check_tables();
+        }
         if version > schema::latest() {
-            return Err(StoreError::Sqlite(format!(
-                "{} was written by a newer veriff-tui (schema {version}, this one knows {}): upgrade veriff-tui, or use --data-dir for a separate history",
-                self.path,
-                schema::latest()
-            )));
+            return Err(too_new(version));
         }
         if version == 0 {
             let app_id: i32 = self
