@@ -810,7 +810,7 @@ fn validate_config(config: &Config, path: &Path) -> Result<(), ConfigError> {
             "ui.refresh_interval_secs is {r}; it must be at least {MIN_REFRESH_SECS} (seconds), or left out to turn auto-refresh off."
         ));
     }
-    if !is_lang_code(&config.form.lang) {
+    if !crate::veriff::is_valid_lang(&config.form.lang) {
         return err(format!(
             "form.lang \"{}\" is not a language code: use two letters, optionally with a region (en, de, pt-BR).",
             crate::text::sanitize(&config.form.lang)
@@ -880,19 +880,6 @@ fn check_http_url(url: &str) -> Result<(), String> {
         Some(h) if !h.is_empty() => Ok(()),
         _ => Err("has no host name".into()),
     }
-}
-
-/// `^[a-z]{2}(-[A-Za-z]{2,4})?$`, case-insensitive.
-pub fn is_lang_code(s: &str) -> bool {
-    let (lang, region) = match s.split_once('-') {
-        Some((l, r)) => (l, Some(r)),
-        None => (s, None),
-    };
-    lang.len() == 2
-        && lang.chars().all(|c| c.is_ascii_alphabetic())
-        && region.is_none_or(|r| {
-            (2..=4).contains(&r.len()) && r.chars().all(|c| c.is_ascii_alphabetic())
-        })
 }
 
 fn shown_path(p: &Path) -> String {
@@ -1291,21 +1278,10 @@ mod tests {
             assert!(check_http_url(bad).is_err(), "{bad}");
         }
         for ok in ["en", "EN", "pt-BR", "zh-Hant", "de-at"] {
-            assert!(is_lang_code(ok), "{ok}");
+            assert!(crate::veriff::is_valid_lang(ok), "{ok}");
         }
         for bad in ["", "e", "eng", "en-", "en-B", "en-ABCDE", "e1", "en_US"] {
-            assert!(!is_lang_code(bad), "{bad}");
+            assert!(!crate::veriff::is_valid_lang(bad), "{bad}");
         }
-    }
-}
-
-// Temporary until the config implementation lands.
-impl Settings {
-    pub fn paths_text(&self) -> String {
-        format!("{:?}", self.paths)
-    }
-
-    pub fn describe(&self) -> String {
-        format!("{:?}", self.profile)
     }
 }
