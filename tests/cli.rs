@@ -201,3 +201,48 @@ fn completions_and_version() {
     assert_eq!(code, 0);
     assert!(out.starts_with("veriff-tui "));
 }
+
+#[test]
+fn choosing_on_the_flow_page_decides_and_a_prefix_finds_the_session() {
+    let env = Env::new();
+    let (code, out, err) = env.run(&["generate", "--first-name", "John", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let record: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let url = record["url"].as_str().unwrap().to_string();
+    let id = record["session_id"].as_str().unwrap().to_string();
+
+    let (code, out, _) = env.run(&["decision", &id]);
+    assert_eq!(code, 0);
+    assert_eq!(out.trim(), "no decision yet");
+
+    let page = env
+        ._rt
+        .block_on(async {
+            let http = reqwest::Client::new();
+            let page = http.get(&url).send().await?.text().await?;
+            http.post(format!("{url}/decide"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("decision=decline")
+                .send()
+                .await?;
+            Ok::<_, reqwest::Error>(page)
+        })
+        .unwrap();
+    assert!(page.contains("John"), "{page}");
+
+    let (code, out, err) = env.run(&["decision", &id[..8]]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("declined (9102)"), "{out}");
+    let (_, out, _) = env.run(&["history", "--json"]);
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows[0]["status"], "declined");
+    assert_eq!(rows[0]["decision_code"], 9102);
+}
+
+#[test]
+fn unknown_session_is_explained() {
+    let env = Env::new();
+    let (code, _, err) = env.run(&["decision", "f04bdb47-d3be-4b28-b028-000000000000"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("check the id"), "{err}");
+}
