@@ -513,17 +513,36 @@ async fn decision(settings: &Settings, args: DecisionArgs) -> Outcome {
     let Some(id) = args.session_id.map(|s| s.trim().to_string()) else {
         return Err(Failure::new(EXIT_USAGE, "give a session id, or --pending"));
     };
-    let result = client.decision(&id).await?;
-    if let Some(store) = &store {
-        match store.find_by_session_id(&id) {
-            Ok(Some(_)) => {
-                if let Err(e) = store.record_decision(&id, result.as_ref(), chrono::Utc::now()) {
-                    warn(&format!("decision not saved to history: {e}"));
-                }
+    // A unique prefix from `history` is enough: the full id comes from the store.
+    let known = store
+        .as_ref()
+        .and_then(|s| match s.find_by_session_id(&id) {
+            Ok(found) => found,
+            Err(e) => {
+                warn(&format!("history lookup failed: {e}"));
+                None
             }
-            Ok(None) => warn("this session is not in the local history; nothing recorded"),
-            Err(e) => warn(&format!("history lookup failed: {e}")),
+        });
+    let id = known.as_ref().map_or(id, |r| r.session_id.clone());
+    let result = client.decision(&id).await.map_err(|e| {
+        let not_found = matches!(e, ApiError::Http { status: 404, .. });
+        let failure = Failure::from(e);
+        if not_found {
+            failure.hint(
+                "No session with this id is known to this integration: check the id (veriff-tui history) and the profile.",
+            )
+        } else {
+            failure
         }
+    })?;
+    match (&store, &known) {
+        (Some(store), Some(_)) => {
+            if let Err(e) = store.record_decision(&id, result.as_ref(), chrono::Utc::now()) {
+                warn(&format!("decision not saved to history: {e}"));
+            }
+        }
+        (Some(_), None) => warn("this session is not in the local history; nothing recorded"),
+        (None, _) => {}
     }
     if args.json {
         let json = serde_json::to_string_pretty(&result)

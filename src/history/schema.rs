@@ -1,0 +1,101 @@
+//! The history schema and its migrations.
+//!
+//! `PRAGMA user_version` is the number of migrations applied; each runs once, in order, in
+//! the same transaction that bumps the version. Times are unix milliseconds (UTC): compact,
+//! and ordered and bucketed by day with plain integer arithmetic.
+
+/// `PRAGMA application_id` of our files ("VTUI"): how a file is recognised as ours before
+/// anything is written to it.
+pub(super) const APPLICATION_ID: i32 = 0x5654_5549;
+
+pub(super) const MIGRATIONS: &[&str] = &[V1];
+
+pub(super) fn latest() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+const V1: &str = r#"
+CREATE TABLE sessions (
+    id              INTEGER PRIMARY KEY,
+    created_at      INTEGER NOT NULL,
+    profile         TEXT    NOT NULL,
+    base_url        TEXT    NOT NULL,
+    sandbox         INTEGER NOT NULL DEFAULT 0,
+    first_name      TEXT    NOT NULL,
+    last_name       TEXT    NOT NULL,
+    lang            TEXT    NOT NULL,
+    selfid          INTEGER NOT NULL,
+    callback        TEXT    NOT NULL,
+    vendor_data     TEXT    NOT NULL,
+    session_id      TEXT    NOT NULL UNIQUE,
+    url             TEXT    NOT NULL,
+    host            TEXT,
+    expires_at      INTEGER NOT NULL,
+    status          TEXT    NOT NULL,
+    decision_code   INTEGER,
+    decision_reason TEXT,
+    decision_time   TEXT,
+    -- When the current decision was made (decision_time, else when we learnt it); NULL while
+    -- undecided. Orders "latest decisions" without parsing text.
+    decided_at      INTEGER,
+    checked_at      INTEGER,
+    check_error     TEXT
+);
+
+-- Newest-first paging (the rowid rides along, so ORDER BY created_at, id needs no sort).
+CREATE INDEX sessions_created ON sessions (created_at);
+CREATE INDEX sessions_profile_created ON sessions (profile, created_at);
+-- Pending and dashboard queries only look at sessions that have not expired yet: a short
+-- range at the end of this index, with the status at hand.
+CREATE INDEX sessions_pending ON sessions (expires_at, status);
+CREATE INDEX sessions_decided ON sessions (decided_at) WHERE decided_at IS NOT NULL;
+
+-- Substring search that stays fast at a million rows: trigrams of the searchable columns,
+-- kept in step with `sessions` by the triggers below.
+CREATE VIRTUAL TABLE sessions_fts USING fts5 (
+    first_name, last_name, session_id, vendor_data,
+    content = 'sessions', content_rowid = 'id', tokenize = 'trigram'
+);
+
+CREATE TRIGGER sessions_fts_insert AFTER INSERT ON sessions BEGIN
+    INSERT INTO sessions_fts (rowid, first_name, last_name, session_id, vendor_data)
+    VALUES (new.id, new.first_name, new.last_name, new.session_id, new.vendor_data);
+END;
+
+CREATE TRIGGER sessions_fts_delete AFTER DELETE ON sessions BEGIN
+    INSERT INTO sessions_fts (sessions_fts, rowid, first_name, last_name, session_id, vendor_data)
+    VALUES ('delete', old.id, old.first_name, old.last_name, old.session_id, old.vendor_data);
+END;
+
+CREATE TRIGGER sessions_fts_update
+AFTER UPDATE OF first_name, last_name, session_id, vendor_data ON sessions BEGIN
+    INSERT INTO sessions_fts (sessions_fts, rowid, first_name, last_name, session_id, vendor_data)
+    VALUES ('delete', old.id, old.first_name, old.last_name, old.session_id, old.vendor_data);
+    INSERT INTO sessions_fts (rowid, first_name, last_name, session_id, vendor_data)
+    VALUES (new.id, new.first_name, new.last_name, new.session_id, new.vendor_data);
+END;
+
+-- Rows per (profile, stored status), so dashboard counts never scan the whole table.
+CREATE TABLE status_counts (
+    profile TEXT    NOT NULL,
+    status  TEXT    NOT NULL,
+    n       INTEGER NOT NULL,
+    PRIMARY KEY (profile, status)
+) WITHOUT ROWID;
+
+CREATE TRIGGER status_counts_insert AFTER INSERT ON sessions BEGIN
+    INSERT INTO status_counts (profile, status, n) VALUES (new.profile, new.status, 1)
+    ON CONFLICT (profile, status) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER status_counts_delete AFTER DELETE ON sessions BEGIN
+    UPDATE status_counts SET n = n - 1 WHERE profile = old.profile AND status = old.status;
+END;
+
+CREATE TRIGGER status_counts_update AFTER UPDATE OF profile, status ON sessions
+WHEN old.profile IS NOT new.profile OR old.status IS NOT new.status BEGIN
+    UPDATE status_counts SET n = n - 1 WHERE profile = old.profile AND status = old.status;
+    INSERT INTO status_counts (profile, status, n) VALUES (new.profile, new.status, 1)
+    ON CONFLICT (profile, status) DO UPDATE SET n = n + 1;
+END;
+"#;

@@ -1,0 +1,248 @@
+//! The CLI end to end: the real binary against a real sandbox on loopback.
+
+mod support;
+
+use support::run_cli;
+use veriff_tui::sandbox::{Sandbox, SandboxOptions};
+
+struct Env {
+    _rt: tokio::runtime::Runtime,
+    sandbox: Sandbox,
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let sandbox = rt
+            .block_on(Sandbox::start(SandboxOptions::default()))
+            .unwrap();
+        Env {
+            _rt: rt,
+            sandbox,
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn data_dir(&self) -> String {
+        self.dir.path().join("data").display().to_string()
+    }
+
+    /// Environment pointing the CLI at the sandbox, with no config file.
+    fn vars(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("VERIFF_BASE_URL", self.sandbox.base_url().to_string()),
+            ("VERIFF_API_KEY", self.sandbox.api_key().to_string()),
+            (
+                "VERIFF_SHARED_SECRET",
+                self.sandbox.shared_secret().to_string(),
+            ),
+            ("VERIFF_TUI_DATA_DIR", self.data_dir()),
+            (
+                "VERIFF_TUI_CONFIG",
+                self.dir.path().join("absent.toml").display().to_string(),
+            ),
+        ]
+    }
+
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        self.run_with(args, &[])
+    }
+
+    fn run_with(&self, args: &[&str], extra: &[(&str, &str)]) -> (i32, String, String) {
+        let vars = self.vars();
+        let mut env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        env.extend_from_slice(extra);
+        run_cli(args, &env)
+    }
+}
+
+#[test]
+fn generate_then_history_then_decision() {
+    let env = Env::new();
+    let (code, out, err) = env.run(&[
+        "generate",
+        "--first-name",
+        "Approve",
+        "--last-name",
+        "Smith",
+        "--json",
+    ]);
+    assert_eq!(code, 0, "stderr: {err}");
+    let record: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let url = record["url"].as_str().unwrap();
+    assert!(
+        url.starts_with(&format!("{}/v/", env.sandbox.base_url())),
+        "{url}"
+    );
+    let id = record["session_id"].as_str().unwrap().to_string();
+    assert_eq!(record["first_name"], "Approve");
+    assert_eq!(record["sandbox"], true);
+
+    let (code, out, _) = env.run(&["history"]);
+    assert_eq!(code, 0);
+    assert!(out.contains(&id), "{out}");
+    assert!(out.contains("Approve Smith"), "{out}");
+
+    let (code, out, err) = env.run(&["decision", &id]);
+    assert_eq!(code, 0, "stderr: {err}");
+    assert!(out.starts_with("approved (9001)"), "{out}");
+
+    let (code, out, _) = env.run(&["history", "--json", "--search", "approve"]);
+    assert_eq!(code, 0);
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows[0]["status"], "approved");
+}
+
+#[test]
+fn plain_generate_prints_only_the_url() {
+    let env = Env::new();
+    let (code, out, err) = env.run(&["generate", "--first-name", "John", "--last-name", "Smith"]);
+    assert_eq!(code, 0, "stderr: {err}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.trim().starts_with("http://127.0.0.1:"), "{out}");
+}
+
+#[test]
+fn invalid_callback_is_a_usage_error_and_sends_nothing() {
+    let env = Env::new();
+    let (code, out, err) = env.run(&[
+        "generate",
+        "--first-name",
+        "John",
+        "--callback",
+        "ftp://example.com",
+    ]);
+    assert_eq!(code, 2, "stderr: {err}");
+    assert!(out.is_empty());
+    assert!(err.contains("--callback"), "{err}");
+    let (_, out, _) = env.run(&["history", "--json"]);
+    assert_eq!(out.trim(), "[]");
+}
+
+#[test]
+fn api_errors_exit_3_and_say_what_to_do() {
+    let env = Env::new();
+    let (code, out, err) = env.run_with(
+        &["generate", "--first-name", "John"],
+        &[("VERIFF_API_KEY", "11111111-2222-4333-8444-555555555555")],
+    );
+    assert_eq!(code, 3, "stderr: {err}");
+    assert!(out.is_empty());
+    assert!(err.contains("1803"), "{err}");
+    assert!(err.contains("hint:"), "{err}");
+    assert!(
+        !err.contains("11111111-2222-4333-8444-555555555555"),
+        "{err}"
+    );
+}
+
+#[test]
+fn network_errors_exit_4() {
+    let env = Env::new();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let base = format!("http://127.0.0.1:{port}");
+    let (code, _, err) = env.run_with(
+        &["generate", "--first-name", "John"],
+        &[("VERIFF_BASE_URL", base.as_str())],
+    );
+    assert_eq!(code, 4, "stderr: {err}");
+    assert!(err.to_lowercase().contains("refused"), "{err}");
+}
+
+#[test]
+fn no_profile_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("none.toml").display().to_string();
+    let data = dir.path().join("d").display().to_string();
+    let (code, _, err) = run_cli(
+        &["generate", "--first-name", "John"],
+        &[("VERIFF_TUI_CONFIG", &cfg), ("VERIFF_TUI_DATA_DIR", &data)],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--sandbox"), "{err}");
+}
+
+#[test]
+fn sandbox_flag_generates_without_any_setup() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("none.toml").display().to_string();
+    let data = dir.path().join("d").display().to_string();
+    let env = [
+        ("VERIFF_TUI_CONFIG", cfg.as_str()),
+        ("VERIFF_TUI_DATA_DIR", data.as_str()),
+    ];
+    let (code, out, err) = run_cli(&["--sandbox", "generate", "--first-name", "Ann"], &env);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("/v/"), "{out}");
+    let (_, out, _) = run_cli(&["history", "--csv"], &env);
+    let mut lines = out.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("created_at,profile,sandbox")
+    );
+    assert!(
+        lines.next().unwrap().contains(",sandbox,true,Ann,"),
+        "{out}"
+    );
+}
+
+#[test]
+fn completions_and_version() {
+    let (code, out, _) = run_cli(&["completions", "bash"], &[]);
+    assert_eq!(code, 0);
+    assert!(out.contains("veriff-tui"));
+    let (code, out, _) = run_cli(&["--version"], &[]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("veriff-tui "));
+}
+
+#[test]
+fn choosing_on_the_flow_page_decides_and_a_prefix_finds_the_session() {
+    let env = Env::new();
+    let (code, out, err) = env.run(&["generate", "--first-name", "John", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let record: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let url = record["url"].as_str().unwrap().to_string();
+    let id = record["session_id"].as_str().unwrap().to_string();
+
+    let (code, out, _) = env.run(&["decision", &id]);
+    assert_eq!(code, 0);
+    assert_eq!(out.trim(), "no decision yet");
+
+    let page = env
+        ._rt
+        .block_on(async {
+            let http = reqwest::Client::new();
+            let page = http.get(&url).send().await?.text().await?;
+            http.post(format!("{url}/decide"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("decision=decline")
+                .send()
+                .await?;
+            Ok::<_, reqwest::Error>(page)
+        })
+        .unwrap();
+    assert!(page.contains("John"), "{page}");
+
+    let (code, out, err) = env.run(&["decision", &id[..8]]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("declined (9102)"), "{out}");
+    let (_, out, _) = env.run(&["history", "--json"]);
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(rows[0]["status"], "declined");
+    assert_eq!(rows[0]["decision_code"], 9102);
+}
+
+#[test]
+fn unknown_session_is_explained() {
+    let env = Env::new();
+    let (code, _, err) = env.run(&["decision", "f04bdb47-d3be-4b28-b028-000000000000"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("check the id"), "{err}");
+}

@@ -1,0 +1,1022 @@
+//! The history store against real SQLite files in temp dirs.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Duration as ChronoDuration, TimeZone, Utc};
+use veriff_tui::history::{NewRecord, Query, Record, Store, StoreError};
+use veriff_tui::veriff::{CreatedSession, Decision, SessionInput, SessionStatus};
+
+fn t(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
+}
+
+struct Spec<'a> {
+    first: &'a str,
+    last: &'a str,
+    vendor: &'a str,
+    session_id: String,
+    created: DateTime<Utc>,
+    profile: &'a str,
+}
+
+/// Deterministic ids (hex, no letters past f) so searches cannot hit them by chance.
+fn next_session_id() -> String {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("cafe{n:04x}-0000-4000-8000-{n:012x}")
+}
+
+fn spec(first: &'static str, last: &'static str, created: DateTime<Utc>) -> Spec<'static> {
+    Spec {
+        first,
+        last,
+        vendor: "",
+        session_id: next_session_id(),
+        created,
+        profile: "test",
+    }
+}
+
+fn add(store: &Store, s: &Spec<'_>) -> Record {
+    let input = SessionInput {
+        first_name: s.first.into(),
+        last_name: s.last.into(),
+        lang: "en".into(),
+        selfid: true,
+        callback: "https://example.com/cb".into(),
+        vendor_data: s.vendor.into(),
+    };
+    let session = CreatedSession {
+        id: s.session_id.clone(),
+        url: format!("https://alchemy.veriff.com/v/{}", s.session_id),
+        host: Some("https://alchemy.veriff.com".into()),
+        session_token: Some("eyJhbGciOiJIUzI1NiJ9.e30.sig".into()),
+        vendor_data: None,
+        status: Some("created".into()),
+        created_at: s.created,
+        expires_at: s.created + ChronoDuration::days(7),
+    };
+    store
+        .insert(&NewRecord {
+            profile: s.profile,
+            base_url: "https://stationapi.veriff.com",
+            sandbox: false,
+            input: &input,
+            session: &session,
+        })
+        .unwrap()
+}
+
+fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("history.sqlite3")).unwrap();
+    (dir, store)
+}
+
+fn search(store: &Store, s: &str) -> Vec<String> {
+    store
+        .page(&Query {
+            search: Some(s.into()),
+            limit: 50,
+            ..Default::default()
+        })
+        .unwrap()
+        .into_iter()
+        .map(|r| r.first_name)
+        .collect()
+}
+
+#[test]
+fn insert_and_get_round_trip_every_field() {
+    let (_dir, store) = temp_store();
+    let created =
+        Utc.with_ymd_and_hms(2026, 3, 4, 5, 6, 7).unwrap() + ChronoDuration::microseconds(123_456);
+    let input = SessionInput {
+        first_name: "李小龍 Zoë".into(),
+        last_name: "O'Brien-Ñúñez 👍".into(),
+        lang: "pt-BR".into(),
+        selfid: false,
+        callback: "https://example.com/done?x=1".into(),
+        vendor_data: "{\"order\": 42, \"emoji\": \"🧾\"}".into(),
+    };
+    let session = CreatedSession {
+        id: "a1b2c3d4-0000-4000-8000-000000000001".into(),
+        url: "https://alchemy.veriff.com/v/token".into(),
+        host: None,
+        session_token: None,
+        vendor_data: None,
+        status: None,
+        created_at: created,
+        expires_at: created + ChronoDuration::days(7),
+    };
+    let rec = store
+        .insert(&NewRecord {
+            profile: "live",
+            base_url: "https://stationapi.veriff.com/v1",
+            sandbox: true,
+            input: &input,
+            session: &session,
+        })
+        .unwrap();
+    assert_eq!(rec.first_name, "李小龍 Zoë");
+    assert_eq!(rec.status, SessionStatus::Created);
+    assert!(rec.sandbox && !rec.selfid);
+    assert_eq!(
+        rec.created_at.timestamp_millis(),
+        created.timestamp_millis()
+    );
+    assert_eq!(store.get(rec.id).unwrap(), Some(rec.clone()));
+    assert_eq!(
+        store.find_by_session_id(&session.id).unwrap(),
+        Some(rec.clone())
+    );
+    assert_eq!(
+        store.find_by_session_id("a1b2c3d4").unwrap(),
+        Some(rec.clone())
+    );
+    assert_eq!(store.find_by_session_id("zzzz").unwrap(), None);
+    assert_eq!(store.get(rec.id + 1).unwrap(), None);
+
+    // Reopening reads the same from disk.
+    let path = PathBuf::from(store.path());
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.get(rec.id).unwrap(), Some(rec.clone()));
+
+    // The same session twice is refused with a plain message; the first stays.
+    let err = store
+        .insert(&NewRecord {
+            profile: "live",
+            base_url: "x",
+            sandbox: false,
+            input: &input,
+            session: &session,
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("already in the history"), "{err}");
+    assert_eq!(store.count(&Query::default()).unwrap(), 1);
+}
+
+#[test]
+fn prefix_lookup_needs_a_unique_prefix() {
+    let (_dir, store) = temp_store();
+    let mut a = spec("A", "A", t(2026, 1, 1, 0));
+    a.session_id = "abcd1111-0000-4000-8000-000000000000".into();
+    let mut b = spec("B", "B", t(2026, 1, 1, 0));
+    b.session_id = "abcd2222-0000-4000-8000-000000000000".into();
+    add(&store, &a);
+    add(&store, &b);
+    assert_eq!(store.find_by_session_id("abcd").unwrap(), None, "ambiguous");
+    assert_eq!(
+        store
+            .find_by_session_id("abcd2")
+            .unwrap()
+            .unwrap()
+            .first_name,
+        "B"
+    );
+    assert_eq!(store.find_by_session_id("abc").unwrap(), None, "too short");
+}
+
+#[test]
+fn pages_are_newest_first() {
+    let (_dir, store) = temp_store();
+    let base = t(2026, 1, 1, 0);
+    let mut ids = Vec::new();
+    for i in 0..25 {
+        // Inserted out of order; two share a timestamp (then the later row comes first).
+        let created = base + ChronoDuration::minutes(((i * 7) % 25) as i64);
+        ids.push((created, add(&store, &spec("N", "N", created)).id));
+    }
+    let same = add(
+        &store,
+        &spec("Same", "Time", base + ChronoDuration::minutes(24)),
+    );
+    ids.push((same.created_at, same.id));
+    ids.sort_by(|a, b| b.cmp(a));
+    let want: Vec<i64> = ids.iter().map(|(_, id)| *id).collect();
+
+    let mut got = Vec::new();
+    for page in 0..3 {
+        let q = Query {
+            offset: page * 10,
+            limit: 10,
+            ..Default::default()
+        };
+        got.extend(store.page(&q).unwrap().into_iter().map(|r| r.id));
+    }
+    assert_eq!(got, want);
+    assert_eq!(got[0], same.id);
+
+    // Keyset paging gives the same order.
+    let mut keyset = Vec::new();
+    let mut cursor = None;
+    loop {
+        let q = Query {
+            limit: 4,
+            ..Default::default()
+        };
+        let page = store.page_after(&q, cursor).unwrap();
+        let Some(last) = page.last() else { break };
+        cursor = Some(last.cursor());
+        keyset.extend(page.iter().map(|r| r.id));
+    }
+    assert_eq!(keyset, want);
+    assert_eq!(store.count(&Query::default()).unwrap(), 26);
+
+    // Through a search (trigram index) too, by offset and by key.
+    let mut by_offset = Vec::new();
+    let mut by_key = Vec::new();
+    let mut cursor = None;
+    for page in 0..4 {
+        let q = Query {
+            search: Some("same tim".into()),
+            offset: page,
+            limit: 1,
+            ..Default::default()
+        };
+        by_offset.extend(store.page(&q).unwrap().into_iter().map(|r| r.id));
+        let next = store.page_after(&q, cursor).unwrap();
+        if let Some(last) = next.last() {
+            cursor = Some(last.cursor());
+        }
+        by_key.extend(next.into_iter().map(|r| r.id));
+    }
+    assert_eq!(by_offset, [same.id]);
+    assert_eq!(by_key, [same.id]);
+    let q = |offset| Query {
+        search: Some("nnn".into()),
+        offset,
+        limit: 10,
+        ..Default::default()
+    };
+    assert!(store.page(&q(0)).unwrap().is_empty());
+    assert_eq!(
+        store.page(&Query::default()).unwrap().len(),
+        26,
+        "limit 0 = all"
+    );
+}
+
+#[test]
+fn search_matches_names_id_and_vendor_data_ignoring_case() {
+    let (_dir, store) = temp_store();
+    let day = t(2026, 2, 1, 0);
+    add(&store, &spec("John", "Smith", day));
+    add(
+        &store,
+        &spec("Jane", "Smithers", day + ChronoDuration::hours(1)),
+    );
+    add(
+        &store,
+        &spec("Zoë", "Ångström", day + ChronoDuration::hours(2)),
+    );
+    let mut v = spec("Vendor", "Row", day + ChronoDuration::hours(3));
+    v.vendor = "customer-4711 50%_off";
+    add(&store, &v);
+    let mut id = spec("Id", "Row", day + ChronoDuration::hours(4));
+    id.session_id = "f00dfeed-1234-4abc-8def-0123456789ab".into();
+    add(&store, &id);
+    let mut other = spec("Other", "Profile", day + ChronoDuration::hours(5));
+    other.profile = "live";
+    add(&store, &other);
+
+    assert_eq!(search(&store, "smith"), ["Jane", "John"]);
+    assert_eq!(search(&store, "SMITHERS"), ["Jane"]);
+    assert_eq!(
+        search(&store, "mit"),
+        ["Jane", "John"],
+        "substring, not prefix"
+    );
+    assert_eq!(search(&store, "ÅNGSTRÖM"), ["Zoë"], "unicode case folding");
+    assert_eq!(search(&store, "zoë"), ["Zoë"]);
+    assert_eq!(search(&store, "4711"), ["Vendor"]);
+    assert_eq!(search(&store, "feed-1234"), ["Id"]);
+    assert_eq!(search(&store, "FOOD"), Vec::<String>::new());
+    assert_eq!(
+        search(&store, "john smith"),
+        ["John"],
+        "every term must match"
+    );
+    assert_eq!(search(&store, "\"quoted\" OR x"), Vec::<String>::new());
+    // Short terms: a scan, still case-insensitive, wildcards taken literally.
+    assert_eq!(search(&store, "jo"), ["John"]);
+    assert_eq!(search(&store, "J"), ["Jane", "John"]);
+    assert_eq!(search(&store, "%_"), ["Vendor"]);
+    assert_eq!(search(&store, "_"), ["Vendor"]);
+    assert_eq!(search(&store, "%"), ["Vendor"]);
+    assert_eq!(search(&store, "jo %"), Vec::<String>::new());
+    assert_eq!(
+        search(&store, "sm jane"),
+        ["Jane"],
+        "short and long terms mix"
+    );
+    assert_eq!(search(&store, "   ").len(), 6, "blank search = everything");
+
+    let q = Query {
+        search: Some("row".into()),
+        profile: None,
+        offset: 0,
+        limit: 1,
+    };
+    assert_eq!(store.count(&q).unwrap(), 2);
+    assert_eq!(store.page(&q).unwrap()[0].first_name, "Id");
+    let q = Query {
+        search: Some("o".into()),
+        profile: Some("live".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.count(&q).unwrap(), 1);
+
+    assert_eq!(store.count_up_to(&Query::default(), 4).unwrap(), 4);
+    assert_eq!(store.count_up_to(&Query::default(), 100).unwrap(), 6);
+    let smith = Query {
+        search: Some("smith".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.count_up_to(&smith, 1).unwrap(), 1);
+    assert_eq!(store.count_up_to(&smith, 0).unwrap(), 2, "0 = no cap");
+
+    // The index follows deletes.
+    let john = store
+        .page(&Query {
+            search: Some("john".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(store.delete(john[0].id).unwrap());
+    assert_eq!(search(&store, "smith"), ["Jane"]);
+}
+
+#[test]
+fn decisions_are_recorded() {
+    let (_dir, store) = temp_store();
+    let now = Utc::now();
+    let a = add(&store, &spec("A", "A", now - ChronoDuration::hours(3)));
+    let b = add(&store, &spec("B", "B", now - ChronoDuration::hours(2)));
+    let c = add(&store, &spec("C", "C", now - ChronoDuration::hours(1)));
+
+    let checked = now - ChronoDuration::minutes(5);
+    store
+        .record_check_error(&a.session_id, "timed out after 30 s")
+        .unwrap();
+    assert_eq!(
+        store.get(a.id).unwrap().unwrap().check_error.as_deref(),
+        Some("timed out after 30 s")
+    );
+    store.record_decision(&a.session_id, None, checked).unwrap();
+    let got = store.get(a.id).unwrap().unwrap();
+    assert_eq!(got.status, SessionStatus::Created);
+    assert_eq!(
+        got.checked_at.unwrap().timestamp_millis(),
+        checked.timestamp_millis()
+    );
+    assert_eq!(got.check_error, None, "a successful check clears the error");
+
+    let approve = Decision {
+        status: SessionStatus::Approved,
+        code: Some(9001),
+        reason: None,
+        reason_code: None,
+        decision_time: Some("2026-01-01T10:00:00.000Z".into()),
+        vendor_data: None,
+    };
+    store
+        .record_decision(&a.session_id, Some(&approve), checked)
+        .unwrap();
+    let decline = Decision {
+        status: SessionStatus::Declined,
+        code: Some(9102),
+        reason: Some("Physical document not used".into()),
+        decision_time: Some("2026-01-02T10:00:00+00:00".into()),
+        ..Default::default()
+    };
+    store
+        .record_decision(&b.session_id, Some(&decline), checked)
+        .unwrap();
+    let started = Decision {
+        status: SessionStatus::Started,
+        code: Some(7001),
+        ..Default::default()
+    };
+    store
+        .record_decision(&c.session_id, Some(&started), checked)
+        .unwrap();
+    store
+        .record_decision("not-in-history", Some(&approve), checked)
+        .unwrap();
+
+    let got = store.get(b.id).unwrap().unwrap();
+    assert_eq!(got.status, SessionStatus::Declined);
+    assert_eq!(got.decision_code, Some(9102));
+    assert_eq!(
+        got.decision_reason.as_deref(),
+        Some("Physical document not used")
+    );
+    assert_eq!(
+        got.decision_time.as_deref(),
+        Some("2026-01-02T10:00:00+00:00")
+    );
+
+    let latest: Vec<String> = store
+        .latest_decisions(None, 10)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.first_name)
+        .collect();
+    assert_eq!(
+        latest,
+        ["B", "A"],
+        "newest decision first; started is no decision"
+    );
+    assert_eq!(store.latest_decisions(Some("live"), 10).unwrap(), vec![]);
+    assert_eq!(store.latest_decisions(None, 1).unwrap().len(), 1);
+
+    // Only C can still change.
+    let pending: Vec<String> = store
+        .pending(None, 10)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.first_name)
+        .collect();
+    assert_eq!(pending, ["C"]);
+}
+
+#[test]
+fn delete_removes_only_that_row() {
+    let (_dir, store) = temp_store();
+    let a = add(&store, &spec("A", "A", t(2026, 1, 1, 0)));
+    let b = add(&store, &spec("B", "B", t(2026, 1, 1, 1)));
+    assert!(store.delete(a.id).unwrap());
+    assert!(!store.delete(a.id).unwrap());
+    assert_eq!(store.get(a.id).unwrap(), None);
+    assert_eq!(store.get(b.id).unwrap(), Some(b));
+    assert_eq!(store.count(&Query::default()).unwrap(), 1);
+}
+
+#[test]
+fn pending_skips_final_and_expired_oldest_first() {
+    let (_dir, store) = temp_store();
+    let now = Utc::now();
+    let expired = add(&store, &spec("Old", "X", now - ChronoDuration::days(8)));
+    let first = add(&store, &spec("First", "X", now - ChronoDuration::days(3)));
+    let second = add(&store, &spec("Second", "X", now - ChronoDuration::days(1)));
+    let mut live = spec("Live", "X", now - ChronoDuration::days(2));
+    live.profile = "live";
+    add(&store, &live);
+    let names = |v: Vec<Record>| v.into_iter().map(|r| r.first_name).collect::<Vec<_>>();
+    assert_eq!(
+        names(store.pending(None, 10).unwrap()),
+        ["First", "Live", "Second"]
+    );
+    assert_eq!(
+        names(store.pending(Some("test"), 10).unwrap()),
+        ["First", "Second"]
+    );
+    assert_eq!(names(store.pending(None, 1).unwrap()), ["First"]);
+    assert_eq!(expired.effective_status(now), SessionStatus::Expired);
+    assert_eq!(first.effective_status(now), SessionStatus::Created);
+    let review = Decision {
+        status: SessionStatus::Review,
+        ..Default::default()
+    };
+    store
+        .record_decision(&second.session_id, Some(&review), now)
+        .unwrap();
+    assert_eq!(
+        names(store.pending(Some("test"), 10).unwrap()),
+        ["First", "Second"]
+    );
+    let approved = Decision {
+        status: SessionStatus::Approved,
+        ..Default::default()
+    };
+    store
+        .record_decision(&second.session_id, Some(&approved), now)
+        .unwrap();
+    assert_eq!(names(store.pending(Some("test"), 10).unwrap()), ["First"]);
+}
+
+fn count_of(counts: &[(SessionStatus, u64)], s: &SessionStatus) -> u64 {
+    counts.iter().find(|(x, _)| x == s).map_or(0, |(_, n)| *n)
+}
+
+#[test]
+fn status_counts_treat_overdue_sessions_as_expired() {
+    let (_dir, store) = temp_store();
+    let now = t(2026, 6, 10, 12);
+    let mk = |name: &'static str, days_ago: i64, profile: &'static str| {
+        let mut s = spec(name, "X", now - ChronoDuration::days(days_ago));
+        s.profile = profile;
+        add(&store, &s)
+    };
+    let _fresh1 = mk("fresh1", 1, "test");
+    let _fresh2 = mk("fresh2", 2, "live");
+    let old_created = mk("old", 10, "test");
+    let old_approved = mk("oldok", 10, "test");
+    let started = mk("started", 3, "test");
+    let _old_started = mk("oldstarted", 9, "test");
+    let weird = mk("weird", 1, "test");
+    let decide = |r: &Record, status: SessionStatus| {
+        store
+            .record_decision(
+                &r.session_id,
+                Some(&Decision {
+                    status,
+                    ..Default::default()
+                }),
+                now,
+            )
+            .unwrap()
+    };
+    decide(&old_approved, SessionStatus::Approved);
+    decide(&started, SessionStatus::Started);
+    decide(&weird, SessionStatus::parse("needs_coffee"));
+    decide(&_old_started, SessionStatus::Started);
+
+    let all = store.status_counts(None, now).unwrap();
+    assert_eq!(count_of(&all, &SessionStatus::Created), 2);
+    assert_eq!(count_of(&all, &SessionStatus::Started), 1);
+    assert_eq!(count_of(&all, &SessionStatus::Approved), 1);
+    assert_eq!(
+        count_of(&all, &SessionStatus::Expired),
+        2,
+        "old created + old started"
+    );
+    assert_eq!(
+        count_of(&all, &SessionStatus::Other("needs_coffee".into())),
+        1
+    );
+    assert_eq!(all.iter().map(|(_, n)| n).sum::<u64>(), 7);
+    assert_eq!(
+        &all[..9].iter().map(|(s, _)| s.clone()).collect::<Vec<_>>(),
+        &SessionStatus::ALL
+    );
+
+    let test = store.status_counts(Some("test"), now).unwrap();
+    assert_eq!(count_of(&test, &SessionStatus::Created), 1);
+    assert_eq!(test.iter().map(|(_, n)| n).sum::<u64>(), 6);
+
+    // A delete and a later "now" move the counts.
+    assert!(store.delete(old_created.id).unwrap());
+    let later = store
+        .status_counts(None, now + ChronoDuration::days(30))
+        .unwrap();
+    // Unknown statuses are not final either: they expire too.
+    assert_eq!(count_of(&later, &SessionStatus::Expired), 5);
+    assert_eq!(count_of(&later, &SessionStatus::Approved), 1);
+    assert_eq!(
+        later.len(),
+        9,
+        "an unknown status with no rows is not listed"
+    );
+}
+
+#[test]
+fn per_day_fills_empty_days() {
+    let (_dir, store) = temp_store();
+    let now = t(2026, 3, 10, 15);
+    for (d, h) in [(10, 0), (10, 14), (8, 23), (4, 1)] {
+        add(&store, &spec("x", "y", t(2026, 3, d, h)));
+    }
+    let mut live = spec("l", "y", t(2026, 3, 9, 5));
+    live.profile = "live";
+    add(&store, &live);
+    add(&store, &spec("future", "y", t(2026, 3, 11, 1)));
+
+    let days = store.per_day(None, 3, now).unwrap();
+    let date = |d| chrono::NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
+    assert_eq!(days, vec![(date(8), 1), (date(9), 1), (date(10), 2)]);
+    let test = store.per_day(Some("test"), 7, now).unwrap();
+    assert_eq!(test.len(), 7);
+    assert_eq!(test[0], (date(4), 1));
+    assert_eq!(test[5], (date(9), 0));
+    assert_eq!(test.iter().map(|(_, n)| n).sum::<u64>(), 4);
+    assert!(store.per_day(None, 0, now).unwrap().is_empty());
+}
+
+#[test]
+fn opening_twice_migrates_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.sqlite3");
+    let a = Store::open(&path).unwrap();
+    add(&a, &spec("A", "A", t(2026, 1, 1, 0)));
+    let b = Store::open(&path).unwrap();
+    assert_eq!(b.count(&Query::default()).unwrap(), 1);
+    drop((a, b));
+    let c = Store::open(&path).unwrap();
+    assert_eq!(c.count(&Query::default()).unwrap(), 1);
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let version: i64 = raw
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 1);
+    let mode: String = raw
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[cfg(unix)]
+#[test]
+fn files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("new").join("data");
+    let path = data.join("history.sqlite3");
+    let store = Store::open(&path).unwrap();
+    add(&store, &spec("A", "A", t(2026, 1, 1, 0)));
+    let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&path), 0o600);
+    let wal = data.join("history.sqlite3-wal");
+    assert!(wal.exists());
+    assert_eq!(mode(&wal), 0o600);
+}
+
+fn assert_refused_untouched(path: &Path) {
+    let before = fs::read(path).unwrap();
+    let listing_before = dir_listing(path.parent().unwrap());
+    match Store::open(path) {
+        Err(StoreError::NotOurs { path: p }) => {
+            assert_eq!(p, path.display().to_string());
+        }
+        Err(e) => panic!("expected NotOurs, got {e}"),
+        Ok(_) => panic!("expected NotOurs, it opened"),
+    }
+    let err = Store::open(path).unwrap_err().to_string();
+    assert!(
+        err.contains("--data-dir") && err.contains("left untouched"),
+        "{err}"
+    );
+    assert_eq!(
+        fs::read(path).unwrap(),
+        before,
+        "the file must be left byte for byte"
+    );
+    assert_eq!(
+        dir_listing(path.parent().unwrap()),
+        listing_before,
+        "no -wal or -shm made"
+    );
+}
+
+fn dir_listing(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn garbage_is_not_ours_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    fs::write(&path, b"these are my notes, not a database\n").unwrap();
+    assert_refused_untouched(&path);
+    let mut junk = b"SQLite format 3\0".to_vec();
+    junk.extend(std::iter::repeat_n(0xA5u8, 5000));
+    fs::write(&path, &junk).unwrap();
+    assert_refused_untouched(&path);
+    fs::write(&path, b"SQLite").unwrap();
+    assert_refused_untouched(&path);
+}
+
+#[test]
+fn another_apps_database_is_not_ours_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    {
+        let other = rusqlite::Connection::open(&path).unwrap();
+        other
+            .execute_batch(
+                "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);
+                 INSERT INTO notes (body) VALUES ('keep me');",
+            )
+            .unwrap();
+    }
+    assert_refused_untouched(&path);
+    // Another app that even has a table called `sessions` and sets its own id.
+    let path2 = dir.path().join("other.sqlite3");
+    {
+        let other = rusqlite::Connection::open(&path2).unwrap();
+        other
+            .execute_batch("PRAGMA application_id = 1234; CREATE TABLE sessions (x);")
+            .unwrap();
+    }
+    assert_refused_untouched(&path2);
+}
+
+#[test]
+fn our_file_when_corrupt_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    {
+        let store = Store::open(&path).unwrap();
+        for i in 0..50 {
+            add(
+                &store,
+                &spec("A", "B", t(2026, 1, 1, 0) + ChronoDuration::minutes(i)),
+            );
+        }
+        // Checkpoint so every page is in the main file, then close.
+        let raw = rusqlite::Connection::open(&path).unwrap();
+        raw.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
+    }
+    let mut bytes = fs::read(&path).unwrap();
+    // Keep the header (so it still looks like ours) and wreck the schema page after it.
+    for b in bytes.iter_mut().skip(100).take(3900) {
+        *b = 0xEE;
+    }
+    fs::write(&path, &bytes).unwrap();
+    let _ = fs::remove_file(dir.path().join("history.sqlite3-wal"));
+    let _ = fs::remove_file(dir.path().join("history.sqlite3-shm"));
+    match Store::open(&path) {
+        Err(StoreError::NotOurs { .. }) => {}
+        Err(e) => panic!("expected NotOurs, got {e}"),
+        Ok(_) => panic!("a wrecked file opened"),
+    }
+    assert_eq!(fs::read(&path).unwrap(), bytes);
+}
+
+#[test]
+fn a_newer_schema_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    {
+        let store = Store::open(&path).unwrap();
+        add(&store, &spec("A", "B", t(2026, 1, 1, 0)));
+    }
+    {
+        let raw = rusqlite::Connection::open(&path).unwrap();
+        raw.execute_batch("PRAGMA user_version = 99; PRAGMA wal_checkpoint(TRUNCATE);")
+            .unwrap();
+    }
+    let before = fs::read(&path).unwrap();
+    let err = Store::open(&path).unwrap_err().to_string();
+    assert!(
+        err.contains("newer veriff-tui") && err.contains("99"),
+        "{err}"
+    );
+    assert_eq!(fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn move_aside_makes_room_for_a_new_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    fs::write(&path, b"not ours").unwrap();
+    assert!(Store::open(&path).is_err());
+    let moved = veriff_tui::history::move_aside(&path).unwrap();
+    assert_eq!(fs::read(&moved).unwrap(), b"not ours");
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.count(&Query::default()).unwrap(), 0);
+}
+
+#[test]
+fn a_long_lock_is_reported_as_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    let store = Store::open_with_timeout(&path, Duration::from_millis(200)).unwrap();
+    let holder = rusqlite::Connection::open(&path).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE;").unwrap();
+    let started = Instant::now();
+    let input = SessionInput::default();
+    let session = CreatedSession {
+        id: "x".into(),
+        url: "https://x".into(),
+        host: None,
+        session_token: None,
+        vendor_data: None,
+        status: None,
+        created_at: Utc::now(),
+        expires_at: Utc::now(),
+    };
+    let err = store
+        .insert(&NewRecord {
+            profile: "p",
+            base_url: "b",
+            sandbox: false,
+            input: &input,
+            session: &session,
+        })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Locked { .. }), "{err}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(150),
+        "it waited first"
+    );
+    holder.execute_batch("ROLLBACK;").unwrap();
+    assert_eq!(store.count(&Query::default()).unwrap(), 0);
+}
+
+#[test]
+fn main_queries_use_indexes() {
+    let (_dir, store) = temp_store();
+    let plans = [
+        "SELECT id FROM sessions ORDER BY created_at DESC, id DESC LIMIT 10",
+        "SELECT id FROM sessions WHERE profile = ? ORDER BY created_at DESC, id DESC LIMIT 10",
+        "SELECT id FROM sessions WHERE (created_at, id) < (?, ?) ORDER BY created_at DESC, id DESC LIMIT 10",
+        "SELECT id FROM sessions WHERE session_id = ?",
+        "SELECT id FROM sessions INDEXED BY sessions_pending WHERE expires_at > ? AND status NOT IN ('approved') AND profile = ? ORDER BY created_at, id LIMIT 5",
+        "SELECT status, COUNT(*) FROM sessions INDEXED BY sessions_pending WHERE expires_at > ? AND status NOT IN ('approved') GROUP BY status",
+        "SELECT id FROM sessions WHERE session_id >= ? AND session_id < ? LIMIT 2",
+        "SELECT id FROM sessions WHERE decided_at IS NOT NULL ORDER BY decided_at DESC, id DESC LIMIT 5",
+        "SELECT created_at / 86400000, COUNT(*) FROM sessions WHERE created_at >= ? AND created_at < ? GROUP BY 1",
+    ];
+    // A search walks the trigram index newest first and never sorts its matches.
+    let plan = store
+        .explain(
+            "SELECT s.id FROM sessions_fts JOIN sessions s ON s.id = sessions_fts.rowid \
+             WHERE sessions_fts MATCH ? AND s.profile = ? ORDER BY sessions_fts.rowid DESC LIMIT 10",
+        )
+        .unwrap();
+    assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    assert!(
+        plan.contains("SEARCH s USING INTEGER PRIMARY KEY"),
+        "{plan}"
+    );
+    for sql in plans {
+        let plan = store.explain(sql).unwrap();
+        for line in plan.lines().filter(|l| l.contains("sessions")) {
+            assert!(line.contains("INDEX"), "{sql}\n{plan}");
+        }
+        if sql.contains("expires_at > ?") || sql.contains("session_id >= ?") {
+            assert!(
+                plan.contains("SEARCH"),
+                "a range, not a scan: {sql}\n{plan}"
+            );
+        }
+        if sql.contains("ORDER BY created_at DESC") || sql.contains("decided_at DESC") {
+            assert!(
+                !plan.contains("TEMP B-TREE"),
+                "a sort of every row: {sql}\n{plan}"
+            );
+        }
+    }
+}
+
+/// Run by `concurrent_writers_lose_nothing` in a child process; does nothing otherwise.
+#[test]
+fn concurrent_writer() {
+    let Ok(path) = std::env::var("VERIFF_TUI_TEST_WRITER_DB") else {
+        return;
+    };
+    let tag = std::env::var("VERIFF_TUI_TEST_WRITER_TAG").unwrap();
+    let store = Store::open(Path::new(&path)).unwrap();
+    for i in 0..200 {
+        let mut s = spec("Writer", "Child", Utc::now());
+        s.session_id = format!("{tag}-{i:04}");
+        add(&store, &s);
+    }
+}
+
+#[test]
+fn concurrent_writers_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared").join("history.sqlite3");
+    let exe = std::env::current_exe().unwrap();
+    let mut children: Vec<_> = ["a", "b"]
+        .iter()
+        .map(|tag| {
+            Command::new(&exe)
+                .args([
+                    "--exact",
+                    "concurrent_writer",
+                    "--nocapture",
+                    "--include-ignored",
+                ])
+                .env("VERIFF_TUI_TEST_WRITER_DB", &path)
+                .env("VERIFF_TUI_TEST_WRITER_TAG", tag)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut outputs = Vec::new();
+    for child in &mut children {
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("a writer did not finish in time");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "writer failed:\n{text}");
+        assert!(
+            text.contains("1 passed"),
+            "the writer test did not run:\n{text}"
+        );
+        outputs.push(text);
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.count(&Query::default()).unwrap(), 400);
+    for tag in ["a", "b"] {
+        let q = Query {
+            search: Some(format!("{tag}-01")),
+            ..Default::default()
+        };
+        assert_eq!(store.count(&q).unwrap(), 100, "{tag}");
+    }
+    let counts = store.status_counts(None, Utc::now()).unwrap();
+    assert_eq!(count_of(&counts, &SessionStatus::Created), 400);
+}
+
+/// Run by `sigkill_mid_write_loses_nothing_committed` in a child process; does nothing
+/// otherwise. Writes until killed (or 60 s pass, should the parent be gone).
+#[test]
+fn endless_writer() {
+    let Ok(path) = std::env::var("VERIFF_TUI_TEST_ENDLESS_DB") else {
+        return;
+    };
+    let store = Store::open(Path::new(&path)).unwrap();
+    let started = Instant::now();
+    let mut i = 0u32;
+    while started.elapsed() < Duration::from_secs(60) {
+        let mut s = spec("Killed", "Writer", Utc::now());
+        s.session_id = format!("k-{i:06}");
+        add(&store, &s);
+        i += 1;
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn sigkill_mid_write_loses_nothing_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "endless_writer",
+            "--nocapture",
+            "--include-ignored",
+        ])
+        .env("VERIFF_TUI_TEST_ENDLESS_DB", &path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let committed = loop {
+        let n = Store::open(&path)
+            .ok()
+            .and_then(|s| s.count(&Query::default()).ok())
+            .unwrap_or(0);
+        if n >= 100 {
+            break n;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the writer never got going");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // Child::kill is SIGKILL on unix: no destructor, no checkpoint, maybe mid-transaction.
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let store = Store::open(&path).unwrap();
+    let after = store.count(&Query::default()).unwrap();
+    assert!(after >= committed, "{after} < {committed}");
+    for i in 0..committed {
+        let id = format!("k-{i:06}");
+        assert!(
+            store.find_by_session_id(&id).unwrap().is_some(),
+            "{id} lost"
+        );
+    }
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let check: String = raw
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let fts: i64 = raw
+        .query_row(
+            "SELECT COUNT(*) FROM sessions_fts WHERE sessions_fts MATCH '\"Killed\"'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(fts as u64, after, "the search index matches the rows");
+}
