@@ -338,3 +338,37 @@ fn record_keys_copy_open_and_delete_after_confirmation() {
     assert!(update(&mut s, key(KeyCode::Char('o'))).is_empty());
     assert!(s.status.unwrap().text.contains("only http(s)"));
 }
+
+#[test]
+fn ctrl_p_cycles_profiles_and_marks_a_live_one() {
+    let mut settings = live_settings();
+    settings.use_sandbox(
+        "http://127.0.0.1:4010",
+        veriff_tui::sandbox::SANDBOX_API_KEY,
+        veriff_tui::sandbox::SANDBOX_SHARED_SECRET,
+    );
+    let mut s = State::new(settings, env(80, 24, false));
+    assert_eq!(s.form.callback.value(), "");
+    assert!(!s.profile_live());
+    update(&mut s, ctrl('p'));
+    assert_eq!(s.settings.profile_name, "production");
+    assert!(s.profile_live() && !s.settings.sandbox);
+    // The untouched callback follows the profile.
+    assert_eq!(s.form.callback.value(), "https://example.com/veriff/done");
+    let text = screen_text(&render(&s));
+    assert!(
+        text.lines().next().unwrap().contains("production  LIVE"),
+        "{text}"
+    );
+    update(&mut s, ctrl('p'));
+    assert_eq!(s.settings.profile_name, "sandbox");
+    assert!(s.settings.sandbox && !s.profile_live());
+    assert_eq!(s.form.callback.value(), "");
+
+    // No switching under a request in flight: it would be sent to one profile and saved
+    // under another.
+    type_text(&mut s, "Ann");
+    submit(&mut s);
+    update(&mut s, ctrl('p'));
+    assert_eq!(s.settings.profile_name, "sandbox");
+}

@@ -7,7 +7,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind}
 use tui_input::InputRequest;
 
 use crate::clipboard::CopyOutcome;
-use crate::config::{Profile, Settings};
+use crate::config::Settings;
 use crate::history::{Query, Record};
 use crate::text::sanitize;
 use crate::tui::form::{Field, Form};
@@ -122,8 +122,6 @@ pub struct Env {
 #[derive(Debug, Clone)]
 pub struct State {
     pub settings: Settings,
-    /// The in-process sandbox profile, kept so cycling profiles can come back to it.
-    sandbox_profile: Option<Profile>,
     pub screen: Screen,
     pub size: (u16, u16),
     pub no_color: bool,
@@ -152,14 +150,12 @@ impl State {
             .and_then(|p| p.callback.clone())
             .unwrap_or_default();
         let form = Form::new(&settings.config.form, &callback);
-        let sandbox_profile = settings.sandbox.then(|| settings.profile.clone()).flatten();
         let status = settings.warnings.first().map(|w| Status {
             level: Level::Warning,
             text: sanitize(w),
         });
         Self {
             settings,
-            sandbox_profile,
             screen: Screen::Generate,
             size: env.size,
             no_color: env.no_color,
@@ -548,16 +544,7 @@ fn cycle_profile(state: &mut State) -> Vec<Effect> {
         .position(|n| *n == state.settings.profile_name)
         .unwrap_or(0);
     let next = names[(current + 1) % names.len()].clone();
-    let switched = if next == "sandbox" && state.sandbox_profile.is_some() {
-        state.settings.profile_name = next.clone();
-        state.settings.profile = state.sandbox_profile.clone();
-        state.settings.sandbox = true;
-        Ok(())
-    } else {
-        state.settings.switch_profile(&next).map(|()| {
-            state.settings.sandbox = false;
-        })
-    };
+    let switched = state.settings.switch_profile(&next);
     match switched {
         Ok(()) => {
             let callback = state

@@ -37,6 +37,7 @@ pub fn sandbox_settings() -> Settings {
         profile: None,
         sandbox: false,
         warnings: Vec::new(),
+        origin: Default::default(),
     };
     s.use_sandbox(
         "http://127.0.0.1:4010",
@@ -66,6 +67,7 @@ pub fn live_settings() -> Settings {
         profile: Some(profile),
         sandbox: false,
         warnings: Vec::new(),
+        origin: Default::default(),
     }
 }
 
