@@ -46,6 +46,8 @@ static PANICKED: AtomicBool = AtomicBool::new(false);
 /// Runs the TUI until the user quits. Returns the last generated URL, which the caller
 /// prints after the terminal is restored, so a link is never lost.
 pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
+    // The data dir holds the log and the history: private to the user (0700).
+    let _ = settings.ensure_data_dir();
     init_logging(&settings.paths.log_file);
     tracing::info!(profile = %settings.profile_name, sandbox = settings.sandbox, "TUI starting");
     let mouse = settings.config.ui.mouse;
@@ -256,9 +258,11 @@ fn init_logging(log_file: &std::path::Path) {
     if let Some(dir) = log_file.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
+    use std::os::unix::fs::OpenOptionsExt;
     let file = match std::fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .mode(0o600)
         .open(log_file)
     {
         Ok(f) => f,

@@ -45,7 +45,8 @@ const KEYS: &[(&str, &[(&str, &str)])] = &[
         "Generated tokens",
         &[
             ("↑ ↓ j k", "move"),
-            ("PgUp PgDn Home End", "page / first / last"),
+            ("PgUp PgDn", "page up / down (Ctrl+U Ctrl+D: half a page)"),
+            ("Home End g G", "first / last"),
             ("/", "filter by name, session id or vendor data"),
             ("Enter", "details of the session"),
             ("c y", "copy the URL"),
