@@ -84,6 +84,7 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
         create_task: None,
         client: None,
         clipboard: Arc::new(Mutex::new(clipboard)),
+        writes: Vec::new(),
     };
 
     let result = main_loop(
@@ -105,6 +106,19 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
     drop(terminal);
     drop(guard);
     drop(hook);
+    // A session just created must reach the history even when the operator quits at once.
+    let writes = std::mem::take(&mut runtime.writes);
+    let finish = async {
+        for w in writes {
+            let _ = w.await;
+        }
+    };
+    if tokio::time::timeout(Duration::from_secs(5), finish)
+        .await
+        .is_err()
+    {
+        tracing::warn!("history writes did not finish within 5 s of quitting");
+    }
     tracing::info!("TUI stopped");
     result.map(|()| state.last_url.clone())
 }
@@ -359,6 +373,8 @@ struct Runtime {
     /// One HTTP client per profile, reused.
     client: Option<(String, Client)>,
     clipboard: Arc<Mutex<SystemClipboard>>,
+    /// History writes (saves, deletes) still running: awaited before `run` returns.
+    writes: Vec<JoinHandle<()>>,
 }
 
 /// Runs `f` on the store in a blocking task.
@@ -396,6 +412,26 @@ impl Runtime {
         f: impl FnOnce(&Store) -> Result<T, crate::history::StoreError> + Send + 'static,
         answer: impl FnOnce(Result<T, String>) -> Msg + Send + 'static,
     ) {
+        // Reads need no waiting for: their answer only matters while the UI runs.
+        drop(self.spawn_store(f, answer));
+    }
+
+    /// Like `store_task`, but the write is awaited before the TUI returns.
+    fn write_task<T: Send + 'static>(
+        &mut self,
+        f: impl FnOnce(&Store) -> Result<T, crate::history::StoreError> + Send + 'static,
+        answer: impl FnOnce(Result<T, String>) -> Msg + Send + 'static,
+    ) {
+        self.writes.retain(|w| !w.is_finished());
+        let handle = self.spawn_store(f, answer);
+        self.writes.push(handle);
+    }
+
+    fn spawn_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, crate::history::StoreError> + Send + 'static,
+        answer: impl FnOnce(Result<T, String>) -> Msg + Send + 'static,
+    ) -> JoinHandle<()> {
         let cell = self.store.clone();
         let path = self.history_db.clone();
         let tx = self.tx.clone();
@@ -405,7 +441,7 @@ impl Runtime {
                 tracing::warn!("history: {e}");
             }
             let _ = tx.send(answer(result));
-        });
+        })
     }
 
     fn run(&mut self, effect: Effect) {
@@ -461,7 +497,7 @@ impl Runtime {
                 sandbox,
                 input,
                 session,
-            } => self.store_task(
+            } => self.write_task(
                 move |s| {
                     s.insert(&NewRecord {
                         profile: &profile,
@@ -502,7 +538,7 @@ impl Runtime {
                     },
                 )
             }
-            Effect::Delete { id } => self.store_task(
+            Effect::Delete { id } => self.write_task(
                 move |s| s.delete(id),
                 move |result| Msg::Deleted { id, result },
             ),
