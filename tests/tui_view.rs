@@ -307,3 +307,59 @@ fn dashboard_and_help() {
         s
     });
 }
+
+#[test]
+fn every_screen_draws_at_every_size_without_panicking() {
+    let sizes = [
+        (1, 1),
+        (10, 3),
+        (59, 40),
+        (60, 16),
+        (61, 17),
+        (64, 18),
+        (72, 20),
+        (80, 24),
+        (100, 30),
+        (140, 50),
+        (250, 80),
+    ];
+    for (w, h) in sizes {
+        let mut states = vec![with_result(w, h), filled(w, h), state(w, h)];
+        let mut picker = state(w, h);
+        update(&mut picker, key(KeyCode::Tab));
+        update(&mut picker, key(KeyCode::Tab));
+        update(&mut picker, key(KeyCode::Enter));
+        states.push(picker);
+        let mut invalid = State::new(live_settings(), env(w, h, true));
+        update(&mut invalid, Msg::Paste("\u{1b}x".repeat(700)));
+        for _ in 0..5 {
+            update(&mut invalid, key(KeyCode::Tab));
+        }
+        update(&mut invalid, Msg::Paste("y".repeat(1200)));
+        update(&mut invalid, ctrl('s'));
+        states.push(invalid);
+        let mut tokens = state(w, h);
+        let effects = update(&mut tokens, alt('2'));
+        answer_loads(&mut tokens, effects, 1000);
+        states.push(tokens.clone());
+        update(&mut tokens, key(KeyCode::Enter));
+        states.push(tokens.clone());
+        update(&mut tokens, key(KeyCode::Char('d')));
+        states.push(tokens.clone());
+        let mut dash = state(w, h);
+        update(&mut dash, alt('3'));
+        update(
+            &mut dash,
+            Msg::StatusCounts(Ok(veriff_tui::veriff::SessionStatus::ALL
+                .iter()
+                .map(|s| (s.clone(), u64::MAX / 16))
+                .collect())),
+        );
+        states.push(dash.clone());
+        update(&mut dash, key(KeyCode::Char('?')));
+        states.push(dash);
+        for s in &states {
+            render(s);
+        }
+    }
+}
