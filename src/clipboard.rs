@@ -81,9 +81,17 @@ pub fn choose_method(mode: ClipboardMode, env: &dyn Fn(&str) -> Option<String>) 
 /// Puts text on the system clipboard, or says why it could not.
 type NativeCopy = Box<dyn FnMut(&str) -> Result<(), String> + Send>;
 
+/// Inside tmux (`TMUX` set).
+pub fn in_tmux(env: &dyn Fn(&str) -> Option<String>) -> bool {
+    env("TMUX").is_some_and(|v| !v.is_empty())
+}
+
 /// The clipboard the app uses: native or OSC 52 as configured, native falling back to OSC 52.
 pub struct SystemClipboard {
     method: Method,
+    /// Inside tmux a native copy is also sent as OSC 52, so tmux keeps it as a buffer
+    /// (`tmux show-buffer`) and passes it on to the outer terminal.
+    also_osc52: bool,
     /// The terminal, for OSC 52. The TUI passes a writer that lands between frames.
     terminal: Box<dyn Write + Send>,
     /// Copies natively; replaceable so tests never touch the real clipboard.
@@ -93,16 +101,24 @@ pub struct SystemClipboard {
 impl SystemClipboard {
     /// Reads the environment to resolve `auto`.
     pub fn new(mode: ClipboardMode, terminal: Box<dyn Write + Send>) -> Self {
-        let method = choose_method(mode, &|k| std::env::var(k).ok());
-        Self::with_method(method, terminal)
+        let env = |k: &str| std::env::var(k).ok();
+        let method = choose_method(mode, &env);
+        Self::with_method(method, terminal).also_osc52(in_tmux(&env))
     }
 
     pub fn with_method(method: Method, terminal: Box<dyn Write + Send>) -> Self {
         Self {
             method,
+            also_osc52: false,
             terminal,
             native: Box::new(native_copy),
         }
+    }
+
+    /// Sends OSC 52 after a successful native copy too (inside tmux).
+    pub fn also_osc52(mut self, yes: bool) -> Self {
+        self.also_osc52 = yes;
+        self
     }
 
     /// Replaces the native copier (tests).
@@ -137,7 +153,14 @@ impl Clipboard for SystemClipboard {
                 Err(e) => CopyOutcome::Failed(e),
             },
             Method::Native => match (self.native)(&text) {
-                Ok(()) => CopyOutcome::Native,
+                Ok(()) => {
+                    if self.also_osc52
+                        && let Err(e) = self.osc52(&text)
+                    {
+                        tracing::warn!("OSC 52 for tmux failed: {e}");
+                    }
+                    CopyOutcome::Native
+                }
                 Err(native_err) => {
                     tracing::warn!("native clipboard failed, trying OSC 52: {native_err}");
                     match self.osc52(&text) {
@@ -328,6 +351,22 @@ mod tests {
             out.0.lock().unwrap().as_slice(),
             osc52_sequence("u").as_slice()
         );
+
+        // Inside tmux a native copy also goes to tmux as OSC 52; outside it does not.
+        let out = Shared::default();
+        let mut cb = SystemClipboard::with_method(Method::Native, Box::new(out.clone()))
+            .with_native(|_| Ok(()))
+            .also_osc52(true);
+        assert_eq!(cb.copy("v"), CopyOutcome::Native);
+        assert_eq!(
+            out.0.lock().unwrap().as_slice(),
+            osc52_sequence("v").as_slice()
+        );
+        let out = Shared::default();
+        let mut cb = SystemClipboard::with_method(Method::Native, Box::new(out.clone()))
+            .with_native(|_| Ok(()));
+        assert_eq!(cb.copy("v"), CopyOutcome::Native);
+        assert!(out.0.lock().unwrap().is_empty());
 
         struct Broken;
         impl Write for Broken {
