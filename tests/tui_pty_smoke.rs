@@ -44,7 +44,11 @@ fn generate_copy_restart_find_filter_detail() {
     let dir = tempfile::tempdir().unwrap();
     let mut tui = spawn(dir.path());
     tui.wait_for("Generate general session");
+    // The terminal's own cursor sits in the focused field, after the text by display width.
     tui.type_text("李小龍");
+    tui.wait_for("李小龍");
+    let cursor = tui.with_screen(|s| (s.cursor_position(), s.hide_cursor()));
+    assert_eq!(cursor, ((2, 17 + 6), false));
     tui.send("\t");
     tui.type_text("Zoë");
     // A paste with a newline lands in the field and does not submit.
@@ -72,6 +76,15 @@ fn generate_copy_restart_find_filter_detail() {
 
     let tui = spawn(dir.path());
     tui.wait_for("Generate general session");
+    // Off the text fields there is no text cursor, and ? opens the help.
+    tui.send("\t\t\t");
+    tui.wait_until("the cursor hidden", |_| {
+        tui.with_screen(|s| s.hide_cursor())
+    });
+    tui.send("?");
+    tui.wait_for("Everywhere");
+    tui.send("\x1b");
+    tui.wait_gone("Everywhere");
     tui.send("\x1b2"); // Alt+2
     tui.wait_for("1 record");
     tui.wait_for("李小龍 Zoë-Smith");

@@ -29,7 +29,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         *y += 1;
     };
     if roomy {
-        let title = vec![Span::styled("Generate general session", theme.title())];
+        let mut title = vec![Span::styled("Generate general session", theme.title())];
+        if state.profile_live() {
+            title.push(Span::raw(" "));
+            title.push(Span::styled(" LIVE: creates real sessions ", theme.live()));
+        }
         put(frame, rule(title, area.width, theme), &mut y);
     }
     let input_x = area.x + LABEL;
