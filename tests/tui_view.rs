@@ -363,3 +363,16 @@ fn every_screen_draws_at_every_size_without_panicking() {
         }
     }
 }
+
+#[test]
+fn the_header_keeps_app_name_profile_and_live_at_the_minimum_width() {
+    let s = State::new(live_settings(), env(60, 16, false));
+    let t = snap("generate_live_60x16", &s);
+    let header = screen_text(&t).lines().next().unwrap().to_string();
+    for want in ["veriff-tui", "production", "LIVE"] {
+        assert!(header.contains(want), "{want} missing from {header:?}");
+    }
+    let buf = t.backend().buffer();
+    let x = header.find("LIVE").unwrap() as u16;
+    assert_eq!(buf[(x, 0)].bg, ratatui::style::Color::Red);
+}

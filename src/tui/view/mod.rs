@@ -93,15 +93,19 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         spans.push(Span::raw(" "));
         spans
     };
-    let tabs = |short: bool, app: bool| -> Vec<Span<'static>> {
+    // 0: full names, 1: "Tokens", 2: abbreviations.
+    let tabs = |short: u8, app: bool| -> Vec<Span<'static>> {
         let mut spans = Vec::new();
         if app {
             spans.push(Span::styled(" veriff-tui ", theme.title()));
         }
         for (i, screen) in Screen::ALL.iter().enumerate() {
             let name = match (short, screen) {
-                (true, Screen::Tokens) => "Tokens",
-                _ => screen.title(),
+                (0, _) => screen.title(),
+                (_, Screen::Tokens) => "Tokens",
+                (1, _) => screen.title(),
+                (_, Screen::Generate) => "Gen",
+                (_, Screen::Dashboard) => "Dash",
             };
             let label = format!(" {} {} ", i + 1, name);
             let style = if *screen == state.screen {
@@ -117,12 +121,13 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let width = |spans: &[Span]| spans.iter().map(|s| s.content.width()).sum::<usize>();
     // The widest layout that fits; the profile (and LIVE) always stays.
     let candidates = [
-        (false, true, false),
-        (true, true, false),
-        (true, true, true),
-        (true, false, true),
+        (0, true, false),
+        (1, true, false),
+        (1, true, true),
+        (2, true, true),
+        (2, false, true),
     ];
-    let (mut left, mut right_spans) = (tabs(true, false), right(true));
+    let (mut left, mut right_spans) = (tabs(2, false), right(true));
     for (short, app, compact) in candidates {
         let (l, r) = (tabs(short, app), right(compact));
         if width(&l) + width(&r) <= usize::from(area.width) {
