@@ -16,7 +16,7 @@ pub mod widgets;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -85,6 +85,7 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
         client: None,
         clipboard: Arc::new(Mutex::new(clipboard)),
         writes: Vec::new(),
+        list_seq: Arc::new(AtomicU64::new(0)),
     };
 
     let result = main_loop(
@@ -375,6 +376,8 @@ struct Runtime {
     clipboard: Arc<Mutex<SystemClipboard>>,
     /// History writes (saves, deletes) still running: awaited before `run` returns.
     writes: Vec<JoinHandle<()>>,
+    /// Sequence number of the newest Generated tokens query.
+    list_seq: Arc<AtomicU64>,
 }
 
 /// Runs `f` on the store in a blocking task.
@@ -407,6 +410,14 @@ async fn with_store<T: Send + 'static>(
 }
 
 impl Runtime {
+    /// Notes `seq` as the newest list query and hands out the shared marker, so queries
+    /// queued behind a slow one are skipped once a newer filter has been typed (their
+    /// answers would be dropped anyway).
+    fn latest_list_query(&self, seq: u64) -> Arc<AtomicU64> {
+        self.list_seq.fetch_max(seq, Ordering::SeqCst);
+        self.list_seq.clone()
+    }
+
     fn store_task<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Store) -> Result<T, crate::history::StoreError> + Send + 'static,
@@ -523,14 +534,28 @@ impl Runtime {
                     let _ = tx.send(Msg::Copied { what, outcome });
                 });
             }
-            Effect::Count { seq, query } => self.store_task(
-                move |s| s.count(&query),
-                move |result| Msg::Count { seq, result },
-            ),
+            Effect::Count { seq, query } => {
+                let latest = self.latest_list_query(seq);
+                self.store_task(
+                    move |s| {
+                        if latest.load(Ordering::SeqCst) > seq {
+                            return Ok(0);
+                        }
+                        s.count(&query)
+                    },
+                    move |result| Msg::Count { seq, result },
+                )
+            }
             Effect::Page { seq, query } => {
                 let offset = query.offset;
+                let latest = self.latest_list_query(seq);
                 self.store_task(
-                    move |s| s.page(&query),
+                    move |s| {
+                        if latest.load(Ordering::SeqCst) > seq {
+                            return Ok(Vec::new());
+                        }
+                        s.page(&query)
+                    },
                     move |result| Msg::Page {
                         seq,
                         offset,
