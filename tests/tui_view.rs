@@ -286,6 +286,39 @@ fn dashboard_and_help() {
         ])),
     );
     snap("dashboard_80x24", &s);
+    let mut narrow = s.clone();
+    narrow.size = (60, 16);
+    snap("dashboard_narrow_60x16", &narrow);
+    let mut plain = s.clone();
+    plain.no_color = true;
+    let t = snap("dashboard_no_color_80x24", &plain);
+    assert!(
+        t.backend()
+            .buffer()
+            .content()
+            .iter()
+            .all(|c| c.fg == Color::Reset)
+    );
+    let mut empty = state(80, 24);
+    update(&mut empty, alt('3'));
+    update(
+        &mut empty,
+        Msg::StatusCounts(Ok(veriff_tui::veriff::SessionStatus::ALL
+            .iter()
+            .map(|st| (st.clone(), 0))
+            .collect())),
+    );
+    snap("dashboard_empty_80x24", &empty);
+    let mut failed = state(80, 24);
+    update(&mut failed, alt('3'));
+    update(
+        &mut failed,
+        Msg::StatusCounts(Err(
+            "the history database is locked by another process".into()
+        )),
+    );
+    let t = snap("dashboard_error_80x24", &failed);
+    assert!(screen_text(&t).contains("locked by another process"));
     update(&mut s, key(KeyCode::Char('?')));
     let t = snap("help_80x24", &s);
     assert!(screen_text(&t).contains("Alt+1"));

@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::text::sanitize;
 use crate::tui::app::State;
@@ -21,6 +21,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let d = &state.dashboard;
     if let Some(e) = &d.error {
         lines.push(Line::from(Span::styled(format!("✖ {e}"), theme.error())));
+        lines.push(Line::from(Span::styled(
+            "The history could not be read; Alt+3 tries again, and the log file (? shows its path) has details.",
+            theme.dim(),
+        )));
     } else if let Some(counts) = &d.counts {
         let total: u64 = counts.iter().map(|(_, n)| n).sum();
         let max = counts.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
@@ -41,8 +45,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             Span::styled(fit("total", 24), theme.accent()),
             Span::styled(format!("{total:>6}"), theme.accent()),
         ]));
+        if total == 0 {
+            lines.push(Line::default());
+            lines.push(Line::from(Span::styled(
+                "  No sessions for this profile yet: generate one on the Generate screen (Alt+1).",
+                theme.dim(),
+            )));
+        }
     } else {
         lines.push(Line::from(Span::styled("  loading…", theme.dim())));
     }
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }
