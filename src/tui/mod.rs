@@ -46,6 +46,12 @@ static PANICKED: AtomicBool = AtomicBool::new(false);
 /// Runs the TUI until the user quits. Returns the last generated URL, which the caller
 /// prints after the terminal is restored, so a link is never lost.
 pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(std::io::Error::other(
+            "the terminal UI needs a terminal on stdin and stdout; for scripts use `veriff-tui generate`",
+        ));
+    }
     // The data dir holds the log and the history: private to the user (0700).
     let _ = settings.ensure_data_dir();
     init_logging(&settings.paths.log_file);
@@ -133,12 +139,14 @@ async fn main_loop(
 ) -> std::io::Result<()> {
     let mut ticker = tokio::time::interval(Duration::from_millis(80));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut out_open = true;
     draw(state, terminal)?;
     loop {
         let first = tokio::select! {
-            bytes = out_rx.recv() => {
-                if let Some(bytes) = bytes {
-                    write_raw(terminal, &bytes);
+            bytes = out_rx.recv(), if out_open => {
+                match bytes {
+                    Some(bytes) => write_raw(terminal, &bytes),
+                    None => out_open = false,
                 }
                 continue;
             }
