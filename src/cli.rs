@@ -157,6 +157,10 @@ pub struct HistoryArgs {
     /// Print as CSV
     #[arg(long)]
     pub csv: bool,
+    /// Move an unusable history file (damaged, or not veriff-tui's) aside under a new name,
+    /// keeping it as it is, so that a new history starts
+    #[arg(long, conflicts_with_all = ["search", "json", "csv"])]
+    pub move_aside: bool,
 }
 
 #[derive(Debug, Args)]
@@ -216,9 +220,21 @@ impl From<ApiError> for Failure {
 
 impl From<crate::history::StoreError> for Failure {
     fn from(e: crate::history::StoreError) -> Self {
-        Failure::new(EXIT_LOCAL, e.to_string())
+        match e {
+            crate::history::StoreError::NotOurs { path } => Failure::new(
+                EXIT_LOCAL,
+                format!(
+                    "{path} is not a veriff-tui history database (or it is damaged); it was left untouched"
+                ),
+            )
+            .hint(MOVE_ASIDE_HINT),
+            e => Failure::new(EXIT_LOCAL, e.to_string()),
+        }
     }
 }
+
+/// How to go on when the history file cannot be used.
+const MOVE_ASIDE_HINT: &str = "Run `veriff-tui history --move-aside` to keep it under a new name and start a new history, or use --data-dir for a separate one.";
 
 type Outcome = Result<(), Failure>;
 
@@ -387,6 +403,9 @@ async fn generate(settings: &Settings, args: GenerateArgs) -> Outcome {
                 "the session was created but not saved to history: {}",
                 f.message
             ));
+            if let Some(h) = &f.hint {
+                let _ = writeln!(std::io::stderr().lock(), "  hint: {}", sanitize(h));
+            }
             None
         }
     };
@@ -434,6 +453,9 @@ fn print_qr(url: &str) {
 }
 
 fn history(settings: &Settings, args: HistoryArgs) -> Outcome {
+    if args.move_aside {
+        return move_history_aside(settings);
+    }
     let store = open_store(settings)?;
     let query = Query {
         search: args.search.filter(|s| !s.trim().is_empty()),
@@ -451,6 +473,31 @@ fn history(settings: &Settings, args: HistoryArgs) -> Outcome {
         write_history_table(&records, out)
     };
     written.map_err(|e| Failure::new(EXIT_LOCAL, format!("cannot write output: {e}")))
+}
+
+/// `history --move-aside`: only a file that cannot be opened is moved; a usable or merely
+/// locked one stays where it is.
+fn move_history_aside(settings: &Settings) -> Outcome {
+    let path = &settings.paths.history_db;
+    let shown = sanitize(&path.display().to_string());
+    if std::fs::symlink_metadata(path).is_err() {
+        println!("nothing to move: there is no history file at {shown}");
+        return Ok(());
+    }
+    match Store::open(path) {
+        Ok(_) => {
+            println!("nothing to move: the history at {shown} opens fine");
+            return Ok(());
+        }
+        Err(e @ crate::history::StoreError::Locked { .. }) => return Err(e.into()),
+        Err(_) => {}
+    }
+    let target = crate::history::move_aside(path)?;
+    println!(
+        "moved {shown} to {}; it is kept as it was, and a new history starts at {shown}",
+        sanitize(&target.display().to_string())
+    );
+    Ok(())
 }
 
 fn write_history_table<W: Write>(records: &[Record], mut out: W) -> std::io::Result<()> {

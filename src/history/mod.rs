@@ -74,7 +74,7 @@ pub struct Query {
 pub enum StoreError {
     /// The file exists but is not our database (or is corrupt); it was left untouched.
     #[error(
-        "{path} is not a veriff-tui history database (or it is damaged); it was left untouched. Move it away or use --data-dir to start a new history."
+        "{path} is not a veriff-tui history database (or it is damaged); it was left untouched. Run `veriff-tui history --move-aside` to keep it under a new name and start a new history, or use --data-dir."
     )]
     NotOurs { path: String },
     /// The file is locked by another process for longer than we wait.
