@@ -554,6 +554,11 @@ fn plain_toml_message(msg: &str) -> String {
             None => format!("unknown key \"{name}\" (no keys are allowed here)"),
         };
     }
+    // An enum given something that is not a word (toml's own wording).
+    if msg.starts_with("wanted string or table") || msg.starts_with("wanted string or inline table")
+    {
+        return "wrong type: expected one of the words documented for this key, in quotes".into();
+    }
     if let Some(rest) = msg.strip_prefix("missing field `") {
         let name = rest.split('`').next().unwrap_or(rest);
         return format!("the required key \"{name}\" is missing");

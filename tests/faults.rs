@@ -345,11 +345,22 @@ fn unusable_history_case(make: impl Fn(&Path)) {
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with(env.sandbox.base_url()), "{out}");
     assert!(err.starts_with("warning: "), "{err}");
-    assert!(err.contains("not saved to history") && err.contains(&shown), "{err}");
+    assert!(
+        err.contains("not saved to history") && err.contains(&shown),
+        "{err}"
+    );
     assert!(err.contains("--move-aside"), "{err}");
 
-    assert_eq!(std::fs::read(&db).unwrap(), original, "the file was changed");
-    assert_eq!(files_in(&env.data_dir()), files, "files appeared or vanished");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        original,
+        "the file was changed"
+    );
+    assert_eq!(
+        files_in(&env.data_dir()),
+        files,
+        "files appeared or vanished"
+    );
 
     // The way to continue: move it aside (kept, byte for byte), then start afresh.
     let (code, out, err) = env.run(&["history", "--move-aside"]);
@@ -451,7 +462,9 @@ fn sigkill_while_generating_loses_nothing_committed() {
     env.sandbox
         .set_fault(Some(Fault::Delay(Duration::from_secs(10))));
     let mut child = spawn(&env, &["generate", "--first-name", "Killed"]);
-    wait_for("the request to arrive", || env.sandbox.create_requests() == 1);
+    wait_for("the request to arrive", || {
+        env.sandbox.create_requests() == 1
+    });
     child.kill().unwrap(); // SIGKILL
     let status = child.wait().unwrap();
     assert!(!status.success());
@@ -479,7 +492,10 @@ fn sigkill_while_recording_decisions_keeps_the_database_sound() {
         .map(|r| r["session_id"].as_str().unwrap().to_string())
         .collect();
     for id in &ids[..2] {
-        assert!(env.sandbox.decide(id, veriff_tui::sandbox::Outcome::Approved));
+        assert!(
+            env.sandbox
+                .decide(id, veriff_tui::sandbox::Outcome::Approved)
+        );
     }
     env.sandbox
         .set_decision_delay(Some(Duration::from_secs(10)));

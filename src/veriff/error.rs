@@ -92,7 +92,10 @@ pub(crate) fn html_title(line: &str) -> Option<&str> {
     let lower = line.to_ascii_lowercase();
     let open = lower.find("<title")?;
     let start = open + lower[open..].find('>')? + 1;
-    let end = start + lower[start..].find("</title").unwrap_or(lower.len() - start);
+    let end = start
+        + lower[start..]
+            .find("</title")
+            .unwrap_or(lower.len() - start);
     // ASCII lowercasing keeps byte offsets, so they are valid in `line`.
     let title = line.get(start..end)?.trim();
     (!title.is_empty() && !title.contains('<')).then_some(title)

@@ -118,7 +118,8 @@ fn json_body(status: u16, body: &[u8], scrub: &Scrub) -> Result<Value, ApiError>
         if !trimmed.starts_with(['{', '[']) {
             ApiError::NotJson {
                 status,
-                first_line: title_line(trimmed, scrub).unwrap_or_else(|| first_line(trimmed, scrub)),
+                first_line: title_line(trimmed, scrub)
+                    .unwrap_or_else(|| first_line(trimmed, scrub)),
             }
         } else if e.is_eof() {
             ApiError::BadJson {
