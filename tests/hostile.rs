@@ -677,7 +677,8 @@ fn odd_environment_values_are_named() {
     let none = env.path("none.toml");
     let base = env.sandbox.base_url().to_string();
     let key = env.sandbox.api_key().to_string();
-    let cases: Vec<(Vec<(&str, &str)>, &[&str])> = vec![
+    type Vars<'a> = Vec<(&'a str, &'a str)>;
+    let cases: Vec<(Vars, &[&str])> = vec![
         (
             vec![("VERIFF_API_KEY", "   "), ("VERIFF_BASE_URL", &base)],
             &["VERIFF_API_KEY", "not a UUID"],

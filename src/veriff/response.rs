@@ -296,7 +296,11 @@ fn session_url(raw: &str, scrub: &Scrub) -> Result<String, ApiError> {
     let bad = || ApiError::BadUrl {
         url: scrub.clean(raw, SHORT),
     };
-    if raw.chars().any(char::is_whitespace) {
+    // The URL parser is lenient (`http:/host`, `https:\\host`), but what is shown and opened
+    // is the raw text: it must already be the plain form.
+    let lower = raw.to_ascii_lowercase();
+    let plain_form = lower.starts_with("https://") || lower.starts_with("http://");
+    if raw.chars().any(char::is_whitespace) || raw.contains('\\') || !plain_form {
         return Err(bad());
     }
     let parsed = reqwest::Url::parse(raw).map_err(|_| bad())?;
@@ -396,7 +400,7 @@ mod tests {
 
     #[test]
     fn created_rejects_missing_bad_and_unsafe_urls() {
-        let cases: [(&[u8], Check); 9] = [
+        let cases: [(&[u8], Check); 11] = [
             (br#"{"verification":{"id":"a"}}"#, |e| {
                 matches!(e, ApiError::MissingUrl)
             }),
@@ -409,6 +413,14 @@ mod tests {
             (
                 br#"{"verification":{"id":"a","url":"javascript:alert(1)"}}"#,
                 |e| matches!(e, ApiError::BadUrl { url } if url == "javascript:alert(1)"),
+            ),
+            (
+                br#"{"verification":{"id":"a","url":"http:/evil.example"}}"#,
+                |e| matches!(e, ApiError::BadUrl { .. }),
+            ),
+            (
+                br#"{"verification":{"id":"a","url":"https:\\evil.example"}}"#,
+                |e| matches!(e, ApiError::BadUrl { .. }),
             ),
             (br#"{"verification":{"id":"a","url":"https://"}}"#, |e| {
                 matches!(e, ApiError::BadUrl { .. })
