@@ -403,9 +403,11 @@ async fn generate(settings: &Settings, args: GenerateArgs) -> Outcome {
                 "the session was created but not saved to history: {}",
                 f.message
             ));
-            if let Some(h) = &f.hint {
-                let _ = writeln!(std::io::stderr().lock(), "  hint: {}", sanitize(h));
-            }
+            // Not "try again": that would create a second session.
+            let hint = f.hint.as_deref().unwrap_or(
+                "The link printed works; only its record in the local history is missing, so keep a copy of it.",
+            );
+            let _ = writeln!(std::io::stderr().lock(), "  hint: {}", sanitize(hint));
             None
         }
     };

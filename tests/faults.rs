@@ -146,7 +146,6 @@ fn fault_case(fault: Fault, code: i32, needles: &[&str]) -> (String, Option<Stri
     let env = Env::new();
     env.sandbox.set_fault(Some(fault));
     let got = env.generate();
-    eprintln!("---\n{}", got.2);
     let said = assert_clean_failure(&got, code, needles);
     assert!(said.1.is_some(), "a fault needs a hint: {}", got.2);
     assert_eq!(env.history_rows().len(), 0, "nothing may be stored");
@@ -401,6 +400,48 @@ fn history_file_corrupt_after_the_header() {
 #[test]
 fn history_path_holds_another_apps_database() {
     unusable_history_case(foreign_sqlite);
+}
+
+#[test]
+fn history_file_of_ours_damaged_inside() {
+    unusable_history_case(|p| {
+        drop(veriff_tui::history::Store::open(p).unwrap());
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+        }
+        // Keep the header (ours, by its application id); wreck every page after it.
+        let mut bytes = std::fs::read(p).unwrap();
+        assert!(bytes.len() > 200);
+        bytes[100..].iter_mut().for_each(|b| *b = 0xA5);
+        std::fs::write(p, bytes).unwrap();
+    });
+}
+
+/// Another process holding the write lock for long: generate waits, then still prints the
+/// link and says why it was not stored; the file keeps everything it had.
+#[test]
+fn history_locked_for_long() {
+    let env = Env::new();
+    assert_eq!(env.generate().0, 0);
+    let conn = rusqlite::Connection::open(env.history_db()).unwrap();
+    conn.execute_batch("BEGIN EXCLUSIVE; UPDATE sessions SET first_name = first_name;")
+        .unwrap();
+
+    let (code, out, err) = env.generate();
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with(env.sandbox.base_url()), "{out}");
+    assert!(err.starts_with("warning: the session was created but not saved"), "{err}");
+    assert!(err.contains("locked by another process"), "{err}");
+    assert!(err.contains(&env.history_db().display().to_string()), "{err}");
+    assert!(err.contains("hint: The link printed works"), "{err}");
+    // A locked file is not unusable: it is not moved aside.
+    let (code, _, err) = env.run(&["history", "--move-aside"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(env.history_db().exists());
+
+    conn.execute_batch("ROLLBACK;").unwrap();
+    assert_eq!(env.history_rows().len(), 1);
+    env.assert_recovers(1);
 }
 
 #[test]
