@@ -385,17 +385,15 @@ async fn generate(settings: &Settings, args: GenerateArgs) -> Outcome {
     let url = sanitize(&session.url);
 
     // The session exists at Veriff now: whatever fails below, the link is printed.
-    let stored = open_store(settings).and_then(|store| {
-        store
-            .insert(&NewRecord {
-                profile: &settings.profile_name,
-                base_url: &endpoint.base_url,
-                sandbox: is_sandbox(settings),
-                input: &input,
-                session: &session,
-            })
-            .map_err(Failure::from)
-    });
+    let new_record = NewRecord {
+        profile: &settings.profile_name,
+        base_url: &endpoint.base_url,
+        sandbox: is_sandbox(settings),
+        input: &input,
+        session: &session,
+    };
+    let stored =
+        open_store(settings).and_then(|store| store.insert(&new_record).map_err(Failure::from));
     let record = match stored {
         Ok(r) => Some(r),
         Err(f) => {
@@ -412,12 +410,12 @@ async fn generate(settings: &Settings, args: GenerateArgs) -> Outcome {
         }
     };
     if args.json {
-        let json = match &record {
-            Some(r) => {
-                serde_json::to_string_pretty(&crate::export::ExportRow::new(r, chrono::Utc::now()))
-            }
-            None => serde_json::to_string_pretty(&session),
-        }
+        // The same shape whether stored or not, so scripts can rely on it.
+        let record = record.unwrap_or_else(|| Record::from_new(0, &new_record));
+        let json = serde_json::to_string_pretty(&crate::export::ExportRow::new(
+            &record,
+            chrono::Utc::now(),
+        ))
         .map_err(|e| Failure::new(EXIT_LOCAL, format!("cannot print JSON: {e}")))?;
         println!("{json}");
     } else {

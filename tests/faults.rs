@@ -349,6 +349,19 @@ fn unusable_history_case(make: impl Fn(&Path)) {
         "{err}"
     );
     assert!(err.contains("--move-aside"), "{err}");
+    // --json keeps its shape: the record as it would have been stored.
+    let (code, out, err) = env.run(&["generate", "--first-name", "Ann", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let row: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(row["first_name"], "Ann");
+    assert!(
+        row["url"]
+            .as_str()
+            .unwrap()
+            .starts_with(env.sandbox.base_url())
+    );
+    assert_eq!(row["status"], "created");
+    assert_eq!(env.sandbox.session_count(), 2);
 
     assert_eq!(
         std::fs::read(&db).unwrap(),
@@ -430,9 +443,15 @@ fn history_locked_for_long() {
     let (code, out, err) = env.generate();
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with(env.sandbox.base_url()), "{out}");
-    assert!(err.starts_with("warning: the session was created but not saved"), "{err}");
+    assert!(
+        err.starts_with("warning: the session was created but not saved"),
+        "{err}"
+    );
     assert!(err.contains("locked by another process"), "{err}");
-    assert!(err.contains(&env.history_db().display().to_string()), "{err}");
+    assert!(
+        err.contains(&env.history_db().display().to_string()),
+        "{err}"
+    );
     assert!(err.contains("hint: The link printed works"), "{err}");
     // A locked file is not unusable: it is not moved aside.
     let (code, _, err) = env.run(&["history", "--move-aside"]);
