@@ -533,6 +533,26 @@ fn a_config_readable_by_others_with_a_secret_warns_on_every_command() {
     assert!(!err.contains("readable"), "{err}");
 }
 
+#[test]
+fn environment_values_that_are_not_utf8_are_named() {
+    use std::os::unix::ffi::OsStrExt;
+    let env = Env::new();
+    let bad = std::ffi::OsStr::from_bytes(b"/tmp/\xff\xfe");
+    for var in ["VERIFF_TUI_DATA_DIR", "VERIFF_API_KEY", "VERIFF_BASE_URL"] {
+        let out = std::process::Command::new(support::BIN)
+            .args(["history"])
+            .env_clear()
+            .env("VERIFF_TUI_CONFIG", env.path("none.toml"))
+            .env("VERIFF_TUI_DATA_DIR", env.data_dir())
+            .env(var, bad)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{var}: {err}");
+        assert!(err.contains(var) && err.contains("not UTF-8"), "{err}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Configuration mistakes, through the binary: exit 2 and the file, line and column, or the
 // variable, named.
@@ -719,11 +739,19 @@ fn odd_environment_values_are_named() {
             &["VERIFF_BASE_URL"],
         ),
     ];
-    for (vars, needles) in &cases {
-        let (code, out, err) = env.run_cfg(&none, &["generate", "--first-name", "A"], vars);
+    let cases = cases.into_iter().chain([(
+        vec![
+            ("VERIFF_API_KEY", key.as_str()),
+            ("VERIFF_BASE_URL", base.as_str()),
+            ("VERIFF_SHARED_SECRET", "   "),
+        ],
+        &["VERIFF_SHARED_SECRET", "only spaces"][..],
+    )]);
+    for (vars, needles) in cases {
+        let (code, out, err) = env.run_cfg(&none, &["generate", "--first-name", "A"], &vars);
         assert_eq!(code, 2, "{vars:?}: {err}");
         assert!(out.is_empty());
-        for n in *needles {
+        for n in needles {
             assert!(err.contains(n), "{vars:?}: {n:?} not in {err}");
         }
     }
