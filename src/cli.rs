@@ -228,6 +228,10 @@ impl From<crate::history::StoreError> for Failure {
                 ),
             )
             .hint(MOVE_ASIDE_HINT),
+            e @ crate::history::StoreError::Locked { .. } => Failure::new(EXIT_LOCAL, e.to_string())
+                .hint("Close the other program using it (another veriff-tui?)."),
+            e @ crate::history::StoreError::Io { .. } => Failure::new(EXIT_LOCAL, e.to_string())
+                .hint("Check that path (veriff-tui config path lists every path), or use --data-dir for another directory."),
             e => Failure::new(EXIT_LOCAL, e.to_string()),
         }
     }
@@ -401,11 +405,16 @@ async fn generate(settings: &Settings, args: GenerateArgs) -> Outcome {
                 "the session was created but not saved to history: {}",
                 f.message
             ));
-            // Not "try again": that would create a second session.
-            let hint = f.hint.as_deref().unwrap_or(
-                "The link printed works; only its record in the local history is missing, so keep a copy of it.",
+            // Never "try again": that would create a second session.
+            let hint = format!(
+                "The link printed works; only its local record is missing, so keep a copy of it. {}",
+                f.hint.as_deref().unwrap_or_default()
             );
-            let _ = writeln!(std::io::stderr().lock(), "  hint: {}", sanitize(hint));
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "  hint: {}",
+                sanitize(hint.trim_end())
+            );
             None
         }
     };
