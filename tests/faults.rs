@@ -236,7 +236,8 @@ fn url_that_is_not_http() {
 
 #[test]
 fn body_that_is_not_utf8() {
-    fault_case(Fault::NonUtf8, EXIT_API, &["not UTF-8"]);
+    let (_, hint) = fault_case(Fault::NonUtf8, EXIT_API, &["not UTF-8"]);
+    assert!(hint.unwrap().contains("may exist anyway"));
 }
 
 #[test]

@@ -381,4 +381,36 @@ fn generators_reach_success_paths() {
         parsed += parse_config_text(&text, Path::new(FILE)).is_ok() as u32;
     }
     assert!(parsed >= 10, "only {parsed} of 300 configs parsed");
+
+    let bases = "(HTTPS?|https?|ftp)://[a-zA-Z0-9.:@\\[\\]%-]{0,20}(/[a-zA-Z0-9/%.é -]{0,20})?";
+    let mut normalised = 0;
+    for _ in 0..300 {
+        let raw = bases.new_tree(&mut runner).unwrap().current();
+        normalised += veriff_tui::veriff::normalize_base_url(&raw).is_ok() as u32;
+    }
+    assert!(
+        normalised >= 20,
+        "only {normalised} of 300 base URLs normalised"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::with_cases(500) })]
+
+    /// What a user types as base URL: never a panic; a result is a plain http(s) URL that
+    /// normalises to itself.
+    #[test]
+    fn base_urls_normalise_or_are_refused(raw in prop_oneof![
+        any::<String>(),
+        "(HTTPS?|https?|ftp)://[a-zA-Z0-9.:@\\[\\]%-]{0,20}(/[a-zA-Z0-9/%.é -]{0,20})?(\\?[a-z=]{0,5})?(#[a-z]{0,5})?",
+        nasty_string(),
+    ]) {
+        if let Ok(url) = veriff_tui::veriff::normalize_base_url(&raw) {
+            prop_assert!(url.starts_with("http://") || url.starts_with("https://"), "{url}");
+            prop_assert!(!url.chars().any(|c| c.is_control() || c.is_whitespace()), "{url:?}");
+            prop_assert!(!url.ends_with('/'), "{url}");
+            let again = veriff_tui::veriff::normalize_base_url(&url);
+            prop_assert_eq!(again.as_deref(), Ok(url.as_str()));
+        }
+    }
 }

@@ -170,6 +170,8 @@ impl ApiError {
                     "A proxy or gateway answered instead of Veriff: try again in a moment; if it persists, check the profile's base_url and Veriff's status page.".into()
                 } else if *status >= 400 {
                     format!("Something other than Veriff answered (a proxy or a wrong base_url). {}", status_hint(*status))
+                } else if (200..300).contains(status) {
+                    "Something other than Veriff answered (a proxy or a wrong base_url): check the profile's base_url. If a session was being created, it may exist anyway: look for it in the Veriff Customer Portal before creating another.".into()
                 } else {
                     "Something other than Veriff answered (a proxy or a wrong base_url): check the profile's base_url.".into()
                 }
