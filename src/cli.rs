@@ -555,11 +555,16 @@ async fn decision(settings: &Settings, args: DecisionArgs) -> Outcome {
     let client = Client::new(&endpoint)?;
     let store = match open_store(settings) {
         Ok(s) => Some(s),
+        // --pending reads its list from the history: nothing to do without it.
+        Err(f) if args.pending => return Err(f),
         Err(f) => {
             warn(&format!(
                 "history unavailable, nothing will be recorded: {}",
                 f.message
             ));
+            if let Some(h) = &f.hint {
+                let _ = writeln!(std::io::stderr().lock(), "  hint: {}", sanitize(h));
+            }
             None
         }
     };
