@@ -219,6 +219,9 @@ fn config_values_with_control_characters_never_reach_the_terminal() {
         assert_inert(&format!("{args:?} stdout"), &out);
         assert_inert(&format!("{args:?} stderr"), &err);
     }
+    // The hostile name was really used: the session was made and stored under it.
+    let (_, csv, _) = env.run_cfg(&cfg, &["history", "--csv"], &[]);
+    assert!(csv.contains(",evil]52;c;SGVsbG8=x[2J,"), "{csv}");
     let (code, _, err) = env.run_cfg(&cfg, &["generate", "--profile", "nope"], &[]);
     assert_eq!(code, 2);
     assert!(err.contains("evil]52;c;SGVsbG8=x[2J"), "{err}");
