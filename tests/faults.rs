@@ -473,6 +473,26 @@ fn history_locked_for_long() {
     env.assert_recovers(1);
 }
 
+/// Two moves within one second keep both files: nothing moved aside is ever overwritten.
+#[test]
+fn moving_aside_twice_keeps_both_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.sqlite3");
+    std::fs::write(&db, b"first").unwrap();
+    std::fs::write(format!("{}-wal", db.display()), b"first wal").unwrap();
+    let a = veriff_tui::history::move_aside(&db).unwrap();
+    std::fs::write(&db, b"second").unwrap();
+    let b = veriff_tui::history::move_aside(&db).unwrap();
+    assert_ne!(a, b);
+    assert_eq!(std::fs::read(&a).unwrap(), b"first");
+    assert_eq!(
+        std::fs::read(format!("{}-wal", a.display())).unwrap(),
+        b"first wal"
+    );
+    assert_eq!(std::fs::read(&b).unwrap(), b"second");
+    assert!(!db.exists());
+}
+
 #[test]
 fn move_aside_with_no_history_file_says_so() {
     let env = Env::new();

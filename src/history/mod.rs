@@ -678,9 +678,29 @@ impl Store {
 /// changed. Returns the new name of the database file.
 pub fn move_aside(path: &Path) -> Result<std::path::PathBuf, StoreError> {
     let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
-    let mut target = path.as_os_str().to_owned();
-    target.push(format!(".unusable-{stamp}"));
-    let target = std::path::PathBuf::from(target);
+    // rename() replaces an existing file: a second move in the same second must not
+    // overwrite the first one's file (or its -wal/-shm).
+    let free = |t: &std::path::PathBuf| {
+        ["", "-wal", "-shm"].iter().all(|suffix| {
+            let mut p = t.as_os_str().to_owned();
+            p.push(suffix);
+            std::fs::symlink_metadata(p).is_err()
+        })
+    };
+    let target = (1..1000)
+        .map(|n| {
+            let mut t = path.as_os_str().to_owned();
+            match n {
+                1 => t.push(format!(".unusable-{stamp}")),
+                n => t.push(format!(".unusable-{stamp}-{n}")),
+            }
+            std::path::PathBuf::from(t)
+        })
+        .find(free)
+        .ok_or_else(|| StoreError::Io {
+            path: crate::text::sanitize(&path.display().to_string()),
+            detail: "cannot move it aside: too many files already moved aside next to it".into(),
+        })?;
     let io_err = |e: std::io::Error| StoreError::Io {
         path: crate::text::sanitize(&path.display().to_string()),
         detail: format!("cannot move it aside: {e}"),
