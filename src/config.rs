@@ -768,8 +768,13 @@ fn choose_profile(
 
 fn unknown_profile(name: &str, from: &str, config: &Config, config_file: &Path) -> ConfigError {
     let known = known_profiles_text(config);
+    let choose = if config.profiles.is_empty() {
+        ""
+    } else {
+        " or choose one of those"
+    };
     ConfigError::Invalid(format!(
-        "there is no profile \"{}\" ({from}); {known}. Add [profiles.{}] to {} or choose one of those.",
+        "there is no profile \"{}\" ({from}); {known}. Add [profiles.{}] to {}{choose}.",
         crate::text::sanitize(name),
         crate::text::sanitize(name),
         shown_path(config_file)

@@ -731,7 +731,11 @@ fn odd_environment_values_are_named() {
                 ("VERIFF_BASE_URL", &base),
                 ("VERIFF_PROFILE", "nothing"),
             ],
-            &["VERIFF_PROFILE", "\"nothing\""],
+            &[
+                "VERIFF_PROFILE",
+                "\"nothing\"",
+                "no profiles are configured. Add [profiles.nothing] to",
+            ],
         ),
         (
             vec![("VERIFF_API_KEY", ""), ("VERIFF_BASE_URL", &base)],
