@@ -157,6 +157,10 @@ pub struct HistoryArgs {
     /// Print as CSV
     #[arg(long)]
     pub csv: bool,
+    /// Move an unusable history file (damaged, or not veriff-tui's) aside under a new name,
+    /// keeping it as it is, so that a new history starts
+    #[arg(long, conflicts_with_all = ["search", "json", "csv"])]
+    pub move_aside: bool,
 }
 
 #[derive(Debug, Args)]
@@ -216,9 +220,25 @@ impl From<ApiError> for Failure {
 
 impl From<crate::history::StoreError> for Failure {
     fn from(e: crate::history::StoreError) -> Self {
-        Failure::new(EXIT_LOCAL, e.to_string())
+        match e {
+            crate::history::StoreError::NotOurs { path } => Failure::new(
+                EXIT_LOCAL,
+                format!(
+                    "{path} is not a veriff-tui history database (or it is damaged); it was left untouched"
+                ),
+            )
+            .hint(MOVE_ASIDE_HINT),
+            e @ crate::history::StoreError::Locked { .. } => Failure::new(EXIT_LOCAL, e.to_string())
+                .hint("Close the other program using it (another veriff-tui?)."),
+            e @ crate::history::StoreError::Io { .. } => Failure::new(EXIT_LOCAL, e.to_string())
+                .hint("Check that path (veriff-tui config path lists every path), or use --data-dir for another directory."),
+            e => Failure::new(EXIT_LOCAL, e.to_string()),
+        }
     }
 }
+
+/// How to go on when the history file cannot be used.
+const MOVE_ASIDE_HINT: &str = "Run `veriff-tui history --move-aside` to keep it under a new name and start a new history, or use --data-dir for a separate one.";
 
 type Outcome = Result<(), Failure>;
 
@@ -369,17 +389,15 @@ async fn generate(settings: &Settings, args: GenerateArgs) -> Outcome {
     let url = sanitize(&session.url);
 
     // The session exists at Veriff now: whatever fails below, the link is printed.
-    let stored = open_store(settings).and_then(|store| {
-        store
-            .insert(&NewRecord {
-                profile: &settings.profile_name,
-                base_url: &endpoint.base_url,
-                sandbox: is_sandbox(settings),
-                input: &input,
-                session: &session,
-            })
-            .map_err(Failure::from)
-    });
+    let new_record = NewRecord {
+        profile: &settings.profile_name,
+        base_url: &endpoint.base_url,
+        sandbox: is_sandbox(settings),
+        input: &input,
+        session: &session,
+    };
+    let stored =
+        open_store(settings).and_then(|store| store.insert(&new_record).map_err(Failure::from));
     let record = match stored {
         Ok(r) => Some(r),
         Err(f) => {
@@ -387,16 +405,26 @@ async fn generate(settings: &Settings, args: GenerateArgs) -> Outcome {
                 "the session was created but not saved to history: {}",
                 f.message
             ));
+            // Never "try again": that would create a second session.
+            let hint = format!(
+                "The link printed works; only its local record is missing, so keep a copy of it. {}",
+                f.hint.as_deref().unwrap_or_default()
+            );
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "  hint: {}",
+                sanitize(hint.trim_end())
+            );
             None
         }
     };
     if args.json {
-        let json = match &record {
-            Some(r) => {
-                serde_json::to_string_pretty(&crate::export::ExportRow::new(r, chrono::Utc::now()))
-            }
-            None => serde_json::to_string_pretty(&session),
-        }
+        // The same shape whether stored or not, so scripts can rely on it.
+        let record = record.unwrap_or_else(|| Record::from_new(0, &new_record));
+        let json = serde_json::to_string_pretty(&crate::export::ExportRow::new(
+            &record,
+            chrono::Utc::now(),
+        ))
         .map_err(|e| Failure::new(EXIT_LOCAL, format!("cannot print JSON: {e}")))?;
         println!("{json}");
     } else {
@@ -434,6 +462,9 @@ fn print_qr(url: &str) {
 }
 
 fn history(settings: &Settings, args: HistoryArgs) -> Outcome {
+    if args.move_aside {
+        return move_history_aside(settings);
+    }
     let store = open_store(settings)?;
     let query = Query {
         search: args.search.filter(|s| !s.trim().is_empty()),
@@ -451,6 +482,31 @@ fn history(settings: &Settings, args: HistoryArgs) -> Outcome {
         write_history_table(&records, out)
     };
     written.map_err(|e| Failure::new(EXIT_LOCAL, format!("cannot write output: {e}")))
+}
+
+/// `history --move-aside`: only a file that cannot be opened is moved; a usable or merely
+/// locked one stays where it is.
+fn move_history_aside(settings: &Settings) -> Outcome {
+    let path = &settings.paths.history_db;
+    let shown = sanitize(&path.display().to_string());
+    if std::fs::symlink_metadata(path).is_err() {
+        println!("nothing to move: there is no history file at {shown}");
+        return Ok(());
+    }
+    match Store::open(path) {
+        Ok(_) => {
+            println!("nothing to move: the history at {shown} opens fine");
+            return Ok(());
+        }
+        Err(e @ crate::history::StoreError::Locked { .. }) => return Err(e.into()),
+        Err(_) => {}
+    }
+    let target = crate::history::move_aside(path)?;
+    println!(
+        "moved {shown} to {}; it is kept as it was, and a new history starts at {shown}",
+        sanitize(&target.display().to_string())
+    );
+    Ok(())
 }
 
 fn write_history_table<W: Write>(records: &[Record], mut out: W) -> std::io::Result<()> {
@@ -499,11 +555,16 @@ async fn decision(settings: &Settings, args: DecisionArgs) -> Outcome {
     let client = Client::new(&endpoint)?;
     let store = match open_store(settings) {
         Ok(s) => Some(s),
+        // --pending reads its list from the history: nothing to do without it.
+        Err(f) if args.pending => return Err(f),
         Err(f) => {
             warn(&format!(
                 "history unavailable, nothing will be recorded: {}",
                 f.message
             ));
+            if let Some(h) = &f.hint {
+                let _ = writeln!(std::io::stderr().lock(), "  hint: {}", sanitize(h));
+            }
             None
         }
     };

@@ -298,6 +298,27 @@ pub fn mask(secret: &str) -> String {
 
 /// Loads settings from the real environment.
 pub fn load(overrides: &Overrides) -> Result<Settings, ConfigError> {
+    // A variable that is not UTF-8 would otherwise read as unset: silently another data
+    // dir, or no key.
+    for var in [
+        ENV_CONFIG_FILE,
+        ENV_DATA_DIR,
+        ENV_PROFILE,
+        ENV_API_KEY,
+        ENV_SHARED_SECRET,
+        ENV_BASE_URL,
+    ] {
+        if let Err(std::env::VarError::NotUnicode(_)) = std::env::var(var) {
+            let instead = match var {
+                ENV_CONFIG_FILE => " (or pass --config PATH)",
+                ENV_DATA_DIR => " (or pass --data-dir PATH)",
+                _ => "",
+            };
+            return Err(ConfigError::Invalid(format!(
+                "the environment variable {var} is not UTF-8 text: fix or unset it{instead}"
+            )));
+        }
+    }
     load_with_env(overrides, &|k| std::env::var(k).ok())
 }
 
@@ -554,6 +575,11 @@ fn plain_toml_message(msg: &str) -> String {
             None => format!("unknown key \"{name}\" (no keys are allowed here)"),
         };
     }
+    // An enum given something that is not a word (toml's own wording).
+    if msg.starts_with("wanted string or table") || msg.starts_with("wanted string or inline table")
+    {
+        return "wrong type: expected one of the words documented for this key, in quotes".into();
+    }
     if let Some(rest) = msg.strip_prefix("missing field `") {
         let name = rest.split('`').next().unwrap_or(rest);
         return format!("the required key \"{name}\" is missing");
@@ -742,8 +768,13 @@ fn choose_profile(
 
 fn unknown_profile(name: &str, from: &str, config: &Config, config_file: &Path) -> ConfigError {
     let known = known_profiles_text(config);
+    let choose = if config.profiles.is_empty() {
+        ""
+    } else {
+        " or choose one of those"
+    };
     ConfigError::Invalid(format!(
-        "there is no profile \"{}\" ({from}); {known}. Add [profiles.{}] to {} or choose one of those.",
+        "there is no profile \"{}\" ({from}); {known}. Add [profiles.{}] to {}{choose}.",
         crate::text::sanitize(name),
         crate::text::sanitize(name),
         shown_path(config_file)
@@ -820,6 +851,16 @@ fn validate_config(config: &Config, path: &Path) -> Result<(), ConfigError> {
 }
 
 fn validate_env(env: &EnvValues) -> Result<(), ConfigError> {
+    // The client would drop a blank secret and send unsigned requests without a word.
+    if env
+        .shared_secret
+        .as_deref()
+        .is_some_and(|s| s.trim().is_empty())
+    {
+        return Err(ConfigError::Invalid(format!(
+            "the environment variable {ENV_SHARED_SECRET} holds only spaces: set it to the integration's shared secret key, or unset it"
+        )));
+    }
     if let Some(k) = &env.api_key
         && let Err(why) = check_uuid(k)
     {

@@ -86,13 +86,31 @@ impl ExportRow {
     }
 }
 
+/// Spreadsheets run a cell starting with `=`, `+`, `-` or `@` as a formula; a leading `'`
+/// keeps a hostile name such as `=HYPERLINK(…)` plain text.
+fn defuse(cell: &mut String) {
+    if cell.starts_with(['=', '+', '-', '@']) {
+        cell.insert(0, '\'');
+    }
+}
+
 pub fn write_csv<W: Write>(records: &[Record], out: W) -> std::io::Result<()> {
     let now = chrono::Utc::now();
     let mut w = csv::Writer::from_writer(out);
     // serialize() writes the header from the field names; keep CSV_COLUMNS in step.
     for r in records {
-        w.serialize(ExportRow::new(r, now))
-            .map_err(std::io::Error::other)?;
+        let mut row = ExportRow::new(r, now);
+        for cell in [
+            &mut row.profile,
+            &mut row.first_name,
+            &mut row.last_name,
+            &mut row.callback,
+            &mut row.vendor_data,
+            &mut row.decision_reason,
+        ] {
+            defuse(cell);
+        }
+        w.serialize(row).map_err(std::io::Error::other)?;
     }
     if records.is_empty() {
         w.write_record(CSV_COLUMNS).map_err(std::io::Error::other)?;

@@ -246,3 +246,24 @@ fn unknown_session_is_explained() {
     assert_eq!(code, 3, "{err}");
     assert!(err.contains("check the id"), "{err}");
 }
+
+#[test]
+fn csv_cells_cannot_become_spreadsheet_formulas() {
+    let env = Env::new();
+    let (code, _, err) = env.run(&[
+        "generate",
+        "--first-name",
+        "=HYPERLINK(\"http://x\")",
+        "--vendor-data",
+        "@SUM(1)",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = env.run(&["history", "--csv"]);
+    assert!(out.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{out}");
+    assert!(out.contains(",'@SUM(1),"), "{out}");
+    let (_, out, _) = env.run(&["history", "--json"]);
+    assert!(
+        out.contains("\"=HYPERLINK"),
+        "JSON keeps the value as is: {out}"
+    );
+}

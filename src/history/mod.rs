@@ -74,7 +74,7 @@ pub struct Query {
 pub enum StoreError {
     /// The file exists but is not our database (or is corrupt); it was left untouched.
     #[error(
-        "{path} is not a veriff-tui history database (or it is damaged); it was left untouched. Move it away or use --data-dir to start a new history."
+        "{path} is not a veriff-tui history database (or it is damaged); it was left untouched. Run `veriff-tui history --move-aside` to keep it under a new name and start a new history, or use --data-dir."
     )]
     NotOurs { path: String },
     /// The file is locked by another process for longer than we wait.
@@ -267,12 +267,7 @@ impl Store {
         let i = new.input;
         let created_at = to_ms(s.created_at);
         let expires_at = to_ms(s.expires_at);
-        let status = s
-            .status
-            .as_deref()
-            .filter(|v| !v.trim().is_empty())
-            .map(SessionStatus::parse)
-            .unwrap_or_default();
+        let status = initial_status(s);
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(|e| self.err(e))?;
         let inserted = tx.execute(
@@ -308,29 +303,7 @@ impl Store {
         }
         let id = tx.last_insert_rowid();
         tx.commit().map_err(|e| self.err(e))?;
-        Ok(Record {
-            id,
-            created_at: from_ms(created_at),
-            profile: new.profile.to_string(),
-            base_url: new.base_url.to_string(),
-            sandbox: new.sandbox,
-            first_name: i.first_name.clone(),
-            last_name: i.last_name.clone(),
-            lang: i.lang.clone(),
-            selfid: i.selfid,
-            callback: i.callback.clone(),
-            vendor_data: i.vendor_data.clone(),
-            session_id: s.id.clone(),
-            url: s.url.clone(),
-            host: s.host.clone(),
-            expires_at: from_ms(expires_at),
-            status,
-            decision_code: None,
-            decision_reason: None,
-            decision_time: None,
-            checked_at: None,
-            check_error: None,
-        })
+        Ok(Record::from_new(id, new))
     }
 
     /// Newest first (by creation time; a search by insertion order, which is the same
@@ -705,9 +678,29 @@ impl Store {
 /// changed. Returns the new name of the database file.
 pub fn move_aside(path: &Path) -> Result<std::path::PathBuf, StoreError> {
     let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
-    let mut target = path.as_os_str().to_owned();
-    target.push(format!(".unusable-{stamp}"));
-    let target = std::path::PathBuf::from(target);
+    // rename() replaces an existing file: a second move in the same second must not
+    // overwrite the first one's file (or its -wal/-shm).
+    let free = |t: &std::path::PathBuf| {
+        ["", "-wal", "-shm"].iter().all(|suffix| {
+            let mut p = t.as_os_str().to_owned();
+            p.push(suffix);
+            std::fs::symlink_metadata(p).is_err()
+        })
+    };
+    let target = (1..1000)
+        .map(|n| {
+            let mut t = path.as_os_str().to_owned();
+            match n {
+                1 => t.push(format!(".unusable-{stamp}")),
+                n => t.push(format!(".unusable-{stamp}-{n}")),
+            }
+            std::path::PathBuf::from(t)
+        })
+        .find(free)
+        .ok_or_else(|| StoreError::Io {
+            path: crate::text::sanitize(&path.display().to_string()),
+            detail: "cannot move it aside: too many files already moved aside next to it".into(),
+        })?;
     let io_err = |e: std::io::Error| StoreError::Io {
         path: crate::text::sanitize(&path.display().to_string()),
         detail: format!("cannot move it aside: {e}"),
@@ -728,6 +721,36 @@ pub fn move_aside(path: &Path) -> Result<std::path::PathBuf, StoreError> {
 }
 
 impl Record {
+    /// The record `new` is stored as, with row id `id` (times at the store's millisecond
+    /// precision). Also what `generate --json` prints when the history cannot be written.
+    pub fn from_new(id: i64, new: &NewRecord<'_>) -> Record {
+        let s = new.session;
+        let i = new.input;
+        Record {
+            id,
+            created_at: from_ms(to_ms(s.created_at)),
+            profile: new.profile.to_string(),
+            base_url: new.base_url.to_string(),
+            sandbox: new.sandbox,
+            first_name: i.first_name.clone(),
+            last_name: i.last_name.clone(),
+            lang: i.lang.clone(),
+            selfid: i.selfid,
+            callback: i.callback.clone(),
+            vendor_data: i.vendor_data.clone(),
+            session_id: s.id.clone(),
+            url: s.url.clone(),
+            host: s.host.clone(),
+            expires_at: from_ms(to_ms(s.expires_at)),
+            status: initial_status(s),
+            decision_code: None,
+            decision_reason: None,
+            decision_time: None,
+            checked_at: None,
+            check_error: None,
+        }
+    }
+
     /// The key for [`Store::page_after`] to continue after this record.
     pub fn cursor(&self) -> Cursor {
         Cursor {
@@ -891,6 +914,15 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
         checked_at,
         check_error: row.get(20)?,
     })
+}
+
+/// The status a new session is stored with: Veriff's, or the default when it gave none.
+fn initial_status(s: &CreatedSession) -> SessionStatus {
+    s.status
+        .as_deref()
+        .filter(|v| !v.trim().is_empty())
+        .map(SessionStatus::parse)
+        .unwrap_or_default()
 }
 
 fn map_err_for(path: &str, e: rusqlite::Error) -> StoreError {

@@ -401,12 +401,28 @@ impl Client {
             .map(|c| c.to_string())
             .filter(|d| !d.trim().is_empty())
             .unwrap_or_else(|| "the connection failed".into());
+        let detail = plain_transport_detail(&detail).map_or(detail, str::to_string);
         let detail = self.scrub().clean(&detail, 200);
         if tls_like && err.is_connect() && self.base.scheme() == "https" {
             ApiError::Tls { host, detail }
         } else {
             ApiError::Network { host, detail }
         }
+    }
+}
+
+/// Plain words for hyper's wording of a connection that ended early.
+fn plain_transport_detail(detail: &str) -> Option<&'static str> {
+    let d = detail.to_ascii_lowercase();
+    if d.contains("end of file before message length reached")
+        || d.contains("connection closed before message completed")
+        || d.contains("incomplete message")
+    {
+        Some("the connection closed before the whole answer arrived")
+    } else if d.contains("connection reset") {
+        Some("the connection was reset by the other side")
+    } else {
+        None
     }
 }
 

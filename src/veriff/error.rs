@@ -25,7 +25,8 @@ pub enum ApiError {
     Tls { host: String, detail: String },
     #[error("network error talking to {host}: {detail}")]
     Network { host: String, detail: String },
-    #[error("the answer (HTTP {status}) is not JSON; it starts with: {first_line}")]
+    /// `first_line`: the body's first line, or the one with an HTML page's `<title>`.
+    #[error("{}", not_json_summary(*status, first_line))]
     NotJson { status: u16, first_line: String },
     #[error("the answer is larger than 1 MiB and was not read")]
     TooLarge,
@@ -74,6 +75,30 @@ fn http_summary(status: u16, code: Option<&str>, message: Option<&str>) -> Strin
         s.push_str(&format!(": {m}"));
     }
     s
+}
+
+/// A proxy's error page is best named by its title ("502 Bad Gateway"), not its first tag.
+fn not_json_summary(status: u16, first_line: &str) -> String {
+    match html_title(first_line) {
+        Some(title) => {
+            format!("the answer (HTTP {status}) is not JSON but a web page titled \"{title}\"")
+        }
+        None => format!("the answer (HTTP {status}) is not JSON; it starts with: {first_line}"),
+    }
+}
+
+/// The text of `<title>…</title>` in `line`, if it holds a non-empty one.
+pub(crate) fn html_title(line: &str) -> Option<&str> {
+    let lower = line.to_ascii_lowercase();
+    let open = lower.find("<title")?;
+    let start = open + lower[open..].find('>')? + 1;
+    let end = start
+        + lower[start..]
+            .find("</title")
+            .unwrap_or(lower.len() - start);
+    // ASCII lowercasing keeps byte offsets, so they are valid in `line`.
+    let title = line.get(start..end)?.trim();
+    (!title.is_empty() && !title.contains('<')).then_some(title)
 }
 
 fn redirect_summary(status: u16, location: Option<&str>) -> String {
@@ -139,17 +164,28 @@ impl ApiError {
             ApiError::ConnectionRefused { .. } => "Nothing listens there: check the profile's base_url (is the sandbox running?).".into(),
             ApiError::Dns { .. } => "Check the host name in the profile's base_url and your network or proxy settings.".into(),
             ApiError::Tls { .. } => "The secure connection failed: check base_url (a server that speaks plain HTTP needs http://), the system clock and any TLS-intercepting proxy.".into(),
-            ApiError::Network { .. } => "Check your network connection and proxy settings, then try again.".into(),
+            ApiError::Network { .. } => "Check your network connection and proxy settings. If the request got through, a session may have been created: check before creating another.".into(),
             ApiError::NotJson { status, .. } | ApiError::NotUtf8 { status } => {
-                if *status >= 400 {
+                if *status >= 500 {
+                    "A proxy or gateway answered instead of Veriff: try again in a moment; if it persists, check the profile's base_url and Veriff's status page.".into()
+                } else if *status >= 400 {
                     format!("Something other than Veriff answered (a proxy or a wrong base_url). {}", status_hint(*status))
+                } else if (200..300).contains(status) {
+                    "Something other than Veriff answered (a proxy or a wrong base_url): check the profile's base_url. If a session was being created, it may exist anyway: look for it in the Veriff Customer Portal before creating another.".into()
                 } else {
                     "Something other than Veriff answered (a proxy or a wrong base_url): check the profile's base_url.".into()
                 }
             }
             ApiError::BadJson { status, .. } if *status >= 400 => status_hint(*status),
-            ApiError::TooLarge | ApiError::BadJson { .. } | ApiError::MissingUrl | ApiError::BadUrl { .. } => {
+            ApiError::TooLarge => {
                 "The answer is not what Veriff sends: check the profile's base_url points at the Veriff API.".into()
+            }
+            // A success status on a create: the session probably exists, its answer is unusable.
+            ApiError::BadJson { .. } => {
+                "If a session was being created, it may exist anyway: look for it in the Veriff Customer Portal before creating another. If this repeats, check the network and the profile's base_url.".into()
+            }
+            ApiError::MissingUrl | ApiError::BadUrl { .. } => {
+                "A session may have been created but its link is unusable: check the profile's base_url points at the Veriff API, and look for the session in the Veriff Customer Portal before creating another.".into()
             }
             ApiError::UnsafeUrl { .. } => "Do not open or share this link: check that the profile's base_url points at the real Veriff API.".into(),
             ApiError::Redirect { .. } => "Set the profile's base_url to the address it redirects to (often https:// instead of http://).".into(),

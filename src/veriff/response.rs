@@ -118,7 +118,8 @@ fn json_body(status: u16, body: &[u8], scrub: &Scrub) -> Result<Value, ApiError>
         if !trimmed.starts_with(['{', '[']) {
             ApiError::NotJson {
                 status,
-                first_line: first_line(trimmed, scrub),
+                first_line: title_line(trimmed, scrub)
+                    .unwrap_or_else(|| first_line(trimmed, scrub)),
             }
         } else if e.is_eof() {
             ApiError::BadJson {
@@ -141,6 +142,18 @@ pub fn first_line(text: &str, scrub: &Scrub) -> String {
         .map(|l| scrub.clean(l, SHORT))
         .find(|l| !l.trim().is_empty())
         .unwrap_or_default()
+}
+
+/// The line of an HTML page that holds its `<title>`, cleaned: a proxy's error page names
+/// itself there ("502 Bad Gateway").
+fn title_line(text: &str, scrub: &Scrub) -> Option<String> {
+    if !text.starts_with('<') {
+        return None;
+    }
+    text.lines()
+        .take(50)
+        .map(|l| scrub.clean(l.trim(), SHORT))
+        .find(|l| super::error::html_title(l).is_some())
 }
 
 fn string_field(obj: &Map<String, Value>, key: &str, scrub: &Scrub, max: usize) -> Option<String> {
@@ -266,15 +279,28 @@ pub fn parse_created(status: u16, body: &[u8], scrub: &Scrub) -> Result<SessionF
 /// http(s) link is let through.
 fn session_url(raw: &str, scrub: &Scrub) -> Result<String, ApiError> {
     let raw = raw.trim_matches(' ');
-    if raw.chars().any(is_unsafe_char) {
+    if let Some(at) = raw.chars().position(is_unsafe_char) {
+        // Shown without the unsafe characters (invisible formatting too, which sanitising
+        // keeps), and from near the first one, so a long token does not push it out of view.
+        let visible = |s: &str| -> String { s.chars().filter(|c| !is_unsafe_char(*c)).collect() };
+        let shown = if at > SHORT / 2 {
+            let tail: String = raw.chars().skip(at - SHORT / 3).collect();
+            format!("…{}", visible(&tail))
+        } else {
+            visible(raw)
+        };
         return Err(ApiError::UnsafeUrl {
-            url: scrub.clean(raw, SHORT),
+            url: scrub.clean(&shown, SHORT),
         });
     }
     let bad = || ApiError::BadUrl {
         url: scrub.clean(raw, SHORT),
     };
-    if raw.chars().any(char::is_whitespace) {
+    // The URL parser is lenient (`http:/host`, `https:\\host`), but what is shown and opened
+    // is the raw text: it must already be the plain form.
+    let lower = raw.to_ascii_lowercase();
+    let plain_form = lower.starts_with("https://") || lower.starts_with("http://");
+    if raw.chars().any(char::is_whitespace) || raw.contains('\\') || !plain_form {
         return Err(bad());
     }
     let parsed = reqwest::Url::parse(raw).map_err(|_| bad())?;
@@ -374,7 +400,7 @@ mod tests {
 
     #[test]
     fn created_rejects_missing_bad_and_unsafe_urls() {
-        let cases: [(&[u8], Check); 9] = [
+        let cases: [(&[u8], Check); 11] = [
             (br#"{"verification":{"id":"a"}}"#, |e| {
                 matches!(e, ApiError::MissingUrl)
             }),
@@ -387,6 +413,14 @@ mod tests {
             (
                 br#"{"verification":{"id":"a","url":"javascript:alert(1)"}}"#,
                 |e| matches!(e, ApiError::BadUrl { url } if url == "javascript:alert(1)"),
+            ),
+            (
+                br#"{"verification":{"id":"a","url":"http:/evil.example"}}"#,
+                |e| matches!(e, ApiError::BadUrl { .. }),
+            ),
+            (
+                br#"{"verification":{"id":"a","url":"https:\\evil.example"}}"#,
+                |e| matches!(e, ApiError::BadUrl { .. }),
             ),
             (br#"{"verification":{"id":"a","url":"https://"}}"#, |e| {
                 matches!(e, ApiError::BadUrl { .. })
