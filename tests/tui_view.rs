@@ -409,3 +409,82 @@ fn the_header_keeps_app_name_profile_and_live_at_the_minimum_width() {
     let x = header.find("LIVE").unwrap() as u16;
     assert_eq!(buf[(x, 0)].bg, ratatui::style::Color::Red);
 }
+
+#[test]
+fn hostile_strings_from_the_store_and_the_network_never_reach_a_cell() {
+    let hostile = "\u{1b}]52;c;SGVsbG8=\u{7}Eve\u{1b}[2J\u{9b}31m";
+    let mut s = state(100, 30);
+    let effects = update(&mut s, alt('2'));
+    let mut queue = effects;
+    while let Some(e) = queue.pop() {
+        let msg = match e {
+            veriff_tui::tui::app::Effect::Count { seq, .. } => Msg::Count { seq, result: Ok(1) },
+            veriff_tui::tui::app::Effect::Page { seq, query } => {
+                let mut r = record(0);
+                r.first_name = hostile.into();
+                r.vendor_data = hostile.into();
+                r.session_id = hostile.into();
+                r.url = format!("https://x.example/{hostile}");
+                r.decision_reason = Some(hostile.into());
+                r.check_error = Some(hostile.into());
+                r.status = veriff_tui::veriff::SessionStatus::Other(hostile.into());
+                Msg::Page {
+                    seq,
+                    offset: query.offset,
+                    result: Ok(vec![r]),
+                }
+            }
+            _ => continue,
+        };
+        queue.extend(update(&mut s, msg));
+    }
+    let inert = |t: &ratatui::Terminal<ratatui::backend::TestBackend>| {
+        for cell in t.backend().buffer().content() {
+            assert!(
+                !cell.symbol().chars().any(char::is_control),
+                "control character in a cell: {:?}",
+                cell.symbol()
+            );
+        }
+    };
+    inert(&render(&s));
+    update(&mut s, key(KeyCode::Enter));
+    let t = render(&s);
+    inert(&t);
+    assert!(screen_text(&t).contains("]52;c;SGVsbG8=Eve[2J31m"));
+
+    let mut s = filled(100, 30);
+    let effects = update(&mut s, ctrl('s'));
+    let seq = match effects.as_slice() {
+        [veriff_tui::tui::app::Effect::CreateSession { seq, .. }] => *seq,
+        other => panic!("{other:?}"),
+    };
+    let mut session = created();
+    session.url = format!("https://x.example/{hostile}");
+    session.id = hostile.into();
+    update(
+        &mut s,
+        Msg::Created {
+            seq,
+            result: Box::new(Ok(session)),
+        },
+    );
+    assert!(!s.last_url.as_ref().unwrap().chars().any(char::is_control));
+    inert(&render(&s));
+    let mut s = filled(100, 30);
+    let effects = update(&mut s, ctrl('s'));
+    if let [veriff_tui::tui::app::Effect::CreateSession { seq, .. }] = effects.as_slice() {
+        update(
+            &mut s,
+            Msg::Created {
+                seq: *seq,
+                result: Box::new(Err(ApiError::Http {
+                    status: 400,
+                    code: Some(hostile.into()),
+                    message: Some(hostile.into()),
+                })),
+            },
+        );
+    }
+    inert(&render(&s));
+}
