@@ -372,3 +372,30 @@ fn ctrl_p_cycles_profiles_and_marks_a_live_one() {
     update(&mut s, ctrl('p'));
     assert_eq!(s.settings.profile_name, "sandbox");
 }
+
+#[test]
+fn the_last_url_can_be_copied_again_off_the_text_fields() {
+    let mut s = state(80, 24);
+    type_text(&mut s, "c");
+    assert_eq!(
+        s.form.first_name.value(),
+        "c",
+        "in a text field c is a letter"
+    );
+    let seq = submit(&mut s);
+    update(
+        &mut s,
+        Msg::Created {
+            seq,
+            result: Box::new(Ok(created())),
+        },
+    );
+    while s.form.focus != Field::Submit {
+        update(&mut s, key(KeyCode::Tab));
+    }
+    let effects = update(&mut s, key(KeyCode::Char('c')));
+    assert!(matches!(effects.as_slice(),
+        [Effect::Copy { what: CopyWhat::Url, text }] if text == URL));
+    let effects = update(&mut s, key(KeyCode::Char('o')));
+    assert!(matches!(effects.as_slice(), [Effect::OpenUrl(u)] if u == URL));
+}

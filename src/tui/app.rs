@@ -731,6 +731,22 @@ fn generate_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             return Vec::new();
         }
         KeyCode::Char(' ') if plain(&key) && focus == Field::Submit => return submit(state),
+        // Off the text fields, the last URL can be copied or opened again.
+        KeyCode::Char('c') | KeyCode::Char('y') if plain(&key) && !focus.is_text() => {
+            return match &state.last_url {
+                Some(url) => vec![Effect::Copy {
+                    what: CopyWhat::Url,
+                    text: url.clone(),
+                }],
+                None => Vec::new(),
+            };
+        }
+        KeyCode::Char('o') if plain(&key) && !focus.is_text() => {
+            return match &state.last_url {
+                Some(url) => open_effect(state, url.clone()),
+                None => Vec::new(),
+            };
+        }
         _ => {}
     }
     if focus.is_text()
@@ -739,6 +755,17 @@ fn generate_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         state.form.edit(req);
     }
     Vec::new()
+}
+
+/// Opens http(s) links only: anything else could make the opener run a program.
+fn open_effect(state: &mut State, url: String) -> Vec<Effect> {
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("https://") || lower.starts_with("http://") {
+        vec![Effect::OpenUrl(url)]
+    } else {
+        state.set_status(Level::Error, "not opened: only http(s) links are opened");
+        Vec::new()
+    }
 }
 
 fn tokens_move(state: &mut State, delta: i64) -> Vec<Effect> {
@@ -849,16 +876,7 @@ fn tokens_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             None => Vec::new(),
         },
         KeyCode::Char('o') if plain(&key) => match current_record(state) {
-            Some(r) => {
-                let url = sanitize(&r.url);
-                let lower = url.to_ascii_lowercase();
-                if lower.starts_with("https://") || lower.starts_with("http://") {
-                    vec![Effect::OpenUrl(url)]
-                } else {
-                    state.set_status(Level::Error, "not opened: only http(s) links are opened");
-                    Vec::new()
-                }
-            }
+            Some(r) => open_effect(state, sanitize(&r.url)),
             None => Vec::new(),
         },
         KeyCode::Char('d') if plain(&key) => {

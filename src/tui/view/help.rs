@@ -31,6 +31,10 @@ const KEYS: &[(&str, &[(&str, &str)])] = &[
             ("Enter", "on Generate URL: generate; in a field: next field"),
             ("Space", "toggle SelfID"),
             ("Esc", "cancel the request in flight"),
+            (
+                "c y  o",
+                "off the text fields: copy / open the last URL again",
+            ),
             ("← → Home End", "move the cursor"),
             ("Ctrl+← Ctrl+→", "previous / next word (also Alt+← Alt+→)"),
             ("Backspace Delete", "delete a character"),

@@ -198,6 +198,9 @@ pub fn hints(state: &State) -> Vec<(&'static str, &'static str)> {
             if state.form.focus.is_text() {
                 h.push(("Ctrl+U", "clear"));
             } else {
+                if state.last_url.is_some() {
+                    h.extend([("c", "copy URL"), ("o", "open")]);
+                }
                 h.extend([("?", "help"), ("q", "quit")]);
             }
             h.extend([("Alt+2", "tokens"), ("Ctrl+P", "profile")]);
