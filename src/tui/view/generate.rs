@@ -74,7 +74,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
                 let style = if focused { theme.focus() } else { theme.base() };
                 let line = Line::from(vec![
                     Span::styled(mark, style),
-                    Span::styled("  ask for a selfie (features: selfid)", theme.dim()),
+                    Span::styled("  verification without video interview", theme.dim()),
                 ]);
                 frame.render_widget(
                     Paragraph::new(line),
