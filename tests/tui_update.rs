@@ -399,3 +399,31 @@ fn the_last_url_can_be_copied_again_off_the_text_fields() {
     let effects = update(&mut s, key(KeyCode::Char('o')));
     assert!(matches!(effects.as_slice(), [Effect::OpenUrl(u)] if u == URL));
 }
+
+#[test]
+fn a_click_selects_a_row_and_the_wheel_scrolls() {
+    use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mouse = |kind, row| {
+        Msg::Mouse(MouseEvent {
+            kind,
+            column: 10,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 100);
+    update(&mut s, mouse(MouseEventKind::Down(MouseButton::Left), 7));
+    assert_eq!(s.tokens.selected, 4);
+    // The row drawn there is the one selected.
+    let text = screen_text(&render(&s));
+    let row7 = text.lines().nth(7).unwrap();
+    let id = &s.tokens.selected_record().unwrap().session_id[..8];
+    assert!(row7.contains(id), "{row7}");
+    update(&mut s, mouse(MouseEventKind::ScrollDown, 7));
+    assert_eq!(s.tokens.selected, 7);
+    // Clicks on the header or below the last row change nothing.
+    update(&mut s, mouse(MouseEventKind::Down(MouseButton::Left), 1));
+    assert_eq!(s.tokens.selected, 7);
+}

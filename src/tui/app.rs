@@ -267,6 +267,26 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Mouse(m) => match m.kind {
             MouseEventKind::ScrollDown if state.screen == Screen::Tokens => tokens_move(state, 3),
             MouseEventKind::ScrollUp if state.screen == Screen::Tokens => tokens_move(state, -3),
+            // A click on a row of the table selects it (mouse capture is on only by config).
+            MouseEventKind::Down(_)
+                if state.screen == Screen::Tokens
+                    && state.tokens.detail.is_none()
+                    && state.tokens.confirm_delete.is_none()
+                    && state.help.is_none() =>
+            {
+                let first_row = crate::tui::view::tokens::FIRST_ROW;
+                match m.row.checked_sub(first_row) {
+                    Some(r) if u64::from(r) < state.viewport() => {
+                        let index = state.tokens.offset + u64::from(r);
+                        if state.tokens.total.is_some_and(|t| index < t) {
+                            tokens_select(state, index)
+                        } else {
+                            Vec::new()
+                        }
+                    }
+                    _ => Vec::new(),
+                }
+            }
             _ => Vec::new(),
         },
         Msg::Resize(w, h) => {

@@ -13,6 +13,10 @@ use crate::tui::theme::Theme;
 use crate::tui::view::{centered, fit, hard_wrap, local_time, rule, short_time};
 use crate::tui::widgets::{status_badge, text_field};
 
+/// Screen row of the table's first record (below the header, the title and the column
+/// names).
+pub const FIRST_ROW: u16 = 3;
+
 /// Rows of the table that fit a window of `size` (header, status and footer lines, the
 /// title and the column header taken away).
 pub fn table_rows(size: (u16, u16)) -> u16 {
