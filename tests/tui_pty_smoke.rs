@@ -96,3 +96,33 @@ fn generate_copy_restart_find_filter_detail() {
     let screen = tui.wait_for("Session details");
     assert!(screen.replace('\n', "").contains(&url), "{screen}");
 }
+
+#[test]
+fn resize_too_small_and_back_then_sighup_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut tui = spawn(dir.path());
+    tui.wait_for("Generate general session");
+    tui.type_text("Ann");
+    tui.resize(50, 12);
+    tui.wait_for("window too small: need 60x16");
+    tui.resize(100, 30);
+    tui.wait_for("Generate general session");
+    tui.wait_for("Ann");
+    let pid = tui.pid().expect("pid") as i32;
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    tui.wait_exit();
+    let raw = tui.raw();
+    // The alternate screen was left, bracketed paste switched off, the cursor shown.
+    let tail = &raw[raw.len().saturating_sub(200)..];
+    for seq in [&b"\x1b[?1049l"[..], b"\x1b[?2004l", b"\x1b[?25h"] {
+        assert!(
+            contains(tail, seq),
+            "{:?} missing at the end",
+            String::from_utf8_lossy(seq)
+        );
+    }
+}
