@@ -150,9 +150,15 @@ impl State {
             .and_then(|p| p.callback.clone())
             .unwrap_or_default();
         let form = Form::new(&settings.config.form, &callback);
-        let status = settings.warnings.first().map(|w| Status {
-            level: Level::Warning,
-            text: sanitize(w),
+        let status = settings.warnings.first().map(|w| {
+            let more = match settings.warnings.len() {
+                1 => String::new(),
+                n => format!(" (+{} more: veriff-tui config check)", n - 1),
+            };
+            Status {
+                level: Level::Warning,
+                text: format!("{}{more}", sanitize(w)),
+            }
         });
         Self {
             settings,
