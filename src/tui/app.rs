@@ -538,12 +538,12 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 
 fn switch_screen(state: &mut State, screen: Screen) -> Vec<Effect> {
     state.screen = screen;
+    // A question asked on another screen does not follow the operator around.
+    state.tokens.confirm_delete = None;
     match screen {
         Screen::Generate => Vec::new(),
-        Screen::Tokens if state.tokens.stale || !state.tokens.loaded_once => {
-            state.reload_tokens(false)
-        }
-        Screen::Tokens => Vec::new(),
+        // Another process (the CLI, a second TUI) may have added records meanwhile.
+        Screen::Tokens => state.reload_tokens(false),
         Screen::Dashboard => state.reload_dashboard(),
     }
 }

@@ -74,8 +74,12 @@ impl TokenList {
             seq: self.seq,
             query: self.query(profile, 0, 0),
         }];
-        self.rows.clear();
-        self.window_start = self.offset;
+        if reset_selection {
+            // Another filter: the rows held belong to the old one.
+            self.rows.clear();
+            self.window_start = self.offset;
+        }
+        // A refresh keeps showing the rows held until the new page replaces them: no flicker.
         loads.extend(self.fetch(profile, viewport, true));
         loads
     }
