@@ -92,6 +92,7 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
         clipboard: Arc::new(Mutex::new(clipboard)),
         writes: Vec::new(),
         list_seq: Arc::new(AtomicU64::new(0)),
+        page_gen: Arc::new(AtomicU64::new(0)),
     };
 
     let result = main_loop(
@@ -386,6 +387,8 @@ struct Runtime {
     writes: Vec<JoinHandle<()>>,
     /// Sequence number of the newest Generated tokens query.
     list_seq: Arc<AtomicU64>,
+    /// How many pages were asked for: only the latest is worth running.
+    page_gen: Arc<AtomicU64>,
 }
 
 /// Runs `f` on the store in a blocking task.
@@ -418,12 +421,54 @@ async fn with_store<T: Send + 'static>(
 }
 
 impl Runtime {
-    /// Notes `seq` as the newest list query and hands out the shared marker, so queries
-    /// queued behind a slow one are skipped once a newer filter has been typed (their
-    /// answers would be dropped anyway).
-    fn latest_list_query(&self, seq: u64) -> Arc<AtomicU64> {
+    /// A test, run just before the query, of whether it is still wanted: a query made stale
+    /// by newer typing (a later `seq`) or, for pages, by a later page request is skipped, so
+    /// a fast typist or a held PgDn never queues a backlog behind a slow query.
+    fn list_marker(&mut self, seq: u64, page: bool) -> impl Fn() -> bool + Send + 'static {
         self.list_seq.fetch_max(seq, Ordering::SeqCst);
-        self.list_seq.clone()
+        let latest_seq = self.list_seq.clone();
+        let page_gen = self.page_gen.clone();
+        let my_gen = if page {
+            page_gen.fetch_add(1, Ordering::SeqCst) + 1
+        } else {
+            0
+        };
+        move || {
+            latest_seq.load(Ordering::SeqCst) == seq
+                && (!page || page_gen.load(Ordering::SeqCst) == my_gen)
+        }
+    }
+
+    /// A list query that answers only when still wanted when its turn comes.
+    fn list_task<T: Send + 'static>(
+        &self,
+        fresh: impl Fn() -> bool + Send + 'static,
+        f: impl FnOnce(&Store) -> Result<T, crate::history::StoreError> + Send + 'static,
+        answer: impl FnOnce(Result<T, String>) -> Msg + Send + 'static,
+    ) {
+        let cell = self.store.clone();
+        let path = self.history_db.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let result = with_store(
+                cell,
+                path,
+                move |s| {
+                    if fresh() { f(s).map(Some) } else { Ok(None) }
+                },
+            )
+            .await;
+            match result {
+                Ok(Some(v)) => {
+                    let _ = tx.send(answer(Ok(v)));
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!("history: {e}");
+                    let _ = tx.send(answer(Err(e)));
+                }
+            }
+        });
     }
 
     fn store_task<T: Send + 'static>(
@@ -543,33 +588,25 @@ impl Runtime {
                 });
             }
             Effect::Count { seq, query } => {
-                let latest = self.latest_list_query(seq);
-                self.store_task(
-                    move |s| {
-                        if latest.load(Ordering::SeqCst) > seq {
-                            return Ok(0);
-                        }
-                        s.count(&query)
-                    },
+                let fresh = self.list_marker(seq, false);
+                self.list_task(
+                    fresh,
+                    move |s| s.count(&query),
                     move |result| Msg::Count { seq, result },
-                )
+                );
             }
             Effect::Page { seq, query } => {
                 let offset = query.offset;
-                let latest = self.latest_list_query(seq);
-                self.store_task(
-                    move |s| {
-                        if latest.load(Ordering::SeqCst) > seq {
-                            return Ok(Vec::new());
-                        }
-                        s.page(&query)
-                    },
+                let fresh = self.list_marker(seq, true);
+                self.list_task(
+                    fresh,
+                    move |s| s.page(&query),
                     move |result| Msg::Page {
                         seq,
                         offset,
                         result,
                     },
-                )
+                );
             }
             Effect::Delete { id } => self.write_task(
                 move |s| s.delete(id),
