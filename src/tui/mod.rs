@@ -668,3 +668,59 @@ fn open_url(url: &str) -> Result<(), String> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clipboard::Method;
+
+    fn runtime() -> Runtime {
+        let (tx, _rx) = mpsc::unbounded_channel();
+        Runtime {
+            tx,
+            store: Arc::new(OnceCell::new()),
+            history_db: PathBuf::from("/nonexistent/history.sqlite3"),
+            create_task: None,
+            client: None,
+            clipboard: Arc::new(Mutex::new(SystemClipboard::with_method(
+                Method::Off,
+                Box::new(Vec::new()),
+            ))),
+            writes: Vec::new(),
+            list_seq: Arc::new(AtomicU64::new(0)),
+            page_gen: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    #[test]
+    fn only_the_newest_list_queries_are_run() {
+        let mut rt = runtime();
+        let count1 = rt.list_marker(1, false);
+        let page1 = rt.list_marker(1, true);
+        assert!(count1() && page1());
+        // The selection moved on: a later page of the same query overtakes the first.
+        let page1b = rt.list_marker(1, true);
+        assert!(count1() && !page1() && page1b());
+        // The filter changed: everything of query 1 is stale.
+        let count2 = rt.list_marker(2, false);
+        assert!(!count1() && !page1b() && count2());
+    }
+
+    #[test]
+    fn the_opener_refuses_anything_but_http() {
+        for url in ["file:///etc/passwd", "javascript:alert(1)", "--help", ""] {
+            assert!(open_url(url).is_err(), "{url}");
+        }
+    }
+
+    #[test]
+    fn terminal_writer_hands_over_whole_flushes() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut w = TerminalWriter::new(tx);
+        w.write_all(b"\x1b]52;c;").unwrap();
+        w.write_all(b"aGk=\x07").unwrap();
+        assert!(rx.try_recv().is_err(), "nothing before the flush");
+        w.flush().unwrap();
+        assert_eq!(rx.try_recv().unwrap(), b"\x1b]52;c;aGk=\x07".to_vec());
+    }
+}
