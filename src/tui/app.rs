@@ -109,13 +109,31 @@ pub struct Dashboard {
     pub loading: bool,
 }
 
+/// How times are shown: the machine's local zone (with its daylight saving rules, so an
+/// old record shows the offset it had), or a fixed offset (tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Zone {
+    Local,
+    Fixed(FixedOffset),
+}
+
+impl Zone {
+    /// The offset in force at `t`.
+    pub fn offset_at(self, t: DateTime<Utc>) -> FixedOffset {
+        match self {
+            Zone::Local => *t.with_timezone(&chrono::Local).offset(),
+            Zone::Fixed(o) => o,
+        }
+    }
+}
+
 /// Things the state needs from outside, injected so a test builds a State without a terminal.
 #[derive(Debug, Clone, Copy)]
 pub struct Env {
     pub no_color: bool,
     pub now: DateTime<Utc>,
-    /// Local time offset used to show times.
-    pub tz: FixedOffset,
+    /// The zone times are shown in.
+    pub tz: Zone,
     pub size: (u16, u16),
 }
 
@@ -126,7 +144,7 @@ pub struct State {
     pub size: (u16, u16),
     pub no_color: bool,
     pub now: DateTime<Utc>,
-    pub tz: FixedOffset,
+    pub tz: Zone,
     pub form: Form,
     /// Sequence number of the Generate request in flight.
     pub in_flight: Option<u64>,

@@ -64,7 +64,7 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
     let env = Env {
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         now: chrono::Utc::now(),
-        tz: *chrono::Local::now().offset(),
+        tz: app::Zone::Local,
         size,
     };
     let mut state = State::new(settings, env);

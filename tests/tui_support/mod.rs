@@ -75,7 +75,7 @@ pub fn env(w: u16, h: u16, no_color: bool) -> Env {
     Env {
         no_color,
         now: now(),
-        tz: FixedOffset::east_opt(0).unwrap(),
+        tz: veriff_tui::tui::app::Zone::Fixed(FixedOffset::east_opt(0).unwrap()),
         size: (w, h),
     }
 }

@@ -202,7 +202,7 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             );
             let id = sanitize(&session.id);
             let expires = local_time(session.expires_at, state.tz);
-            let offset = session.expires_at.with_timezone(&state.tz).format("%:z");
+            let offset = state.tz.offset_at(session.expires_at);
             lines.push(Line::from(vec![
                 Span::styled("Session ID ", theme.dim()),
                 Span::raw(id),

@@ -6,7 +6,7 @@ pub mod generate;
 pub mod help;
 pub mod tokens;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -15,7 +15,7 @@ use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
 use crate::text::sanitize;
-use crate::tui::app::{Level, Screen, State};
+use crate::tui::app::{Level, Screen, State, Zone};
 use crate::tui::theme::Theme;
 
 pub const MIN_WIDTH: u16 = 60;
@@ -263,14 +263,18 @@ fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// `2026-11-25 18:33` in the configured offset.
-pub fn local_time(t: DateTime<Utc>, tz: FixedOffset) -> String {
-    t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+/// `2026-11-25 18:33` in the zone shown.
+pub fn local_time(t: DateTime<Utc>, tz: Zone) -> String {
+    t.with_timezone(&tz.offset_at(t))
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 /// `11-25 18:33`, for narrow tables.
-pub fn short_time(t: DateTime<Utc>, tz: FixedOffset) -> String {
-    t.with_timezone(&tz).format("%m-%d %H:%M").to_string()
+pub fn short_time(t: DateTime<Utc>, tz: Zone) -> String {
+    t.with_timezone(&tz.offset_at(t))
+        .format("%m-%d %H:%M")
+        .to_string()
 }
 
 /// `s` cut to `width` display columns (with `…` when cut) and padded to exactly `width`.
