@@ -142,6 +142,10 @@ async fn main_loop(
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut out_open = true;
     draw(state, terminal)?;
+    // Debug builds only: lets the test suite prove the terminal survives a panic.
+    if cfg!(debug_assertions) && std::env::var_os("VERIFF_TUI_DEBUG_PANIC").is_some() {
+        panic!("panic requested by VERIFF_TUI_DEBUG_PANIC (debug builds only)");
+    }
     loop {
         let first = tokio::select! {
             bytes = out_rx.recv(), if out_open => {
@@ -158,8 +162,10 @@ async fn main_loop(
             _ = ticker.tick(), if state.busy() => Msg::Tick,
         };
         let mut next = Some(first);
+        let mut resized = false;
         // Apply everything queued, then draw once.
         while let Some(msg) = next {
+            resized |= matches!(msg, Msg::Resize(..));
             for effect in update(state, msg) {
                 runtime.run(effect);
             }
@@ -177,6 +183,11 @@ async fn main_loop(
             return Ok(());
         }
         state.now = chrono::Utc::now();
+        if resized {
+            // A terminal shrunk and grown back between two reads reports the old size again,
+            // yet has lost what was drawn: repaint everything rather than a diff.
+            terminal.clear()?;
+        }
         draw(state, terminal)?;
     }
 }

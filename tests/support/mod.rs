@@ -188,6 +188,18 @@ impl Tui {
             .set_size(rows, cols);
     }
 
+    /// `stty -a` of the terminal the app ran in: says whether raw mode is still on.
+    pub fn stty(&self) -> String {
+        let tty = self.master.tty_name().expect("pty has a name");
+        let out = std::process::Command::new("stty")
+            .arg("-F")
+            .arg(&tty)
+            .arg("-a")
+            .output()
+            .expect("run stty");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     pub fn pid(&self) -> Option<u32> {
         self.child.process_id()
     }
