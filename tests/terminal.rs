@@ -106,3 +106,63 @@ fn rapid_resizes_from_tiny_to_huge_never_break_it() {
     assert_eq!(tui.wait_exit(), 0);
     assert_restored(&tui);
 }
+
+#[test]
+fn hostile_strings_from_the_history_are_shown_inert() {
+    use veriff_tui::history::{NewRecord, Store};
+    use veriff_tui::veriff::{CreatedSession, SessionInput};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("data").join("history.sqlite3")).unwrap();
+    let now = chrono::Utc::now();
+    let input = SessionInput {
+        first_name: "Mal\x1b]52;c;SGFja2Vk\x07lory".into(),
+        last_name: "Wipe\x1b[2JOut".into(),
+        lang: "en".into(),
+        selfid: true,
+        callback: String::new(),
+        vendor_data: "v\x1b[31mred".into(),
+    };
+    let session = CreatedSession {
+        id: "0badc0de-0000-4000-8000-000000000001".into(),
+        url: "https://alchemy.veriff.com/v/token\x1b]0;title\x07".into(),
+        host: None,
+        session_token: None,
+        vendor_data: None,
+        status: None,
+        created_at: now,
+        expires_at: now + chrono::Duration::days(7),
+    };
+    store
+        .insert(&NewRecord {
+            profile: "sandbox",
+            base_url: "http://127.0.0.1:1",
+            sandbox: true,
+            input: &input,
+            session: &session,
+        })
+        .unwrap();
+    drop(store);
+
+    let mut tui = spawn(dir.path(), &[]);
+    tui.wait_for("Generate URL");
+    let before = tui.raw().len();
+    tui.send("\x1b2"); // Alt+2
+    let screen = tui.wait_for("]52;c;SGFja2Vk");
+    assert!(screen.contains("Wipe[2JOut"), "{screen}");
+    tui.send("\r");
+    let screen = tui.wait_for("Session details");
+    assert!(screen.contains("v[31mred"), "{screen}");
+    assert!(screen.contains("token]0;title"), "{screen}");
+    let raw = tui.raw();
+    let shown = &raw[before..];
+    for needle in [&b"\x1b]52;c;SGFja2Vk"[..], b"\x1b[31mred", b"\x1b]0;title"] {
+        assert!(
+            !support::contains(shown, needle),
+            "{needle:?} reached the terminal"
+        );
+    }
+    tui.send("\x03");
+    tui.wait_exit();
+    assert_restored(&tui);
+}
