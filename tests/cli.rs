@@ -3,59 +3,8 @@
 mod support;
 
 use support::run_cli;
-use veriff_tui::sandbox::{Sandbox, SandboxOptions};
 
-struct Env {
-    _rt: tokio::runtime::Runtime,
-    sandbox: Sandbox,
-    dir: tempfile::TempDir,
-}
-
-impl Env {
-    fn new() -> Env {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        let sandbox = rt
-            .block_on(Sandbox::start(SandboxOptions::default()))
-            .unwrap();
-        Env {
-            _rt: rt,
-            sandbox,
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn data_dir(&self) -> String {
-        self.dir.path().join("data").display().to_string()
-    }
-
-    /// Environment pointing the CLI at the sandbox, with no config file.
-    fn vars(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("VERIFF_BASE_URL", self.sandbox.base_url().to_string()),
-            ("VERIFF_API_KEY", self.sandbox.api_key().to_string()),
-            (
-                "VERIFF_SHARED_SECRET",
-                self.sandbox.shared_secret().to_string(),
-            ),
-            ("VERIFF_TUI_DATA_DIR", self.data_dir()),
-            (
-                "VERIFF_TUI_CONFIG",
-                self.dir.path().join("absent.toml").display().to_string(),
-            ),
-        ]
-    }
-
-    fn run(&self, args: &[&str]) -> (i32, String, String) {
-        self.run_with(args, &[])
-    }
-
-    fn run_with(&self, args: &[&str], extra: &[(&str, &str)]) -> (i32, String, String) {
-        let vars = self.vars();
-        let mut env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        env.extend_from_slice(extra);
-        run_cli(args, &env)
-    }
-}
+type Env = support::SandboxEnv;
 
 #[test]
 fn generate_then_history_then_decision() {
@@ -216,7 +165,7 @@ fn choosing_on_the_flow_page_decides_and_a_prefix_finds_the_session() {
     assert_eq!(out.trim(), "no decision yet");
 
     let page = env
-        ._rt
+        .rt
         .block_on(async {
             let http = reqwest::Client::new();
             let page = http.get(&url).send().await?.text().await?;

@@ -5,83 +5,34 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{BIN, DEADLINE, run_cli};
-use veriff_tui::sandbox::{Fault, Sandbox, SandboxOptions};
+use support::{BIN, DEADLINE};
+use veriff_tui::sandbox::Fault;
 
 const EXIT_LOCAL: i32 = 1;
 const EXIT_USAGE: i32 = 2;
 const EXIT_API: i32 = 3;
 const EXIT_NETWORK: i32 = 4;
 
-struct Env {
-    _rt: tokio::runtime::Runtime,
-    sandbox: Sandbox,
-    dir: tempfile::TempDir,
+/// A sandbox, and a config file with a 1 s timeout (and no secrets: those come from the
+/// environment).
+struct Env(support::SandboxEnv);
+
+impl std::ops::Deref for Env {
+    type Target = support::SandboxEnv;
+    fn deref(&self) -> &support::SandboxEnv {
+        &self.0
+    }
 }
 
 impl Env {
-    /// A sandbox, and a config file with a 1 s timeout (and no secrets: those come from
-    /// the environment).
     fn new() -> Env {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        let sandbox = rt
-            .block_on(Sandbox::start(SandboxOptions::default()))
-            .unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("config.toml"),
+        Env(support::SandboxEnv::with_config(
             "[request]\ntimeout_secs = 1\n",
-        )
-        .unwrap();
-        Env {
-            _rt: rt,
-            sandbox,
-            dir,
-        }
-    }
-
-    fn data_dir(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn history_db(&self) -> PathBuf {
-        self.data_dir().join("history.sqlite3")
-    }
-
-    fn vars(&self) -> Vec<(&'static str, String)> {
-        vec![
-            ("VERIFF_BASE_URL", self.sandbox.base_url().to_string()),
-            ("VERIFF_API_KEY", self.sandbox.api_key().to_string()),
-            (
-                "VERIFF_SHARED_SECRET",
-                self.sandbox.shared_secret().to_string(),
-            ),
-            ("VERIFF_TUI_DATA_DIR", self.data_dir().display().to_string()),
-            (
-                "VERIFF_TUI_CONFIG",
-                self.dir.path().join("config.toml").display().to_string(),
-            ),
-        ]
-    }
-
-    fn run(&self, args: &[&str]) -> (i32, String, String) {
-        self.run_with(args, &[])
-    }
-
-    /// `extra` overrides the defaults; an empty value removes the variable.
-    fn run_with(&self, args: &[&str], extra: &[(&str, &str)]) -> (i32, String, String) {
-        let vars = self.vars();
-        let mut env: Vec<(&str, &str)> = vars
-            .iter()
-            .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
-            .map(|(k, v)| (*k, v.as_str()))
-            .collect();
-        env.extend(extra.iter().filter(|(_, v)| !v.is_empty()));
-        run_cli(args, &env)
+        ))
     }
 
     fn generate(&self) -> (i32, String, String) {

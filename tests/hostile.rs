@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 
 use support::run_cli;
 use veriff_tui::history::{NewRecord, Store};
-use veriff_tui::sandbox::{Sandbox, SandboxOptions};
 use veriff_tui::veriff::{
     Client, CreateSessionRequest, Decision, Endpoint, LegacyFields, SessionInput, SessionStatus,
 };
@@ -20,31 +19,18 @@ const CLEAR: &str = "\x1b[2J";
 const FAKE_KEY: &str = "5ec7e7ca-fe00-4bad-b00b-5ec2e7a11ce5";
 const FAKE_SECRET: &str = "shh-TOPSECRET-c0ffee-4711";
 
-struct Env {
-    rt: tokio::runtime::Runtime,
-    sandbox: Sandbox,
-    dir: tempfile::TempDir,
+struct Env(support::SandboxEnv);
+
+impl std::ops::Deref for Env {
+    type Target = support::SandboxEnv;
+    fn deref(&self) -> &support::SandboxEnv {
+        &self.0
+    }
 }
 
 impl Env {
     fn new() -> Env {
-        let rt = tokio::runtime::Runtime::new().unwrap();
-        let sandbox = rt
-            .block_on(Sandbox::start(SandboxOptions::default()))
-            .unwrap();
-        Env {
-            rt,
-            sandbox,
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn data_dir(&self) -> PathBuf {
-        self.path("data")
+        Env(support::SandboxEnv::new())
     }
 
     /// Writes a config file with `mode` and returns its path.
