@@ -4,6 +4,7 @@
 //! timeout). Queries page from the store; nothing loads every row.
 
 mod schema;
+pub mod seed;
 
 use std::collections::BTreeMap;
 use std::fs::File;
