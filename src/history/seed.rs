@@ -1,9 +1,9 @@
 //! Realistic fake history for benchmarks and manual tries (`veriff-tui dev-seed-history`).
 //!
 //! Deterministic for a given seed, count and end time: the same fixture can be cached and
-//! rebuilt. Rows go in through the same triggers as real inserts (search index and status
-//! counts stay in step), in creation order (searches list by insertion order), in large
-//! transactions.
+//! rebuilt. Rows go in as real inserts do (the same triggers keep the trigram index and
+//! status counts in step; the short-substring words are added alongside), in creation
+//! order (searches list by insertion order), in large transactions.
 
 use std::path::Path;
 
@@ -182,7 +182,11 @@ fn insert_row(tx: &Transaction<'_>, r: &Row) -> rusqlite::Result<()> {
         r.decided_at,
         r.checked_at,
     ])?;
-    Ok(())
+    super::index_words(
+        tx,
+        tx.last_insert_rowid(),
+        [&r.first_name, &r.last_name, &r.session_id, &r.vendor_data],
+    )
 }
 
 /// SplitMix64: tiny, fast, and stable across versions (the fixture cache relies on it).
