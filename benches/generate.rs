@@ -1,8 +1,8 @@
 //! `veriff-tui generate` end to end (process start to exit, history write included)
 //! beside `curl` making the same signed POST /v1/sessions to the same local sandbox.
 //!
-//! Runs alternate between the two so machine noise hits both alike. Needs the release
-//! binary (`cargo build --release`; `VERIFF_TUI_BIN` points elsewhere) and `curl`.
+//! Runs alternate between the two so machine noise hits both alike. Uses the binary cargo
+//! builds beside this bench (release profile; `VERIFF_TUI_BIN` points elsewhere) and `curl`.
 //! `VERIFF_BENCH_RUNS` sets the number of runs of each (default 40).
 
 #[path = "support/mod.rs"]
@@ -21,10 +21,10 @@ const TARGET_RATIO: f64 = 1.3;
 fn main() {
     let bin = std::env::var_os("VERIFF_TUI_BIN")
         .map(PathBuf::from)
-        .unwrap_or_else(|| support::target_dir().join("release/veriff-tui"));
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_veriff-tui")));
     if !bin.exists() {
         eprintln!(
-            "{} is missing: run `cargo build --release` first (or set VERIFF_TUI_BIN)",
+            "{} is missing: run `cargo build --release` (or set VERIFF_TUI_BIN)",
             bin.display()
         );
         std::process::exit(2);

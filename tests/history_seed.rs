@@ -154,6 +154,7 @@ fn the_same_seed_gives_the_same_history_and_another_seed_adds_to_it() {
             end,
         },
     );
-    assert!(again.is_err());
+    let err = again.unwrap_err().to_string();
+    assert!(err.contains("seed 10 was already used"), "{err}");
     assert_eq!(one.count(&Query::default()).unwrap(), 800);
 }

@@ -75,7 +75,17 @@ pub fn fill_store(store: &Store, opts: &SeedOptions) -> Result<SeedReport, Store
         times.sort_unstable();
         for &t in &times {
             let row = fake.row(t, end_ms);
-            insert_row(&tx, &row).map_err(|e| store.err(e))?;
+            insert_row(&tx, &row).map_err(|e| {
+                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
+                    StoreError::Sqlite(format!(
+                        "seed {} was already used on {}: its records are there; pick another seed",
+                        opts.seed,
+                        store.path()
+                    ))
+                } else {
+                    store.err(e)
+                }
+            })?;
             inserted += 1;
             if inserted.is_multiple_of(BATCH) {
                 tx.commit().map_err(|e| store.err(e))?;
