@@ -6,29 +6,35 @@
 //! case-folded, becomes one ASCII word (`g` and the code points in hex, `x` between), so
 //! the ascii tokenizer keeps it whole and the index needs no positions.
 
-use std::collections::BTreeSet;
 use std::fmt::Write;
 
 /// The words to index for a record's searchable fields.
 pub(super) fn words(fields: &[&str]) -> String {
-    let mut set = BTreeSet::new();
+    // Each gram as a number (a pair, or one character and 0) so they sort and dedup
+    // without an allocation each.
+    let mut keys: Vec<u64> = Vec::with_capacity(128);
     for field in fields {
-        let folded = fold(field);
         let mut prev: Option<char> = None;
-        for c in folded.chars() {
-            set.insert(word(&[c]));
+        for c in field.chars().flat_map(char::to_lowercase) {
+            keys.push(u64::from(u32::from(c)) << 32);
             if let Some(p) = prev {
-                set.insert(word(&[p, c]));
+                keys.push((u64::from(u32::from(p)) << 32) | (u64::from(u32::from(c)) + 1));
             }
             prev = Some(c);
         }
     }
-    let mut out = String::with_capacity(set.len() * 8);
-    for w in set {
+    keys.sort_unstable();
+    keys.dedup();
+    let mut out = String::with_capacity(keys.len() * 8);
+    for k in keys {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(&w);
+        let _ = write!(out, "g{:x}", k >> 32);
+        let second = k & 0xFFFF_FFFF;
+        if second != 0 {
+            let _ = write!(out, "x{:x}", second - 1);
+        }
     }
     out
 }

@@ -58,12 +58,20 @@ pub fn fill_store(store: &Store, opts: &SeedOptions) -> Result<SeedReport, Store
     // A bigger page cache while loading: the unique session-id index takes random inserts.
     conn.pragma_update(None, "cache_size", -262_144)
         .map_err(|e| store.err(e))?;
+    // Rows are staged in a private temporary table and moved with one INSERT ... SELECT a
+    // batch: a statement per row that fires triggers keeps a statement journal of every
+    // page it touches, which made row-by-row inserts three times slower.
+    conn.execute_batch(
+        "DROP TABLE IF EXISTS temp.seed_rows; \
+         CREATE TEMP TABLE seed_rows AS SELECT * FROM main.sessions WHERE 0;",
+    )
+    .map_err(|e| store.err(e))?;
     let mut fake = Generator::new(opts.seed);
     let end_ms = opts.end.timestamp_millis();
     let per_day = spread(opts.count, opts.end);
     let first_day = end_ms.div_euclid(DAY_MS) - SPAN_DAYS + 1;
     let mut inserted = 0u64;
-    let mut tx = begin(store)?;
+    let mut batch = Vec::with_capacity(BATCH as usize);
     let mut times = Vec::new();
     for (d, &n) in per_day.iter().enumerate() {
         let day_start = (first_day + d as i64) * DAY_MS;
@@ -74,26 +82,15 @@ pub fn fill_store(store: &Store, opts: &SeedOptions) -> Result<SeedReport, Store
         }
         times.sort_unstable();
         for &t in &times {
-            let row = fake.row(t, end_ms);
-            insert_row(&tx, &row).map_err(|e| {
-                if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
-                    StoreError::Sqlite(format!(
-                        "seed {} was already used on {}: its records are there; pick another seed",
-                        opts.seed,
-                        store.path()
-                    ))
-                } else {
-                    store.err(e)
-                }
-            })?;
-            inserted += 1;
-            if inserted.is_multiple_of(BATCH) {
-                tx.commit().map_err(|e| store.err(e))?;
-                tx = begin(store)?;
+            batch.push(fake.row(t, end_ms));
+            if batch.len() as u64 == BATCH {
+                inserted += flush(store, &mut batch, opts.seed)?;
             }
         }
     }
-    tx.commit().map_err(|e| store.err(e))?;
+    inserted += flush(store, &mut batch, opts.seed)?;
+    conn.execute_batch("DROP TABLE temp.seed_rows")
+        .map_err(|e| store.err(e))?;
     conn.pragma_update(None, "cache_size", -2000)
         .map_err(|e| store.err(e))?;
     // Fresh statistics let the planner weigh the indexes as it would on an aged file.
@@ -105,10 +102,67 @@ pub fn fill_store(store: &Store, opts: &SeedOptions) -> Result<SeedReport, Store
     })
 }
 
-fn begin(store: &Store) -> Result<Transaction<'_>, StoreError> {
-    Transaction::new_unchecked(&store.conn, TransactionBehavior::Immediate)
-        .map_err(|e| store.err(e))
+/// Writes a batch in one transaction: staged, moved into `sessions` (the triggers keep the
+/// trigram index and the status counts), then the short-substring words.
+fn flush(store: &Store, batch: &mut Vec<Row>, seed: u64) -> Result<u64, StoreError> {
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let tx = Transaction::new_unchecked(&store.conn, TransactionBehavior::Immediate)
+        .map_err(|e| store.err(e))?;
+    let first: i64 = tx
+        .query_row(
+            "SELECT COALESCE(MAX(id), 0) + 1 FROM main.sessions",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| store.err(e))?;
+    for row in batch.iter() {
+        stage_row(&tx, row).map_err(|e| store.err(e))?;
+    }
+    tx.execute(
+        &format!(
+            "INSERT INTO main.sessions ({INSERTED}) SELECT {INSERTED} FROM temp.seed_rows ORDER BY rowid"
+        ),
+        [],
+    )
+    .map_err(|e| {
+        if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
+            StoreError::Sqlite(format!(
+                "seed {seed} was already used on {}: its records are there; pick another seed",
+                store.path()
+            ))
+        } else {
+            store.err(e)
+        }
+    })?;
+    let n = batch.len() as i64;
+    // The rows of one statement take the ids after the largest, in order.
+    if tx.last_insert_rowid() != first + n - 1 {
+        return Err(StoreError::Sqlite(format!(
+            "{}: the fake records did not get consecutive ids; nothing was added",
+            store.path()
+        )));
+    }
+    for (i, r) in batch.iter().enumerate() {
+        super::index_words(
+            &tx,
+            first + i as i64,
+            [&r.first_name, &r.last_name, &r.session_id, &r.vendor_data],
+        )
+        .map_err(|e| store.err(e))?;
+    }
+    tx.execute("DELETE FROM temp.seed_rows", [])
+        .map_err(|e| store.err(e))?;
+    tx.commit().map_err(|e| store.err(e))?;
+    batch.clear();
+    Ok(n as u64)
 }
+
+/// The columns a fake record fills.
+const INSERTED: &str = "created_at, profile, base_url, sandbox, first_name, last_name, lang, \
+    selfid, callback, vendor_data, session_id, url, host, expires_at, status, decision_code, \
+    decision_reason, decision_time, decided_at, checked_at";
 
 /// Records per day: growing over the two years, fewer at weekends; sums to `count`.
 fn spread(count: u64, end: DateTime<Utc>) -> Vec<u64> {
@@ -162,14 +216,11 @@ struct Row {
     checked_at: Option<i64>,
 }
 
-fn insert_row(tx: &Transaction<'_>, r: &Row) -> rusqlite::Result<()> {
-    let mut st = tx.prepare_cached(
-        "INSERT INTO sessions (created_at, profile, base_url, sandbox, first_name, last_name, \
-         lang, selfid, callback, vendor_data, session_id, url, host, expires_at, status, \
-         decision_code, decision_reason, decision_time, decided_at, checked_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
-         ?18, ?19, ?20)",
-    )?;
+fn stage_row(tx: &Transaction<'_>, r: &Row) -> rusqlite::Result<()> {
+    let mut st = tx.prepare_cached(&format!(
+        "INSERT INTO temp.seed_rows ({INSERTED}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, \
+         ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
+    ))?;
     st.execute(params![
         r.created_at,
         r.profile,
@@ -192,11 +243,7 @@ fn insert_row(tx: &Transaction<'_>, r: &Row) -> rusqlite::Result<()> {
         r.decided_at,
         r.checked_at,
     ])?;
-    super::index_words(
-        tx,
-        tx.last_insert_rowid(),
-        [&r.first_name, &r.last_name, &r.session_id, &r.vendor_data],
-    )
+    Ok(())
 }
 
 /// SplitMix64: tiny, fast, and stable across versions (the fixture cache relies on it).
