@@ -30,11 +30,11 @@ fn search(text: &str) -> Query {
 }
 
 /// What one keystroke in the filter box costs the store: the first page, newest first,
-/// and a capped match count.
+/// and a capped match count (the count skipped when the page is not full).
 fn keystroke(store: &Store, text: &str) -> (usize, u64) {
-    let q = search(text);
-    let page = store.page(&q).expect("page");
-    let n = store.count_up_to(&q, COUNT_CAP).expect("count");
+    let (page, n) = store
+        .first_page_and_count(&search(text), COUNT_CAP)
+        .expect("page and count");
     (page.len(), n)
 }
 

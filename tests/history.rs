@@ -1116,3 +1116,39 @@ fn opening_a_version_1_history_indexes_its_records_for_short_terms() {
     add(&store, &spec("Lia", "X", t(2026, 1, 3, 0)));
     assert_eq!(search(&store, "li"), ["Lia", "Li"]);
 }
+
+#[test]
+fn first_page_and_count_agrees_with_page_and_count_up_to() {
+    let (_dir, store) = temp_store();
+    let day = t(2026, 4, 1, 0);
+    for h in 0..7 {
+        add(
+            &store,
+            &spec("Smith", "Row", day + ChronoDuration::hours(h)),
+        );
+    }
+    add(&store, &spec("Rare", "One", day + ChronoDuration::hours(8)));
+    for (text, limit, cap) in [
+        ("smith", 3, 5),
+        ("smith", 3, 100),
+        ("smith", 10, 100),
+        ("smith", 10, 4),
+        ("smith", 0, 0),
+        ("rare", 5, 100),
+        ("nothing", 5, 100),
+        ("", 3, 0),
+    ] {
+        let q = Query {
+            search: Some(text.into()),
+            limit,
+            ..Default::default()
+        };
+        let (page, n) = store.first_page_and_count(&q, cap).unwrap();
+        assert_eq!(page, store.page(&q).unwrap(), "{text} {limit} {cap}");
+        assert_eq!(
+            n,
+            store.count_up_to(&q, cap).unwrap(),
+            "{text} {limit} {cap}"
+        );
+    }
+}

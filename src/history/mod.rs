@@ -404,6 +404,25 @@ impl Store {
         self.records(&sql, f.params)
     }
 
+    /// What one keystroke in a filter box needs: the first page (`query.limit` rows,
+    /// `query.offset` ignored) and the match count up to `cap` (as [`Store::count_up_to`]).
+    /// A page that is not full already is the whole answer, so its count costs nothing:
+    /// a rare term is searched once, not twice.
+    pub fn first_page_and_count(
+        &self,
+        query: &Query,
+        cap: u64,
+    ) -> Result<(Vec<Record>, u64), StoreError> {
+        let page = self.page_after(query, None)?;
+        let len = page.len() as u64;
+        if query.limit > 0 && len < query.limit {
+            let n = if cap > 0 { len.min(cap) } else { len };
+            return Ok((page, n));
+        }
+        let n = self.count_up_to(query, cap)?;
+        Ok((page, n))
+    }
+
     /// How many records match the query.
     pub fn count(&self, query: &Query) -> Result<u64, StoreError> {
         let f = Filter::from_query(query);
