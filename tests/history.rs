@@ -831,6 +831,17 @@ fn main_queries_use_indexes() {
         "SELECT id FROM sessions WHERE decided_at IS NOT NULL ORDER BY decided_at DESC, id DESC LIMIT 5",
         "SELECT created_at / 86400000, COUNT(*) FROM sessions WHERE created_at >= ? AND created_at < ? GROUP BY 1",
     ];
+    // Links per day: a count per day on the creation index, no sort.
+    let plan = store
+        .explain(
+            "WITH RECURSIVE days(d) AS (SELECT ?1 / 86400000 UNION ALL SELECT d + 1 FROM days \
+             WHERE d + 1 < ?2 / 86400000) SELECT d, (SELECT COUNT(*) FROM sessions \
+             WHERE created_at >= d * 86400000 AND created_at < (d + 1) * 86400000 \
+             AND profile = ?3) FROM days",
+        )
+        .unwrap();
+    assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    assert!(plan.contains("COVERING INDEX"), "{plan}");
     // A search walks the trigram index newest first and never sorts its matches.
     let plan = store
         .explain(

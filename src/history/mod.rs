@@ -660,14 +660,20 @@ impl Store {
             Value::Integer(first * DAY_MS),
             Value::Integer((today + 1) * DAY_MS),
         ];
-        let mut sql = "SELECT created_at / 86400000, COUNT(*) FROM sessions \
-                       WHERE created_at >= ? AND created_at < ?"
-            .to_string();
-        if let Some(p) = profile {
-            sql.push_str(" AND profile = ?");
+        // One range count per day on the creation index: counting in index order needs no
+        // sort, where GROUP BY created_at / 86400000 sorted every row of the month.
+        let profile_sql = if let Some(p) = profile {
             params.push(Value::Text(p.to_string()));
-        }
-        sql.push_str(" GROUP BY 1");
+            " AND profile = ?3"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "WITH RECURSIVE days(d) AS (SELECT ?1 / 86400000 UNION ALL SELECT d + 1 FROM days \
+             WHERE d + 1 < ?2 / 86400000) \
+             SELECT d, (SELECT COUNT(*) FROM sessions WHERE created_at >= d * 86400000 \
+             AND created_at < (d + 1) * 86400000{profile_sql}) FROM days"
+        );
         let run = || -> rusqlite::Result<BTreeMap<i64, u64>> {
             let mut st = self.conn.prepare_cached(&sql)?;
             let rows = st.query_map(params_from_iter(params), |r| {
