@@ -19,6 +19,9 @@ use veriff_tui::veriff::{CreateSessionRequest, LegacyFields, SessionInput};
 const TARGET_RATIO: f64 = 1.3;
 
 fn main() {
+    if !support::as_benchmark() {
+        return;
+    }
     let bin = std::env::var_os("VERIFF_TUI_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_veriff-tui")));

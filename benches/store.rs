@@ -47,6 +47,9 @@ fn dashboard(store: &Store) -> usize {
 }
 
 fn main() {
+    if !support::as_benchmark() {
+        return;
+    }
     let sizes = support::sizes(&[100_000, 1_000_000]);
     let largest = sizes.iter().copied().max().unwrap_or(0);
     let use_criterion = std::env::var_os("VERIFF_BENCH_NO_CRITERION").is_none();

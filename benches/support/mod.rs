@@ -9,6 +9,16 @@ use chrono::{DateTime, TimeZone, Utc};
 use veriff_tui::history::seed::{SeedOptions, fill_store};
 use veriff_tui::history::{Query, Store};
 
+/// True under `cargo bench` (which passes `--bench`). `cargo test --all-targets` runs
+/// bench binaries too, without it: they must not build a million-record fixture there.
+pub fn as_benchmark() -> bool {
+    if std::env::args().any(|a| a == "--bench") {
+        return true;
+    }
+    eprintln!("not started by `cargo bench` (or scripts/bench.sh): nothing to measure");
+    false
+}
+
 /// Bump when the generator's output changes, so cached fixtures are rebuilt.
 const FIXTURE_VERSION: u32 = 1;
 pub const SEED: u64 = 42;
