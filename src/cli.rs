@@ -723,8 +723,9 @@ fn dev_seed_history(settings: &Settings, args: DevSeedArgs) -> Outcome {
             .map_or(0, |d| d.as_nanos() as u64)
     });
     let path = &settings.paths.history_db;
-    let report = crate::history::seed::fill(path, args.count, seed)
-        .map_err(|e| Failure::from(e).hint("use --data-dir to fill a separate, empty history"))?;
+    let report = crate::history::seed::fill(path, args.count, seed).map_err(|e| {
+        Failure::from(e).hint("use --data-dir to fill a separate history, or another --seed")
+    })?;
     println!(
         "added {} fake records to {} in {:.1} s (seed {seed})",
         report.inserted,
