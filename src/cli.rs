@@ -95,6 +95,9 @@ pub enum Command {
     /// Holds the clipboard content after the app exits (started by the app itself)
     #[command(hide = true, name = "internal-clipboard-hold")]
     InternalClipboardHold,
+    /// Fills the history with fake records, for benchmarks and manual tries
+    #[command(hide = true, name = "dev-seed-history")]
+    DevSeedHistory(DevSeedArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -326,6 +329,7 @@ async fn run(cli: Cli) -> Outcome {
         Some(Command::Decision(args)) => decision(&settings, args).await,
         Some(Command::Sandbox { port }) => sandbox(port).await,
         Some(Command::Config { action }) => config_command(&settings, action),
+        Some(Command::DevSeedHistory(args)) => dev_seed_history(&settings, args),
         Some(Command::Completions { .. }) | Some(Command::InternalClipboardHold) => Ok(()),
     }
 }
@@ -757,5 +761,37 @@ fn config_command(settings: &Settings, action: ConfigAction) -> Outcome {
         ConfigAction::Path => println!("{}", settings.paths_text()),
         ConfigAction::Check => println!("{}", settings.describe()),
     }
+    Ok(())
+}
+
+// ---- dev-seed-history (hidden; see README, Performance) -------------------------------
+
+#[derive(Debug, Args)]
+pub struct DevSeedArgs {
+    /// Number of fake records to add
+    #[arg(long, value_name = "N")]
+    pub count: u64,
+    /// Same seed, same records (default: from the clock; a seed already used on this
+    /// history repeats its session ids and is refused)
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+}
+
+fn dev_seed_history(settings: &Settings, args: DevSeedArgs) -> Outcome {
+    let seed = args.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64)
+    });
+    let path = &settings.paths.history_db;
+    let report = crate::history::seed::fill(path, args.count, seed).map_err(|e| {
+        Failure::from(e).hint("use --data-dir to fill a separate history, or another --seed")
+    })?;
+    println!(
+        "added {} fake records to {} in {:.1} s (seed {seed})",
+        report.inserted,
+        sanitize(&path.display().to_string()),
+        report.elapsed.as_secs_f64()
+    );
     Ok(())
 }

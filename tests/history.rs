@@ -614,7 +614,7 @@ fn opening_twice_migrates_once() {
     let version: i64 = raw
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 1);
+    assert_eq!(version, 2);
     let mode: String = raw
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -831,6 +831,17 @@ fn main_queries_use_indexes() {
         "SELECT id FROM sessions WHERE decided_at IS NOT NULL ORDER BY decided_at DESC, id DESC LIMIT 5",
         "SELECT created_at / 86400000, COUNT(*) FROM sessions WHERE created_at >= ? AND created_at < ? GROUP BY 1",
     ];
+    // Links per day: a count per day on the creation index, no sort.
+    let plan = store
+        .explain(
+            "WITH RECURSIVE days(d) AS (SELECT ?1 / 86400000 UNION ALL SELECT d + 1 FROM days \
+             WHERE d + 1 < ?2 / 86400000) SELECT d, (SELECT COUNT(*) FROM sessions \
+             WHERE created_at >= d * 86400000 AND created_at < (d + 1) * 86400000 \
+             AND profile = ?3) FROM days",
+        )
+        .unwrap();
+    assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    assert!(plan.contains("COVERING INDEX"), "{plan}");
     // A search walks the trigram index newest first and never sorts its matches.
     let plan = store
         .explain(
@@ -1019,4 +1030,136 @@ fn sigkill_mid_write_loses_nothing_committed() {
         )
         .unwrap();
     assert_eq!(fts as u64, after, "the search index matches the rows");
+}
+
+/// Terms of 1-2 characters are answered from the short-substring index: every short
+/// substring of a field, ignoring case in any script, at the end of a value and in
+/// values shorter than a trigram; newest first, paged, counted and deleted like any search.
+#[test]
+fn short_terms_use_their_own_index() {
+    let (_dir, store) = temp_store();
+    let day = t(2026, 3, 1, 0);
+    add(&store, &spec("Li", "Wei", day));
+    add(&store, &spec("伟", "王", day + ChronoDuration::hours(1)));
+    add(
+        &store,
+        &spec("Zoë", "Ångström", day + ChronoDuration::hours(2)),
+    );
+    let mut v = spec("Vendor", "Row", day + ChronoDuration::hours(3));
+    v.vendor = "ORD-2026-77";
+    add(&store, &v);
+    let mut other = spec("Olli", "Lind", day + ChronoDuration::hours(4));
+    other.profile = "live";
+    add(&store, &other);
+
+    assert_eq!(search(&store, "li"), ["Olli", "Li"], "a 2-character value");
+    assert_eq!(search(&store, "LI"), ["Olli", "Li"]);
+    assert_eq!(search(&store, "王"), ["伟"], "one wide character");
+    assert_eq!(search(&store, "伟"), ["伟"]);
+    assert_eq!(search(&store, "å"), ["Zoë"], "unicode case folding");
+    assert_eq!(search(&store, "Ë"), ["Zoë"]);
+    assert_eq!(search(&store, "öm"), ["Zoë"], "the last two characters");
+    assert_eq!(search(&store, "77"), ["Vendor"], "vendor data");
+    assert_eq!(search(&store, "-2"), ["Vendor"], "punctuation");
+    assert_eq!(search(&store, "qz"), Vec::<String>::new());
+    assert_eq!(search(&store, "ei li"), ["Li"], "short terms are ANDed");
+    assert_eq!(search(&store, "li wei"), ["Li"], "short beside long");
+
+    let li = Query {
+        search: Some("li".into()),
+        limit: 1,
+        ..Default::default()
+    };
+    assert_eq!(store.count(&li).unwrap(), 2);
+    assert_eq!(store.count_up_to(&li, 1).unwrap(), 1);
+    let first = store.page_after(&li, None).unwrap();
+    assert_eq!(first[0].first_name, "Olli");
+    let second = store.page_after(&li, Some(first[0].cursor())).unwrap();
+    assert_eq!(second[0].first_name, "Li");
+    assert!(
+        store
+            .page_after(&li, Some(second[0].cursor()))
+            .unwrap()
+            .is_empty()
+    );
+    let live = Query {
+        search: Some("l".into()),
+        profile: Some("live".into()),
+        ..Default::default()
+    };
+    assert_eq!(store.count(&live).unwrap(), 1);
+
+    assert!(store.delete(first[0].id).unwrap());
+    assert_eq!(search(&store, "li"), ["Li"], "the index follows deletes");
+    assert_eq!(store.count(&li).unwrap(), 1);
+
+    let plan = store
+        .explain(
+            "SELECT s.id FROM sessions_grams JOIN sessions s ON s.id = sessions_grams.rowid \
+             WHERE sessions_grams MATCH ? ORDER BY sessions_grams.rowid DESC LIMIT 10",
+        )
+        .unwrap();
+    assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+    assert!(plan.contains("VIRTUAL TABLE"), "{plan}");
+}
+
+/// A history written before the short-substring index (schema 1) gets it on open.
+#[test]
+fn opening_a_version_1_history_indexes_its_records_for_short_terms() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.sqlite3");
+    {
+        let store = Store::open(&path).unwrap();
+        add(&store, &spec("Li", "Wei", t(2026, 1, 1, 0)));
+        add(&store, &spec("Jo", "Ng", t(2026, 1, 2, 0)));
+    }
+    {
+        // What schema 1 looked like: no short-substring index.
+        let raw = rusqlite::Connection::open(&path).unwrap();
+        raw.execute_batch(
+            "DROP TRIGGER sessions_grams_delete; DROP TABLE sessions_grams; PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(search(&store, "li"), ["Li"]);
+    assert_eq!(search(&store, "ng"), ["Jo"]);
+    add(&store, &spec("Lia", "X", t(2026, 1, 3, 0)));
+    assert_eq!(search(&store, "li"), ["Lia", "Li"]);
+}
+
+#[test]
+fn first_page_and_count_agrees_with_page_and_count_up_to() {
+    let (_dir, store) = temp_store();
+    let day = t(2026, 4, 1, 0);
+    for h in 0..7 {
+        add(
+            &store,
+            &spec("Smith", "Row", day + ChronoDuration::hours(h)),
+        );
+    }
+    add(&store, &spec("Rare", "One", day + ChronoDuration::hours(8)));
+    for (text, limit, cap) in [
+        ("smith", 3, 5),
+        ("smith", 3, 100),
+        ("smith", 10, 100),
+        ("smith", 10, 4),
+        ("smith", 0, 0),
+        ("rare", 5, 100),
+        ("nothing", 5, 100),
+        ("", 3, 0),
+    ] {
+        let q = Query {
+            search: Some(text.into()),
+            limit,
+            ..Default::default()
+        };
+        let (page, n) = store.first_page_and_count(&q, cap).unwrap();
+        assert_eq!(page, store.page(&q).unwrap(), "{text} {limit} {cap}");
+        assert_eq!(
+            n,
+            store.count_up_to(&q, cap).unwrap(),
+            "{text} {limit} {cap}"
+        );
+    }
 }

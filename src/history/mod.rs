@@ -3,7 +3,9 @@
 //! Never holds an API key or a secret. Safe with several processes at once (WAL, busy
 //! timeout). Queries page from the store; nothing loads every row.
 
+mod grams;
 mod schema;
+pub mod seed;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -225,6 +227,9 @@ impl Store {
         for m in schema::MIGRATIONS.iter().skip(version as usize) {
             tx.execute_batch(m).map_err(|e| self.err(e))?;
         }
+        if version < 2 {
+            backfill_words(&tx).map_err(|e| self.err(e))?;
+        }
         self.conn
             .pragma_update(None, "user_version", schema::latest())
             .map_err(|e| self.err(e))?;
@@ -243,12 +248,12 @@ impl Store {
         let n: i64 = self
             .conn
             .query_row(
-                "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('sessions', 'sessions_fts', 'status_counts')",
+                "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('sessions', 'sessions_fts', 'sessions_grams', 'status_counts')",
                 [],
                 |r| r.get(0),
             )
             .map_err(|e| self.err(e))?;
-        if n == 3 { Ok(()) } else { Err(self.not_ours()) }
+        if n == 4 { Ok(()) } else { Err(self.not_ours()) }
     }
 
     /// The database file, as shown in messages.
@@ -302,6 +307,12 @@ impl Store {
             return Err(self.err(e));
         }
         let id = tx.last_insert_rowid();
+        index_words(
+            &tx,
+            id,
+            [&i.first_name, &i.last_name, &s.id, &i.vendor_data],
+        )
+        .map_err(|e| self.err(e))?;
         tx.commit().map_err(|e| self.err(e))?;
         Ok(Record::from_new(id, new))
     }
@@ -309,8 +320,9 @@ impl Store {
     /// Newest first (by creation time; a search by insertion order, which is the same
     /// unless rows were imported out of order). `limit` 0 means no limit. Search terms
     /// (split at white space) must each occur in a name, the session id or the vendor data,
-    /// ignoring case; terms of 3+ characters use the trigram index, shorter ones a scan
-    /// that stops at the limit (ASCII-only case folding).
+    /// ignoring case. Terms of 3+ characters use the trigram index; a search of only
+    /// shorter terms the index of 1-2 character substrings; a short term beside a long one
+    /// filters the rows the trigram index yields (ASCII-only case folding there).
     pub fn page(&self, query: &Query) -> Result<Vec<Record>, StoreError> {
         self.page_where(query, None, Some(query.offset))
     }
@@ -332,10 +344,11 @@ impl Store {
         offset: Option<u64>,
     ) -> Result<Vec<Record>, StoreError> {
         let mut f = Filter::from_query(query);
-        let searching = f.fts;
         if let Some(c) = cursor {
-            if searching {
-                f.clauses.push("s.id < ?".into());
+            if let Some(idx) = f.index {
+                // On the index's own rowid, so the search starts there instead of
+                // skipping every newer match.
+                f.clauses.push(format!("{idx}.rowid < ?"));
                 f.params.push(Value::Integer(c.id));
             } else {
                 f.clauses.push("(s.created_at, s.id) < (?, ?)".into());
@@ -343,14 +356,13 @@ impl Store {
                 f.params.push(Value::Integer(c.id));
             }
         }
-        // A search walks the trigram index backwards from the newest row and stops at the
-        // limit, however common the term; sorting the matches by created_at instead would
-        // sort every match first. Rows are inserted as they are generated, so the id order
-        // is the creation order.
-        let order = if searching {
-            "sessions_fts.rowid DESC"
-        } else {
-            "s.created_at DESC, s.id DESC"
+        // A search walks its index backwards from the newest row and stops at the limit,
+        // however common the term; sorting the matches by created_at instead would sort
+        // every match first. Rows are inserted as they are generated, so the id order is
+        // the creation order.
+        let order = match f.index {
+            Some(idx) => format!("{idx}.rowid DESC"),
+            None => "s.created_at DESC, s.id DESC".into(),
         };
         let sql = format!(
             "SELECT {} FROM {} {} ORDER BY {order} LIMIT ? OFFSET ?",
@@ -365,10 +377,33 @@ impl Store {
         self.records(&sql, f.params)
     }
 
+    /// What one keystroke in a filter box needs: the first page (`query.limit` rows,
+    /// `query.offset` ignored) and the match count up to `cap` (as [`Store::count_up_to`]).
+    /// A page that is not full already is the whole answer, so its count costs nothing:
+    /// a rare term is searched once, not twice.
+    pub fn first_page_and_count(
+        &self,
+        query: &Query,
+        cap: u64,
+    ) -> Result<(Vec<Record>, u64), StoreError> {
+        let page = self.page_after(query, None)?;
+        let len = page.len() as u64;
+        if query.limit > 0 && len < query.limit {
+            let n = if cap > 0 { len.min(cap) } else { len };
+            return Ok((page, n));
+        }
+        let n = self.count_up_to(query, cap)?;
+        Ok((page, n))
+    }
+
     /// How many records match the query.
     pub fn count(&self, query: &Query) -> Result<u64, StoreError> {
         let f = Filter::from_query(query);
-        let sql = format!("SELECT COUNT(*) FROM {} {}", f.tables_sql(), f.where_sql());
+        let sql = format!(
+            "SELECT COUNT(*) FROM {} {}",
+            f.count_tables_sql(),
+            f.where_sql()
+        );
         self.count_sql(&sql, f.params)
     }
 
@@ -378,7 +413,7 @@ impl Store {
         let mut f = Filter::from_query(query);
         let sql = format!(
             "SELECT COUNT(*) FROM (SELECT 1 FROM {} {} LIMIT ?)",
-            f.tables_sql(),
+            f.count_tables_sql(),
             f.where_sql()
         );
         f.params.push(Value::Integer(sql_limit(cap)));
@@ -598,14 +633,20 @@ impl Store {
             Value::Integer(first * DAY_MS),
             Value::Integer((today + 1) * DAY_MS),
         ];
-        let mut sql = "SELECT created_at / 86400000, COUNT(*) FROM sessions \
-                       WHERE created_at >= ? AND created_at < ?"
-            .to_string();
-        if let Some(p) = profile {
-            sql.push_str(" AND profile = ?");
+        // One range count per day on the creation index: counting in index order needs no
+        // sort, where GROUP BY created_at / 86400000 sorted every row of the month.
+        let profile_sql = if let Some(p) = profile {
             params.push(Value::Text(p.to_string()));
-        }
-        sql.push_str(" GROUP BY 1");
+            " AND profile = ?3"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "WITH RECURSIVE days(d) AS (SELECT ?1 / 86400000 UNION ALL SELECT d + 1 FROM days \
+             WHERE d + 1 < ?2 / 86400000) \
+             SELECT d, (SELECT COUNT(*) FROM sessions WHERE created_at >= d * 86400000 \
+             AND created_at < (d + 1) * 86400000{profile_sql}) FROM days"
+        );
         let run = || -> rusqlite::Result<BTreeMap<i64, u64>> {
             let mut st = self.conn.prepare_cached(&sql)?;
             let rows = st.query_map(params_from_iter(params), |r| {
@@ -671,6 +712,30 @@ impl Store {
             path: self.path.clone(),
         }
     }
+}
+
+/// Adds a record's short-substring words (see `grams`), in the caller's transaction.
+fn index_words(conn: &Connection, id: i64, fields: [&str; 4]) -> rusqlite::Result<()> {
+    conn.prepare_cached("INSERT INTO sessions_grams (rowid, words) VALUES (?, ?)")?
+        .execute(params![id, grams::words(&fields)])?;
+    Ok(())
+}
+
+/// The words of every record stored before schema V2.
+fn backfill_words(conn: &Connection) -> rusqlite::Result<()> {
+    let mut st = conn.prepare(
+        "SELECT id, first_name, last_name, session_id, vendor_data FROM sessions ORDER BY id",
+    )?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        let fields: [String; 4] = [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?];
+        index_words(
+            conn,
+            r.get(0)?,
+            [&fields[0], &fields[1], &fields[2], &fields[3]],
+        )?;
+    }
+    Ok(())
 }
 
 /// Moves a history file that cannot be used (not ours, damaged) out of the way, with its
@@ -761,9 +826,10 @@ impl Record {
 }
 
 /// The FROM and WHERE clauses of a history query and their parameters. `sessions` is `s`;
-/// a search joins the trigram index `sessions_fts`.
+/// a search is driven by an index walked newest first: the trigram index `sessions_fts`,
+/// or for terms of 1-2 characters alone the short-substring index `sessions_grams`.
 struct Filter {
-    fts: bool,
+    index: Option<&'static str>,
     clauses: Vec<String>,
     params: Vec<Value>,
 }
@@ -771,7 +837,7 @@ struct Filter {
 impl Filter {
     fn from_query(query: &Query) -> Self {
         let mut f = Self {
-            fts: false,
+            index: None,
             clauses: Vec::new(),
             params: Vec::new(),
         };
@@ -791,33 +857,50 @@ impl Filter {
                 .iter()
                 .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
                 .collect();
-            f.fts = true;
+            f.index = Some("sessions_fts");
             f.clauses.push("sessions_fts MATCH ?".into());
             f.params.push(Value::Text(phrase.join(" ")));
+        } else if !short.is_empty() {
+            let words: Vec<String> = short.iter().map(|t| grams::term(t)).collect();
+            f.index = Some("sessions_grams");
+            f.clauses.push("sessions_grams MATCH ?".into());
+            f.params.push(Value::Text(words.join(" ")));
         }
         if let Some(p) = &query.profile {
             f.clauses.push("s.profile = ?".into());
             f.params.push(Value::Text(p.clone()));
         }
-        for t in short {
-            let pattern = format!("%{}%", escape_like(t));
-            f.clauses.push(
-                "(s.first_name LIKE ? ESCAPE '\\' OR s.last_name LIKE ? ESCAPE '\\' \
-                 OR s.session_id LIKE ? ESCAPE '\\' OR s.vendor_data LIKE ? ESCAPE '\\')"
-                    .into(),
-            );
-            for _ in 0..4 {
-                f.params.push(Value::Text(pattern.clone()));
+        if !long.is_empty() {
+            // Beside a long term, a short one only filters the few rows the trigram
+            // index yields.
+            for t in short {
+                let pattern = format!("%{}%", escape_like(t));
+                f.clauses.push(
+                    "(s.first_name LIKE ? ESCAPE '\\' OR s.last_name LIKE ? ESCAPE '\\' \
+                     OR s.session_id LIKE ? ESCAPE '\\' OR s.vendor_data LIKE ? ESCAPE '\\')"
+                        .into(),
+                );
+                for _ in 0..4 {
+                    f.params.push(Value::Text(pattern.clone()));
+                }
             }
         }
         f
     }
 
-    fn tables_sql(&self) -> &'static str {
-        if self.fts {
-            "sessions_fts JOIN sessions s ON s.id = sessions_fts.rowid"
-        } else {
-            "sessions s"
+    fn tables_sql(&self) -> String {
+        match self.index {
+            Some(idx) => format!("{idx} JOIN sessions s ON s.id = {idx}.rowid"),
+            None => "sessions s".into(),
+        }
+    }
+
+    /// For counting: a search alone needs no row of `sessions` (each index holds exactly
+    /// the stored rows), so it counts index entries without looking each row up.
+    fn count_tables_sql(&self) -> String {
+        match self.index {
+            Some(idx) if self.clauses.len() == 1 => idx.to_string(),
+            _ => self.tables_sql(),
         }
     }
 

@@ -8,7 +8,7 @@
 /// anything is written to it.
 pub(super) const APPLICATION_ID: i32 = 0x5654_5549;
 
-pub(super) const MIGRATIONS: &[&str] = &[V1];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2];
 
 pub(super) fn latest() -> i64 {
     MIGRATIONS.len() as i64
@@ -97,5 +97,19 @@ WHEN old.profile IS NOT new.profile OR old.status IS NOT new.status BEGIN
     UPDATE status_counts SET n = n - 1 WHERE profile = old.profile AND status = old.status;
     INSERT INTO status_counts (profile, status, n) VALUES (new.profile, new.status, 1)
     ON CONFLICT (profile, status) DO UPDATE SET n = n + 1;
+END;
+"#;
+
+/// Search terms of 1-2 characters through an index too (see `grams.rs`): the words are made
+/// in Rust on insert (and for existing rows right after this migration), deleted with the
+/// row here. Only the names, session id and vendor data are searched, and those are never
+/// updated in place.
+const V2: &str = r#"
+CREATE VIRTUAL TABLE sessions_grams USING fts5 (
+    words, content = '', contentless_delete = 1, tokenize = 'ascii', detail = 'none'
+);
+
+CREATE TRIGGER sessions_grams_delete AFTER DELETE ON sessions BEGIN
+    DELETE FROM sessions_grams WHERE rowid = old.id;
 END;
 "#;

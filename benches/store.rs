@@ -1,0 +1,223 @@
+//! The history store at scale: one filter keystroke (first page + capped count) at 100k
+//! and 1M records, the dashboard queries and keyset paging at 1M.
+//!
+//! Criterion gives the medians; a second pass over many runs gives p50/p99, which
+//! criterion does not report. `VERIFF_BENCH_SIZES=10000,100000` picks other sizes;
+//! `VERIFF_BENCH_NO_CRITERION=1` runs only the percentile pass.
+
+#[path = "support/mod.rs"]
+mod support;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::Criterion;
+use veriff_tui::history::{Query, Store};
+
+/// Rows the history table shows at once, and the count the TUI shows while typing
+/// ("1000+ matches").
+const PAGE: u64 = 100;
+const COUNT_CAP: u64 = 1000;
+const KEYSTROKE_TARGET: Duration = Duration::from_millis(16);
+const DASHBOARD_TARGET: Duration = Duration::from_millis(50);
+
+fn search(text: &str) -> Query {
+    Query {
+        search: Some(text.to_string()),
+        limit: PAGE,
+        ..Query::default()
+    }
+}
+
+/// What one keystroke in the filter box costs the store: the first page, newest first,
+/// and a capped match count (the count skipped when the page is not full).
+fn keystroke(store: &Store, text: &str) -> (usize, u64) {
+    let (page, n) = store
+        .first_page_and_count(&search(text), COUNT_CAP)
+        .expect("page and count");
+    (page.len(), n)
+}
+
+fn dashboard(store: &Store) -> usize {
+    let now = support::fixture_end();
+    let counts = store.status_counts(None, now).expect("status counts");
+    let days = store.per_day(None, 30, now).expect("per day");
+    let latest = store.latest_decisions(None, 10).expect("latest decisions");
+    counts.len() + days.len() + latest.len()
+}
+
+fn main() {
+    if !support::as_benchmark() {
+        return;
+    }
+    let sizes = support::sizes(&[100_000, 1_000_000]);
+    let largest = sizes.iter().copied().max().unwrap_or(0);
+    let use_criterion = std::env::var_os("VERIFF_BENCH_NO_CRITERION").is_none();
+    let mut c = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .configure_from_args();
+    let mut report = Vec::new();
+
+    for &n in &sizes {
+        let path = support::fixture(n);
+        let store = Store::open(&path).expect("open the fixture");
+        let size = support::label(n);
+        let cases = support::keystrokes(&store);
+
+        if use_criterion {
+            let mut group = c.benchmark_group(format!("keystroke/{size}"));
+            for (name, text) in &cases {
+                group.bench_function(name.as_str(), |b| {
+                    b.iter(|| black_box(keystroke(&store, black_box(text))))
+                });
+            }
+            group.finish();
+        }
+
+        let mut worst_p99 = Duration::ZERO;
+        for (name, text) in &cases {
+            let (rows, matches) = keystroke(&store, text);
+            let runs = support::sample(500, Duration::from_secs(8), || {
+                black_box(keystroke(&store, text));
+            });
+            let p50 = support::percentile(&runs, 50.0);
+            let p99 = support::percentile(&runs, 99.0);
+            worst_p99 = worst_p99.max(p99);
+            let shown = if matches >= COUNT_CAP {
+                format!("{COUNT_CAP}+")
+            } else {
+                matches.to_string()
+            };
+            report.push(format!(
+                "keystroke {size:>4}  {name:<18} {text:<16} rows {rows:>3}  matches {shown:>5}  p50 {:>10}  p99 {:>10}  ({} runs)",
+                support::ms(p50),
+                support::ms(p99),
+                runs.len()
+            ));
+            support::summary(
+                &format!("filter keystroke p99, {size}: {name} ({text:?})"),
+                &format!("p50 {} / p99 {}", support::ms(p50), support::ms(p99)),
+                "p99 < 16 ms",
+                Some(p99 < KEYSTROKE_TARGET),
+            );
+        }
+        report.push(format!(
+            "keystroke {size:>4}  worst p99 {}",
+            support::ms(worst_p99)
+        ));
+
+        if n == largest {
+            dashboard_and_paging(&mut c, use_criterion, &store, &size, &mut report);
+        }
+    }
+
+    if use_criterion {
+        c.final_summary();
+    }
+    println!();
+    for line in report {
+        println!("{line}");
+    }
+}
+
+fn dashboard_and_paging(
+    c: &mut Criterion,
+    use_criterion: bool,
+    store: &Store,
+    size: &str,
+    report: &mut Vec<String>,
+) {
+    let now = support::fixture_end();
+    let all = store.count(&Query::default()).expect("count");
+    // A cursor nine tenths of the way down: the oldest records.
+    let deep = store
+        .page(&Query {
+            offset: all * 9 / 10,
+            limit: 1,
+            ..Query::default()
+        })
+        .expect("deep row")
+        .pop()
+        .map(|r| r.cursor());
+    let first = Query {
+        limit: PAGE,
+        ..Query::default()
+    };
+    let smith = search("smith");
+    let deep_smith = {
+        let mut cursor = None;
+        for _ in 0..50 {
+            let page = store.page_after(&smith, cursor).expect("page");
+            cursor = page.last().map(|r| r.cursor()).or(cursor);
+        }
+        cursor
+    };
+
+    type Case<'a> = (&'a str, Box<dyn Fn() -> usize + 'a>, Duration);
+    let cases: Vec<Case<'_>> = vec![
+        (
+            "dashboard: status_counts",
+            Box::new(|| store.status_counts(None, now).expect("counts").len()),
+            DASHBOARD_TARGET,
+        ),
+        (
+            "dashboard: per_day(30)",
+            Box::new(|| store.per_day(None, 30, now).expect("per day").len()),
+            DASHBOARD_TARGET,
+        ),
+        (
+            "dashboard: latest_decisions(10)",
+            Box::new(|| store.latest_decisions(None, 10).expect("latest").len()),
+            DASHBOARD_TARGET,
+        ),
+        (
+            "dashboard: all three",
+            Box::new(|| dashboard(store)),
+            DASHBOARD_TARGET,
+        ),
+        (
+            "paging: first page",
+            Box::new(|| store.page_after(&first, None).expect("page").len()),
+            KEYSTROKE_TARGET,
+        ),
+        (
+            "paging: deep keyset page (90%)",
+            Box::new(|| store.page_after(&first, deep).expect("page").len()),
+            KEYSTROKE_TARGET,
+        ),
+        (
+            "paging: \"smith\", page 51",
+            Box::new(|| store.page_after(&smith, deep_smith).expect("page").len()),
+            KEYSTROKE_TARGET,
+        ),
+    ];
+
+    if use_criterion {
+        let mut group = c.benchmark_group(format!("store/{size}"));
+        for (name, f, _) in &cases {
+            group.bench_function(*name, |b| b.iter(|| black_box(f())));
+        }
+        group.finish();
+    }
+    for (name, f, target) in &cases {
+        let runs = support::sample(300, Duration::from_secs(6), || {
+            black_box(f());
+        });
+        let p50 = support::percentile(&runs, 50.0);
+        let p99 = support::percentile(&runs, 99.0);
+        report.push(format!(
+            "{size:>4}  {name:<34} p50 {:>10}  p99 {:>10}  ({} runs)",
+            support::ms(p50),
+            support::ms(p99),
+            runs.len()
+        ));
+        support::summary(
+            &format!("{name}, {size}"),
+            &format!("p50 {} / p99 {}", support::ms(p50), support::ms(p99)),
+            &format!("< {} ms", target.as_millis()),
+            Some(p99 < *target),
+        );
+    }
+}

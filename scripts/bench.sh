@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Every benchmark of README "Performance", then one summary table.
+#
+#   scripts/bench.sh                 # all of them (first run builds the 1M fixture, ~1 min)
+#   VERIFF_BENCH_SIZES=10000,100000 scripts/bench.sh     # other history sizes
+#   VERIFF_BENCH_NO_CRITERION=1 scripts/bench.sh         # percentiles only (faster)
+#   VERIFF_BENCH_RUNS=20 scripts/bench.sh                # generate-vs-curl runs each
+#
+# A new bench: a [[bench]] entry (harness = false) in Cargo.toml, benches/<name>.rs using
+# benches/support (fixtures, percentiles, `summary` lines), and its name in BENCHES below.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BENCHES=(store generate)
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+echo "== release build (fat LTO, stripped)"
+cargo build --release --locked --bin veriff-tui
+bin=target/release/veriff-tui
+bytes=$(stat -c %s "$bin")
+size_mb=$(awk -v b="$bytes" 'BEGIN { printf "%.2f", b / 1048576 }')
+verdict=$(awk -v b="$bytes" 'BEGIN { print (b < 12 * 1048576) ? "ok" : "MISSED" }')
+printf 'SUMMARY\trelease binary size (%s)\t%s MiB (%s bytes)\t< 12 MB\t%s\n' \
+    "$bin" "$size_mb" "$bytes" "$verdict" >"$out/size.txt"
+
+for b in "${BENCHES[@]}"; do
+    echo "== cargo bench --bench $b"
+    cargo bench --locked --bench "$b" | tee "$out/$b.txt"
+done
+
+echo
+echo "== summary ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ))"
+{
+    printf 'what\tmeasured\ttarget\tverdict\n'
+    cat "$out"/*.txt | grep '^SUMMARY' | cut -f2-
+} | column -t -s $'\t'

@@ -1,0 +1,160 @@
+//! The fake-history generator against a real SQLite file: the rows are consistent with
+//! what the store maintains itself (search index, status counts) and look like real use.
+
+use chrono::{Duration, TimeZone, Utc};
+use veriff_tui::history::seed::{SPAN_DAYS, SeedOptions, fill_store};
+use veriff_tui::history::{Query, Store};
+use veriff_tui::veriff::SessionStatus;
+
+fn seeded(count: u64, seed: u64) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("history.sqlite3")).unwrap();
+    let end = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap();
+    let report = fill_store(&store, &SeedOptions { count, seed, end }).unwrap();
+    assert_eq!(report.inserted, count);
+    (dir, store)
+}
+
+#[test]
+fn fills_the_requested_count_with_consistent_counts_and_search_index() {
+    let (_dir, store) = seeded(5_000, 1);
+    let all = Query::default();
+    assert_eq!(store.count(&all).unwrap(), 5_000);
+    let now = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap();
+    let counts = store.status_counts(None, now).unwrap();
+    assert_eq!(counts.iter().map(|(_, n)| n).sum::<u64>(), 5_000);
+    let approved = counts
+        .iter()
+        .find(|(s, _)| *s == SessionStatus::Approved)
+        .unwrap()
+        .1;
+    assert!((2_000..3_500).contains(&approved), "approved {approved}");
+    let expired = counts
+        .iter()
+        .find(|(s, _)| *s == SessionStatus::Expired)
+        .unwrap()
+        .1;
+    assert!(expired > 500, "expired {expired}");
+
+    // Every record is found through the search index by its session id and last name.
+    let page = store
+        .page(&Query {
+            limit: 50,
+            ..Query::default()
+        })
+        .unwrap();
+    assert_eq!(page.len(), 50);
+    for r in page.iter().step_by(7) {
+        let hits = store
+            .page(&Query {
+                search: Some(r.session_id[..13].to_string()),
+                limit: 10,
+                ..Query::default()
+            })
+            .unwrap();
+        assert!(hits.iter().any(|h| h.id == r.id), "{}", r.session_id);
+    }
+    // The newest first, within the two years before the end.
+    assert!(page.windows(2).all(|w| w[0].created_at >= w[1].created_at));
+    assert!(page[0].created_at <= now);
+    let oldest = store
+        .page_after(
+            &Query {
+                limit: 0,
+                ..Query::default()
+            },
+            None,
+        )
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert!(oldest.created_at >= now - Duration::days(SPAN_DAYS + 1));
+
+    // Decided records carry their decision.
+    let decided = store.latest_decisions(None, 200).unwrap();
+    assert_eq!(decided.len(), 200);
+    assert!(decided.iter().all(|r| r.decision_code.is_some()));
+    assert!(
+        decided
+            .iter()
+            .filter(|r| r.status == SessionStatus::Declined)
+            .all(|r| r.decision_reason.is_some())
+    );
+}
+
+#[test]
+fn names_come_from_several_scripts_and_profiles_vary() {
+    let (_dir, store) = seeded(3_000, 2);
+    let rows = store.page(&Query::default()).unwrap();
+    let wide = rows
+        .iter()
+        .filter(|r| {
+            r.last_name
+                .chars()
+                .any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c))
+        })
+        .count();
+    let cyrillic = rows
+        .iter()
+        .filter(|r| {
+            r.last_name
+                .chars()
+                .any(|c| ('\u{0400}'..='\u{04FF}').contains(&c))
+        })
+        .count();
+    assert!(
+        wide > 30 && cyrillic > 30,
+        "wide {wide} cyrillic {cyrillic}"
+    );
+    let smiths = store
+        .count(&Query {
+            search: Some("smith".into()),
+            ..Query::default()
+        })
+        .unwrap();
+    assert!(smiths > 20, "smiths {smiths}");
+    let mut profiles: Vec<&str> = rows.iter().map(|r| r.profile.as_str()).collect();
+    profiles.sort_unstable();
+    profiles.dedup();
+    assert!(profiles.len() >= 3, "{profiles:?}");
+    assert!(rows.iter().any(|r| r.sandbox));
+    assert!(rows.iter().any(|r| r.vendor_data.starts_with("cust-")));
+}
+
+#[test]
+fn the_same_seed_gives_the_same_history_and_another_seed_adds_to_it() {
+    let (_a, one) = seeded(500, 9);
+    let (_b, two) = seeded(500, 9);
+    let ids = |s: &Store| -> Vec<String> {
+        s.page(&Query::default())
+            .unwrap()
+            .into_iter()
+            .map(|r| r.session_id)
+            .collect()
+    };
+    assert_eq!(ids(&one), ids(&two));
+
+    let end = Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).unwrap();
+    fill_store(
+        &one,
+        &SeedOptions {
+            count: 300,
+            seed: 10,
+            end,
+        },
+    )
+    .unwrap();
+    assert_eq!(one.count(&Query::default()).unwrap(), 800);
+    // The same seed again would repeat session ids: refused, nothing half-written.
+    let again = fill_store(
+        &one,
+        &SeedOptions {
+            count: 300,
+            seed: 10,
+            end,
+        },
+    );
+    let err = again.unwrap_err().to_string();
+    assert!(err.contains("seed 10 was already used"), "{err}");
+    assert_eq!(one.count(&Query::default()).unwrap(), 800);
+}
