@@ -195,13 +195,14 @@ pub fn write_files(
         };
         let csv_path = dir.join(format!("{name}.csv"));
         let json_path = dir.join(format!("{name}.json"));
-        match (create_new_private(&csv_path), create_new_private(&json_path)) {
+        match (
+            create_new_private(&csv_path),
+            create_new_private(&json_path),
+        ) {
             (Ok(c), Ok(j)) => break (csv_path, c, json_path, j),
             (c, j) => {
                 // Only what this attempt created is removed; an older export stays.
-                let exists = |r: &std::io::Result<std::fs::File>| {
-                    matches!(r, Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists)
-                };
+                let exists = |r: &std::io::Result<std::fs::File>| matches!(r, Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists);
                 if c.is_ok() {
                     let _ = std::fs::remove_file(&csv_path);
                 }
@@ -212,7 +213,11 @@ pub fn write_files(
                     attempt += 1;
                     continue;
                 }
-                let err = c.err().or(j.err()).map(|e| e.to_string()).unwrap_or_default();
+                let err = c
+                    .err()
+                    .or(j.err())
+                    .map(|e| e.to_string())
+                    .unwrap_or_default();
                 return Err(format!(
                     "nothing exported: cannot create files in {}: {err}; check its permissions and free space",
                     shown(dir)

@@ -201,9 +201,9 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             ])];
             // Beside the text when the text keeps a useful width, else below it when there
             // is height, else a hint: a code is never drawn cut.
-            let beside = code.as_ref().filter(|c| {
-                area.width >= c.width + 2 + QR_TEXT_MIN && area.height >= c.height
-            });
+            let beside = code
+                .as_ref()
+                .filter(|c| area.width >= c.width + 2 + QR_TEXT_MIN && area.height >= c.height);
             let text_width = match beside {
                 Some(c) => width - usize::from(c.width + 2),
                 None => width,

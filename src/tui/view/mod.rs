@@ -215,9 +215,9 @@ pub fn hints(state: &State) -> Vec<(&'static str, &'static str)> {
                 }
                 h.extend([("?", "help"), ("q", "quit")]);
             }
+            h.extend([("Alt+2", "tokens"), ("Ctrl+P", "profile")]);
             // Veriff test-integration behaviour: these first names force that decision.
             h.push(("F5/F6/F7", "Approve/Decline/Resubmit"));
-            h.extend([("Alt+2", "tokens"), ("Ctrl+P", "profile")]);
             h
         }
         Screen::Tokens => {
@@ -247,10 +247,10 @@ pub fn hints(state: &State) -> Vec<(&'static str, &'static str)> {
                     ("/", "filter"),
                     ("c", "copy URL"),
                     ("o", "open"),
-                    ("g", "re-send"),
-                    ("e", "export"),
                     ("d", "delete"),
                     ("?", "help"),
+                    ("g", "re-send"),
+                    ("e", "export"),
                     ("Q", "QR code"),
                     ("i", "copy id"),
                     ("q", "quit"),

@@ -67,7 +67,8 @@ pub fn draw(frame: &mut Frame, area: Rect, url: &str, theme: Theme) {
         Rect::new(area.x, url_y, area.width, url_rows),
     );
     frame.render_widget(
-        Paragraph::new(Span::styled(CLOSE, theme.dim())).alignment(ratatui::layout::Alignment::Center),
+        Paragraph::new(Span::styled(CLOSE, theme.dim()))
+            .alignment(ratatui::layout::Alignment::Center),
         Rect::new(area.x, url_y + url_rows, area.width, 1),
     );
 }
