@@ -357,10 +357,27 @@ fn e_exports_the_filtered_list_and_shows_both_paths() {
         })),
     );
     assert!(!s.exporting);
+    // 80 columns do not hold both paths whole: the CSV path and the other extension.
     let status = s.status.clone().unwrap().text;
     assert_eq!(
         status,
-        "exported 11 records: /d/exports/veriff-sessions-20261125-183000.csv and /d/exports/veriff-sessions-20261125-183000.json"
+        "exported 11 records to /d/exports/veriff-sessions-20261125-183000.csv and .json"
+    );
+    s.size = (120, 40);
+    let text = screen_text(&render(&s));
+    assert!(text.contains(&status), "{text}");
+    s.size = (200, 50);
+    update(
+        &mut s,
+        Msg::Exported(Ok(veriff_tui::export::ExportedFiles {
+            csv: "/d/exports/veriff-sessions-20261125-183000.csv".into(),
+            json: "/d/exports/veriff-sessions-20261125-183000.json".into(),
+            records: 1,
+        })),
+    );
+    assert_eq!(
+        s.status.clone().unwrap().text,
+        "exported 1 record: /d/exports/veriff-sessions-20261125-183000.csv and /d/exports/veriff-sessions-20261125-183000.json"
     );
     update(
         &mut s,

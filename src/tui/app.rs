@@ -451,14 +451,22 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                         n => format!("{n} records"),
                     };
                     let shown = |p: &std::path::Path| sanitize(&p.display().to_string());
-                    state.set_status(
-                        Level::Success,
-                        format!(
-                            "exported {n}: {} and {}",
-                            shown(&files.csv),
-                            shown(&files.json)
-                        ),
+                    let full = format!(
+                        "exported {n}: {} and {}",
+                        shown(&files.csv),
+                        shown(&files.json)
                     );
+                    // Both paths whole when the status line holds them, else the CSV path
+                    // and the JSON file's other extension (they differ in nothing else).
+                    let room = usize::from(state.size.0).saturating_sub(4);
+                    let text = if full.chars().count() > room
+                        && files.json == files.csv.with_extension("json")
+                    {
+                        format!("exported {n} to {} and .json", shown(&files.csv))
+                    } else {
+                        full
+                    };
+                    state.set_status(Level::Success, text);
                 }
                 Err(e) => state.set_status(Level::Error, sanitize(&e)),
             }
