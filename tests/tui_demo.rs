@@ -511,3 +511,33 @@ fn the_export_writes_every_matching_record_as_the_cli_does() {
     assert_eq!(code, 0);
     assert_eq!(std::fs::read_to_string(&again.json).unwrap(), cli_json);
 }
+
+#[test]
+fn qr_views_draw_at_every_size_without_panicking() {
+    let sizes = [
+        (1, 1),
+        (10, 3),
+        (59, 40),
+        (60, 16),
+        (72, 20),
+        (80, 24),
+        (100, 30),
+        (120, 40),
+        (140, 50),
+        (250, 80),
+    ];
+    for (w, h) in sizes {
+        for url in [SANDBOX_URL, URL, "https://x.example/"] {
+            let mut s = with_session(w, h, false, url);
+            render(&s);
+            update(&mut s, alt('q'));
+            render(&s);
+            let mut t = state(w, h);
+            let effects = update(&mut t, alt('2'));
+            answer_loads(&mut t, effects, 3);
+            t.tokens.rows[0].url = url.into();
+            update(&mut t, key(KeyCode::Enter));
+            render(&t);
+        }
+    }
+}
