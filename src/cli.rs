@@ -720,6 +720,10 @@ async fn sandbox(port: u16, listen: std::net::IpAddr, public_url: Option<String>
     })
     .await
     .map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidInput {
+            // A bad --public-url: nothing to do with the port.
+            return Failure::new(EXIT_USAGE, format!("cannot start the sandbox: {e}"));
+        }
         Failure::new(
             EXIT_LOCAL,
             format!(
