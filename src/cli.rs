@@ -81,9 +81,15 @@ pub enum Command {
     Decision(DecisionArgs),
     /// Run the local Veriff sandbox in the foreground
     Sandbox {
-        /// Port on 127.0.0.1 (0 picks a free one)
+        /// Port to listen on (0 picks a free one)
         #[arg(long, default_value_t = DEFAULT_SANDBOX_PORT)]
         port: u16,
+        /// Address to listen on; a LAN address (or 0.0.0.0) lets a phone open the links
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+        listen: std::net::IpAddr,
+        /// Base of the session URLs [default: http://ADDR:PORT]
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
     },
     /// Show the paths used, or check the configuration
     Config {
@@ -327,7 +333,11 @@ async fn run(cli: Cli) -> Outcome {
         Some(Command::Generate(args)) => generate(&settings, args).await,
         Some(Command::History(args)) => history(&settings, args),
         Some(Command::Decision(args)) => decision(&settings, args).await,
-        Some(Command::Sandbox { port }) => sandbox(port).await,
+        Some(Command::Sandbox {
+            port,
+            listen,
+            public_url,
+        }) => sandbox(port, listen, public_url).await,
         Some(Command::Config { action }) => config_command(&settings, action),
         Some(Command::DevSeedHistory(args)) => dev_seed_history(&settings, args),
         Some(Command::Completions { .. }) | Some(Command::InternalClipboardHold) => Ok(()),
@@ -705,21 +715,33 @@ async fn refresh_pending(
     }
 }
 
-async fn sandbox(port: u16) -> Outcome {
+async fn sandbox(port: u16, listen: std::net::IpAddr, public_url: Option<String>) -> Outcome {
     let sandbox = Sandbox::start(SandboxOptions {
         port,
+        listen: Some(listen),
+        public_url,
         ..Default::default()
     })
     .await
     .map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidInput {
+            // A bad --public-url: nothing to do with the port.
+            return Failure::new(EXIT_USAGE, format!("cannot start the sandbox: {e}"));
+        }
         Failure::new(
             EXIT_LOCAL,
-            format!("cannot start the sandbox on 127.0.0.1:{port}: {e}"),
+            format!(
+                "cannot start the sandbox on {}: {e}",
+                std::net::SocketAddr::new(listen, port)
+            ),
         )
         .hint("Another program may use that port: try --port 0 for a free one.")
     })?;
     println!("veriff-tui sandbox: a local imitation of the Veriff API");
     println!("  base URL:      {}", sandbox.base_url());
+    if sandbox.public_url() != sandbox.base_url() {
+        println!("  session links: {}/v/…", sandbox.public_url());
+    }
     println!("  API key:       {}", sandbox.api_key());
     println!("  shared secret: {}", sandbox.shared_secret());
     println!();

@@ -1,10 +1,11 @@
 //! History exports: the same columns from the CLI (`history --csv/--json`) and the TUI (`e`).
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::history::Record;
+use crate::history::{Query, Record, Store, StoreError};
 use crate::text::sanitize;
 
 /// Column names of the CSV export, in order.
@@ -123,4 +124,136 @@ pub fn write_json<W: Write>(records: &[Record], mut out: W) -> std::io::Result<(
     let rows: Vec<ExportRow> = records.iter().map(|r| ExportRow::new(r, now)).collect();
     serde_json::to_writer_pretty(&mut out, &rows).map_err(std::io::Error::other)?;
     out.write_all(b"\n")
+}
+
+/// Where an export went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportedFiles {
+    pub csv: PathBuf,
+    pub json: PathBuf,
+    pub records: usize,
+}
+
+/// Records read from the store per query while exporting.
+const EXPORT_BATCH: u64 = 500;
+
+/// Every record matching `query` (its `offset` and `limit` are ignored), newest first, read
+/// page by page by key so a long history never needs one huge query.
+pub fn all_matching(store: &Store, query: &Query) -> Result<Vec<Record>, StoreError> {
+    let page_query = Query {
+        offset: 0,
+        limit: EXPORT_BATCH,
+        ..query.clone()
+    };
+    let mut all = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store.page_after(&page_query, cursor)?;
+        let full = page.len() as u64 == EXPORT_BATCH;
+        cursor = page.last().map(Record::cursor);
+        all.extend(page);
+        if !full {
+            return Ok(all);
+        }
+    }
+}
+
+/// Exports every record matching `query` to `veriff-sessions-STAMP.csv` and `.json` in
+/// `dir` (created private, 0700; the files 0600, as they hold personal data). An existing
+/// file is never overwritten: a second export in the same second gets a `-2` suffix.
+/// `stamp` is the local time the export is named after. What the TUI's `e` runs.
+pub fn export_to_dir(
+    store: &Store,
+    query: &Query,
+    dir: &Path,
+    stamp: chrono::NaiveDateTime,
+) -> Result<ExportedFiles, String> {
+    let records = all_matching(store, query).map_err(|e| format!("nothing exported: {e}"))?;
+    write_files(&records, dir, stamp)
+}
+
+/// Writes `records` as a CSV and a JSON file in `dir`; see [`export_to_dir`].
+pub fn write_files(
+    records: &[Record],
+    dir: &Path,
+    stamp: chrono::NaiveDateTime,
+) -> Result<ExportedFiles, String> {
+    let shown = |p: &Path| sanitize(&p.display().to_string());
+    crate::config::create_private_dir(dir).map_err(|e| {
+        format!(
+            "nothing exported: cannot create {}: {e}; check its permissions or move the data dir (--data-dir)",
+            shown(dir)
+        )
+    })?;
+    let base = format!("veriff-sessions-{}", stamp.format("%Y%m%d-%H%M%S"));
+    let mut attempt = 1;
+    let (csv_path, csv_file, json_path, json_file) = loop {
+        let name = if attempt == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{attempt}")
+        };
+        let csv_path = dir.join(format!("{name}.csv"));
+        let json_path = dir.join(format!("{name}.json"));
+        match (
+            create_new_private(&csv_path),
+            create_new_private(&json_path),
+        ) {
+            (Ok(c), Ok(j)) => break (csv_path, c, json_path, j),
+            (c, j) => {
+                // Only what this attempt created is removed; an older export stays.
+                let exists = |r: &std::io::Result<std::fs::File>| matches!(r, Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists);
+                if c.is_ok() {
+                    let _ = std::fs::remove_file(&csv_path);
+                }
+                if j.is_ok() {
+                    let _ = std::fs::remove_file(&json_path);
+                }
+                if (exists(&c) || exists(&j)) && attempt < 100 {
+                    attempt += 1;
+                    continue;
+                }
+                let err = c
+                    .err()
+                    .or(j.err())
+                    .map(|e| e.to_string())
+                    .unwrap_or_default();
+                return Err(format!(
+                    "nothing exported: cannot create files in {}: {err}; check its permissions and free space",
+                    shown(dir)
+                ));
+            }
+        }
+    };
+    let mut csv_out = std::io::BufWriter::new(csv_file);
+    let mut json_out = std::io::BufWriter::new(json_file);
+    // Flushed here, not on drop, so a full disk is an error rather than a short file.
+    let written = write_csv(records, &mut csv_out)
+        .and_then(|()| csv_out.flush())
+        .and_then(|()| write_json(records, &mut json_out))
+        .and_then(|()| json_out.flush());
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&csv_path);
+        let _ = std::fs::remove_file(&json_path);
+        return Err(format!(
+            "nothing exported: writing to {} failed: {e}; check the free space",
+            shown(dir)
+        ));
+    }
+    Ok(ExportedFiles {
+        csv: csv_path,
+        json: json_path,
+        records: records.len(),
+    })
+}
+
+fn create_new_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)
 }

@@ -216,3 +216,13 @@ fn csv_cells_cannot_become_spreadsheet_formulas() {
         "JSON keeps the value as is: {out}"
     );
 }
+
+#[test]
+fn sandbox_refuses_a_public_url_that_is_not_http() {
+    let (code, _out, err) = run_cli(
+        &["sandbox", "--port", "0", "--public-url", "ftp://x"],
+        &[("VERIFF_TUI_CONFIG", "/nonexistent/veriff-tui.toml")],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not an http(s) URL"), "{err}");
+}

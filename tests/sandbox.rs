@@ -689,3 +689,44 @@ async fn busy_port_is_explained() {
     .unwrap_err();
     assert!(err.to_string().contains("127.0.0.1"), "{err}");
 }
+
+#[tokio::test]
+async fn a_public_url_is_the_base_of_session_links_and_the_api_stays_local() {
+    let sb = Sandbox::start(SandboxOptions {
+        listen: Some("0.0.0.0".parse().unwrap()),
+        public_url: Some("http://192.0.2.7:8780/".into()),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    // The API is reached on loopback even when listening on every address.
+    assert!(
+        sb.base_url().starts_with("http://127.0.0.1:"),
+        "{}",
+        sb.base_url()
+    );
+    assert_eq!(sb.public_url(), "http://192.0.2.7:8780");
+    let (id, url) = created_id(&sb, json!({})).await;
+    assert!(url.starts_with("http://192.0.2.7:8780/v/"), "{url}");
+    // The flow page answers on the listen address under the same path.
+    let path = url.trim_start_matches("http://192.0.2.7:8780");
+    let local = format!("{}{path}", sb.base_url());
+    let resp = http().get(&local).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(sb.session_status(&id), Some("started"));
+
+    // Without a public URL the links use the listen address.
+    let sb = sandbox().await;
+    let (_, url) = created_id(&sb, json!({})).await;
+    assert!(url.starts_with(&format!("{}/v/", sb.base_url())), "{url}");
+
+    for bad in ["ftp://x", "192.0.2.7:8780", "http://", "http://a b"] {
+        let err = Sandbox::start(SandboxOptions {
+            public_url: Some(bad.into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+        assert!(err.to_string().contains("public URL"), "{bad}: {err}");
+    }
+}

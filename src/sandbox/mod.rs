@@ -19,7 +19,7 @@ mod server;
 mod state;
 mod token;
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -45,6 +45,13 @@ pub struct SandboxOptions {
     /// Makes POST /v1/sessions misbehave; see [`Fault`]. Can be changed later with
     /// [`Sandbox::set_fault`].
     pub fault: Option<Fault>,
+    /// Address to listen on; `None` is 127.0.0.1. Another address (the LAN's, or 0.0.0.0)
+    /// lets a phone on the same network open a scanned link.
+    pub listen: Option<IpAddr>,
+    /// Base of the session URLs handed out (`https://demo.example:8443`), for when the
+    /// phone reaches the sandbox by another name than the listen address; `None` is
+    /// `http://LISTEN:PORT`.
+    pub public_url: Option<String>,
 }
 
 /// A way for POST /v1/sessions to misbehave, as real networks and proxies do.
@@ -130,6 +137,27 @@ impl Outcome {
     }
 }
 
+/// Checks a `--public-url` and drops its trailing `/`, so session URLs read `BASE/v/TOKEN`.
+fn public_base(url: &str) -> std::io::Result<String> {
+    let url = url.trim().trim_end_matches('/');
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("http://")
+        .or_else(|| lower.strip_prefix("https://"));
+    match rest {
+        Some(host) if !host.is_empty() && !url.chars().any(|c| c.is_control() || c == ' ') => {
+            Ok(url.to_string())
+        }
+        _ => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "the public URL {:?} is not an http(s) URL with a host; give one like http://192.168.1.20:8780",
+                crate::text::sanitize(url)
+            ),
+        )),
+    }
+}
+
 /// A running sandbox; it stops when dropped.
 pub struct Sandbox {
     base_url: String,
@@ -140,24 +168,40 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// Listens on 127.0.0.1 and serves on the current tokio runtime; returns once the port is
-    /// bound, so requests can be sent right away.
+    /// Listens on 127.0.0.1 (or `options.listen`) and serves on the current tokio runtime;
+    /// returns once the port is bound, so requests can be sent right away.
     pub async fn start(options: SandboxOptions) -> std::io::Result<Self> {
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, options.port))
+        let ip = options.listen.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let listener = tokio::net::TcpListener::bind((ip, options.port))
             .await
             .map_err(|e| {
                 std::io::Error::new(
                     e.kind(),
                     format!(
-                        "could not listen on 127.0.0.1:{}: {e}. Choose another port, or 0 for any free one.",
-                        options.port
+                        "could not listen on {}: {e}. Choose another port, or 0 for any free one.",
+                        SocketAddr::new(ip, options.port)
                     ),
                 )
             })?;
         let addr = listener.local_addr()?;
-        let base_url = format!("http://{addr}");
+        // The API base is for clients on this machine: an unspecified listen address
+        // (0.0.0.0, ::) is not one a client can connect to everywhere, loopback is.
+        let api_addr = if addr.ip().is_unspecified() {
+            let loopback = match addr.ip() {
+                IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+                IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+            };
+            SocketAddr::new(loopback, addr.port())
+        } else {
+            addr
+        };
+        let base_url = format!("http://{api_addr}");
+        let public_url = match options.public_url {
+            Some(u) => public_base(&u)?,
+            None => format!("http://{addr}"),
+        };
         let shared = Arc::new(Shared::new(
-            base_url.clone(),
+            public_url,
             options.fault,
             options.decision_delay,
         ));
@@ -183,9 +227,14 @@ impl Sandbox {
         })
     }
 
-    /// `http://127.0.0.1:PORT` (no `/v1`).
+    /// `http://127.0.0.1:PORT` (no `/v1`): where clients on this machine send API requests.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// The base of the session URLs handed out (the `--public-url`, else the listen address).
+    pub fn public_url(&self) -> &str {
+        &self.shared.base_url
     }
 
     /// The address it listens on.

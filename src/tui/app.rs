@@ -100,6 +100,11 @@ pub enum Effect {
         profile: String,
     },
     OpenUrl(String),
+    /// Every record matching `query` to CSV and JSON files in `dir`.
+    Export {
+        query: Query,
+        dir: std::path::PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -157,6 +162,10 @@ pub struct State {
     pub status: Option<Status>,
     pub spinner: usize,
     pub last_url: Option<String>,
+    /// The URL whose QR code fills the screen.
+    pub qr: Option<String>,
+    /// An export is being written.
+    pub exporting: bool,
     pub quit: bool,
 }
 
@@ -195,6 +204,8 @@ impl State {
             status,
             spinner: 0,
             last_url: None,
+            qr: None,
+            exporting: false,
             quit: false,
         }
     }
@@ -296,7 +307,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 if state.screen == Screen::Tokens
                     && state.tokens.detail.is_none()
                     && state.tokens.confirm_delete.is_none()
-                    && state.help.is_none() =>
+                    && state.help.is_none()
+                    && state.qr.is_none() =>
             {
                 let first_row = crate::tui::view::tokens::FIRST_ROW;
                 match m.row.checked_sub(first_row) {
@@ -430,7 +442,123 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
+        Msg::Exported(result) => {
+            state.exporting = false;
+            match result {
+                Ok(files) => {
+                    let n = match files.records {
+                        1 => "1 record".to_string(),
+                        n => format!("{n} records"),
+                    };
+                    let shown = |p: &std::path::Path| sanitize(&p.display().to_string());
+                    let full = format!(
+                        "exported {n}: {} and {}",
+                        shown(&files.csv),
+                        shown(&files.json)
+                    );
+                    // Both paths whole when the status line holds them, else the CSV path
+                    // and the JSON file's other extension (they differ in nothing else).
+                    let room = usize::from(state.size.0).saturating_sub(4);
+                    let text = if full.chars().count() > room
+                        && files.json == files.csv.with_extension("json")
+                    {
+                        format!("exported {n} to {} and .json", shown(&files.csv))
+                    } else {
+                        full
+                    };
+                    state.set_status(Level::Success, text);
+                }
+                Err(e) => state.set_status(Level::Error, sanitize(&e)),
+            }
+            Vec::new()
+        }
     }
+}
+
+/// Veriff test integrations decide a session by its first name; F5 F6 F7 fill these in.
+pub const PRESETS: [(&str, &str); 3] = [
+    ("Approve", "approved"),
+    ("Decline", "declined"),
+    ("Resubmit", "resubmission requested"),
+];
+
+fn preset(state: &mut State, index: usize) -> Vec<Effect> {
+    let Some((name, decision)) = PRESETS.get(index) else {
+        return Vec::new();
+    };
+    state.form.first_name = tui_input::Input::new((*name).to_string());
+    state.form.errors.retain(|(f, _)| *f != Field::FirstName);
+    state.set_status(
+        Level::Info,
+        format!(
+            "first name {name}: a Veriff test integration (and the sandbox) decides it {decision}"
+        ),
+    );
+    Vec::new()
+}
+
+/// Shows the QR code of `url` full screen.
+fn show_qr(state: &mut State, url: Option<String>) -> Vec<Effect> {
+    match url {
+        Some(url) => state.qr = Some(url),
+        None => state.set_status(Level::Info, "no URL to show yet: generate one first"),
+    }
+    Vec::new()
+}
+
+/// The URL `Q` shows on the current screen.
+fn qr_url(state: &State) -> Option<String> {
+    match state.screen {
+        Screen::Generate => state.last_url.clone(),
+        Screen::Tokens => current_record(state).map(|r| sanitize(&r.url)),
+        Screen::Dashboard => None,
+    }
+}
+
+/// `g`: the Generate form filled with a record's values, for a fresh link.
+fn resend(state: &mut State) -> Vec<Effect> {
+    let Some(r) = current_record(state) else {
+        state.set_status(Level::Info, "no record selected");
+        return Vec::new();
+    };
+    if state.in_flight.is_some() {
+        state.set_status(
+            Level::Warning,
+            "a request is running: wait for it or press Esc on Generate, then press g again",
+        );
+        return Vec::new();
+    }
+    state.form.fill(&SessionInput {
+        first_name: sanitize(&r.first_name),
+        last_name: sanitize(&r.last_name),
+        lang: sanitize(&r.lang),
+        selfid: r.selfid,
+        callback: sanitize(&r.callback),
+        vendor_data: sanitize(&r.vendor_data),
+    });
+    // The result panel belongs to the last link, not to the one about to be made.
+    state.outcome = None;
+    let effects = switch_screen(state, Screen::Generate);
+    let short: String = sanitize(&r.session_id).chars().take(8).collect();
+    state.set_status(
+        Level::Info,
+        format!("prefilled from session {short}: check the fields, then Ctrl+S for a new link"),
+    );
+    effects
+}
+
+/// `e`: the list as filtered, every matching record, to CSV and JSON.
+fn export(state: &mut State) -> Vec<Effect> {
+    if state.exporting {
+        state.set_status(Level::Info, "an export is already being written");
+        return Vec::new();
+    }
+    state.exporting = true;
+    state.set_status(Level::Info, "exporting…");
+    vec![Effect::Export {
+        query: state.tokens.export_query(&state.settings.profile_name),
+        dir: state.settings.paths.export_dir.clone(),
+    }]
 }
 
 fn on_created(
@@ -481,7 +609,7 @@ fn on_created(
 }
 
 fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
-    if state.help.is_some() {
+    if state.help.is_some() || state.qr.is_some() {
         return Vec::new();
     }
     match state.screen {
@@ -504,6 +632,26 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if ctrl(&key, 'c') {
         state.quit = true;
         return Vec::new();
+    }
+    if state.qr.is_some() {
+        // The QR view closes with Esc, Q or q (q does not quit here: it is the key that
+        // opened it, pressed again).
+        if matches!(
+            key.code,
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('Q') | KeyCode::Enter
+        ) {
+            state.qr = None;
+        }
+        return Vec::new();
+    }
+    // Alt+Q shows the QR code even while typing in a field, where Q is a letter.
+    if key.modifiers.contains(KeyModifiers::ALT)
+        && matches!(key.code, KeyCode::Char('q') | KeyCode::Char('Q'))
+        && state.help.is_none()
+        && state.tokens.confirm_delete.is_none()
+    {
+        let url = qr_url(state);
+        return show_qr(state, url);
     }
     if let Some(i) = alt_digit(&key) {
         state.help = None;
@@ -791,6 +939,11 @@ fn generate_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 None => Vec::new(),
             };
         }
+        KeyCode::Char('Q') if plain(&key) && !focus.is_text() => {
+            let url = state.last_url.clone();
+            return show_qr(state, url);
+        }
+        KeyCode::F(n @ 5..=7) => return preset(state, usize::from(n - 5)),
         _ => {}
     }
     if focus.is_text()
@@ -896,7 +1049,7 @@ fn tokens_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::PageUp if !in_detail => tokens_move(state, -viewport.max(1)),
         KeyCode::Char('d') if ctrl(&key, 'd') && !in_detail => tokens_move(state, viewport / 2),
         KeyCode::Char('u') if ctrl(&key, 'u') && !in_detail => tokens_move(state, -viewport / 2),
-        KeyCode::Home | KeyCode::Char('g') if !in_detail => tokens_select(state, 0),
+        KeyCode::Home if !in_detail => tokens_select(state, 0),
         KeyCode::End | KeyCode::Char('G') if !in_detail => tokens_select(state, u64::MAX),
         KeyCode::Enter if !in_detail => {
             match state.tokens.selected_record().cloned() {
@@ -926,6 +1079,12 @@ fn tokens_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Char('d') if plain(&key) => {
             state.tokens.confirm_delete = current_record(state);
             Vec::new()
+        }
+        KeyCode::Char('g') if plain(&key) => resend(state),
+        KeyCode::Char('e') if plain(&key) => export(state),
+        KeyCode::Char('Q') if plain(&key) => {
+            let url = current_record(state).map(|r| sanitize(&r.url));
+            show_qr(state, url)
         }
         _ => Vec::new(),
     }

@@ -269,6 +269,25 @@ impl Form {
         self.callback_default = callback.to_string();
     }
 
+    /// Puts `values` in the form (a re-send), focus on the first field, no errors left over.
+    pub fn fill(&mut self, values: &SessionInput) {
+        let input = |v: &str| {
+            // A value from the store could hold anything; the fields only ever hold what
+            // could have been typed.
+            let v: String = v.chars().filter(|c| !c.is_control()).collect();
+            Input::new(v)
+        };
+        self.first_name = input(&values.first_name);
+        self.last_name = input(&values.last_name);
+        self.lang = input(&values.lang);
+        self.selfid = values.selfid;
+        self.callback = input(&values.callback);
+        self.vendor_data = input(&values.vendor_data);
+        self.focus = Field::FirstName;
+        self.picker = Picker::default();
+        self.errors.clear();
+    }
+
     /// Languages the picker offers for what is typed.
     pub fn picker_matches(&self) -> Vec<&'static languages::Language> {
         languages::search(self.lang.value())

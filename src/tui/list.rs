@@ -58,6 +58,12 @@ impl TokenList {
         }
     }
 
+    /// Every record of the list as shown (filter applied), for an export; the export reads
+    /// them all, page by page, whatever the window holds.
+    pub fn export_query(&self, profile: &str) -> Query {
+        self.query(profile, 0, 0)
+    }
+
     /// Starts over for a new filter or after the store changed: count, then the page around
     /// the selection.
     pub fn reload(&mut self, profile: &str, viewport: u64, reset_selection: bool) -> Vec<Load> {

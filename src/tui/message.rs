@@ -51,6 +51,7 @@ pub enum Msg {
     },
     StatusCounts(Result<Vec<(SessionStatus, u64)>, String>),
     Opened(Result<(), String>),
+    Exported(Result<crate::export::ExportedFiles, String>),
 }
 
 impl Msg {

@@ -627,6 +627,15 @@ impl Runtime {
                 move |s| s.status_counts(Some(&profile), chrono::Utc::now()),
                 Msg::StatusCounts,
             ),
+            Effect::Export { query, dir } => {
+                // Named after the local time, as the operator reads the clock.
+                let stamp = chrono::Local::now().naive_local();
+                // A write: an export started just before quitting still lands whole.
+                self.write_task(
+                    move |s| Ok(crate::export::export_to_dir(s, &query, &dir, stamp)),
+                    |r| Msg::Exported(r.and_then(|inner| inner)),
+                );
+            }
             Effect::OpenUrl(url) => {
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {

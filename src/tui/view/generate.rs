@@ -12,9 +12,12 @@ use crate::tui::form::{Field, VENDOR_DATA_MAX};
 use crate::tui::languages;
 use crate::tui::theme::Theme;
 use crate::tui::view::{hard_wrap, local_time, rule, spinner};
+use crate::tui::widgets::qr::Code;
 use crate::tui::widgets::{language_picker, text_field};
 
 const LABEL: u16 = 17;
+/// Columns the result text keeps when the QR code stands beside it.
+const QR_TEXT_MIN: u16 = 40;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let form = &state.form;
@@ -189,31 +192,70 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
                 Some(c) if c.is_ok() => Span::styled(c.describe(), theme.success()),
                 Some(c) => Span::styled(sanitize(&c.describe()), theme.warning()),
             };
+            let url = sanitize(&session.url);
+            let code = Code::new(&url);
             let mut lines = vec![Line::from(vec![
                 Span::styled("✔ Session created", theme.success()),
                 Span::styled(" · ", theme.dim()),
                 copy_span,
             ])];
+            // Beside the text when the text keeps a useful width, else below it when there
+            // is height, else a hint: a code is never drawn cut.
+            let beside = code
+                .as_ref()
+                .filter(|c| area.width >= c.width + 2 + QR_TEXT_MIN && area.height >= c.height);
+            let text_width = match beside {
+                Some(c) => width - usize::from(c.width + 2),
+                None => width,
+            };
             // The URL alone on its lines, from the first column: selectable by hand.
-            lines.extend(
-                hard_wrap(&sanitize(&session.url), width)
-                    .into_iter()
-                    .map(Line::from),
-            );
+            lines.extend(hard_wrap(&url, text_width).into_iter().map(Line::from));
             let id = sanitize(&session.id);
             let expires = local_time(session.expires_at, state.tz);
             let offset = state.tz.offset_at(session.expires_at);
-            lines.push(Line::from(vec![
-                Span::styled("Session ID ", theme.dim()),
-                Span::raw(id),
-                Span::styled("  Expires ", theme.dim()),
-                Span::raw(format!("{expires} {offset}")),
-            ]));
+            if beside.is_some() {
+                // Narrowed by the code: one fact a line, so neither is cut.
+                lines.push(Line::from(vec![
+                    Span::styled("Session ID ", theme.dim()),
+                    Span::raw(id),
+                ]));
+                lines.push(Line::from(vec![
+                    Span::styled("Expires ", theme.dim()),
+                    Span::raw(format!("{expires} {offset}")),
+                ]));
+            } else {
+                lines.push(Line::from(vec![
+                    Span::styled("Session ID ", theme.dim()),
+                    Span::raw(id),
+                    Span::styled("  Expires ", theme.dim()),
+                    Span::raw(format!("{expires} {offset}")),
+                ]));
+            }
             if let Some(e) = save_error {
                 lines.push(Line::from(Span::styled(
                     format!("! not saved to history: {e}"),
                     theme.warning(),
                 )));
+            }
+            let text_rows = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+            if let Some(c) = beside {
+                let text = Rect::new(area.x, area.y, area.width - c.width - 2, area.height);
+                frame.render_widget(Paragraph::new(lines), text);
+                c.render(frame.buffer_mut(), area, area.right() - c.width, area.y);
+                return;
+            }
+            match code {
+                Some(c) if c.width <= area.width && text_rows + 1 + c.height <= area.height => {
+                    frame.render_widget(Paragraph::new(lines), area);
+                    c.render(frame.buffer_mut(), area, area.x, area.y + text_rows + 1);
+                    return;
+                }
+                Some(_) => lines.push(Line::from(vec![
+                    Span::styled("Q", theme.key()),
+                    Span::styled(": show QR code", theme.dim()),
+                    Span::styled(" (Alt+Q while typing in a field)", theme.dim()),
+                ])),
+                None => {}
             }
             lines
         }

@@ -35,6 +35,16 @@ const KEYS: &[(&str, &[(&str, &str)])] = &[
                 "c y  o",
                 "off the text fields: copy / open the last URL again",
             ),
+            (
+                "Q  Alt+Q",
+                "the last URL as a full-screen QR code (Alt+Q in a field)",
+            ),
+            (
+                "F5 F6 F7",
+                "fill in the first name Approve / Decline / Resubmit:",
+            ),
+            ("", "Veriff test-integration behaviour: first name"),
+            ("", "Approve/Decline/Resubmit forces that decision"),
             ("← → Home End", "move the cursor"),
             ("Ctrl+← Ctrl+→", "previous / next word (also Alt+← Alt+→)"),
             ("Backspace Delete", "delete a character"),
@@ -50,12 +60,18 @@ const KEYS: &[(&str, &[(&str, &str)])] = &[
         &[
             ("↑ ↓ j k", "move"),
             ("PgUp PgDn", "page up / down (Ctrl+U Ctrl+D: half a page)"),
-            ("Home End g G", "first / last"),
+            ("Home End G", "first / last"),
             ("/", "filter by name, session id or vendor data"),
             ("Enter", "details of the session"),
             ("c y", "copy the URL"),
             ("i", "copy the session id"),
             ("o", "open the URL in the browser"),
+            ("Q", "the URL as a QR code, full screen (Esc closes)"),
+            ("g", "re-send: the form filled with this record's values"),
+            (
+                "e",
+                "export the list (filter applied) to CSV and JSON files",
+            ),
             ("d", "delete the local record (asks first)"),
             ("Esc", "back / clear the filter"),
         ],
@@ -93,6 +109,10 @@ pub fn lines(state: &State, theme: Theme) -> Vec<Line<'static>> {
     lines.push(Line::from(vec![
         Span::styled(format!("  {:<20}", "history"), theme.dim()),
         Span::raw(paths.history_db.display().to_string()),
+    ]));
+    lines.push(Line::from(vec![
+        Span::styled(format!("  {:<20}", "exports"), theme.dim()),
+        Span::raw(paths.export_dir.display().to_string()),
     ]));
     lines
 }

@@ -4,6 +4,7 @@
 pub mod dashboard;
 pub mod generate;
 pub mod help;
+pub mod qr;
 pub mod tokens;
 
 use chrono::{DateTime, Utc};
@@ -30,6 +31,11 @@ pub fn spinner(state: &State) -> &'static str {
 pub fn draw(frame: &mut Frame, state: &State) {
     let area = frame.area();
     let theme = Theme::new(state.no_color);
+    // The QR code gets the whole window, whatever its size: it says itself when too small.
+    if let Some(url) = &state.qr {
+        qr::draw(frame, area, url, theme);
+        return;
+    }
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let text = vec![
             Line::from(format!("window too small: need {MIN_WIDTH}x{MIN_HEIGHT}")),
@@ -179,6 +185,9 @@ pub fn hints(state: &State) -> Vec<(&'static str, &'static str)> {
     if state.help.is_some() {
         return vec![("↑↓", "scroll"), ("Esc", "close help")];
     }
+    if state.qr.is_some() {
+        return vec![("Esc", "close")];
+    }
     match state.screen {
         Screen::Generate => {
             let mut h = Vec::new();
@@ -196,14 +205,19 @@ pub fn hints(state: &State) -> Vec<(&'static str, &'static str)> {
             }
             h.extend([("Tab", "next"), ("Ctrl+S", "generate")]);
             if state.form.focus.is_text() {
+                if state.last_url.is_some() {
+                    h.push(("Alt+Q", "QR code"));
+                }
                 h.push(("Ctrl+U", "clear"));
             } else {
                 if state.last_url.is_some() {
-                    h.extend([("c", "copy URL"), ("o", "open")]);
+                    h.extend([("c", "copy URL"), ("o", "open"), ("Q", "QR code")]);
                 }
                 h.extend([("?", "help"), ("q", "quit")]);
             }
             h.extend([("Alt+2", "tokens"), ("Ctrl+P", "profile")]);
+            // Veriff test-integration behaviour: these first names force that decision.
+            h.push(("F5/F6/F7", "Approve/Decline/Resubmit"));
             h
         }
         Screen::Tokens => {
@@ -221,6 +235,8 @@ pub fn hints(state: &State) -> Vec<(&'static str, &'static str)> {
                     ("c", "copy URL"),
                     ("i", "copy id"),
                     ("o", "open"),
+                    ("Q", "QR code"),
+                    ("g", "re-send"),
                     ("d", "delete"),
                     ("?", "help"),
                 ]
@@ -233,6 +249,9 @@ pub fn hints(state: &State) -> Vec<(&'static str, &'static str)> {
                     ("o", "open"),
                     ("d", "delete"),
                     ("?", "help"),
+                    ("g", "re-send"),
+                    ("e", "export"),
+                    ("Q", "QR code"),
                     ("i", "copy id"),
                     ("q", "quit"),
                 ]

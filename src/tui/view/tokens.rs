@@ -11,6 +11,7 @@ use crate::text::sanitize;
 use crate::tui::app::State;
 use crate::tui::theme::Theme;
 use crate::tui::view::{centered, fit, hard_wrap, local_time, rule, short_time};
+use crate::tui::widgets::qr::Code;
 use crate::tui::widgets::{status_badge, text_field};
 
 /// Screen row of the table's first record (below the header, the title and the column
@@ -215,17 +216,39 @@ fn record_line(
     Line::from(spans)
 }
 
+/// Columns the detail text keeps when the QR code stands beside it.
+const QR_TEXT_MIN: u16 = 50;
+
 fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: Theme) {
-    let width = usize::from(area.width);
     let name = sanitize(&format!("{} {}", r.first_name, r.last_name));
     let title = vec![
         Span::styled("Session details", theme.title()),
         Span::styled(format!(" · {}", name.trim()), theme.dim()),
     ];
-    let mut lines = vec![rule(title, area.width, theme)];
+    frame.render_widget(
+        Paragraph::new(rule(title, area.width, theme)),
+        Rect::new(area.x, area.y, area.width, area.height.min(1)),
+    );
+    let body = Rect::new(
+        area.x,
+        area.y.saturating_add(1).min(area.bottom()),
+        area.width,
+        area.height.saturating_sub(1),
+    );
+    let url = sanitize(&r.url);
+    // Beside the details when both fit whole; otherwise a hint, never a cut code.
+    let code = Code::new(&url);
+    let beside = code
+        .as_ref()
+        .filter(|c| body.width >= c.width + 2 + QR_TEXT_MIN && body.height >= c.height);
+    let text = match beside {
+        Some(c) => Rect::new(body.x, body.y, body.width - c.width - 2, body.height),
+        None => body,
+    };
+    let mut lines = Vec::new();
     // The URL first and alone on its lines, so it is never cut and selects cleanly.
     lines.extend(
-        hard_wrap(&sanitize(&r.url), width)
+        hard_wrap(&url, usize::from(text.width))
             .into_iter()
             .map(Line::from),
     );
@@ -283,7 +306,17 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
     if let Some(h) = &r.host {
         lines.push(field("Flow host", sanitize(h)));
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    match beside {
+        Some(c) => {
+            c.render(frame.buffer_mut(), body, body.right() - c.width, body.y);
+        }
+        None if code.is_some() => lines.push(Line::from(vec![
+            Span::styled("  Q", theme.key()),
+            Span::styled(": show QR code", theme.dim()),
+        ])),
+        None => {}
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);
 }
 
 fn draw_confirm(frame: &mut Frame, area: Rect, r: &Record, theme: Theme) {

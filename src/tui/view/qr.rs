@@ -1,0 +1,87 @@
+//! The QR code full screen (`Q`): the code centred, the URL below it on lines of its own (so
+//! it can still be selected by hand), or, in a window too small, how big it needs to be.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
+
+use crate::text::sanitize;
+use crate::tui::theme::Theme;
+use crate::tui::view::hard_wrap;
+use crate::tui::widgets::qr::Code;
+
+const CLOSE: &str = "Esc closes · scan it with a phone camera";
+const SHORT_CLOSE: &str = " Esc closes";
+
+/// The smallest window (columns, rows) that shows the code of `url` and the URL below it.
+pub fn needed(url: &str) -> Option<(u16, u16)> {
+    let code = Code::new(url)?;
+    let url_rows = hard_wrap(url, usize::from(code.width)).len();
+    let rows = usize::from(code.height) + url_rows;
+    Some((code.width, u16::try_from(rows).unwrap_or(u16::MAX)))
+}
+
+pub fn draw(frame: &mut Frame, area: Rect, url: &str, theme: Theme) {
+    frame.render_widget(Clear, area);
+    let url = sanitize(url);
+    let url_lines = hard_wrap(&url, usize::from(area.width));
+    let Some(code) = Code::new(&url) else {
+        let mut lines = vec![Line::from(Span::styled(
+            "This URL is too long for a QR code; copy it instead (c). Esc closes.",
+            theme.warning(),
+        ))];
+        lines.extend(url_lines.into_iter().map(Line::from));
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+        return;
+    };
+    let url_rows = u16::try_from(url_lines.len()).unwrap_or(u16::MAX);
+    let tight = code.height.saturating_add(url_rows);
+    if code.width > area.width || tight > area.height {
+        let (w, h) = needed(&url).unwrap_or((code.width, tight));
+        let mut lines = vec![
+            Line::from(Span::styled(
+                format!(
+                    "The QR code needs a window of at least {w}x{h} (now {}x{}).",
+                    area.width, area.height
+                ),
+                theme.warning(),
+            )),
+            Line::from(Span::styled(
+                "Enlarge the window or make the font smaller (Ctrl+- in most terminals). Esc closes.",
+                theme.dim(),
+            )),
+            Line::default(),
+        ];
+        lines.extend(url_lines.into_iter().map(Line::from));
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+        return;
+    }
+    // The code, a blank line, the URL and the close hint, centred as a block; when the
+    // window is just big enough (a long sandbox URL in 120x40), the code, the URL right
+    // below it, and the hint beside the code if there is room.
+    let roomy = tight.saturating_add(2) <= area.height;
+    let rows = if roomy { tight + 2 } else { tight };
+    let top = area.y + (area.height - rows) / 2;
+    let x = area.x + (area.width - code.width) / 2;
+    code.render(frame.buffer_mut(), area, x, top);
+    let url_y = top + code.height + u16::from(roomy);
+    let lines: Vec<Line> = url_lines.into_iter().map(Line::from).collect();
+    frame.render_widget(
+        Paragraph::new(lines),
+        Rect::new(area.x, url_y, area.width, url_rows),
+    );
+    if roomy {
+        frame.render_widget(
+            Paragraph::new(Span::styled(CLOSE, theme.dim()))
+                .alignment(ratatui::layout::Alignment::Center),
+            Rect::new(area.x, url_y + url_rows, area.width, 1),
+        );
+    } else if x - area.x > SHORT_CLOSE.width() as u16 {
+        frame.render_widget(
+            Paragraph::new(Span::styled(SHORT_CLOSE, theme.dim())),
+            Rect::new(area.x, top, x - area.x - 1, 1),
+        );
+    }
+}
