@@ -148,7 +148,7 @@ impl Store {
                     ))
                 })?;
             }
-            create_private_file(path)
+            publish_new(path, &shown)
                 .map_err(|e| io_err(format!("cannot create the file: {e}")))?;
         } else {
             tighten_mode(path);
@@ -1076,6 +1076,39 @@ fn check_existing(path: &Path, shown: &str) -> Result<bool, StoreError> {
         return Err(not_ours());
     }
     Ok(true)
+}
+
+/// Creates a new history at `path` as one atomic step: the schema is written to a private
+/// temporary file which is then linked into place. Another process opening `path` at the
+/// same moment sees either no file or a complete one of ours, never a half-written header
+/// (which it would have to refuse as "not ours"). Losing the race to another creator is fine:
+/// its file is used.
+fn publish_new(path: &Path, shown: &str) -> std::io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "history".into());
+    let tmp = path.with_file_name(format!(".{name}.new-{}", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    create_private_file(&tmp)?;
+    let built = Connection::open_with_flags(
+        &tmp,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(std::io::Error::other)
+    .and_then(|conn| {
+        let store = Store {
+            conn,
+            path: shown.to_string(),
+        };
+        store.migrate().map_err(std::io::Error::other)
+    });
+    let linked = built.and_then(|()| match std::fs::hard_link(&tmp, path) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(e),
+        _ => Ok(()),
+    });
+    let _ = std::fs::remove_file(&tmp);
+    linked
 }
 
 fn create_private_file(path: &Path) -> std::io::Result<()> {
