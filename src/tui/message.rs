@@ -51,6 +51,26 @@ pub enum Msg {
     },
     StatusCounts(Result<Vec<(SessionStatus, u64)>, String>),
     Opened(Result<(), String>),
+    /// `r`: one record's decision was fetched and stored (or why not).
+    Refreshed(Box<crate::refresh::Refreshed>),
+    /// A run of `R` counted its pending records.
+    RefreshStarted {
+        run: u64,
+        total: usize,
+    },
+    /// A run of `R` stored one more answer.
+    RefreshProgress {
+        run: u64,
+        done: usize,
+        total: usize,
+    },
+    RefreshDone {
+        run: u64,
+        result: Result<crate::refresh::Summary, String>,
+    },
+    /// The auto-refresh interval (`ui.refresh_interval_secs`) passed.
+    AutoRefresh,
+    DashboardData(Result<crate::tui::app::DashboardData, String>),
 }
 
 impl Msg {

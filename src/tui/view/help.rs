@@ -57,7 +57,22 @@ const KEYS: &[(&str, &[(&str, &str)])] = &[
             ("i", "copy the session id"),
             ("o", "open the URL in the browser"),
             ("d", "delete the local record (asks first)"),
+            ("r", "ask Veriff for this session's decision"),
+            (
+                "R",
+                "refresh every session without a final decision, 4 at once",
+            ),
             ("Esc", "back / clear the filter"),
+        ],
+    ),
+    (
+        "Dashboard",
+        &[
+            ("↑ ↓ j k", "move in the latest decisions"),
+            ("Enter", "details of the session"),
+            ("r", "ask Veriff again for the selected session"),
+            ("R", "refresh every session without a final decision"),
+            ("", "expired links (7 days) are shown without asking Veriff"),
         ],
     ),
 ];
