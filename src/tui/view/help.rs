@@ -58,10 +58,7 @@ const KEYS: &[(&str, &[(&str, &str)])] = &[
             ("o", "open the URL in the browser"),
             ("d", "delete the local record (asks first)"),
             ("r", "ask Veriff for this session's decision"),
-            (
-                "R",
-                "refresh every session without a final decision, 4 at once",
-            ),
+            ("R", "refresh all sessions not yet decided, 4 at a time"),
             ("Esc", "back / clear the filter"),
         ],
     ),
