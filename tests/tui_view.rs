@@ -621,3 +621,22 @@ fn dashboard_charts_and_latest_decisions() {
     let t = snap("dashboard_filled_empty_80x24", &empty);
     assert!(screen_text(&t).contains("No sessions for this profile yet"));
 }
+
+#[test]
+fn a_failed_refresh_is_marked_on_its_row_and_explained_in_the_detail() {
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 3);
+    s.tokens.rows[1].check_error = Some("the request timed out after 30 s".into());
+    let t = render(&s);
+    let text = screen_text(&t);
+    let row = text.lines().nth(4).unwrap();
+    assert!(row.contains("! approved"), "{row}");
+    let other = text.lines().nth(3).unwrap();
+    assert!(!other.contains('!'), "{other}");
+    update(&mut s, key(KeyCode::Down));
+    update(&mut s, key(KeyCode::Enter));
+    let text = screen_text(&render(&s));
+    assert!(text.contains("Check error"), "{text}");
+    assert!(text.contains("timed out after 30 s"), "{text}");
+}
