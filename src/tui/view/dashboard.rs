@@ -269,8 +269,10 @@ fn draw_latest(frame: &mut Frame, area: Rect, state: &State, total: u64, theme: 
     let rows = usize::from(inner.height);
     // Keep the selection in view.
     let first = d.selected.saturating_sub(rows.saturating_sub(1));
-    let name_w = (width.saturating_sub(11 + 1 + 13 + 1 + 2) / 2).clamp(8, 24);
-    let reason_w = width.saturating_sub(1 + 11 + 1 + name_w + 1 + 13 + 1);
+    // Wide windows spell the status out ("resubmission requested").
+    let status_w = if width >= 100 { 22 } else { 13 };
+    let name_w = (width.saturating_sub(1 + 11 + 1 + status_w + 1) / 3).clamp(8, 24);
+    let reason_w = width.saturating_sub(1 + 11 + 1 + name_w + 1 + status_w + 1);
     for (row, (i, r)) in data
         .latest
         .iter()
@@ -298,7 +300,7 @@ fn draw_latest(frame: &mut Frame, area: Rect, state: &State, total: u64, theme: 
                 theme.dim(),
             ),
             Span::raw(format!("{} ", fit(&name, name_w))),
-            Span::styled(format!("{} ", fit(&badge.content, 13)), badge.style),
+            Span::styled(format!("{} ", fit(&badge.content, status_w)), badge.style),
             Span::raw(fit(&reason, reason_w)),
         ];
         if selected {
