@@ -544,6 +544,7 @@ fn big_r_runs_once_with_progress_and_reloads_when_done() {
             run,
             done: 3,
             total: 12,
+            record: None,
         },
     );
     // Rows update as answers arrive.
@@ -656,4 +657,42 @@ fn enter_on_a_latest_decision_opens_its_detail() {
     // Esc goes back to the list.
     update(&mut s, key(KeyCode::Esc));
     assert!(s.tokens.detail.is_none());
+}
+
+#[test]
+fn an_open_detail_view_follows_the_answers_of_big_r() {
+    let mut s = tokens(5);
+    update(&mut s, key(KeyCode::Enter));
+    let mut after = s.tokens.detail.clone().unwrap();
+    after.status = veriff_tui::veriff::SessionStatus::Approved;
+    let run = match update(&mut s, key(KeyCode::Char('R'))).as_slice() {
+        [Effect::RefreshPending { run, .. }] => *run,
+        other => panic!("{other:?}"),
+    };
+    // Another record's answer leaves the detail alone.
+    let mut other = record(3);
+    other.status = veriff_tui::veriff::SessionStatus::Declined;
+    update(
+        &mut s,
+        Msg::RefreshProgress {
+            run,
+            done: 1,
+            total: 2,
+            record: Some(Box::new(other)),
+        },
+    );
+    assert_eq!(
+        s.tokens.detail.as_ref().unwrap().status,
+        veriff_tui::veriff::SessionStatus::Created
+    );
+    update(
+        &mut s,
+        Msg::RefreshProgress {
+            run,
+            done: 2,
+            total: 2,
+            record: Some(Box::new(after.clone())),
+        },
+    );
+    assert_eq!(s.tokens.detail.as_ref(), Some(&after));
 }

@@ -640,3 +640,52 @@ fn a_failed_refresh_is_marked_on_its_row_and_explained_in_the_detail() {
     assert!(text.contains("Check error"), "{text}");
     assert!(text.contains("timed out after 30 s"), "{text}");
 }
+
+#[test]
+fn the_dashboard_draws_at_every_size_and_keeps_hostile_strings_inert() {
+    for (w, h) in [
+        (1, 1),
+        (10, 3),
+        (60, 16),
+        (61, 17),
+        (75, 20),
+        (76, 19),
+        (80, 24),
+        (100, 30),
+        (250, 80),
+    ] {
+        let s = dashboard_filled(w, h, false);
+        render(&s);
+        let mut many = s.clone();
+        if let Some(d) = many.dashboard.data.as_mut() {
+            d.per_day = (0..30)
+                .map(|i| (now().date_naive(), u64::MAX / 64 + i))
+                .collect();
+            d.latest = (0..200).map(record).collect();
+        }
+        many.dashboard.selected = 150;
+        render(&many);
+    }
+    let hostile = "\u{1b}]52;c;SGVsbG8=\u{7}Eve\u{1b}[2J\u{9b}31m";
+    let mut s = dashboard_filled(100, 30, false);
+    if let Some(d) = s.dashboard.data.as_mut() {
+        let r = &mut d.latest[0];
+        r.first_name = hostile.into();
+        r.decision_reason = Some(hostile.into());
+        r.decision_time = Some(hostile.into());
+        r.status = veriff_tui::veriff::SessionStatus::Other(hostile.into());
+    }
+    s.dashboard
+        .counts
+        .as_mut()
+        .unwrap()
+        .push((veriff_tui::veriff::SessionStatus::Other(hostile.into()), 3));
+    let t = render(&s);
+    for cell in t.backend().buffer().content() {
+        assert!(
+            !cell.symbol().chars().any(char::is_control),
+            "control character in a cell: {:?}",
+            cell.symbol()
+        );
+    }
+}

@@ -488,8 +488,19 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::RefreshProgress { run, done, total } => {
+        Msg::RefreshProgress {
+            run,
+            done,
+            total,
+            record,
+        } => {
             let mut effects = Vec::new();
+            // An open detail view shows the answer for its record at once.
+            if let (Some(record), Some(detail)) = (record, &mut state.tokens.detail)
+                && detail.session_id == record.session_id
+            {
+                *detail = *record;
+            }
             if let Some(r) = state.refresh.as_mut().filter(|r| r.run == run) {
                 r.done = done;
                 r.total = Some(total);
@@ -1206,7 +1217,6 @@ fn on_refresh_done(
             state.set_status(Level::Error, format!("refresh failed: {}", sanitize(&e)));
         }
     }
-    // A detail view shows the record as it was when opened: bring it up to date.
     if r.profile == state.settings.profile_name {
         after_store_change(state)
     } else {

@@ -63,6 +63,8 @@ pub enum Msg {
         run: u64,
         done: usize,
         total: usize,
+        /// The record as stored after this answer.
+        record: Option<Box<Record>>,
     },
     RefreshDone {
         run: u64,

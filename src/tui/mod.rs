@@ -723,8 +723,13 @@ impl Runtime {
                             move |total| {
                                 let _ = started.send(Msg::RefreshStarted { run, total });
                             },
-                            move |_, done, total| {
-                                let _ = each.send(Msg::RefreshProgress { run, done, total });
+                            move |r, done, total| {
+                                let _ = each.send(Msg::RefreshProgress {
+                                    run,
+                                    done,
+                                    total,
+                                    record: r.record.clone().map(Box::new),
+                                });
                             },
                         )
                         .await
