@@ -11,7 +11,7 @@ use chrono::Utc;
 use futures_util::StreamExt;
 
 use crate::history::{Record, Store, StoreError};
-use crate::veriff::{ApiError, Client, Decision, batch};
+use crate::veriff::{ApiError, Client, Decision, batch, normalize_base_url};
 
 /// The store shared between tasks.
 pub type SharedStore = Arc<Mutex<Store>>;
@@ -43,6 +43,9 @@ pub struct Summary {
     pub failed: usize,
     /// Answers that could not be written to the history.
     pub not_saved: usize,
+    /// Sandbox sessions made by another sandbox (an earlier `--sandbox` run): it is gone and
+    /// took them along, so they were not asked about.
+    pub skipped: usize,
 }
 
 impl Summary {
@@ -59,8 +62,14 @@ impl Summary {
 
     /// One line for a status bar or stderr.
     pub fn describe(&self) -> String {
+        let skipped = match self.skipped {
+            0 => String::new(),
+            n => format!(" ({n} from an earlier sandbox skipped: it is gone, and so are they)"),
+        };
         if self.total == 0 {
-            return "nothing to refresh: every session has a final decision or has expired".into();
+            return format!(
+                "nothing to refresh: every session has a final decision or has expired{skipped}"
+            );
         }
         let mut s = format!(
             "refreshed {}: {} decided, {} without a decision yet",
@@ -78,6 +87,7 @@ impl Summary {
                 self.not_saved
             ));
         }
+        s.push_str(&skipped);
         s
     }
 }
@@ -104,6 +114,16 @@ pub async fn pending_ids(store: &SharedStore, profile: &str) -> Result<Vec<Strin
     let profile = profile.to_string();
     let records = on_store(store, move |s| s.pending(Some(&profile), MAX_PENDING)).await?;
     Ok(records.into_iter().map(|r| r.session_id).collect())
+}
+
+/// Whether a record can be asked about at `api_base`: a sandbox session lives only in the
+/// sandbox that made it, so one made by another sandbox address is not.
+pub fn askable(record: &Record, api_base: &str) -> bool {
+    if !record.sandbox {
+        return true;
+    }
+    let norm = |u: &str| normalize_base_url(u).unwrap_or_else(|_| u.trim().to_string());
+    norm(&record.base_url) == norm(api_base)
 }
 
 /// Writes one answer to the history and reads the record back.
@@ -174,16 +194,24 @@ pub async fn refresh_many(
     summary
 }
 
-/// Refreshes every pending record of `profile` (what `R` does), at most
-/// [`batch::MAX_IN_FLIGHT`] requests at once. `started` learns how many there are first.
+/// Refreshes every pending record of `profile` (what `R` does) that `api_base` can answer
+/// for (see [`askable`]), at most [`batch::MAX_IN_FLIGHT`] requests at once. `started`
+/// learns how many there are first.
 pub async fn refresh_pending(
     client: &Client,
     store: &SharedStore,
     profile: &str,
+    api_base: &str,
     started: impl FnOnce(usize),
     each: impl FnMut(&Refreshed, usize, usize),
 ) -> Result<Summary, String> {
-    let ids = pending_ids(store, profile).await?;
+    let owned = profile.to_string();
+    let records = on_store(store, move |s| s.pending(Some(&owned), MAX_PENDING)).await?;
+    let (askable, skipped): (Vec<Record>, Vec<Record>) =
+        records.into_iter().partition(|r| askable(r, api_base));
+    let ids: Vec<String> = askable.into_iter().map(|r| r.session_id).collect();
     started(ids.len());
-    Ok(refresh_many(client, store, ids, batch::MAX_IN_FLIGHT, each).await)
+    let mut summary = refresh_many(client, store, ids, batch::MAX_IN_FLIGHT, each).await;
+    summary.skipped = skipped.len();
+    Ok(summary)
 }

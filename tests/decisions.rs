@@ -74,6 +74,20 @@ impl World {
         session
     }
 
+    /// What `R` does.
+    async fn refresh_all(&self) -> refresh::Summary {
+        refresh::refresh_pending(
+            &self.client,
+            &self.store,
+            PROFILE,
+            self.sandbox.base_url(),
+            |_| {},
+            |_, _, _| {},
+        )
+        .await
+        .unwrap()
+    }
+
     fn status(&self, session_id: &str) -> SessionStatus {
         self.store
             .lock()
@@ -159,6 +173,7 @@ async fn a_failure_is_noted_on_its_record_and_never_stops_the_rest() {
         &w.client,
         &w.store,
         PROFILE,
+        w.sandbox.base_url(),
         |n| assert_eq!(n, 3),
         |r, done, total| seen.push((r.session_id.clone(), done, total)),
     )
@@ -192,9 +207,7 @@ async fn refreshing_pending_is_bounded_to_four_in_flight_and_parallel() {
     }
     w.sandbox.reset_counters();
     let started = std::time::Instant::now();
-    let summary = refresh::refresh_pending(&w.client, &w.store, PROFILE, |_| {}, |_, _, _| {})
-        .await
-        .unwrap();
+    let summary = w.refresh_all().await;
     assert_eq!(summary.total, 12);
     assert_eq!(summary.failed, 0);
     assert_eq!(summary.decided, 9);
@@ -205,9 +218,7 @@ async fn refreshing_pending_is_bounded_to_four_in_flight_and_parallel() {
     assert!(started.elapsed() < Duration::from_millis(2000));
     // Approved and declined are final: a second run asks only about the rest.
     w.sandbox.reset_counters();
-    let summary = refresh::refresh_pending(&w.client, &w.store, PROFILE, |_| {}, |_, _, _| {})
-        .await
-        .unwrap();
+    let summary = w.refresh_all().await;
     assert_eq!(
         summary.total, 6,
         "resubmission requested and created stay pending"
@@ -241,9 +252,7 @@ async fn an_expired_session_shows_as_expired_without_a_request() {
     w.sandbox.reset_counters();
     let ids = refresh::pending_ids(&w.store, PROFILE).await.unwrap();
     assert!(!ids.contains(&old.id), "{ids:?}");
-    let summary = refresh::refresh_pending(&w.client, &w.store, PROFILE, |_| {}, |_, _, _| {})
-        .await
-        .unwrap();
+    let summary = w.refresh_all().await;
     assert_eq!(summary.total, 1, "only the first John, not the expired one");
     assert_eq!(w.sandbox.decision_requests(), 1);
     assert_eq!(w.status(&old.id), SessionStatus::Expired);
@@ -264,10 +273,56 @@ async fn an_expired_session_shows_as_expired_without_a_request() {
 #[tokio::test]
 async fn nothing_pending_asks_nothing() {
     let w = world(None).await;
-    let summary = refresh::refresh_pending(&w.client, &w.store, PROFILE, |_| {}, |_, _, _| {})
-        .await
-        .unwrap();
+    let summary = w.refresh_all().await;
     assert_eq!(summary.total, 0);
     assert_eq!(w.sandbox.decision_requests(), 0);
     assert!(summary.describe().contains("nothing to refresh"));
+}
+
+#[tokio::test]
+async fn sessions_of_an_earlier_sandbox_are_skipped_not_failed() {
+    let w = world(None).await;
+    let mine = w.generate("Approve").await;
+    // Made by a sandbox that has since stopped (another port).
+    let mut gone = w.generate("John").await;
+    gone.id = "22222222-0000-4000-8000-000000000000".into();
+    w.store
+        .lock()
+        .unwrap()
+        .insert(&NewRecord {
+            profile: PROFILE,
+            base_url: "http://127.0.0.1:1",
+            sandbox: true,
+            input: &SessionInput::default(),
+            session: &gone,
+        })
+        .unwrap();
+    w.sandbox.reset_counters();
+    // A trailing slash is the same address.
+    let base = format!("{}/", w.sandbox.base_url());
+    let summary =
+        refresh::refresh_pending(&w.client, &w.store, PROFILE, &base, |_| {}, |_, _, _| {})
+            .await
+            .unwrap();
+    assert_eq!(
+        summary.total, 2,
+        "the Approve and the John this sandbox made"
+    );
+    assert_eq!(summary.skipped, 1);
+    assert_eq!(summary.failed, 0);
+    assert_eq!(w.sandbox.decision_requests(), 2);
+    assert!(
+        summary
+            .describe()
+            .contains("1 from an earlier sandbox skipped")
+    );
+    assert_eq!(w.status(&mine.id), SessionStatus::Approved);
+    let gone = w
+        .store
+        .lock()
+        .unwrap()
+        .find_by_session_id(&gone.id)
+        .unwrap()
+        .unwrap();
+    assert!(gone.check_error.is_none());
 }

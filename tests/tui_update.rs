@@ -570,6 +570,7 @@ fn big_r_runs_once_with_progress_and_reloads_when_done() {
         waiting: 2,
         failed: 2,
         not_saved: 0,
+        skipped: 0,
     };
     let effects = update(
         &mut s,
@@ -695,4 +696,18 @@ fn an_open_detail_view_follows_the_answers_of_big_r() {
         },
     );
     assert_eq!(s.tokens.detail.as_ref(), Some(&after));
+}
+
+#[test]
+fn r_on_a_record_of_an_earlier_sandbox_asks_nothing() {
+    let mut s = tokens(3);
+    s.tokens.rows[0].base_url = "http://127.0.0.1:9".into();
+    assert!(update(&mut s, key(KeyCode::Char('r'))).is_empty());
+    assert!(s.status.as_ref().unwrap().text.contains("earlier sandbox"));
+    // The same address (written with a trailing slash) is asked.
+    s.tokens.rows[0].base_url = "http://127.0.0.1:4010/".into();
+    assert!(matches!(
+        update(&mut s, key(KeyCode::Char('r'))).as_slice(),
+        [Effect::RefreshOne { .. }]
+    ));
 }

@@ -1072,6 +1072,15 @@ fn refresh_record(state: &mut State, r: &Record) -> Vec<Effect> {
             return Vec::new();
         }
     };
+    if !crate::refresh::askable(r, &endpoint.base_url) {
+        state.set_status(
+            Level::Info,
+            format!(
+                "{name}: made by an earlier sandbox, which is gone with its sessions; generate a new link"
+            ),
+        );
+        return Vec::new();
+    }
     state.refreshing.push(r.session_id.clone());
     state.set_status(Level::Info, format!("checking the decision of {name}…"));
     vec![Effect::RefreshOne {

@@ -710,6 +710,7 @@ impl Runtime {
                 let cell = self.store.clone();
                 let path = self.history_db.clone();
                 let tx = self.tx.clone();
+                let api_base = endpoint.base_url.clone();
                 tokio::spawn(async move {
                     let result = async {
                         let client = client.map_err(|e| e.to_string())?;
@@ -720,6 +721,7 @@ impl Runtime {
                             &client,
                             &store,
                             &profile,
+                            &api_base,
                             move |total| {
                                 let _ = started.send(Msg::RefreshStarted { run, total });
                             },
