@@ -64,7 +64,7 @@ impl Summary {
     pub fn describe(&self) -> String {
         let skipped = match self.skipped {
             0 => String::new(),
-            n => format!(" ({n} from an earlier sandbox skipped: it is gone, and so are they)"),
+            n => format!("; {n} skipped (made by an earlier sandbox, gone with it)"),
         };
         if self.total == 0 {
             return format!(

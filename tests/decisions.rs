@@ -314,7 +314,7 @@ async fn sessions_of_an_earlier_sandbox_are_skipped_not_failed() {
     assert!(
         summary
             .describe()
-            .contains("1 from an earlier sandbox skipped")
+            .contains("1 skipped (made by an earlier sandbox")
     );
     assert_eq!(w.status(&mine.id), SessionStatus::Approved);
     let gone = w

@@ -254,10 +254,10 @@ pub fn hints(state: &State) -> Vec<(&'static str, &'static str)> {
             ("↑↓", "move"),
             ("Enter", "details"),
             ("R", "refresh all"),
+            ("?", "help"),
             ("Alt+1", "generate"),
             ("Alt+2", "tokens"),
             ("Ctrl+P", "profile"),
-            ("?", "help"),
             ("q", "quit"),
         ],
     }
