@@ -1246,11 +1246,11 @@ fn dashboard_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.status = None;
             Vec::new()
         }
-        KeyCode::Down | KeyCode::Char('j') if plain(&key) || key.code == KeyCode::Down => {
+        KeyCode::Down | KeyCode::Char('j') => {
             state.dashboard.selected = (state.dashboard.selected + 1).min(n.saturating_sub(1));
             Vec::new()
         }
-        KeyCode::Up | KeyCode::Char('k') if plain(&key) || key.code == KeyCode::Up => {
+        KeyCode::Up | KeyCode::Char('k') => {
             state.dashboard.selected = state.dashboard.selected.saturating_sub(1);
             Vec::new()
         }
