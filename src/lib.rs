@@ -9,6 +9,7 @@ pub mod config;
 pub mod export;
 pub mod history;
 pub mod qr;
+pub mod refresh;
 pub mod sandbox;
 pub mod text;
 pub mod tui;

@@ -427,3 +427,287 @@ fn a_click_selects_a_row_and_the_wheel_scrolls() {
     update(&mut s, mouse(MouseEventKind::Down(MouseButton::Left), 1));
     assert_eq!(s.tokens.selected, 7);
 }
+
+/// The Generated tokens list with `total` records loaded.
+fn tokens(total: i64) -> State {
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, total);
+    s
+}
+
+fn refreshed(
+    session_id: &str,
+    result: Result<Option<veriff_tui::veriff::Decision>, ApiError>,
+    record: Option<veriff_tui::history::Record>,
+) -> Msg {
+    Msg::Refreshed(Box::new(veriff_tui::refresh::Refreshed {
+        session_id: session_id.into(),
+        result,
+        store_error: None,
+        record,
+    }))
+}
+
+#[test]
+fn r_refreshes_the_selected_record_and_the_detail_follows() {
+    use veriff_tui::veriff::{Decision, SessionStatus};
+    let mut s = tokens(5);
+    let want = s.tokens.selected_record().unwrap().clone();
+    let effects = update(&mut s, key(KeyCode::Char('r')));
+    let id = match effects.as_slice() {
+        [Effect::RefreshOne { session_id, .. }] => session_id.clone(),
+        other => panic!("expected one RefreshOne, got {other:?}"),
+    };
+    assert_eq!(id, want.session_id);
+    assert!(s.busy());
+    assert!(s.status.as_ref().unwrap().text.contains("checking"));
+    // A second r on the same record while the first runs asks nothing more.
+    assert!(update(&mut s, key(KeyCode::Char('r'))).is_empty());
+
+    update(&mut s, key(KeyCode::Enter));
+    assert!(s.tokens.detail.is_some());
+    let mut after = want.clone();
+    after.status = SessionStatus::Declined;
+    after.decision_code = Some(9102);
+    after.decision_reason = Some("Suspected document tampering".into());
+    let decision = Decision {
+        status: SessionStatus::Declined,
+        code: Some(9102),
+        reason: Some("Suspected document tampering".into()),
+        ..Decision::default()
+    };
+    let effects = update(&mut s, refreshed(&id, Ok(Some(decision)), Some(after)));
+    assert!(!s.busy());
+    let text = &s.status.as_ref().unwrap().text;
+    assert!(
+        text.contains("John Smith: declined (9102): Suspected document tampering"),
+        "{text}"
+    );
+    assert_eq!(
+        s.tokens.detail.as_ref().unwrap().status,
+        SessionStatus::Declined
+    );
+    // The list reloads to show the new status.
+    assert!(effects.iter().any(|e| matches!(e, Effect::Count { .. })));
+
+    // r in the detail view refreshes that record; a failure is said in plain words.
+    let effects = update(&mut s, key(KeyCode::Char('r')));
+    assert!(matches!(effects.as_slice(), [Effect::RefreshOne { .. }]));
+    update(
+        &mut s,
+        refreshed(&id, Err(ApiError::Timeout { secs: 30 }), Some(want.clone())),
+    );
+    let status = s.status.as_ref().unwrap();
+    assert!(
+        status
+            .text
+            .starts_with("could not check John Smith: the request timed out")
+    );
+    // No decision yet.
+    update(&mut s, key(KeyCode::Char('r')));
+    update(&mut s, refreshed(&id, Ok(None), Some(want)));
+    assert!(s.status.as_ref().unwrap().text.contains("no decision yet"));
+}
+
+#[test]
+fn r_on_an_expired_record_asks_nothing() {
+    let mut s = tokens(3);
+    let mut r = s.tokens.rows[0].clone();
+    r.status = veriff_tui::veriff::SessionStatus::Created;
+    r.expires_at = s.now - chrono::Duration::minutes(1);
+    s.tokens.rows[0] = r;
+    assert!(update(&mut s, key(KeyCode::Char('r'))).is_empty());
+    assert!(s.status.as_ref().unwrap().text.contains("expired"));
+}
+
+#[test]
+fn big_r_runs_once_with_progress_and_reloads_when_done() {
+    let mut s = tokens(5);
+    let effects = update(&mut s, key(KeyCode::Char('R')));
+    let run = match effects.as_slice() {
+        [Effect::RefreshPending { run, profile, .. }] => {
+            assert_eq!(profile, "sandbox");
+            *run
+        }
+        other => panic!("expected one RefreshPending, got {other:?}"),
+    };
+    // Never two runs at once, whether asked by key or by the auto-refresh.
+    assert!(update(&mut s, key(KeyCode::Char('R'))).is_empty());
+    assert!(s.status.as_ref().unwrap().text.contains("already running"));
+    assert!(update(&mut s, Msg::AutoRefresh).is_empty());
+
+    update(&mut s, Msg::RefreshStarted { run, total: 12 });
+    let effects = update(
+        &mut s,
+        Msg::RefreshProgress {
+            run,
+            done: 3,
+            total: 12,
+            record: None,
+        },
+    );
+    // Rows update as answers arrive.
+    assert!(effects.iter().any(|e| matches!(e, Effect::Count { .. })));
+    let t = render(&s);
+    assert!(
+        screen_text(&t).contains("refreshing 3/12…"),
+        "{}",
+        screen_text(&t)
+    );
+    // An answer to an older run changes nothing.
+    update(
+        &mut s,
+        Msg::RefreshDone {
+            run: run + 100,
+            result: Ok(Default::default()),
+        },
+    );
+    assert!(s.refresh.is_some());
+    let summary = veriff_tui::refresh::Summary {
+        total: 12,
+        decided: 8,
+        waiting: 2,
+        failed: 2,
+        not_saved: 0,
+        skipped: 0,
+    };
+    let effects = update(
+        &mut s,
+        Msg::RefreshDone {
+            run,
+            result: Ok(summary),
+        },
+    );
+    assert!(s.refresh.is_none());
+    assert!(effects.iter().any(|e| matches!(e, Effect::Count { .. })));
+    let text = &s.status.as_ref().unwrap().text;
+    assert!(text.contains("refreshed 12: 8 decided"), "{text}");
+    assert!(text.contains("2 failed"), "{text}");
+    // Now a new run may start.
+    assert!(matches!(
+        update(&mut s, key(KeyCode::Char('R'))).as_slice(),
+        [Effect::RefreshPending { .. }]
+    ));
+}
+
+#[test]
+fn auto_refresh_is_quiet_and_the_dashboard_reloads_after_it() {
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('3'));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::StatusCounts { .. }))
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::DashboardData { .. }))
+    );
+    let run = match update(&mut s, Msg::AutoRefresh).as_slice() {
+        [Effect::RefreshPending { run, .. }] => *run,
+        other => panic!("{other:?}"),
+    };
+    assert!(!s.busy(), "a quiet run shows no spinner");
+    update(&mut s, Msg::RefreshStarted { run, total: 2 });
+    assert!(!screen_text(&render(&s)).contains("refreshing"));
+    let effects = update(
+        &mut s,
+        Msg::RefreshDone {
+            run,
+            result: Ok(veriff_tui::refresh::Summary {
+                total: 2,
+                decided: 1,
+                waiting: 1,
+                ..Default::default()
+            }),
+        },
+    );
+    assert!(s.status.is_none());
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::StatusCounts { .. }))
+    );
+}
+
+#[test]
+fn enter_on_a_latest_decision_opens_its_detail() {
+    let mut s = state(80, 24);
+    update(&mut s, alt('3'));
+    let latest = vec![record(1), record(2), record(3)];
+    update(
+        &mut s,
+        Msg::DashboardData(Ok(veriff_tui::tui::app::DashboardData {
+            per_day: Vec::new(),
+            latest: latest.clone(),
+        })),
+    );
+    update(&mut s, key(KeyCode::Down));
+    update(&mut s, key(KeyCode::Down));
+    update(&mut s, key(KeyCode::Down));
+    assert_eq!(s.dashboard.selected, 2);
+    update(&mut s, key(KeyCode::Up));
+    let effects = update(&mut s, key(KeyCode::Enter));
+    assert_eq!(s.screen, Screen::Tokens);
+    assert_eq!(s.tokens.detail.as_ref(), Some(&latest[1]));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Count { .. })));
+    answer_loads(&mut s, effects, 5);
+    assert_eq!(s.tokens.detail.as_ref(), Some(&latest[1]));
+    // Esc goes back to the list.
+    update(&mut s, key(KeyCode::Esc));
+    assert!(s.tokens.detail.is_none());
+}
+
+#[test]
+fn an_open_detail_view_follows_the_answers_of_big_r() {
+    let mut s = tokens(5);
+    update(&mut s, key(KeyCode::Enter));
+    let mut after = s.tokens.detail.clone().unwrap();
+    after.status = veriff_tui::veriff::SessionStatus::Approved;
+    let run = match update(&mut s, key(KeyCode::Char('R'))).as_slice() {
+        [Effect::RefreshPending { run, .. }] => *run,
+        other => panic!("{other:?}"),
+    };
+    // Another record's answer leaves the detail alone.
+    let mut other = record(3);
+    other.status = veriff_tui::veriff::SessionStatus::Declined;
+    update(
+        &mut s,
+        Msg::RefreshProgress {
+            run,
+            done: 1,
+            total: 2,
+            record: Some(Box::new(other)),
+        },
+    );
+    assert_eq!(
+        s.tokens.detail.as_ref().unwrap().status,
+        veriff_tui::veriff::SessionStatus::Created
+    );
+    update(
+        &mut s,
+        Msg::RefreshProgress {
+            run,
+            done: 2,
+            total: 2,
+            record: Some(Box::new(after.clone())),
+        },
+    );
+    assert_eq!(s.tokens.detail.as_ref(), Some(&after));
+}
+
+#[test]
+fn r_on_a_record_of_an_earlier_sandbox_asks_nothing() {
+    let mut s = tokens(3);
+    s.tokens.rows[0].base_url = "http://127.0.0.1:9".into();
+    assert!(update(&mut s, key(KeyCode::Char('r'))).is_empty());
+    assert!(s.status.as_ref().unwrap().text.contains("earlier sandbox"));
+    // The same address (written with a trailing slash) is asked.
+    s.tokens.rows[0].base_url = "http://127.0.0.1:4010/".into();
+    assert!(matches!(
+        update(&mut s, key(KeyCode::Char('r'))).as_slice(),
+        [Effect::RefreshOne { .. }]
+    ));
+}

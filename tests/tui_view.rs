@@ -488,3 +488,204 @@ fn hostile_strings_from_the_store_and_the_network_never_reach_a_cell() {
     }
     inert(&render(&s));
 }
+
+/// A dashboard with every status, a month of links and a few decisions.
+fn dashboard_filled(w: u16, h: u16, no_color: bool) -> State {
+    use veriff_tui::tui::app::DashboardData;
+    use veriff_tui::veriff::SessionStatus;
+    let mut s = State::new(sandbox_settings(), env(w, h, no_color));
+    update(&mut s, alt('3'));
+    let counts = SessionStatus::ALL
+        .iter()
+        .zip([12u64, 3, 2, 30, 4, 5, 1, 7, 0])
+        .map(|(st, n)| (st.clone(), n))
+        .collect();
+    update(&mut s, Msg::StatusCounts(Ok(counts)));
+    let today = now().date_naive();
+    let per_day = (0..30i64)
+        .rev()
+        .map(|back| {
+            let n = [0u64, 1, 3, 2, 0, 5, 8, 2][(back as usize) % 8];
+            (today - chrono::Duration::days(back), n)
+        })
+        .collect();
+    let mut latest = Vec::new();
+    for (i, (status, code, reason)) in [
+        (SessionStatus::Approved, 9001, None),
+        (
+            SessionStatus::Declined,
+            9102,
+            Some("Suspected document tampering"),
+        ),
+        (
+            SessionStatus::ResubmissionRequested,
+            9103,
+            Some("Video and/or photos missing"),
+        ),
+        (SessionStatus::Approved, 9001, None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut r = record(i as i64);
+        r.status = status;
+        r.decision_code = Some(code);
+        r.decision_reason = reason.map(str::to_string);
+        r.decision_time = Some(format!("2026-11-25T1{}:05:00.000Z", 7 - i));
+        latest.push(r);
+    }
+    update(
+        &mut s,
+        Msg::DashboardData(Ok(DashboardData { per_day, latest })),
+    );
+    s
+}
+
+#[test]
+fn dashboard_charts_and_latest_decisions() {
+    let s = dashboard_filled(80, 24, false);
+    let t = snap("dashboard_filled_80x24", &s);
+    let text = screen_text(&t);
+    for want in [
+        "created",
+        "started",
+        "submitted",
+        "approved",
+        "declined",
+        "resubmission requested",
+        "review",
+        "expired",
+        "abandoned",
+        "Links per day",
+        "Latest decisions",
+        "Suspected document",
+    ] {
+        assert!(text.contains(want), "{want} missing:\n{text}");
+    }
+    // Bars in the status colours.
+    let buf = t.backend().buffer();
+    let declined_row = text
+        .lines()
+        .position(|l| l.contains("declined") && l.contains('█'))
+        .unwrap();
+    let x = text
+        .lines()
+        .nth(declined_row)
+        .unwrap()
+        .chars()
+        .position(|c| c == '█')
+        .unwrap();
+    assert_eq!(buf[(x as u16, declined_row as u16)].fg, Color::Red);
+    snap("dashboard_filled_120x40", &dashboard_filled(120, 40, false));
+    let t = snap(
+        "dashboard_filled_narrow_60x16",
+        &dashboard_filled(60, 16, false),
+    );
+    assert!(screen_text(&t).contains("approved"));
+    let t = snap(
+        "dashboard_filled_no_color_80x24",
+        &dashboard_filled(80, 24, true),
+    );
+    let buf = t.backend().buffer();
+    assert!(
+        buf.content()
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
+    );
+    // The selected decision stays visible without colour.
+    assert!(
+        buf.content()
+            .iter()
+            .any(|c| c.modifier.contains(Modifier::REVERSED))
+    );
+
+    let mut empty = state(80, 24);
+    update(&mut empty, alt('3'));
+    update(
+        &mut empty,
+        Msg::StatusCounts(Ok(veriff_tui::veriff::SessionStatus::ALL
+            .iter()
+            .map(|st| (st.clone(), 0))
+            .collect())),
+    );
+    update(
+        &mut empty,
+        Msg::DashboardData(Ok(veriff_tui::tui::app::DashboardData {
+            per_day: (0..30i64)
+                .rev()
+                .map(|b| (now().date_naive() - chrono::Duration::days(b), 0))
+                .collect(),
+            latest: Vec::new(),
+        })),
+    );
+    let t = snap("dashboard_filled_empty_80x24", &empty);
+    assert!(screen_text(&t).contains("No sessions for this profile yet"));
+}
+
+#[test]
+fn a_failed_refresh_is_marked_on_its_row_and_explained_in_the_detail() {
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 3);
+    s.tokens.rows[1].check_error = Some("the request timed out after 30 s".into());
+    let t = render(&s);
+    let text = screen_text(&t);
+    let row = text.lines().nth(4).unwrap();
+    assert!(row.contains("! approved"), "{row}");
+    let other = text.lines().nth(3).unwrap();
+    assert!(!other.contains('!'), "{other}");
+    update(&mut s, key(KeyCode::Down));
+    update(&mut s, key(KeyCode::Enter));
+    let text = screen_text(&render(&s));
+    assert!(text.contains("Check error"), "{text}");
+    assert!(text.contains("timed out after 30 s"), "{text}");
+}
+
+#[test]
+fn the_dashboard_draws_at_every_size_and_keeps_hostile_strings_inert() {
+    for (w, h) in [
+        (1, 1),
+        (10, 3),
+        (60, 16),
+        (61, 17),
+        (75, 20),
+        (76, 19),
+        (80, 24),
+        (100, 30),
+        (250, 80),
+    ] {
+        let s = dashboard_filled(w, h, false);
+        render(&s);
+        let mut many = s.clone();
+        if let Some(d) = many.dashboard.data.as_mut() {
+            d.per_day = (0..30)
+                .map(|i| (now().date_naive(), u64::MAX / 64 + i))
+                .collect();
+            d.latest = (0..200).map(record).collect();
+        }
+        many.dashboard.selected = 150;
+        render(&many);
+    }
+    let hostile = "\u{1b}]52;c;SGVsbG8=\u{7}Eve\u{1b}[2J\u{9b}31m";
+    let mut s = dashboard_filled(100, 30, false);
+    if let Some(d) = s.dashboard.data.as_mut() {
+        let r = &mut d.latest[0];
+        r.first_name = hostile.into();
+        r.decision_reason = Some(hostile.into());
+        r.decision_time = Some(hostile.into());
+        r.status = veriff_tui::veriff::SessionStatus::Other(hostile.into());
+    }
+    s.dashboard
+        .counts
+        .as_mut()
+        .unwrap()
+        .push((veriff_tui::veriff::SessionStatus::Other(hostile.into()), 3));
+    let t = render(&s);
+    for cell in t.backend().buffer().content() {
+        assert!(
+            !cell.symbol().chars().any(char::is_control),
+            "control character in a cell: {:?}",
+            cell.symbol()
+        );
+    }
+}

@@ -105,6 +105,33 @@ pub enum Effect {
         query: Query,
         dir: std::path::PathBuf,
     },
+    /// `r`: fetch and store one session's decision.
+    RefreshOne {
+        endpoint: Endpoint,
+        session_id: String,
+    },
+    /// `R` and auto-refresh: every pending session of `profile`, a few at a time.
+    RefreshPending {
+        run: u64,
+        endpoint: Endpoint,
+        profile: String,
+    },
+    /// The dashboard's chart of links per day and its list of latest decisions.
+    DashboardData {
+        profile: String,
+    },
+}
+
+/// A run of `R` (or of the auto-refresh) in progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshRun {
+    pub run: u64,
+    /// Started by the auto-refresh: no progress on the status line.
+    pub quiet: bool,
+    /// `None` until the pending records are counted.
+    pub total: Option<usize>,
+    pub done: usize,
+    pub profile: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -112,6 +139,22 @@ pub struct Dashboard {
     pub counts: Option<Vec<(SessionStatus, u64)>>,
     pub error: Option<String>,
     pub loading: bool,
+    /// Links per day (oldest first) and the latest decisions.
+    pub data: Option<DashboardData>,
+    pub data_error: Option<String>,
+    /// Selected row of the latest decisions.
+    pub selected: usize,
+}
+
+/// Days shown in the dashboard's chart of links per day.
+pub const DASHBOARD_DAYS: u32 = 30;
+/// Latest decisions listed on the dashboard.
+pub const DASHBOARD_LATEST: u64 = 50;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DashboardData {
+    pub per_day: Vec<(chrono::NaiveDate, u64)>,
+    pub latest: Vec<Record>,
 }
 
 /// How times are shown: the machine's local zone (with its daylight saving rules, so an
@@ -167,6 +210,11 @@ pub struct State {
     /// An export is being written.
     pub exporting: bool,
     pub quit: bool,
+    /// The `R` run in progress; never two at once.
+    pub refresh: Option<RefreshRun>,
+    refresh_seq: u64,
+    /// Session ids whose `r` is in flight.
+    pub refreshing: Vec<String>,
 }
 
 impl State {
@@ -207,12 +255,17 @@ impl State {
             qr: None,
             exporting: false,
             quit: false,
+            refresh: None,
+            refresh_seq: 0,
+            refreshing: Vec::new(),
         }
     }
 
     /// True while something shows a spinner (the main loop ticks only then).
     pub fn busy(&self) -> bool {
         self.in_flight.is_some()
+            || self.refresh.as_ref().is_some_and(|r| !r.quiet)
+            || !self.refreshing.is_empty()
     }
 
     /// Keys go to a text field, so letters are text rather than commands.
@@ -269,9 +322,14 @@ impl State {
 
     fn reload_dashboard(&mut self) -> Vec<Effect> {
         self.dashboard.loading = true;
-        vec![Effect::StatusCounts {
-            profile: self.settings.profile_name.clone(),
-        }]
+        vec![
+            Effect::StatusCounts {
+                profile: self.settings.profile_name.clone(),
+            },
+            Effect::DashboardData {
+                profile: self.settings.profile_name.clone(),
+            },
+        ]
     }
 }
 
@@ -432,6 +490,57 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                     state.dashboard.error = None;
                 }
                 Err(e) => state.dashboard.error = Some(sanitize(&e)),
+            }
+            Vec::new()
+        }
+        Msg::Refreshed(r) => on_refreshed(state, *r),
+        Msg::RefreshStarted { run, total } => {
+            if let Some(r) = state.refresh.as_mut().filter(|r| r.run == run) {
+                r.total = Some(total);
+            }
+            Vec::new()
+        }
+        Msg::RefreshProgress {
+            run,
+            done,
+            total,
+            record,
+        } => {
+            let mut effects = Vec::new();
+            // An open detail view shows the answer for its record at once.
+            if let (Some(record), Some(detail)) = (record, &mut state.tokens.detail)
+                && detail.session_id == record.session_id
+            {
+                *detail = *record;
+            }
+            if let Some(r) = state.refresh.as_mut().filter(|r| r.run == run) {
+                r.done = done;
+                r.total = Some(total);
+                // Rows change as their answers arrive.
+                if state.screen == Screen::Tokens && state.tokens.detail.is_none() {
+                    effects = state.reload_tokens(false);
+                }
+            }
+            effects
+        }
+        Msg::RefreshDone { run, result } => on_refresh_done(state, run, result),
+        Msg::AutoRefresh => {
+            if state.refresh.is_some() {
+                return Vec::new();
+            }
+            start_refresh(state, true)
+        }
+        Msg::DashboardData(result) => {
+            match result {
+                Ok(d) => {
+                    state.dashboard.selected = state
+                        .dashboard
+                        .selected
+                        .min(d.latest.len().saturating_sub(1));
+                    state.dashboard.data = Some(d);
+                    state.dashboard.data_error = None;
+                }
+                Err(e) => state.dashboard.data_error = Some(sanitize(&e)),
             }
             Vec::new()
         }
@@ -693,12 +802,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match state.screen {
         Screen::Generate => generate_key(state, key),
         Screen::Tokens => tokens_key(state, key),
-        Screen::Dashboard => {
-            if key.code == KeyCode::Esc {
-                state.status = None;
-            }
-            Vec::new()
-        }
+        Screen::Dashboard => dashboard_key(state, key),
     }
 }
 
@@ -1086,6 +1190,245 @@ fn tokens_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             let url = current_record(state).map(|r| sanitize(&r.url));
             show_qr(state, url)
         }
+        KeyCode::Char('r') if plain(&key) => match current_record(state) {
+            Some(r) => refresh_record(state, &r),
+            None => {
+                state.set_status(Level::Info, "no record selected");
+                Vec::new()
+            }
+        },
+        KeyCode::Char('R') if plain(&key) => refresh_all(state),
+        _ => Vec::new(),
+    }
+}
+
+fn record_name(r: &Record) -> String {
+    let name = sanitize(&format!("{} {}", r.first_name, r.last_name));
+    match name.trim() {
+        "" => sanitize(&r.session_id).chars().take(8).collect(),
+        n => n.to_string(),
+    }
+}
+
+/// `r`: asks Veriff for one record's decision (an expired one is not asked about).
+fn refresh_record(state: &mut State, r: &Record) -> Vec<Effect> {
+    let name = record_name(r);
+    let status = r.effective_status(state.now);
+    if status == SessionStatus::Expired && !r.status.is_final() {
+        state.set_status(
+            Level::Info,
+            format!("{name}: the link expired without a decision; nothing to ask Veriff"),
+        );
+        return Vec::new();
+    }
+    if state.refreshing.contains(&r.session_id) {
+        return Vec::new();
+    }
+    let endpoint = match state.settings.endpoint() {
+        Ok(e) => e,
+        Err(e) => {
+            state.set_status(Level::Error, sanitize(&e.to_string()));
+            return Vec::new();
+        }
+    };
+    if !crate::refresh::askable(r, &endpoint.base_url) {
+        state.set_status(
+            Level::Info,
+            format!(
+                "{name}: made by an earlier sandbox, which is gone with its sessions; generate a new link"
+            ),
+        );
+        return Vec::new();
+    }
+    state.refreshing.push(r.session_id.clone());
+    state.set_status(Level::Info, format!("checking the decision of {name}…"));
+    vec![Effect::RefreshOne {
+        endpoint,
+        session_id: r.session_id.clone(),
+    }]
+}
+
+/// `R`: every pending session of the active profile.
+fn refresh_all(state: &mut State) -> Vec<Effect> {
+    if let Some(r) = &state.refresh {
+        let progress = match r.total {
+            Some(t) => format!(" ({}/{t})", r.done),
+            None => String::new(),
+        };
+        state.set_status(
+            Level::Info,
+            format!("a refresh is already running{progress}"),
+        );
+        return Vec::new();
+    }
+    start_refresh(state, false)
+}
+
+fn start_refresh(state: &mut State, quiet: bool) -> Vec<Effect> {
+    let endpoint = match state.settings.endpoint() {
+        Ok(e) => e,
+        Err(e) => {
+            if !quiet {
+                state.set_status(Level::Error, sanitize(&e.to_string()));
+            }
+            return Vec::new();
+        }
+    };
+    state.refresh_seq += 1;
+    let run = state.refresh_seq;
+    let profile = state.settings.profile_name.clone();
+    state.refresh = Some(RefreshRun {
+        run,
+        quiet,
+        total: None,
+        done: 0,
+        profile: profile.clone(),
+    });
+    vec![Effect::RefreshPending {
+        run,
+        endpoint,
+        profile,
+    }]
+}
+
+/// Words for a decision: `approved (9001)`, `declined (9102): reason`.
+pub fn describe_decision(d: &crate::veriff::Decision) -> String {
+    let mut s = sanitize(&d.status.label());
+    if let Some(code) = d.code {
+        s.push_str(&format!(" ({code})"));
+    }
+    if let Some(reason) = d.reason.as_deref().filter(|r| !r.trim().is_empty()) {
+        s.push_str(&format!(": {}", sanitize(reason)));
+    }
+    s
+}
+
+/// Reloads what shows records, after the store changed.
+fn after_store_change(state: &mut State) -> Vec<Effect> {
+    state.tokens.stale = true;
+    let mut effects = Vec::new();
+    if state.tokens.loaded_once {
+        effects.extend(state.reload_tokens(false));
+    }
+    if state.screen == Screen::Dashboard {
+        effects.extend(state.reload_dashboard());
+    }
+    effects
+}
+
+fn on_refreshed(state: &mut State, r: crate::refresh::Refreshed) -> Vec<Effect> {
+    state.refreshing.retain(|id| *id != r.session_id);
+    let name = r
+        .record
+        .as_ref()
+        .map(record_name)
+        .unwrap_or_else(|| sanitize(&r.session_id).chars().take(8).collect());
+    match &r.result {
+        Ok(Some(d)) => {
+            state.set_status(Level::Success, format!("{name}: {}", describe_decision(d)))
+        }
+        Ok(None) => state.set_status(
+            Level::Info,
+            format!("{name}: no decision yet (the person has not finished the flow)"),
+        ),
+        Err(e) => state.set_status(
+            Level::Error,
+            format!(
+                "could not check {name}: {} — {}",
+                sanitize(&e.to_string()),
+                sanitize(&e.hint())
+            ),
+        ),
+    }
+    if let Some(e) = &r.store_error {
+        state.set_status(
+            Level::Warning,
+            format!(
+                "{name}: the answer was not saved to the history: {}",
+                sanitize(e)
+            ),
+        );
+    }
+    if let (Some(record), Some(detail)) = (&r.record, &mut state.tokens.detail)
+        && detail.session_id == record.session_id
+    {
+        *detail = record.clone();
+    }
+    after_store_change(state)
+}
+
+fn on_refresh_done(
+    state: &mut State,
+    run: u64,
+    result: Result<crate::refresh::Summary, String>,
+) -> Vec<Effect> {
+    let Some(r) = state.refresh.take_if(|r| r.run == run) else {
+        return Vec::new();
+    };
+    match result {
+        Ok(summary) => {
+            if !r.quiet {
+                let level = if summary.failed > 0 || summary.not_saved > 0 {
+                    Level::Warning
+                } else {
+                    Level::Success
+                };
+                state.set_status(level, summary.describe());
+            } else if summary.failed > 0 {
+                state.set_status(
+                    Level::Warning,
+                    format!("auto-refresh: {}", summary.describe()),
+                );
+            }
+        }
+        Err(e) => {
+            state.set_status(Level::Error, format!("refresh failed: {}", sanitize(&e)));
+        }
+    }
+    if r.profile == state.settings.profile_name {
+        after_store_change(state)
+    } else {
+        Vec::new()
+    }
+}
+
+fn dashboard_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let latest = state
+        .dashboard
+        .data
+        .as_ref()
+        .map(|d| d.latest.as_slice())
+        .unwrap_or_default();
+    let n = latest.len();
+    match key.code {
+        KeyCode::Esc => {
+            state.status = None;
+            Vec::new()
+        }
+        KeyCode::Down | KeyCode::Char('j') => {
+            state.dashboard.selected = (state.dashboard.selected + 1).min(n.saturating_sub(1));
+            Vec::new()
+        }
+        KeyCode::Up | KeyCode::Char('k') => {
+            state.dashboard.selected = state.dashboard.selected.saturating_sub(1);
+            Vec::new()
+        }
+        KeyCode::Enter => match latest.get(state.dashboard.selected).cloned() {
+            Some(record) => {
+                let effects = switch_screen(state, Screen::Tokens);
+                state.tokens.detail = Some(record);
+                effects
+            }
+            None => {
+                state.set_status(Level::Info, "no decision to open yet: press R to refresh");
+                Vec::new()
+            }
+        },
+        KeyCode::Char('r') if plain(&key) => match latest.get(state.dashboard.selected).cloned() {
+            Some(record) => refresh_record(state, &record),
+            None => Vec::new(),
+        },
+        KeyCode::Char('R') if plain(&key) => refresh_all(state),
         _ => Vec::new(),
     }
 }

@@ -52,6 +52,28 @@ pub enum Msg {
     StatusCounts(Result<Vec<(SessionStatus, u64)>, String>),
     Opened(Result<(), String>),
     Exported(Result<crate::export::ExportedFiles, String>),
+    /// `r`: one record's decision was fetched and stored (or why not).
+    Refreshed(Box<crate::refresh::Refreshed>),
+    /// A run of `R` counted its pending records.
+    RefreshStarted {
+        run: u64,
+        total: usize,
+    },
+    /// A run of `R` stored one more answer.
+    RefreshProgress {
+        run: u64,
+        done: usize,
+        total: usize,
+        /// The record as stored after this answer.
+        record: Option<Box<Record>>,
+    },
+    RefreshDone {
+        run: u64,
+        result: Result<crate::refresh::Summary, String>,
+    },
+    /// The auto-refresh interval (`ui.refresh_interval_secs`) passed.
+    AutoRefresh,
+    DashboardData(Result<crate::tui::app::DashboardData, String>),
 }
 
 impl Msg {

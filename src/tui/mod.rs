@@ -140,6 +140,7 @@ async fn main_loop(
 ) -> std::io::Result<()> {
     let mut ticker = tokio::time::interval(Duration::from_millis(80));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut auto_refresh = auto_refresh_timer(state.settings.config.ui.refresh_interval_secs);
     let mut out_open = true;
     draw(state, terminal)?;
     // Debug builds only: lets the test suite prove the terminal survives a panic.
@@ -160,6 +161,7 @@ async fn main_loop(
                 None => return Ok(()),
             },
             _ = ticker.tick(), if state.busy() => Msg::Tick,
+            _ = tick_auto(&mut auto_refresh) => Msg::AutoRefresh,
         };
         let mut next = Some(first);
         let mut resized = false;
@@ -189,6 +191,25 @@ async fn main_loop(
             terminal.clear()?;
         }
         draw(state, terminal)?;
+    }
+}
+
+/// The auto-refresh of pending decisions (`ui.refresh_interval_secs`; `None`: off). The
+/// first run comes one interval after start, not at once.
+fn auto_refresh_timer(secs: Option<u64>) -> Option<tokio::time::Interval> {
+    let period = Duration::from_secs(secs.filter(|s| *s > 0)?);
+    let mut timer = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    // A run longer than the interval (or a suspended laptop) does not queue runs.
+    timer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    Some(timer)
+}
+
+async fn tick_auto(timer: &mut Option<tokio::time::Interval>) {
+    match timer {
+        Some(t) => {
+            t.tick().await;
+        }
+        None => std::future::pending().await,
     }
 }
 
@@ -431,7 +452,39 @@ async fn with_store<T: Send + 'static>(
     .unwrap_or_else(|e| Err(format!("history task failed: {e}")))
 }
 
+/// The store, opened on first use in a blocking task (shared with [`with_store`]).
+async fn shared_store(
+    cell: Arc<OnceCell<SharedStore>>,
+    path: PathBuf,
+) -> Result<SharedStore, String> {
+    cell.get_or_try_init(|| async move {
+        tokio::task::spawn_blocking(move || {
+            Store::open(&path)
+                .map(|s| Arc::new(Mutex::new(s)))
+                .map_err(|e| e.to_string())
+        })
+        .await
+        .unwrap_or_else(|e| Err(format!("opening the history failed: {e}")))
+    })
+    .await
+    .cloned()
+}
+
 impl Runtime {
+    /// The client for `endpoint`, reused while the profile stays the same.
+    fn client_for(
+        &mut self,
+        endpoint: &crate::veriff::Endpoint,
+    ) -> Result<Client, crate::veriff::ApiError> {
+        let key = format!("{}|{}", endpoint.base_url, endpoint.api_key);
+        match &self.client {
+            Some((k, c)) if *k == key => Ok(c.clone()),
+            _ => Client::new(endpoint).inspect(|c| {
+                self.client = Some((key, c.clone()));
+            }),
+        }
+    }
+
     /// A test, run just before the query, of whether it is still wanted: a query made stale
     /// by newer typing (a later `seq`) or, for pages, by a later page request is skipped, so
     /// a fast typist or a held PgDn never queues a backlog behind a slow query.
@@ -636,6 +689,91 @@ impl Runtime {
                     |r| Msg::Exported(r.and_then(|inner| inner)),
                 );
             }
+            Effect::RefreshOne {
+                endpoint,
+                session_id,
+            } => {
+                let client = self.client_for(&endpoint);
+                let cell = self.store.clone();
+                let path = self.history_db.clone();
+                let tx = self.tx.clone();
+                let handle = tokio::spawn(async move {
+                    let refreshed = match (client, shared_store(cell, path).await) {
+                        (Ok(client), Ok(store)) => {
+                            crate::refresh::refresh_one(&client, &store, &session_id).await
+                        }
+                        (Err(e), _) => crate::refresh::Refreshed {
+                            session_id,
+                            result: Err(e),
+                            store_error: None,
+                            record: None,
+                        },
+                        // Without the history the answer can still be shown, not kept.
+                        (Ok(client), Err(e)) => crate::refresh::Refreshed {
+                            result: client.decision(&session_id).await,
+                            session_id,
+                            store_error: Some(e),
+                            record: None,
+                        },
+                    };
+                    let _ = tx.send(Msg::Refreshed(Box::new(refreshed)));
+                });
+                self.writes.retain(|w| !w.is_finished());
+                self.writes.push(handle);
+            }
+            Effect::RefreshPending {
+                run,
+                endpoint,
+                profile,
+            } => {
+                let client = self.client_for(&endpoint);
+                let cell = self.store.clone();
+                let path = self.history_db.clone();
+                let tx = self.tx.clone();
+                let api_base = endpoint.base_url.clone();
+                tokio::spawn(async move {
+                    let result = async {
+                        let client = client.map_err(|e| e.to_string())?;
+                        let store = shared_store(cell, path).await?;
+                        let started = tx.clone();
+                        let each = tx.clone();
+                        crate::refresh::refresh_pending(
+                            &client,
+                            &store,
+                            &profile,
+                            &api_base,
+                            move |total| {
+                                let _ = started.send(Msg::RefreshStarted { run, total });
+                            },
+                            move |r, done, total| {
+                                let _ = each.send(Msg::RefreshProgress {
+                                    run,
+                                    done,
+                                    total,
+                                    record: r.record.clone().map(Box::new),
+                                });
+                            },
+                        )
+                        .await
+                    }
+                    .await;
+                    match &result {
+                        Ok(s) => tracing::info!(?s, "pending decisions refreshed"),
+                        Err(e) => tracing::warn!("refresh of pending decisions failed: {e}"),
+                    }
+                    let _ = tx.send(Msg::RefreshDone { run, result });
+                });
+            }
+            Effect::DashboardData { profile } => self.store_task(
+                move |s| {
+                    let now = chrono::Utc::now();
+                    Ok(app::DashboardData {
+                        per_day: s.per_day(Some(&profile), app::DASHBOARD_DAYS, now)?,
+                        latest: s.latest_decisions(Some(&profile), app::DASHBOARD_LATEST)?,
+                    })
+                },
+                Msg::DashboardData,
+            ),
             Effect::OpenUrl(url) => {
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {

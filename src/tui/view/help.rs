@@ -73,7 +73,19 @@ const KEYS: &[(&str, &[(&str, &str)])] = &[
                 "export the list (filter applied) to CSV and JSON files",
             ),
             ("d", "delete the local record (asks first)"),
+            ("r", "ask Veriff for this session's decision"),
+            ("R", "refresh all sessions not yet decided, 4 at a time"),
             ("Esc", "back / clear the filter"),
+        ],
+    ),
+    (
+        "Dashboard",
+        &[
+            ("↑ ↓ j k", "move in the latest decisions"),
+            ("Enter", "details of the session"),
+            ("r", "ask Veriff again for the selected session"),
+            ("R", "refresh every session without a final decision"),
+            ("", "expired links (7 days) are shown without asking Veriff"),
         ],
     ),
 ];

@@ -162,6 +162,16 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             Span::styled("Esc", theme.key()),
             Span::styled(" cancels", theme.dim()),
         ])
+    } else if let Some(run) = state.refresh.as_ref().filter(|r| !r.quiet) {
+        let progress = match run.total {
+            Some(total) => format!("refreshing {}/{total}… ", run.done),
+            None => "finding the sessions without a final decision… ".into(),
+        };
+        Line::from(vec![
+            Span::styled(format!(" {} ", spinner(state)), theme.accent()),
+            Span::raw(progress),
+            Span::styled("at most 4 at a time", theme.dim()),
+        ])
     } else if let Some(s) = &state.status {
         let (mark, style) = match s.level {
             Level::Info => ("•", theme.base()),
@@ -232,6 +242,7 @@ pub fn hints(state: &State) -> Vec<(&'static str, &'static str)> {
             } else if state.tokens.detail.is_some() {
                 vec![
                     ("Esc", "back"),
+                    ("r", "refresh"),
                     ("c", "copy URL"),
                     ("i", "copy id"),
                     ("o", "open"),
@@ -247,21 +258,25 @@ pub fn hints(state: &State) -> Vec<(&'static str, &'static str)> {
                     ("/", "filter"),
                     ("c", "copy URL"),
                     ("o", "open"),
-                    ("d", "delete"),
+                    ("r/R", "refresh"),
                     ("?", "help"),
                     ("g", "re-send"),
                     ("e", "export"),
                     ("Q", "QR code"),
+                    ("d", "delete"),
                     ("i", "copy id"),
                     ("q", "quit"),
                 ]
             }
         }
         Screen::Dashboard => vec![
+            ("↑↓", "move"),
+            ("Enter", "details"),
+            ("R", "refresh all"),
+            ("?", "help"),
             ("Alt+1", "generate"),
             ("Alt+2", "tokens"),
             ("Ctrl+P", "profile"),
-            ("?", "help"),
             ("q", "quit"),
         ],
     }

@@ -188,7 +188,11 @@ fn record_line(
         name.trim().to_string()
     };
     let status = r.effective_status(state.now);
-    let badge = status_badge::badge(&status, theme);
+    let mut badge = status_badge::badge(&status, theme);
+    if r.check_error.is_some() {
+        // The last refresh of this record failed: Enter shows why.
+        badge = Span::styled(format!("! {}", badge.content), theme.error());
+    }
     let short_id: String = sanitize(&r.session_id).chars().take(8).collect();
     let mut spans = vec![
         Span::raw(format!(" {} ", fit(&time(r.created_at), tw))),

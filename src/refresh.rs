@@ -1,0 +1,217 @@
+//! Refreshing decisions into the history: one record (`r` in the TUI) or every pending one
+//! of a profile (`R`, auto-refresh). The network part runs on the async runtime; every store
+//! access runs in a blocking task, so a caller on a UI thread never waits on SQLite.
+//!
+//! The TUI and the tests call exactly these functions, so what the tests prove is what the
+//! operator gets.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use futures_util::StreamExt;
+
+use crate::history::{Record, Store, StoreError};
+use crate::veriff::{ApiError, Client, Decision, batch, normalize_base_url};
+
+/// The store shared between tasks.
+pub type SharedStore = Arc<Mutex<Store>>;
+
+/// Most pending records refreshed in one run; the oldest come first.
+pub const MAX_PENDING: u64 = 10_000;
+
+/// What one refresh did.
+#[derive(Debug, Clone)]
+pub struct Refreshed {
+    pub session_id: String,
+    /// Veriff's answer: a decision, `None` for "no decision yet", or why it failed.
+    pub result: Result<Option<Decision>, ApiError>,
+    /// Why the answer (or the error) could not be written to the history, if it could not.
+    pub store_error: Option<String>,
+    /// The record as stored afterwards (`None` when it is not in the history).
+    pub record: Option<Record>,
+}
+
+/// Totals of a run over many records.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub total: usize,
+    /// A decision arrived (final or not, e.g. resubmission requested).
+    pub decided: usize,
+    /// Veriff has no decision yet.
+    pub waiting: usize,
+    /// The request failed; the error is on the record.
+    pub failed: usize,
+    /// Answers that could not be written to the history.
+    pub not_saved: usize,
+    /// Sandbox sessions made by another sandbox (an earlier `--sandbox` run): it is gone and
+    /// took them along, so they were not asked about.
+    pub skipped: usize,
+}
+
+impl Summary {
+    pub fn add(&mut self, r: &Refreshed) {
+        match &r.result {
+            Ok(Some(_)) => self.decided += 1,
+            Ok(None) => self.waiting += 1,
+            Err(_) => self.failed += 1,
+        }
+        if r.store_error.is_some() {
+            self.not_saved += 1;
+        }
+    }
+
+    /// One line for a status bar or stderr.
+    pub fn describe(&self) -> String {
+        let skipped = match self.skipped {
+            0 => String::new(),
+            n => format!("; {n} skipped (made by an earlier sandbox, gone with it)"),
+        };
+        if self.total == 0 {
+            return format!(
+                "nothing to refresh: every session has a final decision or has expired{skipped}"
+            );
+        }
+        let mut s = format!(
+            "refreshed {}: {} decided, {} without a decision yet",
+            self.total, self.decided, self.waiting
+        );
+        if self.failed > 0 {
+            s.push_str(&format!(
+                ", {} failed (marked ! on their rows; Enter shows why)",
+                self.failed
+            ));
+        }
+        if self.not_saved > 0 {
+            s.push_str(&format!(
+                ", {} not saved to the history (see the log)",
+                self.not_saved
+            ));
+        }
+        s.push_str(&skipped);
+        s
+    }
+}
+
+/// Runs `f` on the store in a blocking task.
+pub async fn on_store<T: Send + 'static>(
+    store: &SharedStore,
+    f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, String> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || {
+        let guard = store
+            .lock()
+            .map_err(|_| "the history is unavailable after an earlier failure".to_string())?;
+        f(&guard).map_err(|e| e.to_string())
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("history task failed: {e}")))
+}
+
+/// Session ids of the profile's records whose decision may still change. Records past
+/// their expiry are not among them: they show as expired without asking Veriff.
+pub async fn pending_ids(store: &SharedStore, profile: &str) -> Result<Vec<String>, String> {
+    let profile = profile.to_string();
+    let records = on_store(store, move |s| s.pending(Some(&profile), MAX_PENDING)).await?;
+    Ok(records.into_iter().map(|r| r.session_id).collect())
+}
+
+/// Whether a record can be asked about at `api_base`: a sandbox session lives only in the
+/// sandbox that made it, so one made by another sandbox address is not.
+pub fn askable(record: &Record, api_base: &str) -> bool {
+    if !record.sandbox {
+        return true;
+    }
+    let norm = |u: &str| normalize_base_url(u).unwrap_or_else(|_| u.trim().to_string());
+    norm(&record.base_url) == norm(api_base)
+}
+
+/// Writes one answer to the history and reads the record back.
+async fn save(
+    store: &SharedStore,
+    session_id: String,
+    result: Result<Option<Decision>, ApiError>,
+) -> Refreshed {
+    let id = session_id.clone();
+    let answer = result.clone();
+    let saved = on_store(store, move |s| {
+        match &answer {
+            Ok(d) => s.record_decision(&id, d.as_ref(), Utc::now())?,
+            Err(e) => s.record_check_error(&id, &e.to_string())?,
+        }
+        s.find_by_session_id(&id)
+    })
+    .await;
+    let (store_error, record) = match saved {
+        Ok(record) => (None, record),
+        Err(e) => {
+            tracing::warn!(session = %session_id, "decision not saved: {e}");
+            (Some(e), None)
+        }
+    };
+    Refreshed {
+        session_id,
+        result,
+        store_error,
+        record,
+    }
+}
+
+/// Fetches and stores the decision of one session.
+pub async fn refresh_one(client: &Client, store: &SharedStore, session_id: &str) -> Refreshed {
+    let result = client.decision(session_id).await;
+    if let Err(e) = &result {
+        tracing::warn!(session = %session_id, "decision check failed: {e}");
+    }
+    save(store, session_id.to_string(), result).await
+}
+
+/// Fetches and stores the decisions of `ids`, at most `max_in_flight` requests at once.
+/// Each result is stored on its own record and handed to `each` with how many are done; a
+/// failure never stops the rest.
+pub async fn refresh_many(
+    client: &Client,
+    store: &SharedStore,
+    ids: Vec<String>,
+    max_in_flight: usize,
+    mut each: impl FnMut(&Refreshed, usize, usize),
+) -> Summary {
+    let mut summary = Summary {
+        total: ids.len(),
+        ..Summary::default()
+    };
+    let mut done = 0;
+    let mut results = batch::decisions(client, ids, max_in_flight);
+    while let Some((id, result)) = results.next().await {
+        if let Err(e) = &result {
+            tracing::warn!(session = %id, "decision check failed: {e}");
+        }
+        let refreshed = save(store, id, result).await;
+        done += 1;
+        summary.add(&refreshed);
+        each(&refreshed, done, summary.total);
+    }
+    summary
+}
+
+/// Refreshes every pending record of `profile` (what `R` does) that `api_base` can answer
+/// for (see [`askable`]), at most [`batch::MAX_IN_FLIGHT`] requests at once. `started`
+/// learns how many there are first.
+pub async fn refresh_pending(
+    client: &Client,
+    store: &SharedStore,
+    profile: &str,
+    api_base: &str,
+    started: impl FnOnce(usize),
+    each: impl FnMut(&Refreshed, usize, usize),
+) -> Result<Summary, String> {
+    let owned = profile.to_string();
+    let records = on_store(store, move |s| s.pending(Some(&owned), MAX_PENDING)).await?;
+    let (askable, skipped): (Vec<Record>, Vec<Record>) =
+        records.into_iter().partition(|r| askable(r, api_base));
+    let ids: Vec<String> = askable.into_iter().map(|r| r.session_id).collect();
+    started(ids.len());
+    let mut summary = refresh_many(client, store, ids, batch::MAX_IN_FLIGHT, each).await;
+    summary.skipped = skipped.len();
+    Ok(summary)
+}
