@@ -7,7 +7,6 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
-use futures_util::StreamExt;
 
 use crate::config::{self, Overrides, Settings};
 use crate::history::{NewRecord, Query, Record, Store};
@@ -583,7 +582,7 @@ async fn decision(settings: &Settings, args: DecisionArgs) -> Outcome {
         }
     };
     if args.pending {
-        return refresh_pending(settings, &client, store.as_ref(), args.json).await;
+        return refresh_pending(settings, &client, store, args.json).await;
     }
     let Some(id) = args.session_id.map(|s| s.trim().to_string()) else {
         return Err(Failure::new(EXIT_USAGE, "give a session id, or --pending"));
@@ -647,10 +646,11 @@ pub fn describe_decision(d: Option<&veriff::Decision>) -> String {
     s
 }
 
+/// Every pending session of the profile, through the same code as the TUI's `R`.
 async fn refresh_pending(
     settings: &Settings,
     client: &Client,
-    store: Option<&Store>,
+    store: Option<Store>,
     json: bool,
 ) -> Outcome {
     let Some(store) = store else {
@@ -659,56 +659,60 @@ async fn refresh_pending(
             "--pending needs the history, which could not be opened",
         ));
     };
-    let pending = store.pending(Some(&settings.profile_name), 10_000)?;
-    let ids: Vec<String> = pending.iter().map(|r| r.session_id.clone()).collect();
-    let total = ids.len();
-    let mut results = veriff::batch::decisions(client, ids, veriff::batch::MAX_IN_FLIGHT);
+    let store: crate::refresh::SharedStore = std::sync::Arc::new(std::sync::Mutex::new(store));
     let mut rows = Vec::new();
-    let (mut decided, mut waiting, mut failed) = (0usize, 0usize, 0usize);
     let mut network_failures = 0usize;
-    while let Some((id, result)) = results.next().await {
-        let now = chrono::Utc::now();
-        let line = match &result {
-            Ok(d) => {
-                if let Err(e) = store.record_decision(&id, d.as_ref(), now) {
-                    warn(&format!("{id}: decision not saved: {e}"));
-                }
-                if d.is_some() {
-                    decided += 1;
-                } else {
-                    waiting += 1;
-                }
-                describe_decision(d.as_ref())
+    let summary = crate::refresh::refresh_pending(
+        client,
+        &store,
+        &settings.profile_name,
+        client.base_url(),
+        |_| {},
+        |r, _, _| {
+            let id = sanitize(&r.session_id);
+            if let Err(e) = &r.result
+                && e.is_network()
+            {
+                network_failures += 1;
             }
-            Err(e) => {
-                failed += 1;
-                if e.is_network() {
-                    network_failures += 1;
-                }
-                let _ = store.record_check_error(&id, &e.to_string());
-                format!("error: {e}")
+            if let Some(e) = &r.store_error {
+                warn(&format!("{id}: decision not saved: {e}"));
             }
-        };
-        if json {
-            rows.push(serde_json::json!({
-                "session_id": sanitize(&id),
-                "decision": result.as_ref().ok(),
-                "error": result.as_ref().err().map(|e| e.to_string()),
-            }));
-        } else {
-            println!("{}  {}", sanitize(&id), line);
-        }
-    }
+            if json {
+                rows.push(serde_json::json!({
+                    "session_id": id,
+                    "decision": r.result.as_ref().ok(),
+                    "error": r.result.as_ref().err().map(|e| e.to_string()),
+                }));
+            } else {
+                let line = match &r.result {
+                    Ok(d) => describe_decision(d.as_ref()),
+                    Err(e) => format!("error: {}", sanitize(&e.to_string())),
+                };
+                println!("{id}  {line}");
+            }
+        },
+    )
+    .await
+    .map_err(|e| Failure::new(EXIT_LOCAL, e))?;
     if json {
         let json = serde_json::to_string_pretty(&rows)
             .map_err(|e| Failure::new(EXIT_LOCAL, format!("cannot print JSON: {e}")))?;
         println!("{json}");
     }
+    let skipped = match summary.skipped {
+        0 => String::new(),
+        n => format!(", {n} skipped (made by an earlier sandbox, gone with it)"),
+    };
     let _ = writeln!(
         std::io::stderr().lock(),
-        "{total} pending checked: {decided} decided, {waiting} without a decision yet, {failed} failed"
+        "{} pending checked: {} decided, {} without a decision yet, {} failed{skipped}",
+        summary.total,
+        summary.decided,
+        summary.waiting,
+        summary.failed
     );
-    match (failed, network_failures) {
+    match (summary.failed, network_failures) {
         (0, _) => Ok(()),
         (f, n) if f == n => Err(Failure::new(EXIT_NETWORK, format!("{f} checks failed"))),
         (f, _) => Err(Failure::new(EXIT_API, format!("{f} checks failed"))),

@@ -226,3 +226,26 @@ fn sandbox_refuses_a_public_url_that_is_not_http() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("not an http(s) URL"), "{err}");
 }
+
+#[test]
+fn decision_pending_refreshes_every_open_session() {
+    let env = Env::new();
+    for name in ["Approve", "Decline", "John"] {
+        let (code, _, err) = env.run(&["generate", "--first-name", name]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let (code, out, err) = env.run(&["decision", "--pending"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(out.contains("approved (9001)"), "{out}");
+    assert!(out.contains("declined (9102)"), "{out}");
+    assert!(out.contains("no decision yet"), "{out}");
+    assert!(
+        err.contains("3 pending checked: 2 decided, 1 without a decision yet, 0 failed"),
+        "{err}"
+    );
+    // The decided ones are final now: only John is asked about again.
+    let (code, out, _) = env.run(&["decision", "--pending"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 1, "{out}");
+}
