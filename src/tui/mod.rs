@@ -429,30 +429,12 @@ async fn with_store<T: Send + 'static>(
     path: PathBuf,
     f: impl FnOnce(&Store) -> Result<T, crate::history::StoreError> + Send + 'static,
 ) -> Result<T, String> {
-    // A failed open is not remembered: the next use tries again (the file may be unlocked).
-    let store = cell
-        .get_or_try_init(|| async move {
-            tokio::task::spawn_blocking(move || {
-                Store::open(&path)
-                    .map(|s| Arc::new(Mutex::new(s)))
-                    .map_err(|e| e.to_string())
-            })
-            .await
-            .unwrap_or_else(|e| Err(format!("opening the history failed: {e}")))
-        })
-        .await?
-        .clone();
-    tokio::task::spawn_blocking(move || {
-        let guard = store
-            .lock()
-            .map_err(|_| "the history is unavailable after an earlier failure".to_string())?;
-        f(&guard).map_err(|e| e.to_string())
-    })
-    .await
-    .unwrap_or_else(|e| Err(format!("history task failed: {e}")))
+    let store = shared_store(cell, path).await?;
+    crate::refresh::on_store(&store, f).await
 }
 
-/// The store, opened on first use in a blocking task (shared with [`with_store`]).
+/// The store, opened on first use in a blocking task (shared with [`with_store`]). A failed
+/// open is not remembered: the next use tries again (the file may be unlocked).
 async fn shared_store(
     cell: Arc<OnceCell<SharedStore>>,
     path: PathBuf,
