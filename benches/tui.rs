@@ -37,11 +37,13 @@ const DEADLINE: Duration = Duration::from_secs(30);
 const PROFILE: &str = "production";
 const FRAME_TARGET: Duration = Duration::from_millis(2);
 
+type Want = Box<dyn Fn(&str) -> bool + Send>;
+
 struct Shared {
     parser: vt100::Parser,
     /// When the screen first met the condition being waited for.
     met: Option<Instant>,
-    want: Option<Box<dyn Fn(&str) -> bool + Send>>,
+    want: Option<Want>,
 }
 
 /// A program in a pseudo-terminal; the reader thread checks the wanted condition after
