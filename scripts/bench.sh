@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BENCHES=(store generate)
+BENCHES=(store generate tui)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 

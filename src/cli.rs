@@ -272,11 +272,18 @@ pub fn main() -> i32 {
         );
         return 0;
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    // The TUI and the foreground sandbox serve many things at once: two workers. A one-shot
+    // command awaits one request at a time, so it runs on this thread and spares starting
+    // (and joining) worker threads.
+    let builder = match cli.command {
+        None | Some(Command::Sandbox { .. }) => {
+            let mut b = tokio::runtime::Builder::new_multi_thread();
+            b.worker_threads(2);
+            b
+        }
+        Some(_) => tokio::runtime::Builder::new_current_thread(),
+    };
+    let runtime = match { builder }.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return report(Failure::new(EXIT_LOCAL, format!("cannot start: {e}"))),
     };

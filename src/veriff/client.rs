@@ -102,19 +102,30 @@ pub fn normalize_base_url(raw: &str) -> Result<String, String> {
     Ok(format!("{}://{host}{port}{path}", url.scheme()))
 }
 
-/// The process-wide HTTP client: one connection pool, one TLS setup, reused by every call.
-fn shared_http() -> Result<reqwest::Client, ApiError> {
-    static HTTP: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
-    HTTP.get_or_init(|| {
-        reqwest::Client::builder()
+/// The process-wide HTTP clients: one connection pool, one TLS setup, reused by every call.
+/// `plain` is for an `http://` base URL (a sandbox, a local mock): that client never does
+/// TLS, so it skips loading the system's root certificates (about 150 files read and
+/// parsed, most of `generate`'s start-up time against a local sandbox). A redirect is
+/// never followed, so it can never be handed an https URL to verify.
+fn shared_http(plain: bool) -> Result<reqwest::Client, ApiError> {
+    static HTTPS: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
+    static PLAIN: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
+    let cell = if plain { &PLAIN } else { &HTTPS };
+    cell.get_or_init(|| {
+        let builder = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             // A followed redirect would turn the POST into a GET or carry the API key to
             // another host; the user should fix base_url instead.
             .redirect(reqwest::redirect::Policy::none())
             // A retried POST can create a second session.
-            .retry(reqwest::retry::never())
-            .build()
-            .map_err(|e| sanitize(&e.to_string()))
+            .retry(reqwest::retry::never());
+        // No roots at all: an https connection through this client fails verification.
+        let builder = if plain {
+            builder.tls_certs_only([])
+        } else {
+            builder
+        };
+        builder.build().map_err(|e| sanitize(&e.to_string()))
     })
     .clone()
     .map_err(|e| ApiError::Config(format!("the HTTP client could not be set up: {e}")))
@@ -213,7 +224,7 @@ impl Client {
         }
 
         Ok(Self {
-            http: shared_http()?,
+            http: shared_http(base.scheme() == "http")?,
             base_url,
             base,
             sessions_url,

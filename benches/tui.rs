@@ -1,0 +1,545 @@
+//! The TUI at scale, measured on the release binary in a 120x40 pseudo-terminal that answers
+//! cursor-position and device-attribute queries the way a terminal does:
+//!
+//! - start to first complete frame, with 0, 100k and 1M records. Two "complete" frames:
+//!   *form*: the Generate screen shows its "Generate URL" button (the screen the app opens
+//!   on); *tokens*: Alt+2 is typed as soon as the form is up, and the clock stops when the
+//!   Generated tokens table shows the newest record's row (or, with 0 records, its "No
+//!   sessions yet" line). Median and p90 over `VERIFF_BENCH_RUNS` runs (default 20);
+//! - peak RSS (VmHWM) at the first frame, and at 1M after paging down 50 times, End and a
+//!   typed filter;
+//! - the same for ATAC and slumber when `VERIFF_BENCH_ATAC` / `VERIFF_BENCH_SLUMBER` name
+//!   their binaries (first frame: any text on screen, as neither has a fixed word to wait
+//!   for across versions);
+//! - one frame drawn by the library (ratatui TestBackend, 120x40) of each screen, filled
+//!   from a real 100k store: median and p99.
+
+#[path = "support/mod.rs"]
+mod support;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use veriff_tui::config::{Config, Paths, Settings};
+use veriff_tui::history::{Query, Store};
+use veriff_tui::tui::app::{DashboardData, Effect, Env, State, Zone, update};
+use veriff_tui::tui::message::Msg;
+
+const COLS: u16 = 120;
+const ROWS: u16 = 40;
+const DEADLINE: Duration = Duration::from_secs(30);
+const PROFILE: &str = "production";
+const FRAME_TARGET: Duration = Duration::from_millis(2);
+
+type Want = Box<dyn Fn(&str) -> bool + Send>;
+
+struct Shared {
+    parser: vt100::Parser,
+    /// When the screen first met the condition being waited for.
+    met: Option<Instant>,
+    want: Option<Want>,
+}
+
+/// A program in a pseudo-terminal; the reader thread checks the wanted condition after
+/// every chunk it parses, so the time is taken when the frame arrives, not at a poll.
+struct Pty {
+    shared: Arc<(Mutex<Shared>, Condvar)>,
+    writer: Arc<Mutex<Box<dyn Write + Send>>>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+    started: Instant,
+}
+
+impl Pty {
+    fn spawn(
+        bin: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        want: impl Fn(&str) -> bool + Send + 'static,
+    ) -> Pty {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open a pty");
+        let mut cmd = CommandBuilder::new(bin);
+        cmd.args(args);
+        cmd.env_clear();
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let shared = Arc::new((
+            Mutex::new(Shared {
+                parser: vt100::Parser::new(ROWS, COLS, 0),
+                met: None,
+                want: Some(Box::new(want)),
+            }),
+            Condvar::new(),
+        ));
+        let mut reader = pair.master.try_clone_reader().expect("pty reader");
+        let writer = Arc::new(Mutex::new(pair.master.take_writer().expect("pty writer")));
+        let started = Instant::now();
+        let child = pair.slave.spawn_command(cmd).expect("spawn");
+        drop(pair.slave);
+        {
+            let shared = Arc::clone(&shared);
+            let writer = Arc::clone(&writer);
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 16384];
+                while let Ok(n) = reader.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    let chunk = &buf[..n];
+                    let answer = {
+                        let (lock, cv) = &*shared;
+                        let mut s = lock.lock().unwrap();
+                        s.parser.process(chunk);
+                        let answer = answer_queries(chunk, s.parser.screen());
+                        if s.met.is_none() {
+                            let text = s.parser.screen().contents();
+                            if s.want.as_ref().is_some_and(|w| w(&text)) {
+                                s.met = Some(Instant::now());
+                                cv.notify_all();
+                            }
+                        }
+                        answer
+                    };
+                    if !answer.is_empty() {
+                        let mut w = writer.lock().unwrap();
+                        let _ = w.write_all(&answer);
+                        let _ = w.flush();
+                    }
+                }
+            });
+        }
+        Pty {
+            shared,
+            writer,
+            child,
+            _master: pair.master,
+            started,
+        }
+    }
+
+    /// Waits for the condition; returns when it was met.
+    fn wait(&self, what: &str) -> Instant {
+        let (lock, cv) = &*self.shared;
+        let mut s = lock.lock().unwrap();
+        let start = Instant::now();
+        while s.met.is_none() {
+            let (g, _) = cv.wait_timeout(s, Duration::from_millis(50)).unwrap();
+            s = g;
+            if start.elapsed() > DEADLINE {
+                panic!(
+                    "timed out waiting for {what}; the screen was:\n{}",
+                    s.parser.screen().contents()
+                );
+            }
+        }
+        s.met.unwrap()
+    }
+
+    /// A new condition to wait for (checked at once against the current screen too).
+    fn expect(&self, want: impl Fn(&str) -> bool + Send + 'static) {
+        let (lock, _) = &*self.shared;
+        let mut s = lock.lock().unwrap();
+        let now_met = want(&s.parser.screen().contents());
+        s.met = now_met.then(Instant::now);
+        s.want = Some(Box::new(want));
+    }
+
+    fn send(&self, bytes: &[u8]) {
+        let mut w = self.writer.lock().unwrap();
+        w.write_all(bytes).expect("write to the pty");
+        w.flush().expect("flush the pty");
+    }
+
+    fn hwm_kib(&self) -> u64 {
+        let pid = self.child.process_id().expect("pid");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn answer_queries(chunk: &[u8], screen: &vt100::Screen) -> Vec<u8> {
+    let has = |n: &[u8]| chunk.windows(n.len()).any(|w| w == n);
+    let mut out = Vec::new();
+    if has(b"\x1b[6n") {
+        let (r, c) = screen.cursor_position();
+        out.extend(format!("\x1b[{};{}R", r + 1, c + 1).bytes());
+    }
+    if has(b"\x1b[c") || has(b"\x1b[0c") || has(b"\x1b[>c") {
+        out.extend(b"\x1b[?62;22c");
+    }
+    if has(b"\x1b[?u") {
+        out.extend(b"\x1b[?0u");
+    }
+    out
+}
+
+fn mib(kib: u64) -> String {
+    format!("{:.1} MiB", kib as f64 / 1024.0)
+}
+
+/// A data dir holding a copy of the fixture (the app opens it read-write, with WAL).
+fn data_dir(n: u64, root: &Path) -> PathBuf {
+    let dir = root.join(format!("data-{n}"));
+    std::fs::create_dir_all(&dir).expect("data dir");
+    if n > 0 {
+        std::fs::copy(support::fixture(n), dir.join("history.sqlite3")).expect("copy fixture");
+    }
+    dir
+}
+
+fn env_for(dir: &Path) -> Vec<(String, String)> {
+    // The fixture's main profile (62 % of its records), the only one configured: the
+    // table shows one profile's records.
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[profiles.{PROFILE}]\nbase_url = \"http://127.0.0.1:9\"\napi_key = \"{}\"\nshared_secret = \"{}\"\n",
+            veriff_tui::sandbox::SANDBOX_API_KEY,
+            veriff_tui::sandbox::SANDBOX_SHARED_SECRET
+        ),
+    )
+    .expect("write the config");
+    vec![
+        ("HOME".into(), dir.display().to_string()),
+        ("VERIFF_TUI_CONFIG".into(), config.display().to_string()),
+    ]
+}
+
+fn newest_short_id(n: u64) -> Option<String> {
+    if n == 0 {
+        return None;
+    }
+    let store = Store::open(&support::fixture(n)).expect("open the fixture");
+    let page = store
+        .page(&Query {
+            limit: 1,
+            profile: Some(PROFILE.into()),
+            ..Query::default()
+        })
+        .expect("first row");
+    page.first().map(|r| r.session_id[..8].to_string())
+}
+
+struct StartRun {
+    form: Duration,
+    tokens: Duration,
+    hwm_form_kib: u64,
+}
+
+fn start_run(bin: &Path, dir: &Path, row: Option<&str>) -> StartRun {
+    let env = env_for(dir);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let dir_s = dir.display().to_string();
+    let tui = Pty::spawn(bin, &["--data-dir", &dir_s], &env, |s| {
+        s.contains("Generate URL")
+    });
+    let form = tui.wait("the Generate form") - tui.started;
+    let hwm_form_kib = tui.hwm_kib();
+    let row = row.map(str::to_string);
+    tui.expect(move |s| match &row {
+        Some(id) => s.contains(id.as_str()),
+        None => s.contains("No sessions yet"),
+    });
+    tui.send(b"\x1b2");
+    let tokens = tui.wait("the tokens list") - tui.started;
+    StartRun {
+        form,
+        tokens,
+        hwm_form_kib,
+    }
+}
+
+/// 1M: page down, End, a filter; the peak RSS before quitting.
+fn scroll_and_filter_hwm(bin: &Path, dir: &Path, row: &str) -> u64 {
+    let env = env_for(dir);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let dir_s = dir.display().to_string();
+    let tui = Pty::spawn(bin, &["--data-dir", &dir_s], &env, |s| {
+        s.contains("Generate URL")
+    });
+    tui.wait("the Generate form");
+    let row = row.to_string();
+    tui.expect(move |s| s.contains(row.as_str()));
+    tui.send(b"\x1b2");
+    tui.wait("the tokens list");
+    for _ in 0..50 {
+        tui.send(b"\x1b[6~");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    tui.send(b"\x1b[F");
+    std::thread::sleep(Duration::from_millis(500));
+    tui.send(b"/");
+    for c in "smith".chars() {
+        tui.send(c.to_string().as_bytes());
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    tui.expect(|s| s.to_lowercase().matches("smith").count() >= 3);
+    tui.wait("rows matching the filter");
+    std::thread::sleep(Duration::from_millis(300));
+    tui.hwm_kib()
+}
+
+/// A peer's first frame: anything on screen.
+fn peer_run(bin: &Path, home: &Path) -> (Duration, u64) {
+    let h = home.display().to_string();
+    let env = [
+        ("HOME", h.as_str()),
+        ("XDG_CONFIG_HOME", h.as_str()),
+        ("XDG_DATA_HOME", h.as_str()),
+    ];
+    let tui = Pty::spawn(bin, &[], &env, |s| s.trim().len() > 40);
+    let t = tui.wait("the first frame") - tui.started;
+    (t, tui.hwm_kib())
+}
+
+fn med(v: &mut [Duration]) -> (Duration, Duration) {
+    v.sort_unstable();
+    (support::percentile(v, 50.0), support::percentile(v, 90.0))
+}
+
+fn main() {
+    if !support::as_benchmark() {
+        return;
+    }
+    let bin = std::env::var_os("VERIFF_TUI_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_veriff-tui")));
+    let runs: usize = std::env::var("VERIFF_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    let root = tempfile::tempdir().expect("temp dir");
+    let sizes = support::sizes(&[0, 100_000, 1_000_000]);
+
+    for &n in &sizes {
+        let dir = data_dir(n, root.path());
+        let row = newest_short_id(n);
+        // Warm-up: binary and database in the page cache, WAL files created.
+        for _ in 0..2 {
+            start_run(&bin, &dir, row.as_deref());
+        }
+        let mut form = Vec::new();
+        let mut tokens = Vec::new();
+        let mut hwm = 0;
+        for _ in 0..runs {
+            let r = start_run(&bin, &dir, row.as_deref());
+            form.push(r.form);
+            tokens.push(r.tokens);
+            hwm = hwm.max(r.hwm_form_kib);
+        }
+        let size = support::label(n);
+        let (f50, f90) = med(&mut form);
+        let (t50, t90) = med(&mut tokens);
+        println!(
+            "first frame {size:>4}  form median {} p90 {}  tokens median {} p90 {}  peak RSS at form {}",
+            support::ms(f50),
+            support::ms(f90),
+            support::ms(t50),
+            support::ms(t90),
+            mib(hwm)
+        );
+        support::summary(
+            &format!("start to Generate form, {size} records (median, {runs} runs)"),
+            &support::ms(f50),
+            "<= ATAC/slumber (13-20 ms)",
+            Some(f50 <= Duration::from_millis(20)),
+        );
+        support::summary(
+            &format!("start to tokens list with rows (Alt+2), {size} records"),
+            &support::ms(t50),
+            "<= ATAC/slumber (13-20 ms)",
+            Some(t50 <= Duration::from_millis(20)),
+        );
+        support::summary(
+            &format!("peak RSS at first frame, {size} records"),
+            &mib(hwm),
+            "<= 14 MB (ATAC)",
+            Some(hwm * 1024 <= 14_000_000),
+        );
+        if n == 1_000_000
+            && let Some(row) = &row
+        {
+            let hwm = scroll_and_filter_hwm(&bin, &dir, row);
+            println!(
+                "peak RSS 1M after 50 PgDn, End, filter \"smith\": {}",
+                mib(hwm)
+            );
+            support::summary(
+                "peak RSS at 1M after scrolling and filtering",
+                &mib(hwm),
+                "< 40 MB",
+                Some(hwm * 1024 < 40_000_000),
+            );
+        }
+    }
+
+    for (name, var) in [
+        ("ATAC", "VERIFF_BENCH_ATAC"),
+        ("slumber", "VERIFF_BENCH_SLUMBER"),
+    ] {
+        let Some(peer) = std::env::var_os(var).map(PathBuf::from) else {
+            println!("{name}: not measured ({var} unset)");
+            continue;
+        };
+        let home = root.path().join(name);
+        std::fs::create_dir_all(&home).expect("peer home");
+        for _ in 0..2 {
+            peer_run(&peer, &home);
+        }
+        let mut t = Vec::new();
+        let mut hwm = 0;
+        for _ in 0..runs {
+            let (d, h) = peer_run(&peer, &home);
+            t.push(d);
+            hwm = hwm.max(h);
+        }
+        let (p50, p90) = med(&mut t);
+        println!(
+            "first frame {name}: median {} p90 {}  peak RSS {}",
+            support::ms(p50),
+            support::ms(p90),
+            mib(hwm)
+        );
+        support::summary(
+            &format!("{name}: start to first frame (peer)"),
+            &format!("{} / {}", support::ms(p50), mib(hwm)),
+            "(reference)",
+            None,
+        );
+    }
+
+    frames();
+}
+
+fn settings() -> Settings {
+    let dir = PathBuf::from("/nonexistent/veriff-tui-bench");
+    let mut s = Settings {
+        config: Config::default(),
+        paths: Paths {
+            config_file: dir.join("config.toml"),
+            data_dir: dir.clone(),
+            history_db: dir.join("history.sqlite3"),
+            log_file: dir.join("veriff-tui.log"),
+            export_dir: dir.join("exports"),
+        },
+        config_file_found: false,
+        profile_name: "default".into(),
+        profile: None,
+        sandbox: false,
+        warnings: Vec::new(),
+        origin: Default::default(),
+    };
+    s.use_sandbox(
+        "http://127.0.0.1:4010",
+        veriff_tui::sandbox::SANDBOX_API_KEY,
+        veriff_tui::sandbox::SANDBOX_SHARED_SECRET,
+    );
+    s.profile_name = PROFILE.into();
+    s
+}
+
+/// Answers the store effects an update asked for from the real store.
+fn answer(state: &mut State, store: &Store, effects: Vec<Effect>) {
+    let now = support::fixture_end();
+    let mut queue = effects;
+    while let Some(e) = queue.pop() {
+        let msg = match e {
+            Effect::Count { seq, query } => Msg::Count {
+                seq,
+                result: store.count(&query).map_err(|e| e.to_string()),
+            },
+            Effect::Page { seq, query } => Msg::Page {
+                seq,
+                offset: query.offset,
+                result: store.page(&query).map_err(|e| e.to_string()),
+            },
+            Effect::StatusCounts { .. } => {
+                Msg::StatusCounts(store.status_counts(None, now).map_err(|e| e.to_string()))
+            }
+            Effect::DashboardData { .. } => Msg::DashboardData(
+                store
+                    .per_day(None, veriff_tui::tui::app::DASHBOARD_DAYS, now)
+                    .and_then(|per_day| {
+                        Ok(DashboardData {
+                            per_day,
+                            latest: store
+                                .latest_decisions(None, veriff_tui::tui::app::DASHBOARD_LATEST)?,
+                        })
+                    })
+                    .map_err(|e| e.to_string()),
+            ),
+            _ => continue,
+        };
+        queue.extend(update(state, msg));
+    }
+}
+
+fn frames() {
+    let n = 100_000;
+    let store = Store::open(&support::fixture(n)).expect("open the fixture");
+    let env = Env {
+        no_color: false,
+        now: support::fixture_end(),
+        tz: Zone::Local,
+        size: (COLS, ROWS),
+    };
+    let mut state = State::new(settings(), env);
+    let mut terminal = Terminal::new(TestBackend::new(COLS, ROWS)).expect("test terminal");
+    let alt = |c: char| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT));
+    for (name, key) in [
+        ("Generate", '1'),
+        ("Generated tokens", '2'),
+        ("Dashboard", '3'),
+    ] {
+        let effects = update(&mut state, alt(key));
+        answer(&mut state, &store, effects);
+        let runs = support::sample(2000, Duration::from_secs(3), || {
+            // Steady state: the whole view is rendered and diffed against the last frame.
+            terminal
+                .draw(|f| veriff_tui::tui::view::draw(f, &state))
+                .expect("draw");
+        });
+        let p50 = support::percentile(&runs, 50.0);
+        let p99 = support::percentile(&runs, 99.0);
+        println!(
+            "frame {name:<17} 100k  p50 {:>9}  p99 {:>9}  ({} runs)",
+            support::ms(p50),
+            support::ms(p99),
+            runs.len()
+        );
+        support::summary(
+            &format!("one frame, {name} screen, 100k (120x40)"),
+            &format!("p50 {} / p99 {}", support::ms(p50), support::ms(p99)),
+            "< 2 ms",
+            Some(p99 < FRAME_TARGET),
+        );
+    }
+}
