@@ -275,7 +275,7 @@ pub fn main() -> i32 {
     // The TUI and the foreground sandbox serve many things at once: two workers. A one-shot
     // command awaits one request at a time, so it runs on this thread and spares starting
     // (and joining) worker threads.
-    let builder = match cli.command {
+    let mut builder = match cli.command {
         None | Some(Command::Sandbox { .. }) => {
             let mut b = tokio::runtime::Builder::new_multi_thread();
             b.worker_threads(2);
@@ -283,7 +283,7 @@ pub fn main() -> i32 {
         }
         Some(_) => tokio::runtime::Builder::new_current_thread(),
     };
-    let runtime = match { builder }.enable_all().build() {
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return report(Failure::new(EXIT_LOCAL, format!("cannot start: {e}"))),
     };
