@@ -551,23 +551,13 @@ fn write_history_table<W: Write>(records: &[Record], mut out: W) -> std::io::Res
         writeln!(
             out,
             "{created:<16}  {:<24}  {:<22}  {:<36}  {}",
-            truncate(name.trim(), 24),
+            crate::veriff::response::truncate(name.trim(), 24),
             r.effective_status(now).label(),
             sanitize(&r.session_id),
             sanitize(&r.url)
         )?;
     }
     Ok(())
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
 }
 
 async fn decision(settings: &Settings, args: DecisionArgs) -> Outcome {
@@ -640,13 +630,7 @@ pub fn describe_decision(d: Option<&veriff::Decision>) -> String {
     let Some(d) = d else {
         return "no decision yet".into();
     };
-    let mut s = d.status.label();
-    if let Some(code) = d.code {
-        s.push_str(&format!(" ({code})"));
-    }
-    if let Some(reason) = d.reason.as_deref().filter(|r| !r.is_empty()) {
-        s.push_str(&format!(": {}", sanitize(reason)));
-    }
+    let mut s = d.describe();
     if let Some(t) = d.decision_time.as_deref() {
         s.push_str(&format!(", decided {}", sanitize(t)));
     }

@@ -1291,18 +1291,6 @@ fn start_refresh(state: &mut State, quiet: bool) -> Vec<Effect> {
     }]
 }
 
-/// Words for a decision: `approved (9001)`, `declined (9102): reason`.
-pub fn describe_decision(d: &crate::veriff::Decision) -> String {
-    let mut s = sanitize(&d.status.label());
-    if let Some(code) = d.code {
-        s.push_str(&format!(" ({code})"));
-    }
-    if let Some(reason) = d.reason.as_deref().filter(|r| !r.trim().is_empty()) {
-        s.push_str(&format!(": {}", sanitize(reason)));
-    }
-    s
-}
-
 /// Reloads what shows records, after the store changed.
 fn after_store_change(state: &mut State) -> Vec<Effect> {
     state.tokens.stale = true;
@@ -1324,9 +1312,7 @@ fn on_refreshed(state: &mut State, r: crate::refresh::Refreshed) -> Vec<Effect> 
         .map(record_name)
         .unwrap_or_else(|| sanitize(&r.session_id).chars().take(8).collect());
     match &r.result {
-        Ok(Some(d)) => {
-            state.set_status(Level::Success, format!("{name}: {}", describe_decision(d)))
-        }
+        Ok(Some(d)) => state.set_status(Level::Success, format!("{name}: {}", d.describe())),
         Ok(None) => state.set_status(
             Level::Info,
             format!("{name}: no decision yet (the person has not finished the flow)"),

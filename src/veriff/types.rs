@@ -134,6 +134,21 @@ pub struct Decision {
     pub vendor_data: Option<String>,
 }
 
+impl Decision {
+    /// Words for people: `approved (9001)`, `declined (9102): Suspected document tampering`.
+    /// Sanitised: the status and reason come from the network.
+    pub fn describe(&self) -> String {
+        let mut s = crate::text::sanitize(&self.status.label());
+        if let Some(code) = self.code {
+            s.push_str(&format!(" ({code})"));
+        }
+        if let Some(reason) = self.reason.as_deref().filter(|r| !r.trim().is_empty()) {
+            s.push_str(&format!(": {}", crate::text::sanitize(reason)));
+        }
+        s
+    }
+}
+
 /// Status of a session as Veriff names it. Logic keys on the string, not the code.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum SessionStatus {
