@@ -472,9 +472,10 @@ fn answer(state: &mut State, store: &Store, effects: Vec<Effect>) {
     let mut queue = effects;
     while let Some(e) = queue.pop() {
         let msg = match e {
-            Effect::Count { seq, query } => Msg::Count {
+            Effect::Count { seq, query, cap } => Msg::Count {
                 seq,
-                result: store.count(&query).map_err(|e| e.to_string()),
+                cap,
+                result: store.count_up_to(&query, cap).map_err(|e| e.to_string()),
             },
             Effect::Page { seq, query } => Msg::Page {
                 seq,

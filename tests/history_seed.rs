@@ -158,3 +158,95 @@ fn the_same_seed_gives_the_same_history_and_another_seed_adds_to_it() {
     assert!(err.contains("seed 10 was already used"), "{err}");
     assert_eq!(one.count(&Query::default()).unwrap(), 800);
 }
+
+#[test]
+fn a_count_without_search_is_the_kept_tally_of_each_profile() {
+    let (_dir, store) = seeded(3_000, 11);
+    let rows_of = |profile: Option<&str>| {
+        let q = Query {
+            profile: profile.map(str::to_string),
+            ..Query::default()
+        };
+        store.page(&q).unwrap().len() as u64
+    };
+    // Deletions move the tally like the rows.
+    let doomed = store
+        .page(&Query {
+            limit: 25,
+            ..Query::default()
+        })
+        .unwrap();
+    for r in &doomed {
+        assert!(store.delete(r.id).unwrap());
+    }
+    let mut profiles: Vec<String> = store
+        .page(&Query::default())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.profile)
+        .collect();
+    profiles.sort();
+    profiles.dedup();
+    assert!(profiles.len() >= 2, "{profiles:?}");
+    for p in profiles.iter().map(String::as_str).map(Some).chain([None]) {
+        let q = Query {
+            profile: p.map(str::to_string),
+            search: Some("  ".into()),
+            ..Query::default()
+        };
+        let rows = rows_of(p);
+        assert_eq!(store.count(&q).unwrap(), rows, "{p:?}");
+        assert_eq!(store.count_up_to(&q, 0).unwrap(), rows, "{p:?}");
+        assert_eq!(store.count_up_to(&q, 10).unwrap(), 10.min(rows), "{p:?}");
+    }
+    assert_eq!(rows_of(None), 3_000 - 25);
+}
+
+#[test]
+fn a_search_stops_as_soon_as_it_is_no_longer_wanted() {
+    let (_dir, store) = seeded(3_000, 12);
+    let everything = Query {
+        search: Some("e".into()),
+        ..Query::default()
+    };
+    let expected = store.count(&everything).unwrap();
+    assert!(expected > 100, "{expected}");
+
+    let q = everything.clone();
+    let wanted = store.while_wanted(|| true, move |s| s.count(&q)).unwrap();
+    assert_eq!(wanted, Some(expected));
+
+    // Wanted when it starts, stale a moment later (newer typing): it stops, no answer.
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let calls = asked.clone();
+    let stale_soon = move || calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
+    let q = everything.clone();
+    assert_eq!(
+        store
+            .while_wanted(stale_soon, move |s| s.count(&q))
+            .unwrap(),
+        None
+    );
+    assert!(
+        asked.load(std::sync::atomic::Ordering::SeqCst) >= 2,
+        "checked while running"
+    );
+
+    // Not wanted at all: not run.
+    let ran = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = ran.clone();
+    let none = store
+        .while_wanted(
+            || false,
+            move |_| {
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                Ok(1)
+            },
+        )
+        .unwrap();
+    assert_eq!(none, None);
+    assert!(!ran.load(std::sync::atomic::Ordering::SeqCst));
+
+    // The store is fine afterwards: the next query runs whole.
+    assert_eq!(store.count(&everything).unwrap(), expected);
+}

@@ -267,7 +267,7 @@ fn filter_results_of_an_older_query_are_dropped() {
     assert_eq!(s.tokens.total, Some(3));
     assert_eq!(s.tokens.rows.len(), 3);
     match first.first() {
-        Some(Effect::Count { query, .. }) => assert_eq!(query.search.as_deref(), Some("a")),
+        Some(Effect::Page { query, .. }) => assert_eq!(query.search.as_deref(), Some("a")),
         other => panic!("{other:?}"),
     }
 }
@@ -489,7 +489,7 @@ fn r_refreshes_the_selected_record_and_the_detail_follows() {
         SessionStatus::Declined
     );
     // The list reloads to show the new status.
-    assert!(effects.iter().any(|e| matches!(e, Effect::Count { .. })));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Page { .. })));
 
     // r in the detail view refreshes that record; a failure is said in plain words.
     let effects = update(&mut s, key(KeyCode::Char('r')));
@@ -548,7 +548,7 @@ fn big_r_runs_once_with_progress_and_reloads_when_done() {
         },
     );
     // Rows update as answers arrive.
-    assert!(effects.iter().any(|e| matches!(e, Effect::Count { .. })));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Page { .. })));
     let t = render(&s);
     assert!(
         screen_text(&t).contains("refreshing 3/12…"),
@@ -580,7 +580,7 @@ fn big_r_runs_once_with_progress_and_reloads_when_done() {
         },
     );
     assert!(s.refresh.is_none());
-    assert!(effects.iter().any(|e| matches!(e, Effect::Count { .. })));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Page { .. })));
     let text = &s.status.as_ref().unwrap().text;
     assert!(text.contains("refreshed 12: 8 decided"), "{text}");
     assert!(text.contains("2 failed"), "{text}");
@@ -652,7 +652,7 @@ fn enter_on_a_latest_decision_opens_its_detail() {
     let effects = update(&mut s, key(KeyCode::Enter));
     assert_eq!(s.screen, Screen::Tokens);
     assert_eq!(s.tokens.detail.as_ref(), Some(&latest[1]));
-    assert!(effects.iter().any(|e| matches!(e, Effect::Count { .. })));
+    assert!(effects.iter().any(|e| matches!(e, Effect::Page { .. })));
     answer_loads(&mut s, effects, 5);
     assert_eq!(s.tokens.detail.as_ref(), Some(&latest[1]));
     // Esc goes back to the list.
@@ -710,4 +710,85 @@ fn r_on_a_record_of_an_earlier_sandbox_asks_nothing() {
         update(&mut s, key(KeyCode::Char('r'))).as_slice(),
         [Effect::RefreshOne { .. }]
     ));
+}
+
+fn counts(effects: &[Effect]) -> Vec<u64> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Count { cap, .. } => Some(*cap),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_search_shows_its_rows_first_and_counts_no_further_than_needed() {
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('2'));
+    // No search: the exact count (a kept tally, cheap), after the first page.
+    let seen = answer_loads_seen(&mut s, effects, 100_000);
+    assert!(
+        matches!(seen.first(), Some(Effect::Page { .. })),
+        "{seen:?}"
+    );
+    assert_eq!(counts(&seen), vec![0]);
+    assert_eq!(
+        (s.tokens.total, s.tokens.total_exact),
+        (Some(100_000), true)
+    );
+
+    update(&mut s, key(KeyCode::Char('/')));
+    let effects = type_text(&mut s, "a");
+    // The keystroke asks for rows alone; the count waits for them.
+    assert!(
+        matches!(effects.as_slice(), [Effect::Page { .. }]),
+        "{effects:?}"
+    );
+    let seen = answer_loads_seen(&mut s, effects, 100_000);
+    assert_eq!(counts(&seen), vec![veriff_tui::tui::list::COUNT_CAP]);
+    assert_eq!((s.tokens.total, s.tokens.total_exact), (Some(1000), false));
+    let text = screen_text(&render(&s));
+    assert!(text.contains("1000+ records"), "{text}");
+    assert!(!text.contains("100000"), "{text}");
+
+    // Scrolling towards the capped end counts further, and scrolling goes on past it.
+    update(&mut s, key(KeyCode::Enter));
+    let mut asked = Vec::new();
+    for _ in 0..60 {
+        let effects = update(&mut s, key(KeyCode::PageDown));
+        asked.extend(counts(&answer_loads_seen(&mut s, effects, 100_000)));
+    }
+    assert!(s.tokens.selected > 1000, "{}", s.tokens.selected);
+    assert!(asked.iter().all(|&c| c >= 4000), "{asked:?}");
+    assert!(!asked.is_empty());
+    assert!(!s.tokens.total_exact);
+
+    // End needs the exact count, and lands on the last row once it is in.
+    let effects = update(&mut s, key(KeyCode::End));
+    let seen = answer_loads_seen(&mut s, effects, 100_000);
+    assert_eq!(counts(&seen), vec![0]);
+    assert_eq!(
+        (s.tokens.total, s.tokens.total_exact),
+        (Some(100_000), true)
+    );
+    assert_eq!(s.tokens.selected, 99_999);
+    assert_eq!(
+        s.tokens.selected_record().map(|r| r.id),
+        Some(record(99_999).id)
+    );
+}
+
+#[test]
+fn a_rare_search_is_never_counted_its_page_is_the_whole_answer() {
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 100_000);
+    update(&mut s, key(KeyCode::Char('/')));
+    let effects = type_text(&mut s, "zq");
+    let seen = answer_loads_seen(&mut s, effects, 7);
+    assert_eq!(counts(&seen), Vec::<u64>::new(), "{seen:?}");
+    assert_eq!((s.tokens.total, s.tokens.total_exact), (Some(7), true));
+    let text = screen_text(&render(&s));
+    assert!(text.contains("7 records"), "{text}");
 }

@@ -257,11 +257,12 @@ fn tokens_screens() {
     let mut s = state(80, 24);
     let effects = update(&mut s, alt('2'));
     for e in effects {
-        if let veriff_tui::tui::app::Effect::Count { seq, .. } = e {
+        if let veriff_tui::tui::app::Effect::Page { seq, query } = e {
             update(
                 &mut s,
-                Msg::Count {
+                Msg::Page {
                     seq,
+                    offset: query.offset,
                     result: Err("history database error: disk I/O error".into()),
                 },
             );
@@ -418,7 +419,11 @@ fn hostile_strings_from_the_store_and_the_network_never_reach_a_cell() {
     let mut queue = effects;
     while let Some(e) = queue.pop() {
         let msg = match e {
-            veriff_tui::tui::app::Effect::Count { seq, .. } => Msg::Count { seq, result: Ok(1) },
+            veriff_tui::tui::app::Effect::Count { seq, cap, .. } => Msg::Count {
+                seq,
+                cap,
+                result: Ok(1),
+            },
             veriff_tui::tui::app::Effect::Page { seq, query } => {
                 let mut r = record(0);
                 r.first_name = hostile.into();

@@ -72,6 +72,13 @@ pub struct Query {
     pub limit: u64,
 }
 
+impl Query {
+    /// A search with at least one term (blank text filters nothing).
+    pub fn has_search(&self) -> bool {
+        self.search.as_deref().is_some_and(|s| !s.trim().is_empty())
+    }
+}
+
 #[derive(Debug, Error)]
 pub enum StoreError {
     /// The file exists but is not our database (or is corrupt); it was left untouched.
@@ -106,6 +113,9 @@ const TRIGRAM: usize = 3;
 const MAX_CHECK_ERROR_CHARS: usize = 500;
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 const DAY_MS: i64 = 86_400_000;
+/// SQLite steps between checks of whether a running search is still wanted (a few
+/// thousand steps take well under a millisecond).
+const PROGRESS_STEPS: std::os::raw::c_int = 4000;
 
 const COLUMNS: &str = "id, created_at, profile, base_url, sandbox, first_name, last_name, lang, \
     selfid, callback, vendor_data, session_id, url, host, expires_at, status, decision_code, \
@@ -396,8 +406,12 @@ impl Store {
         Ok((page, n))
     }
 
-    /// How many records match the query.
+    /// How many records match the query. Without a search it is the tally the triggers
+    /// keep per profile, so a million records count as fast as ten.
     pub fn count(&self, query: &Query) -> Result<u64, StoreError> {
+        if !query.has_search() {
+            return self.tally(query.profile.as_deref());
+        }
         let f = Filter::from_query(query);
         let sql = format!(
             "SELECT COUNT(*) FROM {} {}",
@@ -410,6 +424,10 @@ impl Store {
     /// Like [`Store::count`] but stops at `cap` (`cap` means "cap or more"): cheap for a
     /// match count shown while typing, however common the term.
     pub fn count_up_to(&self, query: &Query, cap: u64) -> Result<u64, StoreError> {
+        if !query.has_search() {
+            let n = self.tally(query.profile.as_deref())?;
+            return Ok(if cap > 0 { n.min(cap) } else { n });
+        }
         let mut f = Filter::from_query(query);
         let sql = format!(
             "SELECT COUNT(*) FROM (SELECT 1 FROM {} {} LIMIT ?)",
@@ -418,6 +436,40 @@ impl Store {
         );
         f.params.push(Value::Integer(sql_limit(cap)));
         self.count_sql(&sql, f.params)
+    }
+
+    /// Records of a profile (or of all), from `status_counts`.
+    fn tally(&self, profile: Option<&str>) -> Result<u64, StoreError> {
+        match profile {
+            Some(p) => self.count_sql(
+                "SELECT COALESCE(SUM(n), 0) FROM status_counts WHERE profile = ?",
+                vec![Value::Text(p.to_string())],
+            ),
+            None => self.count_sql("SELECT COALESCE(SUM(n), 0) FROM status_counts", Vec::new()),
+        }
+    }
+
+    /// Runs `f` unless `wanted()` is false, and stops it as soon as `wanted()` turns false
+    /// (checked every few thousand SQLite steps): a search made stale by newer typing gives
+    /// the store back at once instead of finishing. `Ok(None)` when it was not wanted.
+    pub fn while_wanted<T>(
+        &self,
+        wanted: impl Fn() -> bool + Send + Clone + 'static,
+        f: impl FnOnce(&Store) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        if !wanted() {
+            return Ok(None);
+        }
+        let check = wanted.clone();
+        self.conn
+            .progress_handler(PROGRESS_STEPS, Some(move || !check()));
+        let result = f(self);
+        self.conn.progress_handler(0, None::<fn() -> bool>);
+        match result {
+            // Interrupted (or failed on the way) after it stopped mattering: nobody reads it.
+            Err(_) if !wanted() => Ok(None),
+            r => r.map(Some),
+        }
     }
 
     fn count_sql(&self, sql: &str, params: Vec<Value>) -> Result<u64, StoreError> {

@@ -85,9 +85,11 @@ pub enum Effect {
         what: CopyWhat,
         text: String,
     },
+    /// Count the list's matches up to `cap` (0 = all of them).
     Count {
         seq: u64,
         query: Query,
+        cap: u64,
     },
     Page {
         seq: u64,
@@ -307,7 +309,7 @@ impl State {
         loads
             .into_iter()
             .map(|l| match l {
-                Load::Count { seq, query } => Effect::Count { seq, query },
+                Load::Count { seq, query, cap } => Effect::Count { seq, query, cap },
                 Load::Page { seq, query } => Effect::Page { seq, query },
             })
             .collect()
@@ -443,24 +445,25 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::Count { seq, result } => {
+        Msg::Count { seq, cap, result } => {
+            let profile = state.settings.profile_name.clone();
             let viewport = state.viewport();
-            state.tokens.on_count(seq, result, viewport);
-            Vec::new()
+            let loads = state.tokens.on_count(seq, cap, result, &profile, viewport);
+            state.loads(loads)
         }
         Msg::Page {
             seq,
             offset,
             result,
         } => {
-            if state.tokens.on_page(seq, offset, result) {
-                // The selection may have moved on while this page was on its way.
-                let profile = state.settings.profile_name.clone();
-                let viewport = state.viewport();
-                let loads = state.tokens.fetch(&profile, viewport, false);
-                return state.loads(loads);
-            }
-            Vec::new()
+            // The selection may have moved on while this page was on its way.
+            let profile = state.settings.profile_name.clone();
+            let viewport = state.viewport();
+            let loads = state
+                .tokens
+                .on_page(seq, offset, result, &profile, viewport)
+                .unwrap_or_default();
+            state.loads(loads)
         }
         Msg::Deleted { id, result } => match result {
             Ok(gone) => {

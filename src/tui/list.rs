@@ -1,6 +1,11 @@
 //! The Generated tokens list as a window onto the store: only rows around the viewport are
 //! held, and more are asked for as the selection moves. Results of an older query (an
 //! earlier filter) are recognised by their sequence number and dropped.
+//!
+//! A new filter asks for its first page before anything else, and only then for a count:
+//! the rows are what the operator waits for. A search is counted up to [`COUNT_CAP`]
+//! ("1000+ records") and the cap grows as the selection nears it, so a common term never
+//! costs a count of every match; End asks for the exact count.
 
 use tui_input::Input;
 
@@ -10,14 +15,24 @@ use crate::history::{Query, Record};
 const PAGE: u64 = 150;
 /// Fetch again when the viewport comes this close to the edge of the window.
 const MARGIN: u64 = 30;
+/// A search is counted up to this many matches at first.
+pub const COUNT_CAP: u64 = 1000;
 
 #[derive(Debug, Clone, Default)]
 pub struct TokenList {
     pub filter: Input,
     /// `/` was pressed: keys go to the filter.
     pub filtering: bool,
-    /// Rows matching the filter; `None` until counted.
+    /// Rows matching the filter; `None` until the first page or count arrives.
     pub total: Option<u64>,
+    /// `total` is the exact number, not a lower bound ("1000+").
+    pub total_exact: bool,
+    /// The count asked for and not yet answered (its cap, 0 = exact).
+    pub counting: Option<u64>,
+    /// A count of the current query has been asked for (later ones only grow it).
+    pub counted: bool,
+    /// End was pressed before the exact count was known: go there when it arrives.
+    pub want_end: bool,
     pub selected: u64,
     /// First row shown.
     pub offset: u64,
@@ -43,8 +58,16 @@ pub struct TokenList {
 /// A request the list needs sent to the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Load {
-    Count { seq: u64, query: Query },
-    Page { seq: u64, query: Query },
+    /// Count the matches, stopping at `cap` (0 = count them all).
+    Count {
+        seq: u64,
+        query: Query,
+        cap: u64,
+    },
+    Page {
+        seq: u64,
+        query: Query,
+    },
 }
 
 impl TokenList {
@@ -64,30 +87,62 @@ impl TokenList {
         self.query(profile, 0, 0)
     }
 
-    /// Starts over for a new filter or after the store changed: count, then the page around
-    /// the selection.
+    /// Starts over for a new filter or after the store changed: the page around the
+    /// selection first, the count once it is in.
     pub fn reload(&mut self, profile: &str, viewport: u64, reset_selection: bool) -> Vec<Load> {
         self.seq += 1;
         self.pending = None;
         self.known_end = None;
+        self.counting = None;
+        self.counted = false;
+        self.want_end = false;
         self.stale = false;
         self.loaded_once = true;
         if reset_selection {
             self.selected = 0;
             self.offset = 0;
-        }
-        let mut loads = vec![Load::Count {
-            seq: self.seq,
-            query: self.query(profile, 0, 0),
-        }];
-        if reset_selection {
-            // Another filter: the rows held belong to the old one.
+            // Another filter: the rows and total held belong to the old one.
             self.rows.clear();
             self.window_start = self.offset;
+            self.total = None;
+            self.total_exact = false;
+        } else {
+            // A refresh keeps showing the rows held until the new page replaces them (no
+            // flicker), and counts again whatever that page says.
+            self.total_exact = false;
         }
-        // A refresh keeps showing the rows held until the new page replaces them: no flicker.
-        loads.extend(self.fetch(profile, viewport, true));
-        loads
+        self.fetch(profile, viewport, true)
+    }
+
+    fn searching(&self) -> bool {
+        !self.filter.value().trim().is_empty()
+    }
+
+    /// A count with `cap`, unless one at least as good is on its way.
+    fn count(&mut self, profile: &str, cap: u64) -> Vec<Load> {
+        let covered = self
+            .counting
+            .is_some_and(|asked| asked == 0 || (cap != 0 && asked >= cap));
+        if covered {
+            return Vec::new();
+        }
+        self.counting = Some(cap);
+        self.counted = true;
+        vec![Load::Count {
+            seq: self.seq,
+            query: self.query(profile, 0, 0),
+            cap,
+        }]
+    }
+
+    /// More of a capped count once the selection comes near the number known so far.
+    fn grow_count(&mut self, profile: &str, viewport: u64) -> Vec<Load> {
+        match self.total {
+            Some(t) if !self.total_exact && self.offset + viewport + MARGIN >= t => {
+                self.count(profile, t.saturating_mul(4).max(COUNT_CAP))
+            }
+            _ => Vec::new(),
+        }
     }
 
     /// Index of the row at `i`, when it is in the window.
@@ -113,9 +168,17 @@ impl TokenList {
 
     pub fn select(&mut self, index: u64, profile: &str, viewport: u64) -> Vec<Load> {
         let last = self.total.unwrap_or(0).saturating_sub(1);
+        let mut loads = Vec::new();
+        if index > last && !self.total_exact && self.total.is_some() {
+            // Past what is known (End on "1000+"): go as far as known now, the rest of the
+            // way when the exact count arrives.
+            self.want_end = true;
+            loads.extend(self.count(profile, 0));
+        }
         self.selected = index.min(last);
         self.scroll_into_view(viewport);
-        self.fetch(profile, viewport, false)
+        loads.extend(self.fetch(profile, viewport, false));
+        loads
     }
 
     pub fn scroll_into_view(&mut self, viewport: u64) {
@@ -133,62 +196,126 @@ impl TokenList {
     }
 
     /// Asks for the page around the viewport when the window does not cover it (or soon
-    /// will not).
+    /// will not), and for more of a capped count when the viewport nears its end.
     pub fn fetch(&mut self, profile: &str, viewport: u64, force: bool) -> Vec<Load> {
         let total = self.total;
         let need_start = self.offset.saturating_sub(MARGIN);
         let mut need_end = self.offset + viewport + MARGIN;
-        if let Some(t) = total {
+        if let Some(t) = total.filter(|_| self.total_exact) {
             need_end = need_end.min(t);
         }
         if let Some(end) = self.known_end {
             need_end = need_end.min(end);
         }
+        let mut loads = self.grow_count(profile, viewport);
         let have_end = self.window_start + self.rows.len() as u64;
         let covered = self.window_start <= need_start && have_end >= need_end;
-        if !force && (covered || total == Some(0)) {
-            return Vec::new();
+        if !force && (covered || (self.total_exact && total == Some(0))) {
+            return loads;
         }
         let start = self.offset.saturating_sub(PAGE / 3);
         let limit = PAGE.max(viewport * 3);
         if !force && self.pending.is_some_and(|(o, _)| o == start) {
-            return Vec::new();
+            return loads;
         }
         self.pending = Some((start, limit));
-        vec![Load::Page {
-            seq: self.seq,
-            query: self.query(profile, start, limit),
-        }]
+        loads.insert(
+            0,
+            Load::Page {
+                seq: self.seq,
+                query: self.query(profile, start, limit),
+            },
+        );
+        loads
     }
 
-    pub fn on_count(&mut self, seq: u64, result: Result<u64, String>, viewport: u64) {
+    /// Takes a count; asks for the page End wanted once the count is exact.
+    pub fn on_count(
+        &mut self,
+        seq: u64,
+        cap: u64,
+        result: Result<u64, String>,
+        profile: &str,
+        viewport: u64,
+    ) -> Vec<Load> {
         if seq != self.seq {
-            return;
+            return Vec::new();
+        }
+        if self.counting == Some(cap) {
+            self.counting = None;
         }
         match result {
             Ok(n) => {
-                self.total = Some(n);
-                self.selected = self.selected.min(n.saturating_sub(1));
-                self.scroll_into_view(viewport);
+                let exact = cap == 0 || n < cap;
+                if exact {
+                    self.set_total(n, true);
+                } else if !self.total_exact {
+                    // "At least n": never below what the pages already showed.
+                    self.set_total(n.max(self.total.unwrap_or(0)), false);
+                }
                 self.error = None;
+                let mut loads = Vec::new();
+                if self.want_end && self.total_exact {
+                    self.want_end = false;
+                    loads.extend(self.select(u64::MAX, profile, viewport));
+                } else {
+                    self.scroll_into_view(viewport);
+                    loads.extend(self.fetch(profile, viewport, false));
+                }
+                loads
             }
-            Err(e) => self.error = Some(e),
+            Err(e) => {
+                self.error = Some(e);
+                Vec::new()
+            }
         }
     }
 
-    /// Takes a page; true when it was current.
-    pub fn on_page(&mut self, seq: u64, offset: u64, result: Result<Vec<Record>, String>) -> bool {
+    fn set_total(&mut self, n: u64, exact: bool) {
+        self.total = Some(n);
+        self.total_exact = exact;
+        self.selected = self.selected.min(n.saturating_sub(1));
+    }
+
+    /// Takes a page; the loads it leads to (the count of a new filter, or the page the
+    /// selection moved to meanwhile). `None` when the page was for an older query.
+    pub fn on_page(
+        &mut self,
+        seq: u64,
+        offset: u64,
+        result: Result<Vec<Record>, String>,
+        profile: &str,
+        viewport: u64,
+    ) -> Option<Vec<Load>> {
         if seq != self.seq {
-            return false;
+            return None;
         }
         let asked = self.pending.filter(|(o, _)| *o == offset).map(|(_, l)| l);
         if asked.is_some() {
             self.pending = None;
         }
+        let mut loads = Vec::new();
         match result {
             Ok(rows) => {
-                if asked.is_some_and(|limit| (rows.len() as u64) < limit) {
-                    self.known_end = Some(offset + rows.len() as u64);
+                let end = offset + rows.len() as u64;
+                let short = asked.is_some_and(|limit| (rows.len() as u64) < limit);
+                if short && !(rows.is_empty() && offset > 0) {
+                    // The end of the list: the exact total, no count needed.
+                    self.known_end = Some(end);
+                    self.set_total(end, true);
+                    self.want_end = false;
+                } else if !self.total_exact {
+                    if self.total.is_none_or(|t| t < end) {
+                        self.set_total(end, false);
+                    }
+                    if !self.counted {
+                        let cap = if self.searching() {
+                            COUNT_CAP.max(end + 1)
+                        } else {
+                            0
+                        };
+                        loads.extend(self.count(profile, cap));
+                    }
                 }
                 self.window_start = offset;
                 self.rows = rows;
@@ -196,6 +323,8 @@ impl TokenList {
             }
             Err(e) => self.error = Some(e),
         }
-        true
+        self.scroll_into_view(viewport);
+        loads.extend(self.fetch(profile, viewport, false));
+        Some(loads)
     }
 }

@@ -38,6 +38,8 @@ pub enum Msg {
     },
     Count {
         seq: u64,
+        /// The cap it was counted with (0 = exact): a count that reached it is "cap or more".
+        cap: u64,
         result: Result<u64, String>,
     },
     Page {

@@ -467,10 +467,10 @@ impl Runtime {
         }
     }
 
-    /// A test, run just before the query, of whether it is still wanted: a query made stale
-    /// by newer typing (a later `seq`) or, for pages, by a later page request is skipped, so
-    /// a fast typist or a held PgDn never queues a backlog behind a slow query.
-    fn list_marker(&mut self, seq: u64, page: bool) -> impl Fn() -> bool + Send + 'static {
+    /// A test, run before and while the query runs, of whether it is still wanted: a query
+    /// made stale by newer typing (a later `seq`) or, for pages, by a later page request is
+    /// skipped or stopped, so a fast typist or a held PgDn never waits behind a slow query.
+    fn list_marker(&mut self, seq: u64, page: bool) -> impl Fn() -> bool + Send + Clone + 'static {
         self.list_seq.fetch_max(seq, Ordering::SeqCst);
         let latest_seq = self.list_seq.clone();
         let page_gen = self.page_gen.clone();
@@ -488,7 +488,7 @@ impl Runtime {
     /// A list query that answers only when still wanted when its turn comes.
     fn list_task<T: Send + 'static>(
         &self,
-        fresh: impl Fn() -> bool + Send + 'static,
+        fresh: impl Fn() -> bool + Send + Clone + 'static,
         f: impl FnOnce(&Store) -> Result<T, crate::history::StoreError> + Send + 'static,
         answer: impl FnOnce(Result<T, String>) -> Msg + Send + 'static,
     ) {
@@ -496,14 +496,7 @@ impl Runtime {
         let path = self.history_db.clone();
         let tx = self.tx.clone();
         tokio::spawn(async move {
-            let result = with_store(
-                cell,
-                path,
-                move |s| {
-                    if fresh() { f(s).map(Some) } else { Ok(None) }
-                },
-            )
-            .await;
+            let result = with_store(cell, path, move |s| s.while_wanted(fresh, f)).await;
             match result {
                 Ok(Some(v)) => {
                     let _ = tx.send(answer(Ok(v)));
@@ -633,12 +626,12 @@ impl Runtime {
                     let _ = tx.send(Msg::Copied { what, outcome });
                 });
             }
-            Effect::Count { seq, query } => {
+            Effect::Count { seq, query, cap } => {
                 let fresh = self.list_marker(seq, false);
                 self.list_task(
                     fresh,
-                    move |s| s.count(&query),
-                    move |result| Msg::Count { seq, result },
+                    move |s| s.count_up_to(&query, cap),
+                    move |result| Msg::Count { seq, cap, result },
                 );
             }
             Effect::Page { seq, query } => {

@@ -192,12 +192,27 @@ pub fn record(i: i64) -> Record {
 
 /// Answers the list loads an update asked for with `total` records.
 pub fn answer_loads(state: &mut State, effects: Vec<Effect>, total: i64) {
-    let mut queue = effects;
-    while let Some(e) = queue.pop() {
+    answer_loads_seen(state, effects, total);
+}
+
+/// Like [`answer_loads`], and every list load asked for on the way, in order.
+pub fn answer_loads_seen(state: &mut State, effects: Vec<Effect>, total: i64) -> Vec<Effect> {
+    let mut seen = Vec::new();
+    let mut queue: std::collections::VecDeque<Effect> = effects.into();
+    while let Some(e) = queue.pop_front() {
+        if matches!(e, Effect::Count { .. } | Effect::Page { .. }) {
+            seen.push(e.clone());
+        }
         let msg = match e {
-            Effect::Count { seq, .. } => Msg::Count {
+            // As `Store::count_up_to`: stops at the cap.
+            Effect::Count { seq, cap, .. } => Msg::Count {
                 seq,
-                result: Ok(total as u64),
+                cap,
+                result: Ok(if cap > 0 {
+                    (total as u64).min(cap)
+                } else {
+                    total as u64
+                }),
             },
             Effect::Page { seq, query } => {
                 let end = (query.offset + query.limit).min(total as u64) as i64;
@@ -212,4 +227,5 @@ pub fn answer_loads(state: &mut State, effects: Vec<Effect>, total: i64) {
         };
         queue.extend(update(state, msg));
     }
+    seen
 }

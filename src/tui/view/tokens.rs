@@ -60,8 +60,10 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let filter = list.filter.value();
     let show_filter = list.filtering || !filter.is_empty();
     let count = match list.total {
-        Some(1) => "1 record".to_string(),
-        Some(n) => format!("{n} records"),
+        Some(1) if list.total_exact => "1 record".to_string(),
+        Some(n) if list.total_exact => format!("{n} records"),
+        Some(n) if list.counting.is_none() => format!("{n}+ records"),
+        Some(_) => "counting…".to_string(),
         None if list.error.is_some() => "unavailable".to_string(),
         None => "loading…".to_string(),
     };
