@@ -307,6 +307,121 @@ fn scroll_and_filter_hwm(bin: &Path, dir: &Path, row: &str) -> u64 {
     tui.hwm_kib()
 }
 
+/// The first row the table shows for `term` (its short session id), or `None` when
+/// nothing matches.
+fn first_match(n: u64, term: &str) -> Option<String> {
+    let store = Store::open(&support::fixture(n)).expect("open the fixture");
+    let page = store
+        .page(&Query {
+            search: Some(term.to_string()),
+            limit: 1,
+            profile: Some(PROFILE.into()),
+            ..Query::default()
+        })
+        .expect("first match");
+    page.first().map(|r| r.session_id[..8].to_string())
+}
+
+/// Terms typed into the filter box of the running app; the last character is the timed
+/// keystroke.
+const FILTER_TERMS: &[&str] = &["smith", "anna smith", "cust-55073818", "佐藤", "zqxjv"];
+
+/// One filter keystroke in the running app, as the operator sees it: the term but its last
+/// character is typed and its rows awaited; then the clock runs from the last character to
+/// the screen showing the term's first row (or "Nothing matches"), and on to the match
+/// count in the title. Esc clears the filter between runs.
+fn filter_keystrokes(bin: &Path, dir: &Path, n: u64, newest: &str, runs: usize) {
+    let env = env_for(dir);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let dir_s = dir.display().to_string();
+    let tui = Pty::spawn(bin, &["--data-dir", &dir_s], &env, |s| {
+        s.contains("Generate URL")
+    });
+    tui.wait("the Generate form");
+    let newest = newest.to_string();
+    let list_shown = move |s: &str| {
+        s.contains(newest.as_str()) && !s.lines().nth(1).unwrap_or("").contains("/ ")
+    };
+    tui.expect(list_shown.clone());
+    tui.send(b"\x1b2");
+    tui.wait("the tokens list");
+    for term in FILTER_TERMS {
+        let (head, last) =
+            term.split_at(term.len() - term.chars().last().map_or(0, char::len_utf8));
+        let shows = |text: &str, row: Option<String>| {
+            let title = format!("/ {text}");
+            move |s: &str| {
+                let first_line = s.lines().nth(1).unwrap_or("");
+                first_line.contains(title.as_str())
+                    && match &row {
+                        Some(id) => s.contains(id.as_str()),
+                        None => s.contains("Nothing matches"),
+                    }
+            }
+        };
+        let head_shown = shows(head, first_match(n, head));
+        let term_shown = shows(term, first_match(n, term));
+        let counted = {
+            let title = format!("/ {term}");
+            move |s: &str| {
+                let first_line = s.lines().nth(1).unwrap_or("");
+                first_line.contains(title.as_str())
+                    && first_line.contains("record")
+                    && !first_line.contains("counting")
+            }
+        };
+        let mut rows = Vec::new();
+        let mut counts = Vec::new();
+        for _ in 0..runs + 2 {
+            tui.expect(head_shown.clone());
+            tui.send(format!("/{head}").as_bytes());
+            tui.wait("the rows of all but the last character");
+            tui.expect(term_shown.clone());
+            let sent = Instant::now();
+            tui.send(last.as_bytes());
+            rows.push(tui.wait("the rows of the term") - sent);
+            tui.expect(counted.clone());
+            counts.push(tui.wait("the match count") - sent);
+            tui.expect(list_shown.clone());
+            tui.send(b"\x1b");
+            tui.wait("the unfiltered list");
+        }
+        // The first two were warm-up.
+        let mut rows = rows.split_off(2);
+        let mut counts = counts.split_off(2);
+        rows.sort_unstable();
+        counts.sort_unstable();
+        let (r50, r99) = (
+            support::percentile(&rows, 50.0),
+            support::percentile(&rows, 99.0),
+        );
+        let (c50, c99) = (
+            support::percentile(&counts, 50.0),
+            support::percentile(&counts, 99.0),
+        );
+        let size = support::label(n);
+        println!(
+            "app filter {size:>4} {term:<14} rows p50 {} p99 {}  count p50 {} p99 {}",
+            support::ms(r50),
+            support::ms(r99),
+            support::ms(c50),
+            support::ms(c99)
+        );
+        support::summary(
+            &format!("app: filter keystroke to rows on screen, {size}, `{term}` (p50 / p99)"),
+            &format!("{} / {}", support::ms(r50), support::ms(r99)),
+            "p99 < 16 ms",
+            Some(r99 < Duration::from_millis(16)),
+        );
+        support::summary(
+            &format!("app: ... to the match count in the title, {size}, `{term}`"),
+            &format!("{} / {}", support::ms(c50), support::ms(c99)),
+            "(count follows the rows)",
+            None,
+        );
+    }
+}
+
 /// A peer's first frame: anything on screen.
 fn peer_run(bin: &Path, home: &Path) -> (Duration, u64) {
     let h = home.display().to_string();
@@ -384,6 +499,11 @@ fn main() {
             "<= 14 MB (ATAC)",
             Some(hwm * 1024 <= 14_000_000),
         );
+        if let Some(row) = &row
+            && std::env::var_os("VERIFF_BENCH_NO_APP_FILTER").is_none()
+        {
+            filter_keystrokes(&bin, &dir, n, row, runs);
+        }
         if n == 1_000_000
             && let Some(row) = &row
         {
