@@ -8,9 +8,11 @@
 //!   sessions yet" line). Median and p90 over `VERIFF_BENCH_RUNS` runs (default 20);
 //! - peak RSS (VmHWM) at the first frame, and at 1M after paging down 50 times, End and a
 //!   typed filter;
-//! - the same for ATAC and slumber when `VERIFF_BENCH_ATAC` / `VERIFF_BENCH_SLUMBER` name
-//!   their binaries (first frame: any text on screen, as neither has a fixed word to wait
-//!   for across versions);
+//! - one filter keystroke in the running app at 100k and 1M: from the last character typed
+//!   to the term's first row on screen, and to its match count in the title (p50/p99);
+//! - the same start-up figures for ATAC and slumber when `VERIFF_BENCH_ATAC` /
+//!   `VERIFF_BENCH_SLUMBER` name their binaries (first frame: ATAC's "Collections" pane;
+//!   slumber's own example collection from `slumber new`, its first recipe shown);
 //! - one frame drawn by the library (ratatui TestBackend, 120x40) of each screen, filled
 //!   from a real 100k store: median and p99.
 
@@ -19,6 +21,7 @@ mod support;
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -422,17 +425,39 @@ fn filter_keystrokes(bin: &Path, dir: &Path, n: u64, newest: &str, runs: usize) 
     }
 }
 
-/// A peer's first frame: anything on screen.
-fn peer_run(bin: &Path, home: &Path) -> (Duration, u64) {
+/// A peer's first frame: its main screen drawn (`want`), in a home of its own.
+fn peer_run(bin: &Path, home: &Path, args: &[&str], want: fn(&str) -> bool) -> (Duration, u64) {
     let h = home.display().to_string();
     let env = [
         ("HOME", h.as_str()),
         ("XDG_CONFIG_HOME", h.as_str()),
         ("XDG_DATA_HOME", h.as_str()),
     ];
-    let tui = Pty::spawn(bin, &[], &env, |s| s.trim().len() > 40);
+    let tui = Pty::spawn(bin, args, &env, want);
     let t = tui.wait("the first frame") - tui.started;
     (t, tui.hwm_kib())
+}
+
+/// What a peer needs to open on its main screen: slumber wants a collection file (its
+/// own example, from `slumber new`); ATAC starts empty.
+fn peer_setup(name: &str, bin: &Path, home: &Path) -> (Vec<String>, fn(&str) -> bool) {
+    if name == "slumber" {
+        let made = Command::new(bin)
+            .arg("new")
+            .current_dir(home)
+            .env("HOME", home)
+            .status()
+            .expect("slumber new");
+        assert!(made.success(), "slumber new failed");
+        let file = home.join("slumber.yml").display().to_string();
+        (vec!["-f".into(), file], |s| {
+            s.contains("Example GET") && s.contains("my-host/get")
+        })
+    } else {
+        (Vec::new(), |s| {
+            s.contains("ATAC") && s.contains("Collections")
+        })
+    }
 }
 
 fn med(v: &mut [Duration]) -> (Duration, Duration) {
@@ -531,13 +556,15 @@ fn main() {
         };
         let home = root.path().join(name);
         std::fs::create_dir_all(&home).expect("peer home");
+        let (args, want) = peer_setup(name, &peer, &home);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         for _ in 0..2 {
-            peer_run(&peer, &home);
+            peer_run(&peer, &home, &args, want);
         }
         let mut t = Vec::new();
         let mut hwm = 0;
         for _ in 0..runs {
-            let (d, h) = peer_run(&peer, &home);
+            let (d, h) = peer_run(&peer, &home, &args, want);
             t.push(d);
             hwm = hwm.max(h);
         }
