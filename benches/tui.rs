@@ -251,6 +251,18 @@ fn newest_short_id(n: u64) -> Option<String> {
     page.first().map(|r| r.session_id[..8].to_string())
 }
 
+/// The app started on a copy of the fixture, and when its Generate form was complete.
+fn open_app(bin: &Path, dir: &Path) -> (Pty, Instant) {
+    let env = env_for(dir);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let dir_s = dir.display().to_string();
+    let tui = Pty::spawn(bin, &["--data-dir", &dir_s], &env, |s| {
+        s.contains("Generate URL")
+    });
+    let shown = tui.wait("the Generate form");
+    (tui, shown)
+}
+
 struct StartRun {
     form: Duration,
     tokens: Duration,
@@ -258,13 +270,8 @@ struct StartRun {
 }
 
 fn start_run(bin: &Path, dir: &Path, row: Option<&str>) -> StartRun {
-    let env = env_for(dir);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let dir_s = dir.display().to_string();
-    let tui = Pty::spawn(bin, &["--data-dir", &dir_s], &env, |s| {
-        s.contains("Generate URL")
-    });
-    let form = tui.wait("the Generate form") - tui.started;
+    let (tui, form_shown) = open_app(bin, dir);
+    let form = form_shown - tui.started;
     let hwm_form_kib = tui.hwm_kib();
     let row = row.map(str::to_string);
     tui.expect(move |s| match &row {
@@ -282,13 +289,7 @@ fn start_run(bin: &Path, dir: &Path, row: Option<&str>) -> StartRun {
 
 /// 1M: page down, End, a filter; the peak RSS before quitting.
 fn scroll_and_filter_hwm(bin: &Path, dir: &Path, row: &str) -> u64 {
-    let env = env_for(dir);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let dir_s = dir.display().to_string();
-    let tui = Pty::spawn(bin, &["--data-dir", &dir_s], &env, |s| {
-        s.contains("Generate URL")
-    });
-    tui.wait("the Generate form");
+    let (tui, _) = open_app(bin, dir);
     let row = row.to_string();
     tui.expect(move |s| s.contains(row.as_str()));
     tui.send(b"\x1b2");
@@ -334,13 +335,7 @@ const FILTER_TERMS: &[&str] = &["smith", "anna smith", "cust-55073818", "佐藤"
 /// the screen showing the term's first row (or "Nothing matches"), and on to the match
 /// count in the title. Esc clears the filter between runs.
 fn filter_keystrokes(bin: &Path, dir: &Path, n: u64, newest: &str, runs: usize) {
-    let env = env_for(dir);
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let dir_s = dir.display().to_string();
-    let tui = Pty::spawn(bin, &["--data-dir", &dir_s], &env, |s| {
-        s.contains("Generate URL")
-    });
-    tui.wait("the Generate form");
+    let (tui, _) = open_app(bin, dir);
     let newest = newest.to_string();
     let list_shown = move |s: &str| {
         s.contains(newest.as_str()) && !s.lines().nth(1).unwrap_or("").contains("/ ")

@@ -114,10 +114,6 @@ impl TokenList {
         self.fetch(profile, viewport, true)
     }
 
-    fn searching(&self) -> bool {
-        !self.filter.value().trim().is_empty()
-    }
-
     /// A count with `cap`, unless one at least as good is on its way.
     fn count(&mut self, profile: &str, cap: u64) -> Vec<Load> {
         let covered = self
@@ -309,7 +305,7 @@ impl TokenList {
                         self.set_total(end, false);
                     }
                     if !self.counted {
-                        let cap = if self.searching() {
+                        let cap = if self.query(profile, 0, 0).has_search() {
                             COUNT_CAP.max(end + 1)
                         } else {
                             0
