@@ -1163,3 +1163,161 @@ fn first_page_and_count_agrees_with_page_and_count_up_to() {
         );
     }
 }
+
+/// Like `spec` but with its own ids (letters and digits the searches below cannot hit),
+/// so the shared id counter moves no further: other tests' searches for digits would
+/// otherwise start hitting the ids.
+fn own_spec(first: &'static str, last: &'static str, created: DateTime<Utc>) -> Spec<'static> {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Spec {
+        first,
+        last,
+        vendor: "",
+        session_id: format!("eeee{n:04x}-eeee-4eee-8eee-eeeeeeeeeeee"),
+        created,
+        profile: "test",
+    }
+}
+
+#[test]
+fn a_term_is_matched_whole_not_by_its_trigrams() {
+    let (_dir, store) = temp_store();
+    let day = t(2026, 5, 1, 0);
+    // Every trigram of "abcab" (abc, bca, cab), but never the term itself.
+    add(&store, &own_spec("Abca", "Cab", day));
+    add(
+        &store,
+        &own_spec("abca cab", "x", day + ChronoDuration::hours(1)),
+    );
+    let mut scattered = own_spec("Scattered", "Id", day + ChronoDuration::hours(2));
+    scattered.vendor = "55073818 cust-0";
+    add(&store, &scattered);
+    assert!(search(&store, "abcab").is_empty());
+    assert!(search(&store, "cust-55073818").is_empty());
+    assert_eq!(
+        store
+            .count(&Query {
+                search: Some("cust-55073818".into()),
+                ..Default::default()
+            })
+            .unwrap(),
+        0
+    );
+
+    add(
+        &store,
+        &own_spec("xABCABx", "Whole", day + ChronoDuration::hours(3)),
+    );
+    let mut id = own_spec("Id", "Whole", day + ChronoDuration::hours(4));
+    id.vendor = "CUST-55073818";
+    add(&store, &id);
+    assert_eq!(search(&store, "abCAB"), ["xABCABx"]);
+    assert_eq!(search(&store, "cust-55073818"), ["Id"]);
+    assert_eq!(search(&store, "cust-55073818 whole"), ["Id"]);
+    assert!(search(&store, "cust-55073818 abcab").is_empty());
+}
+
+/// Whatever way a search is run (by rare trigrams, or the whole phrase when every trigram
+/// is common), it answers what a plain scan of every row answers.
+#[test]
+fn searches_agree_with_a_plain_scan() {
+    use veriff_tui::history::seed::{SeedOptions, fill_store};
+    let (_dir, store) = temp_store();
+    fill_store(
+        &store,
+        &SeedOptions {
+            count: 2000,
+            seed: 7,
+            end: t(2026, 6, 1, 0),
+        },
+    )
+    .unwrap();
+    let all = store
+        .page(&Query {
+            limit: 0,
+            ..Default::default()
+        })
+        .unwrap();
+    let vendor = all
+        .iter()
+        .find(|r| r.vendor_data.starts_with("cust-"))
+        .map(|r| r.vendor_data.clone())
+        .unwrap();
+    let sid = all[all.len() / 2].session_id[..8].to_string();
+    let queries = [
+        vendor.clone(),
+        vendor.to_uppercase(),
+        format!("{} anna", &vendor[..9]),
+        vendor[2..].to_string(),
+        "cust-".into(),
+        "cust-1".into(),
+        sid,
+        "smith".into(),
+        "anna smith".into(),
+        "ann a".into(),
+        "zqxjv".into(),
+        "er".into(),
+    ];
+    for text in &queries {
+        let terms: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+        let mut expected: Vec<i64> = all
+            .iter()
+            .filter(|r| {
+                let fields = [&r.first_name, &r.last_name, &r.session_id, &r.vendor_data]
+                    .map(|f| f.to_lowercase());
+                terms
+                    .iter()
+                    .all(|t| fields.iter().any(|f| f.contains(t.as_str())))
+            })
+            .map(|r| r.id)
+            .collect();
+        expected.sort_unstable_by(|a, b| b.cmp(a));
+        let q = Query {
+            search: Some(text.clone()),
+            limit: 0,
+            ..Default::default()
+        };
+        let got: Vec<i64> = store.page(&q).unwrap().iter().map(|r| r.id).collect();
+        assert_eq!(got, expected, "{text:?}");
+        let n = expected.len() as u64;
+        assert_eq!(store.count(&q).unwrap(), n, "{text:?}");
+        assert_eq!(store.count_up_to(&q, 3).unwrap(), n.min(3), "{text:?}");
+
+        // Page by page, by offset and by cursor.
+        let paged = Query {
+            limit: 7,
+            ..q.clone()
+        };
+        let (first, capped) = store.first_page_and_count(&paged, 10).unwrap();
+        let want: Vec<i64> = expected.iter().copied().take(7).collect();
+        assert_eq!(
+            first.iter().map(|r| r.id).collect::<Vec<_>>(),
+            want,
+            "{text:?}"
+        );
+        assert_eq!(capped, n.min(10), "{text:?}");
+        let second = store
+            .page_after(&paged, first.last().map(|r| r.cursor()))
+            .unwrap();
+        let by_offset = store
+            .page(&Query {
+                offset: 7,
+                ..paged.clone()
+            })
+            .unwrap();
+        let want: Vec<i64> = expected.iter().copied().skip(7).take(7).collect();
+        if !first.is_empty() {
+            assert_eq!(
+                second.iter().map(|r| r.id).collect::<Vec<_>>(),
+                want,
+                "{text:?}"
+            );
+        }
+        assert_eq!(
+            by_offset.iter().map(|r| r.id).collect::<Vec<_>>(),
+            want,
+            "{text:?}"
+        );
+    }
+}

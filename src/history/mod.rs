@@ -4,6 +4,7 @@
 //! timeout). Queries page from the store; nothing loads every row.
 
 mod grams;
+mod rare;
 mod schema;
 pub mod seed;
 
@@ -353,7 +354,7 @@ impl Store {
         cursor: Option<Cursor>,
         offset: Option<u64>,
     ) -> Result<Vec<Record>, StoreError> {
-        let mut f = Filter::from_query(query);
+        let mut f = self.filter(query)?;
         if let Some(c) = cursor {
             if let Some(idx) = f.index {
                 // On the index's own rowid, so the search starts there instead of
@@ -374,6 +375,15 @@ impl Store {
             Some(idx) => format!("{idx}.rowid DESC"),
             None => "s.created_at DESC, s.id DESC".into(),
         };
+        if !f.verify.is_empty() {
+            let sql = format!(
+                "SELECT {} FROM {} {} ORDER BY {order}",
+                qualified_columns(),
+                f.tables_sql(),
+                f.where_sql()
+            );
+            return self.verified_records(&sql, f, query.limit, offset.unwrap_or(0));
+        }
         let sql = format!(
             "SELECT {} FROM {} {} ORDER BY {order} LIMIT ? OFFSET ?",
             qualified_columns(),
@@ -412,7 +422,10 @@ impl Store {
         if !query.has_search() {
             return self.tally(query.profile.as_deref());
         }
-        let f = Filter::from_query(query);
+        let f = self.filter(query)?;
+        if !f.verify.is_empty() {
+            return self.verified_count(f, 0);
+        }
         let sql = format!(
             "SELECT COUNT(*) FROM {} {}",
             f.count_tables_sql(),
@@ -428,7 +441,10 @@ impl Store {
             let n = self.tally(query.profile.as_deref())?;
             return Ok(if cap > 0 { n.min(cap) } else { n });
         }
-        let mut f = Filter::from_query(query);
+        let mut f = self.filter(query)?;
+        if !f.verify.is_empty() {
+            return self.verified_count(f, cap);
+        }
         let sql = format!(
             "SELECT COUNT(*) FROM (SELECT 1 FROM {} {} LIMIT ?)",
             f.count_tables_sql(),
@@ -470,6 +486,90 @@ impl Store {
             Err(_) if !wanted() => Ok(None),
             r => r.map(Some),
         }
+    }
+
+    /// The query's filter; a search of long terms is planned by their rarest trigrams
+    /// when that helps (see `rare`).
+    fn filter(&self, query: &Query) -> Result<Filter, StoreError> {
+        let long: Vec<&str> = search_terms(query)
+            .into_iter()
+            .filter(|t| t.chars().count() >= TRIGRAM)
+            .collect();
+        let plan = if long.is_empty() {
+            None
+        } else {
+            rare::plan(&self.conn, &long).map_err(|e| self.err(e))?
+        };
+        Ok(Filter::from_query(query, plan))
+    }
+
+    /// A planned search's rows: the candidates, newest first, that hold every term; `offset`
+    /// of them skipped, at most `limit` (0: no limit) kept.
+    fn verified_records(
+        &self,
+        sql: &str,
+        f: Filter,
+        limit: u64,
+        offset: u64,
+    ) -> Result<Vec<Record>, StoreError> {
+        let run = || -> rusqlite::Result<Vec<Record>> {
+            let mut st = self.conn.prepare_cached(sql)?;
+            let mut rows = st.query(params_from_iter(f.params))?;
+            let mut out = Vec::new();
+            let mut skipped = 0;
+            while let Some(row) = rows.next()? {
+                let r = row_to_record(row)?;
+                let fields = [
+                    r.first_name.as_str(),
+                    r.last_name.as_str(),
+                    r.session_id.as_str(),
+                    r.vendor_data.as_str(),
+                ];
+                if !rare::verify(&f.verify, fields) {
+                    continue;
+                }
+                if skipped < offset {
+                    skipped += 1;
+                    continue;
+                }
+                out.push(r);
+                if limit > 0 && out.len() as u64 >= limit {
+                    break;
+                }
+            }
+            Ok(out)
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    /// A planned search's match count, stopping at `cap` (0: no cap).
+    fn verified_count(&self, f: Filter, cap: u64) -> Result<u64, StoreError> {
+        let sql = format!(
+            "SELECT s.first_name, s.last_name, s.session_id, s.vendor_data FROM {} {}",
+            f.tables_sql(),
+            f.where_sql()
+        );
+        let run = || -> rusqlite::Result<u64> {
+            let mut st = self.conn.prepare_cached(&sql)?;
+            let mut rows = st.query(params_from_iter(f.params))?;
+            let mut n = 0;
+            while let Some(row) = rows.next()? {
+                let fields = [
+                    row.get_ref(0)?.as_str()?,
+                    row.get_ref(1)?.as_str()?,
+                    row.get_ref(2)?.as_str()?,
+                    row.get_ref(3)?.as_str()?,
+                ];
+                if rare::verify(&f.verify, fields) {
+                    n += 1;
+                    if cap > 0 && n >= cap {
+                        break;
+                    }
+                }
+            }
+            Ok(n)
+        };
+        run().map_err(|e| self.err(e))
     }
 
     fn count_sql(&self, sql: &str, params: Vec<Value>) -> Result<u64, StoreError> {
@@ -884,25 +984,37 @@ struct Filter {
     index: Option<&'static str>,
     clauses: Vec<String>,
     params: Vec<Value>,
+    /// Folded terms the rows must be checked for after the query (a `rare::Plan`).
+    verify: Vec<String>,
+}
+
+fn search_terms(query: &Query) -> Vec<&str> {
+    query
+        .search
+        .as_deref()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect()
 }
 
 impl Filter {
-    fn from_query(query: &Query) -> Self {
+    fn from_query(query: &Query, plan: Option<rare::Plan>) -> Self {
         let mut f = Self {
             index: None,
             clauses: Vec::new(),
             params: Vec::new(),
+            verify: Vec::new(),
         };
-        let terms: Vec<&str> = query
-            .search
-            .as_deref()
-            .unwrap_or("")
-            .split_whitespace()
-            .collect();
+        let terms = search_terms(query);
         let (long, short): (Vec<&str>, Vec<&str>) = terms
             .into_iter()
             .partition(|t| t.chars().count() >= TRIGRAM);
-        if !long.is_empty() {
+        if let Some(plan) = plan {
+            f.index = Some("sessions_fts");
+            f.clauses.push("sessions_fts MATCH ?".into());
+            f.params.push(Value::Text(plan.matches));
+            f.verify = plan.terms;
+        } else if !long.is_empty() {
             // Each term a quoted phrase: its trigrams in a row, i.e. a substring; the
             // phrases are ANDed.
             let phrase: Vec<String> = long
@@ -951,7 +1063,7 @@ impl Filter {
     /// the stored rows), so it counts index entries without looking each row up.
     fn count_tables_sql(&self) -> String {
         match self.index {
-            Some(idx) if self.clauses.len() == 1 => idx.to_string(),
+            Some(idx) if self.clauses.len() == 1 && self.verify.is_empty() => idx.to_string(),
             _ => self.tables_sql(),
         }
     }
