@@ -3,17 +3,22 @@
 //! lists to check the phrase; instead the index is asked only for the term's rarest
 //! trigrams, and the full substring is checked on those few candidate rows here.
 //!
-//! Frequencies are probed live (a count capped at [`PROBE_CAP`] per trigram, a fraction of
-//! a millisecond even for a trigram in every row), so no table of frequencies has to be
-//! kept in step with the index.
+//! Frequencies are probed live, in the newest [`WINDOW`] rows only and capped at
+//! [`PROBE_CAP`] (a fraction of a millisecond even for a trigram in every row), so no table
+//! of frequencies has to be kept in step with the index.
 
 use rusqlite::{Connection, params};
 
 use super::grams;
 
-/// Above this many rows a trigram counts as common. Also bounds the rows a planned search
-/// checks: every candidate holds the rarest trigram.
+/// The newest rows a trigram's frequency is sampled in.
+const WINDOW: i64 = 5000;
+/// Probes stop counting here (10 % of the window): beyond, a trigram is common anyway.
 const PROBE_CAP: i64 = 500;
+/// A term is searched by its rare trigrams when one is in under 2 % of the sampled rows
+/// (a digit trigram of an id is in about 1 %); above that the phrase search fills a page
+/// and a capped count sooner than checking the candidates row by row.
+const RARE: i64 = 100;
 /// Trigrams per term the candidates must hold: two rare ones cut the candidates to a
 /// handful; more only cost probes.
 const PER_TERM: usize = 2;
@@ -33,8 +38,12 @@ pub(super) fn plan(conn: &Connection, long: &[&str]) -> rusqlite::Result<Option<
     let mut chosen: Vec<String> = Vec::new();
     let mut terms = Vec::with_capacity(long.len());
     let mut rarest = i64::MAX;
+    let newest: i64 = conn
+        .prepare_cached("SELECT coalesce(max(id), 0) FROM sessions")?
+        .query_row([], |r| r.get(0))?;
     let mut probe = conn.prepare_cached(
-        "SELECT count(*) FROM (SELECT 1 FROM sessions_fts WHERE sessions_fts MATCH ? LIMIT ?)",
+        "SELECT count(*) FROM (SELECT 1 FROM sessions_fts \
+         WHERE sessions_fts MATCH ? AND rowid > ? LIMIT ?)",
     )?;
     for term in long {
         let folded = grams::fold(term);
@@ -50,7 +59,8 @@ pub(super) fn plan(conn: &Connection, long: &[&str]) -> rusqlite::Result<Option<
         } else {
             let mut counted = Vec::with_capacity(trigrams.len());
             for t in trigrams {
-                let n: i64 = probe.query_row(params![quote(&t), PROBE_CAP], |r| r.get(0))?;
+                let n: i64 = probe
+                    .query_row(params![quote(&t), newest - WINDOW, PROBE_CAP], |r| r.get(0))?;
                 counted.push((n, t));
             }
             counted.sort_unstable();
@@ -59,7 +69,7 @@ pub(super) fn plan(conn: &Connection, long: &[&str]) -> rusqlite::Result<Option<
         }
         terms.push(folded);
     }
-    if rarest >= PROBE_CAP {
+    if rarest >= RARE {
         return Ok(None);
     }
     chosen.sort_unstable();
