@@ -46,7 +46,7 @@ pub(super) fn term(t: &str) -> String {
 }
 
 /// Lower case, as the trigram index folds (both sides of a search go through this).
-pub(super) fn fold(s: &str) -> String {
+fn fold(s: &str) -> String {
     s.chars().flat_map(char::to_lowercase).collect()
 }
 

@@ -3,11 +3,13 @@
 //! Never holds an API key or a secret. Safe with several processes at once (WAL, busy
 //! timeout). Queries page from the store; nothing loads every row.
 
+mod fold;
 mod grams;
 mod rare;
 mod schema;
 pub mod seed;
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Read;
@@ -125,6 +127,8 @@ const COLUMNS: &str = "id, created_at, profile, base_url, sandbox, first_name, l
 pub struct Store {
     conn: rusqlite::Connection,
     path: String,
+    /// Trigram frequencies that steer searches (see `rare`), kept across keystrokes.
+    trigrams: RefCell<rare::Stats>,
 }
 
 impl std::fmt::Debug for Store {
@@ -166,7 +170,11 @@ impl Store {
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| map_err_for(&shown, e))?;
-        let store = Self { conn, path: shown };
+        let store = Self {
+            conn,
+            path: shown,
+            trigrams: RefCell::default(),
+        };
         store.configure(busy_timeout)?;
         Ok(store)
     }
@@ -191,6 +199,7 @@ impl Store {
         }
         c.pragma_update(None, "synchronous", "NORMAL")
             .map_err(|e| self.err(e))?;
+        rare::register(c).map_err(|e| self.err(e))?;
         Ok(())
     }
 
@@ -375,15 +384,6 @@ impl Store {
             Some(idx) => format!("{idx}.rowid DESC"),
             None => "s.created_at DESC, s.id DESC".into(),
         };
-        if !f.verify.is_empty() {
-            let sql = format!(
-                "SELECT {} FROM {} {} ORDER BY {order}",
-                qualified_columns(),
-                f.tables_sql(),
-                f.where_sql()
-            );
-            return self.verified_records(&sql, f, query.limit, offset.unwrap_or(0));
-        }
         let sql = format!(
             "SELECT {} FROM {} {} ORDER BY {order} LIMIT ? OFFSET ?",
             qualified_columns(),
@@ -423,9 +423,6 @@ impl Store {
             return self.tally(query.profile.as_deref());
         }
         let f = self.filter(query)?;
-        if !f.verify.is_empty() {
-            return self.verified_count(f, 0);
-        }
         let sql = format!(
             "SELECT COUNT(*) FROM {} {}",
             f.count_tables_sql(),
@@ -442,9 +439,6 @@ impl Store {
             return Ok(if cap > 0 { n.min(cap) } else { n });
         }
         let mut f = self.filter(query)?;
-        if !f.verify.is_empty() {
-            return self.verified_count(f, cap);
-        }
         let sql = format!(
             "SELECT COUNT(*) FROM (SELECT 1 FROM {} {} LIMIT ?)",
             f.count_tables_sql(),
@@ -488,8 +482,8 @@ impl Store {
         }
     }
 
-    /// The query's filter; a search of long terms is planned by their rarest trigrams
-    /// when that helps (see `rare`).
+    /// The query's filter: a search of long terms runs by their rarest trigrams when that
+    /// is faster than the phrase query (see `rare`).
     fn filter(&self, query: &Query) -> Result<Filter, StoreError> {
         let long: Vec<&str> = search_terms(query)
             .into_iter()
@@ -498,78 +492,12 @@ impl Store {
         let plan = if long.is_empty() {
             None
         } else {
-            rare::plan(&self.conn, &long).map_err(|e| self.err(e))?
+            // With a profile every candidate row is read anyway (for its profile).
+            let rows_read = query.profile.is_some();
+            let mut stats = self.trigrams.borrow_mut();
+            rare::plan(&self.conn, &mut stats, &long, rows_read).map_err(|e| self.err(e))?
         };
         Ok(Filter::from_query(query, plan))
-    }
-
-    /// A planned search's rows: the candidates, newest first, that hold every term; `offset`
-    /// of them skipped, at most `limit` (0: no limit) kept.
-    fn verified_records(
-        &self,
-        sql: &str,
-        f: Filter,
-        limit: u64,
-        offset: u64,
-    ) -> Result<Vec<Record>, StoreError> {
-        let run = || -> rusqlite::Result<Vec<Record>> {
-            let mut st = self.conn.prepare_cached(sql)?;
-            let mut rows = st.query(params_from_iter(f.params))?;
-            let mut out = Vec::new();
-            let mut skipped = 0;
-            while let Some(row) = rows.next()? {
-                let r = row_to_record(row)?;
-                let fields = [
-                    r.first_name.as_str(),
-                    r.last_name.as_str(),
-                    r.session_id.as_str(),
-                    r.vendor_data.as_str(),
-                ];
-                if !rare::verify(&f.verify, fields) {
-                    continue;
-                }
-                if skipped < offset {
-                    skipped += 1;
-                    continue;
-                }
-                out.push(r);
-                if limit > 0 && out.len() as u64 >= limit {
-                    break;
-                }
-            }
-            Ok(out)
-        };
-        run().map_err(|e| self.err(e))
-    }
-
-    /// A planned search's match count, stopping at `cap` (0: no cap).
-    fn verified_count(&self, f: Filter, cap: u64) -> Result<u64, StoreError> {
-        let sql = format!(
-            "SELECT s.first_name, s.last_name, s.session_id, s.vendor_data FROM {} {}",
-            f.tables_sql(),
-            f.where_sql()
-        );
-        let run = || -> rusqlite::Result<u64> {
-            let mut st = self.conn.prepare_cached(&sql)?;
-            let mut rows = st.query(params_from_iter(f.params))?;
-            let mut n = 0;
-            while let Some(row) = rows.next()? {
-                let fields = [
-                    row.get_ref(0)?.as_str()?,
-                    row.get_ref(1)?.as_str()?,
-                    row.get_ref(2)?.as_str()?,
-                    row.get_ref(3)?.as_str()?,
-                ];
-                if rare::verify(&f.verify, fields) {
-                    n += 1;
-                    if cap > 0 && n >= cap {
-                        break;
-                    }
-                }
-            }
-            Ok(n)
-        };
-        run().map_err(|e| self.err(e))
     }
 
     fn count_sql(&self, sql: &str, params: Vec<Value>) -> Result<u64, StoreError> {
@@ -984,8 +912,6 @@ struct Filter {
     index: Option<&'static str>,
     clauses: Vec<String>,
     params: Vec<Value>,
-    /// Folded terms the rows must be checked for after the query (a `rare::Plan`).
-    verify: Vec<String>,
 }
 
 fn search_terms(query: &Query) -> Vec<&str> {
@@ -1003,17 +929,17 @@ impl Filter {
             index: None,
             clauses: Vec::new(),
             params: Vec::new(),
-            verify: Vec::new(),
         };
-        let terms = search_terms(query);
-        let (long, short): (Vec<&str>, Vec<&str>) = terms
+        let (long, short): (Vec<&str>, Vec<&str>) = search_terms(query)
             .into_iter()
             .partition(|t| t.chars().count() >= TRIGRAM);
+        let mut checked = Vec::new();
         if let Some(plan) = plan {
+            // Candidates by a few trigrams, checked for the whole terms below.
             f.index = Some("sessions_fts");
             f.clauses.push("sessions_fts MATCH ?".into());
             f.params.push(Value::Text(plan.matches));
-            f.verify = plan.terms;
+            checked = plan.terms;
         } else if !long.is_empty() {
             // Each term a quoted phrase: its trigrams in a row, i.e. a substring; the
             // phrases are ANDed.
@@ -1049,6 +975,15 @@ impl Filter {
                 }
             }
         }
+        if !checked.is_empty() {
+            // After the profile check, which is cheaper and drops the other profiles.
+            let marks = vec!["?"; checked.len()].join(", ");
+            f.clauses.push(format!(
+                "{}(s.first_name, s.last_name, s.session_id, s.vendor_data, {marks})",
+                rare::FUNCTION
+            ));
+            f.params.extend(checked.into_iter().map(Value::Text));
+        }
         f
     }
 
@@ -1063,7 +998,7 @@ impl Filter {
     /// the stored rows), so it counts index entries without looking each row up.
     fn count_tables_sql(&self) -> String {
         match self.index {
-            Some(idx) if self.clauses.len() == 1 && self.verify.is_empty() => idx.to_string(),
+            Some(idx) if self.clauses.len() == 1 => idx.to_string(),
             _ => self.tables_sql(),
         }
     }
@@ -1264,6 +1199,7 @@ fn publish_new(path: &Path, shown: &str) -> std::io::Result<()> {
         let store = Store {
             conn,
             path: shown.to_string(),
+            trigrams: RefCell::default(),
         };
         store.migrate().map_err(std::io::Error::other)
     });

@@ -1,92 +1,195 @@
-//! Searches driven by a term's rarest trigrams. A long term made of common trigrams
-//! (`cust-55073818`: `cus`, `ust`, `st-` are in 40 % of rows) made FTS5 walk huge posting
-//! lists to check the phrase; instead the index is asked only for the term's rarest
-//! trigrams, and the full substring is checked on those few candidate rows here.
+//! Searches driven by a term's rarest trigrams. FTS5 checks a phrase by walking the
+//! position lists of every trigram in it: `cust-55073818` made it walk `cus`, `ust` and
+//! `st-` (each in 40 % of rows) for one match, 20-30 ms at a million rows, and two common
+//! words (`anna smith`) cost it four times what their rowids alone do. Here the index is
+//! asked only whether a row holds a few well-chosen trigrams of each term (no positions),
+//! and the candidates it yields are checked for the whole terms by [`FUNCTION`], with the
+//! index's own case folding (`fold`): the same rows as the phrase query, exactly.
 //!
-//! Frequencies are probed live, in the newest [`WINDOW`] rows only and capped at
-//! [`PROBE_CAP`] (a fraction of a millisecond even for a trigram in every row), so no table
-//! of frequencies has to be kept in step with the index.
+//! Which trigrams are rare is sampled once per trigram in the newest [`WINDOW`] rows and
+//! kept in [`Stats`] across keystrokes; the samples are retaken after [`STALE`] rows came
+//! or went. They only steer the plan: whatever they say, the answer is exact.
 
+use std::collections::HashMap;
+
+use rusqlite::functions::{Context, FunctionFlags};
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, params};
 
-use super::grams;
+use super::fold;
+
+/// The SQL function that checks a candidate row: `(first_name, last_name, session_id,
+/// vendor_data, term, ...)` is 1 when every (folded) term is inside one of the fields.
+pub(super) const FUNCTION: &str = "veriff_has_terms";
+const FIELDS: usize = 4;
 
 /// The newest rows a trigram's frequency is sampled in.
 const WINDOW: i64 = 5000;
-/// Probes stop counting here (10 % of the window): beyond, a trigram is common anyway.
+/// A sample stops counting here (10 % of the window): beyond, a trigram is common anyway.
 const PROBE_CAP: i64 = 500;
-/// A term is searched by its rare trigrams when one is in under 2 % of the sampled rows
-/// (a digit trigram of an id is in about 1 %); above that the phrase search fills a page
-/// and a capped count sooner than checking the candidates row by row.
-const RARE: i64 = 100;
-/// Trigrams per term the candidates must hold: two rare ones cut the candidates to a
-/// handful; more only cost probes.
-const PER_TERM: usize = 2;
+/// A trigram in at most 2 % of the sampled rows is rare: asking the index for several of
+/// them costs little (their lists are short), and each one more cuts the candidates. Of
+/// common ones only the rarest is asked for: a common word's trigrams come together
+/// (`ann`, `nna`), so a second one halves the index's speed and removes no candidate.
+const RARE: u32 = 100;
+/// Rare trigrams asked for per term: four of an id's digit trigrams leave one or two
+/// candidates in a million rows.
+const MAX_PER_TERM: usize = 4;
+/// Rows inserted or deleted at the top of the history after which the samples are retaken.
+const STALE: i64 = 1000;
 
-/// How to run a search of 3+ character terms by rare trigrams.
+/// Sampled trigram frequencies, by folded trigram, and the newest row id when sampled.
+#[derive(Debug, Default)]
+pub(super) struct Stats {
+    top: i64,
+    counts: HashMap<String, u32>,
+}
+
+/// How to run a search of 3+ character terms by their trigrams.
+#[derive(Debug)]
 pub(super) struct Plan {
     /// The FTS5 query for the candidates: the chosen trigrams, ANDed.
     pub matches: String,
-    /// The terms, folded, each of which a candidate must contain in one field.
+    /// The folded terms the candidates are checked for with [`FUNCTION`] (terms of one
+    /// trigram need no check: the index answers them exactly).
     pub terms: Vec<String>,
 }
 
-/// A plan, or `None` when the usual phrase search is as good: every term is a single
-/// trigram, or all of them are common (the phrase search then fills a page quickly), or a
-/// term folds to a different length (the trigrams here might then differ from the index's).
-pub(super) fn plan(conn: &Connection, long: &[&str]) -> rusqlite::Result<Option<Plan>> {
-    let mut chosen: Vec<String> = Vec::new();
-    let mut terms = Vec::with_capacity(long.len());
-    let mut rarest = i64::MAX;
-    let newest: i64 = conn
-        .prepare_cached("SELECT coalesce(max(id), 0) FROM sessions")?
-        .query_row([], |r| r.get(0))?;
-    let mut probe = conn.prepare_cached(
-        "SELECT count(*) FROM (SELECT 1 FROM sessions_fts \
-         WHERE sessions_fts MATCH ? AND rowid > ? LIMIT ?)",
-    )?;
+/// One trigram of a term: as typed (for the FTS5 query, which folds it as it folds the
+/// phrase) and folded (the key of its frequency).
+struct Trigram {
+    typed: String,
+    folded: String,
+}
+
+/// A plan, or `None` when the phrase query is as good: every term is a single trigram
+/// (the index answers it exactly), or `rows_read` is false (nothing else needs the rows,
+/// so the phrase count never looks one up) and no term has a rare trigram, or a term has
+/// fewer than three characters the index keeps.
+pub(super) fn plan(
+    conn: &Connection,
+    stats: &mut Stats,
+    long: &[&str],
+    rows_read: bool,
+) -> rusqlite::Result<Option<Plan>> {
+    let mut terms: Vec<(String, Vec<Trigram>)> = Vec::with_capacity(long.len());
     for term in long {
-        let folded = grams::fold(term);
-        if folded.chars().count() != term.chars().count() {
+        let chars: Vec<char> = term.chars().filter(|&c| c != '\0').collect();
+        if chars.len() < 3 {
             return Ok(None);
         }
-        let chars: Vec<char> = folded.chars().collect();
-        let mut trigrams: Vec<String> = chars.windows(3).map(|w| w.iter().collect()).collect();
-        trigrams.sort_unstable();
-        trigrams.dedup();
-        if trigrams.len() == 1 {
-            chosen.append(&mut trigrams);
-        } else {
-            let mut counted = Vec::with_capacity(trigrams.len());
-            for t in trigrams {
-                let n: i64 = probe
-                    .query_row(params![quote(&t), newest - WINDOW, PROBE_CAP], |r| r.get(0))?;
-                counted.push((n, t));
+        let mut trigrams: Vec<Trigram> = Vec::with_capacity(chars.len() - 2);
+        for w in chars.windows(3) {
+            let typed: String = w.iter().collect();
+            let folded = fold::fold(&typed);
+            if !trigrams.iter().any(|t| t.folded == folded) {
+                trigrams.push(Trigram { typed, folded });
             }
-            counted.sort_unstable();
-            rarest = rarest.min(counted.first().map_or(i64::MAX, |c| c.0));
-            chosen.extend(counted.into_iter().take(PER_TERM).map(|(_, t)| t));
         }
-        terms.push(folded);
+        terms.push((fold::fold(term), trigrams));
     }
-    if rarest >= RARE {
+    if terms.iter().all(|(_, t)| t.len() == 1) {
         return Ok(None);
     }
-    chosen.sort_unstable();
-    chosen.dedup();
-    let matches: Vec<String> = chosen.iter().map(|t| quote(t)).collect();
+
+    refresh(conn, stats)?;
+    let mut chosen: Vec<String> = Vec::new();
+    let mut checked = Vec::new();
+    let mut any_rare = false;
+    for (folded, trigrams) in terms {
+        let mut counted = Vec::with_capacity(trigrams.len());
+        for t in trigrams {
+            counted.push((frequency(conn, stats, &t)?, t));
+        }
+        // Ties keep the term's order, so the plan (and the statement cache) is stable.
+        counted.sort_by_key(|(n, _)| *n);
+        let several = counted.len() > 1;
+        let rare = counted.iter().filter(|(n, _)| *n <= RARE).count();
+        any_rare |= several && rare > 0;
+        let take = rare.clamp(1, MAX_PER_TERM);
+        for (_, t) in counted.into_iter().take(take) {
+            let q = quote(&t.typed);
+            if !chosen.contains(&q) {
+                chosen.push(q);
+            }
+        }
+        if several {
+            checked.push(folded);
+        }
+    }
+    if !rows_read && !any_rare {
+        return Ok(None);
+    }
     Ok(Some(Plan {
-        matches: matches.join(" AND "),
-        terms,
+        matches: chosen.join(" AND "),
+        terms: checked,
     }))
 }
 
-/// Whether every term occurs in one of the fields, ignoring case as the index does.
-pub(super) fn verify(terms: &[String], fields: [&str; 4]) -> bool {
-    let folded = fields.map(grams::fold);
-    terms
-        .iter()
-        .all(|t| folded.iter().any(|f| f.contains(t.as_str())))
+/// Forgets the samples once the newest rows have moved on.
+fn refresh(conn: &Connection, stats: &mut Stats) -> rusqlite::Result<()> {
+    let top: i64 = conn
+        .prepare_cached("SELECT coalesce(max(id), 0) FROM sessions")?
+        .query_row([], |r| r.get(0))?;
+    if (top - stats.top).abs() > STALE {
+        stats.counts.clear();
+    }
+    if stats.counts.is_empty() {
+        stats.top = top;
+    }
+    Ok(())
+}
+
+/// How many of the sampled rows hold `t` (up to [`PROBE_CAP`]).
+fn frequency(conn: &Connection, stats: &mut Stats, t: &Trigram) -> rusqlite::Result<u32> {
+    if let Some(&n) = stats.counts.get(&t.folded) {
+        return Ok(n);
+    }
+    let n: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM (SELECT 1 FROM sessions_fts \
+             WHERE sessions_fts MATCH ? AND rowid > ? LIMIT ?)",
+        )?
+        .query_row(
+            params![quote(&t.typed), stats.top - WINDOW, PROBE_CAP],
+            |r| r.get(0),
+        )?;
+    let n = u32::try_from(n).unwrap_or(u32::MAX);
+    stats.counts.insert(t.folded.clone(), n);
+    Ok(n)
+}
+
+/// Makes [`FUNCTION`] available on `conn`.
+pub(super) fn register(conn: &Connection) -> rusqlite::Result<()> {
+    conn.create_scalar_function(
+        FUNCTION,
+        -1,
+        FunctionFlags::SQLITE_UTF8
+            | FunctionFlags::SQLITE_DETERMINISTIC
+            | FunctionFlags::SQLITE_DIRECTONLY,
+        has_terms,
+    )
+}
+
+fn has_terms(ctx: &Context<'_>) -> rusqlite::Result<bool> {
+    if ctx.len() < FIELDS {
+        return Err(rusqlite::Error::UserFunctionError(
+            format!("{FUNCTION} takes the {FIELDS} searched fields, then the terms").into(),
+        ));
+    }
+    let fields: [std::borrow::Cow<'_, str>; FIELDS] = std::array::from_fn(|i| text(ctx, i));
+    Ok((FIELDS..ctx.len()).all(|i| {
+        let term = text(ctx, i);
+        fields.iter().any(|f| fold::contains(f, &term))
+    }))
+}
+
+/// An argument as text (SQLite reads invalid UTF-8 leniently too; NULL is empty).
+fn text<'a>(ctx: &'a Context<'_>, i: usize) -> std::borrow::Cow<'a, str> {
+    match ctx.get_raw(i) {
+        ValueRef::Text(b) => String::from_utf8_lossy(b),
+        _ => std::borrow::Cow::Borrowed(""),
+    }
 }
 
 /// An FTS5 string: the text exactly, whatever characters it holds.
@@ -97,16 +200,6 @@ fn quote(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn verify_needs_every_term_inside_one_field() {
-        let terms = vec!["anna".to_string(), "smith".to_string()];
-        assert!(verify(&terms, ["Anna", "SMITH", "x", "y"]));
-        assert!(!verify(&terms, ["Anna", "Smyth", "x", "y"]));
-        // Across two fields is not a substring of either.
-        let one = vec!["nasm".to_string()];
-        assert!(!verify(&one, ["Anna", "Smith", "x", "y"]));
-    }
 
     #[test]
     fn quote_doubles_quotes() {
