@@ -942,10 +942,11 @@ impl Filter {
             checked = plan.terms;
         } else if !long.is_empty() {
             // Each term a quoted phrase: its trigrams in a row, i.e. a substring; the
-            // phrases are ANDed.
+            // phrases are ANDed. NULs go: the tokenizer skips them, but the query parser
+            // would end the string there.
             let phrase: Vec<String> = long
                 .iter()
-                .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+                .map(|t| format!("\"{}\"", t.replace('\0', "").replace('"', "\"\"")))
                 .collect();
             f.index = Some("sessions_fts");
             f.clauses.push("sessions_fts MATCH ?".into());

@@ -27,11 +27,12 @@ const FIELDS: usize = 4;
 const WINDOW: i64 = 5000;
 /// A sample stops counting here (10 % of the window): beyond, a trigram is common anyway.
 const PROBE_CAP: i64 = 500;
-/// A trigram in at most 2 % of the sampled rows is rare: asking the index for several of
-/// them costs little (their lists are short), and each one more cuts the candidates. Of
-/// common ones only the rarest is asked for: a common word's trigrams come together
-/// (`ann`, `nna`), so a second one halves the index's speed and removes no candidate.
-const RARE: u32 = 100;
+/// A trigram in at most 1 in 50 (2 %) of the sampled rows is rare: asking the index for
+/// several of them costs little (their lists are short), and each one more cuts the
+/// candidates. Of common ones only the rarest is asked for: a common word's trigrams come
+/// together (`ann`, `nna`), so a second one halves the index's speed and removes no
+/// candidate.
+const RARE_ONE_IN: i64 = 50;
 /// Rare trigrams asked for per term: four of an id's digit trigrams leave one or two
 /// candidates in a million rows.
 const MAX_PER_TERM: usize = 4;
@@ -93,6 +94,8 @@ pub(super) fn plan(
     }
 
     refresh(conn, stats)?;
+    // About the rows in the window (fewer when some were deleted).
+    let sampled = stats.top.clamp(1, WINDOW);
     let mut chosen: Vec<String> = Vec::new();
     let mut checked = Vec::new();
     let mut any_rare = false;
@@ -104,7 +107,10 @@ pub(super) fn plan(
         // Ties keep the term's order, so the plan (and the statement cache) is stable.
         counted.sort_by_key(|(n, _)| *n);
         let several = counted.len() > 1;
-        let rare = counted.iter().filter(|(n, _)| *n <= RARE).count();
+        let rare = counted
+            .iter()
+            .filter(|(n, _)| i64::from(*n) * RARE_ONE_IN <= sampled)
+            .count();
         any_rare |= several && rare > 0;
         let take = rare.clamp(1, MAX_PER_TERM);
         for (_, t) in counted.into_iter().take(take) {
@@ -199,7 +205,119 @@ fn quote(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::{Query, Store};
     use super::*;
+
+    /// A store of `n` rows, every one named Smith, with vendor data `cust-` and a number.
+    fn smiths(n: i64) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("h.sqlite3")).unwrap();
+        let mut st = store
+            .conn
+            .prepare(
+                "INSERT INTO sessions (created_at, profile, base_url, first_name, last_name, \
+                 lang, selfid, callback, vendor_data, session_id, url, expires_at, status) \
+                 VALUES (?1, 'p', 'b', 'Anna', 'Smith', 'en', 1, '', ?2, ?3, 'u', ?1, 'created')",
+            )
+            .unwrap();
+        for i in 0..n {
+            st.execute(params![
+                i,
+                format!("cust-{:08}", i * 7919),
+                format!("sid-{i}")
+            ])
+            .unwrap();
+        }
+        drop(st);
+        (dir, store)
+    }
+
+    fn planned(store: &Store, text: &str, profile: Option<&str>) -> Option<(String, Vec<String>)> {
+        let q = Query {
+            search: Some(text.into()),
+            profile: profile.map(str::to_string),
+            ..Query::default()
+        };
+        let long: Vec<&str> = text
+            .split_whitespace()
+            .filter(|t| t.chars().count() >= 3)
+            .collect();
+        let mut stats = store.trigrams.borrow_mut();
+        let p = plan(&store.conn, &mut stats, &long, q.profile.is_some()).unwrap();
+        p.map(|p| (p.matches, p.terms))
+    }
+
+    #[test]
+    fn rare_trigrams_drive_the_search_and_common_ones_only_with_a_profile() {
+        let (_dir, store) = smiths(1000);
+        // A term of one trigram: the index answers it exactly.
+        assert!(planned(&store, "smi", None).is_none());
+        assert!(planned(&store, "smi", Some("p")).is_none());
+        // Only common trigrams: the phrase count needs no row, unless the rows are read
+        // for their profile anyway; then one trigram (the rarest) is enough.
+        assert!(planned(&store, "smith", None).is_none());
+        let (matches, terms) = planned(&store, "SMITH", Some("p")).unwrap();
+        assert_eq!(matches.matches(" AND ").count(), 0, "{matches}");
+        assert_eq!(terms, ["smith"]);
+        // An id: its rare digit trigrams (four at most), never the common `cus`.
+        let (matches, terms) = planned(&store, "Cust-00007919", None).unwrap();
+        assert_eq!(matches.matches(" AND ").count(), 3, "{matches}");
+        assert!(!matches.to_lowercase().contains("cus"), "{matches}");
+        assert_eq!(terms, ["cust-00007919"]);
+        // Two terms: one checked (two trigrams or more), each with its trigrams asked.
+        let (matches, terms) = planned(&store, "smi 0007919", Some("p")).unwrap();
+        assert!(matches.contains("\"smi\""), "{matches}");
+        assert_eq!(terms, ["0007919"]);
+    }
+
+    #[test]
+    fn samples_are_kept_and_retaken_after_many_new_rows() {
+        let (_dir, store) = smiths(10);
+        planned(&store, "smith", None);
+        let kept = store.trigrams.borrow().counts.len();
+        assert_eq!(kept, 3);
+        planned(&store, "smith", None);
+        assert_eq!(store.trigrams.borrow().counts.len(), kept);
+        store
+            .conn
+            .execute(
+                "INSERT INTO sessions (id, created_at, profile, base_url, first_name, last_name, \
+                 lang, selfid, callback, vendor_data, session_id, url, expires_at, status) \
+                 VALUES (5000, 0, 'p', 'b', 'Zed', 'Zed', 'en', 1, '', '', 's', 'u', 0, 'created')",
+                [],
+            )
+            .unwrap();
+        planned(&store, "zed zedz", None);
+        let s = store.trigrams.borrow();
+        assert_eq!(s.top, 5000);
+        assert!(!s.counts.contains_key("smi"), "{:?}", s.counts);
+    }
+
+    #[test]
+    fn the_check_function_needs_every_term_in_one_field() {
+        let (_dir, store) = smiths(0);
+        let check = |sql: &str| -> bool { store.conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        assert!(check(&format!(
+            "SELECT {FUNCTION}('Anna', 'SMITH', '', '', 'anna', 'smith')"
+        )));
+        assert!(!check(&format!(
+            "SELECT {FUNCTION}('Anna', 'Smyth', '', '', 'anna', 'smith')"
+        )));
+        // Across two fields is not inside either.
+        assert!(!check(&format!(
+            "SELECT {FUNCTION}('Anna', 'Smith', '', '', 'nasm')"
+        )));
+        assert!(check(&format!(
+            "SELECT {FUNCTION}('x', 'y', 'z', 'ΣΊΣΥΦΟΣ', 'σίσυφοσ')"
+        )));
+        assert!(
+            store
+                .conn
+                .query_row(&format!("SELECT {FUNCTION}('a')"), [], |r| r
+                    .get::<_, bool>(0))
+                .is_err()
+        );
+    }
 
     #[test]
     fn quote_doubles_quotes() {
