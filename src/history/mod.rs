@@ -485,15 +485,14 @@ impl Store {
     /// The query's filter: a search of long terms runs by their rarest trigrams when that
     /// is faster than the phrase query (see `rare`).
     fn filter(&self, query: &Query) -> Result<Filter, StoreError> {
-        let long: Vec<&str> = search_terms(query)
+        let (long, short): (Vec<&str>, Vec<&str>) = search_terms(query)
             .into_iter()
-            .filter(|t| t.chars().count() >= TRIGRAM)
-            .collect();
+            .partition(|t| t.chars().count() >= TRIGRAM);
         let plan = if long.is_empty() {
             None
         } else {
-            // With a profile every candidate row is read anyway (for its profile).
-            let rows_read = query.profile.is_some();
+            // Every candidate row is read anyway for a profile or a 1-2 character term.
+            let rows_read = query.profile.is_some() || !short.is_empty();
             let mut stats = self.trigrams.borrow_mut();
             rare::plan(&self.conn, &mut stats, &long, rows_read).map_err(|e| self.err(e))?
         };
