@@ -1163,3 +1163,406 @@ fn first_page_and_count_agrees_with_page_and_count_up_to() {
         );
     }
 }
+
+/// Like `spec` but with its own ids (letters and digits the searches below cannot hit),
+/// so the shared id counter moves no further: other tests' searches for digits would
+/// otherwise start hitting the ids.
+fn own_spec(first: &'static str, last: &'static str, created: DateTime<Utc>) -> Spec<'static> {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Spec {
+        first,
+        last,
+        vendor: "",
+        session_id: format!("eeee{n:04x}-eeee-4eee-8eee-eeeeeeeeeeee"),
+        created,
+        profile: "test",
+    }
+}
+
+#[test]
+fn a_term_is_matched_whole_not_by_its_trigrams() {
+    let (_dir, store) = temp_store();
+    let day = t(2026, 5, 1, 0);
+    // Every trigram of "abcab" (abc, bca, cab), but never the term itself.
+    add(&store, &own_spec("Abca", "Cab", day));
+    add(
+        &store,
+        &own_spec("abca cab", "x", day + ChronoDuration::hours(1)),
+    );
+    let mut scattered = own_spec("Scattered", "Id", day + ChronoDuration::hours(2));
+    scattered.vendor = "55073818 cust-0";
+    add(&store, &scattered);
+    assert!(search(&store, "abcab").is_empty());
+    assert!(search(&store, "cust-55073818").is_empty());
+    assert_eq!(
+        store
+            .count(&Query {
+                search: Some("cust-55073818".into()),
+                ..Default::default()
+            })
+            .unwrap(),
+        0
+    );
+
+    add(
+        &store,
+        &own_spec("xABCABx", "Whole", day + ChronoDuration::hours(3)),
+    );
+    let mut id = own_spec("Id", "Whole", day + ChronoDuration::hours(4));
+    id.vendor = "CUST-55073818";
+    add(&store, &id);
+    assert_eq!(search(&store, "abCAB"), ["xABCABx"]);
+    assert_eq!(search(&store, "cust-55073818"), ["Id"]);
+    assert_eq!(search(&store, "cust-55073818 whole"), ["Id"]);
+    assert!(search(&store, "cust-55073818 abcab").is_empty());
+}
+
+/// Whatever way a search is run (by rare trigrams, or the whole phrase when every trigram
+/// is common), it answers what a plain scan of every row answers.
+#[test]
+fn searches_agree_with_a_plain_scan() {
+    use veriff_tui::history::seed::{SeedOptions, fill_store};
+    let (_dir, store) = temp_store();
+    fill_store(
+        &store,
+        &SeedOptions {
+            count: 2000,
+            seed: 7,
+            end: t(2026, 6, 1, 0),
+        },
+    )
+    .unwrap();
+    let all = store
+        .page(&Query {
+            limit: 0,
+            ..Default::default()
+        })
+        .unwrap();
+    let vendor = all
+        .iter()
+        .find(|r| r.vendor_data.starts_with("cust-"))
+        .map(|r| r.vendor_data.clone())
+        .unwrap();
+    let sid = all[all.len() / 2].session_id[..8].to_string();
+    let queries = [
+        vendor.clone(),
+        vendor.to_uppercase(),
+        format!("{} anna", &vendor[..9]),
+        vendor[2..].to_string(),
+        "cust-".into(),
+        "cust-1".into(),
+        sid,
+        "smith".into(),
+        "anna smith".into(),
+        "ann a".into(),
+        "zqxjv".into(),
+        "er".into(),
+    ];
+    for text in &queries {
+        let terms: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+        let mut expected: Vec<i64> = all
+            .iter()
+            .filter(|r| {
+                let fields = [&r.first_name, &r.last_name, &r.session_id, &r.vendor_data]
+                    .map(|f| f.to_lowercase());
+                terms
+                    .iter()
+                    .all(|t| fields.iter().any(|f| f.contains(t.as_str())))
+            })
+            .map(|r| r.id)
+            .collect();
+        expected.sort_unstable_by(|a, b| b.cmp(a));
+        let q = Query {
+            search: Some(text.clone()),
+            limit: 0,
+            ..Default::default()
+        };
+        let got: Vec<i64> = store.page(&q).unwrap().iter().map(|r| r.id).collect();
+        assert_eq!(got, expected, "{text:?}");
+        let n = expected.len() as u64;
+        assert_eq!(store.count(&q).unwrap(), n, "{text:?}");
+        assert_eq!(store.count_up_to(&q, 3).unwrap(), n.min(3), "{text:?}");
+
+        // Page by page, by offset and by cursor.
+        let paged = Query {
+            limit: 7,
+            ..q.clone()
+        };
+        let (first, capped) = store.first_page_and_count(&paged, 10).unwrap();
+        let want: Vec<i64> = expected.iter().copied().take(7).collect();
+        assert_eq!(
+            first.iter().map(|r| r.id).collect::<Vec<_>>(),
+            want,
+            "{text:?}"
+        );
+        assert_eq!(capped, n.min(10), "{text:?}");
+        let second = store
+            .page_after(&paged, first.last().map(|r| r.cursor()))
+            .unwrap();
+        let by_offset = store
+            .page(&Query {
+                offset: 7,
+                ..paged.clone()
+            })
+            .unwrap();
+        let want: Vec<i64> = expected.iter().copied().skip(7).take(7).collect();
+        if !first.is_empty() {
+            assert_eq!(
+                second.iter().map(|r| r.id).collect::<Vec<_>>(),
+                want,
+                "{text:?}"
+            );
+        }
+        assert_eq!(
+            by_offset.iter().map(|r| r.id).collect::<Vec<_>>(),
+            want,
+            "{text:?}"
+        );
+    }
+}
+
+/// The reference answer for a search of 3+ character terms: the FTS5 phrase query the
+/// store ran before searches were planned by rare trigrams (each term a quoted phrase,
+/// ANDed), on a connection of its own. Ids, newest first.
+fn phrase_ids(path: &Path, text: &str, profile: Option<&str>) -> Vec<i64> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let phrase: Vec<String> = text
+        .split_whitespace()
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect();
+    let mut st = conn
+        .prepare(
+            "SELECT s.id FROM sessions_fts JOIN sessions s ON s.id = sessions_fts.rowid \
+             WHERE sessions_fts MATCH ?1 AND (?2 IS NULL OR s.profile = ?2) ORDER BY s.id DESC",
+        )
+        .unwrap();
+    st.query_map(rusqlite::params![phrase.join(" "), profile], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// Checks every way the store answers `text` (whole list, count, capped count, first page
+/// and count, the next page by cursor and by offset) against [`phrase_ids`].
+fn assert_like_phrase(store: &Store, path: &Path, text: &str, profile: Option<&str>) {
+    let expected = phrase_ids(path, text, profile);
+    let why = format!("{text:?} in {profile:?}");
+    let q = Query {
+        search: Some(text.into()),
+        profile: profile.map(str::to_string),
+        limit: 0,
+        offset: 0,
+    };
+    let ids = |rows: Vec<Record>| rows.iter().map(|r| r.id).collect::<Vec<_>>();
+    assert_eq!(ids(store.page(&q).unwrap()), expected, "{why}");
+    let n = expected.len() as u64;
+    assert_eq!(store.count(&q).unwrap(), n, "{why}");
+    assert_eq!(store.count_up_to(&q, 3).unwrap(), n.min(3), "{why}");
+    let paged = Query { limit: 4, ..q };
+    let (first, capped) = store.first_page_and_count(&paged, 6).unwrap();
+    let cursor = first.last().map(|r| r.cursor());
+    assert_eq!(
+        ids(first),
+        expected.iter().copied().take(4).collect::<Vec<_>>()
+    );
+    assert_eq!(capped, n.min(6), "{why}");
+    let want: Vec<i64> = expected.iter().copied().skip(4).take(4).collect();
+    if cursor.is_some() {
+        assert_eq!(
+            ids(store.page_after(&paged, cursor).unwrap()),
+            want,
+            "{why}"
+        );
+    }
+    let by_offset = Query { offset: 4, ..paged };
+    assert_eq!(ids(store.page(&by_offset).unwrap()), want, "{why}");
+}
+
+/// A seeded history (every profile, names in eight scripts, vendor-data ids) plus rows
+/// whose case folding Rust and SQLite's trigram tokenizer would disagree on.
+fn seeded_store_with_odd_rows() -> (tempfile::TempDir, Store, PathBuf) {
+    use veriff_tui::history::seed::{SeedOptions, fill_store};
+    let (dir, store) = temp_store();
+    let path = dir.path().join("history.sqlite3");
+    fill_store(
+        &store,
+        &SeedOptions {
+            count: 3000,
+            seed: 11,
+            end: t(2026, 6, 1, 0),
+        },
+    )
+    .unwrap();
+    let day = t(2026, 6, 2, 0);
+    let odd: [(&str, &str, &str); 9] = [
+        // Final sigma: SQLite folds it to σ, Rust keeps it.
+        ("Σίσυφος", "Οδυσσεύς", ""),
+        // Kelvin sign and long s fold to ASCII k and s in SQLite.
+        ("\u{212A}elvin", "ſmith", ""),
+        // Dotted capital I: Rust lowercases it to two characters, SQLite leaves it.
+        ("İstanbul", "Ayşe", ""),
+        ("O\"Brien", "\"Quoted\"", "say \"hi\""),
+        ("Nul", "Byte", "ab\0cdef-5507"),
+        ("佐藤花子", "山田", "cust-55073818"),
+        // Every trigram of cust-55073818, never the id itself.
+        ("Scattered", "Id", "55073818 cust-0 t-550"),
+        ("Anna", "Smyth", "ord-2026-smith"),
+        ("\u{10400}eseret", "Smith", ""),
+    ];
+    for (i, (first, last, vendor)) in odd.iter().enumerate() {
+        let mut s = spec(first, last, day + ChronoDuration::minutes(i as i64));
+        s.vendor = vendor;
+        s.profile = if i % 2 == 0 { "production" } else { "staging" };
+        add(&store, &s);
+    }
+    (dir, store, path)
+}
+
+const PHRASE_QUERIES: &[&str] = &[
+    "cust-55073818",
+    "CUST-55073818",
+    "cust-5507",
+    "55073818",
+    "cust-",
+    "smith",
+    "anna smith",
+    "SMITH anna",
+    "smit",
+    "smi",
+    "ſmith",
+    "kelvin",
+    "\u{212A}ELVIN",
+    "σίσυφοσ",
+    "ΣΊΣΥΦΟΣ",
+    "σίσυφος",
+    "εύς",
+    "İst",
+    "ist",
+    "o\"brien",
+    "\"quoted\"",
+    "\"hi\"",
+    "abcdef",
+    "佐藤花子",
+    "藤花子 cust-5507",
+    "𐐨eseret",
+    "zqxjv",
+    "ord-2026",
+    "an\"",
+];
+
+/// Searches planned by rare trigrams answer exactly what the FTS5 phrase query answers:
+/// substrings ignoring case as the trigram tokenizer folds it, in one field per term,
+/// newest first, with and without a profile.
+#[test]
+fn searches_agree_with_the_phrase_query() {
+    let (_dir, store, path) = seeded_store_with_odd_rows();
+    for text in PHRASE_QUERIES {
+        for profile in [None, Some("production"), Some("staging")] {
+            assert_like_phrase(&store, &path, text, profile);
+        }
+    }
+    // The odd rows are found at all (the comparison above would pass on two empty lists).
+    let found = |text: &str| phrase_ids(&path, text, None).len();
+    for (text, n) in [
+        ("σίσυφοσ", 1),
+        ("kelvin", 1),
+        ("ſmith", found("smith")),
+        ("o\"brien", 1),
+        ("abcdef", 1),
+        ("cust-55073818", found("cust-55073818")),
+        ("İst", 1),
+        ("ist", 0),
+    ] {
+        assert_eq!(
+            store
+                .count(&Query {
+                    search: Some(text.into()),
+                    ..Default::default()
+                })
+                .unwrap(),
+            n as u64,
+            "{text:?}"
+        );
+    }
+    assert!(found("cust-55073818") >= 1);
+    assert!(found("smith") > 50);
+    // A NUL in a term is skipped, as the tokenizer skips it in the rows (the phrase query
+    // itself cannot hold one: its parser ends the string there).
+    for profile in [None, Some("production")] {
+        let q = |text: &str| Query {
+            search: Some(text.into()),
+            profile: profile.map(str::to_string),
+            limit: 0,
+            offset: 0,
+        };
+        assert_eq!(
+            store.page(&q("ab\0cdef")).unwrap(),
+            store.page(&q("abcdef")).unwrap()
+        );
+        assert_eq!(store.page(&q("ab\0cdef")).unwrap().len(), 1);
+        assert_eq!(store.count(&q("a\0bc\0def")).unwrap(), 1);
+    }
+}
+
+/// The trigram samples are kept across searches; rows changed, deleted or added after
+/// they were taken still give exact answers (the samples only steer the plan).
+#[test]
+fn searches_stay_exact_after_rows_change_under_the_samples() {
+    let (_dir, store, path) = seeded_store_with_odd_rows();
+    let texts = [
+        "cust-55073818",
+        "smith",
+        "anna smith",
+        "cust-5507",
+        "σίσυφοσ",
+    ];
+    for text in texts {
+        assert_like_phrase(&store, &path, text, Some("production"));
+        assert_like_phrase(&store, &path, text, None);
+    }
+    // Change the rows behind those samples: a vendor-data id rewritten (the triggers
+    // keep the index in step), the odd rows deleted, a new id added.
+    let hit = phrase_ids(&path, "cust-55073818", None);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE sessions SET vendor_data = 'cust-00000000' WHERE id = ?",
+        [hit[0]],
+    )
+    .unwrap();
+    conn.execute(
+        "UPDATE sessions SET vendor_data = 'CUST-55073818' WHERE id = (SELECT min(id) FROM sessions)",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    for id in phrase_ids(&path, "σίσυφοσ", None) {
+        assert!(store.delete(id).unwrap());
+    }
+    let mut s = spec("Late", "Smith", t(2026, 7, 1, 0));
+    s.vendor = "cust-55073818";
+    s.profile = "production";
+    let late = add(&store, &s);
+    for text in texts {
+        assert_like_phrase(&store, &path, text, Some("production"));
+        assert_like_phrase(&store, &path, text, None);
+    }
+    assert_eq!(phrase_ids(&path, "σίσυφοσ", None), Vec::<i64>::new());
+    assert_eq!(phrase_ids(&path, "cust-55073818", None)[0], late.id);
+
+    // Enough new rows that the samples are retaken.
+    use veriff_tui::history::seed::{SeedOptions, fill_store};
+    fill_store(
+        &store,
+        &SeedOptions {
+            count: 1500,
+            seed: 12,
+            end: t(2026, 8, 1, 0),
+        },
+    )
+    .unwrap();
+    for text in texts {
+        assert_like_phrase(&store, &path, text, Some("production"));
+        assert_like_phrase(&store, &path, text, None);
+    }
+}
