@@ -119,7 +119,8 @@ const DAY_MS: i64 = 86_400_000;
 /// SQLite steps between checks of whether a running search is still wanted (a few
 /// thousand steps take well under a millisecond).
 const PROGRESS_STEPS: std::os::raw::c_int = 4000;
-/// SQLite's page cache per store, in KiB (its default is 2000).
+/// SQLite's page cache per store, in KiB (its default is 2000; the seed generator sets
+/// a bigger one while loading and puts this one back).
 const PAGE_CACHE_KIB: i64 = 8192;
 
 const COLUMNS: &str = "id, created_at, profile, base_url, sandbox, first_name, last_name, lang, \

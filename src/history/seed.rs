@@ -91,7 +91,7 @@ pub fn fill_store(store: &Store, opts: &SeedOptions) -> Result<SeedReport, Store
     inserted += flush(store, &mut batch, opts.seed)?;
     conn.execute_batch("DROP TABLE temp.seed_rows")
         .map_err(|e| store.err(e))?;
-    conn.pragma_update(None, "cache_size", -2000)
+    conn.pragma_update(None, "cache_size", -super::PAGE_CACHE_KIB)
         .map_err(|e| store.err(e))?;
     // Fresh statistics let the planner weigh the indexes as it would on an aged file.
     conn.execute_batch("PRAGMA optimize")
