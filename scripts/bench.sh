@@ -4,7 +4,11 @@
 #   scripts/bench.sh                 # all of them (first run builds the 1M fixture, ~1 min)
 #   VERIFF_BENCH_SIZES=10000,100000 scripts/bench.sh     # other history sizes
 #   VERIFF_BENCH_NO_CRITERION=1 scripts/bench.sh         # percentiles only (faster)
-#   VERIFF_BENCH_RUNS=20 scripts/bench.sh                # generate-vs-curl runs each
+#   VERIFF_BENCH_RUNS=20 scripts/bench.sh                # runs each of generate/curl and start-ups
+#
+# ATAC and slumber, the peers the start-up is held against, are measured when installed
+# in target/peers (once: cargo install --locked --root target/peers atac slumber@5.4.0)
+# or named by VERIFF_BENCH_ATAC / VERIFF_BENCH_SLUMBER.
 #
 # A new bench: a [[bench]] entry (harness = false) in Cargo.toml, benches/<name>.rs using
 # benches/support (fixtures, percentiles, `summary` lines), and its name in BENCHES below.
@@ -12,6 +16,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BENCHES=(store generate tui)
+for peer in atac slumber; do
+    var="VERIFF_BENCH_${peer^^}"
+    if [[ -z "${!var:-}" && -x "target/peers/bin/$peer" ]]; then
+        export "$var=$PWD/target/peers/bin/$peer"
+    fi
+done
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
