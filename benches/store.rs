@@ -49,11 +49,15 @@ fn keystroke(store: &Store, text: &str, profile: Option<&str>) -> (usize, u64) {
     (page.len(), n)
 }
 
-fn dashboard(store: &Store) -> usize {
+/// The dashboard's three queries, as its screen asks them for `profile` (`None`: every
+/// profile, as the CLI's `stats` does).
+fn dashboard(store: &Store, profile: Option<&str>) -> usize {
     let now = support::fixture_end();
-    let counts = store.status_counts(None, now).expect("status counts");
-    let days = store.per_day(None, 30, now).expect("per day");
-    let latest = store.latest_decisions(None, 10).expect("latest decisions");
+    let counts = store.status_counts(profile, now).expect("status counts");
+    let days = store.per_day(profile, 30, now).expect("per day");
+    let latest = store
+        .latest_decisions(profile, 10)
+        .expect("latest decisions");
     counts.len() + days.len() + latest.len()
 }
 
@@ -192,49 +196,56 @@ fn dashboard_and_paging(
         cursor
     };
 
-    type Case<'a> = (&'a str, Box<dyn Fn() -> usize + 'a>, Duration);
-    let cases: Vec<Case<'_>> = vec![
+    type Case<'a> = (String, Box<dyn Fn() -> usize + 'a>, Duration);
+    let mut cases: Vec<Case<'_>> = Vec::new();
+    // As the Dashboard screen asks (the active profile), and over every profile.
+    for (profile, scope) in [(Some(PROFILE), PROFILE), (None, "all")] {
+        cases.extend([
+            (
+                format!("dashboard, {scope}: status_counts"),
+                Box::new(move || store.status_counts(profile, now).expect("counts").len())
+                    as Box<dyn Fn() -> usize>,
+                DASHBOARD_TARGET,
+            ),
+            (
+                format!("dashboard, {scope}: per_day(30)"),
+                Box::new(move || store.per_day(profile, 30, now).expect("per day").len()),
+                DASHBOARD_TARGET,
+            ),
+            (
+                format!("dashboard, {scope}: latest_decisions(10)"),
+                Box::new(move || store.latest_decisions(profile, 10).expect("latest").len()),
+                DASHBOARD_TARGET,
+            ),
+            (
+                format!("dashboard, {scope}: all three"),
+                Box::new(move || dashboard(store, profile)),
+                DASHBOARD_TARGET,
+            ),
+        ]);
+    }
+    cases.extend([
         (
-            "dashboard: status_counts",
-            Box::new(|| store.status_counts(None, now).expect("counts").len()),
-            DASHBOARD_TARGET,
-        ),
-        (
-            "dashboard: per_day(30)",
-            Box::new(|| store.per_day(None, 30, now).expect("per day").len()),
-            DASHBOARD_TARGET,
-        ),
-        (
-            "dashboard: latest_decisions(10)",
-            Box::new(|| store.latest_decisions(None, 10).expect("latest").len()),
-            DASHBOARD_TARGET,
-        ),
-        (
-            "dashboard: all three",
-            Box::new(|| dashboard(store)),
-            DASHBOARD_TARGET,
-        ),
-        (
-            "paging: first page",
+            "paging: first page".to_string(),
             Box::new(|| store.page_after(&first, None).expect("page").len()),
             KEYSTROKE_TARGET,
         ),
         (
-            "paging: deep keyset page (90%)",
+            "paging: deep keyset page (90%)".to_string(),
             Box::new(|| store.page_after(&first, deep).expect("page").len()),
             KEYSTROKE_TARGET,
         ),
         (
-            "paging: \"smith\", page 51",
+            "paging: \"smith\", page 51".to_string(),
             Box::new(|| store.page_after(&smith, deep_smith).expect("page").len()),
             KEYSTROKE_TARGET,
         ),
-    ];
+    ] as [Case<'_>; 3]);
 
     if use_criterion {
         let mut group = c.benchmark_group(format!("store/{size}"));
         for (name, f, _) in &cases {
-            group.bench_function(*name, |b| b.iter(|| black_box(f())));
+            group.bench_function(name.as_str(), |b| b.iter(|| black_box(f())));
         }
         group.finish();
     }

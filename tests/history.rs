@@ -614,7 +614,7 @@ fn opening_twice_migrates_once() {
     let version: i64 = raw
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
     let mode: String = raw
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -829,6 +829,7 @@ fn main_queries_use_indexes() {
         "SELECT status, COUNT(*) FROM sessions INDEXED BY sessions_pending WHERE expires_at > ? AND status NOT IN ('approved') GROUP BY status",
         "SELECT id FROM sessions WHERE session_id >= ? AND session_id < ? LIMIT 2",
         "SELECT id FROM sessions WHERE decided_at IS NOT NULL ORDER BY decided_at DESC, id DESC LIMIT 5",
+        "SELECT id FROM sessions WHERE decided_at IS NOT NULL AND profile = ? ORDER BY decided_at DESC, id DESC LIMIT 5",
         "SELECT created_at / 86400000, COUNT(*) FROM sessions WHERE created_at >= ? AND created_at < ? GROUP BY 1",
     ];
     // Links per day: a count per day on the creation index, no sort.

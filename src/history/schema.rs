@@ -8,7 +8,7 @@
 /// anything is written to it.
 pub(super) const APPLICATION_ID: i32 = 0x5654_5549;
 
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 pub(super) fn latest() -> i64 {
     MIGRATIONS.len() as i64
@@ -112,4 +112,11 @@ CREATE VIRTUAL TABLE sessions_grams USING fts5 (
 CREATE TRIGGER sessions_grams_delete AFTER DELETE ON sessions BEGIN
     DELETE FROM sessions_grams WHERE rowid = old.id;
 END;
+"#;
+
+/// The dashboard's latest decisions of one profile: without it, SQLite took the profile's
+/// creation index and sorted every record of the profile by decision time (0.7 s for 620k).
+const V3: &str = r#"
+CREATE INDEX sessions_profile_decided ON sessions (profile, decided_at)
+WHERE decided_at IS NOT NULL;
 "#;
