@@ -256,7 +256,7 @@ fn dashboard_and_paging(
         let p50 = support::percentile(&runs, 50.0);
         let p99 = support::percentile(&runs, 99.0);
         report.push(format!(
-            "{size:>4}  {name:<34} p50 {:>10}  p99 {:>10}  ({} runs)",
+            "{size:>4}  {name:<44} p50 {:>10}  p99 {:>10}  ({} runs)",
             support::ms(p50),
             support::ms(p99),
             runs.len()
