@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::config::{self, Overrides, Settings};
+use crate::export::ExportError;
 use crate::history::{NewRecord, Query, Record, Store};
 use crate::sandbox::{Sandbox, SandboxOptions};
 use crate::text::sanitize;
@@ -492,16 +493,29 @@ fn history(settings: &Settings, args: HistoryArgs) -> Outcome {
         offset: 0,
         limit: args.limit,
     };
-    let records = store.page(&query)?;
-    let out = std::io::stdout().lock();
-    let written = if args.json {
-        crate::export::write_json(&records, out)
-    } else if args.csv {
-        crate::export::write_csv(&records, out)
+    // Streamed page by page: `-n 0` of a million records never holds them in memory.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let written = if args.json || args.csv {
+        let (csv, json): (Option<&mut dyn Write>, Option<&mut dyn Write>) = if args.json {
+            (None, Some(&mut out))
+        } else {
+            (Some(&mut out), None)
+        };
+        crate::export::write_matching(&store, &query, args.limit, csv, json).map(drop)
     } else {
-        write_history_table(&records, out)
+        write_history_table(&store, &query, args.limit, &mut out)
     };
-    written.map_err(|e| Failure::new(EXIT_LOCAL, format!("cannot write output: {e}")))
+    let written = written.and_then(|()| out.flush().map_err(ExportError::Write));
+    match written {
+        Ok(()) => Ok(()),
+        Err(ExportError::Read(e)) => Err(e.into()),
+        // The reader went away (`| head`): what it wanted was written.
+        Err(ExportError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(ExportError::Write(e)) => Err(Failure::new(
+            EXIT_LOCAL,
+            format!("cannot write output: {e}"),
+        )),
+    }
 }
 
 /// `history --move-aside`: only a file that cannot be opened is moved; a usable or merely
@@ -529,20 +543,23 @@ fn move_history_aside(settings: &Settings) -> Outcome {
     Ok(())
 }
 
-fn write_history_table<W: Write>(records: &[Record], mut out: W) -> std::io::Result<()> {
-    if records.is_empty() {
-        return writeln!(
-            out,
-            "No sessions yet. Create one with: veriff-tui generate --first-name John --last-name Smith"
-        );
-    }
+fn write_history_table(
+    store: &Store,
+    query: &Query,
+    limit: u64,
+    out: &mut dyn Write,
+) -> Result<(), ExportError> {
     let now = chrono::Utc::now();
-    writeln!(
-        out,
-        "{:<16}  {:<24}  {:<22}  {:<36}  URL",
-        "CREATED", "NAME", "STATUS", "SESSION ID"
-    )?;
-    for r in records {
+    let mut header = true;
+    let written = crate::export::for_each_matching(store, query, limit, |r| {
+        // The header only above a first row: an empty history gets a hint instead.
+        if std::mem::take(&mut header) {
+            writeln!(
+                out,
+                "{:<16}  {:<24}  {:<22}  {:<36}  URL",
+                "CREATED", "NAME", "STATUS", "SESSION ID"
+            )?;
+        }
         let created = r
             .created_at
             .with_timezone(&chrono::Local)
@@ -555,7 +572,17 @@ fn write_history_table<W: Write>(records: &[Record], mut out: W) -> std::io::Res
             r.effective_status(now).label(),
             sanitize(&r.session_id),
             sanitize(&r.url)
-        )?;
+        )
+    })?;
+    if written == 0 {
+        let search = query.search.as_deref().map(str::trim);
+        match search.filter(|s| !s.is_empty()) {
+            Some(s) => writeln!(out, "No sessions match \"{}\".", sanitize(s))?,
+            None => writeln!(
+                out,
+                "No sessions yet. Create one with: veriff-tui generate --first-name John --last-name Smith"
+            )?,
+        }
     }
     Ok(())
 }

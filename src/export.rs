@@ -95,35 +95,121 @@ fn defuse(cell: &mut String) {
     }
 }
 
-pub fn write_csv<W: Write>(records: &[Record], out: W) -> std::io::Result<()> {
-    let now = chrono::Utc::now();
-    let mut w = csv::Writer::from_writer(out);
-    // serialize() writes the header from the field names; keep CSV_COLUMNS in step.
-    for r in records {
-        let mut row = ExportRow::new(r, now);
-        for cell in [
-            &mut row.profile,
-            &mut row.first_name,
-            &mut row.last_name,
-            &mut row.callback,
-            &mut row.vendor_data,
-            &mut row.decision_reason,
-        ] {
-            defuse(cell);
-        }
-        w.serialize(row).map_err(std::io::Error::other)?;
-    }
-    if records.is_empty() {
-        w.write_record(CSV_COLUMNS).map_err(std::io::Error::other)?;
-    }
-    w.flush()
+/// Why an export stopped.
+#[derive(Debug)]
+pub enum ExportError {
+    /// Reading the history failed.
+    Read(StoreError),
+    /// Writing the output failed (a closed pipe, a full disk).
+    Write(std::io::Error),
 }
 
-pub fn write_json<W: Write>(records: &[Record], mut out: W) -> std::io::Result<()> {
+impl std::fmt::Display for ExportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Read(e) => e.fmt(f),
+            Self::Write(e) => write!(f, "writing failed: {e}"),
+        }
+    }
+}
+
+impl From<std::io::Error> for ExportError {
+    fn from(e: std::io::Error) -> Self {
+        Self::Write(e)
+    }
+}
+
+/// Records read from the store per query while exporting.
+const EXPORT_BATCH: u64 = 500;
+
+/// Calls `f` with every record matching `query` (its `offset` and `limit` are ignored),
+/// newest first, at most `limit` of them (0: all). Read page by page by key: a history of
+/// a million records is never held in memory, and a deep page costs what the first does.
+/// Returns how many records `f` was given.
+pub fn for_each_matching(
+    store: &Store,
+    query: &Query,
+    limit: u64,
+    mut f: impl FnMut(&Record) -> std::io::Result<()>,
+) -> Result<u64, ExportError> {
+    let mut page_query = Query {
+        offset: 0,
+        limit: EXPORT_BATCH,
+        ..query.clone()
+    };
+    let mut given = 0u64;
+    let mut cursor = None;
+    loop {
+        if limit > 0 {
+            page_query.limit = EXPORT_BATCH.min(limit - given);
+        }
+        let page = store
+            .page_after(&page_query, cursor)
+            .map_err(ExportError::Read)?;
+        for r in &page {
+            f(r)?;
+        }
+        given += page.len() as u64;
+        if (page.len() as u64) < page_query.limit || (limit > 0 && given >= limit) {
+            return Ok(given);
+        }
+        cursor = page.last().map(Record::cursor);
+    }
+}
+
+/// Writes the records matching `query` (at most `limit`, 0: all) as CSV to `csv` and as a
+/// pretty-printed JSON array to `json`, either or both, in one pass over the store and
+/// without holding the records. The caller flushes. Returns how many were written.
+pub fn write_matching(
+    store: &Store,
+    query: &Query,
+    limit: u64,
+    csv: Option<&mut dyn Write>,
+    json: Option<&mut dyn Write>,
+) -> Result<u64, ExportError> {
+    use serde::ser::{SerializeSeq, Serializer as _};
+
     let now = chrono::Utc::now();
-    let rows: Vec<ExportRow> = records.iter().map(|r| ExportRow::new(r, now)).collect();
-    serde_json::to_writer_pretty(&mut out, &rows).map_err(std::io::Error::other)?;
-    out.write_all(b"\n")
+    let mut csv = csv.map(csv::Writer::from_writer);
+    let mut json = json.map(serde_json::Serializer::pretty);
+    let mut seq = match json.as_mut() {
+        Some(ser) => Some(ser.serialize_seq(None).map_err(std::io::Error::from)?),
+        None => None,
+    };
+    let written = for_each_matching(store, query, limit, |r| {
+        let mut row = ExportRow::new(r, now);
+        if let Some(seq) = seq.as_mut() {
+            seq.serialize_element(&row).map_err(std::io::Error::from)?;
+        }
+        if let Some(w) = csv.as_mut() {
+            for cell in [
+                &mut row.profile,
+                &mut row.first_name,
+                &mut row.last_name,
+                &mut row.callback,
+                &mut row.vendor_data,
+                &mut row.decision_reason,
+            ] {
+                defuse(cell);
+            }
+            // serialize() writes the header from the field names; keep CSV_COLUMNS in step.
+            w.serialize(row).map_err(std::io::Error::other)?;
+        }
+        Ok(())
+    })?;
+    if let Some(seq) = seq {
+        seq.end().map_err(std::io::Error::from)?;
+    }
+    if let Some(out) = json.map(serde_json::Serializer::into_inner) {
+        out.write_all(b"\n")?;
+    }
+    if let Some(mut w) = csv {
+        if written == 0 {
+            w.write_record(CSV_COLUMNS).map_err(std::io::Error::other)?;
+        }
+        w.flush()?;
+    }
+    Ok(written)
 }
 
 /// Where an export went.
@@ -134,30 +220,6 @@ pub struct ExportedFiles {
     pub records: usize,
 }
 
-/// Records read from the store per query while exporting.
-const EXPORT_BATCH: u64 = 500;
-
-/// Every record matching `query` (its `offset` and `limit` are ignored), newest first, read
-/// page by page by key so a long history never needs one huge query.
-pub fn all_matching(store: &Store, query: &Query) -> Result<Vec<Record>, StoreError> {
-    let page_query = Query {
-        offset: 0,
-        limit: EXPORT_BATCH,
-        ..query.clone()
-    };
-    let mut all = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = store.page_after(&page_query, cursor)?;
-        let full = page.len() as u64 == EXPORT_BATCH;
-        cursor = page.last().map(Record::cursor);
-        all.extend(page);
-        if !full {
-            return Ok(all);
-        }
-    }
-}
-
 /// Exports every record matching `query` to `veriff-sessions-STAMP.csv` and `.json` in
 /// `dir` (created private, 0700; the files 0600, as they hold personal data). An existing
 /// file is never overwritten: a second export in the same second gets a `-2` suffix.
@@ -165,16 +227,6 @@ pub fn all_matching(store: &Store, query: &Query) -> Result<Vec<Record>, StoreEr
 pub fn export_to_dir(
     store: &Store,
     query: &Query,
-    dir: &Path,
-    stamp: chrono::NaiveDateTime,
-) -> Result<ExportedFiles, String> {
-    let records = all_matching(store, query).map_err(|e| format!("nothing exported: {e}"))?;
-    write_files(&records, dir, stamp)
-}
-
-/// Writes `records` as a CSV and a JSON file in `dir`; see [`export_to_dir`].
-pub fn write_files(
-    records: &[Record],
     dir: &Path,
     stamp: chrono::NaiveDateTime,
 ) -> Result<ExportedFiles, String> {
@@ -228,23 +280,30 @@ pub fn write_files(
     let mut csv_out = std::io::BufWriter::new(csv_file);
     let mut json_out = std::io::BufWriter::new(json_file);
     // Flushed here, not on drop, so a full disk is an error rather than a short file.
-    let written = write_csv(records, &mut csv_out)
-        .and_then(|()| csv_out.flush())
-        .and_then(|()| write_json(records, &mut json_out))
-        .and_then(|()| json_out.flush());
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&csv_path);
-        let _ = std::fs::remove_file(&json_path);
-        return Err(format!(
-            "nothing exported: writing to {} failed: {e}; check the free space",
-            shown(dir)
-        ));
+    let written = write_matching(store, query, 0, Some(&mut csv_out), Some(&mut json_out))
+        .and_then(|n| {
+            csv_out.flush()?;
+            json_out.flush()?;
+            Ok(n)
+        });
+    match written {
+        Ok(n) => Ok(ExportedFiles {
+            csv: csv_path,
+            json: json_path,
+            records: usize::try_from(n).unwrap_or(usize::MAX),
+        }),
+        Err(e) => {
+            let _ = std::fs::remove_file(&csv_path);
+            let _ = std::fs::remove_file(&json_path);
+            Err(match e {
+                ExportError::Read(e) => format!("nothing exported: {e}"),
+                ExportError::Write(e) => format!(
+                    "nothing exported: writing to {} failed: {e}; check the free space",
+                    shown(dir)
+                ),
+            })
+        }
     }
-    Ok(ExportedFiles {
-        csv: csv_path,
-        json: json_path,
-        records: records.len(),
-    })
 }
 
 fn create_new_private(path: &Path) -> std::io::Result<std::fs::File> {

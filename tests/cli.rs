@@ -249,3 +249,93 @@ fn decision_pending_refreshes_every_open_session() {
     assert_eq!(code, 0);
     assert_eq!(out.lines().count(), 1, "{out}");
 }
+
+/// `history` streams the store page by page: every record once, newest first, the limit
+/// exact across page boundaries, and a reader that stops early is not an error.
+#[test]
+fn history_streams_every_record_and_honours_limits_across_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.sqlite3");
+    veriff_tui::history::seed::fill(&db, 1234, 7).unwrap();
+    let vars = [
+        ("VERIFF_TUI_DATA_DIR", dir.path().to_str().unwrap()),
+        ("VERIFF_TUI_CONFIG", "/nonexistent/veriff-tui.toml"),
+    ];
+    let json = |args: &[&str]| -> Vec<serde_json::Value> {
+        let (code, out, err) = run_cli(args, &vars);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<serde_json::Value>(&out)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+
+    let all = json(&["history", "-n", "0", "--json"]);
+    assert_eq!(all.len(), 1234);
+    let ids: std::collections::HashSet<&str> = all
+        .iter()
+        .map(|r| r["session_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1234);
+    let created: Vec<&str> = all
+        .iter()
+        .map(|r| r["created_at"].as_str().unwrap())
+        .collect();
+    assert!(created.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    for n in [1, 499, 500, 501, 1000, 1233] {
+        let some = json(&["history", "-n", &n.to_string(), "--json"]);
+        assert_eq!(some.len(), n);
+        assert_eq!(some[..], all[..n]);
+    }
+
+    let (code, out, err) = run_cli(&["history", "-n", "0", "--csv"], &vars);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        csv::Reader::from_reader(out.as_bytes()).records().count(),
+        1234
+    );
+    let (code, out, _) = run_cli(&["history", "-n", "0"], &vars);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 1235, "a header and a line per record");
+
+    let (code, out, _) = run_cli(&["history", "--search", "zzqqxx"], &vars);
+    assert_eq!(code, 0);
+    assert_eq!(out.trim(), "No sessions match \"zzqqxx\".");
+    let (code, out, _) = run_cli(&["history", "--search", "zzqqxx", "--json"], &vars);
+    assert_eq!((code, out.trim()), (0, "[]"));
+
+    // `| head -1`: the reader closes the pipe after one line; far more than a pipe's
+    // buffer was still to come.
+    let mut child = std::process::Command::new(support::BIN)
+        .args(["history", "-n", "0"])
+        .env_clear()
+        .env(
+            "HOME",
+            std::env::var("HOME").unwrap_or_else(|_| "/tmp".into()),
+        )
+        .envs(vars)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    assert!(first.starts_with("CREATED"), "{first}");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

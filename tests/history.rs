@@ -1115,10 +1115,12 @@ fn opening_a_version_1_history_indexes_its_records_for_short_terms() {
         add(&store, &spec("Jo", "Ng", t(2026, 1, 2, 0)));
     }
     {
-        // What schema 1 looked like: no short-substring index.
+        // What schema 1 looked like: no short-substring index (schema 2), no index of a
+        // profile's decisions (schema 3).
         let raw = rusqlite::Connection::open(&path).unwrap();
         raw.execute_batch(
-            "DROP TRIGGER sessions_grams_delete; DROP TABLE sessions_grams; PRAGMA user_version = 1;",
+            "DROP TRIGGER sessions_grams_delete; DROP TABLE sessions_grams; \
+             DROP INDEX sessions_profile_decided; PRAGMA user_version = 1;",
         )
         .unwrap();
     }
