@@ -157,7 +157,7 @@ pub struct HistoryArgs {
     /// Only records whose names, session id or vendor data contain this
     #[arg(long, short, value_name = "TEXT")]
     pub search: Option<String>,
-    /// How many records at most
+    /// How many records at most (0: every one, streamed)
     #[arg(long, short = 'n', default_value_t = 50)]
     pub limit: u64,
     /// Print as JSON
