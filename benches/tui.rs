@@ -33,6 +33,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use veriff_tui::config::{Config, Paths, Settings};
 use veriff_tui::history::{Query, Store};
 use veriff_tui::tui::app::{DashboardData, Effect, Env, State, Zone, update};
+use veriff_tui::tui::list::Load;
 use veriff_tui::tui::message::Msg;
 
 const COLS: u16 = 120;
@@ -652,12 +653,12 @@ fn answer(state: &mut State, store: &Store, effects: Vec<Effect>) {
     let mut queue = effects;
     while let Some(e) = queue.pop() {
         let msg = match e {
-            Effect::Count { seq, query, cap } => Msg::Count {
+            Effect::List(Load::Count { seq, query, cap }) => Msg::Count {
                 seq,
                 cap,
                 result: store.count_up_to(&query, cap).map_err(|e| e.to_string()),
             },
-            Effect::Page { seq, query } => Msg::Page {
+            Effect::List(Load::Page { seq, query }) => Msg::Page {
                 seq,
                 offset: query.offset,
                 result: store.page(&query).map_err(|e| e.to_string()),

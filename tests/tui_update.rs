@@ -7,6 +7,7 @@ use tui_support::*;
 use veriff_tui::clipboard::CopyOutcome;
 use veriff_tui::tui::app::{Effect, Outcome, Screen, State, update};
 use veriff_tui::tui::form::Field;
+use veriff_tui::tui::list::Load;
 use veriff_tui::tui::message::{CopyWhat, Msg};
 use veriff_tui::veriff::ApiError;
 
@@ -267,7 +268,9 @@ fn filter_results_of_an_older_query_are_dropped() {
     assert_eq!(s.tokens.total, Some(3));
     assert_eq!(s.tokens.rows.len(), 3);
     match first.first() {
-        Some(Effect::Page { query, .. }) => assert_eq!(query.search.as_deref(), Some("a")),
+        Some(Effect::List(Load::Page { query, .. })) => {
+            assert_eq!(query.search.as_deref(), Some("a"))
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -277,7 +280,7 @@ fn the_list_pages_instead_of_loading_everything() {
     let mut s = state(80, 24);
     let effects = update(&mut s, alt('2'));
     for e in &effects {
-        if let Effect::Page { query, .. } = e {
+        if let Effect::List(Load::Page { query, .. }) = e {
             assert!(query.limit <= 200, "{query:?}");
         }
     }
@@ -287,7 +290,7 @@ fn the_list_pages_instead_of_loading_everything() {
     for _ in 0..300 {
         let effects = update(&mut s, key(KeyCode::Char('j')));
         fetched.extend(effects.iter().filter_map(|e| match e {
-            Effect::Page { query, .. } => Some(query.offset),
+            Effect::List(Load::Page { query, .. }) => Some(query.offset),
             _ => None,
         }));
         answer_loads(&mut s, effects, 100_000);
@@ -489,7 +492,11 @@ fn r_refreshes_the_selected_record_and_the_detail_follows() {
         SessionStatus::Declined
     );
     // The list reloads to show the new status.
-    assert!(effects.iter().any(|e| matches!(e, Effect::Page { .. })));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::List(Load::Page { .. })))
+    );
 
     // r in the detail view refreshes that record; a failure is said in plain words.
     let effects = update(&mut s, key(KeyCode::Char('r')));
@@ -548,7 +555,11 @@ fn big_r_runs_once_with_progress_and_reloads_when_done() {
         },
     );
     // Rows update as answers arrive.
-    assert!(effects.iter().any(|e| matches!(e, Effect::Page { .. })));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::List(Load::Page { .. })))
+    );
     let t = render(&s);
     assert!(
         screen_text(&t).contains("refreshing 3/12…"),
@@ -580,7 +591,11 @@ fn big_r_runs_once_with_progress_and_reloads_when_done() {
         },
     );
     assert!(s.refresh.is_none());
-    assert!(effects.iter().any(|e| matches!(e, Effect::Page { .. })));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::List(Load::Page { .. })))
+    );
     let text = &s.status.as_ref().unwrap().text;
     assert!(text.contains("refreshed 12: 8 decided"), "{text}");
     assert!(text.contains("2 failed"), "{text}");
@@ -652,7 +667,11 @@ fn enter_on_a_latest_decision_opens_its_detail() {
     let effects = update(&mut s, key(KeyCode::Enter));
     assert_eq!(s.screen, Screen::Tokens);
     assert_eq!(s.tokens.detail.as_ref(), Some(&latest[1]));
-    assert!(effects.iter().any(|e| matches!(e, Effect::Page { .. })));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::List(Load::Page { .. })))
+    );
     answer_loads(&mut s, effects, 5);
     assert_eq!(s.tokens.detail.as_ref(), Some(&latest[1]));
     // Esc goes back to the list.
@@ -716,7 +735,7 @@ fn counts(effects: &[Effect]) -> Vec<u64> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Count { cap, .. } => Some(*cap),
+            Effect::List(Load::Count { cap, .. }) => Some(*cap),
             _ => None,
         })
         .collect()
@@ -729,7 +748,7 @@ fn a_search_shows_its_rows_first_and_counts_no_further_than_needed() {
     // No search: the exact count (a kept tally, cheap), after the first page.
     let seen = answer_loads_seen(&mut s, effects, 100_000);
     assert!(
-        matches!(seen.first(), Some(Effect::Page { .. })),
+        matches!(seen.first(), Some(Effect::List(Load::Page { .. }))),
         "{seen:?}"
     );
     assert_eq!(counts(&seen), vec![0]);
@@ -742,7 +761,7 @@ fn a_search_shows_its_rows_first_and_counts_no_further_than_needed() {
     let effects = type_text(&mut s, "a");
     // The keystroke asks for rows alone; the count waits for them.
     assert!(
-        matches!(effects.as_slice(), [Effect::Page { .. }]),
+        matches!(effects.as_slice(), [Effect::List(Load::Page { .. })]),
         "{effects:?}"
     );
     let seen = answer_loads_seen(&mut s, effects, 100_000);

@@ -9,6 +9,7 @@ use ratatui::style::{Color, Modifier};
 use tui_support::*;
 use veriff_tui::clipboard::CopyOutcome;
 use veriff_tui::tui::app::{State, update};
+use veriff_tui::tui::list::Load;
 use veriff_tui::tui::message::{CopyWhat, Msg};
 use veriff_tui::veriff::ApiError;
 
@@ -257,7 +258,7 @@ fn tokens_screens() {
     let mut s = state(80, 24);
     let effects = update(&mut s, alt('2'));
     for e in effects {
-        if let veriff_tui::tui::app::Effect::Page { seq, query } = e {
+        if let veriff_tui::tui::app::Effect::List(Load::Page { seq, query }) = e {
             update(
                 &mut s,
                 Msg::Page {
@@ -419,12 +420,12 @@ fn hostile_strings_from_the_store_and_the_network_never_reach_a_cell() {
     let mut queue = effects;
     while let Some(e) = queue.pop() {
         let msg = match e {
-            veriff_tui::tui::app::Effect::Count { seq, cap, .. } => Msg::Count {
+            veriff_tui::tui::app::Effect::List(Load::Count { seq, cap, .. }) => Msg::Count {
                 seq,
                 cap,
                 result: Ok(1),
             },
-            veriff_tui::tui::app::Effect::Page { seq, query } => {
+            veriff_tui::tui::app::Effect::List(Load::Page { seq, query }) => {
                 let mut r = record(0);
                 r.first_name = hostile.into();
                 r.vendor_data = hostile.into();

@@ -85,16 +85,8 @@ pub enum Effect {
         what: CopyWhat,
         text: String,
     },
-    /// Count the list's matches up to `cap` (0 = all of them).
-    Count {
-        seq: u64,
-        query: Query,
-        cap: u64,
-    },
-    Page {
-        seq: u64,
-        query: Query,
-    },
+    /// A page or a count the tokens list asked for.
+    List(Load),
     Delete {
         id: i64,
     },
@@ -306,13 +298,7 @@ impl State {
     }
 
     fn loads(&self, loads: Vec<Load>) -> Vec<Effect> {
-        loads
-            .into_iter()
-            .map(|l| match l {
-                Load::Count { seq, query, cap } => Effect::Count { seq, query, cap },
-                Load::Page { seq, query } => Effect::Page { seq, query },
-            })
-            .collect()
+        loads.into_iter().map(Effect::List).collect()
     }
 
     fn reload_tokens(&mut self, reset_selection: bool) -> Vec<Effect> {

@@ -38,6 +38,7 @@ use crate::history::{NewRecord, Store};
 use crate::veriff::{Client, CreateSessionRequest};
 
 use app::{Effect, Env, State, update};
+use list::Load;
 use message::Msg;
 
 /// Set by the panic hook: the terminal is already restored, the loop must stop drawing.
@@ -626,7 +627,7 @@ impl Runtime {
                     let _ = tx.send(Msg::Copied { what, outcome });
                 });
             }
-            Effect::Count { seq, query, cap } => {
+            Effect::List(Load::Count { seq, query, cap }) => {
                 let fresh = self.list_marker(seq, false);
                 self.list_task(
                     fresh,
@@ -634,7 +635,7 @@ impl Runtime {
                     move |result| Msg::Count { seq, cap, result },
                 );
             }
-            Effect::Page { seq, query } => {
+            Effect::List(Load::Page { seq, query }) => {
                 let offset = query.offset;
                 let fresh = self.list_marker(seq, true);
                 self.list_task(

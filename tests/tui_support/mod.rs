@@ -10,6 +10,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use veriff_tui::config::{Config, Paths, Profile, Settings};
 use veriff_tui::history::Record;
 use veriff_tui::tui::app::{Effect, Env, State, update};
+use veriff_tui::tui::list::Load;
 use veriff_tui::tui::message::Msg;
 use veriff_tui::veriff::{CreatedSession, SessionStatus};
 
@@ -200,12 +201,15 @@ pub fn answer_loads_seen(state: &mut State, effects: Vec<Effect>, total: i64) ->
     let mut seen = Vec::new();
     let mut queue: std::collections::VecDeque<Effect> = effects.into();
     while let Some(e) = queue.pop_front() {
-        if matches!(e, Effect::Count { .. } | Effect::Page { .. }) {
+        if matches!(
+            e,
+            Effect::List(Load::Count { .. }) | Effect::List(Load::Page { .. })
+        ) {
             seen.push(e.clone());
         }
         let msg = match e {
             // As `Store::count_up_to`: stops at the cap.
-            Effect::Count { seq, cap, .. } => Msg::Count {
+            Effect::List(Load::Count { seq, cap, .. }) => Msg::Count {
                 seq,
                 cap,
                 result: Ok(if cap > 0 {
@@ -214,7 +218,7 @@ pub fn answer_loads_seen(state: &mut State, effects: Vec<Effect>, total: i64) ->
                     total as u64
                 }),
             },
-            Effect::Page { seq, query } => {
+            Effect::List(Load::Page { seq, query }) => {
                 let end = (query.offset + query.limit).min(total as u64) as i64;
                 let rows = (query.offset as i64..end).map(record).collect();
                 Msg::Page {
