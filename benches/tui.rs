@@ -658,10 +658,19 @@ fn answer(state: &mut State, store: &Store, effects: Vec<Effect>) {
                 cap,
                 result: store.count_up_to(&query, cap).map_err(|e| e.to_string()),
             },
-            Effect::List(Load::Page { seq, query }) => Msg::Page {
+            Effect::List(Load::Page {
+                seq,
+                query,
+                from_end,
+            }) => Msg::Page {
                 seq,
                 offset: query.offset,
-                result: store.page(&query).map_err(|e| e.to_string()),
+                result: if from_end {
+                    store.last_page(&query)
+                } else {
+                    store.page(&query)
+                }
+                .map_err(|e| e.to_string()),
             },
             Effect::StatusCounts { .. } => {
                 Msg::StatusCounts(store.status_counts(None, now).map_err(|e| e.to_string()))

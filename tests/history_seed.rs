@@ -250,3 +250,55 @@ fn a_search_stops_as_soon_as_it_is_no_longer_wanted() {
     // The store is fine afterwards: the next query runs whole.
     assert_eq!(store.count(&everything).unwrap(), expected);
 }
+
+/// `last_page` is the end of the list `page` gives by offset, for every kind of query.
+#[test]
+fn the_last_page_read_from_the_end_is_the_page_at_the_end() {
+    let (_dir, store) = seeded(3_000, 5);
+    let profile = store
+        .page(&Query {
+            limit: 1,
+            ..Query::default()
+        })
+        .unwrap()[0]
+        .profile
+        .clone();
+    let searches = [
+        None,
+        Some("smith"),
+        Some("an"),
+        Some("a smith"),
+        Some("cust-"),
+    ];
+    for search in searches {
+        for profile in [None, Some(profile.clone())] {
+            let query = Query {
+                search: search.map(str::to_string),
+                profile,
+                ..Query::default()
+            };
+            let total = store.count(&query).unwrap();
+            assert!(total > 10, "{query:?} matches {total}");
+            for k in [1, 7, 150, total, total + 5] {
+                let last = store
+                    .last_page(&Query {
+                        limit: k,
+                        ..query.clone()
+                    })
+                    .unwrap();
+                let by_offset = store
+                    .page(&Query {
+                        offset: total.saturating_sub(k),
+                        limit: k,
+                        ..query.clone()
+                    })
+                    .unwrap();
+                assert_eq!(last.len() as u64, k.min(total), "{query:?} k {k}");
+                let ids = |rows: &[veriff_tui::history::Record]| -> Vec<i64> {
+                    rows.iter().map(|r| r.id).collect()
+                };
+                assert_eq!(ids(&last), ids(&by_offset), "{query:?} k {k}");
+            }
+        }
+    }
+}

@@ -796,6 +796,31 @@ fn a_search_shows_its_rows_first_and_counts_no_further_than_needed() {
         s.tokens.selected_record().map(|r| r.id),
         Some(record(99_999).id)
     );
+    // The last rows are read from the end of the list, not through an offset of 99 000.
+    let tails: Vec<(u64, u64)> = seen
+        .iter()
+        .filter_map(|e| match e {
+            Effect::List(Load::Page {
+                query,
+                from_end: true,
+                ..
+            }) => Some((query.offset, query.limit)),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        matches!(tails.as_slice(), [(o, l)] if o + l == 100_000),
+        "{seen:?}"
+    );
+    // Pages away from the end still go by offset.
+    let effects = update(&mut s, key(KeyCode::Home));
+    let seen = answer_loads_seen(&mut s, effects, 100_000);
+    assert!(
+        seen.iter()
+            .all(|e| !matches!(e, Effect::List(Load::Page { from_end: true, .. }))),
+        "{seen:?}"
+    );
+    assert_eq!(s.tokens.selected_record().map(|r| r.id), Some(record(0).id));
 }
 
 #[test]

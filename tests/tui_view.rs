@@ -258,7 +258,7 @@ fn tokens_screens() {
     let mut s = state(80, 24);
     let effects = update(&mut s, alt('2'));
     for e in effects {
-        if let veriff_tui::tui::app::Effect::List(Load::Page { seq, query }) = e {
+        if let veriff_tui::tui::app::Effect::List(Load::Page { seq, query, .. }) = e {
             update(
                 &mut s,
                 Msg::Page {
@@ -425,7 +425,7 @@ fn hostile_strings_from_the_store_and_the_network_never_reach_a_cell() {
                 cap,
                 result: Ok(1),
             },
-            veriff_tui::tui::app::Effect::List(Load::Page { seq, query }) => {
+            veriff_tui::tui::app::Effect::List(Load::Page { seq, query, .. }) => {
                 let mut r = record(0);
                 r.first_name = hostile.into();
                 r.vendor_data = hostile.into();

@@ -59,14 +59,14 @@ pub struct TokenList {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Load {
     /// Count the matches, stopping at `cap` (0 = count them all).
-    Count {
-        seq: u64,
-        query: Query,
-        cap: u64,
-    },
+    Count { seq: u64, query: Query, cap: u64 },
+    /// `query.limit` rows from `query.offset`; with `from_end`, the list's last
+    /// `query.limit` rows, read from the end (`Store::last_page`), which is where they are
+    /// when the offset reaches the end of a list of known length.
     Page {
         seq: u64,
         query: Query,
+        from_end: bool,
     },
 }
 
@@ -210,9 +210,17 @@ impl TokenList {
             return loads;
         }
         let start = self.offset.saturating_sub(PAGE / 3);
-        let limit = PAGE.max(viewport * 3);
+        let mut limit = PAGE.max(viewport * 3);
         if !force && self.pending.is_some_and(|(o, _)| o == start) {
             return loads;
+        }
+        // A page that reaches the end of a list of known length is read from that end: an
+        // offset deep into a common search walks every match before it.
+        let tail = total
+            .filter(|&t| self.total_exact && start > 0 && start + limit >= t)
+            .map(|t| t - start);
+        if let Some(rows) = tail {
+            limit = rows;
         }
         self.pending = Some((start, limit));
         loads.insert(
@@ -220,6 +228,7 @@ impl TokenList {
             Load::Page {
                 seq: self.seq,
                 query: self.query(profile, start, limit),
+                from_end: tail.is_some(),
             },
         );
         loads

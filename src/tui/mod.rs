@@ -635,12 +635,22 @@ impl Runtime {
                     move |result| Msg::Count { seq, cap, result },
                 );
             }
-            Effect::List(Load::Page { seq, query }) => {
+            Effect::List(Load::Page {
+                seq,
+                query,
+                from_end,
+            }) => {
                 let offset = query.offset;
                 let fresh = self.list_marker(seq, true);
                 self.list_task(
                     fresh,
-                    move |s| s.page(&query),
+                    move |s| {
+                        if from_end {
+                            s.last_page(&query)
+                        } else {
+                            s.page(&query)
+                        }
+                    },
                     move |result| Msg::Page {
                         seq,
                         offset,

@@ -218,9 +218,20 @@ pub fn answer_loads_seen(state: &mut State, effects: Vec<Effect>, total: i64) ->
                     total as u64
                 }),
             },
-            Effect::List(Load::Page { seq, query }) => {
-                let end = (query.offset + query.limit).min(total as u64) as i64;
-                let rows = (query.offset as i64..end).map(record).collect();
+            Effect::List(Load::Page {
+                seq,
+                query,
+                from_end,
+            }) => {
+                // As `Store::page`, or `Store::last_page`: the last `limit` of the rows.
+                let total = total as u64;
+                let start = if from_end {
+                    total.saturating_sub(query.limit)
+                } else {
+                    query.offset
+                };
+                let end = (start + query.limit).min(total) as i64;
+                let rows = (start as i64..end).map(record).collect();
                 Msg::Page {
                     seq,
                     offset: query.offset,
