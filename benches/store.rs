@@ -240,7 +240,12 @@ fn dashboard_and_paging(
             Box::new(|| store.page_after(&smith, deep_smith).expect("page").len()),
             KEYSTROKE_TARGET,
         ),
-    ] as [Case<'_>; 3]);
+        (
+            "paging: \"smith\", last page (End)".to_string(),
+            Box::new(|| store.last_page(&smith).expect("page").len()),
+            KEYSTROKE_TARGET,
+        ),
+    ] as [Case<'_>; 4]);
 
     if use_criterion {
         let mut group = c.benchmark_group(format!("store/{size}"));
