@@ -487,11 +487,10 @@ fn history(settings: &Settings, args: HistoryArgs) -> Outcome {
         return move_history_aside(settings);
     }
     let store = open_store(settings)?;
+    // Every profile; the limit goes to the streaming below, which pages by itself.
     let query = Query {
         search: args.search.filter(|s| !s.trim().is_empty()),
-        profile: None,
-        offset: 0,
-        limit: args.limit,
+        ..Query::default()
     };
     // Streamed page by page: `-n 0` of a million records never holds them in memory.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
