@@ -210,7 +210,14 @@ impl TokenList {
             return loads;
         }
         let start = self.offset.saturating_sub(PAGE / 3);
-        let mut limit = PAGE.max(viewport * 3);
+        // A new filter's first rows are what the operator waits for: the screen and a
+        // margin, no more (a search in a small profile reads many matches per row it
+        // keeps); a full page follows as soon as the selection moves.
+        let mut limit = if self.rows.is_empty() && start == 0 {
+            viewport + MARGIN
+        } else {
+            PAGE.max(viewport * 3)
+        };
         if !force && self.pending.is_some_and(|(o, _)| o == start) {
             return loads;
         }
