@@ -23,10 +23,6 @@ const COUNT_CAP: u64 = 1000;
 const KEYSTROKE_TARGET: Duration = Duration::from_millis(16);
 const DASHBOARD_TARGET: Duration = Duration::from_millis(50);
 
-/// The profile the TUI's list shows (the fixture's main one, 62 % of its records): the
-/// history screen always filters by the active profile.
-const PROFILE: &str = "production";
-
 fn search(text: &str) -> Query {
     Query {
         search: Some(text.to_string()),
@@ -90,7 +86,8 @@ fn main() {
 
         // The TUI's keystroke (one profile) first, then the same searches over every
         // profile.
-        let scopes = [(Some(PROFILE), PROFILE), (None, "all")];
+        let profile = support::profile();
+        let scopes = [(Some(profile), profile), (None, "all")];
         if use_criterion {
             for (profile, scope) in scopes {
                 let mut group = c.benchmark_group(format!("keystroke/{size}/{scope}"));
@@ -199,7 +196,8 @@ fn dashboard_and_paging(
     type Case<'a> = (String, Box<dyn Fn() -> usize + 'a>, Duration);
     let mut cases: Vec<Case<'_>> = Vec::new();
     // As the Dashboard screen asks (the active profile), and over every profile.
-    for (profile, scope) in [(Some(PROFILE), PROFILE), (None, "all")] {
+    let main = support::profile();
+    for (profile, scope) in [(Some(main), main), (None, "all")] {
         cases.extend([
             (
                 format!("dashboard, {scope}: status_counts"),

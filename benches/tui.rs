@@ -39,7 +39,6 @@ use veriff_tui::tui::message::Msg;
 const COLS: u16 = 120;
 const ROWS: u16 = 40;
 const DEADLINE: Duration = Duration::from_secs(30);
-const PROFILE: &str = "production";
 const FRAME_TARGET: Duration = Duration::from_millis(2);
 
 type Want = Box<dyn Fn(&str) -> bool + Send>;
@@ -220,13 +219,13 @@ fn data_dir(n: u64, root: &Path) -> PathBuf {
 }
 
 fn env_for(dir: &Path) -> Vec<(String, String)> {
-    // The fixture's main profile (62 % of its records), the only one configured: the
-    // table shows one profile's records.
+    // One profile configured (`support::profile`): the table shows its records.
     let config = dir.join("config.toml");
     std::fs::write(
         &config,
         format!(
-            "[profiles.{PROFILE}]\nbase_url = \"http://127.0.0.1:9\"\napi_key = \"{}\"\nshared_secret = \"{}\"\n",
+            "[profiles.{}]\nbase_url = \"http://127.0.0.1:9\"\napi_key = \"{}\"\nshared_secret = \"{}\"\n",
+            support::profile(),
             veriff_tui::sandbox::SANDBOX_API_KEY,
             veriff_tui::sandbox::SANDBOX_SHARED_SECRET
         ),
@@ -246,7 +245,7 @@ fn newest_short_id(n: u64) -> Option<String> {
     let page = store
         .page(&Query {
             limit: 1,
-            profile: Some(PROFILE.into()),
+            profile: Some(support::profile().into()),
             ..Query::default()
         })
         .expect("first row");
@@ -321,7 +320,7 @@ fn first_match(n: u64, term: &str) -> Option<String> {
         .page(&Query {
             search: Some(term.to_string()),
             limit: 1,
-            profile: Some(PROFILE.into()),
+            profile: Some(support::profile().into()),
             ..Query::default()
         })
         .expect("first match");
@@ -643,7 +642,7 @@ fn settings() -> Settings {
         veriff_tui::sandbox::SANDBOX_API_KEY,
         veriff_tui::sandbox::SANDBOX_SHARED_SECRET,
     );
-    s.profile_name = PROFILE.into();
+    s.profile_name = support::profile().into();
     s
 }
 

@@ -78,6 +78,19 @@ pub fn fixture(count: u64) -> PathBuf {
     path
 }
 
+/// The profile whose records the list shows, as the TUI filters by its active profile:
+/// the fixture's main one, `production` (62 % of its records), unless
+/// `VERIFF_BENCH_PROFILE` names another (`staging` 25 %, `sandbox` 8 %, `eu-test` 5 %).
+pub fn profile() -> &'static str {
+    static PROFILE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PROFILE.get_or_init(|| {
+        std::env::var("VERIFF_BENCH_PROFILE")
+            .ok()
+            .filter(|p| !p.trim().is_empty())
+            .unwrap_or_else(|| "production".into())
+    })
+}
+
 /// Sizes to measure: `VERIFF_BENCH_SIZES=10000,100000` overrides the default.
 pub fn sizes(default: &[u64]) -> Vec<u64> {
     match std::env::var("VERIFF_BENCH_SIZES") {
