@@ -839,34 +839,3 @@ fn a_rare_search_is_never_counted_its_page_is_the_whole_answer() {
     let text = screen_text(&render(&s));
     assert!(text.contains("7 records"), "{text}");
 }
-
-/// The list's first rows are asked for once the app is up, so Alt+2 shows them at once
-/// and refreshes them behind what is shown.
-#[test]
-fn the_tokens_list_is_ready_before_it_is_opened() {
-    let mut s = state(80, 24);
-    let effects = s.preload();
-    assert!(
-        matches!(effects.as_slice(), [Effect::List(Load::Page { .. })]),
-        "{effects:?}"
-    );
-    answer_loads(&mut s, effects, 5);
-    // Still on the form; nothing of the list is drawn there.
-    assert!(!screen_text(&render(&s)).contains("Lovelace"));
-
-    let effects = update(&mut s, alt('2'));
-    // Not answered yet: the rows preloaded are on screen while they are asked again.
-    assert!(
-        effects
-            .iter()
-            .any(|e| matches!(e, Effect::List(Load::Page { .. }))),
-        "{effects:?}"
-    );
-    let text = screen_text(&render(&s));
-    assert!(
-        text.contains("Smith") && text.contains("Lovelace"),
-        "{text}"
-    );
-    answer_loads(&mut s, effects, 5);
-    assert!(screen_text(&render(&s)).contains("5 records"));
-}

@@ -301,12 +301,6 @@ impl State {
         loads.into_iter().map(Effect::List).collect()
     }
 
-    /// Work to start once the first frame is up: the tokens list's first rows, so that
-    /// Alt+2 shows them at once (switching refreshes them behind what is shown).
-    pub fn preload(&mut self) -> Vec<Effect> {
-        self.reload_tokens(true)
-    }
-
     fn reload_tokens(&mut self, reset_selection: bool) -> Vec<Effect> {
         let profile = self.settings.profile_name.clone();
         let viewport = self.viewport();
