@@ -574,9 +574,8 @@ fn write_history_table(
         )
     })?;
     if written == 0 {
-        let search = query.search.as_deref().map(str::trim);
-        match search.filter(|s| !s.is_empty()) {
-            Some(s) => writeln!(out, "No sessions match \"{}\".", sanitize(s))?,
+        match query.search.as_deref().filter(|_| query.has_search()) {
+            Some(s) => writeln!(out, "No sessions match \"{}\".", sanitize(s.trim()))?,
             None => writeln!(
                 out,
                 "No sessions yet. Create one with: veriff-tui generate --first-name John --last-name Smith"

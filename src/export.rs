@@ -96,27 +96,14 @@ fn defuse(cell: &mut String) {
 }
 
 /// Why an export stopped.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     /// Reading the history failed.
+    #[error("{0}")]
     Read(StoreError),
     /// Writing the output failed (a closed pipe, a full disk).
-    Write(std::io::Error),
-}
-
-impl std::fmt::Display for ExportError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Read(e) => e.fmt(f),
-            Self::Write(e) => write!(f, "writing failed: {e}"),
-        }
-    }
-}
-
-impl From<std::io::Error> for ExportError {
-    fn from(e: std::io::Error) -> Self {
-        Self::Write(e)
-    }
+    #[error("writing failed: {0}")]
+    Write(#[from] std::io::Error),
 }
 
 /// Records read from the store per query while exporting.

@@ -213,7 +213,7 @@ impl TokenList {
         // A new filter's first rows are what the operator waits for: the screen and a
         // margin, no more (a search in a small profile reads many matches per row it
         // keeps); a full page follows as soon as the selection moves.
-        let mut limit = if self.rows.is_empty() && start == 0 {
+        let wanted = if self.rows.is_empty() && start == 0 {
             viewport + MARGIN
         } else {
             PAGE.max(viewport * 3)
@@ -224,11 +224,9 @@ impl TokenList {
         // A page that reaches the end of a list of known length is read from that end: an
         // offset deep into a common search walks every match before it.
         let tail = total
-            .filter(|&t| self.total_exact && start > 0 && start + limit >= t)
+            .filter(|&t| self.total_exact && start > 0 && start + wanted >= t)
             .map(|t| t - start);
-        if let Some(rows) = tail {
-            limit = rows;
-        }
+        let limit = tail.unwrap_or(wanted);
         self.pending = Some((start, limit));
         loads.insert(
             0,
