@@ -974,6 +974,42 @@ impl Settings {
         })
     }
 
+    /// True when the active profile talks to a sandbox: the in-process one (`--sandbox`)
+    /// or a `veriff-tui sandbox` found by its fixed API key. Its records are marked so.
+    pub fn is_sandbox(&self) -> bool {
+        self.sandbox
+            || self
+                .profile
+                .as_ref()
+                .is_some_and(|p| p.api_key == crate::sandbox::SANDBOX_API_KEY)
+    }
+
+    /// http:// callbacks are fine only for a sandbox on this machine (Veriff refuses them).
+    pub fn allows_http_callback(&self) -> bool {
+        self.is_sandbox()
+            && self
+                .profile
+                .as_ref()
+                .is_some_and(|p| crate::veriff::allows_http_callback(&p.base_url))
+    }
+
+    /// The connection of the profile `name` (a record's own), whatever profile is active.
+    /// A profile that is no longer configured is an error that says so.
+    pub fn endpoint_of(&self, name: &str) -> Result<Endpoint, ConfigError> {
+        if name == self.profile_name {
+            return self.endpoint();
+        }
+        let mut other = self.clone();
+        other.switch_profile(name).map_err(|_| {
+            ConfigError::Invalid(format!(
+                "the profile \"{}\" this record was made under is no longer configured in {}; nothing was changed. Add it back to ask about this record.",
+                crate::text::sanitize(name),
+                shown_path(&self.paths.config_file)
+            ))
+        })?;
+        other.endpoint()
+    }
+
     pub fn legacy_fields(&self) -> LegacyFields {
         LegacyFields {
             lang: self.config.request.send_lang,

@@ -1,15 +1,15 @@
 //! veriff-tui: generate Veriff verification session links from the terminal.
 //!
-//! The core (everything but `tui`) knows nothing of terminals: the CLI, the TUI and the
-//! tests all stand on the same client, store and sandbox.
+//! The core (everything but `cli` and `tui`) knows nothing of terminals. Every operation
+//! (generate, refresh, export, delete) lives once in `ops`: the CLI and the TUI gather
+//! input, call it, and present what it returns.
 
 pub mod cli;
 pub mod clipboard;
 pub mod config;
-pub mod export;
 pub mod history;
+pub mod ops;
 pub mod qr;
-pub mod refresh;
 pub mod sandbox;
 pub mod text;
 pub mod tui;

@@ -1,12 +1,13 @@
 //! Decision refresh against a real in-process sandbox and a real SQLite file, through the
-//! same functions the TUI's `r` and `R` run (veriff_tui::refresh).
+//! same functions the TUI's `r` and `R` run (veriff_tui::ops::refresh).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
 use veriff_tui::history::{NewRecord, Store};
-use veriff_tui::refresh::{self, SharedStore};
+use veriff_tui::ops::SharedStore;
+use veriff_tui::ops::refresh;
 use veriff_tui::sandbox::{Outcome, Sandbox, SandboxOptions};
 use veriff_tui::veriff::{
     Client, CreateSessionRequest, CreatedSession, Endpoint, LegacyFields, SessionInput,

@@ -72,7 +72,7 @@ proptest! {
             let effects = update(&mut s, msg);
             if paste {
                 prop_assert!(
-                    !effects.iter().any(|e| matches!(e, Effect::CreateSession { .. })),
+                    !effects.iter().any(|e| matches!(e, Effect::Generate { .. })),
                     "a paste submitted the form"
                 );
             }

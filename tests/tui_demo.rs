@@ -24,7 +24,7 @@ fn with_session(w: u16, h: u16, no_color: bool, url: &str) -> State {
     let mut s = State::new(sandbox_settings(), env(w, h, no_color));
     type_text(&mut s, "Ann");
     let seq = match update(&mut s, ctrl('s')).as_slice() {
-        [Effect::CreateSession { seq, .. }] => *seq,
+        [Effect::Generate { seq, .. }] => *seq,
         other => panic!("{other:?}"),
     };
     let mut session = created();
@@ -33,7 +33,7 @@ fn with_session(w: u16, h: u16, no_color: bool, url: &str) -> State {
         &mut s,
         Msg::Created {
             seq,
-            result: Box::new(Ok(session)),
+            session: Box::new(session),
         },
     );
     s
@@ -249,7 +249,7 @@ fn presets_fill_the_first_name_for_test_integrations() {
         Msg::Key(KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE)),
     );
     match update(&mut s, ctrl('s')).as_slice() {
-        [Effect::CreateSession { input, .. }] => assert_eq!(input.first_name, "Approve"),
+        [Effect::Generate { request, .. }] => assert_eq!(request.input.first_name, "Approve"),
         other => panic!("{other:?}"),
     }
     // Documented where the operator looks: the footer and the help.
@@ -305,7 +305,7 @@ fn g_opens_the_form_prefilled_from_the_record() {
     assert!(status.contains("prefilled from session"), "{status}");
     // Ctrl+S sends exactly those values.
     match update(&mut s, ctrl('s')).as_slice() {
-        [Effect::CreateSession { input: sent, .. }] => assert_eq!(sent, &input),
+        [Effect::Generate { request, .. }] => assert_eq!(&request.input, &input),
         other => panic!("{other:?}"),
     }
 
@@ -350,7 +350,7 @@ fn e_exports_the_filtered_list_and_shows_both_paths() {
     );
     update(
         &mut s,
-        Msg::Exported(Ok(veriff_tui::export::ExportedFiles {
+        Msg::Exported(Ok(veriff_tui::ops::export::ExportedFiles {
             csv: "/d/exports/veriff-sessions-20261125-183000.csv".into(),
             json: "/d/exports/veriff-sessions-20261125-183000.json".into(),
             records: 11,
@@ -369,7 +369,7 @@ fn e_exports_the_filtered_list_and_shows_both_paths() {
     s.size = (200, 50);
     update(
         &mut s,
-        Msg::Exported(Ok(veriff_tui::export::ExportedFiles {
+        Msg::Exported(Ok(veriff_tui::ops::export::ExportedFiles {
             csv: "/d/exports/veriff-sessions-20261125-183000.csv".into(),
             json: "/d/exports/veriff-sessions-20261125-183000.json".into(),
             records: 1,
@@ -444,7 +444,7 @@ fn the_export_writes_every_matching_record_as_the_cli_does() {
         offset: 0,
         limit: 0,
     };
-    let files = veriff_tui::export::export_to_dir(&store, &query, &exports, stamp).unwrap();
+    let files = veriff_tui::ops::export::export_to_dir(&store, &query, &exports, stamp).unwrap();
     assert_eq!(files.records, 1203);
     assert_eq!(
         files.csv,
@@ -467,7 +467,7 @@ fn the_export_writes_every_matching_record_as_the_cli_does() {
     assert_eq!(csv.lines().count(), 1204);
     assert_eq!(
         csv.lines().next().unwrap(),
-        veriff_tui::export::CSV_COLUMNS.join(",")
+        veriff_tui::ops::export::CSV_COLUMNS.join(",")
     );
     // Newest first, no record twice across the batches.
     let ids: std::collections::HashSet<&str> = json
@@ -494,7 +494,7 @@ fn the_export_writes_every_matching_record_as_the_cli_does() {
         profile: None,
         ..query.clone()
     };
-    let again = veriff_tui::export::export_to_dir(&store, &filtered, &exports, stamp).unwrap();
+    let again = veriff_tui::ops::export::export_to_dir(&store, &filtered, &exports, stamp).unwrap();
     // Same second, new files: the first export is kept.
     assert_eq!(
         again.csv,

@@ -5,7 +5,8 @@ mod tui_support;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_support::*;
 use veriff_tui::clipboard::CopyOutcome;
-use veriff_tui::tui::app::{Effect, Outcome, Screen, State, update};
+use veriff_tui::ops::generate::Failed;
+use veriff_tui::tui::app::{Effect, FailKind, Outcome, Screen, State, update};
 use veriff_tui::tui::form::Field;
 use veriff_tui::tui::list::Load;
 use veriff_tui::tui::message::{CopyWhat, Msg};
@@ -13,8 +14,8 @@ use veriff_tui::veriff::ApiError;
 
 fn submit(s: &mut State) -> u64 {
     match update(s, ctrl('s')).as_slice() {
-        [Effect::CreateSession { seq, .. }] => *seq,
-        other => panic!("expected one CreateSession, got {other:?}"),
+        [Effect::Generate { seq, .. }] => *seq,
+        other => panic!("expected one Generate, got {other:?}"),
     }
 }
 
@@ -140,7 +141,7 @@ fn bad_language_is_refused_and_unlisted_codes_are_accepted() {
 }
 
 #[test]
-fn esc_cancels_the_request_and_a_late_answer_is_ignored() {
+fn esc_stops_waiting_and_a_late_answer_is_kept_not_shown() {
     let mut s = state(80, 24);
     type_text(&mut s, "Ann");
     let seq = submit(&mut s);
@@ -149,20 +150,26 @@ fn esc_cancels_the_request_and_a_late_answer_is_ignored() {
     type_text(&mut s, "e");
     assert_eq!(s.form.first_name.value(), "Anne");
     let effects = update(&mut s, key(KeyCode::Esc));
-    assert!(matches!(effects.as_slice(), [Effect::CancelCreate]));
+    // Nothing is aborted: the request may already be at Veriff, and its task keeps the link.
+    assert!(effects.is_empty(), "{effects:?}");
     assert!(!s.busy());
     let status = s.status.clone().unwrap().text;
-    assert_eq!(status, "cancelled — a session may still have been created");
-    let late = update(
+    assert_eq!(
+        status,
+        "stopped waiting: if Veriff answers, the link will be in Generated tokens"
+    );
+    update(
         &mut s,
         Msg::Created {
             seq,
-            result: Box::new(Ok(created())),
+            session: Box::new(created()),
         },
     );
-    assert!(late.is_empty());
+    // Not shown as this form's result, but not hidden either.
     assert!(s.outcome.is_none());
     assert!(s.last_url.is_none());
+    let status = s.status.clone().unwrap().text;
+    assert!(status.contains("created a session after all"), "{status}");
 }
 
 #[test]
@@ -180,9 +187,9 @@ fn a_failure_keeps_the_form_exactly_as_typed() {
     assert!(
         update(
             &mut s,
-            Msg::Created {
+            Msg::Generated {
                 seq,
-                result: Box::new(Err(err.clone())),
+                result: Box::new(Err(Failed::NotCreated(err.clone()))),
             }
         )
         .is_empty()
@@ -192,8 +199,12 @@ fn a_failure_keeps_the_form_exactly_as_typed() {
         before
     );
     match &s.outcome {
-        Some(Outcome::Failed { message, hint }) => {
-            assert_eq!(message, &err.to_string());
+        Some(Outcome::Failed {
+            kind: FailKind::NotCreated,
+            message,
+            hint,
+        }) => {
+            assert_eq!(message, &format!("the session was not created: {err}"));
             assert_eq!(hint, &err.hint());
         }
         other => panic!("{other:?}"),
@@ -201,21 +212,30 @@ fn a_failure_keeps_the_form_exactly_as_typed() {
 }
 
 #[test]
-fn success_saves_copies_and_remembers_the_url() {
+fn success_copies_and_remembers_the_url_of_the_request_as_sent() {
     let mut s = state(80, 24);
     type_text(&mut s, "Ann");
-    let seq = submit(&mut s);
+    let effects = update(&mut s, ctrl('s'));
+    let (seq, request) = match effects.as_slice() {
+        [Effect::Generate { seq, request, keep: true }] => (*seq, request.clone()),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(request.profile, "sandbox");
+    assert!(request.sandbox);
+    assert_eq!(request.input.first_name, "Ann");
+    // Typing and switching profile while it runs change nothing of the request.
+    type_text(&mut s, "ette");
+    update(&mut s, ctrl('p'));
     let effects = update(
         &mut s,
         Msg::Created {
             seq,
-            result: Box::new(Ok(created())),
+            session: Box::new(created()),
         },
     );
     assert!(matches!(
         effects.as_slice(),
-        [Effect::Save { profile, sandbox: true, .. }, Effect::Copy { what: CopyWhat::GeneratedUrl, text }]
-            if profile == "sandbox" && text == URL
+        [Effect::Copy { what: CopyWhat::GeneratedUrl, text }] if text == URL
     ));
     assert_eq!(s.last_url.as_deref(), Some(URL));
     update(
@@ -227,6 +247,66 @@ fn success_saves_copies_and_remembers_the_url() {
     );
     let text = screen_text(&render(&s));
     assert!(text.contains("copied to clipboard"), "{text}");
+}
+
+#[test]
+fn an_unwritable_history_sends_nothing_until_the_operator_agrees() {
+    let mut s = state(80, 24);
+    type_text(&mut s, "Ann");
+    let seq = submit(&mut s);
+    update(
+        &mut s,
+        Msg::Generated {
+            seq,
+            result: Box::new(Err(Failed::HistoryUnwritable(
+                "the history database /x is locked by another process".into(),
+            ))),
+        },
+    );
+    let text = screen_text(&render(&s));
+    assert!(text.contains("Nothing was sent"), "{text}");
+    assert!(text.contains("Press y to create the session anyway"), "{text}");
+    // n: still nothing sent.
+    assert!(update(&mut s, key(KeyCode::Char('n'))).is_empty());
+    assert!(s.confirm_unkept.is_none());
+    assert_eq!(s.form.first_name.value(), "Ann", "n types nothing");
+    // Again, and y: the same request, not kept.
+    let seq = submit(&mut s);
+    update(
+        &mut s,
+        Msg::Generated {
+            seq,
+            result: Box::new(Err(Failed::HistoryUnwritable("locked".into()))),
+        },
+    );
+    match update(&mut s, key(KeyCode::Char('y'))).as_slice() {
+        [Effect::Generate { request, keep: false, .. }] => {
+            assert_eq!(request.input.first_name, "Ann")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.form.first_name.value(), "Ann", "y types nothing");
+}
+
+#[test]
+fn an_unknown_outcome_says_so_and_never_not_created() {
+    let mut s = state(80, 24);
+    type_text(&mut s, "Ann");
+    let seq = submit(&mut s);
+    update(
+        &mut s,
+        Msg::Generated {
+            seq,
+            result: Box::new(Err(Failed::Unknown {
+                error: ApiError::Timeout { secs: 30 },
+                recorded: true,
+            })),
+        },
+    );
+    let text = screen_text(&render(&s));
+    assert!(text.contains("Outcome unknown"), "{text}");
+    assert!(text.contains("Customer Portal"), "{text}");
+    assert!(!text.contains("not created"), "{text}");
 }
 
 #[test]
@@ -390,7 +470,7 @@ fn the_last_url_can_be_copied_again_off_the_text_fields() {
         &mut s,
         Msg::Created {
             seq,
-            result: Box::new(Ok(created())),
+            session: Box::new(created()),
         },
     );
     while s.form.focus != Field::Submit {
@@ -444,7 +524,7 @@ fn refreshed(
     result: Result<Option<veriff_tui::veriff::Decision>, ApiError>,
     record: Option<veriff_tui::history::Record>,
 ) -> Msg {
-    Msg::Refreshed(Box::new(veriff_tui::refresh::Refreshed {
+    Msg::Refreshed(Box::new(veriff_tui::ops::refresh::Refreshed {
         session_id: session_id.into(),
         result,
         store_error: None,
@@ -575,7 +655,7 @@ fn big_r_runs_once_with_progress_and_reloads_when_done() {
         },
     );
     assert!(s.refresh.is_some());
-    let summary = veriff_tui::refresh::Summary {
+    let summary = veriff_tui::ops::refresh::Summary {
         total: 12,
         decided: 8,
         waiting: 2,
@@ -631,7 +711,7 @@ fn auto_refresh_is_quiet_and_the_dashboard_reloads_after_it() {
         &mut s,
         Msg::RefreshDone {
             run,
-            result: Ok(veriff_tui::refresh::Summary {
+            result: Ok(veriff_tui::ops::refresh::Summary {
                 total: 2,
                 decided: 1,
                 waiting: 1,

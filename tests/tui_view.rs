@@ -11,6 +11,7 @@ use veriff_tui::clipboard::CopyOutcome;
 use veriff_tui::tui::app::{State, update};
 use veriff_tui::tui::list::Load;
 use veriff_tui::tui::message::{CopyWhat, Msg};
+use veriff_tui::ops::generate::Failed;
 use veriff_tui::veriff::ApiError;
 
 fn snap(name: &str, state: &State) -> ratatui::Terminal<ratatui::backend::TestBackend> {
@@ -41,14 +42,14 @@ fn with_result(w: u16, h: u16) -> State {
     let mut s = filled(w, h);
     let effects = update(&mut s, ctrl('s'));
     let seq = match effects.as_slice() {
-        [veriff_tui::tui::app::Effect::CreateSession { seq, .. }] => *seq,
-        other => panic!("expected one CreateSession, got {other:?}"),
+        [veriff_tui::tui::app::Effect::Generate { seq, .. }] => *seq,
+        other => panic!("expected one Generate, got {other:?}"),
     };
     update(
         &mut s,
         Msg::Created {
             seq,
-            result: Box::new(Ok(created())),
+            session: Box::new(created()),
         },
     );
     update(
@@ -120,19 +121,19 @@ fn generate_api_error_keeps_the_form() {
     let mut s = filled(80, 24);
     let effects = update(&mut s, ctrl('s'));
     let seq = match effects.as_slice() {
-        [veriff_tui::tui::app::Effect::CreateSession { seq, .. }] => *seq,
+        [veriff_tui::tui::app::Effect::Generate { seq, .. }] => *seq,
         other => panic!("{other:?}"),
     };
     snap("generate_in_flight_80x24", &s);
     update(
         &mut s,
-        Msg::Created {
+        Msg::Generated {
             seq,
-            result: Box::new(Err(ApiError::Http {
+            result: Box::new(Err(Failed::NotCreated(ApiError::Http {
                 status: 401,
                 code: Some("1803".into()),
                 message: Some("Integration not found".into()),
-            })),
+            }))),
         },
     );
     let t = snap("generate_api_error_80x24", &s);
@@ -462,7 +463,7 @@ fn hostile_strings_from_the_store_and_the_network_never_reach_a_cell() {
     let mut s = filled(100, 30);
     let effects = update(&mut s, ctrl('s'));
     let seq = match effects.as_slice() {
-        [veriff_tui::tui::app::Effect::CreateSession { seq, .. }] => *seq,
+        [veriff_tui::tui::app::Effect::Generate { seq, .. }] => *seq,
         other => panic!("{other:?}"),
     };
     let mut session = created();
@@ -472,23 +473,23 @@ fn hostile_strings_from_the_store_and_the_network_never_reach_a_cell() {
         &mut s,
         Msg::Created {
             seq,
-            result: Box::new(Ok(session)),
+            session: Box::new(session),
         },
     );
     assert!(!s.last_url.as_ref().unwrap().chars().any(char::is_control));
     inert(&render(&s));
     let mut s = filled(100, 30);
     let effects = update(&mut s, ctrl('s'));
-    if let [veriff_tui::tui::app::Effect::CreateSession { seq, .. }] = effects.as_slice() {
+    if let [veriff_tui::tui::app::Effect::Generate { seq, .. }] = effects.as_slice() {
         update(
             &mut s,
-            Msg::Created {
+            Msg::Generated {
                 seq: *seq,
-                result: Box::new(Err(ApiError::Http {
+                result: Box::new(Err(Failed::NotCreated(ApiError::Http {
                     status: 400,
                     code: Some(hostile.into()),
                     message: Some(hostile.into()),
-                })),
+                }))),
             },
         );
     }

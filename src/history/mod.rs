@@ -65,6 +65,18 @@ pub struct NewRecord<'a> {
     pub session: &'a CreatedSession,
 }
 
+/// What is written before a session is requested (see [`Store::record_intent`]).
+#[derive(Debug, Clone)]
+pub struct NewIntent<'a> {
+    pub profile: &'a str,
+    pub base_url: &'a str,
+    pub sandbox: bool,
+    pub input: &'a SessionInput,
+}
+
+/// The start of the placeholder session id of a record whose outcome is unknown.
+pub const INTENT_PREFIX: &str = "unanswered-";
+
 /// A page of history: newest first, filtered by a substring of names, session id or
 /// vendor data.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -344,6 +356,99 @@ impl Store {
         .map_err(|e| self.err(e))?;
         tx.commit().map_err(|e| self.err(e))?;
         Ok(Record::from_new(id, new))
+    }
+
+    /// Records that a session is about to be requested, before the request leaves: a row
+    /// whose outcome is unknown until [`Store::complete_intent`] or
+    /// [`Store::forget_intent`]. Killed in between, it stays, saying so. Its session id is
+    /// a local placeholder (`INTENT_PREFIX` + a UUID): Veriff has not named the session yet.
+    pub fn record_intent(
+        &self,
+        new: &NewIntent<'_>,
+        now: DateTime<Utc>,
+    ) -> Result<Record, StoreError> {
+        let placeholder = CreatedSession {
+            id: format!("{INTENT_PREFIX}{}", uuid::Uuid::new_v4()),
+            url: String::new(),
+            host: None,
+            session_token: None,
+            vendor_data: None,
+            status: Some(SessionStatus::Unknown.as_str().to_string()),
+            created_at: now,
+            expires_at: now + chrono::Duration::days(crate::veriff::token::SESSION_LIFETIME_DAYS),
+        };
+        self.insert(&NewRecord {
+            profile: new.profile,
+            base_url: new.base_url,
+            sandbox: new.sandbox,
+            input: new.input,
+            session: &placeholder,
+        })
+    }
+
+    /// Turns the intent `id` into the record of the session Veriff created. When the row is
+    /// gone (deleted meanwhile), the record is stored anew: a created session is never
+    /// dropped.
+    pub fn complete_intent(&self, id: i64, new: &NewRecord<'_>) -> Result<Record, StoreError> {
+        let s = new.session;
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+            .map_err(|e| self.err(e))?;
+        let updated = tx
+            .execute(
+                "UPDATE sessions SET session_id = ?1, url = ?2, host = ?3, created_at = ?4, \
+                 expires_at = ?5, status = ?6, check_error = NULL WHERE id = ?7 AND status = ?8",
+                params![
+                    s.id,
+                    s.url,
+                    s.host,
+                    to_ms(s.created_at),
+                    to_ms(s.expires_at),
+                    initial_status(s).as_str(),
+                    id,
+                    SessionStatus::Unknown.as_str(),
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        if updated == 0 {
+            drop(tx);
+            return self.insert(new);
+        }
+        // The short-substring words hold the session id: made again from the new one.
+        tx.execute("DELETE FROM sessions_grams WHERE rowid = ?", [id])
+            .map_err(|e| self.err(e))?;
+        let i = new.input;
+        index_words(
+            &tx,
+            id,
+            [&i.first_name, &i.last_name, &s.id, &i.vendor_data],
+        )
+        .map_err(|e| self.err(e))?;
+        tx.commit().map_err(|e| self.err(e))?;
+        Ok(Record::from_new(id, new))
+    }
+
+    /// Removes the intent `id` when the request provably created nothing (Veriff refused
+    /// it, or it never left). A row that is no longer an intent is left alone.
+    pub fn forget_intent(&self, id: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "DELETE FROM sessions WHERE id = ? AND status = ?",
+                params![id, SessionStatus::Unknown.as_str()],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Notes on the intent `id` why its outcome is unknown (shown with the record).
+    pub fn note_intent_error(&self, id: i64, error: &str) -> Result<(), StoreError> {
+        let error: String = error.chars().take(MAX_CHECK_ERROR_CHARS).collect();
+        self.conn
+            .execute(
+                "UPDATE sessions SET check_error = ?1 WHERE id = ?2 AND status = ?3",
+                params![error, id, SessionStatus::Unknown.as_str()],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
     }
 
     /// Newest first (by creation time; a search by insertion order, which is the same
@@ -1054,6 +1159,7 @@ fn escape_like(s: &str) -> String {
 fn final_statuses_sql() -> String {
     SessionStatus::ALL
         .iter()
+        .chain([&SessionStatus::Unknown])
         .filter(|s| s.is_final())
         .map(|s| format!("'{}'", s.as_str()))
         .collect::<Vec<_>>()

@@ -13,7 +13,8 @@ use crate::text::sanitize;
 use crate::tui::form::{Field, Form};
 use crate::tui::list::{Load, TokenList};
 use crate::tui::message::{CopyWhat, Msg};
-use crate::veriff::{CreatedSession, Endpoint, LegacyFields, SessionInput, SessionStatus};
+use crate::ops::generate::{Failed, Generated, Refused, Request};
+use crate::veriff::{CreatedSession, Endpoint, SessionInput, SessionStatus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -59,27 +60,32 @@ pub enum Outcome {
         save_error: Option<String>,
     },
     Failed {
+        kind: FailKind,
         message: String,
         hint: String,
     },
 }
 
+/// How a Generate ended without a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailKind {
+    /// Nothing was sent: no profile, or the history cannot be written.
+    NotSent,
+    /// Veriff refused it, or it never left: no session exists.
+    NotCreated,
+    /// Sent without a usable answer: a session may exist.
+    Unknown,
+}
+
 /// Work for the main loop to run off the UI thread.
 #[derive(Debug, Clone)]
 pub enum Effect {
-    CreateSession {
+    /// Ctrl+S: `ops::generate` with the request as it was when the key was pressed.
+    Generate {
         seq: u64,
-        endpoint: Endpoint,
-        input: SessionInput,
-        legacy: LegacyFields,
-    },
-    CancelCreate,
-    Save {
-        profile: String,
-        base_url: String,
-        sandbox: bool,
-        input: SessionInput,
-        session: CreatedSession,
+        request: Request,
+        /// False only after the operator agreed to a link the history will not keep.
+        keep: bool,
     },
     Copy {
         what: CopyWhat,
@@ -99,7 +105,7 @@ pub enum Effect {
         query: Query,
         dir: std::path::PathBuf,
     },
-    /// `r`: fetch and store one session's decision.
+    /// `r`: fetch and store one session's decision, through the record's own profile.
     RefreshOne {
         endpoint: Endpoint,
         session_id: String,
@@ -190,6 +196,11 @@ pub struct State {
     pub form: Form,
     /// Sequence number of the Generate request in flight.
     pub in_flight: Option<u64>,
+    /// The request just refused for want of a writable history, waiting for the operator
+    /// to agree (y) to a link that will not be kept.
+    pub confirm_unkept: Option<Request>,
+    /// The request of the Generate in flight, as it was sent.
+    pub sent: Option<Request>,
     next_seq: u64,
     pub outcome: Option<Outcome>,
     pub tokens: TokenList,
@@ -238,6 +249,8 @@ impl State {
             tz: env.tz,
             form,
             in_flight: None,
+            confirm_unkept: None,
+            sent: None,
             next_seq: 0,
             outcome: None,
             tokens: TokenList::default(),
@@ -277,12 +290,7 @@ impl State {
 
     /// http:// callbacks are fine only for a sandbox on this machine.
     pub fn allow_http_callback(&self) -> bool {
-        self.settings.sandbox
-            && self
-                .settings
-                .profile
-                .as_ref()
-                .is_some_and(|p| crate::veriff::allows_http_callback(&p.base_url))
+        self.settings.allows_http_callback()
     }
 
     /// Rows of the Generated tokens table that fit on screen.
@@ -391,23 +399,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.quit = true;
             Vec::new()
         }
-        Msg::Created { seq, result } => on_created(state, seq, *result),
-        Msg::Saved(result) => {
-            match *result {
-                Ok(_) => {
-                    state.tokens.stale = true;
-                    if state.screen == Screen::Tokens {
-                        return state.reload_tokens(false);
-                    }
-                }
-                Err(e) => {
-                    if let Some(Outcome::Created { save_error, .. }) = &mut state.outcome {
-                        *save_error = Some(sanitize(&e));
-                    }
-                }
-            }
-            Vec::new()
-        }
+        Msg::Created { seq, session } => on_created(state, seq, *session),
+        Msg::Generated { seq, result } => on_generated(state, seq, *result),
         Msg::Copied { what, outcome } => {
             match what {
                 CopyWhat::GeneratedUrl => {
@@ -659,49 +652,79 @@ fn export(state: &mut State) -> Vec<Effect> {
     }]
 }
 
-fn on_created(
-    state: &mut State,
-    seq: u64,
-    result: Result<CreatedSession, crate::veriff::ApiError>,
-) -> Vec<Effect> {
+/// Veriff answered with a session: its URL goes on screen and to the clipboard now; the
+/// record is completed after this, by the task that sent the request.
+fn on_created(state: &mut State, seq: u64, session: CreatedSession) -> Vec<Effect> {
+    let url = sanitize(&session.url);
     if state.in_flight != Some(seq) {
-        // Cancelled (or superseded): the operator was already told.
-        return Vec::new();
+        // The operator stopped waiting (Esc): the link is kept all the same.
+        state.set_status(
+            Level::Warning,
+            "the request you stopped waiting for created a session after all: it is in Generated tokens",
+        );
+        return after_store_change(state);
     }
     state.in_flight = None;
+    state.last_url = Some(url.clone());
+    state.set_status(Level::Success, "session created");
+    state.outcome = Some(Outcome::Created {
+        session,
+        copy: None,
+        save_error: None,
+    });
+    vec![Effect::Copy {
+        what: CopyWhat::GeneratedUrl,
+        text: url,
+    }]
+}
+
+/// The end of a Generate: the record completed (or why not), or why there is no link.
+fn on_generated(state: &mut State, seq: u64, result: Result<Generated, Failed>) -> Vec<Effect> {
+    let current = state.in_flight == Some(seq);
     match result {
-        Ok(session) => {
-            let url = sanitize(&session.url);
-            state.last_url = Some(url.clone());
-            state.set_status(Level::Success, "session created");
-            let profile = state.settings.profile.as_ref();
-            let effects = vec![
-                Effect::Save {
-                    profile: state.settings.profile_name.clone(),
-                    base_url: profile.map(|p| p.base_url.clone()).unwrap_or_default(),
-                    sandbox: state.settings.sandbox,
-                    input: state.form.to_input(),
-                    session: session.clone(),
-                },
-                Effect::Copy {
-                    what: CopyWhat::GeneratedUrl,
-                    text: url,
-                },
-            ];
-            state.outcome = Some(Outcome::Created {
-                session,
-                copy: None,
-                save_error: None,
-            });
-            effects
+        Ok(generated) => {
+            if let Some(Err(e)) = &generated.saved
+                && let Some(Outcome::Created { session, save_error, .. }) = &mut state.outcome
+                && session.id == generated.session.id
+            {
+                *save_error = Some(sanitize(e));
+            }
+            after_store_change(state)
         }
-        Err(e) => {
-            state.set_status(Level::Error, "the session was not created");
+        Err(failed) if !current => {
+            // A request the operator stopped waiting for: say how it ended.
+            let text = format!("the request you stopped waiting for: {}", sanitize(&failed.message()));
+            state.set_status(Level::Warning, text);
+            after_store_change(state)
+        }
+        Err(failed) => {
+            state.in_flight = None;
+            let kind = match &failed {
+                Failed::HistoryUnwritable(_) => FailKind::NotSent,
+                Failed::NotCreated(_) => FailKind::NotCreated,
+                Failed::Unknown { .. } => FailKind::Unknown,
+            };
+            let (level, status) = match kind {
+                FailKind::NotSent => (
+                    Level::Error,
+                    "nothing was sent: the history cannot be written (y: create a link that is not kept)",
+                ),
+                FailKind::NotCreated => (Level::Error, "the session was not created"),
+                FailKind::Unknown => (
+                    Level::Warning,
+                    "outcome unknown: a session may have been created",
+                ),
+            };
+            state.set_status(level, status);
+            if kind == FailKind::NotSent {
+                state.confirm_unkept = state.sent.take();
+            }
             state.outcome = Some(Outcome::Failed {
-                message: sanitize(&e.to_string()),
-                hint: sanitize(&e.hint()),
+                kind,
+                message: sanitize(&failed.message()),
+                hint: sanitize(&failed.hint()),
             });
-            Vec::new()
+            after_store_change(state)
         }
     }
 }
@@ -787,6 +810,9 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             }
             _ => {}
         }
+    }
+    if state.confirm_unkept.is_some() && state.screen == Screen::Generate {
+        return confirm_unkept_key(state, key);
     }
     match state.screen {
         Screen::Generate => generate_key(state, key),
@@ -879,7 +905,10 @@ fn set_focus(state: &mut State, field: Field) {
 
 fn submit(state: &mut State) -> Vec<Effect> {
     if state.in_flight.is_some() {
-        state.set_status(Level::Info, "a request is already running (Esc cancels it)");
+        state.set_status(
+            Level::Info,
+            "a request is already running (Esc stops waiting for it)",
+        );
         return Vec::new();
     }
     state.form.picker.open = false;
@@ -891,38 +920,73 @@ fn submit(state: &mut State) -> Vec<Effect> {
         state.set_status(Level::Error, "fix the marked fields, then Ctrl+S");
         return Vec::new();
     }
-    let endpoint = match state.settings.endpoint() {
-        Ok(e) => e,
-        Err(e) => {
+    // Everything the request needs is taken now: typing or switching profile while it
+    // runs changes nothing of what is sent or stored.
+    let request = match Request::new(&state.settings, state.form.to_input()) {
+        Ok(r) => r,
+        Err(Refused::Invalid(problems)) => {
+            state.form.errors = problems
+                .into_iter()
+                .map(|(f, why)| (Field::from_core(f), why))
+                .collect();
+            if let Some(f) = state.form.first_invalid() {
+                state.form.focus = f;
+            }
+            state.set_status(Level::Error, "fix the marked fields, then Ctrl+S");
+            return Vec::new();
+        }
+        Err(Refused::Config(e)) => {
             state.outcome = Some(Outcome::Failed {
+                kind: FailKind::NotSent,
                 message: sanitize(&e.to_string()),
-                hint: "Add a profile to the config file, or run veriff-tui --sandbox to try it offline."
+                hint: "Add the profile to the config file (veriff-tui config check shows what is in effect), or run veriff-tui --sandbox to try it offline."
                     .into(),
             });
-            state.set_status(Level::Error, "no profile to send to");
+            state.set_status(Level::Error, "nothing was sent: the profile is not usable");
             return Vec::new();
         }
     };
+    send(state, request, true)
+}
+
+/// Starts `ops::generate` for `request`.
+fn send(state: &mut State, request: Request, keep: bool) -> Vec<Effect> {
     state.next_seq += 1;
     let seq = state.next_seq;
     state.in_flight = Some(seq);
+    state.sent = Some(request.clone());
+    state.confirm_unkept = None;
     state.outcome = None;
     state.status = None;
-    vec![Effect::CreateSession {
-        seq,
-        endpoint,
-        input: state.form.to_input(),
-        legacy: state.settings.legacy_fields(),
-    }]
+    vec![Effect::Generate { seq, request, keep }]
 }
 
+/// The answer to "create a link the history will not keep?".
+fn confirm_unkept_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    match key.code {
+        KeyCode::Char('y') | KeyCode::Char('Y') => match state.confirm_unkept.take() {
+            Some(request) => send(state, request, false),
+            None => Vec::new(),
+        },
+        KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+            state.confirm_unkept = None;
+            state.set_status(Level::Info, "nothing was sent");
+            Vec::new()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Esc while a request runs: stop waiting. The request is not taken back (it may already
+/// have reached Veriff); its task still keeps whatever comes back in the history.
 fn cancel(state: &mut State) -> Vec<Effect> {
     state.in_flight = None;
+    state.sent = None;
     state.set_status(
         Level::Warning,
-        "cancelled — a session may still have been created",
+        "stopped waiting: if Veriff answers, the link will be in Generated tokens",
     );
-    vec![Effect::CancelCreate]
+    Vec::new()
 }
 
 /// Word jumps and edits some terminals send with Alt (macOS Option) instead of Ctrl.
@@ -1201,34 +1265,22 @@ fn record_name(r: &Record) -> String {
 
 /// `r`: asks Veriff for one record's decision (an expired one is not asked about).
 fn refresh_record(state: &mut State, r: &Record) -> Vec<Effect> {
-    let name = record_name(r);
-    let status = r.effective_status(state.now);
-    if status == SessionStatus::Expired && !r.status.is_final() {
-        state.set_status(
-            Level::Info,
-            format!("{name}: the link expired without a decision; nothing to ask Veriff"),
-        );
-        return Vec::new();
-    }
     if state.refreshing.contains(&r.session_id) {
         return Vec::new();
     }
-    let endpoint = match state.settings.endpoint() {
+    let name = record_name(r);
+    let endpoint = match crate::ops::refresh::endpoint_for(&state.settings, r, state.now) {
         Ok(e) => e,
-        Err(e) => {
-            state.set_status(Level::Error, sanitize(&e.to_string()));
+        Err(skip) => {
+            let level = if skip.is_benign() {
+                Level::Info
+            } else {
+                Level::Error
+            };
+            state.set_status(level, skip.describe(&name));
             return Vec::new();
         }
     };
-    if !crate::refresh::askable(r, &endpoint.base_url) {
-        state.set_status(
-            Level::Info,
-            format!(
-                "{name}: made by an earlier sandbox, which is gone with its sessions; generate a new link"
-            ),
-        );
-        return Vec::new();
-    }
     state.refreshing.push(r.session_id.clone());
     state.set_status(Level::Info, format!("checking the decision of {name}…"));
     vec![Effect::RefreshOne {
@@ -1293,7 +1345,7 @@ fn after_store_change(state: &mut State) -> Vec<Effect> {
     effects
 }
 
-fn on_refreshed(state: &mut State, r: crate::refresh::Refreshed) -> Vec<Effect> {
+fn on_refreshed(state: &mut State, r: crate::ops::refresh::Refreshed) -> Vec<Effect> {
     state.refreshing.retain(|id| *id != r.session_id);
     let name = r
         .record
@@ -1335,7 +1387,7 @@ fn on_refreshed(state: &mut State, r: crate::refresh::Refreshed) -> Vec<Effect> 
 fn on_refresh_done(
     state: &mut State,
     run: u64,
-    result: Result<crate::refresh::Summary, String>,
+    result: Result<crate::ops::refresh::Summary, String>,
 ) -> Vec<Effect> {
     let Some(r) = state.refresh.take_if(|r| r.run == run) else {
         return Vec::new();

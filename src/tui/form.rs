@@ -43,7 +43,7 @@ impl Field {
         }
     }
 
-    fn from_core(field: CoreField) -> Field {
+    pub fn from_core(field: CoreField) -> Field {
         match field {
             CoreField::FirstName => Field::FirstName,
             CoreField::LastName => Field::LastName,

@@ -6,7 +6,8 @@ use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind, MouseEvent};
 
 use crate::clipboard::CopyOutcome;
 use crate::history::Record;
-use crate::veriff::{ApiError, CreatedSession, SessionStatus};
+use crate::ops::generate::{Failed, Generated};
+use crate::veriff::{CreatedSession, SessionStatus};
 
 /// What a copy was for, so its outcome lands in the right place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,11 +28,16 @@ pub enum Msg {
     Tick,
     /// SIGTERM, SIGHUP or SIGINT.
     Quit,
+    /// Veriff created the session of Generate `seq`: its URL is to be shown now.
     Created {
         seq: u64,
-        result: Box<Result<CreatedSession, ApiError>>,
+        session: Box<CreatedSession>,
     },
-    Saved(Box<Result<Record, String>>),
+    /// Generate `seq` ended: the record completed (or why not), or why there is no link.
+    Generated {
+        seq: u64,
+        result: Box<Result<Generated, Failed>>,
+    },
     Copied {
         what: CopyWhat,
         outcome: CopyOutcome,
@@ -53,9 +59,9 @@ pub enum Msg {
     },
     StatusCounts(Result<Vec<(SessionStatus, u64)>, String>),
     Opened(Result<(), String>),
-    Exported(Result<crate::export::ExportedFiles, String>),
+    Exported(Result<crate::ops::export::ExportedFiles, String>),
     /// `r`: one record's decision was fetched and stored (or why not).
-    Refreshed(Box<crate::refresh::Refreshed>),
+    Refreshed(Box<crate::ops::refresh::Refreshed>),
     /// A run of `R` counted its pending records.
     RefreshStarted {
         run: u64,
@@ -71,7 +77,7 @@ pub enum Msg {
     },
     RefreshDone {
         run: u64,
-        result: Result<crate::refresh::Summary, String>,
+        result: Result<crate::ops::refresh::Summary, String>,
     },
     /// The auto-refresh interval (`ui.refresh_interval_secs`) passed.
     AutoRefresh,

@@ -34,8 +34,9 @@ use tokio::task::JoinHandle;
 
 use crate::clipboard::{Clipboard, SystemClipboard};
 use crate::config::Settings;
-use crate::history::{NewRecord, Store};
-use crate::veriff::{Client, CreateSessionRequest};
+use crate::history::Store;
+use crate::ops::generate::{Failed, Keep};
+use crate::veriff::Client;
 
 use app::{Effect, Env, State, update};
 use list::Load;
@@ -88,7 +89,6 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
         tx: tx.clone(),
         store: Arc::new(OnceCell::new()),
         history_db,
-        create_task: None,
         client: None,
         clipboard: Arc::new(Mutex::new(clipboard)),
         writes: Vec::new(),
@@ -107,9 +107,6 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
 
     stop.store(true, Ordering::SeqCst);
     if let Some(t) = signals {
-        t.abort();
-    }
-    if let Some(t) = runtime.create_task.take() {
         t.abort();
     }
     drop(terminal);
@@ -404,7 +401,7 @@ impl Drop for PanicHookGuard {
     }
 }
 
-type SharedStore = Arc<Mutex<Store>>;
+use crate::ops::SharedStore;
 
 /// Runs effects: each in a task that sends its answer back as a message.
 struct Runtime {
@@ -412,11 +409,11 @@ struct Runtime {
     /// Opened on first use, in a blocking task, never on the UI thread.
     store: Arc<OnceCell<SharedStore>>,
     history_db: PathBuf,
-    create_task: Option<JoinHandle<()>>,
     /// One HTTP client per profile, reused.
     client: Option<(String, Client)>,
     clipboard: Arc<Mutex<SystemClipboard>>,
-    /// History writes (saves, deletes) still running: awaited before `run` returns.
+    /// Generates and history writes still running: awaited (5 s at most) before `run`
+    /// returns.
     writes: Vec<JoinHandle<()>>,
     /// Sequence number of the newest Generated tokens query.
     list_seq: Arc<AtomicU64>,
@@ -431,7 +428,7 @@ async fn with_store<T: Send + 'static>(
     f: impl FnOnce(&Store) -> Result<T, crate::history::StoreError> + Send + 'static,
 ) -> Result<T, String> {
     let store = shared_store(cell, path).await?;
-    crate::refresh::on_store(&store, f).await
+    crate::ops::on_store(&store, f).await
 }
 
 /// The store, opened on first use in a blocking task (shared with [`with_store`]). A failed
@@ -459,7 +456,15 @@ impl Runtime {
         &mut self,
         endpoint: &crate::veriff::Endpoint,
     ) -> Result<Client, crate::veriff::ApiError> {
-        let key = format!("{}|{}", endpoint.base_url, endpoint.api_key);
+        // Every part of the endpoint: two profiles may share a URL and a key.
+        let key = format!(
+            "{}|{}|{:?}|{:?}|{:?}",
+            endpoint.base_url,
+            endpoint.api_key,
+            endpoint.shared_secret,
+            endpoint.integration_id,
+            endpoint.timeout
+        );
         match &self.client {
             Some((k, c)) if *k == key => Ok(c.clone()),
             _ => Client::new(endpoint).inspect(|c| {
@@ -550,69 +555,41 @@ impl Runtime {
 
     fn run(&mut self, effect: Effect) {
         match effect {
-            Effect::CreateSession {
-                seq,
-                endpoint,
-                input,
-                legacy,
-            } => {
-                let key = format!("{}|{}", endpoint.base_url, endpoint.api_key);
-                let client = match &self.client {
-                    Some((k, c)) if *k == key => Ok(c.clone()),
-                    _ => Client::new(&endpoint).inspect(|c| {
-                        self.client = Some((key, c.clone()));
-                    }),
-                };
+            Effect::Generate { seq, request, keep } => {
+                let client = self.client_for(&request.endpoint);
+                let cell = self.store.clone();
+                let path = self.history_db.clone();
                 let tx = self.tx.clone();
-                if let Some(old) = self.create_task.take() {
-                    old.abort();
-                }
-                self.create_task = Some(tokio::spawn(async move {
-                    let result = match client {
-                        Ok(client) => {
-                            let request = CreateSessionRequest::from_input(
-                                &input,
-                                legacy,
-                                chrono::Utc::now(),
-                            );
-                            client.create_session(&request).await
-                        }
-                        Err(e) => Err(e),
-                    };
-                    match &result {
-                        Ok(s) => tracing::info!(session = %s.id, "session created"),
-                        Err(e) => tracing::warn!("create session failed: {e}"),
+                let handle = tokio::spawn(async move {
+                    let result = async {
+                        let client = client.map_err(Failed::NotCreated)?;
+                        let keep = if keep {
+                            let store = shared_store(cell, path)
+                                .await
+                                .map_err(Failed::HistoryUnwritable)?;
+                            Keep::History(store)
+                        } else {
+                            Keep::NotKept
+                        };
+                        let shown = tx.clone();
+                        crate::ops::generate::generate(&request, &client, &keep, |session, _| {
+                            let _ = shown.send(Msg::Created {
+                                seq,
+                                session: Box::new(session.clone()),
+                            });
+                        })
+                        .await
                     }
-                    let _ = tx.send(Msg::Created {
+                    .await;
+                    let _ = tx.send(Msg::Generated {
                         seq,
                         result: Box::new(result),
                     });
-                }));
+                });
+                // Awaited on quit: a session just created still reaches the history.
+                self.writes.retain(|w| !w.is_finished());
+                self.writes.push(handle);
             }
-            Effect::CancelCreate => {
-                if let Some(t) = self.create_task.take() {
-                    t.abort();
-                    tracing::info!("create session cancelled by the user");
-                }
-            }
-            Effect::Save {
-                profile,
-                base_url,
-                sandbox,
-                input,
-                session,
-            } => self.write_task(
-                move |s| {
-                    s.insert(&NewRecord {
-                        profile: &profile,
-                        base_url: &base_url,
-                        sandbox,
-                        input: &input,
-                        session: &session,
-                    })
-                },
-                |r| Msg::Saved(Box::new(r)),
-            ),
             Effect::Copy { what, text } => {
                 let clipboard = self.clipboard.clone();
                 let tx = self.tx.clone();
@@ -658,10 +635,20 @@ impl Runtime {
                     },
                 );
             }
-            Effect::Delete { id } => self.write_task(
-                move |s| s.delete(id),
-                move |result| Msg::Deleted { id, result },
-            ),
+            Effect::Delete { id } => {
+                let cell = self.store.clone();
+                let path = self.history_db.clone();
+                let tx = self.tx.clone();
+                let handle = tokio::spawn(async move {
+                    let result = match shared_store(cell, path).await {
+                        Ok(store) => crate::ops::delete::delete(&store, id).await,
+                        Err(e) => Err(e),
+                    };
+                    let _ = tx.send(Msg::Deleted { id, result });
+                });
+                self.writes.retain(|w| !w.is_finished());
+                self.writes.push(handle);
+            }
             Effect::StatusCounts { profile } => self.store_task(
                 move |s| s.status_counts(Some(&profile), chrono::Utc::now()),
                 Msg::StatusCounts,
@@ -671,7 +658,7 @@ impl Runtime {
                 let stamp = chrono::Local::now().naive_local();
                 // A write: an export started just before quitting still lands whole.
                 self.write_task(
-                    move |s| Ok(crate::export::export_to_dir(s, &query, &dir, stamp)),
+                    move |s| Ok(crate::ops::export::export_to_dir(s, &query, &dir, stamp)),
                     |r| Msg::Exported(r.and_then(|inner| inner)),
                 );
             }
@@ -686,16 +673,16 @@ impl Runtime {
                 let handle = tokio::spawn(async move {
                     let refreshed = match (client, shared_store(cell, path).await) {
                         (Ok(client), Ok(store)) => {
-                            crate::refresh::refresh_one(&client, &store, &session_id).await
+                            crate::ops::refresh::refresh_one(&client, &store, &session_id).await
                         }
-                        (Err(e), _) => crate::refresh::Refreshed {
+                        (Err(e), _) => crate::ops::refresh::Refreshed {
                             session_id,
                             result: Err(e),
                             store_error: None,
                             record: None,
                         },
                         // Without the history the answer can still be shown, not kept.
-                        (Ok(client), Err(e)) => crate::refresh::Refreshed {
+                        (Ok(client), Err(e)) => crate::ops::refresh::Refreshed {
                             result: client.decision(&session_id).await,
                             session_id,
                             store_error: Some(e),
@@ -723,7 +710,7 @@ impl Runtime {
                         let store = shared_store(cell, path).await?;
                         let started = tx.clone();
                         let each = tx.clone();
-                        crate::refresh::refresh_pending(
+                        crate::ops::refresh::refresh_pending(
                             &client,
                             &store,
                             &profile,
@@ -824,8 +811,7 @@ mod tests {
             tx,
             store: Arc::new(OnceCell::new()),
             history_db: PathBuf::from("/nonexistent/history.sqlite3"),
-            create_task: None,
-            client: None,
+                client: None,
             clipboard: Arc::new(Mutex::new(SystemClipboard::with_method(
                 Method::Off,
                 Box::new(Vec::new()),

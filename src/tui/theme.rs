@@ -128,6 +128,7 @@ impl Theme {
             SessionStatus::ResubmissionRequested => Color::Yellow,
             SessionStatus::Review => Color::Magenta,
             SessionStatus::Expired | SessionStatus::Abandoned => Color::DarkGray,
+            SessionStatus::Unknown => Color::LightRed,
             SessionStatus::Other(_) => Color::Gray,
         };
         let style = if status.is_final() {

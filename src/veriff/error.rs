@@ -208,6 +208,32 @@ impl ApiError {
         )
     }
 
+    /// True when the failure proves that no session was created: Veriff refused the request
+    /// (4xx), or it never reached anything (refused, unresolved, TLS, redirect, bad config).
+    /// Anything else (a timeout, a dropped connection, a 5xx from a proxy that may have
+    /// passed it on, a success answer that cannot be used) leaves the outcome unknown.
+    pub fn proves_not_created(&self) -> bool {
+        match self {
+            ApiError::Http { status, .. } => (400..500).contains(status),
+            ApiError::NotJson { status, .. }
+            | ApiError::NotUtf8 { status }
+            | ApiError::BadJson { status, .. } => (400..500).contains(status),
+            ApiError::ConnectionRefused { .. }
+            | ApiError::Dns { .. }
+            | ApiError::Tls { .. }
+            | ApiError::Redirect { .. }
+            | ApiError::BadSessionId { .. }
+            | ApiError::Config(_) => true,
+            ApiError::Timeout { .. }
+            | ApiError::Network { .. }
+            | ApiError::TooLarge
+            | ApiError::MissingUrl
+            | ApiError::BadUrl { .. }
+            | ApiError::UnsafeUrl { .. }
+            | ApiError::Cancelled => false,
+        }
+    }
+
     /// True when nothing was sent because the input or the configuration is wrong
     /// (CLI exit code 2), as opposed to an answer from the API.
     pub fn is_usage(&self) -> bool {

@@ -162,6 +162,9 @@ pub enum SessionStatus {
     Review,
     Expired,
     Abandoned,
+    /// Ours, not Veriff's: the request to create the session was sent (or about to be) and
+    /// no usable answer came (killed, timed out, connection lost). A session may exist.
+    Unknown,
     /// A status this build does not know; kept verbatim (sanitised before display).
     Other(String),
 }
@@ -190,6 +193,7 @@ impl SessionStatus {
             "review" => Self::Review,
             "expired" => Self::Expired,
             "abandoned" => Self::Abandoned,
+            "unknown" => Self::Unknown,
             other => Self::Other(other.to_string()),
         }
     }
@@ -205,20 +209,32 @@ impl SessionStatus {
             Self::Review => "review",
             Self::Expired => "expired",
             Self::Abandoned => "abandoned",
+            Self::Unknown => "unknown",
             Self::Other(s) => s,
         }
     }
 
     /// Words for people ("resubmission requested").
     pub fn label(&self) -> String {
-        self.as_str().replace('_', " ")
+        match self {
+            Self::Unknown => "outcome unknown".into(),
+            s => s.as_str().replace('_', " "),
+        }
     }
 
-    /// A final decision: asking Veriff again will not change it.
+    /// What an operator should do about a record in this status, where it needs saying.
+    pub fn advice(&self) -> Option<&'static str> {
+        matches!(self, Self::Unknown).then_some(
+            "the request was sent but no answer came: look for the session in the Veriff Customer Portal before generating again",
+        )
+    }
+
+    /// A final decision: asking Veriff again will not change it. An unknown outcome is
+    /// final too: there is no session id to ask about, and it never turns into "expired".
     pub fn is_final(&self) -> bool {
         matches!(
             self,
-            Self::Approved | Self::Declined | Self::Expired | Self::Abandoned
+            Self::Approved | Self::Declined | Self::Expired | Self::Abandoned | Self::Unknown
         )
     }
 }

@@ -7,7 +7,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use crate::text::sanitize;
-use crate::tui::app::{Outcome, State};
+use crate::tui::app::{FailKind, Outcome, State};
 use crate::tui::form::{Field, VENDOR_DATA_MAX};
 use crate::tui::languages;
 use crate::tui::theme::Theme;
@@ -259,21 +259,40 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             }
             lines
         }
-        Some(Outcome::Failed { message, hint }) => {
-            let mut lines = vec![Line::from(Span::styled(
-                "✖ The session was not created",
-                theme.error(),
-            ))];
+        Some(Outcome::Failed {
+            kind,
+            message,
+            hint,
+        }) => {
+            let (title, style, next) = match kind {
+                FailKind::NotSent => (
+                    "✖ Nothing was sent",
+                    theme.error(),
+                    if state.confirm_unkept.is_some() {
+                        "Press y to create the session anyway, without keeping its link in the history; n to cancel."
+                    } else {
+                        "The form is unchanged: fix what is needed and press Ctrl+S again."
+                    },
+                ),
+                FailKind::NotCreated => (
+                    "✖ The session was not created",
+                    theme.error(),
+                    "The form is unchanged: fix what is needed and press Ctrl+S again.",
+                ),
+                FailKind::Unknown => (
+                    "! Outcome unknown: a session may have been created",
+                    theme.warning(),
+                    "The form is unchanged. Check the Customer Portal before pressing Ctrl+S again.",
+                ),
+            };
+            let mut lines = vec![Line::from(Span::styled(title, style))];
             for l in hard_wrap_words(message, width) {
-                lines.push(Line::from(Span::styled(l, theme.error())));
+                lines.push(Line::from(Span::styled(l, style)));
             }
             for l in hard_wrap_words(&format!("→ {hint}"), width) {
                 lines.push(Line::from(l));
             }
-            lines.push(Line::from(Span::styled(
-                "The form is unchanged: fix what is needed and press Ctrl+S again.",
-                theme.dim(),
-            )));
+            lines.push(Line::from(Span::styled(next, theme.dim())));
             lines
         }
     };

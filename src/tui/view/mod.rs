@@ -160,7 +160,7 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             Span::styled(format!(" {} ", spinner(state)), theme.accent()),
             Span::raw("creating the session… "),
             Span::styled("Esc", theme.key()),
-            Span::styled(" cancels", theme.dim()),
+            Span::styled(" stops waiting", theme.dim()),
         ])
     } else if let Some(run) = state.refresh.as_ref().filter(|r| !r.quiet) {
         let progress = match run.total {

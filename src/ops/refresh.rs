@@ -5,16 +5,15 @@
 //! The TUI and the tests call exactly these functions, so what the tests prove is what the
 //! operator gets.
 
-use std::sync::{Arc, Mutex};
-
 use chrono::Utc;
 use futures_util::StreamExt;
 
-use crate::history::{Record, Store, StoreError};
-use crate::veriff::{ApiError, Client, Decision, batch, normalize_base_url};
-
-/// The store shared between tasks.
-pub type SharedStore = Arc<Mutex<Store>>;
+use crate::history::Record;
+use crate::ops::{SharedStore, on_store};
+use crate::config::Settings;
+use crate::veriff::{
+    ApiError, Client, Decision, Endpoint, SessionStatus, batch, normalize_base_url,
+};
 
 /// Most pending records refreshed in one run; the oldest come first.
 pub const MAX_PENDING: u64 = 10_000;
@@ -64,7 +63,7 @@ impl Summary {
     pub fn describe(&self) -> String {
         let skipped = match self.skipped {
             0 => String::new(),
-            n => format!("; {n} skipped (made by an earlier sandbox, gone with it)"),
+            n => format!("; {n} skipped (made by a sandbox that is no longer running)"),
         };
         if self.total == 0 {
             return format!(
@@ -92,28 +91,72 @@ impl Summary {
     }
 }
 
-/// Runs `f` on the store in a blocking task.
-pub async fn on_store<T: Send + 'static>(
-    store: &SharedStore,
-    f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, String> {
-    let store = store.clone();
-    tokio::task::spawn_blocking(move || {
-        let guard = store
-            .lock()
-            .map_err(|_| "the history is unavailable after an earlier failure".to_string())?;
-        f(&guard).map_err(|e| e.to_string())
-    })
-    .await
-    .unwrap_or_else(|e| Err(format!("history task failed: {e}")))
-}
-
 /// Session ids of the profile's records whose decision may still change. Records past
 /// their expiry are not among them: they show as expired without asking Veriff.
 pub async fn pending_ids(store: &SharedStore, profile: &str) -> Result<Vec<String>, String> {
     let profile = profile.to_string();
     let records = on_store(store, move |s| s.pending(Some(&profile), MAX_PENDING)).await?;
     Ok(records.into_iter().map(|r| r.session_id).collect())
+}
+
+/// Why a record is not asked about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    /// Past its expiry without a decision: it shows as expired without asking.
+    Expired,
+    /// The request's outcome is unknown: there is no session id to ask about.
+    OutcomeUnknown,
+    /// Made by a sandbox that is gone, with its sessions.
+    GoneSandbox,
+    /// The profile it was made under cannot be used (no longer configured, no key).
+    Profile(String),
+}
+
+impl Skip {
+    /// One line about the record called `name`.
+    pub fn describe(&self, name: &str) -> String {
+        match self {
+            Skip::Expired => {
+                format!("{name}: the link expired without a decision; nothing to ask Veriff")
+            }
+            Skip::OutcomeUnknown => format!(
+                "{name}: the outcome of its request is unknown, so there is no session id to ask about; look for it in the Veriff Customer Portal"
+            ),
+            Skip::GoneSandbox => format!(
+                "{name}: made by a sandbox that is no longer running, and its sessions are gone with it; generate a new link"
+            ),
+            Skip::Profile(why) => format!("{name}: {why}"),
+        }
+    }
+
+    /// True when nothing is wrong, only nothing to do.
+    pub fn is_benign(&self) -> bool {
+        !matches!(self, Skip::Profile(_))
+    }
+}
+
+/// The endpoint a record is refreshed through: always the profile it was made under
+/// (its base URL, key and secret), whichever profile is active.
+pub fn endpoint_for(
+    settings: &Settings,
+    record: &Record,
+    now: chrono::DateTime<Utc>,
+) -> Result<Endpoint, Skip> {
+    if record.status == SessionStatus::Unknown {
+        return Err(Skip::OutcomeUnknown);
+    }
+    if !record.status.is_final() && record.effective_status(now) == SessionStatus::Expired {
+        return Err(Skip::Expired);
+    }
+    let endpoint = match settings.endpoint_of(&record.profile) {
+        Ok(e) => e,
+        Err(_) if record.sandbox => return Err(Skip::GoneSandbox),
+        Err(e) => return Err(Skip::Profile(e.to_string())),
+    };
+    if !askable(record, &endpoint.base_url) {
+        return Err(Skip::GoneSandbox);
+    }
+    Ok(endpoint)
 }
 
 /// Whether a record can be asked about at `api_base`: a sandbox session lives only in the

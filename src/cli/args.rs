@@ -1,0 +1,184 @@
+//! The command line: every flag and subcommand (clap).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Default port of `veriff-tui sandbox`, fixed so a profile can point at it.
+pub const DEFAULT_SANDBOX_PORT: u16 = 8780;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "veriff-tui",
+    version,
+    about = "Generate Veriff identity-verification session links, and keep their history",
+    long_about = "Generate Veriff identity-verification session links, and keep their history.\n\n\
+                  With no command, opens the terminal UI. Try it with no account: veriff-tui --sandbox"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Config file [env: VERIFF_TUI_CONFIG; default: <config dir>/veriff-tui/config.toml]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "PATH"
+    )]
+    pub config: Option<PathBuf>,
+    /// Directory for history and logs [env: VERIFF_TUI_DATA_DIR]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "PATH"
+    )]
+    pub data_dir: Option<PathBuf>,
+    /// Profile (Veriff integration) to use [env: VERIFF_PROFILE]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_name = "NAME"
+    )]
+    pub profile: Option<String>,
+    /// Start a local sandbox imitating Veriff and use it (no account needed)
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub sandbox: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a verification session and print its URL
+    Generate(GenerateArgs),
+    /// List generated sessions, newest first
+    History(HistoryArgs),
+    /// Fetch the decision of a session (or of every pending one) and record it
+    Decision(DecisionArgs),
+    /// Run the local Veriff sandbox in the foreground
+    Sandbox {
+        /// Port to listen on (0 picks a free one)
+        #[arg(long, default_value_t = DEFAULT_SANDBOX_PORT)]
+        port: u16,
+        /// Address to listen on; a LAN address (or 0.0.0.0) lets a phone open the links
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+        listen: std::net::IpAddr,
+        /// Base of the session URLs [default: http://ADDR:PORT]
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
+    },
+    /// Show the paths used, or check the configuration
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+    /// Print shell completions
+    Completions { shell: clap_complete::Shell },
+    /// Holds the clipboard content after the app exits (started by the app itself)
+    #[command(hide = true, name = "internal-clipboard-hold")]
+    InternalClipboardHold,
+    /// Fills the history with fake records, for benchmarks and manual tries
+    #[command(hide = true, name = "dev-seed-history")]
+    DevSeedHistory(DevSeedArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print every path veriff-tui uses
+    Path,
+    /// Validate the configuration and print the resolved settings (secrets masked)
+    Check,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// First name of the person to verify
+    #[arg(long, value_name = "NAME")]
+    pub first_name: Option<String>,
+    /// Last name of the person to verify
+    #[arg(long, value_name = "NAME")]
+    pub last_name: Option<String>,
+    /// Flow language, ISO 639-1 (default from config: en)
+    #[arg(long, value_name = "CODE")]
+    pub lang: Option<String>,
+    /// Do not request the SelfID flow
+    #[arg(long)]
+    pub no_selfid: bool,
+    /// https URL the person is sent to after the flow (default: the profile's)
+    #[arg(long, value_name = "URL")]
+    pub callback: Option<String>,
+    /// Your reference for this person, echoed back by Veriff (at most 1000 characters)
+    #[arg(long, value_name = "TEXT")]
+    pub vendor_data: Option<String>,
+    /// Also copy the URL to the clipboard
+    #[arg(long)]
+    pub copy: bool,
+    /// Print the stored record as JSON instead of the bare URL
+    #[arg(long)]
+    pub json: bool,
+    /// Also print the URL as a QR code to scan with a phone (to stderr)
+    #[arg(long)]
+    pub qr: bool,
+    /// Create the session even though it will not be kept in the history (when the
+    /// history cannot be written and the link is needed anyway)
+    #[arg(long)]
+    pub no_history: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only records whose names, session id or vendor data contain this
+    #[arg(long, short, value_name = "TEXT")]
+    pub search: Option<String>,
+    /// How many records at most (0: every one, streamed)
+    #[arg(long, short = 'n', default_value_t = 50)]
+    pub limit: u64,
+    /// Print as JSON
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print as CSV
+    #[arg(long)]
+    pub csv: bool,
+    /// Move an unusable history file (damaged, or not veriff-tui's) aside under a new name,
+    /// keeping it as it is, so that a new history starts
+    #[arg(long, conflicts_with_all = ["search", "json", "csv"])]
+    pub move_aside: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DecisionArgs {
+    /// Session id (as printed by generate or history; a unique prefix is enough)
+    #[arg(required_unless_present = "pending", conflicts_with = "pending")]
+    pub session_id: Option<String>,
+    /// Refresh every session of the profile that has no final decision yet
+    #[arg(long)]
+    pub pending: bool,
+    /// Print as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DevSeedArgs {
+    /// Number of fake records to add
+    #[arg(long, value_name = "N")]
+    pub count: u64,
+    /// Same seed, same records (default: from the clock; a seed already used on this
+    /// history repeats its session ids and is refused)
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+}
+

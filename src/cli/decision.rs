@@ -1,0 +1,192 @@
+//! `decision`: one session's decision, or every pending one's, through the same
+//! `ops::refresh` as the TUI's `r` and `R`. A record is asked about through the profile it
+//! was made under.
+
+use super::{EXIT_API, EXIT_LOCAL, EXIT_NETWORK, EXIT_USAGE, DecisionArgs, Failure, Outcome};
+use super::{open_store, output};
+use crate::config::Settings;
+use crate::ops::refresh::{self, Refreshed};
+use crate::ops::{SharedStore, on_store};
+use crate::text::sanitize;
+use crate::veriff::{self, ApiError, Client};
+
+pub(super) async fn run(settings: &Settings, args: DecisionArgs) -> Outcome {
+    let store = match open_store(settings) {
+        Ok(s) => Some(crate::ops::shared(s)),
+        // --pending reads its list from the history: nothing to do without it.
+        Err(f) if args.pending => return Err(f),
+        Err(f) => {
+            output::warn(&format!(
+                "history unavailable, nothing will be recorded: {}",
+                f.message
+            ));
+            if let Some(h) = &f.hint {
+                output::note(&format!("  hint: {}", sanitize(h)));
+            }
+            None
+        }
+    };
+    if args.pending {
+        let client = Client::new(&settings.endpoint()?)?;
+        return refresh_pending(settings, &client, store, args.json).await;
+    }
+    let Some(id) = args.session_id.map(|s| s.trim().to_string()) else {
+        return Err(Failure::new(EXIT_USAGE, "give a session id, or --pending"));
+    };
+    // A unique prefix from `history` is enough: the full id comes from the store.
+    let known = match &store {
+        Some(store) => {
+            let wanted = id.clone();
+            on_store(store, move |s| s.find_by_session_id(&wanted))
+                .await
+                .unwrap_or_else(|e| {
+                    output::warn(&format!("history lookup failed: {e}"));
+                    None
+                })
+        }
+        None => None,
+    };
+    let refreshed = match (&store, known) {
+        (Some(store), Some(record)) => {
+            let endpoint = match refresh::endpoint_for(settings, &record, chrono::Utc::now()) {
+                Ok(e) => e,
+                Err(skip) => {
+                    let name = sanitize(&record.session_id);
+                    if !skip.is_benign() {
+                        return Err(Failure::new(EXIT_USAGE, skip.describe(&name)));
+                    }
+                    // Nothing to ask: the stored status is the answer.
+                    output::note(&skip.describe(&name));
+                    let status = record.effective_status(chrono::Utc::now()).label();
+                    return output::line(&if args.json {
+                        serde_json::json!({ "status": status, "asked": false }).to_string()
+                    } else {
+                        status
+                    });
+                }
+            };
+            let client = Client::new(&endpoint)?;
+            refresh::refresh_one(&client, store, &record.session_id).await
+        }
+        _ => {
+            // Not in the history: only the active profile can be asked, and nothing is kept.
+            let client = Client::new(&settings.endpoint()?)?;
+            let result = client.decision(&id).await;
+            if store.is_some() {
+                output::warn("this session is not in the local history; nothing recorded");
+            }
+            Refreshed {
+                session_id: id,
+                result,
+                store_error: None,
+                record: None,
+            }
+        }
+    };
+    if let Some(e) = &refreshed.store_error {
+        output::warn(&format!("decision not saved to history: {e}"));
+    }
+    let decision = refreshed.result.map_err(|e| {
+        let not_found = matches!(e, ApiError::Http { status: 404, .. });
+        let failure = Failure::from(e);
+        if not_found {
+            failure.hint(
+                "No session with this id is known to this integration: check the id (veriff-tui history) and the profile.",
+            )
+        } else {
+            failure
+        }
+    })?;
+    if args.json {
+        let json = serde_json::to_string_pretty(&decision)
+            .map_err(|e| Failure::new(EXIT_LOCAL, format!("cannot print JSON: {e}")))?;
+        output::line(&json)
+    } else {
+        output::line(&describe_decision(decision.as_ref()))
+    }
+}
+
+/// One line such as `approved (9001)` or `declined (9102): Physical document not used`.
+pub fn describe_decision(d: Option<&veriff::Decision>) -> String {
+    let Some(d) = d else {
+        return "no decision yet".into();
+    };
+    let mut s = d.describe();
+    if let Some(t) = d.decision_time.as_deref() {
+        s.push_str(&format!(", decided {}", sanitize(t)));
+    }
+    s
+}
+
+/// Every pending session of the profile, through the same code as the TUI's `R`.
+async fn refresh_pending(
+    settings: &Settings,
+    client: &Client,
+    store: Option<SharedStore>,
+    json: bool,
+) -> Outcome {
+    let Some(store) = store else {
+        return Err(Failure::new(
+            EXIT_LOCAL,
+            "--pending needs the history, which could not be opened",
+        ));
+    };
+    let mut rows = Vec::new();
+    let mut network_failures = 0usize;
+    let mut written: Result<(), Failure> = Ok(());
+    let summary = refresh::refresh_pending(
+        client,
+        &store,
+        &settings.profile_name,
+        client.base_url(),
+        |_| {},
+        |r, _, _| {
+            let id = sanitize(&r.session_id);
+            if let Err(e) = &r.result
+                && e.is_network()
+            {
+                network_failures += 1;
+            }
+            if let Some(e) = &r.store_error {
+                output::warn(&format!("{id}: decision not saved: {e}"));
+            }
+            if json {
+                rows.push(serde_json::json!({
+                    "session_id": id,
+                    "decision": r.result.as_ref().ok(),
+                    "error": r.result.as_ref().err().map(|e| e.to_string()),
+                }));
+            } else {
+                let line = match &r.result {
+                    Ok(d) => describe_decision(d.as_ref()),
+                    Err(e) => format!("error: {}", sanitize(&e.to_string())),
+                };
+                if written.is_ok() {
+                    written = output::line(&format!("{id}  {line}"));
+                }
+            }
+        },
+    )
+    .await
+    .map_err(|e| Failure::new(EXIT_LOCAL, e))?;
+    if json {
+        let json = serde_json::to_string_pretty(&rows)
+            .map_err(|e| Failure::new(EXIT_LOCAL, format!("cannot print JSON: {e}")))?;
+        output::line(&json)?;
+    }
+    written?;
+    let skipped = match summary.skipped {
+        0 => String::new(),
+        n => format!(", {n} skipped (made by a sandbox that is no longer running)"),
+    };
+    output::note(&format!(
+        "{} pending checked: {} decided, {} without a decision yet, {} failed{skipped}",
+        summary.total, summary.decided, summary.waiting, summary.failed
+    ));
+    match (summary.failed, network_failures) {
+        (0, _) => Ok(()),
+        (f, n) if f == n => Err(Failure::new(EXIT_NETWORK, format!("{f} checks failed"))),
+        (f, _) => Err(Failure::new(EXIT_API, format!("{f} checks failed"))),
+    }
+}
+

@@ -1,0 +1,138 @@
+//! `generate`: one session, its URL on stdout (flushed before the record is completed),
+//! through the same `ops::generate` as the TUI's Ctrl+S.
+
+use std::io::Write;
+
+use super::{EXIT_LOCAL, EXIT_USAGE, Failure, GenerateArgs, Outcome};
+use super::{open_store, output};
+use crate::config::Settings;
+use crate::history::Record;
+use crate::ops::generate::{self, Failed, Keep, Refused, Request};
+use crate::text::sanitize;
+use crate::veriff::{Client, CreatedSession, Field, SessionInput};
+
+pub(super) async fn run(settings: &Settings, args: GenerateArgs) -> Outcome {
+    let profile_callback = settings
+        .profile
+        .as_ref()
+        .and_then(|p| p.callback.clone())
+        .unwrap_or_default();
+    let input = SessionInput {
+        first_name: args.first_name.unwrap_or_default(),
+        last_name: args.last_name.unwrap_or_default(),
+        lang: args
+            .lang
+            .unwrap_or_else(|| settings.config.form.lang.clone()),
+        selfid: settings.config.form.selfid && !args.no_selfid,
+        callback: args.callback.unwrap_or(profile_callback),
+        vendor_data: args.vendor_data.unwrap_or_default(),
+    };
+    let request = Request::new(settings, input).map_err(|r| match r {
+        Refused::Config(e) => Failure::from(e),
+        Refused::Invalid(problems) => {
+            let (field, why) = &problems[0];
+            let flag = match field {
+                Field::FirstName => "--first-name",
+                Field::LastName => "--last-name",
+                Field::Lang => "--lang",
+                Field::Callback => "--callback",
+                Field::VendorData => "--vendor-data",
+            };
+            Failure::new(EXIT_USAGE, format!("{flag} {why}"))
+        }
+    })?;
+    // Checked before anything is sent: a link that cannot be kept is created only when
+    // asked for with --no-history.
+    let keep = if args.no_history {
+        Keep::NotKept
+    } else {
+        let store = open_store(settings).map_err(|f| Failure {
+            message: format!("nothing was sent: {}", f.message),
+            hint: Some(Failed::HistoryUnwritable(String::new()).hint()),
+            ..f
+        })?;
+        Keep::History(crate::ops::shared(store))
+    };
+    let client = Client::new(&request.endpoint)?;
+    let mut printed: Result<(), Failure> = Ok(());
+    let generated = generate::generate(&request, &client, &keep, |session, record| {
+        printed = print_link(&request, session, record, args.json);
+    })
+    .await
+    .map_err(failed)?;
+    let url = sanitize(&generated.session.url);
+    if args.qr {
+        print_qr(&url);
+    }
+    if args.copy {
+        let outcome = crate::clipboard::copy_once(settings.config.ui.clipboard, &url);
+        output::note(&outcome.describe());
+    }
+    let kept = match generated.saved {
+        Some(Err(e)) => Err(Failure::new(
+            EXIT_LOCAL,
+            format!("the session was created but not saved to history: {e}"),
+        )
+        .hint(
+            "The link printed works; only its local record is missing, so keep a copy of it. Do not generate again for this person.",
+        )),
+        Some(Ok(_)) | None => Ok(()),
+    };
+    match printed {
+        // The link could not be shown but is kept: say where to find it.
+        Err(f) if f.code != 0 && kept.is_ok() && !args.no_history => Err(Failure {
+            hint: Some("The session was created and is kept: veriff-tui history lists it.".into()),
+            ..f
+        }),
+        Err(f) if f.code != 0 => Err(f),
+        _ => kept,
+    }
+}
+
+/// The URL (or the record as JSON) on stdout, flushed.
+fn print_link(
+    request: &Request,
+    session: &CreatedSession,
+    record: Option<&Record>,
+    json: bool,
+) -> Result<(), Failure> {
+    if !json {
+        return output::line(&sanitize(&session.url));
+    }
+    // The same shape whether kept or not, so scripts can rely on it.
+    let record = record.cloned().unwrap_or_else(|| request.record(0, session));
+    let row = crate::ops::export::ExportRow::new(&record, chrono::Utc::now());
+    let text = serde_json::to_string_pretty(&row)
+        .map_err(|e| Failure::new(EXIT_LOCAL, format!("cannot print JSON: {e}")))?;
+    output::line(&text)
+}
+
+fn failed(f: Failed) -> Failure {
+    let code = match &f {
+        Failed::HistoryUnwritable(_) => EXIT_LOCAL,
+        Failed::NotCreated(e) | Failed::Unknown { error: e, .. } => Failure::from(e.clone()).code,
+    };
+    Failure::new(code, f.message()).hint(f.hint())
+}
+
+/// Dark on light whatever the terminal's theme, unless NO_COLOR asks for no colour.
+fn print_qr(url: &str) {
+    use std::io::IsTerminal;
+    let mut err = std::io::stderr().lock();
+    let lines = match crate::qr::lines(url) {
+        Ok(lines) => lines,
+        Err(e) => {
+            let _ = writeln!(err, "warning: {e}");
+            return;
+        }
+    };
+    let colour = err.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    for line in lines {
+        let _ = if colour {
+            writeln!(err, "\x1b[30;107m{line}\x1b[0m")
+        } else {
+            writeln!(err, "{line}")
+        };
+    }
+}
+

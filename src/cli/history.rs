@@ -1,0 +1,137 @@
+//! `history`: the records, newest first, as a table, CSV or JSON; and `--move-aside`.
+
+use std::io::Write;
+
+use super::{Outcome, open_store, output};
+use crate::config::Settings;
+use crate::history::{Query, Store};
+use crate::ops::export::ExportError;
+use crate::text::sanitize;
+use crate::veriff::SessionStatus;
+
+use super::HistoryArgs;
+
+pub(super) fn run(settings: &Settings, args: HistoryArgs) -> Outcome {
+    if args.move_aside {
+        return move_history_aside(settings);
+    }
+    let store = open_store(settings)?;
+    // Every profile; the limit goes to the streaming below, which pages by itself.
+    let query = Query {
+        search: args.search.filter(|s| !s.trim().is_empty()),
+        ..Query::default()
+    };
+    // Streamed page by page: `-n 0` of a million records never holds them in memory.
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut unknown_outcomes = 0u64;
+    let written = if args.json || args.csv {
+        let (csv, json): (Option<&mut dyn Write>, Option<&mut dyn Write>) = if args.json {
+            (None, Some(&mut out))
+        } else {
+            (Some(&mut out), None)
+        };
+        crate::ops::export::write_matching(&store, &query, args.limit, csv, json).map(drop)
+    } else {
+        write_history_table(&store, &query, args.limit, &mut out).map(|unknown| {
+            if unknown > 0 {
+                unknown_outcomes = unknown;
+            }
+        })
+    };
+    let written = written.and_then(|()| out.flush().map_err(ExportError::Write));
+    match written {
+        Ok(()) => {
+            if unknown_outcomes > 0 {
+                output::note(&format!(
+                    "{unknown_outcomes} listed with outcome unknown: {}.",
+                    SessionStatus::Unknown.advice().unwrap_or_default()
+                ));
+            }
+            Ok(())
+        }
+        Err(ExportError::Read(e)) => Err(e.into()),
+        Err(ExportError::Write(e)) => match output::write_failure(&e) {
+            // The reader went away (`| head`): what it wanted was written.
+            f if f.code == 0 => Ok(()),
+            f => Err(f),
+        },
+    }
+}
+
+/// `history --move-aside`: only a file that cannot be opened is moved; a usable or merely
+/// locked one stays where it is.
+fn move_history_aside(settings: &Settings) -> Outcome {
+    let path = &settings.paths.history_db;
+    let shown = sanitize(&path.display().to_string());
+    if std::fs::symlink_metadata(path).is_err() {
+        return output::line(&format!(
+            "nothing to move: there is no history file at {shown}"
+        ));
+    }
+    match Store::open(path) {
+        Ok(_) => {
+            return output::line(&format!(
+                "nothing to move: the history at {shown} opens fine"
+            ));
+        }
+        Err(e @ crate::history::StoreError::Locked { .. }) => return Err(e.into()),
+        Err(_) => {}
+    }
+    let target = crate::history::move_aside(path)?;
+    output::line(&format!(
+        "moved {shown} to {}; it is kept as it was, and a new history starts at {shown}",
+        sanitize(&target.display().to_string())
+    ))
+}
+
+/// The table of `history`; returns how many rows listed have an unknown outcome.
+fn write_history_table(
+    store: &Store,
+    query: &Query,
+    limit: u64,
+    out: &mut dyn Write,
+) -> Result<u64, ExportError> {
+    let now = chrono::Utc::now();
+    let mut header = true;
+    let mut unknown = 0u64;
+    let written = crate::ops::export::for_each_matching(store, query, limit, |r| {
+        // The header only above a first row: an empty history gets a hint instead.
+        if std::mem::take(&mut header) {
+            writeln!(
+                out,
+                "{:<16}  {:<24}  {:<22}  {:<36}  URL",
+                "CREATED", "NAME", "STATUS", "SESSION ID"
+            )?;
+        }
+        let created = r
+            .created_at
+            .with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M");
+        let name = sanitize(&format!("{} {}", r.first_name, r.last_name));
+        let status = r.effective_status(now);
+        // A request without an answer has no session id or URL: only our placeholder.
+        let (id, url) = if status == SessionStatus::Unknown {
+            unknown += 1;
+            ("-".to_string(), "-".to_string())
+        } else {
+            (sanitize(&r.session_id), sanitize(&r.url))
+        };
+        writeln!(
+            out,
+            "{created:<16}  {:<24}  {:<22}  {id:<36}  {url}",
+            crate::veriff::response::truncate(name.trim(), 24),
+            status.label(),
+        )
+    })?;
+    if written == 0 {
+        match query.search.as_deref().filter(|_| query.has_search()) {
+            Some(s) => writeln!(out, "No sessions match \"{}\".", sanitize(s.trim()))?,
+            None => writeln!(
+                out,
+                "No sessions yet. Create one with: veriff-tui generate --first-name John --last-name Smith"
+            )?,
+        }
+    }
+    Ok(unknown)
+}
+

@@ -1,0 +1,131 @@
+//! The command line: parses, loads the settings, and hands each command to its file. The
+//! commands gather input, call the operations in `ops`, and print what they return.
+//!
+//! Exit codes: 0 success, 1 local failure (history file, I/O), 2 usage or configuration
+//! error, 3 error answered by the API, 4 network error.
+
+mod args;
+mod config_cmd;
+mod decision;
+mod dev_seed;
+mod failure;
+mod generate;
+mod history;
+mod output;
+mod sandbox;
+
+use clap::{CommandFactory, Parser};
+
+pub use args::*;
+pub use decision::describe_decision;
+pub use failure::{EXIT_API, EXIT_LOCAL, EXIT_NETWORK, EXIT_USAGE, Failure};
+
+use crate::config::{self, Overrides, Settings};
+use crate::history::Store;
+use crate::sandbox::{Sandbox, SandboxOptions};
+use crate::text::sanitize;
+
+type Outcome = Result<(), Failure>;
+
+/// Parses the command line and runs it; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are "errors" that print to stdout and exit 0.
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
+    if matches!(cli.command, Some(Command::InternalClipboardHold)) {
+        return crate::clipboard::hold_from_stdin();
+    }
+    if let Some(Command::Completions { shell }) = cli.command {
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut Cli::command(), "veriff-tui", &mut script);
+        return match output::write_all(&script) {
+            Ok(()) => 0,
+            Err(f) => failure::report(f),
+        };
+    }
+    // The TUI and the foreground sandbox serve many things at once: two workers. A one-shot
+    // command awaits one request at a time, so it runs on this thread and spares starting
+    // (and joining) worker threads.
+    let mut builder = match cli.command {
+        None | Some(Command::Sandbox { .. }) => {
+            let mut b = tokio::runtime::Builder::new_multi_thread();
+            b.worker_threads(2);
+            b
+        }
+        Some(_) => tokio::runtime::Builder::new_current_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            return failure::report(Failure::new(EXIT_LOCAL, format!("cannot start: {e}")));
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => 0,
+        Err(f) => failure::report(f),
+    }
+}
+
+async fn run(cli: Cli) -> Outcome {
+    let overrides = Overrides {
+        config_file: cli.global.config.clone(),
+        data_dir: cli.global.data_dir.clone(),
+        profile: cli.global.profile.clone(),
+    };
+    let mut settings = config::load(&overrides)?;
+    let interactive = cli.command.is_none();
+    if !interactive {
+        // The TUI shows these itself; elsewhere stderr is the place.
+        for w in &settings.warnings {
+            output::warn(w);
+        }
+    }
+    // Kept alive for the whole command: dropping it stops the server.
+    let _sandbox = if cli.global.sandbox && !matches!(cli.command, Some(Command::Sandbox { .. })) {
+        let sandbox = Sandbox::start(SandboxOptions::default())
+            .await
+            .map_err(|e| Failure::new(EXIT_LOCAL, format!("cannot start the sandbox: {e}")))?;
+        settings.use_sandbox(
+            sandbox.base_url(),
+            sandbox.api_key(),
+            sandbox.shared_secret(),
+        );
+        Some(sandbox)
+    } else {
+        None
+    };
+    match cli.command {
+        None => run_tui(settings).await,
+        Some(Command::Generate(args)) => generate::run(&settings, args).await,
+        Some(Command::History(args)) => history::run(&settings, args),
+        Some(Command::Decision(args)) => decision::run(&settings, args).await,
+        Some(Command::Sandbox {
+            port,
+            listen,
+            public_url,
+        }) => sandbox::run(port, listen, public_url).await,
+        Some(Command::Config { action }) => config_cmd::run(&settings, action),
+        Some(Command::DevSeedHistory(args)) => dev_seed::run(&settings, args),
+        Some(Command::Completions { .. }) | Some(Command::InternalClipboardHold) => Ok(()),
+    }
+}
+
+async fn run_tui(settings: Settings) -> Outcome {
+    let last_url = crate::tui::run(settings)
+        .await
+        .map_err(|e| Failure::new(EXIT_LOCAL, format!("terminal UI failed: {e}")))?;
+    if let Some(url) = last_url {
+        // Printed after the terminal is restored, so the last link survives the session.
+        output::line(&sanitize(&url))?;
+    }
+    Ok(())
+}
+
+fn open_store(settings: &Settings) -> Result<Store, Failure> {
+    Ok(Store::open(&settings.paths.history_db)?)
+}

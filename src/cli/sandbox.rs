@@ -1,0 +1,74 @@
+//! `sandbox`: the local imitation of Veriff in the foreground, until Ctrl+C.
+
+use super::{EXIT_LOCAL, EXIT_USAGE, Failure, Outcome, output};
+use crate::sandbox::{Sandbox, SandboxOptions};
+
+pub(super) async fn run(port: u16, listen: std::net::IpAddr, public_url: Option<String>) -> Outcome {
+    let sandbox = Sandbox::start(SandboxOptions {
+        port,
+        listen: Some(listen),
+        public_url,
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| {
+        if e.kind() == std::io::ErrorKind::InvalidInput {
+            // A bad --public-url: nothing to do with the port.
+            return Failure::new(EXIT_USAGE, format!("cannot start the sandbox: {e}"));
+        }
+        Failure::new(
+            EXIT_LOCAL,
+            format!(
+                "cannot start the sandbox on {}: {e}",
+                std::net::SocketAddr::new(listen, port)
+            ),
+        )
+        .hint("Another program may use that port: try --port 0 for a free one.")
+    })?;
+    let mut text = String::new();
+    let mut say = |line: String| {
+        text.push_str(&line);
+        text.push('\n');
+    };
+    say("veriff-tui sandbox: a local imitation of the Veriff API".into());
+    say(format!("  base URL:      {}", sandbox.base_url()));
+    if sandbox.public_url() != sandbox.base_url() {
+        say(format!("  session links: {}/v/…", sandbox.public_url()));
+    }
+    say(format!("  API key:       {}", sandbox.api_key()));
+    say(format!("  shared secret: {}", sandbox.shared_secret()));
+    say(String::new());
+    say("Use it from another terminal:".into());
+    say(format!(
+        "  export VERIFF_BASE_URL={} VERIFF_API_KEY={} VERIFF_SHARED_SECRET={}",
+        sandbox.base_url(),
+        sandbox.api_key(),
+        sandbox.shared_secret()
+    ));
+    say("  veriff-tui generate --first-name John --last-name Smith".into());
+    say(String::new());
+    say("First names Approve, Decline and Resubmit decide at once. Ctrl+C stops it.".into());
+    // A closed stdout is no reason to stop serving.
+    let _ = output::write_all(text.as_bytes());
+    wait_for_shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate());
+        let hup = signal(SignalKind::hangup());
+        if let (Ok(mut term), Ok(mut hup)) = (term, hup) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
