@@ -267,6 +267,9 @@ pub enum ConfigError {
     Invalid(String),
 }
 
+/// The profile name of the in-process sandbox (`--sandbox`), which exists while it runs.
+pub const SANDBOX_PROFILE: &str = "sandbox";
+
 pub const ENV_CONFIG_FILE: &str = "VERIFF_TUI_CONFIG";
 pub const ENV_DATA_DIR: &str = "VERIFF_TUI_DATA_DIR";
 pub const ENV_PROFILE: &str = "VERIFF_PROFILE";
@@ -1022,15 +1025,15 @@ impl Settings {
     pub fn profile_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.config.profiles.keys().cloned().collect();
         let has_sandbox = self.sandbox || self.origin.sandbox_profile.is_some();
-        if has_sandbox && !names.iter().any(|n| n == "sandbox") {
-            names.insert(0, "sandbox".into());
+        if has_sandbox && !names.iter().any(|n| n == SANDBOX_PROFILE) {
+            names.insert(0, SANDBOX_PROFILE.into());
         }
         names
     }
 
     /// Makes another configured profile the active one (environment overrides still apply).
     pub fn switch_profile(&mut self, name: &str) -> Result<(), ConfigError> {
-        if name == "sandbox"
+        if name == SANDBOX_PROFILE
             && !self.config.profiles.contains_key(name)
             && let Some(p) = self.origin.sandbox_profile.clone()
         {
@@ -1116,7 +1119,7 @@ impl Settings {
             callback: None,
             live: false,
         };
-        self.profile_name = "sandbox".into();
+        self.profile_name = SANDBOX_PROFILE.into();
         self.sandbox = true;
         self.origin.sandbox_profile = Some(profile.clone());
         self.origin.profile_source = ProfileSource::Sandbox;

@@ -339,3 +339,170 @@ fn history_streams_every_record_and_honours_limits_across_pages() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Runs the binary with stdout to `stdout` (a pipe whose reader is gone, or /dev/full).
+fn run_to(
+    env: &Env,
+    args: &[&str],
+    stdout: std::process::Stdio,
+    close_reader: bool,
+) -> (i32, String) {
+    let mut cmd = std::process::Command::new(support::BIN);
+    cmd.args(args).env_clear();
+    cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.env("HOME", env.dir.path());
+    for (k, v) in env.vars() {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
+        .stdout(stdout)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    if close_reader {
+        // The reader stops at once, as `| head -c1` does after its byte.
+        drop(child.stdout.take());
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn history_json(env: &Env) -> Vec<serde_json::Value> {
+    let (code, out, err) = env.run(&["history", "--json", "-n", "0"]);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_commands_quietly_and_the_link_is_kept() {
+    let env = Env::new();
+    let piped = std::process::Stdio::piped;
+    let (code, err) = run_to(&env, &["generate", "--first-name", "Pipe"], piped(), true);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("panick"), "{err}");
+    let rows = history_json(&env);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["status"], "created", "the record is complete");
+    for args in [
+        &["completions", "bash"][..],
+        &["history"],
+        &["history", "--csv"],
+        &["config", "path"],
+        &["decision", "--pending"],
+    ] {
+        let (code, err) = run_to(&env, args, piped(), true);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(!err.contains("panick"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_full_disk_on_stdout_says_so_and_the_link_is_kept() {
+    let env = Env::new();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let (code, err) = run_to(
+        &env,
+        &["generate", "--first-name", "Full"],
+        full.into(),
+        false,
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("cannot write output"), "{err}");
+    assert!(err.contains("veriff-tui history"), "{err}");
+    assert!(!err.contains("panick"), "{err}");
+    let rows = history_json(&env);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["first_name"], "Full");
+    assert_eq!(rows[0]["status"], "created");
+}
+
+#[test]
+fn an_unusable_history_sends_nothing_unless_no_history_is_asked_for() {
+    let env = Env::new();
+    std::fs::create_dir_all(env.data_dir()).unwrap();
+    std::fs::write(
+        env.history_db(),
+        b"not a database at all, but somebody's notes",
+    )
+    .unwrap();
+    let (code, out, err) = env.run(&["generate", "--first-name", "Ann"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("nothing was sent"), "{err}");
+    assert!(err.contains("--move-aside"), "{err}");
+    assert!(err.contains("--no-history"), "{err}");
+    assert_eq!(env.sandbox.create_requests(), 0, "nothing may reach Veriff");
+
+    let (code, out, err) = env.run(&["generate", "--first-name", "Ann", "--no-history"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with(env.sandbox.base_url()), "{out}");
+    assert_eq!(env.sandbox.create_requests(), 1);
+    let notes = std::fs::read(env.history_db()).unwrap();
+    assert!(
+        notes.starts_with(b"not a database"),
+        "the file was left alone"
+    );
+}
+
+#[test]
+fn a_record_is_refreshed_through_the_profile_it_was_made_under() {
+    let env = Env::new();
+    let other = env
+        .rt
+        .block_on(veriff_tui::sandbox::Sandbox::start(Default::default()))
+        .unwrap();
+    let profile = |name: &str, sb: &veriff_tui::sandbox::Sandbox| {
+        format!(
+            "[profiles.{name}]\nbase_url = \"{}\"\napi_key = \"{}\"\nshared_secret = \"{}\"\n",
+            sb.base_url(),
+            sb.api_key(),
+            sb.shared_secret()
+        )
+    };
+    let both = format!("{}{}", profile("a", &env.sandbox), profile("b", &other));
+    std::fs::write(env.config_path(), &both).unwrap();
+    // The profiles come from the file alone.
+    let no_env = [
+        ("VERIFF_BASE_URL", ""),
+        ("VERIFF_API_KEY", ""),
+        ("VERIFF_SHARED_SECRET", ""),
+    ];
+    let (code, out, err) = env.run_with(
+        &[
+            "--profile",
+            "a",
+            "generate",
+            "--first-name",
+            "Approve",
+            "--json",
+        ],
+        &no_env,
+    );
+    assert_eq!(code, 0, "{err}");
+    let record: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let id = record["session_id"].as_str().unwrap().to_string();
+    assert_eq!(record["profile"], "a");
+
+    env.sandbox.reset_counters();
+    let (code, out, err) = env.run_with(&["--profile", "b", "decision", &id], &no_env);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("approved"), "{out}");
+    assert_eq!(env.sandbox.decision_requests(), 1, "asked a's API");
+    assert_eq!(other.decision_requests(), 0, "never b's");
+
+    // Profile a gone from the config: said so, nothing asked, nothing changed.
+    std::fs::write(env.config_path(), profile("b", &other)).unwrap();
+    let before = history_json(&env);
+    let (code, _, err) = env.run_with(&["--profile", "b", "decision", &id], &no_env);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("\"a\""), "{err}");
+    assert!(err.contains("no longer configured"), "{err}");
+    assert_eq!(other.decision_requests(), 0);
+    assert_eq!(history_json(&env), before);
+}

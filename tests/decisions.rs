@@ -315,7 +315,7 @@ async fn sessions_of_an_earlier_sandbox_are_skipped_not_failed() {
     assert!(
         summary
             .describe()
-            .contains("1 skipped (made by an earlier sandbox")
+            .contains("1 skipped (made by a sandbox that is no longer running)")
     );
     assert_eq!(w.status(&mine.id), SessionStatus::Approved);
     let gone = w

@@ -8,10 +8,10 @@ use ratatui::layout::Position;
 use ratatui::style::{Color, Modifier};
 use tui_support::*;
 use veriff_tui::clipboard::CopyOutcome;
+use veriff_tui::ops::generate::Failed;
 use veriff_tui::tui::app::{State, update};
 use veriff_tui::tui::list::Load;
 use veriff_tui::tui::message::{CopyWhat, Msg};
-use veriff_tui::ops::generate::Failed;
 use veriff_tui::veriff::ApiError;
 
 fn snap(name: &str, state: &State) -> ratatui::Terminal<ratatui::backend::TestBackend> {

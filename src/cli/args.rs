@@ -181,4 +181,3 @@ pub struct DevSeedArgs {
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
 }
-

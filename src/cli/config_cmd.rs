@@ -9,4 +9,3 @@ pub(super) fn run(settings: &Settings, action: ConfigAction) -> Outcome {
         ConfigAction::Check => output::line(&settings.describe()),
     }
 }
-

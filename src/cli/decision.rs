@@ -2,7 +2,7 @@
 //! `ops::refresh` as the TUI's `r` and `R`. A record is asked about through the profile it
 //! was made under.
 
-use super::{EXIT_API, EXIT_LOCAL, EXIT_NETWORK, EXIT_USAGE, DecisionArgs, Failure, Outcome};
+use super::{DecisionArgs, EXIT_API, EXIT_LOCAL, EXIT_NETWORK, EXIT_USAGE, Failure, Outcome};
 use super::{open_store, output};
 use crate::config::Settings;
 use crate::ops::refresh::{self, Refreshed};
@@ -189,4 +189,3 @@ async fn refresh_pending(
         (f, _) => Err(Failure::new(EXIT_API, format!("{f} checks failed"))),
     }
 }
-

@@ -75,8 +75,6 @@ impl From<crate::history::StoreError> for Failure {
 /// How to go on when the history file cannot be used.
 pub const MOVE_ASIDE_HINT: &str = "Run `veriff-tui history --move-aside` to keep it under a new name and start a new history, or use --data-dir for a separate one.";
 
-
-
 impl Failure {
     /// The reader of standard output went away (`| head`): what it wanted was written, so
     /// the command ends quietly with success.

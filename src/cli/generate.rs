@@ -100,7 +100,9 @@ fn print_link(
         return output::line(&sanitize(&session.url));
     }
     // The same shape whether kept or not, so scripts can rely on it.
-    let record = record.cloned().unwrap_or_else(|| request.record(0, session));
+    let record = record
+        .cloned()
+        .unwrap_or_else(|| request.record(0, session));
     let row = crate::ops::export::ExportRow::new(&record, chrono::Utc::now());
     let text = serde_json::to_string_pretty(&row)
         .map_err(|e| Failure::new(EXIT_LOCAL, format!("cannot print JSON: {e}")))?;
@@ -135,4 +137,3 @@ fn print_qr(url: &str) {
         };
     }
 }
-

@@ -134,4 +134,3 @@ fn write_history_table(
     }
     Ok(unknown)
 }
-

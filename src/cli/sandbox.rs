@@ -3,7 +3,11 @@
 use super::{EXIT_LOCAL, EXIT_USAGE, Failure, Outcome, output};
 use crate::sandbox::{Sandbox, SandboxOptions};
 
-pub(super) async fn run(port: u16, listen: std::net::IpAddr, public_url: Option<String>) -> Outcome {
+pub(super) async fn run(
+    port: u16,
+    listen: std::net::IpAddr,
+    public_url: Option<String>,
+) -> Outcome {
     let sandbox = Sandbox::start(SandboxOptions {
         port,
         listen: Some(listen),
@@ -71,4 +75,3 @@ async fn wait_for_shutdown() {
     }
     let _ = tokio::signal::ctrl_c().await;
 }
-

@@ -102,6 +102,15 @@ pub enum Failed {
 }
 
 impl Failed {
+    /// What went wrong, without the verdict ("outcome unknown", "not created") that a
+    /// screen shows as its title.
+    pub fn detail(&self) -> String {
+        match self {
+            Failed::HistoryUnwritable(e) => format!("the history cannot be written: {e}"),
+            Failed::NotCreated(e) | Failed::Unknown { error: e, .. } => e.to_string(),
+        }
+    }
+
     /// One line for a status bar or stderr.
     pub fn message(&self) -> String {
         match self {
@@ -118,14 +127,15 @@ impl Failed {
         match self {
             Failed::HistoryUnwritable(_) => "Run `veriff-tui history --move-aside` to keep the unusable file and start a new history, close the program holding it, or create a session that is not kept (veriff-tui generate --no-history).".into(),
             Failed::NotCreated(e) => e.hint(),
-            Failed::Unknown { recorded, .. } => {
+            Failed::Unknown { error, recorded } => {
                 let kept = if *recorded {
-                    " The history keeps it as \"outcome unknown\"."
+                    "; the history keeps it as \"outcome unknown\""
                 } else {
                     ""
                 };
                 format!(
-                    "The request was sent but no usable answer came: look for the session in the Veriff Customer Portal before generating again.{kept}"
+                    "{} Before generating again, look for the session in the Veriff Customer Portal: the request was sent, so it may exist{kept}.",
+                    error.hint()
                 )
             }
         }

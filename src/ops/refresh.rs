@@ -8,9 +8,9 @@
 use chrono::Utc;
 use futures_util::StreamExt;
 
+use crate::config::Settings;
 use crate::history::Record;
 use crate::ops::{SharedStore, on_store};
-use crate::config::Settings;
 use crate::veriff::{
     ApiError, Client, Decision, Endpoint, SessionStatus, batch, normalize_base_url,
 };
@@ -150,7 +150,14 @@ pub fn endpoint_for(
     }
     let endpoint = match settings.endpoint_of(&record.profile) {
         Ok(e) => e,
-        Err(_) if record.sandbox => return Err(Skip::GoneSandbox),
+        // The in-process sandbox's profile exists only while it runs.
+        Err(_)
+            if record.sandbox
+                && record.profile == crate::config::SANDBOX_PROFILE
+                && !settings.config.profiles.contains_key(&record.profile) =>
+        {
+            return Err(Skip::GoneSandbox);
+        }
         Err(e) => return Err(Skip::Profile(e.to_string())),
     };
     if !askable(record, &endpoint.base_url) {

@@ -291,6 +291,12 @@ impl Sandbox {
         self.shared.store().len()
     }
 
+    /// Every session created so far: its id, its token (in its URL) and the first name
+    /// it was made for.
+    pub fn sessions(&self) -> Vec<(String, String, Option<String>)> {
+        self.shared.store().names()
+    }
+
     /// The status Veriff would report for a session (`created`, `started`, `approved`, ...),
     /// or `None` for an unknown id.
     pub fn session_status(&self, session_id: &str) -> Option<&'static str> {

@@ -94,6 +94,14 @@ impl Store {
     pub fn len(&self) -> usize {
         self.sessions.len()
     }
+
+    /// (session id, session token, first name) of every session.
+    pub fn names(&self) -> Vec<(String, String, Option<String>)> {
+        self.sessions
+            .values()
+            .map(|s| (s.id.clone(), s.token.clone(), s.first_name.clone()))
+            .collect()
+    }
 }
 
 /// Everything the handlers share.

@@ -9,11 +9,11 @@ use tui_input::InputRequest;
 use crate::clipboard::CopyOutcome;
 use crate::config::Settings;
 use crate::history::{Query, Record};
+use crate::ops::generate::{Failed, Generated, Refused, Request};
 use crate::text::sanitize;
 use crate::tui::form::{Field, Form};
 use crate::tui::list::{Load, TokenList};
 use crate::tui::message::{CopyWhat, Msg};
-use crate::ops::generate::{Failed, Generated, Refused, Request};
 use crate::veriff::{CreatedSession, Endpoint, SessionInput, SessionStatus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -684,7 +684,11 @@ fn on_generated(state: &mut State, seq: u64, result: Result<Generated, Failed>) 
     match result {
         Ok(generated) => {
             if let Some(Err(e)) = &generated.saved
-                && let Some(Outcome::Created { session, save_error, .. }) = &mut state.outcome
+                && let Some(Outcome::Created {
+                    session,
+                    save_error,
+                    ..
+                }) = &mut state.outcome
                 && session.id == generated.session.id
             {
                 *save_error = Some(sanitize(e));
@@ -693,7 +697,10 @@ fn on_generated(state: &mut State, seq: u64, result: Result<Generated, Failed>) 
         }
         Err(failed) if !current => {
             // A request the operator stopped waiting for: say how it ended.
-            let text = format!("the request you stopped waiting for: {}", sanitize(&failed.message()));
+            let text = format!(
+                "the request you stopped waiting for: {}",
+                sanitize(&failed.message())
+            );
             state.set_status(Level::Warning, text);
             after_store_change(state)
         }
@@ -721,7 +728,7 @@ fn on_generated(state: &mut State, seq: u64, result: Result<Generated, Failed>) 
             }
             state.outcome = Some(Outcome::Failed {
                 kind,
-                message: sanitize(&failed.message()),
+                message: sanitize(&failed.detail()),
                 hint: sanitize(&failed.hint()),
             });
             after_store_change(state)

@@ -811,7 +811,7 @@ mod tests {
             tx,
             store: Arc::new(OnceCell::new()),
             history_db: PathBuf::from("/nonexistent/history.sqlite3"),
-                client: None,
+            client: None,
             clipboard: Arc::new(Mutex::new(SystemClipboard::with_method(
                 Method::Off,
                 Box::new(Vec::new()),

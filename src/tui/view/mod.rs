@@ -202,7 +202,7 @@ pub fn hints(state: &State) -> Vec<(&'static str, &'static str)> {
         Screen::Generate => {
             let mut h = Vec::new();
             if state.in_flight.is_some() {
-                h.push(("Esc", "cancel"));
+                h.push(("Esc", "stop waiting"));
             }
             match state.form.focus {
                 Field::Language if state.form.picker.open => {
