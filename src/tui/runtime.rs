@@ -1,0 +1,410 @@
+//! Effects become work: each runs in a tokio task (store access in a blocking one) and
+//! answers with a message. Stale answers are dropped by sequence numbers in `update`; list
+//! queries made stale by newer typing are not even run to the end (`list_marker`).
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{OnceCell, mpsc};
+use tokio::task::JoinHandle;
+
+use super::app::{self, Effect};
+use super::list::Load;
+use super::message::Msg;
+use crate::clipboard::{Clipboard, SystemClipboard};
+use crate::history::Store;
+use crate::ops::SharedStore;
+use crate::ops::generate::{Failed, Keep};
+use crate::veriff::Client;
+
+/// Runs effects: each in a task that sends its answer back as a message.
+pub(super) struct Runtime {
+    pub(super) tx: mpsc::UnboundedSender<Msg>,
+    /// Opened on first use, in a blocking task, never on the UI thread.
+    pub(super) store: Arc<OnceCell<SharedStore>>,
+    pub(super) history_db: PathBuf,
+    /// One HTTP client per profile, reused.
+    pub(super) client: Option<(String, Client)>,
+    pub(super) clipboard: Arc<Mutex<SystemClipboard>>,
+    /// Generates and history writes still running: awaited (5 s at most) before `run`
+    /// returns.
+    pub(super) writes: Vec<JoinHandle<()>>,
+    /// Sequence number of the newest Generated tokens query.
+    pub(super) list_seq: Arc<AtomicU64>,
+    /// How many pages were asked for: only the latest is worth running.
+    pub(super) page_gen: Arc<AtomicU64>,
+}
+
+/// Runs `f` on the store in a blocking task.
+async fn with_store<T: Send + 'static>(
+    cell: Arc<OnceCell<SharedStore>>,
+    path: PathBuf,
+    f: impl FnOnce(&Store) -> Result<T, crate::history::StoreError> + Send + 'static,
+) -> Result<T, String> {
+    let store = shared_store(cell, path).await?;
+    crate::ops::on_store(&store, f).await
+}
+
+/// The store, opened on first use in a blocking task (shared with [`with_store`]). A failed
+/// open is not remembered: the next use tries again (the file may be unlocked).
+pub(super) async fn shared_store(
+    cell: Arc<OnceCell<SharedStore>>,
+    path: PathBuf,
+) -> Result<SharedStore, String> {
+    cell.get_or_try_init(|| async move {
+        tokio::task::spawn_blocking(move || {
+            Store::open(&path)
+                .map(|s| Arc::new(Mutex::new(s)))
+                .map_err(|e| e.to_string())
+        })
+        .await
+        .unwrap_or_else(|e| Err(format!("opening the history failed: {e}")))
+    })
+    .await
+    .cloned()
+}
+
+impl Runtime {
+    /// The client for `endpoint`, reused while the profile stays the same.
+    fn client_for(
+        &mut self,
+        endpoint: &crate::veriff::Endpoint,
+    ) -> Result<Client, crate::veriff::ApiError> {
+        // Every part of the endpoint: two profiles may share a URL and a key.
+        let key = format!(
+            "{}|{}|{:?}|{:?}|{:?}",
+            endpoint.base_url,
+            endpoint.api_key,
+            endpoint.shared_secret,
+            endpoint.integration_id,
+            endpoint.timeout
+        );
+        match &self.client {
+            Some((k, c)) if *k == key => Ok(c.clone()),
+            _ => Client::new(endpoint).inspect(|c| {
+                self.client = Some((key, c.clone()));
+            }),
+        }
+    }
+
+    /// A test, run before and while the query runs, of whether it is still wanted: a query
+    /// made stale by newer typing (a later `seq`) or, for pages, by a later page request is
+    /// skipped or stopped, so a fast typist or a held PgDn never waits behind a slow query.
+    fn list_marker(&mut self, seq: u64, page: bool) -> impl Fn() -> bool + Send + Clone + 'static {
+        self.list_seq.fetch_max(seq, Ordering::SeqCst);
+        let latest_seq = self.list_seq.clone();
+        let page_gen = self.page_gen.clone();
+        let my_gen = if page {
+            page_gen.fetch_add(1, Ordering::SeqCst) + 1
+        } else {
+            0
+        };
+        move || {
+            latest_seq.load(Ordering::SeqCst) == seq
+                && (!page || page_gen.load(Ordering::SeqCst) == my_gen)
+        }
+    }
+
+    /// A list query that answers only when still wanted when its turn comes.
+    fn list_task<T: Send + 'static>(
+        &self,
+        fresh: impl Fn() -> bool + Send + Clone + 'static,
+        f: impl FnOnce(&Store) -> Result<T, crate::history::StoreError> + Send + 'static,
+        answer: impl FnOnce(Result<T, String>) -> Msg + Send + 'static,
+    ) {
+        let cell = self.store.clone();
+        let path = self.history_db.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let result = with_store(cell, path, move |s| s.while_wanted(fresh, f)).await;
+            match result {
+                Ok(Some(v)) => {
+                    let _ = tx.send(answer(Ok(v)));
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!("history: {e}");
+                    let _ = tx.send(answer(Err(e)));
+                }
+            }
+        });
+    }
+
+    fn store_task<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, crate::history::StoreError> + Send + 'static,
+        answer: impl FnOnce(Result<T, String>) -> Msg + Send + 'static,
+    ) {
+        // Reads need no waiting for: their answer only matters while the UI runs.
+        drop(self.spawn_store(f, answer));
+    }
+
+    /// Like `store_task`, but the write is awaited before the TUI returns.
+    fn write_task<T: Send + 'static>(
+        &mut self,
+        f: impl FnOnce(&Store) -> Result<T, crate::history::StoreError> + Send + 'static,
+        answer: impl FnOnce(Result<T, String>) -> Msg + Send + 'static,
+    ) {
+        self.writes.retain(|w| !w.is_finished());
+        let handle = self.spawn_store(f, answer);
+        self.writes.push(handle);
+    }
+
+    fn spawn_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, crate::history::StoreError> + Send + 'static,
+        answer: impl FnOnce(Result<T, String>) -> Msg + Send + 'static,
+    ) -> JoinHandle<()> {
+        let cell = self.store.clone();
+        let path = self.history_db.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let result = with_store(cell, path, f).await;
+            if let Err(e) = &result {
+                tracing::warn!("history: {e}");
+            }
+            let _ = tx.send(answer(result));
+        })
+    }
+
+    pub(super) fn run(&mut self, effect: Effect) {
+        match effect {
+            Effect::Generate { seq, request, keep } => {
+                let client = self.client_for(&request.endpoint);
+                let cell = self.store.clone();
+                let path = self.history_db.clone();
+                let tx = self.tx.clone();
+                let handle = tokio::spawn(async move {
+                    let result = async {
+                        let client = client.map_err(Failed::NotCreated)?;
+                        let keep = if keep {
+                            let store = shared_store(cell, path)
+                                .await
+                                .map_err(Failed::HistoryUnwritable)?;
+                            Keep::History(store)
+                        } else {
+                            Keep::NotKept
+                        };
+                        let shown = tx.clone();
+                        crate::ops::generate::generate(&request, &client, &keep, |session, _| {
+                            let _ = shown.send(Msg::Created {
+                                seq,
+                                session: Box::new(session.clone()),
+                            });
+                        })
+                        .await
+                    }
+                    .await;
+                    let _ = tx.send(Msg::Generated {
+                        seq,
+                        result: Box::new(result),
+                    });
+                });
+                // Awaited on quit: a session just created still reaches the history.
+                self.writes.retain(|w| !w.is_finished());
+                self.writes.push(handle);
+            }
+            Effect::Copy { what, text } => {
+                let clipboard = self.clipboard.clone();
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let outcome = match clipboard.lock() {
+                        Ok(mut c) => c.copy(&text),
+                        Err(_) => crate::clipboard::CopyOutcome::Failed(
+                            "the clipboard is unavailable after an earlier failure".into(),
+                        ),
+                    };
+                    tracing::info!(?what, ?outcome, "copy");
+                    let _ = tx.send(Msg::Copied { what, outcome });
+                });
+            }
+            Effect::List(Load::Count { seq, query, cap }) => {
+                let fresh = self.list_marker(seq, false);
+                self.list_task(
+                    fresh,
+                    move |s| s.count_up_to(&query, cap),
+                    move |result| Msg::Count { seq, cap, result },
+                );
+            }
+            Effect::List(Load::Page {
+                seq,
+                query,
+                from_end,
+            }) => {
+                let offset = query.offset;
+                let fresh = self.list_marker(seq, true);
+                self.list_task(
+                    fresh,
+                    move |s| {
+                        if from_end {
+                            s.last_page(&query)
+                        } else {
+                            s.page(&query)
+                        }
+                    },
+                    move |result| Msg::Page {
+                        seq,
+                        offset,
+                        result,
+                    },
+                );
+            }
+            Effect::Delete { id } => {
+                let cell = self.store.clone();
+                let path = self.history_db.clone();
+                let tx = self.tx.clone();
+                let handle = tokio::spawn(async move {
+                    let result = match shared_store(cell, path).await {
+                        Ok(store) => crate::ops::delete::delete(&store, id).await,
+                        Err(e) => Err(e),
+                    };
+                    let _ = tx.send(Msg::Deleted { id, result });
+                });
+                self.writes.retain(|w| !w.is_finished());
+                self.writes.push(handle);
+            }
+            Effect::StatusCounts { profile } => self.store_task(
+                move |s| s.status_counts(Some(&profile), chrono::Utc::now()),
+                Msg::StatusCounts,
+            ),
+            Effect::Export { query, dir } => {
+                // Named after the local time, as the operator reads the clock.
+                let stamp = chrono::Local::now().naive_local();
+                // A write: an export started just before quitting still lands whole.
+                self.write_task(
+                    move |s| Ok(crate::ops::export::export_to_dir(s, &query, &dir, stamp)),
+                    |r| Msg::Exported(r.and_then(|inner| inner)),
+                );
+            }
+            Effect::RefreshOne {
+                endpoint,
+                session_id,
+            } => {
+                let client = self.client_for(&endpoint);
+                let cell = self.store.clone();
+                let path = self.history_db.clone();
+                let tx = self.tx.clone();
+                let handle = tokio::spawn(async move {
+                    let refreshed = match (client, shared_store(cell, path).await) {
+                        (Ok(client), Ok(store)) => {
+                            crate::ops::refresh::refresh_one(&client, &store, &session_id).await
+                        }
+                        (Err(e), _) => crate::ops::refresh::Refreshed {
+                            session_id,
+                            result: Err(e),
+                            store_error: None,
+                            record: None,
+                        },
+                        // Without the history the answer can still be shown, not kept.
+                        (Ok(client), Err(e)) => crate::ops::refresh::Refreshed {
+                            result: client.decision(&session_id).await,
+                            session_id,
+                            store_error: Some(e),
+                            record: None,
+                        },
+                    };
+                    let _ = tx.send(Msg::Refreshed(Box::new(refreshed)));
+                });
+                self.writes.retain(|w| !w.is_finished());
+                self.writes.push(handle);
+            }
+            Effect::RefreshPending {
+                run,
+                endpoint,
+                profile,
+            } => {
+                let client = self.client_for(&endpoint);
+                let cell = self.store.clone();
+                let path = self.history_db.clone();
+                let tx = self.tx.clone();
+                let api_base = endpoint.base_url.clone();
+                tokio::spawn(async move {
+                    let result = async {
+                        let client = client.map_err(|e| e.to_string())?;
+                        let store = shared_store(cell, path).await?;
+                        let started = tx.clone();
+                        let each = tx.clone();
+                        crate::ops::refresh::refresh_pending(
+                            &client,
+                            &store,
+                            &profile,
+                            &api_base,
+                            move |total| {
+                                let _ = started.send(Msg::RefreshStarted { run, total });
+                            },
+                            move |r, done, total| {
+                                let _ = each.send(Msg::RefreshProgress {
+                                    run,
+                                    done,
+                                    total,
+                                    record: r.record.clone().map(Box::new),
+                                });
+                            },
+                        )
+                        .await
+                    }
+                    .await;
+                    match &result {
+                        Ok(s) => tracing::info!(?s, "pending decisions refreshed"),
+                        Err(e) => tracing::warn!("refresh of pending decisions failed: {e}"),
+                    }
+                    let _ = tx.send(Msg::RefreshDone { run, result });
+                });
+            }
+            Effect::DashboardData { profile } => self.store_task(
+                move |s| {
+                    let now = chrono::Utc::now();
+                    Ok(app::DashboardData {
+                        per_day: s.per_day(Some(&profile), app::DASHBOARD_DAYS, now)?,
+                        latest: s.latest_decisions(Some(&profile), app::DASHBOARD_LATEST)?,
+                    })
+                },
+                Msg::DashboardData,
+            ),
+            Effect::OpenUrl(url) => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = tx.send(Msg::Opened(super::opener::open_url(&url)));
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clipboard::Method;
+
+    fn runtime() -> Runtime {
+        let (tx, _rx) = mpsc::unbounded_channel();
+        Runtime {
+            tx,
+            store: Arc::new(OnceCell::new()),
+            history_db: PathBuf::from("/nonexistent/history.sqlite3"),
+            client: None,
+            clipboard: Arc::new(Mutex::new(SystemClipboard::with_method(
+                Method::Off,
+                Box::new(Vec::new()),
+            ))),
+            writes: Vec::new(),
+            list_seq: Arc::new(AtomicU64::new(0)),
+            page_gen: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    #[test]
+    fn only_the_newest_list_queries_are_run() {
+        let mut rt = runtime();
+        let count1 = rt.list_marker(1, false);
+        let page1 = rt.list_marker(1, true);
+        assert!(count1() && page1());
+        // The selection moved on: a later page of the same query overtakes the first.
+        let page1b = rt.list_marker(1, true);
+        assert!(count1() && !page1() && page1b());
+        // The filter changed: everything of query 1 is stale.
+        let count2 = rt.list_marker(2, false);
+        assert!(!count1() && !page1b() && count2());
+    }
+}

@@ -1,0 +1,134 @@
+//! The terminal itself: raw mode and the alternate screen entered and always left again
+//! (on drop, on panic, on signals), and bytes for the terminal (OSC 52) written between
+//! frames.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use ratatui::crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
+use ratatui::crossterm::execute;
+use ratatui::crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use tokio::sync::mpsc;
+
+/// Set by the panic hook: the terminal is already restored, the loop must stop drawing.
+pub(super) static PANICKED: AtomicBool = AtomicBool::new(false);
+
+/// Puts the terminal back as it was: main screen, cooked mode, cursor, no paste or mouse
+/// reporting. Safe to call more than once.
+fn restore_terminal(mouse: bool) {
+    let mut out = std::io::stdout();
+    if mouse {
+        let _ = execute!(out, DisableMouseCapture);
+    }
+    let _ = execute!(
+        out,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        ratatui::crossterm::cursor::Show
+    );
+    let _ = disable_raw_mode();
+}
+
+pub(super) struct TerminalGuard {
+    mouse: bool,
+}
+
+impl TerminalGuard {
+    pub(super) fn enter(mouse: bool) -> std::io::Result<Self> {
+        let guard = TerminalGuard { mouse };
+        enable_raw_mode()?;
+        let mut out = std::io::stdout();
+        execute!(out, EnterAlternateScreen, EnableBracketedPaste)?;
+        if mouse {
+            execute!(out, EnableMouseCapture)?;
+        }
+        Ok(guard)
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal(self.mouse);
+    }
+}
+
+type PanicHook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send + 'static>;
+
+/// Restores the terminal before the panic message is printed, so it is readable; puts the
+/// previous hook back when the TUI ends.
+pub(super) struct PanicHookGuard {
+    previous: Arc<PanicHook>,
+}
+
+impl PanicHookGuard {
+    pub(super) fn install() -> Self {
+        let previous: Arc<PanicHook> = Arc::new(std::panic::take_hook());
+        let chained = previous.clone();
+        std::panic::set_hook(Box::new(move |info| {
+            PANICKED.store(true, Ordering::SeqCst);
+            restore_terminal(true);
+            tracing::error!("panic: {info}");
+            chained(info);
+        }));
+        Self { previous }
+    }
+}
+
+impl Drop for PanicHookGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.clone();
+        std::panic::set_hook(Box::new(move |info| previous(info)));
+    }
+}
+
+/// Hands what the clipboard writes to the main loop, one flush at a time.
+pub(super) struct TerminalWriter {
+    buf: Vec<u8>,
+    tx: mpsc::UnboundedSender<Vec<u8>>,
+}
+
+impl TerminalWriter {
+    pub(super) fn new(tx: mpsc::UnboundedSender<Vec<u8>>) -> Self {
+        Self {
+            buf: Vec::new(),
+            tx,
+        }
+    }
+}
+
+impl Write for TerminalWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        self.tx
+            .send(std::mem::take(&mut self.buf))
+            .map_err(|_| std::io::Error::other("the terminal is closed"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_writer_hands_over_whole_flushes() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let mut w = TerminalWriter::new(tx);
+        w.write_all(b"\x1b]52;c;").unwrap();
+        w.write_all(b"aGk=\x07").unwrap();
+        assert!(rx.try_recv().is_err(), "nothing before the flush");
+        w.flush().unwrap();
+        assert_eq!(rx.try_recv().unwrap(), b"\x1b]52;c;aGk=\x07".to_vec());
+    }
+}
