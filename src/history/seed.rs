@@ -145,7 +145,7 @@ fn flush(store: &Store, batch: &mut Vec<Row>, seed: u64) -> Result<u64, StoreErr
         )));
     }
     for (i, r) in batch.iter().enumerate() {
-        super::index_words(
+        super::write::index_words(
             &tx,
             first + i as i64,
             [&r.first_name, &r.last_name, &r.session_id, &r.vendor_data],
