@@ -1569,3 +1569,122 @@ fn searches_stay_exact_after_rows_change_under_the_samples() {
         assert_like_phrase(&store, &path, text, None);
     }
 }
+
+#[test]
+fn an_intent_is_kept_as_unknown_until_completed_or_forgotten() {
+    use veriff_tui::history::NewIntent;
+    let (_dir, store) = temp_store();
+    let ids = |store: &Store, s: &str| -> Vec<String> {
+        store
+            .page(&Query {
+                search: Some(s.into()),
+                limit: 50,
+                ..Default::default()
+            })
+            .unwrap()
+            .into_iter()
+            .map(|r| r.session_id)
+            .collect()
+    };
+    let input = SessionInput {
+        first_name: "Ann".into(),
+        last_name: "Lee".into(),
+        lang: "en".into(),
+        selfid: true,
+        callback: String::new(),
+        vendor_data: "order-7".into(),
+    };
+    let intent = |store: &Store| {
+        store
+            .record_intent(
+                &NewIntent {
+                    profile: "test",
+                    base_url: "https://stationapi.veriff.com",
+                    sandbox: false,
+                    input: &input,
+                },
+                Utc::now(),
+            )
+            .unwrap()
+    };
+    let waiting = intent(&store);
+    assert_eq!(waiting.status, SessionStatus::Unknown);
+    assert!(!waiting.has_link());
+    // Listed and counted as "outcome unknown", never asked about.
+    assert_eq!(ids(&store, "ann"), vec![waiting.session_id.clone()]);
+    assert!(store.pending(Some("test"), 10).unwrap().is_empty());
+    let counts = store.status_counts(Some("test"), Utc::now()).unwrap();
+    assert!(counts.contains(&(SessionStatus::Unknown, 1)), "{counts:?}");
+
+    // Completed: the record of the session, found by its real id (both search indexes).
+    let session = CreatedSession {
+        id: "d00dfeed-0000-4000-8000-00000000beef".into(),
+        url: "https://alchemy.veriff.com/v/tok".into(),
+        host: None,
+        session_token: None,
+        vendor_data: None,
+        status: Some("created".into()),
+        created_at: Utc::now(),
+        expires_at: Utc::now() + ChronoDuration::days(7),
+    };
+    let new = NewRecord {
+        profile: "test",
+        base_url: "https://stationapi.veriff.com",
+        sandbox: false,
+        input: &input,
+        session: &session,
+    };
+    let done = store.complete_intent(waiting.id, &new).unwrap();
+    assert_eq!(done.id, waiting.id);
+    assert_eq!(store.get(waiting.id).unwrap().unwrap(), done);
+    assert_eq!(ids(&store, "d00dfeed"), vec![session.id.clone()]);
+    assert_eq!(
+        ids(&store, "be"),
+        vec![session.id.clone()],
+        "short words too"
+    );
+    assert!(ids(&store, &waiting.session_id).is_empty());
+    let counts = store.status_counts(Some("test"), Utc::now()).unwrap();
+    assert!(counts.contains(&(SessionStatus::Created, 1)), "{counts:?}");
+    assert!(
+        !counts
+            .iter()
+            .any(|(s, n)| *s == SessionStatus::Unknown && *n > 0)
+    );
+    assert_eq!(store.pending(Some("test"), 10).unwrap().len(), 1);
+
+    // Forgotten (the request provably created nothing): gone; a complete record never is.
+    let refused = intent(&store);
+    store.note_intent_error(refused.id, "HTTP 400").unwrap();
+    assert_eq!(
+        store
+            .get(refused.id)
+            .unwrap()
+            .unwrap()
+            .check_error
+            .as_deref(),
+        Some("HTTP 400")
+    );
+    store.forget_intent(refused.id).unwrap();
+    assert!(store.get(refused.id).unwrap().is_none());
+    store.forget_intent(done.id).unwrap();
+    assert!(store.get(done.id).unwrap().is_some());
+
+    // An intent deleted meanwhile: its session is stored anew, not dropped.
+    let deleted = intent(&store);
+    store.delete(deleted.id).unwrap();
+    let other = CreatedSession {
+        id: "d00dfeed-0000-4000-8000-00000000cafe".into(),
+        ..session.clone()
+    };
+    let again = store
+        .complete_intent(
+            deleted.id,
+            &NewRecord {
+                session: &other,
+                ..new.clone()
+            },
+        )
+        .unwrap();
+    assert_eq!(store.get(again.id).unwrap().unwrap().session_id, other.id);
+}

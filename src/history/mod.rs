@@ -360,6 +360,12 @@ fn map_err_for(path: &str, e: rusqlite::Error) -> StoreError {
 }
 
 impl Record {
+    /// False for the record of a request whose outcome is unknown: its session id is a
+    /// placeholder and it has no URL.
+    pub fn has_link(&self) -> bool {
+        self.status != SessionStatus::Unknown
+    }
+
     /// The status to show: a session past its expiry without a final decision is expired,
     /// without asking the API.
     pub fn effective_status(&self, now: DateTime<Utc>) -> SessionStatus {

@@ -191,11 +191,18 @@ fn record_line(
     };
     let status = r.effective_status(state.now);
     let mut badge = status_badge::badge(&status, theme);
-    if r.check_error.is_some() {
+    if !r.has_link() {
+        // "outcome unknown" fits the column only cut; Enter tells the whole story.
+        badge = Span::styled("? unknown", badge.style);
+    } else if r.check_error.is_some() {
         // The last refresh of this record failed: Enter shows why.
         badge = Span::styled(format!("! {}", badge.content), theme.error());
     }
-    let short_id: String = sanitize(&r.session_id).chars().take(8).collect();
+    let short_id: String = if r.has_link() {
+        sanitize(&r.session_id).chars().take(8).collect()
+    } else {
+        "—".into()
+    };
     let mut spans = vec![
         Span::raw(format!(" {} ", fit(&time(r.created_at), tw))),
         Span::raw(format!("{} ", fit(&name, cols.name))),
@@ -252,12 +259,25 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
         None => body,
     };
     let mut lines = Vec::new();
-    // The URL first and alone on its lines, so it is never cut and selects cleanly.
-    lines.extend(
-        hard_wrap(&url, usize::from(text.width))
-            .into_iter()
-            .map(Line::from),
-    );
+    if let Some(advice) = r.status.advice() {
+        // No URL to show: what to do instead comes first.
+        lines.push(Line::from(Span::styled(
+            "No link: the outcome of this request is unknown.",
+            theme.warning(),
+        )));
+        lines.push(Line::from(format!(
+            "{}{}.",
+            advice[..1].to_uppercase(),
+            &advice[1..]
+        )));
+    } else {
+        // The URL first and alone on its lines, so it is never cut and selects cleanly.
+        lines.extend(
+            hard_wrap(&url, usize::from(text.width))
+                .into_iter()
+                .map(Line::from),
+        );
+    }
     let status = r.effective_status(state.now);
     let mut status_spans = vec![status_badge::badge(&status, theme)];
     if let Some(code) = r.decision_code {
@@ -279,7 +299,14 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
             sanitize(v)
         }
     };
-    lines.push(field("Session ID", sanitize(&r.session_id)));
+    lines.push(field(
+        "Session ID",
+        if r.has_link() {
+            sanitize(&r.session_id)
+        } else {
+            "— (Veriff's answer never came)".into()
+        },
+    ));
     let mut status_line = vec![Span::styled(format!("  {:<14}", "Status"), theme.dim())];
     status_line.extend(status_spans);
     lines.push(Line::from(status_line));
@@ -291,7 +318,17 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
     }
     if let Some(e) = &r.check_error {
         lines.push(Line::from(vec![
-            Span::styled(format!("  {:<14}", "Check error"), theme.dim()),
+            Span::styled(
+                format!(
+                    "  {:<14}",
+                    if r.has_link() {
+                        "Check error"
+                    } else {
+                        "Why unknown"
+                    }
+                ),
+                theme.dim(),
+            ),
             Span::styled(sanitize(e), theme.error()),
         ]));
     }
