@@ -485,29 +485,28 @@ fn wait_for(what: &str, cond: impl Fn() -> bool) {
 }
 
 fn spawn(env: &Env, args: &[&str]) -> std::process::Child {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", env.dir.path())
-        .stdin(Stdio::null())
+    command(env, args, &[])
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    for (k, v) in env.vars() {
-        cmd.env(k, v);
-    }
-    cmd.spawn().unwrap()
+        .spawn()
+        .unwrap()
 }
 
 /// Like [`spawn`], with stdout captured and `extra` variables.
 fn spawn_piped(env: &Env, args: &[&str], extra: &[(&str, &str)]) -> std::process::Child {
+    command(env, args, extra)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// The binary with the env's variables and `extra`, its stdin and stderr closed.
+fn command(env: &Env, args: &[&str], extra: &[(&str, &str)]) -> Command {
     let mut cmd = Command::new(BIN);
     cmd.args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", env.dir.path())
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
         .stderr(Stdio::null());
     for (k, v) in env.vars() {
         cmd.env(k, v);
@@ -515,7 +514,7 @@ fn spawn_piped(env: &Env, args: &[&str], extra: &[(&str, &str)]) -> std::process
     for (k, v) in extra {
         cmd.env(k, v);
     }
-    cmd.spawn().unwrap()
+    cmd
 }
 
 fn assert_integrity(db: &Path) {

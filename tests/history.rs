@@ -76,7 +76,12 @@ fn temp_store() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
+/// First names of the records found by `s`.
 fn search(store: &Store, s: &str) -> Vec<String> {
+    found(store, s).into_iter().map(|r| r.first_name).collect()
+}
+
+fn found(store: &Store, s: &str) -> Vec<Record> {
     store
         .page(&Query {
             search: Some(s.into()),
@@ -84,9 +89,6 @@ fn search(store: &Store, s: &str) -> Vec<String> {
             ..Default::default()
         })
         .unwrap()
-        .into_iter()
-        .map(|r| r.first_name)
-        .collect()
 }
 
 #[test]
@@ -1575,16 +1577,7 @@ fn an_intent_is_kept_as_unknown_until_completed_or_forgotten() {
     use veriff_tui::history::NewIntent;
     let (_dir, store) = temp_store();
     let ids = |store: &Store, s: &str| -> Vec<String> {
-        store
-            .page(&Query {
-                search: Some(s.into()),
-                limit: 50,
-                ..Default::default()
-            })
-            .unwrap()
-            .into_iter()
-            .map(|r| r.session_id)
-            .collect()
+        found(store, s).into_iter().map(|r| r.session_id).collect()
     };
     let input = SessionInput {
         first_name: "Ann".into(),

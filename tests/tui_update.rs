@@ -260,14 +260,10 @@ fn an_unwritable_history_sends_nothing_until_the_operator_agrees() {
     let mut s = state(80, 24);
     type_text(&mut s, "Ann");
     let seq = submit(&mut s);
-    update(
+    fail(
         &mut s,
-        Msg::Generated {
-            seq,
-            result: Box::new(Err(Failed::HistoryUnwritable(
-                "the history database /x is locked by another process".into(),
-            ))),
-        },
+        seq,
+        Failed::HistoryUnwritable("the history database /x is locked by another process".into()),
     );
     let text = screen_text(&render(&s));
     assert!(text.contains("Nothing was sent"), "{text}");
@@ -281,13 +277,7 @@ fn an_unwritable_history_sends_nothing_until_the_operator_agrees() {
     assert_eq!(s.form.first_name.value(), "Ann", "n types nothing");
     // Again, and y: the same request, not kept.
     let seq = submit(&mut s);
-    update(
-        &mut s,
-        Msg::Generated {
-            seq,
-            result: Box::new(Err(Failed::HistoryUnwritable("locked".into()))),
-        },
-    );
+    fail(&mut s, seq, Failed::HistoryUnwritable("locked".into()));
     match update(&mut s, key(KeyCode::Char('y'))).as_slice() {
         [
             Effect::Generate {
@@ -308,14 +298,12 @@ fn an_unknown_outcome_says_so_and_never_not_created() {
     let mut s = state(80, 24);
     type_text(&mut s, "Ann");
     let seq = submit(&mut s);
-    update(
+    fail(
         &mut s,
-        Msg::Generated {
-            seq,
-            result: Box::new(Err(Failed::Unknown {
-                error: ApiError::Timeout { secs: 30 },
-                recorded: true,
-            })),
+        seq,
+        Failed::Unknown {
+            error: ApiError::Timeout { secs: 30 },
+            recorded: true,
         },
     );
     let text = screen_text(&render(&s));
@@ -939,4 +927,15 @@ fn a_rare_search_is_never_counted_its_page_is_the_whole_answer() {
     assert_eq!((s.tokens.total, s.tokens.total_exact), (Some(7), true));
     let text = screen_text(&render(&s));
     assert!(text.contains("7 records"), "{text}");
+}
+
+/// Generate `seq` ends with `failed`.
+fn fail(s: &mut State, seq: u64, failed: Failed) -> Vec<Effect> {
+    update(
+        s,
+        Msg::Generated {
+            seq,
+            result: Box::new(Err(failed)),
+        },
+    )
 }

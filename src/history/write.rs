@@ -44,6 +44,17 @@ impl Store {
             return Err(self.err(e));
         }
         let id = tx.last_insert_rowid();
+        self.index_and_commit(tx, id, new)
+    }
+
+    /// Adds the short-substring words of the record `id` (stored as `new`) and commits.
+    fn index_and_commit(
+        &self,
+        tx: Transaction<'_>,
+        id: i64,
+        new: &NewRecord<'_>,
+    ) -> Result<Record, StoreError> {
+        let (i, s) = (new.input, new.session);
         index_words(
             &tx,
             id,
@@ -112,15 +123,7 @@ impl Store {
         // The short-substring words hold the session id: made again from the new one.
         tx.execute("DELETE FROM sessions_grams WHERE rowid = ?", [id])
             .map_err(|e| self.err(e))?;
-        let i = new.input;
-        index_words(
-            &tx,
-            id,
-            [&i.first_name, &i.last_name, &s.id, &i.vendor_data],
-        )
-        .map_err(|e| self.err(e))?;
-        tx.commit().map_err(|e| self.err(e))?;
-        Ok(Record::from_new(id, new))
+        self.index_and_commit(tx, id, new)
     }
 
     /// Removes the intent `id` when the request provably created nothing (Veriff refused
