@@ -1,21 +1,45 @@
 //! Making untrusted strings safe to show or copy.
 //!
 //! Anything that came from the network, a file or the history database may hold escape
-//! sequences (`ESC ] 52` would write the user's clipboard, `ESC [ 2 J` would wipe the screen).
-//! Every such string passes through here before it reaches a terminal or a clipboard.
+//! sequences (`ESC ] 52` would write the user's clipboard, `ESC [ 2 J` would wipe the screen)
+//! or invisible formatting that makes text display as something it is not (a bidirectional
+//! override turning `exe.txt` into `txt.exe`). Every such string passes through here.
 
-/// Removes every control character (C0, DEL, C1), including newlines and tabs.
-/// The printable text around them is kept, so `"\x1b[2Jhi"` becomes `"[2Jhi"`: inert, visible.
+/// True for a character never shown as it is: control characters (C0, DEL, C1), the
+/// bidirectional embeddings, overrides, isolates and marks, and invisible formatting
+/// (zero-width space, word joiner, invisible operators, BOM). The zero-width joiner and
+/// non-joiner stay: Indic and Persian words and emoji sequences need them.
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{061C}'
+            | '\u{200B}'
+            | '\u{200E}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}')
+}
+
+/// Removes every unsafe character (see [`is_unsafe`]), newlines and tabs included. The
+/// printable text around them is kept, so `"\x1b[2Jhi"` becomes `"[2Jhi"`: inert, visible.
 pub fn sanitize(s: &str) -> String {
-    s.chars().filter(|c| !c.is_control()).collect()
+    s.chars().filter(|c| !is_unsafe(*c)).collect()
 }
 
 /// Like [`sanitize`], but borrows when there is nothing to strip (the common case).
 pub fn sanitize_cow(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.chars().any(char::is_control) {
+    if s.chars().any(is_unsafe) {
         std::borrow::Cow::Owned(sanitize(s))
     } else {
         std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// [`sanitize`] in place, allocating only when there is something to strip.
+pub fn make_safe(s: &mut String) {
+    if s.chars().any(is_unsafe) {
+        *s = sanitize(s);
     }
 }
 
@@ -35,6 +59,23 @@ mod tests {
         assert_eq!(sanitize("x\u{9b}31my"), "x31my");
         assert_eq!(sanitize("line\r\nnext\t."), "linenext.");
         assert_eq!(sanitize("李小龍 Zoë 👍"), "李小龍 Zoë 👍");
+    }
+
+    #[test]
+    fn strips_bidi_and_invisible_but_keeps_joiners() {
+        assert_eq!(sanitize("evil\u{202E}txt.exe"), "eviltxt.exe");
+        assert_eq!(sanitize("a\u{2066}b\u{2069}\u{200B}c\u{FEFF}"), "abc");
+        // ZWJ in an emoji family, ZWNJ in Persian, virama conjuncts in Devanagari.
+        for keep in ["👨\u{200D}👩\u{200D}👧", "می\u{200C}خواهم", "क्षत्रिय"]
+        {
+            assert_eq!(sanitize(keep), keep);
+        }
+        let mut s = String::from("ok");
+        make_safe(&mut s);
+        assert_eq!(s, "ok");
+        let mut s = String::from("x\u{1b}y");
+        make_safe(&mut s);
+        assert_eq!(s, "xy");
     }
 
     #[test]

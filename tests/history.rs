@@ -1681,3 +1681,24 @@ fn an_intent_is_kept_as_unknown_until_completed_or_forgotten() {
         .unwrap();
     assert_eq!(store.get(again.id).unwrap().unwrap().session_id, other.id);
 }
+
+#[test]
+fn text_written_into_the_file_by_anything_else_is_read_back_safe() {
+    let (dir, store) = temp_store();
+    let r = add(&store, &spec("Ann", "Lee", t(2026, 1, 2, 3)));
+    let conn = rusqlite::Connection::open(dir.path().join("history.sqlite3")).unwrap();
+    conn.execute(
+        "UPDATE sessions SET first_name = ?1, vendor_data = ?2, decision_reason = ?3 WHERE id = ?4",
+        rusqlite::params![
+            "An\u{1b}]52;c;aGk=\u{7}n",
+            "gpj\u{202E}exe.txt",
+            "bad\u{9b}2J\u{200B}",
+            r.id
+        ],
+    )
+    .unwrap();
+    let back = store.get(r.id).unwrap().unwrap();
+    assert_eq!(back.first_name, "An]52;c;aGk=n");
+    assert_eq!(back.vendor_data, "gpjexe.txt");
+    assert_eq!(back.decision_reason.as_deref(), Some("bad2J"));
+}

@@ -299,7 +299,7 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
         Some(_) => Some(time_col(row, 19)?),
         None => None,
     };
-    Ok(Record {
+    let mut record = Record {
         id: row.get(0)?,
         created_at: time_col(row, 1)?,
         profile: row.get(2)?,
@@ -321,7 +321,34 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
         decision_time: row.get(18)?,
         checked_at,
         check_error: row.get(20)?,
-    })
+    };
+    // Made safe where it enters: a history file may have been written by anything.
+    let r = &mut record;
+    for field in [
+        &mut r.profile,
+        &mut r.base_url,
+        &mut r.first_name,
+        &mut r.last_name,
+        &mut r.lang,
+        &mut r.callback,
+        &mut r.vendor_data,
+        &mut r.session_id,
+        &mut r.url,
+    ] {
+        crate::text::make_safe(field);
+    }
+    for field in [
+        &mut r.host,
+        &mut r.decision_reason,
+        &mut r.decision_time,
+        &mut r.check_error,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        crate::text::make_safe(field);
+    }
+    Ok(record)
 }
 
 /// The status a new session is stored with: Veriff's, or the default when it gave none.
