@@ -30,15 +30,17 @@ pub(super) async fn run(settings: &Settings, args: GenerateArgs) -> Outcome {
     let request = Request::new(settings, input).map_err(|r| match r {
         Refused::Config(e) => Failure::from(e),
         Refused::Invalid(problems) => {
-            let (field, why) = &problems[0];
-            let flag = match field {
-                Field::FirstName => "--first-name",
-                Field::LastName => "--last-name",
-                Field::Lang => "--lang",
-                Field::Callback => "--callback",
-                Field::VendorData => "--vendor-data",
-            };
-            Failure::new(EXIT_USAGE, format!("{flag} {why}"))
+            let said = problems.first().map(|(field, why)| {
+                let flag = match field {
+                    Field::FirstName => "--first-name",
+                    Field::LastName => "--last-name",
+                    Field::Lang => "--lang",
+                    Field::Callback => "--callback",
+                    Field::VendorData => "--vendor-data",
+                };
+                format!("{flag} {why}")
+            });
+            Failure::new(EXIT_USAGE, said.unwrap_or_else(|| "invalid input".into()))
         }
     })?;
     // Checked before anything is sent: a link that cannot be kept is created only when
