@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod form;
+pub mod keymap;
 pub mod languages;
 pub mod list;
 pub mod message;
