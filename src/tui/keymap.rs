@@ -1168,11 +1168,12 @@ impl KeyMap {
     }
 }
 
-/// The `[keys]` lines of config.example.toml: every action, commented out, with its default
-/// keys (a test checks the example holds them).
+/// The `[keys]` lines of config.example.toml: every action that can be rebound, commented
+/// out, with its default keys (a test checks the example holds them).
 pub fn example_lines() -> Vec<String> {
     ENTRIES
         .iter()
+        .filter(|e| !e.action.fixed())
         .map(|e| {
             let keys = e
                 .keys
@@ -1389,6 +1390,32 @@ mod tests {
             KeyMap::from_config(&KeysConfig::default()),
             Ok(KeyMap::default())
         );
+    }
+
+    #[test]
+    fn the_example_config_and_the_readme_list_every_action() {
+        let example = include_str!("../../config.example.toml");
+        for line in example_lines() {
+            assert!(
+                example
+                    .lines()
+                    .any(|l| l == line || l.starts_with(&format!("{line} "))),
+                "config.example.toml lacks {line}"
+            );
+        }
+        let readme = include_str!("../../README.md");
+        let keys = readme
+            .split("\n## Keys")
+            .nth(1)
+            .and_then(|s| s.split("\n## ").next())
+            .unwrap_or_default();
+        for e in ENTRIES {
+            assert!(
+                keys.contains(&format!("`{}`", e.name)),
+                "README's Keys lack {}",
+                e.name
+            );
+        }
     }
 
     fn from_toml(text: &str) -> Result<KeyMap, KeyError> {
