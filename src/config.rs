@@ -30,6 +30,8 @@ pub struct Config {
     pub request: RequestSettings,
     pub ui: UiSettings,
     pub profiles: BTreeMap<String, Profile>,
+    /// Key bindings of the TUI: action name to key(s), replacing that action's defaults.
+    pub keys: crate::tui::keymap::KeysConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -471,16 +473,30 @@ fn readable_by_others_warning(_path: &Path) -> Option<String> {
 
 /// Parses the text of a config file; errors name `path`, the line, the column and the key.
 pub fn parse_config_text(text: &str, path: &Path) -> Result<Config, ConfigError> {
-    toml::from_str::<Config>(text).map_err(|e| {
-        let secrets = secret_values_in(text);
-        scrub(toml_error(text, path, &e), &secrets)
-    })
+    let secrets = || secret_values_in(text);
+    let config = toml::from_str::<Config>(text).map_err(|e| {
+        let what = plain_toml_message(e.message());
+        scrub(located_error(text, path, e.span(), &what), &secrets())
+    })?;
+    // `[keys]`: an unknown action, a bad key name or a clash, at its place in the file.
+    if let Err(e) = crate::tui::keymap::KeyMap::from_config(&config.keys) {
+        return Err(scrub(
+            located_error(text, path, e.span, &e.message),
+            &secrets(),
+        ));
+    }
+    Ok(config)
 }
 
-fn toml_error(text: &str, path: &Path, e: &toml::de::Error) -> ConfigError {
-    let what = plain_toml_message(e.message());
+/// `FILE, line L, column C, key K: what. Fix the file…`, the place as far as known.
+fn located_error(
+    text: &str,
+    path: &Path,
+    span: Option<std::ops::Range<usize>>,
+    what: &str,
+) -> ConfigError {
     let mut out = shown_path(path);
-    if let Some(span) = e.span() {
+    if let Some(span) = span {
         let (line, column) = line_col(text, span.start);
         out.push_str(&format!(", line {line}, column {column}"));
         if let Some(key) = key_at(text, span.start) {
@@ -843,6 +859,9 @@ fn validate_config(config: &Config, path: &Path) -> Result<(), ConfigError> {
         return err(format!(
             "ui.refresh_interval_secs is {r}; it must be at least {MIN_REFRESH_SECS} (seconds), or left out to turn auto-refresh off."
         ));
+    }
+    if let Err(e) = crate::tui::keymap::KeyMap::from_config(&config.keys) {
+        return err(format!("keys: {}.", e.message));
     }
     if !crate::veriff::is_valid_lang(&config.form.lang) {
         return err(format!(
@@ -1245,6 +1264,13 @@ impl Settings {
             c.ui.refresh_interval_secs
                 .map_or_else(|| "(off)".to_string(), |r| r.to_string())
         );
+        let keys = c.keys.lines();
+        if !keys.is_empty() {
+            let _ = writeln!(o, "[keys]");
+            for line in keys {
+                let _ = writeln!(o, "  {}", s(&line));
+            }
+        }
         if !self.warnings.is_empty() {
             let _ = writeln!(o);
             for w in &self.warnings {

@@ -627,3 +627,107 @@ fn data_dir_is_created_private() {
     assert_eq!(mode & 0o777, 0o700);
     s.ensure_data_dir().unwrap();
 }
+
+#[test]
+fn keys_rebind_actions_and_config_check_shows_them() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use veriff_tui::tui::keymap::{Action, Context, KeyMap};
+    let f = Fixture::with_file(
+        "[keys]\nrefresh = \"F5\"\ndown = [\"j\", \"Down\", \"Ctrl+n\"]\nQUIT = \"x\"\n",
+    );
+    // Action names are lowercase: QUIT is not one.
+    let err = f.err(&[]);
+    assert!(err.contains("line 4, column 1, key keys.QUIT"), "{err}");
+
+    let f = Fixture::with_file(
+        "[keys]\nrefresh = \"F5\"\ndown = [\"j\", \"Down\", \"Ctrl+n\"]\nhelp = \"f1\"\nscreen_generate = \"alt+1\"\n",
+    );
+    let settings = f.load(&[]).unwrap();
+    let keys = KeyMap::from_config(&settings.config.keys).unwrap();
+    let press = |code, mods| KeyEvent::new(code, mods);
+    assert_eq!(
+        keys.action(Context::List, &press(KeyCode::F(5), KeyModifiers::NONE)),
+        Some(Action::Refresh)
+    );
+    assert_eq!(
+        keys.action(
+            Context::List,
+            &press(KeyCode::Char('r'), KeyModifiers::NONE)
+        ),
+        None,
+        "r no longer refreshes"
+    );
+    assert_eq!(
+        keys.action(
+            Context::List,
+            &press(KeyCode::Char('n'), KeyModifiers::CONTROL)
+        ),
+        Some(Action::Down)
+    );
+    // F1 was the Generate screen's; the file gave that screen Alt+1 alone and F1 to help.
+    assert_eq!(
+        keys.action(Context::Field, &press(KeyCode::F(1), KeyModifiers::NONE)),
+        Some(Action::Help)
+    );
+    let text = settings.describe();
+    assert!(text.contains("[keys]\n  refresh = F5\n"), "{text}");
+    assert!(text.contains("  down = j, Down, Ctrl+n\n"), "{text}");
+}
+
+#[test]
+fn bad_keys_are_named_with_their_place() {
+    for (text, place, what) in [
+        (
+            "[ui]\nmouse = true\n\n[keys]\nrefresh = \"F5\"\nrefesh = \"r\"\n",
+            "line 6, column 1, key keys.refesh",
+            "\"refesh\" is not an action",
+        ),
+        (
+            "[keys]\ndown = [\"j\", \"Ctrl+Down\", \"Ctrl+Dwn\"]\n",
+            "line 2, column 27, key keys.down",
+            "\"Ctrl+Dwn\" is not a key for down: \"Dwn\" is not a key name",
+        ),
+        (
+            "[keys]\nexport = \"Hyper+e\"\n",
+            "line 2, column 10, key keys.export",
+            "\"Hyper\" is not a modifier",
+        ),
+        (
+            "[keys]\nexport = 5\n",
+            "line 2, column 10, key keys.export",
+            "wrong type",
+        ),
+        // Two actions with one key where both act: the list's delete is d.
+        (
+            "[keys]\nrefresh = \"d\"\n",
+            "line 2, column 11, key keys.refresh",
+            "d is bound to both refresh and delete in the Generated tokens list",
+        ),
+        // Both written: the later one is named.
+        (
+            "[keys]\nnext_field = \"Ctrl+N\"\ngenerate = [\"Ctrl+S\", \"ctrl+n\"]\n",
+            "line 3, column 23, key keys.generate",
+            "Ctrl+N is bound to both generate and next_field",
+        ),
+        (
+            "[keys]\nprofile = \"Ctrl+C\"\n",
+            "line 2, column 11, key keys.profile",
+            "Ctrl+C always quits",
+        ),
+        (
+            "[keys]\nforce_quit = \"Ctrl+Q\"\n",
+            "line 2, column 1, key keys.force_quit",
+            "cannot be rebound",
+        ),
+    ] {
+        let f = Fixture::with_file(text);
+        let err = f.err(&[]);
+        assert!(err.contains(&f.path().display().to_string()), "{err}");
+        assert!(err.contains(place), "{place}: {err}");
+        assert!(err.contains(what), "{what}: {err}");
+    }
+    // The same key in places that never show together is fine: y answers a question and
+    // copies a URL; F5 refreshes the list and fills in Approve on the form.
+    let f = Fixture::with_file("[keys]\nrefresh = \"F5\"\nyes = [\"y\", \"Enter\"]\n");
+    f.load(&[]).unwrap();
+}

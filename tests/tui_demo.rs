@@ -21,7 +21,8 @@ use veriff_tui::veriff::{CreatedSession, SessionInput};
 const SANDBOX_URL: &str = "http://127.0.0.1:8780/v/eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjE3NjQ3MDAyMDAsImlhdCI6MTc2NDA5NTQwMCwic2Vzc2lvbl9pZCI6IjQ3ZmQ3ZGRmLWUxMzgtNGU1ZS05NjYxLTFhZjlhYjMzMjdiNSJ9.q1w2e3r4t5y6u7i8o9p0";
 
 fn with_session(w: u16, h: u16, no_color: bool, url: &str) -> State {
-    let mut s = State::new(sandbox_settings(), env(w, h, no_color));
+    let (bw, bh) = usable(w, h);
+    let mut s = State::new(sandbox_settings(), env(bw, bh, no_color));
     type_text(&mut s, "Ann");
     let seq = match update(&mut s, ctrl('s')).as_slice() {
         [Effect::Generate { seq, .. }] => *seq,
@@ -36,7 +37,7 @@ fn with_session(w: u16, h: u16, no_color: bool, url: &str) -> State {
             session: Box::new(session),
         },
     );
-    s
+    resized(s, w, h)
 }
 
 /// Reads the QR code back from the cells drawn black on white: each cell is two modules
@@ -262,7 +263,9 @@ fn presets_fill_the_first_name_for_test_integrations() {
     update(&mut h, key(KeyCode::Char('?')));
     let text = screen_text(&render(&h));
     for part in [
-        "F5 F6 F7",
+        "F5                  first name Approve",
+        "F6                  first name Decline",
+        "F7                  first name Resubmit",
         "Veriff test-integration behaviour: first name",
         "Approve/Decline/Resubmit forces that decision",
     ] {
@@ -527,17 +530,20 @@ fn qr_views_draw_at_every_size_without_panicking() {
         (250, 80),
     ];
     for (w, h) in sizes {
+        // Built where keys act, then drawn at the size.
+        let (bw, bh) = usable(w, h);
         for url in [SANDBOX_URL, URL, "https://x.example/"] {
-            let mut s = with_session(w, h, false, url);
-            render(&s);
+            let mut s = with_session(bw, bh, false, url);
+            render(&resized(s.clone(), w, h));
             update(&mut s, alt('q'));
-            render(&s);
-            let mut t = state(w, h);
+            assert!(s.qr.is_some());
+            render(&resized(s, w, h));
+            let mut t = state(bw, bh);
             let effects = update(&mut t, alt('2'));
             answer_loads(&mut t, effects, 3);
             t.tokens.rows[0].url = url.into();
             update(&mut t, key(KeyCode::Enter));
-            render(&t);
+            render(&resized(t, w, h));
         }
     }
 }

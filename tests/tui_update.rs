@@ -929,6 +929,155 @@ fn a_rare_search_is_never_counted_its_page_is_the_whole_answer() {
     assert!(text.contains("7 records"), "{text}");
 }
 
+#[test]
+fn a_rebound_key_acts_and_the_default_it_replaced_does_not() {
+    let settings = settings_with_keys("[keys]\nrefresh = \"F5\"\ndown = [\"Ctrl+n\", \"Down\"]\n");
+    let mut s = State::new(settings, env(80, 24, false));
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 5);
+    let f5 = Msg::Key(KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE));
+    assert!(
+        update(&mut s, key(KeyCode::Char('r'))).is_empty(),
+        "r is no longer refresh"
+    );
+    assert!(s.refreshing.is_empty());
+    assert!(matches!(
+        update(&mut s, f5.clone()).as_slice(),
+        [Effect::RefreshOne { .. }]
+    ));
+    // down: Ctrl+N moves, j (a default left out) does not.
+    update(&mut s, ctrl('n'));
+    assert_eq!(s.tokens.selected, 1);
+    update(&mut s, key(KeyCode::Char('j')));
+    assert_eq!(s.tokens.selected, 1);
+    update(&mut s, key(KeyCode::Down));
+    assert_eq!(s.tokens.selected, 2);
+    // On the form F5 is still the Approve preset: another context.
+    update(&mut s, alt('1'));
+    update(&mut s, f5);
+    assert_eq!(s.form.first_name.value(), "Approve");
+}
+
+#[test]
+fn below_the_minimum_size_nothing_but_quit_acts() {
+    let mut s = state(59, 16);
+    let typed = type_text(&mut s, "Eve");
+    assert!(typed.is_empty());
+    assert_eq!(
+        s.form.first_name.value(),
+        "",
+        "the hidden form takes no text"
+    );
+    assert!(update(&mut s, ctrl('s')).is_empty(), "nobody saw the form");
+    assert_eq!(s.in_flight, None);
+    assert!(update(&mut s, Msg::Paste("Eve".into())).is_empty());
+    assert!(update(&mut s, alt('2')).is_empty());
+    assert_eq!(s.screen, Screen::Generate);
+    update(&mut s, ctrl('g'));
+    assert!(s.help.is_none());
+    // Resizing works, and then keys act again.
+    update(&mut s, Msg::Resize(80, 24));
+    type_text(&mut s, "Eve");
+    assert_eq!(s.form.first_name.value(), "Eve");
+    // Shrunk with a question open: the answer is not taken while the question is hidden.
+    update(&mut s, alt('2'));
+    let mut s = tokens(5);
+    update(&mut s, key(KeyCode::Char('d')));
+    assert!(s.tokens.confirm_delete.is_some());
+    update(&mut s, Msg::Resize(80, 10));
+    assert!(update(&mut s, key(KeyCode::Char('y'))).is_empty());
+    update(&mut s, Msg::Resize(80, 24));
+    assert!(matches!(
+        update(&mut s, key(KeyCode::Char('y'))).as_slice(),
+        [Effect::Delete { .. }]
+    ));
+    // q and Ctrl+C quit there.
+    let mut s = state(40, 10);
+    update(&mut s, key(KeyCode::Char('q')));
+    assert!(s.quit);
+    let mut s = state(40, 10);
+    update(&mut s, ctrl('c'));
+    assert!(s.quit);
+}
+
+#[test]
+fn a_question_is_answered_only_while_it_is_shown() {
+    let mut s = tokens(5);
+    update(&mut s, key(KeyCode::Char('d')));
+    // Leaving the screen drops the question; y back on the list copies the URL.
+    update(&mut s, alt('1'));
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 5);
+    assert!(s.tokens.confirm_delete.is_none());
+    assert!(matches!(
+        update(&mut s, key(KeyCode::Char('y'))).as_slice(),
+        [Effect::Copy {
+            what: CopyWhat::Url,
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn g_on_a_form_holding_typed_text_asks_before_replacing_it() {
+    let mut s = state(80, 24);
+    type_text(&mut s, "Half typ");
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 5);
+    let record = s.tokens.selected_record().unwrap().clone();
+    assert!(update(&mut s, key(KeyCode::Char('g'))).is_empty());
+    assert_eq!(s.screen, Screen::Tokens, "nothing replaced yet");
+    assert_eq!(s.form.first_name.value(), "Half typ");
+    let text = screen_text(&render(&s));
+    assert!(text.contains("Replace the text in the form?"), "{text}");
+    assert!(text.contains("y replace"), "{text}");
+    // Other keys do not reach the list behind the question.
+    assert!(update(&mut s, key(KeyCode::Char('d'))).is_empty());
+    assert!(s.tokens.confirm_delete.is_none());
+    // n keeps the form.
+    update(&mut s, key(KeyCode::Char('n')));
+    assert!(s.tokens.confirm_resend.is_none());
+    assert_eq!(s.form.first_name.value(), "Half typ");
+    assert_eq!(s.screen, Screen::Tokens);
+    // y replaces it.
+    update(&mut s, key(KeyCode::Char('g')));
+    update(&mut s, key(KeyCode::Char('y')));
+    assert_eq!(s.screen, Screen::Generate);
+    assert_eq!(s.form.first_name.value(), record.first_name);
+    assert_eq!(s.form.last_name.value(), record.last_name);
+
+    // The form now holds exactly that record: g on it again replaces nothing, asks nothing.
+    update(&mut s, alt('2'));
+    update(&mut s, key(KeyCode::Char('g')));
+    assert!(s.tokens.confirm_resend.is_none());
+    assert_eq!(s.screen, Screen::Generate);
+
+    // An untouched form (the defaults, the profile's callback) is filled without a question.
+    let mut s = tokens(5);
+    update(&mut s, key(KeyCode::Char('g')));
+    assert!(s.tokens.confirm_resend.is_none());
+    assert_eq!(s.screen, Screen::Generate);
+    assert_eq!(s.form.first_name.value(), record.first_name);
+
+    // Esc answers no as well.
+    let mut s = state(80, 24);
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, key(KeyCode::Char(' ')));
+    assert!(
+        !s.form.selfid,
+        "SelfID unticked: a change from the defaults"
+    );
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 5);
+    update(&mut s, key(KeyCode::Char('g')));
+    assert!(s.tokens.confirm_resend.is_some());
+    update(&mut s, key(KeyCode::Esc));
+    assert!(s.tokens.confirm_resend.is_none());
+    assert!(!s.form.selfid);
+}
+
 /// Generate `seq` ends with `failed`.
 fn fail(s: &mut State, seq: u64, failed: Failed) -> Vec<Effect> {
     update(

@@ -3,7 +3,7 @@
 
 mod tui_support;
 
-use ratatui::crossterm::event::KeyCode;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::layout::Position;
 use ratatui::style::{Color, Modifier};
 use tui_support::*;
@@ -21,7 +21,8 @@ fn snap(name: &str, state: &State) -> ratatui::Terminal<ratatui::backend::TestBa
 }
 
 fn filled(w: u16, h: u16) -> State {
-    let mut s = state(w, h);
+    let (bw, bh) = usable(w, h);
+    let mut s = state(bw, bh);
     type_text(&mut s, "李小龍");
     update(&mut s, key(KeyCode::Tab));
     type_text(&mut s, "Zoë 👍");
@@ -35,11 +36,12 @@ fn filled(w: u16, h: u16) -> State {
     type_text(&mut s, "https://example.com/done");
     update(&mut s, key(KeyCode::Tab));
     type_text(&mut s, "order-42");
-    s
+    resized(s, w, h)
 }
 
 fn with_result(w: u16, h: u16) -> State {
-    let mut s = filled(w, h);
+    let (bw, bh) = usable(w, h);
+    let mut s = filled(bw, bh);
     let effects = update(&mut s, ctrl('s'));
     let seq = match effects.as_slice() {
         [veriff_tui::tui::app::Effect::Generate { seq, .. }] => *seq,
@@ -59,7 +61,7 @@ fn with_result(w: u16, h: u16) -> State {
             outcome: CopyOutcome::Osc52,
         },
     );
-    s
+    resized(s, w, h)
 }
 
 #[test]
@@ -325,7 +327,8 @@ fn dashboard_and_help() {
     update(&mut s, key(KeyCode::Char('?')));
     let t = snap("help_80x24", &s);
     assert!(screen_text(&t).contains("Alt+1"));
-    for _ in 0..40 {
+    // j scrolls a line, and stops at the end.
+    for _ in 0..200 {
         update(&mut s, key(KeyCode::Char('j')));
     }
     let t = snap("help_scrolled_80x24", &s);
@@ -360,13 +363,15 @@ fn every_screen_draws_at_every_size_without_panicking() {
         (250, 80),
     ];
     for (w, h) in sizes {
-        let mut states = vec![with_result(w, h), filled(w, h), state(w, h)];
-        let mut picker = state(w, h);
+        // Built where keys act, then drawn at the size.
+        let (bw, bh) = usable(w, h);
+        let mut states = vec![with_result(bw, bh), filled(bw, bh), state(bw, bh)];
+        let mut picker = state(bw, bh);
         update(&mut picker, key(KeyCode::Tab));
         update(&mut picker, key(KeyCode::Tab));
         update(&mut picker, key(KeyCode::Enter));
         states.push(picker);
-        let mut invalid = State::new(live_settings(), env(w, h, true));
+        let mut invalid = State::new(live_settings(), env(bw, bh, true));
         update(&mut invalid, Msg::Paste("\u{1b}x".repeat(700)));
         for _ in 0..5 {
             update(&mut invalid, key(KeyCode::Tab));
@@ -374,7 +379,7 @@ fn every_screen_draws_at_every_size_without_panicking() {
         update(&mut invalid, Msg::Paste("y".repeat(1200)));
         update(&mut invalid, ctrl('s'));
         states.push(invalid);
-        let mut tokens = state(w, h);
+        let mut tokens = state(bw, bh);
         let effects = update(&mut tokens, alt('2'));
         answer_loads(&mut tokens, effects, 1000);
         states.push(tokens.clone());
@@ -382,7 +387,7 @@ fn every_screen_draws_at_every_size_without_panicking() {
         states.push(tokens.clone());
         update(&mut tokens, key(KeyCode::Char('d')));
         states.push(tokens.clone());
-        let mut dash = state(w, h);
+        let mut dash = state(bw, bh);
         update(&mut dash, alt('3'));
         update(
             &mut dash,
@@ -394,8 +399,8 @@ fn every_screen_draws_at_every_size_without_panicking() {
         states.push(dash.clone());
         update(&mut dash, key(KeyCode::Char('?')));
         states.push(dash);
-        for s in &states {
-            render(s);
+        for s in states {
+            render(&resized(s, w, h));
         }
     }
 }
@@ -500,7 +505,8 @@ fn hostile_strings_from_the_store_and_the_network_never_reach_a_cell() {
 fn dashboard_filled(w: u16, h: u16, no_color: bool) -> State {
     use veriff_tui::tui::app::DashboardData;
     use veriff_tui::veriff::SessionStatus;
-    let mut s = State::new(sandbox_settings(), env(w, h, no_color));
+    let (bw, bh) = usable(w, h);
+    let mut s = State::new(sandbox_settings(), env(bw, bh, no_color));
     update(&mut s, alt('3'));
     let counts = SessionStatus::ALL
         .iter()
@@ -545,7 +551,7 @@ fn dashboard_filled(w: u16, h: u16, no_color: bool) -> State {
         &mut s,
         Msg::DashboardData(Ok(DashboardData { per_day, latest })),
     );
-    s
+    resized(s, w, h)
 }
 
 #[test]
@@ -695,4 +701,80 @@ fn the_dashboard_draws_at_every_size_and_keeps_hostile_strings_inert() {
             cell.symbol()
         );
     }
+}
+
+#[test]
+fn the_help_lists_every_action_of_the_key_table_with_its_keys() {
+    use veriff_tui::tui::keymap::{ENTRIES, TEXT_EDITING};
+    use veriff_tui::tui::theme::Theme;
+    let s = state(80, 24);
+    // Wide enough that no description wraps.
+    let lines = veriff_tui::tui::view::help::lines(&s, Theme::new(true), 400);
+    let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    for e in ENTRIES {
+        let keys = s.keys.labels(e.action);
+        assert!(!keys.is_empty(), "{} has keys", e.name);
+        assert!(
+            text.iter()
+                .any(|l| l.trim_start().starts_with(&keys) && l.ends_with(e.about)),
+            "{}: {keys} {}\n{}",
+            e.name,
+            e.about,
+            text.join("\n")
+        );
+    }
+    for (_, what) in TEXT_EDITING {
+        assert!(text.iter().any(|l| l.ends_with(what)), "{what}");
+    }
+}
+
+#[test]
+fn the_footer_and_the_help_show_the_keys_as_bound() {
+    let settings = settings_with_keys(
+        "[keys]\nrefresh = \"F5\"\nhelp = [\"F9\", \"?\"]\nscreen_tokens = [\"F2\", \"Alt+t\"]\n",
+    );
+    let mut s = State::new(settings, env(100, 30, false));
+    // The first screen: help and quit keys that work while typing in a field.
+    let text = screen_text(&render(&s));
+    let footer = text.lines().last().unwrap();
+    assert!(footer.contains("F9 help"), "{footer}");
+    assert!(footer.contains("Ctrl+C quit"), "{footer}");
+    assert!(footer.contains("F2 tokens"), "{footer}");
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::F(9), KeyModifiers::NONE)),
+    );
+    assert!(s.help.is_some(), "F9 opens the help from a text field");
+    let text = screen_text(&render(&s));
+    assert!(text.contains("F9 ?                this help"), "{text}");
+    assert!(
+        text.contains("F2 Alt+T            the Generated tokens screen"),
+        "{text}"
+    );
+    update(&mut s, key(KeyCode::Esc));
+
+    let effects = update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::F(2), KeyModifiers::NONE)),
+    );
+    answer_loads(&mut s, effects, 3);
+    let text = screen_text(&render(&s));
+    let footer = text.lines().last().unwrap();
+    assert!(footer.contains("F5/R refresh"), "{footer}");
+    assert!(footer.contains("F9 help"), "{footer}");
+    assert!(footer.contains("q quit"), "{footer}");
+    // The defaults, for contrast: the footer changes with the binding, not by itself.
+    let mut d = state(100, 30);
+    update(&mut d, alt('2'));
+    let text = screen_text(&render(&d));
+    assert!(
+        text.lines().last().unwrap().contains("r/R refresh"),
+        "{text}"
+    );
+    let first = screen_text(&render(&state(100, 30)));
+    let footer = first.lines().last().unwrap();
+    assert!(
+        footer.contains("Ctrl+G help") && footer.contains("Ctrl+C quit"),
+        "{footer}"
+    );
 }

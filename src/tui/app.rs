@@ -12,6 +12,7 @@ use crate::history::{Query, Record};
 use crate::ops::generate::{Failed, Generated, Refused, Request};
 use crate::text::sanitize;
 use crate::tui::form::{Field, Form};
+use crate::tui::keymap::{self, Action, Context, KeyMap};
 use crate::tui::list::{Load, TokenList};
 use crate::tui::message::{CopyWhat, Msg};
 use crate::veriff::{CreatedSession, Endpoint, SessionInput, SessionStatus};
@@ -220,6 +221,8 @@ pub struct State {
     refresh_seq: u64,
     /// Session ids whose `r` is in flight.
     pub refreshing: Vec<String>,
+    /// The keys bound to each action (the key table with the config file's `[keys]`).
+    pub keys: KeyMap,
 }
 
 impl State {
@@ -230,6 +233,8 @@ impl State {
             .and_then(|p| p.callback.clone())
             .unwrap_or_default();
         let form = Form::new(&settings.config.form, &callback);
+        // The config loader has checked `[keys]`; settings built in code fall back on defaults.
+        let keys = KeyMap::from_config(&settings.config.keys).unwrap_or_default();
         let status = settings.warnings.first().map(|w| {
             let more = match settings.warnings.len() {
                 1 => String::new(),
@@ -265,6 +270,7 @@ impl State {
             refresh: None,
             refresh_seq: 0,
             refreshing: Vec::new(),
+            keys,
         }
     }
 
@@ -329,30 +335,15 @@ impl State {
     }
 }
 
-fn ctrl(key: &KeyEvent, c: char) -> bool {
-    key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(c)
-}
-
-fn alt_digit(key: &KeyEvent) -> Option<usize> {
-    match key.code {
-        KeyCode::Char(c @ '1'..='3') if key.modifiers.contains(KeyModifiers::ALT) => {
-            Some(c as usize - '1' as usize)
-        }
-        KeyCode::F(n @ 1..=3) => Some(usize::from(n) - 1),
-        _ => None,
-    }
-}
-
-/// A plain key: no Ctrl or Alt (Shift is part of the character).
-fn plain(key: &KeyEvent) -> bool {
-    !key.modifiers
-        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SUPER)
-}
-
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(state, key),
         Msg::Paste(text) => on_paste(state, &text),
+        // The mouse acts only on the list on screen (not behind a question, nor in a window
+        // too small to show it).
+        Msg::Mouse(_) if !matches!(keymap::context(state), Context::List | Context::Filter) => {
+            Vec::new()
+        }
         Msg::Mouse(m) => match m.kind {
             MouseEventKind::ScrollDown if state.screen == Screen::Tokens => tokens_move(state, 3),
             MouseEventKind::ScrollUp if state.screen == Screen::Tokens => tokens_move(state, -3),
@@ -597,43 +588,75 @@ fn show_qr(state: &mut State, url: Option<String>) -> Vec<Effect> {
     Vec::new()
 }
 
-/// The URL `Q` shows on the current screen.
-fn qr_url(state: &State) -> Option<String> {
-    match state.screen {
-        Screen::Generate => state.last_url.clone(),
-        Screen::Tokens => current_record(state).map(|r| sanitize(&r.url)),
-        Screen::Dashboard => None,
+impl State {
+    /// The URL the Generate screen shows: the session just created. `c`, `o` and `Q` act on
+    /// it there, and on nothing when none is shown.
+    pub fn shown_url(&self) -> Option<String> {
+        match self.outcome {
+            Some(Outcome::Created { .. }) => self.last_url.clone(),
+            _ => None,
+        }
     }
 }
 
-/// `g`: the Generate form filled with a record's values, for a fresh link.
-fn resend(state: &mut State) -> Vec<Effect> {
-    let Some(r) = current_record(state) else {
-        state.set_status(Level::Info, "no record selected");
-        return Vec::new();
-    };
-    if state.in_flight.is_some() {
-        state.set_status(
-            Level::Warning,
-            "a request is running: wait for it or press Esc on Generate, then press g again",
-        );
-        return Vec::new();
-    }
-    state.form.fill(&SessionInput {
+/// The form values a record was made with, as a re-send puts them in the form.
+fn record_input(r: &Record) -> SessionInput {
+    SessionInput {
         first_name: sanitize(&r.first_name),
         last_name: sanitize(&r.last_name),
         lang: sanitize(&r.lang),
         selfid: r.selfid,
         callback: sanitize(&r.callback),
         vendor_data: sanitize(&r.vendor_data),
-    });
+    }
+}
+
+/// `g`: the Generate form filled with a record's values, for a fresh link. A form holding
+/// typed text is replaced only after a yes.
+fn resend(state: &mut State) -> Vec<Effect> {
+    let Some(r) = current_record(state) else {
+        state.set_status(Level::Info, "no record selected");
+        return Vec::new();
+    };
+    if let Some(blocked) = resend_blocked(state) {
+        state.set_status(Level::Warning, blocked);
+        return Vec::new();
+    }
+    let mut filled = state.form.clone();
+    filled.fill(&record_input(&r));
+    if state.form.changed_from(&state.settings.config.form) && !filled.same_values(&state.form) {
+        state.tokens.confirm_resend = Some(r);
+        return Vec::new();
+    }
+    resend_now(state, &r)
+}
+
+fn resend_blocked(state: &State) -> Option<String> {
+    state.in_flight.is_some().then(|| {
+        format!(
+            "a request is running: wait for it or press {} on Generate, then press {} again",
+            state.keys.label(Action::Back),
+            state.keys.label(Action::Resend)
+        )
+    })
+}
+
+fn resend_now(state: &mut State, r: &Record) -> Vec<Effect> {
+    if let Some(blocked) = resend_blocked(state) {
+        state.set_status(Level::Warning, blocked);
+        return Vec::new();
+    }
+    state.form.fill(&record_input(r));
     // The result panel belongs to the last link, not to the one about to be made.
     state.outcome = None;
     let effects = switch_screen(state, Screen::Generate);
     let short: String = sanitize(&r.session_id).chars().take(8).collect();
     state.set_status(
         Level::Info,
-        format!("prefilled from session {short}: check the fields, then Ctrl+S for a new link"),
+        format!(
+            "prefilled from session {short}: check the fields, then {} for a new link",
+            state.keys.label(Action::Generate)
+        ),
     );
     effects
 }
@@ -737,15 +760,13 @@ fn on_generated(state: &mut State, seq: u64, result: Result<Generated, Failed>) 
 }
 
 fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
-    if state.help.is_some() || state.qr.is_some() {
-        return Vec::new();
-    }
-    match state.screen {
-        Screen::Generate => {
+    // Only into a field on screen.
+    match keymap::context(state) {
+        Context::Field | Context::Picker | Context::Control => {
             state.form.paste(text);
             Vec::new()
         }
-        Screen::Tokens if state.tokens.filtering => {
+        Context::Filter => {
             let clean: String = text.chars().filter(|c| !c.is_control()).collect();
             let mut v = state.tokens.filter.value().to_string();
             v.push_str(&clean);
@@ -756,76 +777,77 @@ fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
     }
 }
 
+/// A key acts on what is on screen: its context picks the action from the key table.
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    if ctrl(&key, 'c') {
-        state.quit = true;
-        return Vec::new();
-    }
-    if state.qr.is_some() {
-        // The QR view closes with Esc, Q or q (q does not quit here: it is the key that
-        // opened it, pressed again).
-        if matches!(
-            key.code,
-            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('Q') | KeyCode::Enter
-        ) {
+    let ctx = keymap::context(state);
+    let action = state.keys.action(ctx, &key);
+    match (ctx, action) {
+        (_, Some(Action::ForceQuit | Action::Quit)) => {
+            state.quit = true;
+            return Vec::new();
+        }
+        // Below the minimum size only "window too small" is shown: nothing else acts.
+        (Context::TooSmall, _) => return Vec::new(),
+        (Context::Qr, Some(Action::Back | Action::Close | Action::Qr)) => {
             state.qr = None;
+            return Vec::new();
         }
-        return Vec::new();
+        (Context::Qr, _) => return Vec::new(),
+        _ => {}
     }
-    // Alt+Q shows the QR code even while typing in a field, where Q is a letter.
-    if key.modifiers.contains(KeyModifiers::ALT)
-        && matches!(key.code, KeyCode::Char('q') | KeyCode::Char('Q'))
-        && state.help.is_none()
-        && state.tokens.confirm_delete.is_none()
-    {
-        let url = qr_url(state);
-        return show_qr(state, url);
-    }
-    if let Some(i) = alt_digit(&key) {
+    let screen = match action {
+        Some(Action::ScreenGenerate) => Some(Screen::Generate),
+        Some(Action::ScreenTokens) => Some(Screen::Tokens),
+        Some(Action::ScreenDashboard) => Some(Screen::Dashboard),
+        _ => None,
+    };
+    if let Some(screen) = screen {
         state.help = None;
-        return switch_screen(state, Screen::ALL[i]);
+        // A question asked on one screen does not follow the operator around.
+        state.tokens.confirm_resend = None;
+        return switch_screen(state, screen);
     }
-    if ctrl(&key, 'p') {
-        return cycle_profile(state);
-    }
-    if let Some(scroll) = state.help {
-        let max = crate::tui::view::help::max_scroll(state, state.size);
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter => {
-                state.help = None;
-            }
-            KeyCode::Down | KeyCode::Char('j') => state.help = Some(scroll.saturating_add(1)),
-            KeyCode::Up | KeyCode::Char('k') => state.help = Some(scroll.saturating_sub(1)),
-            KeyCode::PageDown => state.help = Some(scroll.saturating_add(10)),
-            KeyCode::PageUp => state.help = Some(scroll.saturating_sub(10)),
-            KeyCode::Home => state.help = Some(0),
-            KeyCode::End => state.help = Some(max),
-            _ => {}
+    match action {
+        Some(Action::Profile) => {
+            state.tokens.confirm_resend = None;
+            return cycle_profile(state);
         }
-        state.help = state.help.map(|s| s.min(max));
+        Some(Action::Help) => {
+            state.help = if ctx == Context::Help { None } else { Some(0) };
+            return Vec::new();
+        }
+        _ => {}
+    }
+    match ctx {
+        Context::Help => help_key(state, action),
+        Context::Field | Context::Picker | Context::Control => {
+            generate_key(state, ctx, action, key)
+        }
+        // A yes/no question, on whichever screen asked it.
+        Context::Confirm => answer(state, action),
+        Context::List | Context::Detail | Context::Filter => tokens_key(state, ctx, action, key),
+        Context::Dashboard => dashboard_key(state, action),
+        Context::Qr | Context::TooSmall => Vec::new(),
+    }
+}
+
+fn help_key(state: &mut State, action: Option<Action>) -> Vec<Effect> {
+    let Some(scroll) = state.help else {
         return Vec::new();
+    };
+    let max = crate::tui::view::help::max_scroll(state, state.size);
+    state.help = match action {
+        Some(Action::Back | Action::Close) => None,
+        Some(Action::Down) => Some(scroll.saturating_add(1)),
+        Some(Action::Up) => Some(scroll.saturating_sub(1)),
+        Some(Action::PageDown) => Some(scroll.saturating_add(10)),
+        Some(Action::PageUp) => Some(scroll.saturating_sub(10)),
+        Some(Action::First) => Some(0),
+        Some(Action::Last) => Some(max),
+        _ => Some(scroll),
     }
-    if !state.typing() && plain(&key) && state.tokens.confirm_delete.is_none() {
-        match key.code {
-            KeyCode::Char('?') => {
-                state.help = Some(0);
-                return Vec::new();
-            }
-            KeyCode::Char('q') => {
-                state.quit = true;
-                return Vec::new();
-            }
-            _ => {}
-        }
-    }
-    if state.confirm_unkept.is_some() && state.screen == Screen::Generate {
-        return confirm_unkept_key(state, key);
-    }
-    match state.screen {
-        Screen::Generate => generate_key(state, key),
-        Screen::Tokens => tokens_key(state, key),
-        Screen::Dashboard => dashboard_key(state, key),
-    }
+    .map(|s| s.min(max));
+    Vec::new()
 }
 
 fn switch_screen(state: &mut State, screen: Screen) -> Vec<Effect> {
@@ -968,22 +990,6 @@ fn send(state: &mut State, request: Request, keep: bool) -> Vec<Effect> {
     vec![Effect::Generate { seq, request, keep }]
 }
 
-/// The answer to "create a link the history will not keep?".
-fn confirm_unkept_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Char('y') | KeyCode::Char('Y') => match state.confirm_unkept.take() {
-            Some(request) => send(state, request, false),
-            None => Vec::new(),
-        },
-        KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
-            state.confirm_unkept = None;
-            state.set_status(Level::Info, "nothing was sent");
-            Vec::new()
-        }
-        _ => Vec::new(),
-    }
-}
-
 /// Esc while a request runs: stop waiting. The request is not taken back (it may already
 /// have reached Veriff); its task still keeps whatever comes back in the history.
 fn cancel(state: &mut State) -> Vec<Effect> {
@@ -1012,108 +1018,92 @@ fn input_request(key: &KeyEvent) -> Option<InputRequest> {
     }
 }
 
-fn generate_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    if ctrl(&key, 's') {
-        return submit(state);
-    }
+fn generate_key(
+    state: &mut State,
+    ctx: Context,
+    action: Option<Action>,
+    key: KeyEvent,
+) -> Vec<Effect> {
+    let Some(action) = action else {
+        // Nothing bound to it here: in a text field, it is text.
+        if ctx.typing()
+            && let Some(req) = input_request(&key)
+        {
+            state.form.edit(req);
+        }
+        return Vec::new();
+    };
     let focus = state.form.focus;
-    let picker_open = focus == Field::Language && state.form.picker.open;
-    match key.code {
-        KeyCode::Esc => {
+    let picker_open = ctx == Context::Picker;
+    match action {
+        Action::Generate => return submit(state),
+        Action::Back => {
             if picker_open {
                 state.form.picker.open = false;
-                return Vec::new();
-            }
-            if state.in_flight.is_some() {
+            } else if state.in_flight.is_some() {
                 return cancel(state);
+            } else {
+                state.status = None;
             }
-            state.status = None;
-            return Vec::new();
         }
-        KeyCode::Tab => {
+        Action::NextField => {
             if picker_open {
                 state.form.pick_language();
             }
             set_focus(state, focus.next());
-            return Vec::new();
         }
-        KeyCode::BackTab => {
-            set_focus(state, focus.prev());
-            return Vec::new();
-        }
-        KeyCode::Down | KeyCode::Up if picker_open => {
+        Action::PrevField => set_focus(state, focus.prev()),
+        Action::Down | Action::Up | Action::PageDown | Action::PageUp if picker_open => {
             let n = state.form.picker_matches().len();
             let sel = &mut state.form.picker.selected;
-            if key.code == KeyCode::Down {
-                *sel = (*sel + 1).min(n.saturating_sub(1));
-            } else {
-                *sel = sel.saturating_sub(1);
+            *sel = match action {
+                Action::Down => (*sel + 1).min(n.saturating_sub(1)),
+                Action::PageDown => (*sel + 6).min(n.saturating_sub(1)),
+                Action::Up => sel.saturating_sub(1),
+                _ => sel.saturating_sub(6),
+            };
+        }
+        Action::Down => set_focus(state, focus.next()),
+        Action::Up => set_focus(state, focus.prev()),
+        Action::Select => match focus {
+            Field::Submit => return submit(state),
+            Field::SelfId => state.form.selfid = !state.form.selfid,
+            Field::Language if picker_open => state.form.pick_language(),
+            Field::Language => {
+                state.form.picker.open = true;
+                state.form.picker.selected = 0;
             }
-            return Vec::new();
-        }
-        KeyCode::PageDown | KeyCode::PageUp if picker_open => {
-            let n = state.form.picker_matches().len();
-            let sel = &mut state.form.picker.selected;
-            if key.code == KeyCode::PageDown {
-                *sel = (*sel + 6).min(n.saturating_sub(1));
-            } else {
-                *sel = sel.saturating_sub(6);
-            }
-            return Vec::new();
-        }
-        KeyCode::Down => {
-            set_focus(state, focus.next());
-            return Vec::new();
-        }
-        KeyCode::Up => {
-            set_focus(state, focus.prev());
-            return Vec::new();
-        }
-        KeyCode::Enter => {
-            match focus {
-                Field::Submit => return submit(state),
-                Field::SelfId => state.form.selfid = !state.form.selfid,
-                Field::Language if picker_open => state.form.pick_language(),
-                Field::Language => {
-                    state.form.picker.open = true;
-                    state.form.picker.selected = 0;
-                }
-                _ => set_focus(state, focus.next()),
-            }
-            return Vec::new();
-        }
-        KeyCode::Char(' ') if plain(&key) && focus == Field::SelfId => {
-            state.form.selfid = !state.form.selfid;
-            return Vec::new();
-        }
-        KeyCode::Char(' ') if plain(&key) && focus == Field::Submit => return submit(state),
-        // Off the text fields, the last URL can be copied or opened again.
-        KeyCode::Char('c') | KeyCode::Char('y') if plain(&key) && !focus.is_text() => {
-            return match &state.last_url {
+            _ => set_focus(state, focus.next()),
+        },
+        Action::Toggle => match focus {
+            Field::SelfId => state.form.selfid = !state.form.selfid,
+            Field::Submit => return submit(state),
+            _ => {}
+        },
+        // The URL on screen can be copied, opened or shown again.
+        Action::CopyUrl => {
+            return match state.shown_url() {
                 Some(url) => vec![Effect::Copy {
                     what: CopyWhat::Url,
-                    text: url.clone(),
+                    text: url,
                 }],
                 None => Vec::new(),
             };
         }
-        KeyCode::Char('o') if plain(&key) && !focus.is_text() => {
-            return match &state.last_url {
-                Some(url) => open_effect(state, url.clone()),
+        Action::Open => {
+            return match state.shown_url() {
+                Some(url) => open_effect(state, url),
                 None => Vec::new(),
             };
         }
-        KeyCode::Char('Q') if plain(&key) && !focus.is_text() => {
-            let url = state.last_url.clone();
+        Action::Qr => {
+            let url = state.shown_url();
             return show_qr(state, url);
         }
-        KeyCode::F(n @ 5..=7) => return preset(state, usize::from(n - 5)),
+        Action::PresetApprove => return preset(state, 0),
+        Action::PresetDecline => return preset(state, 1),
+        Action::PresetResubmit => return preset(state, 2),
         _ => {}
-    }
-    if focus.is_text()
-        && let Some(req) = input_request(&key)
-    {
-        state.form.edit(req);
     }
     Vec::new()
 }
@@ -1152,114 +1142,141 @@ fn current_record(state: &State) -> Option<Record> {
         .or_else(|| state.tokens.selected_record().cloned())
 }
 
-fn tokens_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    if let Some(record) = state.tokens.confirm_delete.clone() {
-        match key.code {
-            KeyCode::Char('y') | KeyCode::Char('Y') => {
-                state.tokens.confirm_delete = None;
-                return vec![Effect::Delete { id: record.id }];
-            }
-            KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
-                state.tokens.confirm_delete = None;
-                state.set_status(Level::Info, "kept");
-            }
-            _ => {}
-        }
-        return Vec::new();
-    }
-    if state.tokens.filtering {
-        match key.code {
-            KeyCode::Esc => {
-                state.tokens.filtering = false;
-                state.tokens.filter = tui_input::Input::default();
-                return state.reload_tokens(true);
-            }
-            KeyCode::Enter | KeyCode::Down | KeyCode::Tab => {
-                state.tokens.filtering = false;
-                return Vec::new();
-            }
-            _ => {
-                if let Some(req) = input_request(&key)
-                    && state.tokens.filter.handle(req).is_some_and(|c| c.value)
-                {
+fn tokens_key(
+    state: &mut State,
+    ctx: Context,
+    action: Option<Action>,
+    key: KeyEvent,
+) -> Vec<Effect> {
+    match ctx {
+        Context::Confirm => return answer(state, action),
+        Context::Filter => {
+            match action {
+                Some(Action::Back) => {
+                    state.tokens.filtering = false;
+                    state.tokens.filter = tui_input::Input::default();
                     return state.reload_tokens(true);
                 }
-                return Vec::new();
+                Some(Action::Select | Action::Down | Action::NextField) => {
+                    state.tokens.filtering = false;
+                }
+                None => {
+                    if let Some(req) = input_request(&key)
+                        && state.tokens.filter.handle(req).is_some_and(|c| c.value)
+                    {
+                        return state.reload_tokens(true);
+                    }
+                }
+                _ => {}
             }
+            return Vec::new();
         }
+        _ => {}
     }
+    let Some(action) = action else {
+        return Vec::new();
+    };
     let viewport = state.viewport() as i64;
-    let in_detail = state.tokens.detail.is_some();
-    match key.code {
-        KeyCode::Esc | KeyCode::Backspace if in_detail => {
+    match action {
+        Action::Back if state.tokens.detail.is_some() => {
             state.tokens.detail = None;
             Vec::new()
         }
-        KeyCode::Esc if !state.tokens.filter.value().is_empty() => {
+        Action::Back if !state.tokens.filter.value().is_empty() => {
             state.tokens.filter = tui_input::Input::default();
             state.reload_tokens(true)
         }
-        KeyCode::Esc => {
+        Action::Back => {
             state.status = None;
             Vec::new()
         }
-        KeyCode::Char('/') if plain(&key) && !in_detail => {
+        Action::Filter => {
             state.tokens.filtering = true;
             Vec::new()
         }
-        KeyCode::Down | KeyCode::Char('j') if !in_detail => tokens_move(state, 1),
-        KeyCode::Up | KeyCode::Char('k') if !in_detail => tokens_move(state, -1),
-        KeyCode::PageDown if !in_detail => tokens_move(state, viewport.max(1)),
-        KeyCode::PageUp if !in_detail => tokens_move(state, -viewport.max(1)),
-        KeyCode::Char('d') if ctrl(&key, 'd') && !in_detail => tokens_move(state, viewport / 2),
-        KeyCode::Char('u') if ctrl(&key, 'u') && !in_detail => tokens_move(state, -viewport / 2),
-        KeyCode::Home if !in_detail => tokens_select(state, 0),
-        KeyCode::End | KeyCode::Char('G') if !in_detail => tokens_select(state, u64::MAX),
-        KeyCode::Enter if !in_detail => {
+        Action::Down => tokens_move(state, 1),
+        Action::Up => tokens_move(state, -1),
+        Action::PageDown => tokens_move(state, viewport.max(1)),
+        Action::PageUp => tokens_move(state, -viewport.max(1)),
+        Action::HalfPageDown => tokens_move(state, viewport / 2),
+        Action::HalfPageUp => tokens_move(state, -viewport / 2),
+        Action::First => tokens_select(state, 0),
+        Action::Last => tokens_select(state, u64::MAX),
+        Action::Details => {
             match state.tokens.selected_record().cloned() {
                 Some(r) => state.tokens.detail = Some(r),
                 None => state.set_status(Level::Info, "no record selected"),
             }
             Vec::new()
         }
-        KeyCode::Char('c') | KeyCode::Char('y') if plain(&key) => match current_record(state) {
+        Action::CopyUrl => match current_record(state) {
             Some(r) => vec![Effect::Copy {
                 what: CopyWhat::Url,
                 text: sanitize(&r.url),
             }],
             None => Vec::new(),
         },
-        KeyCode::Char('i') if plain(&key) => match current_record(state) {
+        Action::CopyId => match current_record(state) {
             Some(r) => vec![Effect::Copy {
                 what: CopyWhat::SessionId,
                 text: sanitize(&r.session_id),
             }],
             None => Vec::new(),
         },
-        KeyCode::Char('o') if plain(&key) => match current_record(state) {
+        Action::Open => match current_record(state) {
             Some(r) => open_effect(state, sanitize(&r.url)),
             None => Vec::new(),
         },
-        KeyCode::Char('d') if plain(&key) => {
+        Action::Delete => {
             state.tokens.confirm_delete = current_record(state);
             Vec::new()
         }
-        KeyCode::Char('g') if plain(&key) => resend(state),
-        KeyCode::Char('e') if plain(&key) => export(state),
-        KeyCode::Char('Q') if plain(&key) => {
+        Action::Resend => resend(state),
+        Action::Export => export(state),
+        Action::Qr => {
             let url = current_record(state).map(|r| sanitize(&r.url));
             show_qr(state, url)
         }
-        KeyCode::Char('r') if plain(&key) => match current_record(state) {
+        Action::Refresh => match current_record(state) {
             Some(r) => refresh_record(state, &r),
             None => {
                 state.set_status(Level::Info, "no record selected");
                 Vec::new()
             }
         },
-        KeyCode::Char('R') if plain(&key) => refresh_all(state),
+        Action::RefreshAll => refresh_all(state),
         _ => Vec::new(),
     }
+}
+
+/// The answer to the question on screen: delete this record? replace the form's text?
+fn answer(state: &mut State, action: Option<Action>) -> Vec<Effect> {
+    match action {
+        Some(Action::Yes) => {
+            if let Some(request) = state.confirm_unkept.take() {
+                return send(state, request, false);
+            }
+            if let Some(record) = state.tokens.confirm_delete.take() {
+                return vec![Effect::Delete { id: record.id }];
+            }
+            if let Some(record) = state.tokens.confirm_resend.take() {
+                return resend_now(state, &record);
+            }
+        }
+        Some(Action::No | Action::Back) => {
+            if state.confirm_unkept.take().is_some() {
+                state.set_status(Level::Info, "nothing was sent");
+            }
+            if state.tokens.confirm_delete.take().is_some() {
+                state.set_status(Level::Info, "kept");
+            }
+            if state.tokens.confirm_resend.take().is_some() {
+                state.set_status(Level::Info, "the form keeps its text");
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
 }
 
 fn record_name(r: &Record) -> String {
@@ -1426,7 +1443,7 @@ fn on_refresh_done(
     }
 }
 
-fn dashboard_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+fn dashboard_key(state: &mut State, action: Option<Action>) -> Vec<Effect> {
     let latest = state
         .dashboard
         .data
@@ -1434,35 +1451,39 @@ fn dashboard_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         .map(|d| d.latest.as_slice())
         .unwrap_or_default();
     let n = latest.len();
-    match key.code {
-        KeyCode::Esc => {
+    match action {
+        Some(Action::Back) => {
             state.status = None;
             Vec::new()
         }
-        KeyCode::Down | KeyCode::Char('j') => {
+        Some(Action::Down) => {
             state.dashboard.selected = (state.dashboard.selected + 1).min(n.saturating_sub(1));
             Vec::new()
         }
-        KeyCode::Up | KeyCode::Char('k') => {
+        Some(Action::Up) => {
             state.dashboard.selected = state.dashboard.selected.saturating_sub(1);
             Vec::new()
         }
-        KeyCode::Enter => match latest.get(state.dashboard.selected).cloned() {
+        Some(Action::Details) => match latest.get(state.dashboard.selected).cloned() {
             Some(record) => {
                 let effects = switch_screen(state, Screen::Tokens);
                 state.tokens.detail = Some(record);
                 effects
             }
             None => {
-                state.set_status(Level::Info, "no decision to open yet: press R to refresh");
+                let key = state.keys.label(Action::RefreshAll);
+                state.set_status(
+                    Level::Info,
+                    format!("no decision to open yet: press {key} to refresh"),
+                );
                 Vec::new()
             }
         },
-        KeyCode::Char('r') if plain(&key) => match latest.get(state.dashboard.selected).cloned() {
+        Some(Action::Refresh) => match latest.get(state.dashboard.selected).cloned() {
             Some(record) => refresh_record(state, &record),
             None => Vec::new(),
         },
-        KeyCode::Char('R') if plain(&key) => refresh_all(state),
+        Some(Action::RefreshAll) => refresh_all(state),
         _ => Vec::new(),
     }
 }

@@ -269,6 +269,17 @@ impl Form {
         self.callback_default = callback.to_string();
     }
 
+    /// Whether the form holds something typed or chosen: it differs from a fresh form with
+    /// these defaults (and the active profile's callback).
+    pub fn changed_from(&self, defaults: &FormDefaults) -> bool {
+        !self.same_values(&Form::new(defaults, &self.callback_default))
+    }
+
+    /// Whether both forms hold the same values (wherever their cursors and focus are).
+    pub fn same_values(&self, other: &Form) -> bool {
+        self.raw_input() == other.raw_input()
+    }
+
     /// Puts `values` in the form (a re-send), focus on the first field, no errors left over.
     pub fn fill(&mut self, values: &SessionInput) {
         let input = |v: &str| {

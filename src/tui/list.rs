@@ -50,6 +50,8 @@ pub struct TokenList {
     pub detail: Option<Record>,
     /// Asking "delete this local record?".
     pub confirm_delete: Option<Record>,
+    /// Asking "replace the text in the form?" before a re-send of this record.
+    pub confirm_resend: Option<Record>,
     /// Something changed in the store since the last load.
     pub stale: bool,
     pub loaded_once: bool,

@@ -48,6 +48,16 @@ pub fn sandbox_settings() -> Settings {
     s
 }
 
+/// [`sandbox_settings`] with the `[keys]` of a config file text (checked as the loader
+/// checks it).
+pub fn settings_with_keys(toml: &str) -> Settings {
+    let mut s = sandbox_settings();
+    s.config.keys = veriff_tui::config::parse_config_text(toml, std::path::Path::new("t.toml"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .keys;
+    s
+}
+
 /// A live production profile.
 pub fn live_settings() -> Settings {
     let mut config = Config::default();
@@ -83,6 +93,21 @@ pub fn env(w: u16, h: u16, no_color: bool) -> Env {
 
 pub fn state(w: u16, h: u16) -> State {
     State::new(sandbox_settings(), env(w, h, false))
+}
+
+/// A window size keys act in: at least the minimum (below it only quitting acts, so a state
+/// for a smaller window is built at this size and then [`resized`]).
+pub fn usable(w: u16, h: u16) -> (u16, u16) {
+    (
+        w.max(veriff_tui::tui::view::MIN_WIDTH),
+        h.max(veriff_tui::tui::view::MIN_HEIGHT),
+    )
+}
+
+/// `s` after the terminal was resized to `w` x `h`.
+pub fn resized(mut s: State, w: u16, h: u16) -> State {
+    update(&mut s, Msg::Resize(w, h));
+    s
 }
 
 pub fn render(state: &State) -> Terminal<TestBackend> {

@@ -11,6 +11,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Sparkline, Wrap};
 use crate::history::Record;
 use crate::text::sanitize;
 use crate::tui::app::{DASHBOARD_DAYS, State};
+use crate::tui::keymap::Action;
 use crate::tui::theme::Theme;
 use crate::tui::view::{fit, rule, short_time};
 use crate::tui::widgets::status_badge;
@@ -36,7 +37,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             Line::default(),
             Line::from(Span::styled(format!("✖ {e}"), theme.error())),
             Line::from(Span::styled(
-                "The history could not be read; Alt+3 tries again, and the log file (? shows its path) has details.",
+                format!(
+                    "The history could not be read; {} tries again, and the log file ({} shows its path) has details.",
+                    state.keys.label(Action::ScreenDashboard),
+                    state.keys.label(Action::Help)
+                ),
                 theme.dim(),
             )),
         ];
@@ -255,9 +260,15 @@ fn draw_latest(frame: &mut Frame, area: Rect, state: &State, total: u64, theme: 
     };
     if data.latest.is_empty() {
         let text = if total == 0 {
-            "No sessions for this profile yet: generate one on the Generate screen (Alt+1)."
+            format!(
+                "No sessions for this profile yet: generate one on the Generate screen ({}).",
+                state.keys.label(Action::ScreenGenerate)
+            )
         } else {
-            "No decisions yet: press R to ask Veriff about every session without one."
+            format!(
+                "No decisions yet: press {} to ask Veriff about every session without one.",
+                state.keys.label(Action::RefreshAll)
+            )
         };
         frame.render_widget(
             Paragraph::new(Span::styled(text, theme.dim())).wrap(Wrap { trim: false }),

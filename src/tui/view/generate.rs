@@ -9,6 +9,7 @@ use unicode_width::UnicodeWidthStr;
 use crate::text::sanitize;
 use crate::tui::app::{FailKind, Outcome, State};
 use crate::tui::form::{Field, VENDOR_DATA_MAX};
+use crate::tui::keymap::{Action, Context};
 use crate::tui::languages;
 use crate::tui::theme::Theme;
 use crate::tui::view::{hard_wrap, local_time, rule, spinner};
@@ -59,7 +60,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
                 Span::styled("[", theme.button(focused)),
                 Span::styled(label, theme.button(focused)),
                 Span::styled("]", theme.button(focused)),
-                Span::styled("   Ctrl+S from any field", theme.dim()),
+                Span::styled(
+                    format!("   {} from any field", state.keys.label(Action::Generate)),
+                    theme.dim(),
+                ),
             ]);
             put(frame, line, &mut y);
             continue;
@@ -153,6 +157,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         && form.picker.open
     {
         let matches = form.picker_matches();
+        let key = |a| state.keys.label_in(a, Context::Picker).unwrap_or_default();
+        let keys = format!(
+            "{}{} {}",
+            key(Action::Up),
+            key(Action::Down),
+            key(Action::Select)
+        );
         language_picker::render(
             frame,
             anchor,
@@ -160,6 +171,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             form.lang.value(),
             &matches,
             form.picker.selected,
+            keys.trim(),
             theme,
         );
     }
@@ -171,7 +183,10 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         None if state.in_flight.is_some() => Vec::new(),
         None => {
             let mut lines = vec![Line::from(Span::styled(
-                "Fill in the form and press Ctrl+S: the session URL appears here and goes to the clipboard.",
+                format!(
+                    "Fill in the form and press {}: the session URL appears here and goes to the clipboard.",
+                    state.keys.label(Action::Generate)
+                ),
                 theme.dim(),
             ))];
             if state.settings.profile.is_none() {
@@ -250,11 +265,33 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
                     c.render(frame.buffer_mut(), area, area.x, area.y + text_rows + 1);
                     return;
                 }
-                Some(_) => lines.push(Line::from(vec![
-                    Span::styled("Q", theme.key()),
-                    Span::styled(": show QR code", theme.dim()),
-                    Span::styled(" (Alt+Q while typing in a field)", theme.dim()),
-                ])),
+                Some(_) => {
+                    // The key off the text fields, and the one that works in them if another.
+                    let keys = &state.keys;
+                    let off = keys.label_in(Action::Qr, Context::Control);
+                    let typing = keys.label_in(Action::Qr, Context::Field);
+                    let mut spans = Vec::new();
+                    match (off, typing) {
+                        (Some(off), typing) => {
+                            spans.push(Span::styled(off.clone(), theme.key()));
+                            spans.push(Span::styled(": show QR code", theme.dim()));
+                            if let Some(t) = typing.filter(|t| *t != off) {
+                                spans.push(Span::styled(
+                                    format!(" ({t} while typing in a field)"),
+                                    theme.dim(),
+                                ));
+                            }
+                        }
+                        (None, Some(t)) => {
+                            spans.push(Span::styled(t, theme.key()));
+                            spans.push(Span::styled(": show QR code", theme.dim()));
+                        }
+                        (None, None) => {}
+                    }
+                    if !spans.is_empty() {
+                        lines.push(Line::from(spans));
+                    }
+                }
                 None => {}
             }
             lines
@@ -264,25 +301,30 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             message,
             hint,
         }) => {
+            let generate = state.keys.label(Action::Generate);
+            let unchanged =
+                format!("The form is unchanged: fix what is needed and press {generate} again.");
             let (title, style, next) = match kind {
                 FailKind::NotSent => (
                     "✖ Nothing was sent",
                     theme.error(),
                     if state.confirm_unkept.is_some() {
-                        "Press y to create the session anyway, without keeping its link in the history; n to cancel."
+                        format!(
+                            "Press {} to create the session anyway, without keeping its link in the history; {} to cancel.",
+                            state.keys.label(Action::Yes),
+                            state.keys.label(Action::No)
+                        )
                     } else {
-                        "The form is unchanged: fix what is needed and press Ctrl+S again."
+                        unchanged
                     },
                 ),
-                FailKind::NotCreated => (
-                    "✖ The session was not created",
-                    theme.error(),
-                    "The form is unchanged: fix what is needed and press Ctrl+S again.",
-                ),
+                FailKind::NotCreated => ("✖ The session was not created", theme.error(), unchanged),
                 FailKind::Unknown => (
                     "! Outcome unknown: a session may have been created",
                     theme.warning(),
-                    "The form is unchanged. Check the Customer Portal before pressing Ctrl+S again.",
+                    format!(
+                        "The form is unchanged. Check the Customer Portal before pressing {generate} again."
+                    ),
                 ),
             };
             let mut lines = vec![Line::from(Span::styled(title, style))];

@@ -5,103 +5,88 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
+use unicode_width::UnicodeWidthStr;
+
 use crate::tui::app::State;
+use crate::tui::keymap::{Action, Context, ENTRIES, Section, TEXT_EDITING};
 use crate::tui::theme::Theme;
 use crate::tui::view::centered;
 
-const KEYS: &[(&str, &[(&str, &str)])] = &[
-    (
-        "Everywhere",
-        &[
-            (
-                "Alt+1 Alt+2 Alt+3",
-                "Generate / Generated tokens / Dashboard (also F1 F2 F3)",
-            ),
-            ("Ctrl+P", "switch to the next profile"),
-            ("?", "this help (when not typing in a field)"),
-            ("q", "quit (when not typing in a field)"),
-            ("Ctrl+C", "quit, always"),
-        ],
-    ),
-    (
-        "Generate",
-        &[
-            ("Tab Shift+Tab ↑ ↓", "next / previous field"),
-            ("Ctrl+S", "generate the URL from any field"),
-            ("Enter", "on Generate URL: generate; in a field: next field"),
-            ("Space", "toggle SelfID"),
-            ("Esc", "cancel the request in flight"),
-            (
-                "c y  o",
-                "off the text fields: copy / open the last URL again",
-            ),
-            (
-                "Q  Alt+Q",
-                "the last URL as a full-screen QR code (Alt+Q in a field)",
-            ),
-            (
-                "F5 F6 F7",
-                "fill in the first name Approve / Decline / Resubmit:",
-            ),
-            ("", "Veriff test-integration behaviour: first name"),
-            ("", "Approve/Decline/Resubmit forces that decision"),
-            ("← → Home End", "move the cursor"),
-            ("Ctrl+← Ctrl+→", "previous / next word (also Alt+← Alt+→)"),
-            ("Backspace Delete", "delete a character"),
-            ("Ctrl+W Ctrl+U", "delete the word before / the whole field"),
-            (
-                "Language",
-                "type a name or code, ↑ ↓ to choose, Enter to pick",
-            ),
-        ],
-    ),
-    (
-        "Generated tokens",
-        &[
-            ("↑ ↓ j k", "move"),
-            ("PgUp PgDn", "page up / down (Ctrl+U Ctrl+D: half a page)"),
-            ("Home End G", "first / last"),
-            ("/", "filter by name, session id or vendor data"),
-            ("Enter", "details of the session"),
-            ("c y", "copy the URL"),
-            ("i", "copy the session id"),
-            ("o", "open the URL in the browser"),
-            ("Q", "the URL as a QR code, full screen (Esc closes)"),
-            ("g", "re-send: the form filled with this record's values"),
-            (
-                "e",
-                "export the list (filter applied) to CSV and JSON files",
-            ),
-            ("d", "delete the local record (asks first)"),
-            ("r", "ask Veriff for this session's decision"),
-            ("R", "refresh all sessions not yet decided, 4 at a time"),
-            ("Esc", "back / clear the filter"),
-        ],
-    ),
-    (
-        "Dashboard",
-        &[
-            ("↑ ↓ j k", "move in the latest decisions"),
-            ("Enter", "details of the session"),
-            ("r", "ask Veriff again for the selected session"),
-            ("R", "refresh every session without a final decision"),
-            ("", "expired links (7 days) are shown without asking Veriff"),
-        ],
-    ),
-];
+/// Columns of the key column.
+const KEY_COLUMN: usize = 22;
 
-pub fn lines(state: &State, theme: Theme) -> Vec<Line<'static>> {
+/// The help's lines for an inner width of `width`: every action of the key table, with the
+/// keys bound to it now, by section; the text-editing keys; where the files are.
+pub fn lines(state: &State, theme: Theme, width: u16) -> Vec<Line<'static>> {
+    let width = usize::from(width);
     let mut lines = Vec::new();
-    for (section, keys) in KEYS {
-        lines.push(Line::from(Span::styled(section.to_string(), theme.title())));
-        for (key, what) in *keys {
+    let row = |lines: &mut Vec<Line<'static>>, keys: String, what: &str| {
+        let keys = format!("  {keys}");
+        let room = width.saturating_sub(KEY_COLUMN).max(20);
+        let mut parts = wrap(what, room).into_iter();
+        // Keys wider than their column stand on a line of their own.
+        let first = if keys.width() < KEY_COLUMN {
+            let pad = " ".repeat(KEY_COLUMN - keys.width());
+            Line::from(vec![
+                Span::styled(format!("{keys}{pad}"), theme.key()),
+                Span::raw(parts.next().unwrap_or_default()),
+            ])
+        } else {
+            Line::from(Span::styled(keys, theme.key()))
+        };
+        lines.push(first);
+        for part in parts {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {key:<20}"), theme.key()),
-                Span::raw(what.to_string()),
+                Span::raw(" ".repeat(KEY_COLUMN)),
+                Span::raw(part),
             ]));
+        }
+    };
+    for section in Section::ALL {
+        lines.push(Line::from(Span::styled(section.title(), theme.title())));
+        for e in ENTRIES.iter().filter(|e| e.section == section) {
+            let keys = state.keys.labels(e.action);
+            let keys = if keys.is_empty() {
+                format!("(none: {})", e.name)
+            } else {
+                keys
+            };
+            row(&mut lines, keys, e.about);
+        }
+        if let Some(note) = section.note() {
+            row(&mut lines, String::new(), note);
         }
         lines.push(Line::default());
     }
+    lines.push(Line::from(Span::styled("Text fields", theme.title())));
+    for (keys, what) in TEXT_EDITING {
+        let keys = keys
+            .iter()
+            .filter_map(|k| k.parse::<crate::tui::keymap::KeyCombo>().ok())
+            .map(|k| k.label())
+            .collect::<Vec<_>>()
+            .join(" ");
+        row(&mut lines, keys, what);
+    }
+    let in_field = |a| state.keys.label_in(a, Context::Field);
+    let mut typing = "In a text field, characters and these keys edit the text: a key bound to an action acts there only when it is neither".to_string();
+    match in_field(Action::Help) {
+        Some(help) => typing.push_str(&format!(
+            " ({help} opens this help, {} quits).",
+            state.keys.label(Action::ForceQuit)
+        )),
+        None => typing.push('.'),
+    }
+    for note in [
+        typing.as_str(),
+        "Language: type a name or a code; the list opens as you type.",
+        "Rebind any action under [keys] in the config file: its name, then the key or keys (config.example.toml lists them all).",
+    ] {
+        for part in wrap(note, width.saturating_sub(2).max(20)) {
+            lines.push(Line::from(Span::styled(format!("  {part}"), theme.dim())));
+        }
+    }
+    lines.push(Line::default());
     let paths = &state.settings.paths;
     lines.push(Line::from(Span::styled("Files", theme.title())));
     lines.push(Line::from(vec![
@@ -129,35 +114,60 @@ pub fn lines(state: &State, theme: Theme) -> Vec<Line<'static>> {
     lines
 }
 
+/// Word wrap to `width` columns (a word longer than a line stays whole).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.width() + 1 + word.width() > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    out
+}
+
 fn rect(area: Rect) -> Rect {
     centered(area, 84, area.height.saturating_sub(2))
 }
 
 /// How far the help can scroll in a window of `size`.
 pub fn max_scroll(state: &State, size: (u16, u16)) -> u16 {
-    let inner_h = rect(Rect::new(0, 0, size.0, size.1))
-        .height
-        .saturating_sub(2);
-    u16::try_from(lines(state, Theme::new(true)).len())
+    let rect = rect(Rect::new(0, 0, size.0, size.1));
+    let inner_h = rect.height.saturating_sub(2);
+    u16::try_from(lines(state, Theme::new(true), rect.width.saturating_sub(2)).len())
         .unwrap_or(u16::MAX)
         .saturating_sub(inner_h)
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, scroll: u16, theme: Theme) {
     let rect = rect(area);
-    let all = lines(state, theme);
+    let all = lines(state, theme, rect.width.saturating_sub(2));
     let max_scroll = max_scroll(state, (area.width, area.height));
     let scroll = scroll.min(max_scroll);
+    let keys = &state.keys;
+    let ctx = Context::Help;
+    let label = |a| keys.label_in(a, ctx).unwrap_or_default();
     let more = if max_scroll > 0 {
-        " ↑↓ scroll ·"
+        format!(" {}{} scroll ·", label(Action::Up), label(Action::Down))
     } else {
-        ""
+        String::new()
     };
+    let close = keys
+        .label_in(Action::Back, ctx)
+        .or_else(|| keys.label_in(Action::Close, ctx))
+        .unwrap_or_else(|| keys.label(Action::ForceQuit));
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(theme.accent())
         .title(Span::styled(" Help ", theme.title()))
-        .title_bottom(Span::styled(format!("{more} Esc close "), theme.dim()));
+        .title_bottom(Span::styled(format!("{more} {close} close "), theme.dim()));
     frame.render_widget(Clear, rect);
     frame.render_widget(Paragraph::new(all).block(block).scroll((scroll, 0)), rect);
 }

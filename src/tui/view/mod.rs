@@ -17,6 +17,7 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::text::sanitize;
 use crate::tui::app::{Level, Screen, State, Zone};
+use crate::tui::keymap::{self, Action, Context};
 use crate::tui::theme::Theme;
 
 pub const MIN_WIDTH: u16 = 60;
@@ -33,15 +34,22 @@ pub fn draw(frame: &mut Frame, state: &State) {
     let theme = Theme::new(state.no_color);
     // The QR code gets the whole window, whatever its size: it says itself when too small.
     if let Some(url) = &state.qr {
-        qr::draw(frame, area, url, theme);
+        qr::draw(frame, area, url, &state.keys, theme);
         return;
     }
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        // Only quitting acts here (and resizing): say with which keys.
+        let quit: Vec<String> = [Action::Quit, Action::ForceQuit]
+            .iter()
+            .filter_map(|a| state.keys.label_in(*a, Context::TooSmall))
+            .collect();
         let text = vec![
             Line::from(format!("window too small: need {MIN_WIDTH}x{MIN_HEIGHT}")),
             Line::from(format!(
-                "(now {}x{}; Ctrl+C quits)",
-                area.width, area.height
+                "(now {}x{}; {} quits)",
+                area.width,
+                area.height,
+                quit.join(" or ")
             )),
         ];
         let y = area.height.saturating_sub(2) / 2;
@@ -159,7 +167,7 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         Line::from(vec![
             Span::styled(format!(" {} ", spinner(state)), theme.accent()),
             Span::raw("creating the session… "),
-            Span::styled("Esc", theme.key()),
+            Span::styled(state.keys.label(Action::Back), theme.key()),
             Span::styled(" stops waiting", theme.dim()),
         ])
     } else if let Some(run) = state.refresh.as_ref().filter(|r| !r.quiet) {
@@ -189,97 +197,137 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
-/// Keys that apply to what has focus, most useful first.
-pub fn hints(state: &State) -> Vec<(&'static str, &'static str)> {
+/// The footer's reminders for what is on screen, most useful first: each the key bound to
+/// an action (from the key table, as the config file may have rebound it) and a word for
+/// what it does here. An action with no key acting here is left out.
+pub fn hints(state: &State) -> Vec<(String, &'static str)> {
     use crate::tui::form::Field;
-    if state.help.is_some() {
-        return vec![("↑↓", "scroll"), ("Esc", "close help")];
-    }
-    if state.qr.is_some() {
-        return vec![("Esc", "close")];
-    }
-    match state.screen {
-        Screen::Generate => {
-            let mut h = Vec::new();
-            if state.in_flight.is_some() {
-                h.push(("Esc", "stop waiting"));
+    use crate::tui::keymap::Action as A;
+    let ctx = keymap::context(state);
+    let keys = &state.keys;
+    let mut h: Vec<(String, &'static str)> = Vec::new();
+    let add = |h: &mut Vec<(String, &'static str)>, actions: &[A], what: &'static str| {
+        let labels: Vec<String> = actions
+            .iter()
+            .filter_map(|a| keys.label_in(*a, ctx))
+            .collect();
+        if labels.len() != actions.len() {
+            return;
+        }
+        // ↑↓ together; r/R, F5/F6/F7 apart.
+        let glyphs = labels
+            .iter()
+            .all(|l| l.chars().count() == 1 && !l.chars().all(char::is_alphanumeric));
+        let joined = labels.join(if glyphs { "" } else { "/" });
+        h.push((joined, what));
+    };
+    // Quit: its own key where it acts, else Ctrl+C (while typing, q is a letter).
+    let quit = if keys.key_in(A::Quit, ctx).is_some() {
+        A::Quit
+    } else {
+        A::ForceQuit
+    };
+    let url = state.shown_url().is_some();
+    match ctx {
+        Context::TooSmall => {}
+        Context::Help => {
+            add(&mut h, &[A::Up, A::Down], "scroll");
+            add(&mut h, &[A::Back], "close help");
+        }
+        Context::Qr => add(&mut h, &[A::Back], "close"),
+        Context::Confirm => {
+            let (yes, no) = if state.confirm_unkept.is_some() {
+                ("send, not kept", "send nothing")
+            } else if state.tokens.confirm_delete.is_some() {
+                ("delete", "keep")
+            } else {
+                ("replace", "keep")
+            };
+            add(&mut h, &[A::Yes], yes);
+            add(&mut h, &[A::No], no);
+        }
+        Context::Field | Context::Picker | Context::Control => {
+            if state.in_flight.is_some() && ctx != Context::Picker {
+                add(&mut h, &[A::Back], "stop waiting");
             }
             match state.form.focus {
-                Field::Language if state.form.picker.open => {
-                    h.extend([("↑↓", "choose"), ("Enter", "pick"), ("Esc", "close list")]);
+                Field::Language if ctx == Context::Picker => {
+                    add(&mut h, &[A::Up, A::Down], "choose");
+                    add(&mut h, &[A::Select], "pick");
+                    add(&mut h, &[A::Back], "close list");
                 }
-                Field::Language => h.extend([("type", "search"), ("Enter", "list")]),
-                Field::SelfId => h.push(("Space", "toggle")),
-                Field::Submit => h.push(("Enter", "generate")),
+                Field::Language => {
+                    h.push(("type".into(), "search"));
+                    add(&mut h, &[A::Select], "list");
+                }
+                Field::SelfId => add(&mut h, &[A::Toggle], "toggle"),
+                Field::Submit => add(&mut h, &[A::Select], "generate"),
                 _ => {}
             }
-            h.extend([("Tab", "next"), ("Ctrl+S", "generate")]);
-            if state.form.focus.is_text() {
-                if state.last_url.is_some() {
-                    h.push(("Alt+Q", "QR code"));
-                }
-                h.push(("Ctrl+U", "clear"));
-            } else {
-                if state.last_url.is_some() {
-                    h.extend([("c", "copy URL"), ("o", "open"), ("Q", "QR code")]);
-                }
-                h.extend([("?", "help"), ("q", "quit")]);
+            add(&mut h, &[A::NextField], "next");
+            add(&mut h, &[A::Generate], "generate");
+            add(&mut h, &[A::Help], "help");
+            add(&mut h, &[quit], "quit");
+            if url {
+                add(&mut h, &[A::CopyUrl], "copy URL");
+                add(&mut h, &[A::Open], "open");
+                add(&mut h, &[A::Qr], "QR code");
             }
-            h.extend([("Alt+2", "tokens"), ("Ctrl+P", "profile")]);
+            add(&mut h, &[A::ScreenTokens], "tokens");
+            add(&mut h, &[A::Profile], "profile");
             // Veriff test-integration behaviour: these first names force that decision.
-            h.push(("F5/F6/F7", "Approve/Decline/Resubmit"));
-            h
+            add(
+                &mut h,
+                &[A::PresetApprove, A::PresetDecline, A::PresetResubmit],
+                "Approve/Decline/Resubmit",
+            );
         }
-        Screen::Tokens => {
-            if state.tokens.confirm_delete.is_some() {
-                vec![("y", "delete"), ("n", "keep")]
-            } else if state.tokens.filtering {
-                vec![
-                    ("type", "filter"),
-                    ("Enter", "keep filter"),
-                    ("Esc", "clear"),
-                ]
-            } else if state.tokens.detail.is_some() {
-                vec![
-                    ("Esc", "back"),
-                    ("r", "refresh"),
-                    ("c", "copy URL"),
-                    ("i", "copy id"),
-                    ("o", "open"),
-                    ("Q", "QR code"),
-                    ("g", "re-send"),
-                    ("d", "delete"),
-                    ("?", "help"),
-                ]
-            } else {
-                vec![
-                    ("↑↓", "move"),
-                    ("Enter", "details"),
-                    ("/", "filter"),
-                    ("c", "copy URL"),
-                    ("o", "open"),
-                    ("r/R", "refresh"),
-                    ("?", "help"),
-                    ("g", "re-send"),
-                    ("e", "export"),
-                    ("Q", "QR code"),
-                    ("d", "delete"),
-                    ("i", "copy id"),
-                    ("q", "quit"),
-                ]
-            }
+        Context::Filter => {
+            h.push(("type".into(), "filter"));
+            add(&mut h, &[A::Select], "keep filter");
+            add(&mut h, &[A::Back], "clear");
+            add(&mut h, &[A::Help], "help");
+            add(&mut h, &[quit], "quit");
         }
-        Screen::Dashboard => vec![
-            ("↑↓", "move"),
-            ("Enter", "details"),
-            ("R", "refresh all"),
-            ("?", "help"),
-            ("Alt+1", "generate"),
-            ("Alt+2", "tokens"),
-            ("Ctrl+P", "profile"),
-            ("q", "quit"),
-        ],
+        Context::Detail => {
+            add(&mut h, &[A::Back], "back");
+            add(&mut h, &[A::Refresh], "refresh");
+            add(&mut h, &[A::CopyUrl], "copy URL");
+            add(&mut h, &[A::Help], "help");
+            add(&mut h, &[quit], "quit");
+            add(&mut h, &[A::CopyId], "copy id");
+            add(&mut h, &[A::Open], "open");
+            add(&mut h, &[A::Qr], "QR code");
+            add(&mut h, &[A::Resend], "re-send");
+            add(&mut h, &[A::Delete], "delete");
+        }
+        Context::List => {
+            add(&mut h, &[A::Up, A::Down], "move");
+            add(&mut h, &[A::Details], "details");
+            add(&mut h, &[A::Filter], "filter");
+            add(&mut h, &[A::CopyUrl], "copy URL");
+            add(&mut h, &[A::Open], "open");
+            add(&mut h, &[A::Refresh, A::RefreshAll], "refresh");
+            add(&mut h, &[A::Help], "help");
+            add(&mut h, &[quit], "quit");
+            add(&mut h, &[A::Resend], "re-send");
+            add(&mut h, &[A::Export], "export");
+            add(&mut h, &[A::Qr], "QR code");
+            add(&mut h, &[A::Delete], "delete");
+            add(&mut h, &[A::CopyId], "copy id");
+        }
+        Context::Dashboard => {
+            add(&mut h, &[A::Up, A::Down], "move");
+            add(&mut h, &[A::Details], "details");
+            add(&mut h, &[A::RefreshAll], "refresh all");
+            add(&mut h, &[A::Help], "help");
+            add(&mut h, &[quit], "quit");
+            add(&mut h, &[A::ScreenGenerate], "generate");
+            add(&mut h, &[A::ScreenTokens], "tokens");
+            add(&mut h, &[A::Profile], "profile");
+        }
     }
+    h
 }
 
 fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {

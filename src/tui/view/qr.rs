@@ -8,12 +8,10 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
 use crate::text::sanitize;
+use crate::tui::keymap::{Action, Context, KeyMap};
 use crate::tui::theme::Theme;
 use crate::tui::view::hard_wrap;
 use crate::tui::widgets::qr::Code;
-
-const CLOSE: &str = "Esc closes · scan it with a phone camera";
-const SHORT_CLOSE: &str = " Esc closes";
 
 /// The smallest window (columns, rows) that shows the code of `url` and the URL below it.
 pub fn needed(url: &str) -> Option<(u16, u16)> {
@@ -23,13 +21,23 @@ pub fn needed(url: &str) -> Option<(u16, u16)> {
     Some((code.width, u16::try_from(rows).unwrap_or(u16::MAX)))
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, url: &str, theme: Theme) {
+pub fn draw(frame: &mut Frame, area: Rect, url: &str, keys: &KeyMap, theme: Theme) {
     frame.render_widget(Clear, area);
+    // What closes this view, as bound.
+    let esc = keys
+        .label_in(Action::Back, Context::Qr)
+        .or_else(|| keys.label_in(Action::Qr, Context::Qr))
+        .unwrap_or_else(|| keys.label(Action::ForceQuit));
+    let close = format!("{esc} closes · scan it with a phone camera");
+    let short_close = format!(" {esc} closes");
     let url = sanitize(url);
     let url_lines = hard_wrap(&url, usize::from(area.width));
     let Some(code) = Code::new(&url) else {
         let mut lines = vec![Line::from(Span::styled(
-            "This URL is too long for a QR code; copy it instead (c). Esc closes.",
+            format!(
+                "This URL is too long for a QR code; copy it instead ({}). {esc} closes.",
+                keys.label(Action::CopyUrl)
+            ),
             theme.warning(),
         ))];
         lines.extend(url_lines.into_iter().map(Line::from));
@@ -49,7 +57,9 @@ pub fn draw(frame: &mut Frame, area: Rect, url: &str, theme: Theme) {
                 theme.warning(),
             )),
             Line::from(Span::styled(
-                "Enlarge the window or make the font smaller (Ctrl+- in most terminals). Esc closes.",
+                format!(
+                    "Enlarge the window or make the font smaller (Ctrl+- in most terminals). {esc} closes."
+                ),
                 theme.dim(),
             )),
             Line::default(),
@@ -74,13 +84,13 @@ pub fn draw(frame: &mut Frame, area: Rect, url: &str, theme: Theme) {
     );
     if roomy {
         frame.render_widget(
-            Paragraph::new(Span::styled(CLOSE, theme.dim()))
+            Paragraph::new(Span::styled(close, theme.dim()))
                 .alignment(ratatui::layout::Alignment::Center),
             Rect::new(area.x, url_y + url_rows, area.width, 1),
         );
-    } else if x - area.x > SHORT_CLOSE.width() as u16 {
+    } else if usize::from(x - area.x) > short_close.width() {
         frame.render_widget(
-            Paragraph::new(Span::styled(SHORT_CLOSE, theme.dim())),
+            Paragraph::new(Span::styled(short_close, theme.dim())),
             Rect::new(area.x, top, x - area.x - 1, 1),
         );
     }

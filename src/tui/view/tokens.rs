@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use crate::history::Record;
 use crate::text::sanitize;
 use crate::tui::app::State;
+use crate::tui::keymap::{Action, KeyMap};
 use crate::tui::theme::Theme;
 use crate::tui::view::{centered, fit, hard_wrap, local_time, rule, short_time};
 use crate::tui::widgets::qr::Code;
@@ -51,7 +52,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         draw_table(frame, area, state, theme);
     }
     if let Some(record) = &state.tokens.confirm_delete {
-        draw_confirm(frame, area, record, theme);
+        draw_confirm(frame, area, record, &state.keys, theme);
+    }
+    if let Some(record) = &state.tokens.confirm_resend {
+        draw_replace(frame, area, record, &state.keys, theme);
     }
 }
 
@@ -85,7 +89,10 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         let w = area.width.min(34);
         let x = area.right() - w;
         frame.render_widget(
-            Paragraph::new(Span::styled(" / ", theme.key())),
+            Paragraph::new(Span::styled(
+                format!(" {} ", fit(&state.keys.label(Action::Filter), 1)),
+                theme.key(),
+            )),
             Rect::new(x, area.y, 3, 1),
         );
         text_field::render(
@@ -138,11 +145,15 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     }
     if list.total == Some(0) {
         let text = if filter.trim().is_empty() {
-            "No sessions yet: generate one on the Generate screen (Alt+1).".to_string()
+            format!(
+                "No sessions yet: generate one on the Generate screen ({}).",
+                state.keys.label(Action::ScreenGenerate)
+            )
         } else {
             format!(
-                "Nothing matches “{}”. Esc clears the filter.",
-                sanitize(filter.trim())
+                "Nothing matches “{}”. {} clears the filter.",
+                sanitize(filter.trim()),
+                state.keys.label(Action::Back)
             )
         };
         frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())), body);
@@ -354,7 +365,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
             c.render(frame.buffer_mut(), body, body.right() - c.width, body.y);
         }
         None if code.is_some() => lines.push(Line::from(vec![
-            Span::styled("  Q", theme.key()),
+            Span::styled(format!("  {}", state.keys.label(Action::Qr)), theme.key()),
             Span::styled(": show QR code", theme.dim()),
         ])),
         None => {}
@@ -362,8 +373,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);
 }
 
-fn draw_confirm(frame: &mut Frame, area: Rect, r: &Record, theme: Theme) {
-    let rect = centered(area, 56, 7);
+fn draw_confirm(frame: &mut Frame, area: Rect, r: &Record, keys: &KeyMap, theme: Theme) {
     let name = sanitize(&format!("{} {}", r.first_name, r.last_name));
     let short_id: String = sanitize(&r.session_id).chars().take(8).collect();
     let text = vec![
@@ -376,17 +386,46 @@ fn draw_confirm(frame: &mut Frame, area: Rect, r: &Record, theme: Theme) {
             theme.dim(),
         )),
         Line::default(),
-        Line::from(vec![
-            Span::styled("y", theme.key()),
-            Span::raw(" delete   "),
-            Span::styled("n", theme.key()),
-            Span::raw(" keep"),
-        ]),
+        answers(keys, "delete", theme),
     ];
+    question(frame, area, " Delete record ", text, theme);
+}
+
+/// `g` on a form holding typed text: replace it?
+fn draw_replace(frame: &mut Frame, area: Rect, r: &Record, keys: &KeyMap, theme: Theme) {
+    let name = sanitize(&format!("{} {}", r.first_name, r.last_name));
+    let short_id: String = sanitize(&r.session_id).chars().take(8).collect();
+    let text = vec![
+        Line::from("Replace the text in the form?"),
+        Line::from(Span::styled(
+            format!(
+                "The Generate form holds text you typed; a re-send fills it with {} ({short_id}).",
+                name.trim()
+            ),
+            theme.dim(),
+        )),
+        Line::default(),
+        answers(keys, "replace", theme),
+    ];
+    question(frame, area, " Re-send ", text, theme);
+}
+
+/// `y delete   n keep`, with the keys as bound.
+fn answers(keys: &KeyMap, yes: &str, theme: Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(keys.label(Action::Yes), theme.key()),
+        Span::raw(format!(" {yes}   ")),
+        Span::styled(keys.label(Action::No), theme.key()),
+        Span::raw(" keep"),
+    ])
+}
+
+fn question(frame: &mut Frame, area: Rect, title: &str, text: Vec<Line>, theme: Theme) {
+    let rect = centered(area, 56, 7);
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(theme.error())
-        .title(Span::styled(" Delete record ", theme.error()));
+        .title(Span::styled(title.to_string(), theme.error()));
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(text).block(block).wrap(Wrap { trim: true }),

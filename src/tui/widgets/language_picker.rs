@@ -8,7 +8,9 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use crate::tui::languages::{self, Language};
 use crate::tui::theme::Theme;
 
-/// Draws the picker below `anchor` (the field), inside `bounds`.
+/// Draws the picker below `anchor` (the field), inside `bounds`; `keys` names the keys that
+/// choose and pick (`↑↓ Enter`).
+#[allow(clippy::too_many_arguments)]
 pub fn render(
     frame: &mut Frame,
     anchor: Rect,
@@ -16,6 +18,7 @@ pub fn render(
     query: &str,
     matches: &[&Language],
     selected: usize,
+    keys: &str,
     theme: Theme,
 ) {
     let below = bounds.bottom().saturating_sub(anchor.bottom());
@@ -53,11 +56,7 @@ pub fn render(
         };
         lines.push(Line::from(Span::styled(text, theme.dim())));
     }
-    let title = format!(
-        " {} of {} · ↑↓ Enter ",
-        matches.len(),
-        languages::all().len()
-    );
+    let title = format!(" {} of {} · {keys} ", matches.len(), languages::all().len());
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(theme.accent())
