@@ -31,7 +31,7 @@ pub struct Config {
     pub ui: UiSettings,
     pub profiles: BTreeMap<String, Profile>,
     /// Key bindings of the TUI: action name to key(s), replacing that action's defaults.
-    pub keys: crate::tui::keymap::KeysConfig,
+    pub keys: crate::keymap::KeysConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -479,7 +479,7 @@ pub fn parse_config_text(text: &str, path: &Path) -> Result<Config, ConfigError>
         scrub(located_error(text, path, e.span(), &what), &secrets())
     })?;
     // `[keys]`: an unknown action, a bad key name or a clash, at its place in the file.
-    if let Err(e) = crate::tui::keymap::KeyMap::from_config(&config.keys) {
+    if let Err(e) = crate::keymap::KeyMap::from_config(&config.keys) {
         return Err(scrub(
             located_error(text, path, e.span, &e.message),
             &secrets(),
@@ -860,7 +860,7 @@ fn validate_config(config: &Config, path: &Path) -> Result<(), ConfigError> {
             "ui.refresh_interval_secs is {r}; it must be at least {MIN_REFRESH_SECS} (seconds), or left out to turn auto-refresh off."
         ));
     }
-    if let Err(e) = crate::tui::keymap::KeyMap::from_config(&config.keys) {
+    if let Err(e) = crate::keymap::KeyMap::from_config(&config.keys) {
         return err(format!("keys: {}.", e.message));
     }
     if !crate::veriff::is_valid_lang(&config.form.lang) {

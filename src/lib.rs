@@ -8,6 +8,7 @@ pub mod cli;
 pub mod clipboard;
 pub mod config;
 pub mod history;
+pub mod keymap;
 pub mod ops;
 pub mod qr;
 pub mod sandbox;

@@ -631,7 +631,7 @@ fn data_dir_is_created_private() {
 #[test]
 fn keys_rebind_actions_and_config_check_shows_them() {
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-    use veriff_tui::tui::keymap::{Action, Context, KeyMap};
+    use veriff_tui::keymap::{Action, Context, KeyMap};
     let f = Fixture::with_file(
         "[keys]\nrefresh = \"F5\"\ndown = [\"j\", \"Down\", \"Ctrl+n\"]\nQUIT = \"x\"\n",
     );

@@ -705,7 +705,7 @@ fn the_dashboard_draws_at_every_size_and_keeps_hostile_strings_inert() {
 
 #[test]
 fn the_help_lists_every_action_of_the_key_table_with_its_keys() {
-    use veriff_tui::tui::keymap::{ENTRIES, TEXT_EDITING};
+    use veriff_tui::keymap::{ENTRIES, TEXT_EDITING};
     use veriff_tui::tui::theme::Theme;
     let s = state(80, 24);
     // Wide enough that no description wraps.

@@ -9,10 +9,10 @@ use tui_input::InputRequest;
 use crate::clipboard::CopyOutcome;
 use crate::config::Settings;
 use crate::history::{Query, Record};
+use crate::keymap::{Action, Context, KeyMap};
 use crate::ops::generate::{Failed, Generated, Refused, Request};
 use crate::text::sanitize;
 use crate::tui::form::{Field, Form};
-use crate::tui::keymap::{self, Action, Context, KeyMap};
 use crate::tui::list::{Load, TokenList};
 use crate::tui::message::{CopyWhat, Msg};
 use crate::veriff::{CreatedSession, Endpoint, SessionInput, SessionStatus};
@@ -341,9 +341,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Paste(text) => on_paste(state, &text),
         // The mouse acts only on the list on screen (not behind a question, nor in a window
         // too small to show it).
-        Msg::Mouse(_) if !matches!(keymap::context(state), Context::List | Context::Filter) => {
-            Vec::new()
-        }
+        Msg::Mouse(_) if !matches!(context(state), Context::List | Context::Filter) => Vec::new(),
         Msg::Mouse(m) => match m.kind {
             MouseEventKind::ScrollDown if state.screen == Screen::Tokens => tokens_move(state, 3),
             MouseEventKind::ScrollUp if state.screen == Screen::Tokens => tokens_move(state, -3),
@@ -761,7 +759,7 @@ fn on_generated(state: &mut State, seq: u64, result: Result<Generated, Failed>) 
 
 fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
     // Only into a field on screen.
-    match keymap::context(state) {
+    match context(state) {
         Context::Field | Context::Picker | Context::Control => {
             state.form.paste(text);
             Vec::new()
@@ -779,7 +777,7 @@ fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
 
 /// A key acts on what is on screen: its context picks the action from the key table.
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let ctx = keymap::context(state);
+    let ctx = context(state);
     let action = state.keys.action(ctx, &key);
     match (ctx, action) {
         (_, Some(Action::ForceQuit | Action::Quit)) => {
@@ -1485,5 +1483,47 @@ fn dashboard_key(state: &mut State, action: Option<Action>) -> Vec<Effect> {
         },
         Some(Action::RefreshAll) => refresh_all(state),
         _ => Vec::new(),
+    }
+}
+
+/// The context of what is on screen now; keys act only on that.
+pub fn context(state: &State) -> Context {
+    if state.qr.is_some() {
+        // The QR code fills the window whatever its size.
+        return Context::Qr;
+    }
+    let (w, h) = state.size;
+    if w < crate::tui::view::MIN_WIDTH || h < crate::tui::view::MIN_HEIGHT {
+        return Context::TooSmall;
+    }
+    if state.help.is_some() {
+        return Context::Help;
+    }
+    match state.screen {
+        Screen::Generate => {
+            let focus = state.form.focus;
+            if state.confirm_unkept.is_some() {
+                Context::Confirm
+            } else if focus == Field::Language && state.form.picker.open {
+                Context::Picker
+            } else if focus.is_text() {
+                Context::Field
+            } else {
+                Context::Control
+            }
+        }
+        Screen::Tokens => {
+            let t = &state.tokens;
+            if t.confirm_delete.is_some() || t.confirm_resend.is_some() {
+                Context::Confirm
+            } else if t.filtering {
+                Context::Filter
+            } else if t.detail.is_some() {
+                Context::Detail
+            } else {
+                Context::List
+            }
+        }
+        Screen::Dashboard => Context::Dashboard,
     }
 }

@@ -8,7 +8,6 @@
 pub mod app;
 mod events;
 pub mod form;
-pub mod keymap;
 pub mod languages;
 pub mod list;
 pub mod message;

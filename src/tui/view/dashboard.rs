@@ -9,9 +9,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Sparkline, Wrap};
 
 use crate::history::Record;
+use crate::keymap::Action;
 use crate::text::sanitize;
 use crate::tui::app::{DASHBOARD_DAYS, State};
-use crate::tui::keymap::Action;
 use crate::tui::theme::Theme;
 use crate::tui::view::{fit, rule, short_time};
 use crate::tui::widgets::status_badge;

@@ -6,10 +6,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
+use crate::keymap::{Action, Context};
 use crate::text::sanitize;
 use crate::tui::app::{FailKind, Outcome, State};
 use crate::tui::form::{Field, VENDOR_DATA_MAX};
-use crate::tui::keymap::{Action, Context};
 use crate::tui::languages;
 use crate::tui::theme::Theme;
 use crate::tui::view::{hard_wrap, local_time, rule, spinner};

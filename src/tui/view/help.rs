@@ -7,8 +7,8 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use unicode_width::UnicodeWidthStr;
 
+use crate::keymap::{Action, Context, ENTRIES, Section, TEXT_EDITING};
 use crate::tui::app::State;
-use crate::tui::keymap::{Action, Context, ENTRIES, Section, TEXT_EDITING};
 use crate::tui::theme::Theme;
 use crate::tui::view::centered;
 
@@ -62,7 +62,7 @@ pub fn lines(state: &State, theme: Theme, width: u16) -> Vec<Line<'static>> {
     for (keys, what) in TEXT_EDITING {
         let keys = keys
             .iter()
-            .filter_map(|k| k.parse::<crate::tui::keymap::KeyCombo>().ok())
+            .filter_map(|k| k.parse::<crate::keymap::KeyCombo>().ok())
             .map(|k| k.label())
             .collect::<Vec<_>>()
             .join(" ");

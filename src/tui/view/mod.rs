@@ -15,9 +15,10 @@ use ratatui::widgets::Paragraph;
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
+use crate::keymap::{Action, Context};
 use crate::text::sanitize;
+use crate::tui::app::context;
 use crate::tui::app::{Level, Screen, State, Zone};
-use crate::tui::keymap::{self, Action, Context};
 use crate::tui::theme::Theme;
 
 pub const MIN_WIDTH: u16 = 60;
@@ -201,9 +202,9 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
 /// an action (from the key table, as the config file may have rebound it) and a word for
 /// what it does here. An action with no key acting here is left out.
 pub fn hints(state: &State) -> Vec<(String, &'static str)> {
+    use crate::keymap::Action as A;
     use crate::tui::form::Field;
-    use crate::tui::keymap::Action as A;
-    let ctx = keymap::context(state);
+    let ctx = context(state);
     let keys = &state.keys;
     let mut h: Vec<(String, &'static str)> = Vec::new();
     let add = |h: &mut Vec<(String, &'static str)>, actions: &[A], what: &'static str| {

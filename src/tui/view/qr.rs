@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
+use crate::keymap::{Action, Context, KeyMap};
 use crate::text::sanitize;
-use crate::tui::keymap::{Action, Context, KeyMap};
 use crate::tui::theme::Theme;
 use crate::tui::view::hard_wrap;
 use crate::tui::widgets::qr::Code;

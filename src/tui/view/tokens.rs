@@ -7,9 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::history::Record;
+use crate::keymap::{Action, KeyMap};
 use crate::text::sanitize;
 use crate::tui::app::State;
-use crate::tui::keymap::{Action, KeyMap};
 use crate::tui::theme::Theme;
 use crate::tui::view::{centered, fit, hard_wrap, local_time, rule, short_time};
 use crate::tui::widgets::qr::Code;

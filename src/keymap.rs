@@ -7,6 +7,9 @@
 //! Keys that edit text inside a field (←/→, Backspace, Ctrl+W…) are tui-input's; they are
 //! listed once, in [`TEXT_EDITING`], for the help and for dispatch: while typing in a field,
 //! single characters and those keys edit the text, and no binding acts on them there.
+//!
+//! It is data, not terminal code: the config loader checks `[keys]` against it, and the TUI
+//! (`tui::app::context` says what is on screen) dispatches through it.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -18,9 +21,6 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeSeq, Serializer};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
-
-use crate::tui::app::{Screen, State};
-use crate::tui::form::Field;
 
 /// One key, possibly with modifiers, as the config file writes it (`Ctrl+S`, `F5`, `j`).
 ///
@@ -339,48 +339,6 @@ impl Contexts {
 
     pub fn has(self, c: Context) -> bool {
         self.0 & c.bit() != 0
-    }
-}
-
-/// The context of what is on screen now; keys act only on that.
-pub fn context(state: &State) -> Context {
-    if state.qr.is_some() {
-        // The QR code fills the window whatever its size.
-        return Context::Qr;
-    }
-    let (w, h) = state.size;
-    if w < crate::tui::view::MIN_WIDTH || h < crate::tui::view::MIN_HEIGHT {
-        return Context::TooSmall;
-    }
-    if state.help.is_some() {
-        return Context::Help;
-    }
-    match state.screen {
-        Screen::Generate => {
-            let focus = state.form.focus;
-            if state.confirm_unkept.is_some() {
-                Context::Confirm
-            } else if focus == Field::Language && state.form.picker.open {
-                Context::Picker
-            } else if focus.is_text() {
-                Context::Field
-            } else {
-                Context::Control
-            }
-        }
-        Screen::Tokens => {
-            let t = &state.tokens;
-            if t.confirm_delete.is_some() || t.confirm_resend.is_some() {
-                Context::Confirm
-            } else if t.filtering {
-                Context::Filter
-            } else if t.detail.is_some() {
-                Context::Detail
-            } else {
-                Context::List
-            }
-        }
-        Screen::Dashboard => Context::Dashboard,
     }
 }
 
@@ -1396,7 +1354,7 @@ mod tests {
 
     #[test]
     fn the_example_config_and_the_readme_list_every_action() {
-        let example = include_str!("../../config.example.toml");
+        let example = include_str!("../config.example.toml");
         for line in example_lines() {
             assert!(
                 example
@@ -1405,7 +1363,7 @@ mod tests {
                 "config.example.toml lacks {line}"
             );
         }
-        let readme = include_str!("../../README.md");
+        let readme = include_str!("../README.md");
         let keys = readme
             .split("\n## Keys")
             .nth(1)
