@@ -6,6 +6,7 @@
 //! with a message, so a frame never waits on the network, the disk or the clipboard.
 
 pub mod app;
+mod backend;
 mod events;
 pub mod form;
 pub mod languages;
@@ -24,13 +25,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 use tokio::sync::{OnceCell, mpsc};
 
 use crate::clipboard::SystemClipboard;
 use crate::config::Settings;
 
 use app::{Env, State, update};
+use backend::NoQueryBackend;
 use events::{spawn_input_thread, spawn_signal_task};
 use message::Msg;
 use runtime::Runtime;
@@ -65,7 +66,7 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
     PANICKED.store(false, Ordering::SeqCst);
     let hook = PanicHookGuard::install();
     let guard = TerminalGuard::enter(mouse)?;
-    let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+    let mut terminal = Terminal::new(NoQueryBackend::new(std::io::stdout()))?;
     terminal.clear()?;
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
@@ -122,7 +123,7 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
 
 async fn main_loop(
     state: &mut State,
-    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+    terminal: &mut Terminal<NoQueryBackend<std::io::Stdout>>,
     rx: &mut mpsc::UnboundedReceiver<Msg>,
     out_rx: &mut mpsc::UnboundedReceiver<Vec<u8>>,
     runtime: &mut Runtime,
@@ -204,14 +205,14 @@ async fn tick_auto(timer: &mut Option<tokio::time::Interval>) {
 
 fn draw(
     state: &State,
-    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+    terminal: &mut Terminal<NoQueryBackend<std::io::Stdout>>,
 ) -> std::io::Result<()> {
     terminal.draw(|f| view::draw(f, state))?;
     Ok(())
 }
 
 /// Bytes for the terminal itself (OSC 52), written between frames so they never split one.
-fn write_raw(terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>, bytes: &[u8]) {
+fn write_raw(terminal: &mut Terminal<NoQueryBackend<std::io::Stdout>>, bytes: &[u8]) {
     let backend = terminal.backend_mut();
     if let Err(e) = backend.write_all(bytes).and_then(|()| backend.flush()) {
         tracing::warn!("could not write to the terminal: {e}");
