@@ -820,6 +820,35 @@ fn r_on_a_record_of_an_earlier_sandbox_asks_nothing() {
     ));
 }
 
+#[test]
+fn a_record_whose_outcome_is_unknown_has_no_link_to_act_on() {
+    use veriff_tui::veriff::SessionStatus;
+    let mut s = tokens(3);
+    s.tokens.rows[0].status = SessionStatus::Unknown;
+    s.tokens.rows[0].url = String::new();
+    for k in ['c', 'i', 'o', 'Q'] {
+        s.status = None;
+        assert!(update(&mut s, key(KeyCode::Char(k))).is_empty(), "{k}");
+        let text = s.status.as_ref().unwrap().text.clone();
+        assert!(
+            text.contains("outcome of its request is unknown"),
+            "{k}: {text}"
+        );
+        assert!(s.qr.is_none());
+    }
+    assert!(update(&mut s, key(KeyCode::Char('r'))).is_empty());
+    let text = s.status.as_ref().unwrap().text.clone();
+    assert!(text.contains("Customer Portal"), "{text}");
+    // The details say so in words, and no URL is drawn.
+    update(&mut s, key(KeyCode::Enter));
+    let screen = screen_text(&render(&s));
+    assert!(
+        screen.contains("outcome of this request is unknown"),
+        "{screen}"
+    );
+    assert!(screen.contains("Customer Portal"), "{screen}");
+}
+
 fn counts(effects: &[Effect]) -> Vec<u64> {
     effects
         .iter()

@@ -860,14 +860,8 @@ fn switch_screen(state: &mut State, screen: Screen) -> Vec<Effect> {
     }
 }
 
+/// A request in flight carries its own profile, so switching while it runs is safe.
 fn cycle_profile(state: &mut State) -> Vec<Effect> {
-    if state.in_flight.is_some() {
-        state.set_status(
-            Level::Warning,
-            "a request is running: wait for it or press Esc to cancel, then switch profile",
-        );
-        return Vec::new();
-    }
     let names = state.settings.profile_names();
     if names.len() < 2 {
         let config = state.settings.paths.config_file.display().to_string();
@@ -932,20 +926,17 @@ fn set_focus(state: &mut State, field: Field) {
 
 fn submit(state: &mut State) -> Vec<Effect> {
     if state.in_flight.is_some() {
+        let esc = state.keys.label(Action::Back);
         state.set_status(
             Level::Info,
-            "a request is already running (Esc stops waiting for it)",
+            format!("a request is already running ({esc} stops waiting for it)"),
         );
         return Vec::new();
     }
     state.form.picker.open = false;
     let allow_http = state.allow_http_callback();
     if !state.form.validate(allow_http) {
-        if let Some(f) = state.form.first_invalid() {
-            state.form.focus = f;
-        }
-        state.set_status(Level::Error, "fix the marked fields, then Ctrl+S");
-        return Vec::new();
+        return fix_fields(state);
     }
     // Everything the request needs is taken now: typing or switching profile while it
     // runs changes nothing of what is sent or stored.
@@ -956,11 +947,7 @@ fn submit(state: &mut State) -> Vec<Effect> {
                 .into_iter()
                 .map(|(f, why)| (Field::from_core(f), why))
                 .collect();
-            if let Some(f) = state.form.first_invalid() {
-                state.form.focus = f;
-            }
-            state.set_status(Level::Error, "fix the marked fields, then Ctrl+S");
-            return Vec::new();
+            return fix_fields(state);
         }
         Err(Refused::Config(e)) => {
             state.outcome = Some(Outcome::Failed {
@@ -974,6 +961,19 @@ fn submit(state: &mut State) -> Vec<Effect> {
         }
     };
     send(state, request, true)
+}
+
+/// Focuses the first field in error and says what to do.
+fn fix_fields(state: &mut State) -> Vec<Effect> {
+    if let Some(f) = state.form.first_invalid() {
+        state.form.focus = f;
+    }
+    let generate = state.keys.label(Action::Generate);
+    state.set_status(
+        Level::Error,
+        format!("fix the marked fields, then {generate}"),
+    );
+    Vec::new()
 }
 
 /// Starts `ops::generate` for `request`.
@@ -1140,6 +1140,23 @@ fn current_record(state: &State) -> Option<Record> {
         .or_else(|| state.tokens.selected_record().cloned())
 }
 
+/// The record the keys act on, when it has a link (a URL and a session id) to act on; of
+/// one whose outcome is unknown, the status line says why there is none.
+fn linked_record(state: &mut State) -> Option<Record> {
+    let r = current_record(state)?;
+    if r.has_link() {
+        return Some(r);
+    }
+    state.set_status(
+        Level::Info,
+        format!(
+            "{}: no link, the outcome of its request is unknown; look for the session in the Veriff Customer Portal",
+            record_name(&r)
+        ),
+    );
+    None
+}
+
 fn tokens_key(
     state: &mut State,
     ctx: Context,
@@ -1207,21 +1224,21 @@ fn tokens_key(
             }
             Vec::new()
         }
-        Action::CopyUrl => match current_record(state) {
+        Action::CopyUrl => match linked_record(state) {
             Some(r) => vec![Effect::Copy {
                 what: CopyWhat::Url,
                 text: sanitize(&r.url),
             }],
             None => Vec::new(),
         },
-        Action::CopyId => match current_record(state) {
+        Action::CopyId => match linked_record(state) {
             Some(r) => vec![Effect::Copy {
                 what: CopyWhat::SessionId,
                 text: sanitize(&r.session_id),
             }],
             None => Vec::new(),
         },
-        Action::Open => match current_record(state) {
+        Action::Open => match linked_record(state) {
             Some(r) => open_effect(state, sanitize(&r.url)),
             None => Vec::new(),
         },
@@ -1231,10 +1248,10 @@ fn tokens_key(
         }
         Action::Resend => resend(state),
         Action::Export => export(state),
-        Action::Qr => {
-            let url = current_record(state).map(|r| sanitize(&r.url));
-            show_qr(state, url)
-        }
+        Action::Qr => match linked_record(state) {
+            Some(r) => show_qr(state, Some(sanitize(&r.url))),
+            None => Vec::new(),
+        },
         Action::Refresh => match current_record(state) {
             Some(r) => refresh_record(state, &r),
             None => {
