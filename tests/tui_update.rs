@@ -451,12 +451,18 @@ fn ctrl_p_cycles_profiles_and_marks_a_live_one() {
     assert!(s.settings.sandbox && !s.profile_live());
     assert_eq!(s.form.callback.value(), "");
 
-    // No switching under a request in flight: it would be sent to one profile and saved
-    // under another.
+    // Switching while a request runs is safe: the request carries its own profile.
     type_text(&mut s, "Ann");
-    submit(&mut s);
+    let effects = update(&mut s, ctrl('s'));
     update(&mut s, ctrl('p'));
-    assert_eq!(s.settings.profile_name, "sandbox");
+    assert_eq!(s.settings.profile_name, "production");
+    match effects.as_slice() {
+        [Effect::Generate { request, .. }] => {
+            assert_eq!(request.profile, "sandbox");
+            assert!(request.sandbox);
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

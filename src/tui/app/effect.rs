@@ -1,0 +1,48 @@
+//! Effects: work for the runtime, each carrying everything it needs.
+
+use super::*;
+
+/// Work for the main loop to run off the UI thread.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// Ctrl+S: `ops::generate` with the request as it was when the key was pressed.
+    Generate {
+        seq: u64,
+        request: Request,
+        /// False only after the operator agreed to a link the history will not keep.
+        keep: bool,
+    },
+    Copy {
+        what: CopyWhat,
+        text: String,
+    },
+    /// A page or a count the tokens list asked for.
+    List(Load),
+    Delete {
+        id: i64,
+    },
+    StatusCounts {
+        profile: String,
+    },
+    OpenUrl(String),
+    /// Every record matching `query` to CSV and JSON files in `dir`.
+    Export {
+        query: Query,
+        dir: std::path::PathBuf,
+    },
+    /// `r`: fetch and store one session's decision, through the record's own profile.
+    RefreshOne {
+        endpoint: Endpoint,
+        session_id: String,
+    },
+    /// `R` and auto-refresh: every pending session of `profile`, a few at a time.
+    RefreshPending {
+        run: u64,
+        endpoint: Endpoint,
+        profile: String,
+    },
+    /// The dashboard's chart of links per day and its list of latest decisions.
+    DashboardData {
+        profile: String,
+    },
+}

@@ -1,0 +1,303 @@
+//! The Generate screen: the form's keys, sending the request, and its answer.
+
+use super::*;
+
+/// Veriff test integrations decide a session by its first name; F5 F6 F7 fill these in.
+pub const PRESETS: [(&str, &str); 3] = [
+    ("Approve", "approved"),
+    ("Decline", "declined"),
+    ("Resubmit", "resubmission requested"),
+];
+
+pub(super) fn preset(state: &mut State, index: usize) -> Vec<Effect> {
+    let Some((name, decision)) = PRESETS.get(index) else {
+        return Vec::new();
+    };
+    state.form.first_name = tui_input::Input::new((*name).to_string());
+    state.form.errors.retain(|(f, _)| *f != Field::FirstName);
+    state.set_status(
+        Level::Info,
+        format!(
+            "first name {name}: a Veriff test integration (and the sandbox) decides it {decision}"
+        ),
+    );
+    Vec::new()
+}
+
+/// Shows the QR code of `url` full screen.
+pub(super) fn show_qr(state: &mut State, url: Option<String>) -> Vec<Effect> {
+    match url {
+        Some(url) => state.qr = Some(url),
+        None => state.set_status(Level::Info, "no URL to show yet: generate one first"),
+    }
+    Vec::new()
+}
+
+/// Veriff answered with a session: its URL goes on screen and to the clipboard now; the
+/// record is completed after this, by the task that sent the request.
+pub(super) fn on_created(state: &mut State, seq: u64, session: CreatedSession) -> Vec<Effect> {
+    let url = sanitize(&session.url);
+    if state.in_flight != Some(seq) {
+        // The operator stopped waiting (Esc): the link is kept all the same.
+        state.set_status(
+            Level::Warning,
+            "the request you stopped waiting for created a session after all: it is in Generated tokens",
+        );
+        return after_store_change(state);
+    }
+    state.in_flight = None;
+    state.last_url = Some(url.clone());
+    state.set_status(Level::Success, "session created");
+    state.outcome = Some(Outcome::Created {
+        session,
+        copy: None,
+        save_error: None,
+    });
+    vec![Effect::Copy {
+        what: CopyWhat::GeneratedUrl,
+        text: url,
+    }]
+}
+
+/// The end of a Generate: the record completed (or why not), or why there is no link.
+pub(super) fn on_generated(
+    state: &mut State,
+    seq: u64,
+    result: Result<Generated, Failed>,
+) -> Vec<Effect> {
+    let current = state.in_flight == Some(seq);
+    match result {
+        Ok(generated) => {
+            if let Some(Err(e)) = &generated.saved
+                && let Some(Outcome::Created {
+                    session,
+                    save_error,
+                    ..
+                }) = &mut state.outcome
+                && session.id == generated.session.id
+            {
+                *save_error = Some(sanitize(e));
+            }
+            after_store_change(state)
+        }
+        Err(failed) if !current => {
+            // A request the operator stopped waiting for: say how it ended.
+            let text = format!(
+                "the request you stopped waiting for: {}",
+                sanitize(&failed.message())
+            );
+            state.set_status(Level::Warning, text);
+            after_store_change(state)
+        }
+        Err(failed) => {
+            state.in_flight = None;
+            let kind = match &failed {
+                Failed::HistoryUnwritable(_) => FailKind::NotSent,
+                Failed::NotCreated(_) => FailKind::NotCreated,
+                Failed::Unknown { .. } => FailKind::Unknown,
+            };
+            let (level, status) = match kind {
+                FailKind::NotSent => (
+                    Level::Error,
+                    "nothing was sent: the history cannot be written (y: create a link that is not kept)",
+                ),
+                FailKind::NotCreated => (Level::Error, "the session was not created"),
+                FailKind::Unknown => (
+                    Level::Warning,
+                    "outcome unknown: a session may have been created",
+                ),
+            };
+            state.set_status(level, status);
+            if kind == FailKind::NotSent {
+                state.confirm_unkept = state.sent.take();
+            }
+            state.outcome = Some(Outcome::Failed {
+                kind,
+                message: sanitize(&failed.detail()),
+                hint: sanitize(&failed.hint()),
+            });
+            after_store_change(state)
+        }
+    }
+}
+
+pub(super) fn set_focus(state: &mut State, field: Field) {
+    let allow_http = state.allow_http_callback();
+    let left = state.form.focus;
+    if left != field {
+        state.form.check_field(left, allow_http);
+        if let Some(input) = state.form.input_mut(field) {
+            // Arriving in a field puts the cursor at its end, as in a browser form.
+            let len = input.value().chars().count();
+            input.handle(InputRequest::SetCursor(len));
+        }
+    }
+    state.form.picker.open = false;
+    state.form.focus = field;
+}
+
+pub(super) fn submit(state: &mut State) -> Vec<Effect> {
+    if state.in_flight.is_some() {
+        let esc = state.keys.label(Action::Back);
+        state.set_status(
+            Level::Info,
+            format!("a request is already running ({esc} stops waiting for it)"),
+        );
+        return Vec::new();
+    }
+    state.form.picker.open = false;
+    let allow_http = state.allow_http_callback();
+    if !state.form.validate(allow_http) {
+        return fix_fields(state);
+    }
+    // Everything the request needs is taken now: typing or switching profile while it
+    // runs changes nothing of what is sent or stored.
+    let request = match Request::new(&state.settings, state.form.to_input()) {
+        Ok(r) => r,
+        Err(Refused::Invalid(problems)) => {
+            state.form.errors = problems
+                .into_iter()
+                .map(|(f, why)| (Field::from_core(f), why))
+                .collect();
+            return fix_fields(state);
+        }
+        Err(Refused::Config(e)) => {
+            state.outcome = Some(Outcome::Failed {
+                kind: FailKind::NotSent,
+                message: sanitize(&e.to_string()),
+                hint: "Add the profile to the config file (veriff-tui config check shows what is in effect), or run veriff-tui --sandbox to try it offline."
+                    .into(),
+            });
+            state.set_status(Level::Error, "nothing was sent: the profile is not usable");
+            return Vec::new();
+        }
+    };
+    send(state, request, true)
+}
+
+/// Focuses the first field in error and says what to do.
+pub(super) fn fix_fields(state: &mut State) -> Vec<Effect> {
+    if let Some(f) = state.form.first_invalid() {
+        state.form.focus = f;
+    }
+    let generate = state.keys.label(Action::Generate);
+    state.set_status(
+        Level::Error,
+        format!("fix the marked fields, then {generate}"),
+    );
+    Vec::new()
+}
+
+/// Starts `ops::generate` for `request`.
+pub(super) fn send(state: &mut State, request: Request, keep: bool) -> Vec<Effect> {
+    state.next_seq += 1;
+    let seq = state.next_seq;
+    state.in_flight = Some(seq);
+    state.sent = Some(request.clone());
+    state.confirm_unkept = None;
+    state.outcome = None;
+    state.status = None;
+    vec![Effect::Generate { seq, request, keep }]
+}
+
+/// Esc while a request runs: stop waiting. The request is not taken back (it may already
+/// have reached Veriff); its task still keeps whatever comes back in the history.
+pub(super) fn cancel(state: &mut State) -> Vec<Effect> {
+    state.in_flight = None;
+    state.sent = None;
+    state.set_status(
+        Level::Warning,
+        "stopped waiting: if Veriff answers, the link will be in Generated tokens",
+    );
+    Vec::new()
+}
+
+pub(super) fn generate_key(
+    state: &mut State,
+    ctx: Context,
+    action: Option<Action>,
+    key: KeyEvent,
+) -> Vec<Effect> {
+    let Some(action) = action else {
+        // Nothing bound to it here: in a text field, it is text.
+        if ctx.typing()
+            && let Some(req) = input_request(&key)
+        {
+            state.form.edit(req);
+        }
+        return Vec::new();
+    };
+    let focus = state.form.focus;
+    let picker_open = ctx == Context::Picker;
+    match action {
+        Action::Generate => return submit(state),
+        Action::Back => {
+            if picker_open {
+                state.form.picker.open = false;
+            } else if state.in_flight.is_some() {
+                return cancel(state);
+            } else {
+                state.status = None;
+            }
+        }
+        Action::NextField => {
+            if picker_open {
+                state.form.pick_language();
+            }
+            set_focus(state, focus.next());
+        }
+        Action::PrevField => set_focus(state, focus.prev()),
+        Action::Down | Action::Up | Action::PageDown | Action::PageUp if picker_open => {
+            let n = state.form.picker_matches().len();
+            let sel = &mut state.form.picker.selected;
+            *sel = match action {
+                Action::Down => (*sel + 1).min(n.saturating_sub(1)),
+                Action::PageDown => (*sel + 6).min(n.saturating_sub(1)),
+                Action::Up => sel.saturating_sub(1),
+                _ => sel.saturating_sub(6),
+            };
+        }
+        Action::Down => set_focus(state, focus.next()),
+        Action::Up => set_focus(state, focus.prev()),
+        Action::Select => match focus {
+            Field::Submit => return submit(state),
+            Field::SelfId => state.form.selfid = !state.form.selfid,
+            Field::Language if picker_open => state.form.pick_language(),
+            Field::Language => {
+                state.form.picker.open = true;
+                state.form.picker.selected = 0;
+            }
+            _ => set_focus(state, focus.next()),
+        },
+        Action::Toggle => match focus {
+            Field::SelfId => state.form.selfid = !state.form.selfid,
+            Field::Submit => return submit(state),
+            _ => {}
+        },
+        // The URL on screen can be copied, opened or shown again.
+        Action::CopyUrl => {
+            return match state.shown_url() {
+                Some(url) => vec![Effect::Copy {
+                    what: CopyWhat::Url,
+                    text: url,
+                }],
+                None => Vec::new(),
+            };
+        }
+        Action::Open => {
+            return match state.shown_url() {
+                Some(url) => open_effect(state, url),
+                None => Vec::new(),
+            };
+        }
+        Action::Qr => {
+            let url = state.shown_url();
+            return show_qr(state, url);
+        }
+        Action::PresetApprove => return preset(state, 0),
+        Action::PresetDecline => return preset(state, 1),
+        Action::PresetResubmit => return preset(state, 2),
+        _ => {}
+    }
+    Vec::new()
+}

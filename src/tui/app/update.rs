@@ -1,0 +1,236 @@
+//! `update`: every message to the state change and the effects it asks for.
+
+use super::*;
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => on_key(state, key),
+        Msg::Paste(text) => on_paste(state, &text),
+        // The mouse acts only on the list on screen (not behind a question, nor in a window
+        // too small to show it).
+        Msg::Mouse(_) if !matches!(context(state), Context::List | Context::Filter) => Vec::new(),
+        Msg::Mouse(m) => match m.kind {
+            MouseEventKind::ScrollDown if state.screen == Screen::Tokens => tokens_move(state, 3),
+            MouseEventKind::ScrollUp if state.screen == Screen::Tokens => tokens_move(state, -3),
+            // A click on a row of the table selects it (mouse capture is on only by config).
+            MouseEventKind::Down(_)
+                if state.screen == Screen::Tokens
+                    && state.tokens.detail.is_none()
+                    && state.tokens.confirm_delete.is_none()
+                    && state.help.is_none()
+                    && state.qr.is_none() =>
+            {
+                let first_row = crate::tui::view::tokens::FIRST_ROW;
+                match m.row.checked_sub(first_row) {
+                    Some(r) if u64::from(r) < state.viewport() => {
+                        let index = state.tokens.offset + u64::from(r);
+                        if state.tokens.total.is_some_and(|t| index < t) {
+                            tokens_select(state, index)
+                        } else {
+                            Vec::new()
+                        }
+                    }
+                    _ => Vec::new(),
+                }
+            }
+            _ => Vec::new(),
+        },
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            let viewport = state.viewport();
+            state.tokens.scroll_into_view(viewport);
+            let profile = state.settings.profile_name.clone();
+            if state.tokens.loaded_once {
+                let loads = state.tokens.fetch(&profile, viewport, false);
+                state.loads(loads)
+            } else {
+                Vec::new()
+            }
+        }
+        Msg::Tick => {
+            state.spinner = state.spinner.wrapping_add(1);
+            Vec::new()
+        }
+        Msg::Quit => {
+            state.quit = true;
+            Vec::new()
+        }
+        Msg::Created { seq, session } => on_created(state, seq, *session),
+        Msg::Generated { seq, result } => on_generated(state, seq, *result),
+        Msg::Copied { what, outcome } => {
+            match what {
+                CopyWhat::GeneratedUrl => {
+                    if let Some(Outcome::Created { copy, .. }) = &mut state.outcome {
+                        *copy = Some(outcome);
+                    }
+                }
+                CopyWhat::Url | CopyWhat::SessionId => {
+                    let name = if what == CopyWhat::Url {
+                        "URL"
+                    } else {
+                        "session id"
+                    };
+                    let level = if outcome.is_ok() {
+                        Level::Success
+                    } else {
+                        Level::Warning
+                    };
+                    state.set_status(level, format!("{name}: {}", outcome.describe()));
+                }
+            }
+            Vec::new()
+        }
+        Msg::Count { seq, cap, result } => {
+            let profile = state.settings.profile_name.clone();
+            let viewport = state.viewport();
+            let loads = state.tokens.on_count(seq, cap, result, &profile, viewport);
+            state.loads(loads)
+        }
+        Msg::Page {
+            seq,
+            offset,
+            result,
+        } => {
+            // The selection may have moved on while this page was on its way.
+            let profile = state.settings.profile_name.clone();
+            let viewport = state.viewport();
+            let loads = state
+                .tokens
+                .on_page(seq, offset, result, &profile, viewport)
+                .unwrap_or_default();
+            state.loads(loads)
+        }
+        Msg::Deleted { id, result } => match result {
+            Ok(gone) => {
+                if state.tokens.detail.as_ref().is_some_and(|r| r.id == id) {
+                    state.tokens.detail = None;
+                }
+                if gone {
+                    state.set_status(
+                        Level::Success,
+                        "local record deleted (the session at Veriff is not affected)",
+                    );
+                } else {
+                    state.set_status(Level::Info, "that record was already gone");
+                }
+                state.reload_tokens(false)
+            }
+            Err(e) => {
+                state.set_status(Level::Error, format!("not deleted: {}", sanitize(&e)));
+                Vec::new()
+            }
+        },
+        Msg::StatusCounts(result) => {
+            state.dashboard.loading = false;
+            match result {
+                Ok(c) => {
+                    state.dashboard.counts = Some(c);
+                    state.dashboard.error = None;
+                }
+                Err(e) => state.dashboard.error = Some(sanitize(&e)),
+            }
+            Vec::new()
+        }
+        Msg::Refreshed(r) => on_refreshed(state, *r),
+        Msg::RefreshStarted { run, total } => {
+            if let Some(r) = state.refresh.as_mut().filter(|r| r.run == run) {
+                r.total = Some(total);
+            }
+            Vec::new()
+        }
+        Msg::RefreshProgress {
+            run,
+            done,
+            total,
+            record,
+        } => {
+            let mut effects = Vec::new();
+            // An open detail view shows the answer for its record at once.
+            if let (Some(record), Some(detail)) = (record, &mut state.tokens.detail)
+                && detail.session_id == record.session_id
+            {
+                *detail = *record;
+            }
+            if let Some(r) = state.refresh.as_mut().filter(|r| r.run == run) {
+                r.done = done;
+                r.total = Some(total);
+                // Rows change as their answers arrive.
+                if state.screen == Screen::Tokens && state.tokens.detail.is_none() {
+                    effects = state.reload_tokens(false);
+                }
+            }
+            effects
+        }
+        Msg::RefreshDone { run, result } => on_refresh_done(state, run, result),
+        Msg::AutoRefresh => {
+            if state.refresh.is_some() {
+                return Vec::new();
+            }
+            start_refresh(state, true)
+        }
+        Msg::DashboardData(result) => {
+            match result {
+                Ok(d) => {
+                    state.dashboard.selected = state
+                        .dashboard
+                        .selected
+                        .min(d.latest.len().saturating_sub(1));
+                    state.dashboard.data = Some(d);
+                    state.dashboard.data_error = None;
+                }
+                Err(e) => state.dashboard.data_error = Some(sanitize(&e)),
+            }
+            Vec::new()
+        }
+        Msg::Opened(result) => {
+            match result {
+                Ok(()) => state.set_status(Level::Success, "opened in the browser"),
+                Err(e) => state.set_status(Level::Error, sanitize(&e)),
+            }
+            Vec::new()
+        }
+        Msg::Exported(result) => {
+            state.exporting = false;
+            match result {
+                Ok(files) => {
+                    let n = match files.records {
+                        1 => "1 record".to_string(),
+                        n => format!("{n} records"),
+                    };
+                    let shown = |p: &std::path::Path| sanitize(&p.display().to_string());
+                    let full = format!(
+                        "exported {n}: {} and {}",
+                        shown(&files.csv),
+                        shown(&files.json)
+                    );
+                    // Both paths whole when the status line holds them, else the CSV path
+                    // and the JSON file's other extension (they differ in nothing else).
+                    let room = usize::from(state.size.0).saturating_sub(4);
+                    let text = if full.chars().count() > room
+                        && files.json == files.csv.with_extension("json")
+                    {
+                        format!("exported {n} to {} and .json", shown(&files.csv))
+                    } else {
+                        full
+                    };
+                    state.set_status(Level::Success, text);
+                }
+                Err(e) => state.set_status(Level::Error, sanitize(&e)),
+            }
+            Vec::new()
+        }
+    }
+}
+
+/// Reloads what shows records, after the store changed.
+pub(super) fn after_store_change(state: &mut State) -> Vec<Effect> {
+    state.tokens.stale = true;
+    let mut effects = Vec::new();
+    if state.tokens.loaded_once {
+        effects.extend(state.reload_tokens(false));
+    }
+    if state.screen == Screen::Dashboard {
+        effects.extend(state.reload_dashboard());
+    }
+    effects
+}
