@@ -3,7 +3,8 @@
 #![allow(dead_code)] // each user takes a different part of it
 
 use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
+use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
@@ -17,21 +18,67 @@ struct Shared {
     parser: vt100::Parser,
     raw: Vec<u8>,
     eof: bool,
+    /// A condition checked after every chunk parsed (see [`Tui::watch`]), and when the
+    /// screen first met it: timed when the frame arrives, not at a poll.
+    watch: Option<Want>,
+    met: Option<Instant>,
 }
 
 type Writer = Arc<Mutex<Box<dyn Write + Send>>>;
+/// A condition on the screen text.
+type Want = Box<dyn Fn(&str) -> bool + Send>;
 
 /// The app running in a pseudo-terminal of a given size.
 pub struct Tui {
     shared: Arc<Mutex<Shared>>,
+    /// Signalled when the watched condition is met.
+    signal: Arc<Condvar>,
     writer: Writer,
     master: Box<dyn MasterPty + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
+    /// Just before the program was started.
+    pub started: Instant,
+    /// How long a wait lasts before it panics ([`DEADLINE`] unless changed).
+    pub deadline: Duration,
 }
 
 impl Tui {
     /// Starts `veriff-tui args…` with a clean environment plus `env`.
     pub fn spawn(args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Tui {
+        Tui::spawn_program(Path::new(BIN), args, env, cols, rows)
+    }
+
+    /// Starts any program (another build of ours, a peer) as [`Tui::spawn`] does: `TERM`,
+    /// `PATH` and `HOME` from here, then `env`.
+    pub fn spawn_program(
+        program: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        cols: u16,
+        rows: u16,
+    ) -> Tui {
+        Tui::start(program, args, env, (cols, rows), None)
+    }
+
+    /// [`Tui::spawn_program`] with `want` watched from the first byte of output (see
+    /// [`Tui::watch`]): how a start-up is timed.
+    pub fn spawn_watching(
+        program: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        (cols, rows): (u16, u16),
+        want: impl Fn(&str) -> bool + Send + 'static,
+    ) -> Tui {
+        Tui::start(program, args, env, (cols, rows), Some(Box::new(want)))
+    }
+
+    fn start(
+        program: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        (cols, rows): (u16, u16),
+        watch: Option<Want>,
+    ) -> Tui {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -40,7 +87,7 @@ impl Tui {
                 pixel_height: 0,
             })
             .expect("open pty");
-        let mut cmd = CommandBuilder::new(BIN);
+        let mut cmd = CommandBuilder::new(program);
         cmd.args(args);
         cmd.env_clear();
         cmd.env("TERM", "xterm-256color");
@@ -52,20 +99,25 @@ impl Tui {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let child = pair.slave.spawn_command(cmd).expect("spawn veriff-tui");
-        drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
         let writer: Writer = Arc::new(Mutex::new(pair.master.take_writer().expect("pty writer")));
         let shared = Arc::new(Mutex::new(Shared {
             parser: vt100::Parser::new(rows, cols, 0),
             raw: Vec::new(),
             eof: false,
+            watch,
+            met: None,
         }));
+        let signal = Arc::new(Condvar::new());
+        let started = Instant::now();
+        let child = pair.slave.spawn_command(cmd).expect("spawn the program");
+        drop(pair.slave);
         {
             let shared = Arc::clone(&shared);
+            let signal = Arc::clone(&signal);
             let writer = Arc::clone(&writer);
             std::thread::spawn(move || {
-                let mut buf = [0u8; 8192];
+                let mut buf = [0u8; 16384];
                 loop {
                     match reader.read(&mut buf) {
                         Ok(0) | Err(_) => break,
@@ -75,6 +127,13 @@ impl Tui {
                                 let mut s = shared.lock().unwrap();
                                 s.parser.process(chunk);
                                 s.raw.extend_from_slice(chunk);
+                                if s.met.is_none()
+                                    && let Some(watch) = &s.watch
+                                    && watch(&s.parser.screen().contents())
+                                {
+                                    s.met = Some(Instant::now());
+                                    signal.notify_all();
+                                }
                                 answer_queries(chunk, s.parser.screen())
                             };
                             // Answer what a real terminal answers, so nothing waits on us.
@@ -87,14 +146,48 @@ impl Tui {
                     }
                 }
                 shared.lock().unwrap().eof = true;
+                signal.notify_all();
             });
         }
         Tui {
             shared,
+            signal,
             writer,
             master: pair.master,
             child,
+            started,
+            deadline: DEADLINE,
         }
+    }
+
+    /// Watches for `want(screen text)`: checked now and after every chunk of output, the
+    /// time it first holds kept for [`Tui::wait_watched`]. Replaces the previous watch.
+    pub fn watch(&self, want: impl Fn(&str) -> bool + Send + 'static) {
+        let mut s = self.shared.lock().unwrap();
+        let now_met = want(&s.parser.screen().contents());
+        s.met = now_met.then(Instant::now);
+        s.watch = Some(Box::new(want));
+    }
+
+    /// Waits for the watched condition; returns when the screen first met it. Panics with
+    /// the last screen after the deadline.
+    pub fn wait_watched(&self, what: &str) -> Instant {
+        let start = Instant::now();
+        let mut s = self.shared.lock().unwrap();
+        while s.met.is_none() {
+            if start.elapsed() > self.deadline {
+                panic!(
+                    "timed out waiting for {what}; the screen was:\n{}",
+                    s.parser.screen().contents()
+                );
+            }
+            s = self
+                .signal
+                .wait_timeout(s, Duration::from_millis(50))
+                .unwrap()
+                .0;
+        }
+        s.met.unwrap()
     }
 
     /// Types bytes as the keyboard would.
@@ -139,7 +232,7 @@ impl Tui {
             if pred(&screen) {
                 return screen;
             }
-            if start.elapsed() > DEADLINE {
+            if start.elapsed() > self.deadline {
                 panic!("timed out waiting for {what}; the screen was:\n{screen}");
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -162,7 +255,7 @@ impl Tui {
             if contains(&raw, needle) {
                 return raw;
             }
-            if start.elapsed() > DEADLINE {
+            if start.elapsed() > self.deadline {
                 panic!(
                     "timed out waiting for {what}; the screen was:\n{}",
                     self.screen()
@@ -207,6 +300,19 @@ impl Tui {
         self.child.process_id()
     }
 
+    /// The program's peak resident set size so far (VmHWM, in KiB; 0 if unknown).
+    pub fn hwm_kib(&self) -> u64 {
+        let Some(pid) = self.pid() else {
+            return 0;
+        };
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    }
+
     /// Waits for the process to exit; returns its exit code.
     pub fn wait_exit(&mut self) -> u32 {
         let start = Instant::now();
@@ -219,7 +325,7 @@ impl Tui {
                 }
                 return status.exit_code();
             }
-            if start.elapsed() > DEADLINE {
+            if start.elapsed() > self.deadline {
                 panic!(
                     "timed out waiting for exit; the screen was:\n{}",
                     self.screen()
@@ -245,7 +351,7 @@ fn answer_queries(chunk: &[u8], screen: &vt100::Screen) -> Vec<u8> {
         let (r, c) = screen.cursor_position();
         out.extend(format!("\x1b[{};{}R", r + 1, c + 1).bytes());
     }
-    if contains(chunk, b"\x1b[c") || contains(chunk, b"\x1b[0c") {
+    if contains(chunk, b"\x1b[c") || contains(chunk, b"\x1b[0c") || contains(chunk, b"\x1b[>c") {
         out.extend(b"\x1b[?62;22c");
     }
     if contains(chunk, b"\x1b[?u") {
