@@ -875,12 +875,13 @@ fn main_queries_use_indexes() {
     }
 }
 
-/// Run by `concurrent_writers_lose_nothing` in a child process; does nothing otherwise.
+/// The body of a child process of `concurrent_writers_lose_nothing`, which starts this
+/// binary with `--include-ignored` to run it; not a test of its own.
 #[test]
+#[ignore = "child process of history::concurrent_writers_lose_nothing, which starts it"]
 fn concurrent_writer() {
-    let Ok(path) = std::env::var("VERIFF_TUI_TEST_WRITER_DB") else {
-        return;
-    };
+    let path = std::env::var("VERIFF_TUI_TEST_WRITER_DB")
+        .expect("started by concurrent_writers_lose_nothing, which names the database");
     let tag = std::env::var("VERIFF_TUI_TEST_WRITER_TAG").unwrap();
     let store = Store::open(Path::new(&path)).unwrap();
     for i in 0..200 {
@@ -954,13 +955,14 @@ fn concurrent_writers_lose_nothing() {
     assert_eq!(count_of(&counts, &SessionStatus::Created), 400);
 }
 
-/// Run by `sigkill_mid_write_loses_nothing_committed` in a child process; does nothing
-/// otherwise. Writes until killed (or 60 s pass, should the parent be gone).
+/// The body of a child process of `sigkill_mid_write_loses_nothing_committed`, which starts
+/// this binary with `--include-ignored` to run it; not a test of its own. Writes until
+/// killed (or 60 s pass, should the parent be gone).
 #[test]
+#[ignore = "child process of history::sigkill_mid_write_loses_nothing_committed, which starts it"]
 fn endless_writer() {
-    let Ok(path) = std::env::var("VERIFF_TUI_TEST_ENDLESS_DB") else {
-        return;
-    };
+    let path = std::env::var("VERIFF_TUI_TEST_ENDLESS_DB")
+        .expect("started by sigkill_mid_write_loses_nothing_committed, which names the database");
     let store = Store::open(Path::new(&path)).unwrap();
     let started = Instant::now();
     let mut i = 0u32;
