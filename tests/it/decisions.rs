@@ -206,16 +206,15 @@ async fn refreshing_pending_is_bounded_to_four_in_flight_and_parallel() {
         ids.push(w.generate(name).await.id);
     }
     w.sandbox.reset_counters();
-    let started = std::time::Instant::now();
     let summary = w.refresh_all().await;
     assert_eq!(summary.total, 12);
     assert_eq!(summary.failed, 0);
     assert_eq!(summary.decided, 9);
     assert_eq!(summary.waiting, 3);
     assert_eq!(w.sandbox.decision_requests(), 12);
+    // Each answer takes 200 ms: the sandbox saw four at once, never more (how long the
+    // whole run takes is for a benchmark, not a test).
     assert_eq!(w.sandbox.peak_decisions_in_flight(), 4);
-    // Sequential would take 12 x 200 ms; four at a time about 600 ms.
-    assert!(started.elapsed() < Duration::from_millis(2000));
     // Approved and declined are final: a second run asks only about the rest.
     w.sandbox.reset_counters();
     let summary = w.refresh_all().await;
