@@ -89,11 +89,8 @@ fn api_errors_exit_3_and_say_what_to_do() {
 #[test]
 fn network_errors_exit_4() {
     let env = Env::new();
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let base = format!("http://127.0.0.1:{port}");
+    let refusing = support::RefusingPort::new();
+    let base = refusing.base_url();
     let (code, _, err) = env.run_with(
         &["generate", "--first-name", "John"],
         &[("VERIFF_BASE_URL", base.as_str())],

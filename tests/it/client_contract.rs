@@ -695,13 +695,9 @@ async fn timeout_names_the_configured_limit() {
 
 #[tokio::test]
 async fn connection_refused() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let err = create(&endpoint(&format!("http://127.0.0.1:{port}")))
-        .await
-        .unwrap_err();
+    let refusing = crate::support::RefusingPort::new();
+    let port = refusing.port;
+    let err = create(&endpoint(&refusing.base_url())).await.unwrap_err();
     assert_eq!(
         err,
         ApiError::ConnectionRefused {

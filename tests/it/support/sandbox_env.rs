@@ -100,3 +100,30 @@ impl SandboxEnv {
         run_cli(args, &env)
     }
 }
+
+/// A loopback port that refuses connections and that nobody else can take while this
+/// lives: bound (to port 0, so the system picks a free one) but never listening. A port
+/// found free and released at once could be taken by another test before it is used.
+pub struct RefusingPort {
+    _socket: tokio::net::TcpSocket,
+    pub port: u16,
+}
+
+impl RefusingPort {
+    pub fn new() -> RefusingPort {
+        let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
+        socket
+            .bind(([127, 0, 0, 1], 0).into())
+            .expect("bind a loopback port");
+        let port = socket.local_addr().expect("the bound address").port();
+        RefusingPort {
+            _socket: socket,
+            port,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
