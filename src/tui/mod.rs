@@ -144,9 +144,10 @@ async fn main_loop(
     let mut auto_refresh = auto_refresh_timer(state.settings.config.ui.refresh_interval_secs);
     let mut out_open = true;
     draw(state, terminal)?;
-    // Debug builds only: lets the test suite prove the terminal survives a panic.
-    if cfg!(debug_assertions) && std::env::var_os("VERIFF_TUI_DEBUG_PANIC").is_some() {
-        panic!("panic requested by VERIFF_TUI_DEBUG_PANIC (debug builds only)");
+    // A test hook, in every build: lets the tests prove the terminal survives a panic of
+    // the binary as shipped (release included).
+    if std::env::var_os("VERIFF_TUI_TEST_PANIC").is_some() {
+        panic!("panic requested by VERIFF_TUI_TEST_PANIC (a test hook)");
     }
     loop {
         let first = tokio::select! {

@@ -41,7 +41,7 @@ fn assert_restored(tui: &Tui) {
 #[test]
 fn a_panic_restores_the_terminal_and_says_where_details_are() {
     let dir = tempfile::tempdir().unwrap();
-    let mut tui = spawn(dir.path(), &[("VERIFF_TUI_DEBUG_PANIC", "1")]);
+    let mut tui = spawn(dir.path(), &[("VERIFF_TUI_TEST_PANIC", "1")]);
     let code = tui.wait_exit();
     assert_ne!(code, 0);
     assert_restored(&tui);
