@@ -320,6 +320,7 @@ async fn run(cli: Cli) -> Outcome {
         for w in &settings.warnings {
             warn(w);
         }
+        crate::logging::init(&settings.paths.log_file);
     }
     // Kept alive for the whole command: dropping it stops the server.
     let _sandbox = if cli.global.sandbox && !matches!(cli.command, Some(Command::Sandbox { .. })) {

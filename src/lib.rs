@@ -8,6 +8,7 @@ pub mod clipboard;
 pub mod config;
 pub mod export;
 pub mod history;
+pub mod logging;
 pub mod qr;
 pub mod refresh;
 pub mod sandbox;

@@ -55,7 +55,7 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
     }
     // The data dir holds the log and the history: private to the user (0700).
     let _ = settings.ensure_data_dir();
-    init_logging(&settings.paths.log_file);
+    crate::logging::init(&settings.paths.log_file);
     tracing::info!(profile = %settings.profile_name, sandbox = settings.sandbox, "TUI starting");
     let mouse = settings.config.ui.mouse;
     let clipboard_mode = settings.config.ui.clipboard;
@@ -310,31 +310,6 @@ fn spawn_signal_task(tx: mpsc::UnboundedSender<Msg>) -> Option<JoinHandle<()>> {
         }
         let _ = tx.send(Msg::Quit);
     }))
-}
-
-fn init_logging(log_file: &std::path::Path) {
-    if let Some(dir) = log_file.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = match std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(log_file)
-    {
-        Ok(f) => f,
-        // Without a log file the app still works; nothing may go to the screen instead.
-        Err(_) => return,
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("VERIFF_TUI_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // The CLI may have installed a subscriber already; that one wins.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false)
-        .with_writer(Mutex::new(file))
-        .try_init();
 }
 
 /// Puts the terminal back as it was: main screen, cooked mode, cursor, no paste or mouse

@@ -277,7 +277,8 @@ fn secrets_stay_out_of_files_history_and_output() {
     let key = env.sandbox.api_key().to_string();
     let secret = env.sandbox.shared_secret().to_string();
     let cfg = env.config("c.toml", &env.sandbox_profile("test"), 0o600);
-    let trace = [("RUST_LOG", "trace")];
+    // The app's own level variable (RUST_LOG is not read).
+    let trace = [("VERIFF_TUI_LOG", "trace")];
 
     // Everything that works, with every log level on.
     let (code, out, err) = env.run_cfg(
@@ -317,7 +318,9 @@ fn secrets_stay_out_of_files_history_and_output() {
         assert!(!leaks(o, &key) && !leaks(o, &secret), "a secret in: {o}");
     }
 
-    // Every file we wrote, raw bytes (the SQLite file, its WAL, any log).
+    // Every file we wrote, raw bytes (the SQLite file, its WAL, the log at trace level).
+    let log = std::fs::read_to_string(env.log_file()).expect("the commands' log");
+    support::assert_traced(&log);
     let mut files = Vec::new();
     all_files(&env.data_dir(), &mut files);
     assert!(files.iter().any(|f| f.ends_with("history.sqlite3")));
@@ -407,7 +410,7 @@ fn secrets_stay_out_of_every_failure_message() {
     ];
     for (text, args) in &cases {
         let cfg = env.config("secret.toml", text, 0o600);
-        let (code, out, err) = env.run_cfg(&cfg, args, &[("RUST_LOG", "trace")]);
+        let (code, out, err) = env.run_cfg(&cfg, args, &[("VERIFF_TUI_LOG", "trace")]);
         // With no pending session, --pending has nothing to fail on.
         if args[1] != "--pending" {
             assert_ne!(code, 0, "{args:?} should fail: {out}");
@@ -432,6 +435,7 @@ fn secrets_stay_out_of_every_failure_message() {
                 (k, v),
                 ("VERIFF_BASE_URL", &base),
                 ("VERIFF_SHARED_SECRET", FAKE_SECRET),
+                ("VERIFF_TUI_LOG", "trace"),
             ],
         );
         assert_ne!(code, 0);
@@ -455,6 +459,12 @@ fn secrets_stay_out_of_every_failure_message() {
     );
     assert!(!leaks(&out, FAKE_KEY) && !leaks(&out, FAKE_SECRET), "{out}");
     assert_eq!(env.sandbox.session_count(), 0);
+    // What the failing commands logged, at trace level.
+    let log = std::fs::read_to_string(env.log_file()).expect("the commands' log");
+    support::assert_traced(&log);
+    for s in [FAKE_KEY, FAKE_SECRET] {
+        assert!(!leaks(&log, s), "{s} in the log:\n{log}");
+    }
 }
 
 #[test]
@@ -478,9 +488,38 @@ fn files_and_directories_we_create_are_private() {
     }
     let mut files = Vec::new();
     all_files(&data, &mut files);
-    assert!(!files.is_empty());
+    assert!(
+        files.iter().any(|f| f.ends_with("veriff-tui.log")),
+        "{files:?}"
+    );
     for f in &files {
         assert_eq!(mode(f), 0o600, "{}", f.display());
+    }
+}
+
+#[test]
+fn without_a_data_dir_the_log_is_dropped_and_never_shown() {
+    let env = Env::new();
+    // A file where a parent of the data dir should be: the log cannot be opened.
+    std::fs::write(env.path("blocker"), b"").unwrap();
+    let data = env.path("blocker/data").display().to_string();
+    let cfg = env.path("none.toml").display().to_string();
+    let vars = [
+        ("VERIFF_TUI_DATA_DIR", data.as_str()),
+        ("VERIFF_TUI_CONFIG", cfg.as_str()),
+        ("VERIFF_TUI_LOG", "trace"),
+    ];
+    let (code, out, err) = run_cli(&["config", "path"], &vars);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("log file:"), "{out}");
+    // A command that logs at every level (the request, the connection): whatever it makes
+    // of the missing history, it does not panic, and no log line lands in its output.
+    let (code, out, err) = run_cli(&["--sandbox", "generate", "--first-name", "Ann"], &vars);
+    assert_ne!(code, 101, "a panic: {err}");
+    for text in [&out, &err] {
+        for level in ["TRACE", "DEBUG", " INFO "] {
+            assert!(!text.contains(level), "a log line in the output: {text}");
+        }
     }
 }
 

@@ -65,7 +65,7 @@ fn secrets_never_reach_the_screen_or_the_log() {
     vars.extend([
         ("VERIFF_API_KEY", KEY),
         ("VERIFF_SHARED_SECRET", SECRET),
-        ("RUST_LOG", "trace"),
+        ("VERIFF_TUI_LOG", "trace"),
     ]);
     let mut tui = Tui::spawn(&[], &vars, 120, 40);
     tui.wait_for("Generate URL");
@@ -81,11 +81,12 @@ fn secrets_never_reach_the_screen_or_the_log() {
     for s in [KEY, SECRET, &KEY[KEY.len() - 12..], &SECRET[..12]] {
         assert!(!raw.contains(s), "{s} reached the terminal");
     }
-    let log = std::fs::read_to_string(env.data_dir().join("veriff-tui.log")).unwrap();
+    let log = std::fs::read_to_string(env.log_file()).unwrap();
     assert!(
         log.contains("1803"),
         "the log should record the failure: {log}"
     );
+    support::assert_traced(&log);
     for entry in std::fs::read_dir(env.data_dir()).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
         let text = String::from_utf8_lossy(&bytes);

@@ -67,6 +67,11 @@ impl SandboxEnv {
         self.path("config.toml")
     }
 
+    /// The app's log (see `veriff_tui::logging`).
+    pub fn log_file(&self) -> std::path::PathBuf {
+        self.data_dir().join("veriff-tui.log")
+    }
+
     /// Environment pointing the CLI at the sandbox.
     pub fn vars(&self) -> Vec<(&'static str, String)> {
         vec![
@@ -125,5 +130,17 @@ impl RefusingPort {
     /// `http://127.0.0.1:PORT`
     pub fn base_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+/// Asserts that a log written with `VERIFF_TUI_LOG=trace` holds lines below the default
+/// level (info): proof that the level was applied, so a test that looks for secrets in it
+/// looks at everything that can be logged.
+pub fn assert_traced(log: &str) {
+    for level in [" TRACE ", " DEBUG "] {
+        assert!(
+            log.lines().any(|l| l.contains(level)),
+            "no{level}line: VERIFF_TUI_LOG=trace was not applied. The log:\n{log}"
+        );
     }
 }
