@@ -102,6 +102,7 @@ pub enum Command {
     #[command(hide = true, name = "internal-clipboard-hold")]
     InternalClipboardHold,
     /// Fills the history with fake records, for benchmarks and manual tries
+    #[cfg(feature = "dev-seed")]
     #[command(hide = true, name = "dev-seed-history")]
     DevSeedHistory(DevSeedArgs),
 }
@@ -347,6 +348,7 @@ async fn run(cli: Cli) -> Outcome {
             public_url,
         }) => sandbox(port, listen, public_url).await,
         Some(Command::Config { action }) => config_command(&settings, action),
+        #[cfg(feature = "dev-seed")]
         Some(Command::DevSeedHistory(args)) => dev_seed_history(&settings, args),
         Some(Command::Completions { .. }) | Some(Command::InternalClipboardHold) => Ok(()),
     }
@@ -807,8 +809,9 @@ fn config_command(settings: &Settings, action: ConfigAction) -> Outcome {
     Ok(())
 }
 
-// ---- dev-seed-history (hidden; see README, Performance) -------------------------------
+// ---- dev-seed-history (hidden, feature dev-seed; see README, Performance) -------------
 
+#[cfg(feature = "dev-seed")]
 #[derive(Debug, Args)]
 pub struct DevSeedArgs {
     /// Number of fake records to add
@@ -820,6 +823,7 @@ pub struct DevSeedArgs {
     pub seed: Option<u64>,
 }
 
+#[cfg(feature = "dev-seed")]
 fn dev_seed_history(settings: &Settings, args: DevSeedArgs) -> Outcome {
     let seed = args.seed.unwrap_or_else(|| {
         std::time::SystemTime::now()

@@ -7,6 +7,7 @@ mod fold;
 mod grams;
 mod rare;
 mod schema;
+#[cfg(feature = "dev-seed")]
 pub mod seed;
 
 use std::cell::RefCell;

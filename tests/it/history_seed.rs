@@ -302,3 +302,25 @@ fn the_last_page_read_from_the_end_is_the_page_at_the_end() {
         }
     }
 }
+
+/// The command README's Performance section names to fill a history for manual tries
+/// (hidden, in builds with the `dev-seed` feature, as the tests' binary is).
+#[test]
+fn the_dev_seed_history_command_fills_the_history_it_is_pointed_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("big");
+    let data_s = data.display().to_string();
+    let vars = [("VERIFF_TUI_CONFIG", "/nonexistent/veriff-tui.toml")];
+    let args = ["--data-dir", &data_s, "dev-seed-history", "--count", "300"];
+    let (code, out, err) = crate::support::run_cli(&[&args[..], &["--seed", "42"]].concat(), &vars);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("added 300 fake records to "), "{out}");
+    assert!(out.contains("(seed 42)"), "{out}");
+    let store = Store::open(&data.join("history.sqlite3")).unwrap();
+    assert_eq!(store.count(&Query::default()).unwrap(), 300);
+    // The same seed again would repeat its session ids: refused, nothing added.
+    let (code, _, err) = crate::support::run_cli(&[&args[..], &["--seed", "42"]].concat(), &vars);
+    assert_ne!(code, 0);
+    assert!(err.contains("seed 42 was already used"), "{err}");
+    assert_eq!(store.count(&Query::default()).unwrap(), 300);
+}
