@@ -324,3 +324,39 @@ fn the_dev_seed_history_command_fills_the_history_it_is_pointed_at() {
     assert!(err.contains("seed 42 was already used"), "{err}");
     assert_eq!(store.count(&Query::default()).unwrap(), 300);
 }
+
+/// `insert_records`, the fixtures' way in: every field comes back as given (the store
+/// numbers the rows in order), and the search index and tallies know them.
+#[test]
+fn records_inserted_as_given_come_back_as_given() {
+    use crate::support::tui_state::record;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("history.sqlite3")).unwrap();
+    let mut given: Vec<_> = (0..7).rev().map(record).collect();
+    given[2].decision_code = Some(9102);
+    given[2].decision_reason = Some("Suspected document tampering".into());
+    given[2].check_error = Some("timed out".into());
+    given[3].host = Some("https://alchemy.veriff.com".into());
+    let n = veriff_tui::history::seed::insert_records(&store, &given).unwrap();
+    assert_eq!(n, 7);
+    let all = store.page(&Query::default()).unwrap();
+    // Newest first: the last given first, numbered 7.
+    let mut back = all.clone();
+    back.reverse();
+    for (i, (b, g)) in back.iter().zip(&given).enumerate() {
+        assert_eq!(b.id, i as i64 + 1);
+        assert_eq!(
+            veriff_tui::history::Record {
+                id: g.id,
+                ..b.clone()
+            },
+            *g
+        );
+    }
+    let q = Query {
+        search: Some("lovelace".into()),
+        ..Query::default()
+    };
+    assert_eq!(store.count(&q).unwrap(), 1, "record 3");
+    assert_eq!(store.count_up_to(&Query::default(), 0).unwrap(), 7);
+}

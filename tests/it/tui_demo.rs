@@ -332,7 +332,7 @@ fn e_exports_the_filtered_list_and_shows_both_paths() {
     answer_loads(&mut s, effects, 500);
     update(&mut s, key(KeyCode::Char('/')));
     let effects = type_text(&mut s, "order-4");
-    answer_loads(&mut s, effects, 11);
+    answer_loads(&mut s, effects, 500);
     update(&mut s, key(KeyCode::Enter));
     let effects = update(&mut s, key(KeyCode::Char('e')));
     match effects.as_slice() {

@@ -1,6 +1,8 @@
 //! Builders shared by the TUI tests: a State without a terminal, records, key events.
 #![allow(dead_code)]
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
@@ -8,7 +10,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use veriff_tui::config::{Config, Paths, Profile, Settings};
-use veriff_tui::history::Record;
+use veriff_tui::history::{Record, Store};
 use veriff_tui::tui::app::{Effect, Env, State, update};
 use veriff_tui::tui::list::Load;
 use veriff_tui::tui::message::Msg;
@@ -191,7 +193,33 @@ pub fn record(i: i64) -> Record {
     }
 }
 
-/// Answers the list loads an update asked for with `total` records.
+/// A real history holding `record(0..total)` (record 0 the newest, so the store gives it
+/// the largest id): SQLite in a temp dir, filled once per size and test (a test runs on a
+/// thread of its own; the files go when it ends).
+fn with_history<T>(total: i64, f: impl FnOnce(&Store) -> T) -> T {
+    thread_local! {
+        static HISTORIES: RefCell<HashMap<i64, (Store, tempfile::TempDir)>> =
+            RefCell::new(HashMap::new());
+    }
+    HISTORIES.with(|h| {
+        let mut histories = h.borrow_mut();
+        let (store, _dir) = histories.entry(total).or_insert_with(|| {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let store = Store::open(&dir.path().join("history.sqlite3")).expect("open history");
+            // Oldest first: insertion order is the order a search lists in.
+            let records: Vec<Record> = (0..total).rev().map(record).collect();
+            let n = veriff_tui::history::seed::insert_records(&store, &records)
+                .expect("fill the history");
+            assert_eq!(n, total as u64);
+            (store, dir)
+        });
+        f(store)
+    })
+}
+
+/// Answers the list loads an update asked for from a real history of `total` records
+/// (`record(0..total)`): what `Store::page`, `Store::last_page` and `Store::count_up_to`
+/// return for each query, so a filter shows the rows that match it and no others.
 pub fn answer_loads(state: &mut State, effects: Vec<Effect>, total: i64) {
     answer_loads_seen(state, effects, total);
 }
@@ -208,36 +236,28 @@ pub fn answer_loads_seen(state: &mut State, effects: Vec<Effect>, total: i64) ->
             seen.push(e.clone());
         }
         let msg = match e {
-            // As `Store::count_up_to`: stops at the cap.
-            Effect::List(Load::Count { seq, cap, .. }) => Msg::Count {
+            Effect::List(Load::Count { seq, query, cap }) => Msg::Count {
                 seq,
                 cap,
-                result: Ok(if cap > 0 {
-                    (total as u64).min(cap)
-                } else {
-                    total as u64
-                }),
+                result: with_history(total, |store| store.count_up_to(&query, cap))
+                    .map_err(|e| e.to_string()),
             },
             Effect::List(Load::Page {
                 seq,
                 query,
                 from_end,
-            }) => {
-                // As `Store::page`, or `Store::last_page`: the last `limit` of the rows.
-                let total = total as u64;
-                let start = if from_end {
-                    total.saturating_sub(query.limit)
-                } else {
-                    query.offset
-                };
-                let end = (start + query.limit).min(total) as i64;
-                let rows = (start as i64..end).map(record).collect();
-                Msg::Page {
-                    seq,
-                    offset: query.offset,
-                    result: Ok(rows),
-                }
-            }
+            }) => Msg::Page {
+                seq,
+                offset: query.offset,
+                result: with_history(total, |store| {
+                    if from_end {
+                        store.last_page(&query)
+                    } else {
+                        store.page(&query)
+                    }
+                })
+                .map_err(|e| e.to_string()),
+            },
             _ => continue,
         };
         queue.extend(update(state, msg));
