@@ -43,10 +43,21 @@ fn a_panic_restores_the_terminal_and_says_where_details_are() {
     let dir = tempfile::tempdir().unwrap();
     let mut tui = spawn(dir.path(), &[("VERIFF_TUI_TEST_PANIC", "1")]);
     let code = tui.wait_exit();
-    assert_ne!(code, 0);
-    assert_restored(&tui);
     let screen = tui.screen();
-    assert!(screen.contains("panic"), "{screen}");
+    // The exit of a panic, not an abort (a second panic while unwinding).
+    assert_eq!(code, 101, "{screen}");
+    assert_restored(&tui);
+    assert!(
+        screen.contains("panic requested by VERIFF_TUI_TEST_PANIC"),
+        "{screen}"
+    );
+    assert!(!screen.contains("aborting"), "{screen}");
+    // The details: the log has the panic and where it happened.
+    let log = std::fs::read_to_string(dir.path().join("data").join("veriff-tui.log")).unwrap();
+    assert!(
+        log.contains("panic: panicked at") && log.contains("VERIFF_TUI_TEST_PANIC"),
+        "{log}"
+    );
 }
 
 #[test]
