@@ -19,14 +19,15 @@
 
 #[path = "support/mod.rs"]
 mod support;
+// The pseudo-terminal harness of the tests, not a copy of it.
+#[path = "../tests/it/support/pty.rs"]
+mod pty;
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use pty::Tui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -41,167 +42,17 @@ const ROWS: u16 = 40;
 const DEADLINE: Duration = Duration::from_secs(30);
 const FRAME_TARGET: Duration = Duration::from_millis(2);
 
-type Want = Box<dyn Fn(&str) -> bool + Send>;
-
-struct Shared {
-    parser: vt100::Parser,
-    /// When the screen first met the condition being waited for.
-    met: Option<Instant>,
-    want: Option<Want>,
-}
-
-/// A program in a pseudo-terminal; the reader thread checks the wanted condition after
-/// every chunk it parses, so the time is taken when the frame arrives, not at a poll.
-struct Pty {
-    shared: Arc<(Mutex<Shared>, Condvar)>,
-    writer: Arc<Mutex<Box<dyn Write + Send>>>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-    _master: Box<dyn portable_pty::MasterPty + Send>,
-    started: Instant,
-}
-
-impl Pty {
-    fn spawn(
-        bin: &Path,
-        args: &[&str],
-        env: &[(&str, &str)],
-        want: impl Fn(&str) -> bool + Send + 'static,
-    ) -> Pty {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("open a pty");
-        let mut cmd = CommandBuilder::new(bin);
-        cmd.args(args);
-        cmd.env_clear();
-        cmd.env("TERM", "xterm-256color");
-        cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let shared = Arc::new((
-            Mutex::new(Shared {
-                parser: vt100::Parser::new(ROWS, COLS, 0),
-                met: None,
-                want: Some(Box::new(want)),
-            }),
-            Condvar::new(),
-        ));
-        let mut reader = pair.master.try_clone_reader().expect("pty reader");
-        let writer = Arc::new(Mutex::new(pair.master.take_writer().expect("pty writer")));
-        let started = Instant::now();
-        let child = pair.slave.spawn_command(cmd).expect("spawn");
-        drop(pair.slave);
-        {
-            let shared = Arc::clone(&shared);
-            let writer = Arc::clone(&writer);
-            std::thread::spawn(move || {
-                let mut buf = [0u8; 16384];
-                while let Ok(n) = reader.read(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                    let chunk = &buf[..n];
-                    let answer = {
-                        let (lock, cv) = &*shared;
-                        let mut s = lock.lock().unwrap();
-                        s.parser.process(chunk);
-                        let answer = answer_queries(chunk, s.parser.screen());
-                        if s.met.is_none() {
-                            let text = s.parser.screen().contents();
-                            if s.want.as_ref().is_some_and(|w| w(&text)) {
-                                s.met = Some(Instant::now());
-                                cv.notify_all();
-                            }
-                        }
-                        answer
-                    };
-                    if !answer.is_empty() {
-                        let mut w = writer.lock().unwrap();
-                        let _ = w.write_all(&answer);
-                        let _ = w.flush();
-                    }
-                }
-            });
-        }
-        Pty {
-            shared,
-            writer,
-            child,
-            _master: pair.master,
-            started,
-        }
-    }
-
-    /// Waits for the condition; returns when it was met.
-    fn wait(&self, what: &str) -> Instant {
-        let (lock, cv) = &*self.shared;
-        let mut s = lock.lock().unwrap();
-        let start = Instant::now();
-        while s.met.is_none() {
-            let (g, _) = cv.wait_timeout(s, Duration::from_millis(50)).unwrap();
-            s = g;
-            if start.elapsed() > DEADLINE {
-                panic!(
-                    "timed out waiting for {what}; the screen was:\n{}",
-                    s.parser.screen().contents()
-                );
-            }
-        }
-        s.met.unwrap()
-    }
-
-    /// A new condition to wait for (checked at once against the current screen too).
-    fn expect(&self, want: impl Fn(&str) -> bool + Send + 'static) {
-        let (lock, _) = &*self.shared;
-        let mut s = lock.lock().unwrap();
-        let now_met = want(&s.parser.screen().contents());
-        s.met = now_met.then(Instant::now);
-        s.want = Some(Box::new(want));
-    }
-
-    fn send(&self, bytes: &[u8]) {
-        let mut w = self.writer.lock().unwrap();
-        w.write_all(bytes).expect("write to the pty");
-        w.flush().expect("flush the pty");
-    }
-
-    fn hwm_kib(&self) -> u64 {
-        let pid = self.child.process_id().expect("pid");
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0)
-    }
-}
-
-impl Drop for Pty {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn answer_queries(chunk: &[u8], screen: &vt100::Screen) -> Vec<u8> {
-    let has = |n: &[u8]| chunk.windows(n.len()).any(|w| w == n);
-    let mut out = Vec::new();
-    if has(b"\x1b[6n") {
-        let (r, c) = screen.cursor_position();
-        out.extend(format!("\x1b[{};{}R", r + 1, c + 1).bytes());
-    }
-    if has(b"\x1b[c") || has(b"\x1b[0c") || has(b"\x1b[>c") {
-        out.extend(b"\x1b[?62;22c");
-    }
-    if has(b"\x1b[?u") {
-        out.extend(b"\x1b[?0u");
-    }
-    out
+/// A program in the 120x40 pseudo-terminal of the tests' harness, `want` watched from its
+/// first byte of output: the time is taken when the frame arrives, not at a poll.
+fn spawn(
+    bin: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    want: impl Fn(&str) -> bool + Send + 'static,
+) -> Tui {
+    let mut tui = Tui::spawn_watching(bin, args, env, (COLS, ROWS), want);
+    tui.deadline = DEADLINE;
+    tui
 }
 
 fn mib(kib: u64) -> String {
@@ -246,14 +97,14 @@ fn newest_short_id(n: u64) -> Option<String> {
 }
 
 /// The app started on a copy of the fixture, and when its Generate form was complete.
-fn open_app(bin: &Path, dir: &Path) -> (Pty, Instant) {
+fn open_app(bin: &Path, dir: &Path) -> (Tui, Instant) {
     let env = env_for(dir);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let dir_s = dir.display().to_string();
-    let tui = Pty::spawn(bin, &["--data-dir", &dir_s], &env, |s| {
+    let tui = spawn(bin, &["--data-dir", &dir_s], &env, |s| {
         s.contains("Generate URL")
     });
-    let shown = tui.wait("the Generate form");
+    let shown = tui.wait_watched("the Generate form");
     (tui, shown)
 }
 
@@ -268,12 +119,12 @@ fn start_run(bin: &Path, dir: &Path, row: Option<&str>) -> StartRun {
     let form = form_shown - tui.started;
     let hwm_form_kib = tui.hwm_kib();
     let row = row.map(str::to_string);
-    tui.expect(move |s| match &row {
+    tui.watch(move |s| match &row {
         Some(id) => s.contains(id.as_str()),
         None => s.contains("No sessions yet"),
     });
     tui.send(b"\x1b2");
-    let tokens = tui.wait("the tokens list") - tui.started;
+    let tokens = tui.wait_watched("the tokens list") - tui.started;
     StartRun {
         form,
         tokens,
@@ -285,9 +136,9 @@ fn start_run(bin: &Path, dir: &Path, row: Option<&str>) -> StartRun {
 fn scroll_and_filter_hwm(bin: &Path, dir: &Path, row: &str) -> u64 {
     let (tui, _) = open_app(bin, dir);
     let row = row.to_string();
-    tui.expect(move |s| s.contains(row.as_str()));
+    tui.watch(move |s| s.contains(row.as_str()));
     tui.send(b"\x1b2");
-    tui.wait("the tokens list");
+    tui.wait_watched("the tokens list");
     for _ in 0..50 {
         tui.send(b"\x1b[6~");
         std::thread::sleep(Duration::from_millis(10));
@@ -299,8 +150,8 @@ fn scroll_and_filter_hwm(bin: &Path, dir: &Path, row: &str) -> u64 {
         tui.send(c.to_string().as_bytes());
         std::thread::sleep(Duration::from_millis(30));
     }
-    tui.expect(|s| s.to_lowercase().matches("smith").count() >= 3);
-    tui.wait("rows matching the filter");
+    tui.watch(|s| s.to_lowercase().matches("smith").count() >= 3);
+    tui.wait_watched("rows matching the filter");
     std::thread::sleep(Duration::from_millis(300));
     tui.hwm_kib()
 }
@@ -334,9 +185,9 @@ fn filter_keystrokes(bin: &Path, dir: &Path, n: u64, newest: &str, runs: usize) 
     let list_shown = move |s: &str| {
         s.contains(newest.as_str()) && !s.lines().nth(1).unwrap_or("").contains("/ ")
     };
-    tui.expect(list_shown.clone());
+    tui.watch(list_shown.clone());
     tui.send(b"\x1b2");
-    tui.wait("the tokens list");
+    tui.wait_watched("the tokens list");
     for term in FILTER_TERMS {
         let (head, last) =
             term.split_at(term.len() - term.chars().last().map_or(0, char::len_utf8));
@@ -365,18 +216,18 @@ fn filter_keystrokes(bin: &Path, dir: &Path, n: u64, newest: &str, runs: usize) 
         let mut rows = Vec::new();
         let mut counts = Vec::new();
         for _ in 0..runs + 2 {
-            tui.expect(head_shown.clone());
+            tui.watch(head_shown.clone());
             tui.send(format!("/{head}").as_bytes());
-            tui.wait("the rows of all but the last character");
-            tui.expect(term_shown.clone());
+            tui.wait_watched("the rows of all but the last character");
+            tui.watch(term_shown.clone());
             let sent = Instant::now();
             tui.send(last.as_bytes());
-            rows.push(tui.wait("the rows of the term") - sent);
-            tui.expect(counted.clone());
-            counts.push(tui.wait("the match count") - sent);
-            tui.expect(list_shown.clone());
+            rows.push(tui.wait_watched("the rows of the term") - sent);
+            tui.watch(counted.clone());
+            counts.push(tui.wait_watched("the match count") - sent);
+            tui.watch(list_shown.clone());
             tui.send(b"\x1b");
-            tui.wait("the unfiltered list");
+            tui.wait_watched("the unfiltered list");
         }
         // The first two were warm-up.
         let mut rows = rows.split_off(2);
@@ -422,8 +273,8 @@ fn peer_run(bin: &Path, home: &Path, args: &[&str], want: fn(&str) -> bool) -> (
         ("XDG_CONFIG_HOME", h.as_str()),
         ("XDG_DATA_HOME", h.as_str()),
     ];
-    let tui = Pty::spawn(bin, args, &env, want);
-    let t = tui.wait("the first frame") - tui.started;
+    let tui = spawn(bin, args, &env, want);
+    let t = tui.wait_watched("the first frame") - tui.started;
     (t, tui.hwm_kib())
 }
 

@@ -9,6 +9,7 @@ pub mod clipboard;
 pub mod config;
 pub mod history;
 pub mod keymap;
+pub mod logging;
 pub mod ops;
 pub mod qr;
 pub mod sandbox;

@@ -84,6 +84,7 @@ pub enum Command {
     #[command(hide = true, name = "internal-clipboard-hold")]
     InternalClipboardHold,
     /// Fills the history with fake records, for benchmarks and manual tries
+    #[cfg(feature = "dev-seed")]
     #[command(hide = true, name = "dev-seed-history")]
     DevSeedHistory(DevSeedArgs),
 }
@@ -171,6 +172,7 @@ pub struct DecisionArgs {
     pub json: bool,
 }
 
+#[cfg(feature = "dev-seed")]
 #[derive(Debug, Args)]
 pub struct DevSeedArgs {
     /// Number of fake records to add

@@ -1,4 +1,5 @@
-//! `dev-seed-history` (hidden; see README, Performance): fills a history with fake records.
+//! `dev-seed-history` (hidden, feature dev-seed; see README, Performance): fills a history
+//! with fake records.
 
 use super::{DevSeedArgs, Failure, Outcome, output};
 use crate::config::Settings;

@@ -7,6 +7,7 @@
 mod args;
 mod config_cmd;
 mod decision;
+#[cfg(feature = "dev-seed")]
 mod dev_seed;
 mod failure;
 mod generate;
@@ -84,6 +85,7 @@ async fn run(cli: Cli) -> Outcome {
         for w in &settings.warnings {
             output::warn(w);
         }
+        crate::logging::init(&settings.paths.log_file);
     }
     // Kept alive for the whole command: dropping it stops the server.
     let _sandbox = if cli.global.sandbox && !matches!(cli.command, Some(Command::Sandbox { .. })) {
@@ -110,6 +112,7 @@ async fn run(cli: Cli) -> Outcome {
             public_url,
         }) => sandbox::run(port, listen, public_url).await,
         Some(Command::Config { action }) => config_cmd::run(&settings, action),
+        #[cfg(feature = "dev-seed")]
         Some(Command::DevSeedHistory(args)) => dev_seed::run(&settings, args),
         Some(Command::Completions { .. }) | Some(Command::InternalClipboardHold) => Ok(()),
     }

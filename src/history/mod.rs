@@ -13,6 +13,7 @@ mod open;
 mod query;
 mod rare;
 mod schema;
+#[cfg(feature = "dev-seed")]
 pub mod seed;
 mod stats;
 mod write;

@@ -5,12 +5,14 @@
 //! status counts in step; the short-substring words are added alongside), in creation
 //! order (searches list by insertion order), in large transactions.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use chrono::{DateTime, Datelike, Utc};
 use rusqlite::{Transaction, TransactionBehavior, params};
 
-use super::{DAY_MS, Store, StoreError};
+use super::{DAY_MS, Record, Store, StoreError};
+use crate::veriff::SessionStatus;
 
 /// How a fake history is made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +53,29 @@ pub fn fill(path: &Path, count: u64, seed: u64) -> Result<SeedReport, StoreError
     )
 }
 
+/// Adds `records` as they are (every field but `id`: the store gives them the next ids, in
+/// order) through the path the fake records take: same triggers, same word index as an
+/// insert, in large transactions. For fixtures of known rows in tests.
+pub fn insert_records(store: &Store, records: &[Record]) -> Result<u64, StoreError> {
+    store
+        .conn
+        .execute_batch(
+            "DROP TABLE IF EXISTS temp.seed_rows; \
+             CREATE TEMP TABLE seed_rows AS SELECT * FROM main.sessions WHERE 0;",
+        )
+        .map_err(|e| store.err(e))?;
+    let mut inserted = 0;
+    for chunk in records.chunks(BATCH as usize) {
+        let mut batch: Vec<Row> = chunk.iter().map(Row::of).collect();
+        inserted += flush(store, &mut batch, None)?;
+    }
+    store
+        .conn
+        .execute_batch("DROP TABLE temp.seed_rows")
+        .map_err(|e| store.err(e))?;
+    Ok(inserted)
+}
+
 /// Adds fake records to an open store.
 pub fn fill_store(store: &Store, opts: &SeedOptions) -> Result<SeedReport, StoreError> {
     let started = std::time::Instant::now();
@@ -84,11 +109,11 @@ pub fn fill_store(store: &Store, opts: &SeedOptions) -> Result<SeedReport, Store
         for &t in &times {
             batch.push(fake.row(t, end_ms));
             if batch.len() as u64 == BATCH {
-                inserted += flush(store, &mut batch, opts.seed)?;
+                inserted += flush(store, &mut batch, Some(opts.seed))?;
             }
         }
     }
-    inserted += flush(store, &mut batch, opts.seed)?;
+    inserted += flush(store, &mut batch, Some(opts.seed))?;
     conn.execute_batch("DROP TABLE temp.seed_rows")
         .map_err(|e| store.err(e))?;
     conn.pragma_update(None, "cache_size", -super::PAGE_CACHE_KIB)
@@ -104,7 +129,8 @@ pub fn fill_store(store: &Store, opts: &SeedOptions) -> Result<SeedReport, Store
 
 /// Writes a batch in one transaction: staged, moved into `sessions` (the triggers keep the
 /// trigram index and the status counts), then the short-substring words.
-fn flush(store: &Store, batch: &mut Vec<Row>, seed: u64) -> Result<u64, StoreError> {
+/// `seed`: the fake records' seed, named if their session ids are there already.
+fn flush(store: &Store, batch: &mut Vec<Row>, seed: Option<u64>) -> Result<u64, StoreError> {
     if batch.is_empty() {
         return Ok(0);
     }
@@ -128,10 +154,13 @@ fn flush(store: &Store, batch: &mut Vec<Row>, seed: u64) -> Result<u64, StoreErr
     )
     .map_err(|e| {
         if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) {
-            StoreError::Sqlite(format!(
-                "seed {seed} was already used on {}: its records are there; pick another seed",
-                store.path()
-            ))
+            StoreError::Sqlite(match seed {
+                Some(seed) => format!(
+                    "seed {seed} was already used on {}: its records are there; pick another seed",
+                    store.path()
+                ),
+                None => format!("{}: a session id is there already", store.path()),
+            })
         } else {
             store.err(e)
         }
@@ -159,10 +188,10 @@ fn flush(store: &Store, batch: &mut Vec<Row>, seed: u64) -> Result<u64, StoreErr
     Ok(n as u64)
 }
 
-/// The columns a fake record fills.
+/// The columns a staged row fills.
 const INSERTED: &str = "created_at, profile, base_url, sandbox, first_name, last_name, lang, \
     selfid, callback, vendor_data, session_id, url, host, expires_at, status, decision_code, \
-    decision_reason, decision_time, decided_at, checked_at";
+    decision_reason, decision_time, decided_at, checked_at, check_error";
 
 /// Records per day: growing over the two years, fewer at weekends; sums to `count`.
 fn spread(count: u64, end: DateTime<Utc>) -> Vec<u64> {
@@ -193,33 +222,77 @@ fn spread(count: u64, end: DateTime<Utc>) -> Vec<u64> {
     out
 }
 
+/// One row as staged: the generator's texts are constants, a given record's are its own.
 struct Row {
     created_at: i64,
-    profile: &'static str,
-    base_url: &'static str,
+    profile: Cow<'static, str>,
+    base_url: Cow<'static, str>,
     sandbox: bool,
     first_name: String,
     last_name: String,
-    lang: &'static str,
+    lang: Cow<'static, str>,
     selfid: bool,
-    callback: &'static str,
+    callback: Cow<'static, str>,
     vendor_data: String,
     session_id: String,
     url: String,
-    host: &'static str,
+    host: Option<Cow<'static, str>>,
     expires_at: i64,
-    status: &'static str,
+    status: Cow<'static, str>,
     decision_code: Option<i64>,
-    decision_reason: Option<&'static str>,
+    decision_reason: Option<Cow<'static, str>>,
     decision_time: Option<String>,
     decided_at: Option<i64>,
     checked_at: Option<i64>,
+    check_error: Option<String>,
+}
+
+impl Row {
+    /// A record as it is, but its id (the store gives the next one); `decided_at` as
+    /// [`Store::record_decision`] sets it for a final status.
+    fn of(r: &Record) -> Row {
+        let decided = !matches!(
+            r.status,
+            SessionStatus::Created | SessionStatus::Started | SessionStatus::Submitted
+        );
+        let decided_at = decided.then(|| {
+            r.decision_time
+                .as_deref()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.timestamp_millis())
+                .or(r.checked_at.map(|t| t.timestamp_millis()))
+                .unwrap_or(r.created_at.timestamp_millis())
+        });
+        Row {
+            created_at: r.created_at.timestamp_millis(),
+            profile: r.profile.clone().into(),
+            base_url: r.base_url.clone().into(),
+            sandbox: r.sandbox,
+            first_name: r.first_name.clone(),
+            last_name: r.last_name.clone(),
+            lang: r.lang.clone().into(),
+            selfid: r.selfid,
+            callback: r.callback.clone().into(),
+            vendor_data: r.vendor_data.clone(),
+            session_id: r.session_id.clone(),
+            url: r.url.clone(),
+            host: r.host.clone().map(Cow::Owned),
+            expires_at: r.expires_at.timestamp_millis(),
+            status: r.status.as_str().to_string().into(),
+            decision_code: r.decision_code,
+            decision_reason: r.decision_reason.clone().map(Cow::Owned),
+            decision_time: r.decision_time.clone(),
+            decided_at,
+            checked_at: r.checked_at.map(|t| t.timestamp_millis()),
+            check_error: r.check_error.clone(),
+        }
+    }
 }
 
 fn stage_row(tx: &Transaction<'_>, r: &Row) -> rusqlite::Result<()> {
     let mut st = tx.prepare_cached(&format!(
         "INSERT INTO temp.seed_rows ({INSERTED}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, \
-         ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
+         ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"
     ))?;
     st.execute(params![
         r.created_at,
@@ -242,6 +315,7 @@ fn stage_row(tx: &Transaction<'_>, r: &Row) -> rusqlite::Result<()> {
         r.decision_time,
         r.decided_at,
         r.checked_at,
+        r.check_error,
     ])?;
     Ok(())
 }
@@ -706,25 +780,26 @@ impl Generator {
         };
         Row {
             created_at,
-            profile,
-            base_url,
+            profile: profile.into(),
+            base_url: base_url.into(),
             sandbox,
             first_name,
             last_name,
-            lang,
+            lang: lang.into(),
             selfid: self.rng.percent() < 70,
-            callback,
+            callback: callback.into(),
             vendor_data: self.vendor_data(created_at),
             session_id,
             url,
-            host,
+            host: Some(host.into()),
             expires_at,
-            status,
+            status: status.into(),
             decision_code,
-            decision_reason,
+            decision_reason: decision_reason.map(Cow::Borrowed),
             decision_time,
             decided_at,
             checked_at,
+            check_error: None,
         }
     }
 }

@@ -48,7 +48,7 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
     }
     // The data dir holds the log and the history: private to the user (0700).
     let _ = settings.ensure_data_dir();
-    init_logging(&settings.paths.log_file);
+    crate::logging::init(&settings.paths.log_file);
     tracing::info!(profile = %settings.profile_name, sandbox = settings.sandbox, "TUI starting");
     let mouse = settings.config.ui.mouse;
     let clipboard_mode = settings.config.ui.clipboard;
@@ -133,9 +133,10 @@ async fn main_loop(
     let mut auto_refresh = auto_refresh_timer(state.settings.config.ui.refresh_interval_secs);
     let mut out_open = true;
     draw(state, terminal)?;
-    // Debug builds only: lets the test suite prove the terminal survives a panic.
-    if cfg!(debug_assertions) && std::env::var_os("VERIFF_TUI_DEBUG_PANIC").is_some() {
-        panic!("panic requested by VERIFF_TUI_DEBUG_PANIC (debug builds only)");
+    // A test hook, in every build: lets the tests prove the terminal survives a panic of
+    // the binary as shipped (release included).
+    if std::env::var_os("VERIFF_TUI_TEST_PANIC").is_some() {
+        panic!("panic requested by VERIFF_TUI_TEST_PANIC (a test hook)");
     }
     loop {
         let first = tokio::select! {
@@ -217,29 +218,4 @@ fn write_raw(terminal: &mut Terminal<NoQueryBackend<std::io::Stdout>>, bytes: &[
     if let Err(e) = backend.write_all(bytes).and_then(|()| backend.flush()) {
         tracing::warn!("could not write to the terminal: {e}");
     }
-}
-
-fn init_logging(log_file: &std::path::Path) {
-    if let Some(dir) = log_file.parent() {
-        let _ = std::fs::create_dir_all(dir);
-    }
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = match std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(log_file)
-    {
-        Ok(f) => f,
-        // Without a log file the app still works; nothing may go to the screen instead.
-        Err(_) => return,
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("VERIFF_TUI_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // The CLI may have installed a subscriber already; that one wins.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false)
-        .with_writer(Mutex::new(file))
-        .try_init();
 }

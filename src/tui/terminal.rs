@@ -81,6 +81,11 @@ impl PanicHookGuard {
 
 impl Drop for PanicHookGuard {
     fn drop(&mut self) {
+        // Unwinding from a panic of the UI thread: set_hook would panic again (and abort);
+        // the process is ending, the hook may stay.
+        if std::thread::panicking() {
+            return;
+        }
         let previous = self.previous.clone();
         std::panic::set_hook(Box::new(move |info| previous(info)));
     }

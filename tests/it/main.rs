@@ -1,0 +1,24 @@
+//! The integration tests, in one binary (each test binary links the whole crate and its
+//! dependencies; one link instead of eighteen). `cargo test --test it` runs them all;
+//! `cargo test --test it tui_view::` one module.
+
+mod support;
+
+mod cli;
+mod client_contract;
+mod config;
+mod decisions;
+mod faults;
+mod fuzz_core;
+mod fuzz_editor;
+mod fuzz_parsers;
+mod history;
+mod history_seed;
+mod hostile;
+mod sandbox;
+mod terminal;
+mod tui_demo;
+mod tui_faults;
+mod tui_pty_smoke;
+mod tui_update;
+mod tui_view;

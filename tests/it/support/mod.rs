@@ -1,0 +1,11 @@
+//! The one support module of the integration tests: the binary in a pseudo-terminal
+//! (`pty`, shared with benches/tui.rs), the binary run to completion against a sandbox
+//! on loopback (`sandbox_env`), and a TUI `State` built without a terminal (`tui_state`).
+#![allow(dead_code)] // each test module uses a different part of it
+
+pub mod pty;
+pub mod sandbox_env;
+pub mod tui_state;
+
+pub use pty::*;
+pub use sandbox_env::*;

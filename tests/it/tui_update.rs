@@ -1,0 +1,1124 @@
+//! Behaviour of `update`: keys, paste, submit, cancel and results, without a terminal.
+
+use crate::support::tui_state as tui_support;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tui_support::*;
+use veriff_tui::clipboard::CopyOutcome;
+use veriff_tui::ops::generate::Failed;
+use veriff_tui::tui::app::{Effect, FailKind, Outcome, Screen, State, update};
+use veriff_tui::tui::form::Field;
+use veriff_tui::tui::list::Load;
+use veriff_tui::tui::message::{CopyWhat, Msg};
+use veriff_tui::veriff::ApiError;
+
+fn submit(s: &mut State) -> u64 {
+    match update(s, ctrl('s')).as_slice() {
+        [Effect::Generate { seq, .. }] => *seq,
+        other => panic!("expected one Generate, got {other:?}"),
+    }
+}
+
+#[test]
+fn wide_and_combining_characters_move_the_cursor_by_display_width() {
+    let mut s = state(80, 24);
+    type_text(&mut s, "李小龍");
+    assert_eq!(s.form.first_name.visual_cursor(), 6);
+    update(&mut s, key(KeyCode::Left));
+    assert_eq!(s.form.first_name.visual_cursor(), 4);
+    update(&mut s, key(KeyCode::Home));
+    assert_eq!(s.form.first_name.visual_cursor(), 0);
+    update(&mut s, key(KeyCode::End));
+
+    update(&mut s, key(KeyCode::Tab));
+    // "Zoë" typed with a combining diaeresis, then an emoji: 3 + 1 + 2 columns.
+    type_text(&mut s, "Zoe\u{308} 👍");
+    assert_eq!(s.form.last_name.visual_cursor(), 6);
+    update(&mut s, key(KeyCode::Backspace));
+    assert_eq!(s.form.last_name.value(), "Zoe\u{308} ");
+    update(&mut s, key(KeyCode::Backspace));
+    // Backspace takes the whole grapheme "ë", not just the combining mark.
+    update(&mut s, key(KeyCode::Backspace));
+    assert_eq!(s.form.last_name.value(), "Zo");
+    // Word jumps and deletes.
+    type_text(&mut s, "ë Saldaña Jr");
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Left, KeyModifiers::CONTROL)),
+    );
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Left, KeyModifiers::ALT)),
+    );
+    assert_eq!(s.form.last_name.visual_cursor(), 4);
+    update(&mut s, key(KeyCode::End));
+    update(&mut s, ctrl('w'));
+    assert_eq!(s.form.last_name.value(), "Zoë Saldaña ");
+    update(&mut s, ctrl('u'));
+    assert_eq!(s.form.last_name.value(), "");
+}
+
+#[test]
+fn a_paste_with_newlines_is_one_edit_and_never_submits() {
+    let mut s = state(80, 24);
+    let effects = update(&mut s, Msg::Paste("John\r\nSmith\n".into()));
+    assert!(effects.is_empty());
+    assert_eq!(s.form.first_name.value(), "JohnSmith");
+    assert_eq!(s.in_flight, None);
+    // Even with the button focused, a paste does nothing.
+    while s.form.focus != Field::Submit {
+        update(&mut s, key(KeyCode::Tab));
+    }
+    assert!(update(&mut s, Msg::Paste("\n".into())).is_empty());
+    assert_eq!(s.in_flight, None);
+}
+
+#[test]
+fn ctrl_s_on_an_invalid_form_sends_nothing_and_marks_the_field() {
+    let mut s = State::new(live_settings(), env(80, 24, false));
+    for _ in 0..4 {
+        update(&mut s, key(KeyCode::Tab));
+    }
+    assert_eq!(s.form.focus, Field::Callback);
+    update(&mut s, ctrl('u'));
+    type_text(&mut s, "http://example.com/cb");
+    update(&mut s, key(KeyCode::BackTab));
+    update(&mut s, key(KeyCode::BackTab));
+    update(&mut s, key(KeyCode::BackTab));
+    assert!(update(&mut s, ctrl('s')).is_empty());
+    assert_eq!(s.in_flight, None);
+    assert_eq!(
+        s.form.focus,
+        Field::Callback,
+        "focus moves to the bad field"
+    );
+    assert_eq!(
+        s.form.error(Field::Callback),
+        Some("must be an https:// URL (Veriff rejects others with 1302)")
+    );
+    let text = screen_text(&render(&s));
+    assert!(text.contains("✖ must be an https:// URL"), "{text}");
+    // Fixing it clears the error at once, and then the form goes.
+    update(&mut s, ctrl('u'));
+    type_text(&mut s, "https://example.com/cb");
+    assert_eq!(s.form.error(Field::Callback), None);
+    submit(&mut s);
+    assert!(s.in_flight.is_some());
+
+    // On a loopback sandbox http:// is fine.
+    let mut s = state(80, 24);
+    for _ in 0..4 {
+        update(&mut s, key(KeyCode::Tab));
+    }
+    type_text(&mut s, "http://127.0.0.1:9/cb");
+    submit(&mut s);
+}
+
+#[test]
+fn bad_language_is_refused_and_unlisted_codes_are_accepted() {
+    let mut s = state(80, 24);
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, ctrl('u'));
+    type_text(&mut s, "english!");
+    update(&mut s, key(KeyCode::Esc));
+    assert!(update(&mut s, ctrl('s')).is_empty());
+    assert!(s.form.error(Field::Language).is_some());
+    update(&mut s, ctrl('u'));
+    type_text(&mut s, "xx-Yy");
+    update(&mut s, key(KeyCode::Esc));
+    submit(&mut s);
+
+    let mut s = state(80, 24);
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, ctrl('u'));
+    type_text(&mut s, "deut");
+    update(&mut s, key(KeyCode::Enter));
+    assert_eq!(s.form.lang.value(), "de");
+    assert!(!s.form.picker.open);
+    assert_eq!(s.form.focus, Field::Language);
+}
+
+#[test]
+fn esc_stops_waiting_and_a_late_answer_is_kept_not_shown() {
+    let mut s = state(80, 24);
+    type_text(&mut s, "Ann");
+    let seq = submit(&mut s);
+    assert!(s.busy());
+    // Keys are still answered while the request runs.
+    type_text(&mut s, "e");
+    assert_eq!(s.form.first_name.value(), "Anne");
+    let effects = update(&mut s, key(KeyCode::Esc));
+    // Nothing is aborted: the request may already be at Veriff, and its task keeps the link.
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(!s.busy());
+    let status = s.status.clone().unwrap().text;
+    assert_eq!(
+        status,
+        "stopped waiting: if Veriff answers, the link will be in Generated tokens"
+    );
+    update(
+        &mut s,
+        Msg::Created {
+            seq,
+            session: Box::new(created()),
+        },
+    );
+    // Not shown as this form's result, but not hidden either.
+    assert!(s.outcome.is_none());
+    assert!(s.last_url.is_none());
+    let status = s.status.clone().unwrap().text;
+    assert!(status.contains("created a session after all"), "{status}");
+}
+
+#[test]
+fn a_failure_keeps_the_form_exactly_as_typed() {
+    let mut s = state(80, 24);
+    type_text(&mut s, "李小龍");
+    update(&mut s, key(KeyCode::Tab));
+    type_text(&mut s, "Zoë");
+    update(&mut s, key(KeyCode::Left));
+    let before = (s.form.to_input(), s.form.focus, s.form.last_name.cursor());
+    let seq = submit(&mut s);
+    let err = ApiError::ConnectionRefused {
+        host: "127.0.0.1:4010".into(),
+    };
+    assert!(
+        update(
+            &mut s,
+            Msg::Generated {
+                seq,
+                result: Box::new(Err(Failed::NotCreated(err.clone()))),
+            }
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        (s.form.to_input(), s.form.focus, s.form.last_name.cursor()),
+        before
+    );
+    match &s.outcome {
+        Some(Outcome::Failed {
+            kind: FailKind::NotCreated,
+            message,
+            hint,
+        }) => {
+            assert_eq!(message, &err.to_string());
+            assert_eq!(hint, &err.hint());
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn success_copies_and_remembers_the_url_of_the_request_as_sent() {
+    let mut s = state(80, 24);
+    type_text(&mut s, "Ann");
+    let effects = update(&mut s, ctrl('s'));
+    let (seq, request) = match effects.as_slice() {
+        [
+            Effect::Generate {
+                seq,
+                request,
+                keep: true,
+            },
+        ] => (*seq, request.clone()),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(request.profile, "sandbox");
+    assert!(request.sandbox);
+    assert_eq!(request.input.first_name, "Ann");
+    // Typing and switching profile while it runs change nothing of the request.
+    type_text(&mut s, "ette");
+    update(&mut s, ctrl('p'));
+    let effects = update(
+        &mut s,
+        Msg::Created {
+            seq,
+            session: Box::new(created()),
+        },
+    );
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Copy { what: CopyWhat::GeneratedUrl, text }] if text == URL
+    ));
+    assert_eq!(s.last_url.as_deref(), Some(URL));
+    update(
+        &mut s,
+        Msg::Copied {
+            what: CopyWhat::GeneratedUrl,
+            outcome: CopyOutcome::Native,
+        },
+    );
+    let text = screen_text(&render(&s));
+    assert!(text.contains("copied to clipboard"), "{text}");
+}
+
+#[test]
+fn an_unwritable_history_sends_nothing_until_the_operator_agrees() {
+    let mut s = state(80, 24);
+    type_text(&mut s, "Ann");
+    let seq = submit(&mut s);
+    fail(
+        &mut s,
+        seq,
+        Failed::HistoryUnwritable("the history database /x is locked by another process".into()),
+    );
+    let text = screen_text(&render(&s));
+    assert!(text.contains("Nothing was sent"), "{text}");
+    assert!(
+        text.contains("Press y to create the session anyway"),
+        "{text}"
+    );
+    // n: still nothing sent.
+    assert!(update(&mut s, key(KeyCode::Char('n'))).is_empty());
+    assert!(s.confirm_unkept.is_none());
+    assert_eq!(s.form.first_name.value(), "Ann", "n types nothing");
+    // Again, and y: the same request, not kept.
+    let seq = submit(&mut s);
+    fail(&mut s, seq, Failed::HistoryUnwritable("locked".into()));
+    match update(&mut s, key(KeyCode::Char('y'))).as_slice() {
+        [
+            Effect::Generate {
+                request,
+                keep: false,
+                ..
+            },
+        ] => {
+            assert_eq!(request.input.first_name, "Ann")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.form.first_name.value(), "Ann", "y types nothing");
+}
+
+#[test]
+fn an_unknown_outcome_says_so_and_never_not_created() {
+    let mut s = state(80, 24);
+    type_text(&mut s, "Ann");
+    let seq = submit(&mut s);
+    fail(
+        &mut s,
+        seq,
+        Failed::Unknown {
+            error: ApiError::Timeout { secs: 30 },
+            recorded: true,
+        },
+    );
+    let text = screen_text(&render(&s));
+    assert!(text.contains("Outcome unknown"), "{text}");
+    assert!(text.contains("Customer Portal"), "{text}");
+    assert!(!text.contains("not created"), "{text}");
+}
+
+#[test]
+fn q_types_in_fields_and_quits_elsewhere_ctrl_c_always_quits() {
+    let mut s = state(80, 24);
+    type_text(&mut s, "q?");
+    assert_eq!(s.form.first_name.value(), "q?");
+    assert!(!s.quit && s.help.is_none());
+    update(&mut s, alt('2'));
+    assert_eq!(s.screen, Screen::Tokens);
+    update(&mut s, key(KeyCode::Char('?')));
+    assert!(s.help.is_some());
+    update(&mut s, key(KeyCode::Esc));
+    update(&mut s, key(KeyCode::Char('q')));
+    assert!(s.quit);
+
+    let mut s = state(80, 24);
+    update(&mut s, ctrl('c'));
+    assert!(s.quit);
+    let mut s = state(80, 24);
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::F(3), KeyModifiers::NONE)),
+    );
+    assert_eq!(s.screen, Screen::Dashboard);
+}
+
+#[test]
+fn filter_results_of_an_older_query_are_dropped() {
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 40);
+    update(&mut s, key(KeyCode::Char('/')));
+    let first = type_text(&mut s, "a");
+    let second = type_text(&mut s, "b");
+    // The newer answer lands first, then the older one: the older must not win.
+    answer_loads(&mut s, second, 3);
+    answer_loads(&mut s, first.clone(), 30);
+    assert_eq!(s.tokens.total, Some(3));
+    assert_eq!(s.tokens.rows.len(), 3);
+    match first.first() {
+        Some(Effect::List(Load::Page { query, .. })) => {
+            assert_eq!(query.search.as_deref(), Some("a"))
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_list_pages_instead_of_loading_everything() {
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('2'));
+    for e in &effects {
+        if let Effect::List(Load::Page { query, .. }) = e {
+            assert!(query.limit <= 200, "{query:?}");
+        }
+    }
+    answer_loads(&mut s, effects, 5_000);
+    assert!(s.tokens.rows.len() <= 200);
+    let mut fetched = Vec::new();
+    for _ in 0..300 {
+        let effects = update(&mut s, key(KeyCode::Char('j')));
+        fetched.extend(effects.iter().filter_map(|e| match e {
+            Effect::List(Load::Page { query, .. }) => Some(query.offset),
+            _ => None,
+        }));
+        answer_loads(&mut s, effects, 5_000);
+        assert!(
+            s.tokens.selected_record().is_some(),
+            "row {}",
+            s.tokens.selected
+        );
+    }
+    assert_eq!(s.tokens.selected, 300);
+    assert!(!fetched.is_empty() && fetched.len() < 20, "{fetched:?}");
+    let effects = update(&mut s, key(KeyCode::End));
+    answer_loads(&mut s, effects, 5_000);
+    assert_eq!(s.tokens.selected, 4_999);
+    assert_eq!(
+        s.tokens.selected_record().map(|r| r.session_id.clone()),
+        Some(record(4_999).session_id)
+    );
+}
+
+#[test]
+fn record_keys_copy_open_and_delete_after_confirmation() {
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 5);
+    let effects = update(&mut s, key(KeyCode::Char('i')));
+    assert!(matches!(effects.as_slice(),
+        [Effect::Copy { what: CopyWhat::SessionId, text }] if text.starts_with("47fd7000")));
+    let effects = update(&mut s, key(KeyCode::Char('y')));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Copy {
+            what: CopyWhat::Url,
+            ..
+        }]
+    ));
+    let effects = update(&mut s, key(KeyCode::Char('o')));
+    assert!(matches!(effects.as_slice(), [Effect::OpenUrl(u)] if u == URL));
+    assert!(update(&mut s, key(KeyCode::Char('d'))).is_empty());
+    assert!(update(&mut s, key(KeyCode::Char('x'))).is_empty());
+    assert!(update(&mut s, key(KeyCode::Char('n'))).is_empty());
+    update(&mut s, key(KeyCode::Char('d')));
+    let effects = update(&mut s, key(KeyCode::Char('y')));
+    // The selected row: the newest of the five, the last the store numbered.
+    assert!(matches!(effects.as_slice(), [Effect::Delete { id: 5 }]));
+
+    // Only http(s) links are opened.
+    s.tokens.rows[0].url = "file:///etc/passwd".into();
+    assert!(update(&mut s, key(KeyCode::Char('o'))).is_empty());
+    assert!(s.status.unwrap().text.contains("only http(s)"));
+}
+
+#[test]
+fn ctrl_p_cycles_profiles_and_marks_a_live_one() {
+    let mut settings = live_settings();
+    settings.use_sandbox(
+        "http://127.0.0.1:4010",
+        veriff_tui::sandbox::SANDBOX_API_KEY,
+        veriff_tui::sandbox::SANDBOX_SHARED_SECRET,
+    );
+    let mut s = State::new(settings, env(80, 24, false));
+    assert_eq!(s.form.callback.value(), "");
+    assert!(!s.profile_live());
+    update(&mut s, ctrl('p'));
+    assert_eq!(s.settings.profile_name, "production");
+    assert!(s.profile_live() && !s.settings.sandbox);
+    // The untouched callback follows the profile.
+    assert_eq!(s.form.callback.value(), "https://example.com/veriff/done");
+    let text = screen_text(&render(&s));
+    assert!(
+        text.lines().next().unwrap().contains("production  LIVE"),
+        "{text}"
+    );
+    update(&mut s, ctrl('p'));
+    assert_eq!(s.settings.profile_name, "sandbox");
+    assert!(s.settings.sandbox && !s.profile_live());
+    assert_eq!(s.form.callback.value(), "");
+
+    // Switching while a request runs is safe: the request carries its own profile.
+    type_text(&mut s, "Ann");
+    let effects = update(&mut s, ctrl('s'));
+    update(&mut s, ctrl('p'));
+    assert_eq!(s.settings.profile_name, "production");
+    match effects.as_slice() {
+        [Effect::Generate { request, .. }] => {
+            assert_eq!(request.profile, "sandbox");
+            assert!(request.sandbox);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_last_url_can_be_copied_again_off_the_text_fields() {
+    let mut s = state(80, 24);
+    type_text(&mut s, "c");
+    assert_eq!(
+        s.form.first_name.value(),
+        "c",
+        "in a text field c is a letter"
+    );
+    let seq = submit(&mut s);
+    update(
+        &mut s,
+        Msg::Created {
+            seq,
+            session: Box::new(created()),
+        },
+    );
+    while s.form.focus != Field::Submit {
+        update(&mut s, key(KeyCode::Tab));
+    }
+    let effects = update(&mut s, key(KeyCode::Char('c')));
+    assert!(matches!(effects.as_slice(),
+        [Effect::Copy { what: CopyWhat::Url, text }] if text == URL));
+    let effects = update(&mut s, key(KeyCode::Char('o')));
+    assert!(matches!(effects.as_slice(), [Effect::OpenUrl(u)] if u == URL));
+}
+
+#[test]
+fn a_click_selects_a_row_and_the_wheel_scrolls() {
+    use ratatui::crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mouse = |kind, row| {
+        Msg::Mouse(MouseEvent {
+            kind,
+            column: 10,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 100);
+    update(&mut s, mouse(MouseEventKind::Down(MouseButton::Left), 7));
+    assert_eq!(s.tokens.selected, 4);
+    // The row drawn there is the one selected.
+    let text = screen_text(&render(&s));
+    let row7 = text.lines().nth(7).unwrap();
+    let id = &s.tokens.selected_record().unwrap().session_id[..8];
+    assert!(row7.contains(id), "{row7}");
+    update(&mut s, mouse(MouseEventKind::ScrollDown, 7));
+    assert_eq!(s.tokens.selected, 7);
+    // Clicks on the header or below the last row change nothing.
+    update(&mut s, mouse(MouseEventKind::Down(MouseButton::Left), 1));
+    assert_eq!(s.tokens.selected, 7);
+}
+
+/// The Generated tokens list with `total` records loaded.
+fn tokens(total: i64) -> State {
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, total);
+    s
+}
+
+fn refreshed(
+    session_id: &str,
+    result: Result<Option<veriff_tui::veriff::Decision>, ApiError>,
+    record: Option<veriff_tui::history::Record>,
+) -> Msg {
+    Msg::Refreshed(Box::new(veriff_tui::ops::refresh::Refreshed {
+        session_id: session_id.into(),
+        result,
+        store_error: None,
+        record,
+    }))
+}
+
+#[test]
+fn r_refreshes_the_selected_record_and_the_detail_follows() {
+    use veriff_tui::veriff::{Decision, SessionStatus};
+    let mut s = tokens(5);
+    let want = s.tokens.selected_record().unwrap().clone();
+    let effects = update(&mut s, key(KeyCode::Char('r')));
+    let id = match effects.as_slice() {
+        [Effect::RefreshOne { session_id, .. }] => session_id.clone(),
+        other => panic!("expected one RefreshOne, got {other:?}"),
+    };
+    assert_eq!(id, want.session_id);
+    assert!(s.busy());
+    assert!(s.status.as_ref().unwrap().text.contains("checking"));
+    // A second r on the same record while the first runs asks nothing more.
+    assert!(update(&mut s, key(KeyCode::Char('r'))).is_empty());
+
+    update(&mut s, key(KeyCode::Enter));
+    assert!(s.tokens.detail.is_some());
+    let mut after = want.clone();
+    after.status = SessionStatus::Declined;
+    after.decision_code = Some(9102);
+    after.decision_reason = Some("Suspected document tampering".into());
+    let decision = Decision {
+        status: SessionStatus::Declined,
+        code: Some(9102),
+        reason: Some("Suspected document tampering".into()),
+        ..Decision::default()
+    };
+    let effects = update(&mut s, refreshed(&id, Ok(Some(decision)), Some(after)));
+    assert!(!s.busy());
+    let text = &s.status.as_ref().unwrap().text;
+    assert!(
+        text.contains("John Smith: declined (9102): Suspected document tampering"),
+        "{text}"
+    );
+    assert_eq!(
+        s.tokens.detail.as_ref().unwrap().status,
+        SessionStatus::Declined
+    );
+    // The list reloads to show the new status.
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::List(Load::Page { .. })))
+    );
+
+    // r in the detail view refreshes that record; a failure is said in plain words.
+    let effects = update(&mut s, key(KeyCode::Char('r')));
+    assert!(matches!(effects.as_slice(), [Effect::RefreshOne { .. }]));
+    update(
+        &mut s,
+        refreshed(&id, Err(ApiError::Timeout { secs: 30 }), Some(want.clone())),
+    );
+    let status = s.status.as_ref().unwrap();
+    assert!(
+        status
+            .text
+            .starts_with("could not check John Smith: the request timed out")
+    );
+    // No decision yet.
+    update(&mut s, key(KeyCode::Char('r')));
+    update(&mut s, refreshed(&id, Ok(None), Some(want)));
+    assert!(s.status.as_ref().unwrap().text.contains("no decision yet"));
+}
+
+#[test]
+fn r_on_an_expired_record_asks_nothing() {
+    let mut s = tokens(3);
+    let mut r = s.tokens.rows[0].clone();
+    r.status = veriff_tui::veriff::SessionStatus::Created;
+    r.expires_at = s.now - chrono::Duration::minutes(1);
+    s.tokens.rows[0] = r;
+    assert!(update(&mut s, key(KeyCode::Char('r'))).is_empty());
+    assert!(s.status.as_ref().unwrap().text.contains("expired"));
+}
+
+#[test]
+fn big_r_runs_once_with_progress_and_reloads_when_done() {
+    let mut s = tokens(5);
+    let effects = update(&mut s, key(KeyCode::Char('R')));
+    let run = match effects.as_slice() {
+        [Effect::RefreshPending { run, profile, .. }] => {
+            assert_eq!(profile, "sandbox");
+            *run
+        }
+        other => panic!("expected one RefreshPending, got {other:?}"),
+    };
+    // Never two runs at once, whether asked by key or by the auto-refresh.
+    assert!(update(&mut s, key(KeyCode::Char('R'))).is_empty());
+    assert!(s.status.as_ref().unwrap().text.contains("already running"));
+    assert!(update(&mut s, Msg::AutoRefresh).is_empty());
+
+    update(&mut s, Msg::RefreshStarted { run, total: 12 });
+    let effects = update(
+        &mut s,
+        Msg::RefreshProgress {
+            run,
+            done: 3,
+            total: 12,
+            record: None,
+        },
+    );
+    // Rows update as answers arrive.
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::List(Load::Page { .. })))
+    );
+    let t = render(&s);
+    assert!(
+        screen_text(&t).contains("refreshing 3/12…"),
+        "{}",
+        screen_text(&t)
+    );
+    // An answer to an older run changes nothing.
+    update(
+        &mut s,
+        Msg::RefreshDone {
+            run: run + 100,
+            result: Ok(Default::default()),
+        },
+    );
+    assert!(s.refresh.is_some());
+    let summary = veriff_tui::ops::refresh::Summary {
+        total: 12,
+        decided: 8,
+        waiting: 2,
+        failed: 2,
+        not_saved: 0,
+        skipped: 0,
+    };
+    let effects = update(
+        &mut s,
+        Msg::RefreshDone {
+            run,
+            result: Ok(summary),
+        },
+    );
+    assert!(s.refresh.is_none());
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::List(Load::Page { .. })))
+    );
+    let text = &s.status.as_ref().unwrap().text;
+    assert!(text.contains("refreshed 12: 8 decided"), "{text}");
+    assert!(text.contains("2 failed"), "{text}");
+    // Now a new run may start.
+    assert!(matches!(
+        update(&mut s, key(KeyCode::Char('R'))).as_slice(),
+        [Effect::RefreshPending { .. }]
+    ));
+}
+
+#[test]
+fn auto_refresh_is_quiet_and_the_dashboard_reloads_after_it() {
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('3'));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::StatusCounts { .. }))
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::DashboardData { .. }))
+    );
+    let run = match update(&mut s, Msg::AutoRefresh).as_slice() {
+        [Effect::RefreshPending { run, .. }] => *run,
+        other => panic!("{other:?}"),
+    };
+    assert!(!s.busy(), "a quiet run shows no spinner");
+    update(&mut s, Msg::RefreshStarted { run, total: 2 });
+    assert!(!screen_text(&render(&s)).contains("refreshing"));
+    let effects = update(
+        &mut s,
+        Msg::RefreshDone {
+            run,
+            result: Ok(veriff_tui::ops::refresh::Summary {
+                total: 2,
+                decided: 1,
+                waiting: 1,
+                ..Default::default()
+            }),
+        },
+    );
+    assert!(s.status.is_none());
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::StatusCounts { .. }))
+    );
+}
+
+#[test]
+fn enter_on_a_latest_decision_opens_its_detail() {
+    let mut s = state(80, 24);
+    update(&mut s, alt('3'));
+    let latest = vec![record(1), record(2), record(3)];
+    update(
+        &mut s,
+        Msg::DashboardData(Ok(veriff_tui::tui::app::DashboardData {
+            per_day: Vec::new(),
+            latest: latest.clone(),
+        })),
+    );
+    update(&mut s, key(KeyCode::Down));
+    update(&mut s, key(KeyCode::Down));
+    update(&mut s, key(KeyCode::Down));
+    assert_eq!(s.dashboard.selected, 2);
+    update(&mut s, key(KeyCode::Up));
+    let effects = update(&mut s, key(KeyCode::Enter));
+    assert_eq!(s.screen, Screen::Tokens);
+    assert_eq!(s.tokens.detail.as_ref(), Some(&latest[1]));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::List(Load::Page { .. })))
+    );
+    answer_loads(&mut s, effects, 5);
+    assert_eq!(s.tokens.detail.as_ref(), Some(&latest[1]));
+    // Esc goes back to the list.
+    update(&mut s, key(KeyCode::Esc));
+    assert!(s.tokens.detail.is_none());
+}
+
+#[test]
+fn an_open_detail_view_follows_the_answers_of_big_r() {
+    let mut s = tokens(5);
+    update(&mut s, key(KeyCode::Enter));
+    let mut after = s.tokens.detail.clone().unwrap();
+    after.status = veriff_tui::veriff::SessionStatus::Approved;
+    let run = match update(&mut s, key(KeyCode::Char('R'))).as_slice() {
+        [Effect::RefreshPending { run, .. }] => *run,
+        other => panic!("{other:?}"),
+    };
+    // Another record's answer leaves the detail alone.
+    let mut other = record(3);
+    other.status = veriff_tui::veriff::SessionStatus::Declined;
+    update(
+        &mut s,
+        Msg::RefreshProgress {
+            run,
+            done: 1,
+            total: 2,
+            record: Some(Box::new(other)),
+        },
+    );
+    assert_eq!(
+        s.tokens.detail.as_ref().unwrap().status,
+        veriff_tui::veriff::SessionStatus::Created
+    );
+    update(
+        &mut s,
+        Msg::RefreshProgress {
+            run,
+            done: 2,
+            total: 2,
+            record: Some(Box::new(after.clone())),
+        },
+    );
+    assert_eq!(s.tokens.detail.as_ref(), Some(&after));
+}
+
+#[test]
+fn r_on_a_record_of_an_earlier_sandbox_asks_nothing() {
+    let mut s = tokens(3);
+    s.tokens.rows[0].base_url = "http://127.0.0.1:9".into();
+    assert!(update(&mut s, key(KeyCode::Char('r'))).is_empty());
+    assert!(
+        s.status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("sandbox that is no longer running")
+    );
+    // The same address (written with a trailing slash) is asked.
+    s.tokens.rows[0].base_url = "http://127.0.0.1:4010/".into();
+    assert!(matches!(
+        update(&mut s, key(KeyCode::Char('r'))).as_slice(),
+        [Effect::RefreshOne { .. }]
+    ));
+}
+
+#[test]
+fn a_record_whose_outcome_is_unknown_has_no_link_to_act_on() {
+    use veriff_tui::veriff::SessionStatus;
+    let mut s = tokens(3);
+    s.tokens.rows[0].status = SessionStatus::Unknown;
+    s.tokens.rows[0].url = String::new();
+    for k in ['c', 'i', 'o', 'Q'] {
+        s.status = None;
+        assert!(update(&mut s, key(KeyCode::Char(k))).is_empty(), "{k}");
+        let text = s.status.as_ref().unwrap().text.clone();
+        assert!(
+            text.contains("outcome of its request is unknown"),
+            "{k}: {text}"
+        );
+        assert!(s.qr.is_none());
+    }
+    assert!(update(&mut s, key(KeyCode::Char('r'))).is_empty());
+    let text = s.status.as_ref().unwrap().text.clone();
+    assert!(text.contains("Customer Portal"), "{text}");
+    // The details say so in words, and no URL is drawn.
+    update(&mut s, key(KeyCode::Enter));
+    let screen = screen_text(&render(&s));
+    assert!(
+        screen.contains("outcome of this request is unknown"),
+        "{screen}"
+    );
+    assert!(screen.contains("Customer Portal"), "{screen}");
+}
+
+fn counts(effects: &[Effect]) -> Vec<u64> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::List(Load::Count { cap, .. }) => Some(*cap),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_search_shows_its_rows_first_and_counts_no_further_than_needed() {
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('2'));
+    // No search: the exact count (a kept tally, cheap), after the first page.
+    let seen = answer_loads_seen(&mut s, effects, 5_000);
+    assert!(
+        matches!(seen.first(), Some(Effect::List(Load::Page { .. }))),
+        "{seen:?}"
+    );
+    assert_eq!(counts(&seen), vec![0]);
+    assert_eq!((s.tokens.total, s.tokens.total_exact), (Some(5_000), true));
+
+    update(&mut s, key(KeyCode::Char('/')));
+    let effects = type_text(&mut s, "a");
+    // The keystroke asks for rows alone, only what the screen shows and a margin; the
+    // count waits for them.
+    let viewport = s.viewport();
+    assert!(
+        matches!(effects.as_slice(), [Effect::List(Load::Page { query, .. })]
+            if query.limit > viewport && query.limit <= viewport + 30),
+        "{effects:?}"
+    );
+    let seen = answer_loads_seen(&mut s, effects, 5_000);
+    assert_eq!(counts(&seen), vec![veriff_tui::tui::list::COUNT_CAP]);
+    assert_eq!((s.tokens.total, s.tokens.total_exact), (Some(1000), false));
+    let text = screen_text(&render(&s));
+    assert!(text.contains("1000+ records"), "{text}");
+    assert!(!text.contains("5000"), "{text}");
+
+    // Scrolling towards the capped end counts further, and scrolling goes on past it.
+    update(&mut s, key(KeyCode::Enter));
+    let mut asked = Vec::new();
+    for _ in 0..60 {
+        let effects = update(&mut s, key(KeyCode::PageDown));
+        asked.extend(counts(&answer_loads_seen(&mut s, effects, 5_000)));
+    }
+    assert!(s.tokens.selected > 1000, "{}", s.tokens.selected);
+    assert!(asked.iter().all(|&c| c >= 4000), "{asked:?}");
+    assert!(!asked.is_empty());
+    assert!(!s.tokens.total_exact);
+
+    // End needs the exact count, and lands on the last row once it is in.
+    let effects = update(&mut s, key(KeyCode::End));
+    let seen = answer_loads_seen(&mut s, effects, 5_000);
+    assert_eq!(counts(&seen), vec![0]);
+    assert_eq!((s.tokens.total, s.tokens.total_exact), (Some(5_000), true));
+    assert_eq!(s.tokens.selected, 4_999);
+    assert_eq!(
+        s.tokens.selected_record().map(|r| r.session_id.clone()),
+        Some(record(4_999).session_id)
+    );
+    // The last rows are read from the end of the list, not through an offset of 4 900.
+    let tails: Vec<(u64, u64)> = seen
+        .iter()
+        .filter_map(|e| match e {
+            Effect::List(Load::Page {
+                query,
+                from_end: true,
+                ..
+            }) => Some((query.offset, query.limit)),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        matches!(tails.as_slice(), [(o, l)] if o + l == 5_000),
+        "{seen:?}"
+    );
+    // Pages away from the end still go by offset.
+    let effects = update(&mut s, key(KeyCode::Home));
+    let seen = answer_loads_seen(&mut s, effects, 5_000);
+    assert!(
+        seen.iter()
+            .all(|e| !matches!(e, Effect::List(Load::Page { from_end: true, .. }))),
+        "{seen:?}"
+    );
+    assert_eq!(
+        s.tokens.selected_record().map(|r| r.session_id.clone()),
+        Some(record(0).session_id)
+    );
+}
+
+#[test]
+fn a_rare_search_is_never_counted_its_page_is_the_whole_answer() {
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 5_000);
+    update(&mut s, key(KeyCode::Char('/')));
+    // The vendor data of 11 records: order-123 and order-1230 to 1239.
+    let effects = type_text(&mut s, "order-123");
+    let seen = answer_loads_seen(&mut s, effects, 5_000);
+    assert_eq!(counts(&seen), Vec::<u64>::new(), "{seen:?}");
+    assert_eq!((s.tokens.total, s.tokens.total_exact), (Some(11), true));
+    let text = screen_text(&render(&s));
+    assert!(text.contains("11 records"), "{text}");
+}
+
+#[test]
+fn a_rebound_key_acts_and_the_default_it_replaced_does_not() {
+    let settings = settings_with_keys("[keys]\nrefresh = \"F5\"\ndown = [\"Ctrl+n\", \"Down\"]\n");
+    let mut s = State::new(settings, env(80, 24, false));
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 5);
+    let f5 = Msg::Key(KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE));
+    assert!(
+        update(&mut s, key(KeyCode::Char('r'))).is_empty(),
+        "r is no longer refresh"
+    );
+    assert!(s.refreshing.is_empty());
+    assert!(matches!(
+        update(&mut s, f5.clone()).as_slice(),
+        [Effect::RefreshOne { .. }]
+    ));
+    // down: Ctrl+N moves, j (a default left out) does not.
+    update(&mut s, ctrl('n'));
+    assert_eq!(s.tokens.selected, 1);
+    update(&mut s, key(KeyCode::Char('j')));
+    assert_eq!(s.tokens.selected, 1);
+    update(&mut s, key(KeyCode::Down));
+    assert_eq!(s.tokens.selected, 2);
+    // On the form F5 is still the Approve preset: another context.
+    update(&mut s, alt('1'));
+    update(&mut s, f5);
+    assert_eq!(s.form.first_name.value(), "Approve");
+}
+
+#[test]
+fn below_the_minimum_size_nothing_but_quit_acts() {
+    let mut s = state(59, 16);
+    let typed = type_text(&mut s, "Eve");
+    assert!(typed.is_empty());
+    assert_eq!(
+        s.form.first_name.value(),
+        "",
+        "the hidden form takes no text"
+    );
+    assert!(update(&mut s, ctrl('s')).is_empty(), "nobody saw the form");
+    assert_eq!(s.in_flight, None);
+    assert!(update(&mut s, Msg::Paste("Eve".into())).is_empty());
+    assert!(update(&mut s, alt('2')).is_empty());
+    assert_eq!(s.screen, Screen::Generate);
+    update(&mut s, ctrl('g'));
+    assert!(s.help.is_none());
+    // Resizing works, and then keys act again.
+    update(&mut s, Msg::Resize(80, 24));
+    type_text(&mut s, "Eve");
+    assert_eq!(s.form.first_name.value(), "Eve");
+    // Shrunk with a question open: the answer is not taken while the question is hidden.
+    update(&mut s, alt('2'));
+    let mut s = tokens(5);
+    update(&mut s, key(KeyCode::Char('d')));
+    assert!(s.tokens.confirm_delete.is_some());
+    update(&mut s, Msg::Resize(80, 10));
+    assert!(update(&mut s, key(KeyCode::Char('y'))).is_empty());
+    update(&mut s, Msg::Resize(80, 24));
+    assert!(matches!(
+        update(&mut s, key(KeyCode::Char('y'))).as_slice(),
+        [Effect::Delete { .. }]
+    ));
+    // q and Ctrl+C quit there.
+    let mut s = state(40, 10);
+    update(&mut s, key(KeyCode::Char('q')));
+    assert!(s.quit);
+    let mut s = state(40, 10);
+    update(&mut s, ctrl('c'));
+    assert!(s.quit);
+}
+
+#[test]
+fn a_question_is_answered_only_while_it_is_shown() {
+    let mut s = tokens(5);
+    update(&mut s, key(KeyCode::Char('d')));
+    // Leaving the screen drops the question; y back on the list copies the URL.
+    update(&mut s, alt('1'));
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 5);
+    assert!(s.tokens.confirm_delete.is_none());
+    assert!(matches!(
+        update(&mut s, key(KeyCode::Char('y'))).as_slice(),
+        [Effect::Copy {
+            what: CopyWhat::Url,
+            ..
+        }]
+    ));
+}
+
+#[test]
+fn g_on_a_form_holding_typed_text_asks_before_replacing_it() {
+    let mut s = state(80, 24);
+    type_text(&mut s, "Half typ");
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 5);
+    let record = s.tokens.selected_record().unwrap().clone();
+    assert!(update(&mut s, key(KeyCode::Char('g'))).is_empty());
+    assert_eq!(s.screen, Screen::Tokens, "nothing replaced yet");
+    assert_eq!(s.form.first_name.value(), "Half typ");
+    let text = screen_text(&render(&s));
+    assert!(text.contains("Replace the text in the form?"), "{text}");
+    assert!(text.contains("y replace"), "{text}");
+    // Other keys do not reach the list behind the question.
+    assert!(update(&mut s, key(KeyCode::Char('d'))).is_empty());
+    assert!(s.tokens.confirm_delete.is_none());
+    // n keeps the form.
+    update(&mut s, key(KeyCode::Char('n')));
+    assert!(s.tokens.confirm_resend.is_none());
+    assert_eq!(s.form.first_name.value(), "Half typ");
+    assert_eq!(s.screen, Screen::Tokens);
+    // y replaces it.
+    update(&mut s, key(KeyCode::Char('g')));
+    update(&mut s, key(KeyCode::Char('y')));
+    assert_eq!(s.screen, Screen::Generate);
+    assert_eq!(s.form.first_name.value(), record.first_name);
+    assert_eq!(s.form.last_name.value(), record.last_name);
+
+    // The form now holds exactly that record: g on it again replaces nothing, asks nothing.
+    update(&mut s, alt('2'));
+    update(&mut s, key(KeyCode::Char('g')));
+    assert!(s.tokens.confirm_resend.is_none());
+    assert_eq!(s.screen, Screen::Generate);
+
+    // An untouched form (the defaults, the profile's callback) is filled without a question.
+    let mut s = tokens(5);
+    update(&mut s, key(KeyCode::Char('g')));
+    assert!(s.tokens.confirm_resend.is_none());
+    assert_eq!(s.screen, Screen::Generate);
+    assert_eq!(s.form.first_name.value(), record.first_name);
+
+    // Esc answers no as well.
+    let mut s = state(80, 24);
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, key(KeyCode::Char(' ')));
+    assert!(
+        !s.form.selfid,
+        "SelfID unticked: a change from the defaults"
+    );
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 5);
+    update(&mut s, key(KeyCode::Char('g')));
+    assert!(s.tokens.confirm_resend.is_some());
+    update(&mut s, key(KeyCode::Esc));
+    assert!(s.tokens.confirm_resend.is_none());
+    assert!(!s.form.selfid);
+}
+
+/// Generate `seq` ends with `failed`.
+fn fail(s: &mut State, seq: u64, failed: Failed) -> Vec<Effect> {
+    update(
+        s,
+        Msg::Generated {
+            seq,
+            result: Box::new(Err(failed)),
+        },
+    )
+}

@@ -1,0 +1,782 @@
+//! View tests: every screen drawn on a TestBackend from a State built without a terminal,
+//! compared with reviewed snapshots (tests/it/snapshots).
+
+use crate::support::tui_state as tui_support;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::layout::Position;
+use ratatui::style::{Color, Modifier};
+use tui_support::*;
+use veriff_tui::clipboard::CopyOutcome;
+use veriff_tui::ops::generate::Failed;
+use veriff_tui::tui::app::{State, update};
+use veriff_tui::tui::list::Load;
+use veriff_tui::tui::message::{CopyWhat, Msg};
+use veriff_tui::veriff::ApiError;
+
+fn snap(name: &str, state: &State) -> ratatui::Terminal<ratatui::backend::TestBackend> {
+    let t = render(state);
+    insta::assert_snapshot!(name, t.backend());
+    t
+}
+
+fn filled(w: u16, h: u16) -> State {
+    let (bw, bh) = usable(w, h);
+    let mut s = state(bw, bh);
+    type_text(&mut s, "李小龍");
+    update(&mut s, key(KeyCode::Tab));
+    type_text(&mut s, "Zoë 👍");
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, ctrl('u'));
+    type_text(&mut s, "pt-BR");
+    update(&mut s, key(KeyCode::Esc));
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, key(KeyCode::Char(' ')));
+    update(&mut s, key(KeyCode::Tab));
+    type_text(&mut s, "https://example.com/done");
+    update(&mut s, key(KeyCode::Tab));
+    type_text(&mut s, "order-42");
+    resized(s, w, h)
+}
+
+fn with_result(w: u16, h: u16) -> State {
+    let (bw, bh) = usable(w, h);
+    let mut s = filled(bw, bh);
+    let effects = update(&mut s, ctrl('s'));
+    let seq = match effects.as_slice() {
+        [veriff_tui::tui::app::Effect::Generate { seq, .. }] => *seq,
+        other => panic!("expected one Generate, got {other:?}"),
+    };
+    update(
+        &mut s,
+        Msg::Created {
+            seq,
+            session: Box::new(created()),
+        },
+    );
+    update(
+        &mut s,
+        Msg::Copied {
+            what: CopyWhat::GeneratedUrl,
+            outcome: CopyOutcome::Osc52,
+        },
+    );
+    resized(s, w, h)
+}
+
+#[test]
+fn generate_empty() {
+    let t = snap("generate_empty_80x24", &state(80, 24));
+    // The cursor waits in First name, right after its label column.
+    let mut t = t;
+    assert_eq!(t.get_cursor_position().unwrap(), Position::new(17, 2));
+    snap("generate_empty_120x40", &state(120, 40));
+}
+
+#[test]
+fn generate_filled_places_cursor_by_display_width() {
+    let s = filled(80, 24);
+    let mut t = snap("generate_filled_80x24", &s);
+    // "order-42" is 8 columns; Vendor data is the 6th field, below the title line.
+    assert_eq!(t.get_cursor_position().unwrap(), Position::new(17 + 8, 7));
+    let mut s = state(80, 24);
+    type_text(&mut s, "李小龍");
+    let mut t = render(&s);
+    assert_eq!(t.get_cursor_position().unwrap(), Position::new(17 + 6, 2));
+}
+
+#[test]
+fn generate_language_picker() {
+    let mut s = state(80, 24);
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, ctrl('u'));
+    type_text(&mut s, "por");
+    let t = snap("generate_picker_80x24", &s);
+    assert!(screen_text(&t).contains("pt-BR"));
+}
+
+#[test]
+fn generate_validation_errors() {
+    let mut s = State::new(live_settings(), env(80, 24, false));
+    type_text(&mut s, "Ann");
+    for _ in 0..4 {
+        update(&mut s, key(KeyCode::Tab));
+    }
+    update(&mut s, ctrl('u'));
+    type_text(&mut s, "http://example.com");
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, Msg::Paste("x".repeat(1001)));
+    assert!(update(&mut s, ctrl('s')).is_empty());
+    let t = snap("generate_invalid_80x24", &s);
+    let text = screen_text(&t);
+    assert!(text.contains("must be an https:// URL"), "{text}");
+    assert!(
+        text.contains("at most 1000 characters (now 1001)"),
+        "{text}"
+    );
+    assert!(text.contains("LIVE"), "{text}");
+}
+
+#[test]
+fn generate_api_error_keeps_the_form() {
+    let mut s = filled(80, 24);
+    let effects = update(&mut s, ctrl('s'));
+    let seq = match effects.as_slice() {
+        [veriff_tui::tui::app::Effect::Generate { seq, .. }] => *seq,
+        other => panic!("{other:?}"),
+    };
+    snap("generate_in_flight_80x24", &s);
+    update(
+        &mut s,
+        Msg::Generated {
+            seq,
+            result: Box::new(Err(Failed::NotCreated(ApiError::Http {
+                status: 401,
+                code: Some("1803".into()),
+                message: Some("Integration not found".into()),
+            }))),
+        },
+    );
+    let t = snap("generate_api_error_80x24", &s);
+    let text = screen_text(&t);
+    assert!(text.contains("no integration has this API key"), "{text}");
+    assert!(text.contains("李小龍"), "{text}");
+}
+
+#[test]
+fn generate_result_shows_the_url_alone_on_its_lines() {
+    let s = with_result(80, 24);
+    let t = snap("generate_result_80x24", &s);
+    let text = screen_text(&t);
+    assert!(
+        text.contains("sent to terminal clipboard (OSC 52)"),
+        "{text}"
+    );
+    // Lines that hold the URL hold nothing else: joined, they are the URL exactly.
+    let url_lines: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("https://alchemy"))
+        .take_while(|l| !l.starts_with("Session ID"))
+        .map(|l| l.trim_end())
+        .collect();
+    assert_eq!(url_lines.concat(), URL);
+    snap("generate_result_120x40", &with_result(120, 40));
+    let t = snap("generate_result_60x16", &with_result(60, 16));
+    assert!(screen_text(&t).contains("https://alchemy"));
+}
+
+#[test]
+fn too_small_says_so() {
+    let t = snap("too_small_59x16", &state(59, 16));
+    assert!(screen_text(&t).contains("window too small: need 60x16"));
+    let t = render(&state(80, 15));
+    assert!(screen_text(&t).contains("window too small: need 60x16"));
+    let t = render(&state(1, 1));
+    assert_eq!(t.backend().buffer().area.width, 1);
+}
+
+#[test]
+fn no_color_has_no_colours_and_keeps_focus_visible() {
+    let mut s = State::new(live_settings(), env(80, 24, true));
+    type_text(&mut s, "Ann");
+    let t = snap("generate_no_color_80x24", &s);
+    let buf = t.backend().buffer();
+    for cell in buf.content() {
+        assert_eq!(cell.fg, Color::Reset, "{cell:?}");
+        assert_eq!(cell.bg, Color::Reset, "{cell:?}");
+    }
+    // The focused label is reversed; LIVE is reversed too.
+    let label = &buf[(2, 2)];
+    assert_eq!(label.symbol(), "F");
+    assert!(label.modifier.contains(Modifier::REVERSED));
+    let text = screen_text(&t);
+    let live_x = text.lines().next().unwrap().find("LIVE").unwrap();
+    assert!(
+        buf[(live_x as u16, 0)]
+            .modifier
+            .contains(Modifier::REVERSED)
+    );
+
+    let mut s = State::new(sandbox_settings(), env(80, 24, true));
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 12);
+    let t = snap("tokens_no_color_80x24", &s);
+    let buf = t.backend().buffer();
+    assert!(
+        buf.content()
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
+    );
+    // The selected row (the first) is reversed across the table.
+    assert!(buf[(3, 3)].modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn tokens_screens() {
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 0);
+    let t = snap("tokens_empty_80x24", &s);
+    assert!(screen_text(&t).contains("No sessions yet"));
+
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 500);
+    let t = snap("tokens_filled_80x24", &s);
+    assert!(screen_text(&t).contains("500 records"));
+    snap("tokens_filled_120x40", &{
+        let mut s = state(120, 40);
+        let effects = update(&mut s, alt('2'));
+        answer_loads(&mut s, effects, 500);
+        s
+    });
+    snap("tokens_narrow_60x16", &{
+        let mut s = state(60, 16);
+        let effects = update(&mut s, alt('2'));
+        answer_loads(&mut s, effects, 500);
+        s
+    });
+
+    // Scrolled far down: rows come from a later page.
+    let effects = update(&mut s, key(KeyCode::End));
+    answer_loads(&mut s, effects, 500);
+    let t = snap("tokens_end_80x24", &s);
+    assert!(screen_text(&t).contains("row 500"));
+
+    let effects = update(&mut s, key(KeyCode::Char('/')));
+    answer_loads(&mut s, effects, 500);
+    let effects = type_text(&mut s, "order-4");
+    answer_loads(&mut s, effects, 500);
+    // The vendor data of 111 of the 500: order-4, order-40 to 49, order-400 to 499.
+    let t = snap("tokens_filter_80x24", &s);
+    assert!(screen_text(&t).contains("111 records"));
+
+    update(&mut s, key(KeyCode::Enter));
+    update(&mut s, key(KeyCode::Enter));
+    let t = snap("tokens_detail_80x24", &s);
+    assert!(screen_text(&t).contains("Session details"));
+    update(&mut s, key(KeyCode::Char('d')));
+    let t = snap("tokens_confirm_delete_80x24", &s);
+    assert!(screen_text(&t).contains("Delete the local record"));
+
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('2'));
+    for e in effects {
+        if let veriff_tui::tui::app::Effect::List(Load::Page { seq, query, .. }) = e {
+            update(
+                &mut s,
+                Msg::Page {
+                    seq,
+                    offset: query.offset,
+                    result: Err("history database error: disk I/O error".into()),
+                },
+            );
+        }
+    }
+    let t = snap("tokens_error_80x24", &s);
+    assert!(screen_text(&t).contains("disk I/O error"));
+}
+
+#[test]
+fn dashboard_and_help() {
+    let mut s = state(80, 24);
+    update(&mut s, alt('3'));
+    snap("dashboard_loading_80x24", &s);
+    update(
+        &mut s,
+        Msg::StatusCounts(Ok(vec![
+            (veriff_tui::veriff::SessionStatus::Created, 12),
+            (veriff_tui::veriff::SessionStatus::Approved, 30),
+            (veriff_tui::veriff::SessionStatus::Declined, 4),
+            (veriff_tui::veriff::SessionStatus::Expired, 2),
+        ])),
+    );
+    snap("dashboard_80x24", &s);
+    let mut narrow = s.clone();
+    narrow.size = (60, 16);
+    snap("dashboard_narrow_60x16", &narrow);
+    let mut plain = s.clone();
+    plain.no_color = true;
+    let t = snap("dashboard_no_color_80x24", &plain);
+    assert!(
+        t.backend()
+            .buffer()
+            .content()
+            .iter()
+            .all(|c| c.fg == Color::Reset)
+    );
+    let mut empty = state(80, 24);
+    update(&mut empty, alt('3'));
+    update(
+        &mut empty,
+        Msg::StatusCounts(Ok(veriff_tui::veriff::SessionStatus::ALL
+            .iter()
+            .map(|st| (st.clone(), 0))
+            .collect())),
+    );
+    snap("dashboard_empty_80x24", &empty);
+    let mut failed = state(80, 24);
+    update(&mut failed, alt('3'));
+    update(
+        &mut failed,
+        Msg::StatusCounts(Err(
+            "the history database is locked by another process".into()
+        )),
+    );
+    let t = snap("dashboard_error_80x24", &failed);
+    assert!(screen_text(&t).contains("locked by another process"));
+    update(&mut s, key(KeyCode::Char('?')));
+    let t = snap("help_80x24", &s);
+    assert!(screen_text(&t).contains("Alt+1"));
+    // j scrolls a line, and stops at the end.
+    for _ in 0..200 {
+        update(&mut s, key(KeyCode::Char('j')));
+    }
+    let t = snap("help_scrolled_80x24", &s);
+    assert!(
+        screen_text(&t).contains("veriff-tui.log"),
+        "{}",
+        screen_text(&t)
+    );
+    snap("help_120x40", &{
+        let mut s = state(120, 40);
+        update(&mut s, key(KeyCode::Tab));
+        update(&mut s, key(KeyCode::Tab));
+        update(&mut s, key(KeyCode::Tab));
+        update(&mut s, key(KeyCode::Char('?')));
+        s
+    });
+}
+
+#[test]
+fn every_screen_draws_at_every_size_without_panicking() {
+    let sizes = [
+        (1, 1),
+        (10, 3),
+        (59, 40),
+        (60, 16),
+        (61, 17),
+        (64, 18),
+        (72, 20),
+        (80, 24),
+        (100, 30),
+        (140, 50),
+        (250, 80),
+    ];
+    for (w, h) in sizes {
+        // Built where keys act, then drawn at the size.
+        let (bw, bh) = usable(w, h);
+        let mut states = vec![with_result(bw, bh), filled(bw, bh), state(bw, bh)];
+        let mut picker = state(bw, bh);
+        update(&mut picker, key(KeyCode::Tab));
+        update(&mut picker, key(KeyCode::Tab));
+        update(&mut picker, key(KeyCode::Enter));
+        states.push(picker);
+        let mut invalid = State::new(live_settings(), env(bw, bh, true));
+        update(&mut invalid, Msg::Paste("\u{1b}x".repeat(700)));
+        for _ in 0..5 {
+            update(&mut invalid, key(KeyCode::Tab));
+        }
+        update(&mut invalid, Msg::Paste("y".repeat(1200)));
+        update(&mut invalid, ctrl('s'));
+        states.push(invalid);
+        let mut tokens = state(bw, bh);
+        let effects = update(&mut tokens, alt('2'));
+        answer_loads(&mut tokens, effects, 1000);
+        states.push(tokens.clone());
+        update(&mut tokens, key(KeyCode::Enter));
+        states.push(tokens.clone());
+        update(&mut tokens, key(KeyCode::Char('d')));
+        states.push(tokens.clone());
+        let mut dash = state(bw, bh);
+        update(&mut dash, alt('3'));
+        update(
+            &mut dash,
+            Msg::StatusCounts(Ok(veriff_tui::veriff::SessionStatus::ALL
+                .iter()
+                .map(|s| (s.clone(), u64::MAX / 16))
+                .collect())),
+        );
+        states.push(dash.clone());
+        update(&mut dash, key(KeyCode::Char('?')));
+        states.push(dash);
+        for s in states {
+            render(&resized(s, w, h));
+        }
+    }
+}
+
+#[test]
+fn the_header_keeps_app_name_profile_and_live_at_the_minimum_width() {
+    let s = State::new(live_settings(), env(60, 16, false));
+    let t = snap("generate_live_60x16", &s);
+    let header = screen_text(&t).lines().next().unwrap().to_string();
+    for want in ["veriff-tui", "production", "LIVE"] {
+        assert!(header.contains(want), "{want} missing from {header:?}");
+    }
+    let buf = t.backend().buffer();
+    let x = header.find("LIVE").unwrap() as u16;
+    assert_eq!(buf[(x, 0)].bg, ratatui::style::Color::Red);
+}
+
+#[test]
+fn hostile_strings_from_the_store_and_the_network_never_reach_a_cell() {
+    let hostile = "\u{1b}]52;c;SGVsbG8=\u{7}Eve\u{1b}[2J\u{9b}31m";
+    let mut s = state(100, 30);
+    let effects = update(&mut s, alt('2'));
+    let mut queue = effects;
+    while let Some(e) = queue.pop() {
+        let msg = match e {
+            veriff_tui::tui::app::Effect::List(Load::Count { seq, cap, .. }) => Msg::Count {
+                seq,
+                cap,
+                result: Ok(1),
+            },
+            veriff_tui::tui::app::Effect::List(Load::Page { seq, query, .. }) => {
+                let mut r = record(0);
+                r.first_name = hostile.into();
+                r.vendor_data = hostile.into();
+                r.session_id = hostile.into();
+                r.url = format!("https://x.example/{hostile}");
+                r.decision_reason = Some(hostile.into());
+                r.check_error = Some(hostile.into());
+                r.status = veriff_tui::veriff::SessionStatus::Other(hostile.into());
+                Msg::Page {
+                    seq,
+                    offset: query.offset,
+                    result: Ok(vec![r]),
+                }
+            }
+            _ => continue,
+        };
+        queue.extend(update(&mut s, msg));
+    }
+    let inert = |t: &ratatui::Terminal<ratatui::backend::TestBackend>| {
+        for cell in t.backend().buffer().content() {
+            assert!(
+                !cell.symbol().chars().any(char::is_control),
+                "control character in a cell: {:?}",
+                cell.symbol()
+            );
+        }
+    };
+    inert(&render(&s));
+    update(&mut s, key(KeyCode::Enter));
+    let t = render(&s);
+    inert(&t);
+    assert!(screen_text(&t).contains("]52;c;SGVsbG8=Eve[2J31m"));
+
+    let mut s = filled(100, 30);
+    let effects = update(&mut s, ctrl('s'));
+    let seq = match effects.as_slice() {
+        [veriff_tui::tui::app::Effect::Generate { seq, .. }] => *seq,
+        other => panic!("{other:?}"),
+    };
+    let mut session = created();
+    session.url = format!("https://x.example/{hostile}");
+    session.id = hostile.into();
+    update(
+        &mut s,
+        Msg::Created {
+            seq,
+            session: Box::new(session),
+        },
+    );
+    assert!(!s.last_url.as_ref().unwrap().chars().any(char::is_control));
+    inert(&render(&s));
+    let mut s = filled(100, 30);
+    let effects = update(&mut s, ctrl('s'));
+    if let [veriff_tui::tui::app::Effect::Generate { seq, .. }] = effects.as_slice() {
+        update(
+            &mut s,
+            Msg::Generated {
+                seq: *seq,
+                result: Box::new(Err(Failed::NotCreated(ApiError::Http {
+                    status: 400,
+                    code: Some(hostile.into()),
+                    message: Some(hostile.into()),
+                }))),
+            },
+        );
+    }
+    inert(&render(&s));
+}
+
+/// A dashboard with every status, a month of links and a few decisions.
+fn dashboard_filled(w: u16, h: u16, no_color: bool) -> State {
+    use veriff_tui::tui::app::DashboardData;
+    use veriff_tui::veriff::SessionStatus;
+    let (bw, bh) = usable(w, h);
+    let mut s = State::new(sandbox_settings(), env(bw, bh, no_color));
+    update(&mut s, alt('3'));
+    let counts = SessionStatus::ALL
+        .iter()
+        .zip([12u64, 3, 2, 30, 4, 5, 1, 7, 0])
+        .map(|(st, n)| (st.clone(), n))
+        .collect();
+    update(&mut s, Msg::StatusCounts(Ok(counts)));
+    let today = now().date_naive();
+    let per_day = (0..30i64)
+        .rev()
+        .map(|back| {
+            let n = [0u64, 1, 3, 2, 0, 5, 8, 2][(back as usize) % 8];
+            (today - chrono::Duration::days(back), n)
+        })
+        .collect();
+    let mut latest = Vec::new();
+    for (i, (status, code, reason)) in [
+        (SessionStatus::Approved, 9001, None),
+        (
+            SessionStatus::Declined,
+            9102,
+            Some("Suspected document tampering"),
+        ),
+        (
+            SessionStatus::ResubmissionRequested,
+            9103,
+            Some("Video and/or photos missing"),
+        ),
+        (SessionStatus::Approved, 9001, None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut r = record(i as i64);
+        r.status = status;
+        r.decision_code = Some(code);
+        r.decision_reason = reason.map(str::to_string);
+        r.decision_time = Some(format!("2026-11-25T1{}:05:00.000Z", 7 - i));
+        latest.push(r);
+    }
+    update(
+        &mut s,
+        Msg::DashboardData(Ok(DashboardData { per_day, latest })),
+    );
+    resized(s, w, h)
+}
+
+#[test]
+fn dashboard_charts_and_latest_decisions() {
+    let s = dashboard_filled(80, 24, false);
+    let t = snap("dashboard_filled_80x24", &s);
+    let text = screen_text(&t);
+    for want in [
+        "created",
+        "started",
+        "submitted",
+        "approved",
+        "declined",
+        "resubmission requested",
+        "review",
+        "expired",
+        "abandoned",
+        "Links per day",
+        "Latest decisions",
+        "Suspected document",
+    ] {
+        assert!(text.contains(want), "{want} missing:\n{text}");
+    }
+    // Bars in the status colours.
+    let buf = t.backend().buffer();
+    let declined_row = text
+        .lines()
+        .position(|l| l.contains("declined") && l.contains('█'))
+        .unwrap();
+    let x = text
+        .lines()
+        .nth(declined_row)
+        .unwrap()
+        .chars()
+        .position(|c| c == '█')
+        .unwrap();
+    assert_eq!(buf[(x as u16, declined_row as u16)].fg, Color::Red);
+    snap("dashboard_filled_120x40", &dashboard_filled(120, 40, false));
+    let t = snap(
+        "dashboard_filled_narrow_60x16",
+        &dashboard_filled(60, 16, false),
+    );
+    assert!(screen_text(&t).contains("approved"));
+    let t = snap(
+        "dashboard_filled_no_color_80x24",
+        &dashboard_filled(80, 24, true),
+    );
+    let buf = t.backend().buffer();
+    assert!(
+        buf.content()
+            .iter()
+            .all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
+    );
+    // The selected decision stays visible without colour.
+    assert!(
+        buf.content()
+            .iter()
+            .any(|c| c.modifier.contains(Modifier::REVERSED))
+    );
+
+    let mut empty = state(80, 24);
+    update(&mut empty, alt('3'));
+    update(
+        &mut empty,
+        Msg::StatusCounts(Ok(veriff_tui::veriff::SessionStatus::ALL
+            .iter()
+            .map(|st| (st.clone(), 0))
+            .collect())),
+    );
+    update(
+        &mut empty,
+        Msg::DashboardData(Ok(veriff_tui::tui::app::DashboardData {
+            per_day: (0..30i64)
+                .rev()
+                .map(|b| (now().date_naive() - chrono::Duration::days(b), 0))
+                .collect(),
+            latest: Vec::new(),
+        })),
+    );
+    let t = snap("dashboard_filled_empty_80x24", &empty);
+    assert!(screen_text(&t).contains("No sessions for this profile yet"));
+}
+
+#[test]
+fn a_failed_refresh_is_marked_on_its_row_and_explained_in_the_detail() {
+    let mut s = state(80, 24);
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 3);
+    s.tokens.rows[1].check_error = Some("the request timed out after 30 s".into());
+    let t = render(&s);
+    let text = screen_text(&t);
+    let row = text.lines().nth(4).unwrap();
+    assert!(row.contains("! approved"), "{row}");
+    let other = text.lines().nth(3).unwrap();
+    assert!(!other.contains('!'), "{other}");
+    update(&mut s, key(KeyCode::Down));
+    update(&mut s, key(KeyCode::Enter));
+    let text = screen_text(&render(&s));
+    assert!(text.contains("Check error"), "{text}");
+    assert!(text.contains("timed out after 30 s"), "{text}");
+}
+
+#[test]
+fn the_dashboard_draws_at_every_size_and_keeps_hostile_strings_inert() {
+    for (w, h) in [
+        (1, 1),
+        (10, 3),
+        (60, 16),
+        (61, 17),
+        (75, 20),
+        (76, 19),
+        (80, 24),
+        (100, 30),
+        (250, 80),
+    ] {
+        let s = dashboard_filled(w, h, false);
+        render(&s);
+        let mut many = s.clone();
+        if let Some(d) = many.dashboard.data.as_mut() {
+            d.per_day = (0..30)
+                .map(|i| (now().date_naive(), u64::MAX / 64 + i))
+                .collect();
+            d.latest = (0..200).map(record).collect();
+        }
+        many.dashboard.selected = 150;
+        render(&many);
+    }
+    let hostile = "\u{1b}]52;c;SGVsbG8=\u{7}Eve\u{1b}[2J\u{9b}31m";
+    let mut s = dashboard_filled(100, 30, false);
+    if let Some(d) = s.dashboard.data.as_mut() {
+        let r = &mut d.latest[0];
+        r.first_name = hostile.into();
+        r.decision_reason = Some(hostile.into());
+        r.decision_time = Some(hostile.into());
+        r.status = veriff_tui::veriff::SessionStatus::Other(hostile.into());
+    }
+    s.dashboard
+        .counts
+        .as_mut()
+        .unwrap()
+        .push((veriff_tui::veriff::SessionStatus::Other(hostile.into()), 3));
+    let t = render(&s);
+    for cell in t.backend().buffer().content() {
+        assert!(
+            !cell.symbol().chars().any(char::is_control),
+            "control character in a cell: {:?}",
+            cell.symbol()
+        );
+    }
+}
+
+#[test]
+fn the_help_lists_every_action_of_the_key_table_with_its_keys() {
+    use veriff_tui::keymap::{ENTRIES, TEXT_EDITING};
+    use veriff_tui::tui::theme::Theme;
+    let s = state(80, 24);
+    // Wide enough that no description wraps.
+    let lines = veriff_tui::tui::view::help::lines(&s, Theme::new(true), 400);
+    let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    for e in ENTRIES {
+        let keys = s.keys.labels(e.action);
+        assert!(!keys.is_empty(), "{} has keys", e.name);
+        assert!(
+            text.iter()
+                .any(|l| l.trim_start().starts_with(&keys) && l.ends_with(e.about)),
+            "{}: {keys} {}\n{}",
+            e.name,
+            e.about,
+            text.join("\n")
+        );
+    }
+    for (_, what) in TEXT_EDITING {
+        assert!(text.iter().any(|l| l.ends_with(what)), "{what}");
+    }
+}
+
+#[test]
+fn the_footer_and_the_help_show_the_keys_as_bound() {
+    let settings = settings_with_keys(
+        "[keys]\nrefresh = \"F5\"\nhelp = [\"F9\", \"?\"]\nscreen_tokens = [\"F2\", \"Alt+t\"]\n",
+    );
+    let mut s = State::new(settings, env(100, 30, false));
+    // The first screen: help and quit keys that work while typing in a field.
+    let text = screen_text(&render(&s));
+    let footer = text.lines().last().unwrap();
+    assert!(footer.contains("F9 help"), "{footer}");
+    assert!(footer.contains("Ctrl+C quit"), "{footer}");
+    assert!(footer.contains("F2 tokens"), "{footer}");
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::F(9), KeyModifiers::NONE)),
+    );
+    assert!(s.help.is_some(), "F9 opens the help from a text field");
+    let text = screen_text(&render(&s));
+    assert!(text.contains("F9 ?                this help"), "{text}");
+    assert!(
+        text.contains("F2 Alt+T            the Generated tokens screen"),
+        "{text}"
+    );
+    update(&mut s, key(KeyCode::Esc));
+
+    let effects = update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::F(2), KeyModifiers::NONE)),
+    );
+    answer_loads(&mut s, effects, 3);
+    let text = screen_text(&render(&s));
+    let footer = text.lines().last().unwrap();
+    assert!(footer.contains("F5/R refresh"), "{footer}");
+    assert!(footer.contains("F9 help"), "{footer}");
+    assert!(footer.contains("q quit"), "{footer}");
+    // The defaults, for contrast: the footer changes with the binding, not by itself.
+    let mut d = state(100, 30);
+    update(&mut d, alt('2'));
+    let text = screen_text(&render(&d));
+    assert!(
+        text.lines().last().unwrap().contains("r/R refresh"),
+        "{text}"
+    );
+    let first = screen_text(&render(&state(100, 30)));
+    let footer = first.lines().last().unwrap();
+    assert!(
+        footer.contains("Ctrl+G help") && footer.contains("Ctrl+C quit"),
+        "{footer}"
+    );
+}
