@@ -48,11 +48,8 @@ pub(super) async fn run(settings: &Settings, args: GenerateArgs) -> Outcome {
     let keep = if args.no_history {
         Keep::NotKept
     } else {
-        let store = open_store(settings).map_err(|f| Failure {
-            message: format!("nothing was sent: {}", f.message),
-            hint: Some(Failed::HistoryUnwritable(String::new()).hint()),
-            ..f
-        })?;
+        let store =
+            open_store(settings).map_err(|f| failed(Failed::HistoryUnwritable(f.message)))?;
         Keep::History(crate::ops::shared(store))
     };
     let client = Client::new(&request.endpoint)?;
@@ -116,7 +113,11 @@ fn failed(f: Failed) -> Failure {
         Failed::HistoryUnwritable(_) => EXIT_LOCAL,
         Failed::NotCreated(e) | Failed::Unknown { error: e, .. } => Failure::from(e.clone()).code,
     };
-    Failure::new(code, f.message()).hint(f.hint())
+    let hint = match &f {
+        Failed::HistoryUnwritable(_) => format!("{} (--no-history)", f.hint()),
+        _ => f.hint(),
+    };
+    Failure::new(code, f.message()).hint(hint)
 }
 
 /// Dark on light whatever the terminal's theme, unless NO_COLOR asks for no colour.

@@ -125,7 +125,7 @@ impl Failed {
     /// What to do next.
     pub fn hint(&self) -> String {
         match self {
-            Failed::HistoryUnwritable(_) => "Run `veriff-tui history --move-aside` to keep the unusable file and start a new history, close the program holding it, or create a session that is not kept (veriff-tui generate --no-history).".into(),
+            Failed::HistoryUnwritable(_) => "If it is locked, close the program holding it; if the file is unusable, `veriff-tui history --move-aside` keeps it aside and starts a new history. Or create a session whose link is not kept.".into(),
             Failed::NotCreated(e) => e.hint(),
             Failed::Unknown { error, recorded } => {
                 let kept = if *recorded {
