@@ -129,13 +129,16 @@ impl Failed {
             Failed::NotCreated(e) => e.hint(),
             Failed::Unknown { error, recorded } => {
                 let kept = if *recorded {
-                    "; the history keeps it as \"outcome unknown\""
+                    " (the history keeps it as \"outcome unknown\")"
                 } else {
                     ""
                 };
+                // The API's own hint up to its first full stop: what to fix. Its words on
+                // whether a session exists are said here once, plainly.
+                let fix = error.hint();
+                let fix = fix.split_inclusive(". ").next().unwrap_or_default().trim_end();
                 format!(
-                    "{} Before generating again, look for the session in the Veriff Customer Portal: the request was sent, so it may exist{kept}.",
-                    error.hint()
+                    "The request was sent, so the session may exist{kept}: look for it in the Veriff Customer Portal before generating again. {fix}"
                 )
             }
         }

@@ -322,9 +322,7 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
                 FailKind::Unknown => (
                     "! Outcome unknown: a session may have been created",
                     theme.warning(),
-                    format!(
-                        "The form is unchanged. Check the Customer Portal before pressing {generate} again."
-                    ),
+                    "The form is unchanged.".to_string(),
                 ),
             };
             let mut lines = vec![Line::from(Span::styled(title, style))];
