@@ -837,10 +837,7 @@ fn a_record_whose_outcome_is_unknown_has_no_link_to_act_on() {
         s.status = None;
         assert!(update(&mut s, key(KeyCode::Char(k))).is_empty(), "{k}");
         let text = s.status.as_ref().unwrap().text.clone();
-        assert!(
-            text.contains("outcome of its request is unknown"),
-            "{k}: {text}"
-        );
+        assert!(text.contains("no link (outcome unknown)"), "{k}: {text}");
         assert!(s.qr.is_none());
     }
     assert!(update(&mut s, key(KeyCode::Char('r'))).is_empty());
@@ -854,6 +851,13 @@ fn a_record_whose_outcome_is_unknown_has_no_link_to_act_on() {
         "{screen}"
     );
     assert!(screen.contains("Customer Portal"), "{screen}");
+    // Its footer offers nothing that needs a link.
+    let footer = screen.lines().last().unwrap_or_default().to_string();
+    assert!(
+        !footer.contains("copy URL") && !footer.contains("QR"),
+        "{footer}"
+    );
+    assert!(!screen.contains("show QR code"), "{screen}");
 }
 
 fn counts(effects: &[Effect]) -> Vec<u64> {

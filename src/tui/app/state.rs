@@ -281,6 +281,14 @@ impl State {
 impl State {
     /// The URL the Generate screen shows: the session just created. `c`, `o` and `Q` act on
     /// it there, and on nothing when none is shown.
+    /// The record the keys act on: the detail view's, else the selected row's.
+    pub fn current_record(&self) -> Option<&Record> {
+        self.tokens
+            .detail
+            .as_ref()
+            .or_else(|| self.tokens.selected_record())
+    }
+
     pub fn shown_url(&self) -> Option<String> {
         match self.outcome {
             Some(Outcome::Created { .. }) => self.last_url.clone(),

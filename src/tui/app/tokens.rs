@@ -18,7 +18,7 @@ pub(super) fn record_input(r: &Record) -> SessionInput {
 /// `g`: the Generate form filled with a record's values, for a fresh link. A form holding
 /// typed text is replaced only after a yes.
 pub(super) fn resend(state: &mut State) -> Vec<Effect> {
-    let Some(r) = current_record(state) else {
+    let Some(r) = state.current_record().cloned() else {
         state.set_status(Level::Info, "no record selected");
         return Vec::new();
     };
@@ -93,26 +93,17 @@ pub(super) fn tokens_select(state: &mut State, index: u64) -> Vec<Effect> {
     state.loads(loads)
 }
 
-/// The record the keys act on: the detail view's, else the selected row's.
-pub(super) fn current_record(state: &State) -> Option<Record> {
-    state
-        .tokens
-        .detail
-        .clone()
-        .or_else(|| state.tokens.selected_record().cloned())
-}
-
 /// The record the keys act on, when it has a link (a URL and a session id) to act on; of
 /// one whose outcome is unknown, the status line says why there is none.
 pub(super) fn linked_record(state: &mut State) -> Option<Record> {
-    let r = current_record(state)?;
+    let r = state.current_record().cloned()?;
     if r.has_link() {
         return Some(r);
     }
     state.set_status(
         Level::Info,
         format!(
-            "{}: no link, the outcome of its request is unknown; look for the session in the Veriff Customer Portal",
+            "{}: no link (outcome unknown): look in the Veriff Customer Portal",
             record_name(&r)
         ),
     );
@@ -205,7 +196,7 @@ pub(super) fn tokens_key(
             None => Vec::new(),
         },
         Action::Delete => {
-            state.tokens.confirm_delete = current_record(state);
+            state.tokens.confirm_delete = state.current_record().cloned();
             Vec::new()
         }
         Action::Resend => resend(state),
@@ -214,7 +205,7 @@ pub(super) fn tokens_key(
             Some(r) => show_qr(state, Some(sanitize(&r.url))),
             None => Vec::new(),
         },
-        Action::Refresh => match current_record(state) {
+        Action::Refresh => match state.current_record().cloned() {
             Some(r) => refresh_record(state, &r),
             None => {
                 state.set_status(Level::Info, "no record selected");

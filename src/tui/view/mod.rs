@@ -229,6 +229,7 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
         A::ForceQuit
     };
     let url = state.shown_url().is_some();
+    let linked = state.current_record().is_none_or(|r| r.has_link());
     match ctx {
         Context::TooSmall => {}
         Context::Help => {
@@ -290,6 +291,14 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
             add(&mut h, &[A::Help], "help");
             add(&mut h, &[quit], "quit");
         }
+        // A record whose outcome is unknown has no URL or id to act on.
+        Context::Detail if !linked => {
+            add(&mut h, &[A::Back], "back");
+            add(&mut h, &[A::Help], "help");
+            add(&mut h, &[quit], "quit");
+            add(&mut h, &[A::Resend], "re-send");
+            add(&mut h, &[A::Delete], "delete");
+        }
         Context::Detail => {
             add(&mut h, &[A::Back], "back");
             add(&mut h, &[A::Refresh], "refresh");
@@ -300,6 +309,17 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
             add(&mut h, &[A::Open], "open");
             add(&mut h, &[A::Qr], "QR code");
             add(&mut h, &[A::Resend], "re-send");
+            add(&mut h, &[A::Delete], "delete");
+        }
+        Context::List if !linked => {
+            add(&mut h, &[A::Up, A::Down], "move");
+            add(&mut h, &[A::Details], "details");
+            add(&mut h, &[A::Filter], "filter");
+            add(&mut h, &[A::RefreshAll], "refresh all");
+            add(&mut h, &[A::Help], "help");
+            add(&mut h, &[quit], "quit");
+            add(&mut h, &[A::Resend], "re-send");
+            add(&mut h, &[A::Export], "export");
             add(&mut h, &[A::Delete], "delete");
         }
         Context::List => {

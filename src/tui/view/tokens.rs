@@ -260,8 +260,9 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
         area.height.saturating_sub(1),
     );
     let url = sanitize(&r.url);
-    // Beside the details when both fit whole; otherwise a hint, never a cut code.
-    let code = Code::new(&url);
+    // Beside the details when both fit whole; otherwise a hint, never a cut code. A record
+    // whose outcome is unknown has no URL to encode.
+    let code = if r.has_link() { Code::new(&url) } else { None };
     let beside = code
         .as_ref()
         .filter(|c| body.width >= c.width + 2 + QR_TEXT_MIN && body.height >= c.height);
