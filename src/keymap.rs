@@ -1411,32 +1411,29 @@ mod tests {
 
     #[test]
     fn config_errors_point_at_the_entry() {
-        let text = "[keys]\nrefresh = \"F5\"\nrefrsh = \"x\"\n";
-        let e = from_toml(text).unwrap_err();
-        assert_eq!(e.span.map(|s| &text[s]), Some("refrsh"));
-        assert!(
-            e.message.contains("\"refrsh\" is not an action"),
-            "{}",
-            e.message
-        );
-
-        let text = "[keys]\ndown = [\"j\", \"Ctrl+Foo\"]\n";
-        let e = from_toml(text).unwrap_err();
-        assert_eq!(e.span.map(|s| &text[s]), Some("\"Ctrl+Foo\""));
-        assert!(
-            e.message.contains("\"Foo\" is not a key name"),
-            "{}",
-            e.message
-        );
-
-        let text = "[keys]\nrefresh = \"d\"\n";
-        let e = from_toml(text).unwrap_err();
-        assert_eq!(e.span.map(|s| &text[s]), Some("\"d\""));
-        assert!(
-            e.message.contains("d is bound to both refresh and delete"),
-            "{}",
-            e.message
-        );
+        // (config text, what the error points at, words it says)
+        let cases = [
+            (
+                "[keys]\nrefresh = \"F5\"\nrefrsh = \"x\"\n",
+                "refrsh",
+                "\"refrsh\" is not an action",
+            ),
+            (
+                "[keys]\ndown = [\"j\", \"Ctrl+Foo\"]\n",
+                "\"Ctrl+Foo\"",
+                "\"Foo\" is not a key name",
+            ),
+            (
+                "[keys]\nrefresh = \"d\"\n",
+                "\"d\"",
+                "d is bound to both refresh and delete",
+            ),
+        ];
+        for (text, at, words) in cases {
+            let e = from_toml(text).unwrap_err();
+            assert_eq!(e.span.map(|s| &text[s]), Some(at), "{text}");
+            assert!(e.message.contains(words), "{}", e.message);
+        }
 
         // Both written: the later one is pointed at.
         let text = "[keys]\nexport = \"x\"\nresend = [\"g\", \"x\"]\n";

@@ -3,15 +3,16 @@
 
 use super::*;
 
-/// The form values a record was made with, as a re-send puts them in the form.
+/// The form values a record was made with, as a re-send puts them in the form (a record's
+/// text was made safe when it was read from the history).
 pub(super) fn record_input(r: &Record) -> SessionInput {
     SessionInput {
-        first_name: sanitize(&r.first_name),
-        last_name: sanitize(&r.last_name),
-        lang: sanitize(&r.lang),
+        first_name: r.first_name.clone(),
+        last_name: r.last_name.clone(),
+        lang: r.lang.clone(),
         selfid: r.selfid,
-        callback: sanitize(&r.callback),
-        vendor_data: sanitize(&r.vendor_data),
+        callback: r.callback.clone(),
+        vendor_data: r.vendor_data.clone(),
     }
 }
 
