@@ -3,6 +3,9 @@
 
 use super::*;
 
+// A record's text was made safe when it was read from the history (`history::row_to_record`):
+// it is used here as it is.
+
 /// The form values a record was made with, as a re-send puts them in the form (a record's
 /// text was made safe when it was read from the history).
 pub(super) fn record_input(r: &Record) -> SessionInput {
@@ -55,7 +58,7 @@ pub(super) fn resend_now(state: &mut State, r: &Record) -> Vec<Effect> {
     // The result panel belongs to the last link, not to the one about to be made.
     state.outcome = None;
     let effects = switch_screen(state, Screen::Generate);
-    let short: String = sanitize(&r.session_id).chars().take(8).collect();
+    let short: String = r.session_id.chars().take(8).collect();
     state.set_status(
         Level::Info,
         format!(
@@ -181,19 +184,19 @@ pub(super) fn tokens_key(
         Action::CopyUrl => match linked_record(state) {
             Some(r) => vec![Effect::Copy {
                 what: CopyWhat::Url,
-                text: sanitize(&r.url),
+                text: r.url.clone(),
             }],
             None => Vec::new(),
         },
         Action::CopyId => match linked_record(state) {
             Some(r) => vec![Effect::Copy {
                 what: CopyWhat::SessionId,
-                text: sanitize(&r.session_id),
+                text: r.session_id.clone(),
             }],
             None => Vec::new(),
         },
         Action::Open => match linked_record(state) {
-            Some(r) => open_effect(state, sanitize(&r.url)),
+            Some(r) => open_effect(state, r.url.clone()),
             None => Vec::new(),
         },
         Action::Delete => {
@@ -203,7 +206,7 @@ pub(super) fn tokens_key(
         Action::Resend => resend(state),
         Action::Export => export(state),
         Action::Qr => match linked_record(state) {
-            Some(r) => show_qr(state, Some(sanitize(&r.url))),
+            Some(r) => show_qr(state, Some(r.url.clone())),
             None => Vec::new(),
         },
         Action::Refresh => match state.current_record().cloned() {
@@ -219,9 +222,9 @@ pub(super) fn tokens_key(
 }
 
 pub(super) fn record_name(r: &Record) -> String {
-    let name = sanitize(&format!("{} {}", r.first_name, r.last_name));
+    let name = format!("{} {}", r.first_name, r.last_name);
     match name.trim() {
-        "" => sanitize(&r.session_id).chars().take(8).collect(),
+        "" => r.session_id.chars().take(8).collect(),
         n => n.to_string(),
     }
 }
@@ -301,7 +304,7 @@ pub(super) fn on_refreshed(state: &mut State, r: crate::ops::refresh::Refreshed)
         .record
         .as_ref()
         .map(record_name)
-        .unwrap_or_else(|| sanitize(&r.session_id).chars().take(8).collect());
+        .unwrap_or_else(|| r.session_id.chars().take(8).collect());
     match &r.result {
         Ok(Some(d)) => state.set_status(Level::Success, format!("{name}: {}", d.describe())),
         Ok(None) => state.set_status(
