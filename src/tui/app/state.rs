@@ -224,15 +224,6 @@ impl State {
             || !self.refreshing.is_empty()
     }
 
-    /// Keys go to a text field, so letters are text rather than commands.
-    pub fn typing(&self) -> bool {
-        match self.screen {
-            Screen::Generate => self.form.focus.is_text(),
-            Screen::Tokens => self.tokens.filtering,
-            Screen::Dashboard => false,
-        }
-    }
-
     pub fn profile_live(&self) -> bool {
         self.settings.profile.as_ref().is_some_and(|p| p.live)
     }
