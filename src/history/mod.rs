@@ -295,7 +295,8 @@ fn time_col(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Ut
 }
 
 fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
-    let status: String = row.get(15)?;
+    let mut status: String = row.get(15)?;
+    crate::text::make_safe(&mut status);
     let checked_at = match row.get::<_, Option<i64>>(19)? {
         Some(_) => Some(time_col(row, 19)?),
         None => None,

@@ -422,7 +422,20 @@ fn the_header_keeps_app_name_profile_and_live_at_the_minimum_width() {
 
 #[test]
 fn hostile_strings_from_the_store_and_the_network_never_reach_a_cell() {
-    let hostile = "\u{1b}]52;c;SGVsbG8=\u{7}Eve\u{1b}[2J\u{9b}31m";
+    let hostile = "\u{1b}]52;c;SGVsbG8=\u{7}Eve\u{1b}[2J\u{9b}31m\u{202e}";
+    // Written into a real history file as anything could write it, and read back the way
+    // the app reads it: made safe where it enters.
+    let dir = tempfile::tempdir().unwrap();
+    let store = veriff_tui::history::Store::open(&dir.path().join("h.sqlite3")).unwrap();
+    let mut r = record(0);
+    r.first_name = hostile.into();
+    r.vendor_data = hostile.into();
+    r.session_id = hostile.into();
+    r.url = format!("https://x.example/{hostile}");
+    r.decision_reason = Some(hostile.into());
+    r.check_error = Some(hostile.into());
+    r.status = veriff_tui::veriff::SessionStatus::Other(hostile.into());
+    veriff_tui::history::seed::insert_records(&store, &[r]).unwrap();
     let mut s = state(100, 30);
     let effects = update(&mut s, alt('2'));
     let mut queue = effects;
@@ -433,21 +446,11 @@ fn hostile_strings_from_the_store_and_the_network_never_reach_a_cell() {
                 cap,
                 result: Ok(1),
             },
-            veriff_tui::tui::app::Effect::List(Load::Page { seq, query, .. }) => {
-                let mut r = record(0);
-                r.first_name = hostile.into();
-                r.vendor_data = hostile.into();
-                r.session_id = hostile.into();
-                r.url = format!("https://x.example/{hostile}");
-                r.decision_reason = Some(hostile.into());
-                r.check_error = Some(hostile.into());
-                r.status = veriff_tui::veriff::SessionStatus::Other(hostile.into());
-                Msg::Page {
-                    seq,
-                    offset: query.offset,
-                    result: Ok(vec![r]),
-                }
-            }
+            veriff_tui::tui::app::Effect::List(Load::Page { seq, query, .. }) => Msg::Page {
+                seq,
+                offset: query.offset,
+                result: Ok(store.page(&query).unwrap()),
+            },
             _ => continue,
         };
         queue.extend(update(&mut s, msg));

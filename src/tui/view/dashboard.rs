@@ -232,7 +232,7 @@ fn draw_per_day(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
 fn decision_time(r: &Record, state: &State) -> String {
     match r.decision_time.as_deref() {
         Some(t) => DateTime::parse_from_rfc3339(t).map_or_else(
-            |_| sanitize(t),
+            |_| t.to_string(),
             |t| short_time(t.with_timezone(&Utc), state.tz),
         ),
         None => r
@@ -295,13 +295,13 @@ fn draw_latest(frame: &mut Frame, area: Rect, state: &State, total: u64, theme: 
         let selected = i == d.selected;
         let status = r.effective_status(state.now);
         let badge = status_badge::badge(&status, theme);
-        let name = sanitize(&format!("{} {}", r.first_name, r.last_name));
+        let name = format!("{} {}", r.first_name, r.last_name);
         let name = match name.trim() {
             "" => "(no name)".to_string(),
             n => n.to_string(),
         };
         let reason = match (&r.decision_reason, r.decision_code) {
-            (Some(reason), _) if !reason.trim().is_empty() => sanitize(reason),
+            (Some(reason), _) if !reason.trim().is_empty() => reason.clone(),
             (_, Some(code)) => format!("code {code}"),
             _ => String::new(),
         };

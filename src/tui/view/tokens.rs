@@ -194,7 +194,7 @@ fn record_line(
         }
     };
     let tw = if cols.long_time { 16 } else { 11 };
-    let name = sanitize(&format!("{} {}", r.first_name, r.last_name));
+    let name = format!("{} {}", r.first_name, r.last_name);
     let name = if name.trim().is_empty() {
         "(no name)".to_string()
     } else {
@@ -210,14 +210,14 @@ fn record_line(
         badge = Span::styled(format!("! {}", badge.content), theme.error());
     }
     let short_id: String = if r.has_link() {
-        sanitize(&r.session_id).chars().take(8).collect()
+        r.session_id.chars().take(8).collect()
     } else {
         "—".into()
     };
     let mut spans = vec![
         Span::raw(format!(" {} ", fit(&time(r.created_at), tw))),
         Span::raw(format!("{} ", fit(&name, cols.name))),
-        Span::raw(format!("{} ", fit(&sanitize(&r.lang), 5))),
+        Span::raw(format!("{} ", fit(&r.lang, 5))),
         Span::raw(format!("{} ", fit(if r.selfid { "yes" } else { "no" }, 6))),
         Span::styled(
             format!("{} ", fit(&badge.content, 12)),
@@ -243,8 +243,11 @@ fn record_line(
 /// Columns the detail text keeps when the QR code stands beside it.
 const QR_TEXT_MIN: u16 = 50;
 
+// A record's text was made safe when it was read from the history
+// (`history::row_to_record`): it is drawn as it is.
+
 fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: Theme) {
-    let name = sanitize(&format!("{} {}", r.first_name, r.last_name));
+    let name = format!("{} {}", r.first_name, r.last_name);
     let title = vec![
         Span::styled("Session details", theme.title()),
         Span::styled(format!(" · {}", name.trim()), theme.dim()),
@@ -259,7 +262,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
         area.width,
         area.height.saturating_sub(1),
     );
-    let url = sanitize(&r.url);
+    let url = r.url.clone();
     // Beside the details when both fit whole; otherwise a hint, never a cut code. A record
     // whose outcome is unknown has no URL to encode.
     let code = if r.has_link() { Code::new(&url) } else { None };
@@ -296,7 +299,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
         status_spans.push(Span::raw(format!(" (code {code})")));
     }
     if let Some(reason) = &r.decision_reason {
-        status_spans.push(Span::raw(format!(": {}", sanitize(reason))));
+        status_spans.push(Span::raw(format!(": {reason}")));
     }
     let field = |label: &str, value: String| -> Line<'static> {
         Line::from(vec![
@@ -308,13 +311,13 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
         if v.is_empty() {
             "(not sent)".to_string()
         } else {
-            sanitize(v)
+            v.to_string()
         }
     };
     lines.push(field(
         "Session ID",
         if r.has_link() {
-            sanitize(&r.session_id)
+            r.session_id.clone()
         } else {
             "— (Veriff's answer never came)".into()
         },
@@ -323,7 +326,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
     status_line.extend(status_spans);
     lines.push(Line::from(status_line));
     if let Some(t) = &r.decision_time {
-        lines.push(field("Decision time", sanitize(t)));
+        lines.push(field("Decision time", t.clone()));
     }
     if let Some(t) = r.checked_at {
         lines.push(field("Checked", local_time(t, state.tz)));
@@ -341,7 +344,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
                 ),
                 theme.dim(),
             ),
-            Span::styled(sanitize(e), theme.error()),
+            Span::styled(e.clone(), theme.error()),
         ]));
     }
     lines.push(field("Created", local_time(r.created_at, state.tz)));
@@ -353,13 +356,10 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
     lines.push(field("Callback", opt(&r.callback)));
     lines.push(field("Vendor data", opt(&r.vendor_data)));
     let sandbox = if r.sandbox { " (sandbox)" } else { "" };
-    lines.push(field(
-        "Profile",
-        format!("{}{sandbox}", sanitize(&r.profile)),
-    ));
-    lines.push(field("API", sanitize(&r.base_url)));
+    lines.push(field("Profile", format!("{}{sandbox}", r.profile)));
+    lines.push(field("API", r.base_url.clone()));
     if let Some(h) = &r.host {
-        lines.push(field("Flow host", sanitize(h)));
+        lines.push(field("Flow host", h.clone()));
     }
     match beside {
         Some(c) => {
@@ -375,8 +375,8 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
 }
 
 fn draw_confirm(frame: &mut Frame, area: Rect, r: &Record, keys: &KeyMap, theme: Theme) {
-    let name = sanitize(&format!("{} {}", r.first_name, r.last_name));
-    let short_id: String = sanitize(&r.session_id).chars().take(8).collect();
+    let name = format!("{} {}", r.first_name, r.last_name);
+    let short_id: String = r.session_id.chars().take(8).collect();
     let text = vec![
         Line::from(format!(
             "Delete the local record of {} ({short_id})?",
@@ -394,8 +394,8 @@ fn draw_confirm(frame: &mut Frame, area: Rect, r: &Record, keys: &KeyMap, theme:
 
 /// `g` on a form holding typed text: replace it?
 fn draw_replace(frame: &mut Frame, area: Rect, r: &Record, keys: &KeyMap, theme: Theme) {
-    let name = sanitize(&format!("{} {}", r.first_name, r.last_name));
-    let short_id: String = sanitize(&r.session_id).chars().take(8).collect();
+    let name = format!("{} {}", r.first_name, r.last_name);
+    let short_id: String = r.session_id.chars().take(8).collect();
     let text = vec![
         Line::from("Replace the text in the form?"),
         Line::from(Span::styled(
