@@ -30,7 +30,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::types::Value;
 use rusqlite::{
-    Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior, params, params_from_iter,
+    Connection, ErrorCode, OpenFlags, OptionalExtension, Transaction, TransactionBehavior, params,
+    params_from_iter,
 };
 use serde::{Deserialize, Serialize};
 use thiserror::Error;

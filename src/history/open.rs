@@ -73,6 +73,11 @@ impl Store {
         c.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)
             .map_err(|e| self.err(e))?;
         rare::register(c).map_err(|e| self.err(e))?;
+        // Requests whose process was killed before their answer: now shown as what they
+        // are. Best effort (another process may hold the lock); the next open tries again.
+        if let Err(e) = self.give_up_orphaned_intents() {
+            tracing::warn!("unanswered requests could not be recorded yet: {e}");
+        }
         Ok(())
     }
 

@@ -8,7 +8,7 @@
 /// anything is written to it.
 pub(super) const APPLICATION_ID: i32 = 0x5654_5549;
 
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 pub(super) fn latest() -> i64 {
     MIGRATIONS.len() as i64
@@ -119,4 +119,26 @@ END;
 const V3: &str = r#"
 CREATE INDEX sessions_profile_decided ON sessions (profile, decided_at)
 WHERE decided_at IS NOT NULL;
+"#;
+
+/// Requests on their way to Veriff (see `Store::record_intent`): written before a request
+/// leaves, removed when it is answered. Apart from `sessions` so that an intent costs one
+/// small row, not a second pass through both search indexes; one whose process ended
+/// without an answer becomes a `sessions` record with the status "unknown".
+const V4: &str = r#"
+CREATE TABLE intents (
+    id          INTEGER PRIMARY KEY,
+    created_at  INTEGER NOT NULL,
+    -- The process sending it: while it lives, the intent is still being answered.
+    pid         INTEGER NOT NULL,
+    profile     TEXT    NOT NULL,
+    base_url    TEXT    NOT NULL,
+    sandbox     INTEGER NOT NULL,
+    first_name  TEXT    NOT NULL,
+    last_name   TEXT    NOT NULL,
+    lang        TEXT    NOT NULL,
+    selfid      INTEGER NOT NULL,
+    callback    TEXT    NOT NULL,
+    vendor_data TEXT    NOT NULL
+);
 "#;

@@ -5,19 +5,22 @@ use super::*;
 
 impl Store {
     pub fn insert(&self, new: &NewRecord<'_>) -> Result<Record, StoreError> {
-        let s = new.session;
-        let i = new.input;
-        let created_at = to_ms(s.created_at);
-        let expires_at = to_ms(s.expires_at);
-        let status = initial_status(s);
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(|e| self.err(e))?;
+        let id = self.insert_in(&tx, new)?;
+        self.index_and_commit(tx, id, new)
+    }
+
+    /// Inserts `new` in the caller's transaction; returns its row id.
+    fn insert_in(&self, tx: &Transaction<'_>, new: &NewRecord<'_>) -> Result<i64, StoreError> {
+        let s = new.session;
+        let i = new.input;
         let inserted = tx.execute(
             "INSERT INTO sessions (created_at, profile, base_url, sandbox, first_name, last_name, \
              lang, selfid, callback, vendor_data, session_id, url, host, expires_at, status) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             params![
-                created_at,
+                to_ms(s.created_at),
                 new.profile,
                 new.base_url,
                 new.sandbox,
@@ -30,8 +33,8 @@ impl Store {
                 s.id,
                 s.url,
                 s.host,
-                expires_at,
-                status.as_str(),
+                to_ms(s.expires_at),
+                initial_status(s).as_str(),
             ],
         );
         if let Err(e) = inserted {
@@ -43,8 +46,7 @@ impl Store {
             }
             return Err(self.err(e));
         }
-        let id = tx.last_insert_rowid();
-        self.index_and_commit(tx, id, new)
+        Ok(tx.last_insert_rowid())
     }
 
     /// Adds the short-substring words of the record `id` (stored as `new`) and commits.
@@ -65,15 +67,94 @@ impl Store {
         Ok(Record::from_new(id, new))
     }
 
-    /// Records that a session is about to be requested, before the request leaves: a row
-    /// whose outcome is unknown until [`Store::complete_intent`] or
-    /// [`Store::forget_intent`]. Killed in between, it stays, saying so. Its session id is
-    /// a local placeholder (`INTENT_PREFIX` + a UUID): Veriff has not named the session yet.
+    /// Records that a session is about to be requested, before the request leaves. The
+    /// intent ends with [`Store::complete_intent`] (the answer), [`Store::forget_intent`]
+    /// (no session was created) or [`Store::give_up_intent`] (the outcome is unknown).
+    /// Killed in between, it is given up by the next process that opens the history.
     pub fn record_intent(
         &self,
         new: &NewIntent<'_>,
         now: DateTime<Utc>,
-    ) -> Result<Record, StoreError> {
+    ) -> Result<i64, StoreError> {
+        let i = new.input;
+        self.conn
+            .execute(
+                "INSERT INTO intents (created_at, pid, profile, base_url, sandbox, first_name, \
+                 last_name, lang, selfid, callback, vendor_data) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    to_ms(now),
+                    std::process::id(),
+                    new.profile,
+                    new.base_url,
+                    new.sandbox,
+                    i.first_name,
+                    i.last_name,
+                    i.lang,
+                    i.selfid,
+                    i.callback,
+                    i.vendor_data,
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The intent `id` was answered with a session: its record is stored and the intent
+    /// removed, in one transaction.
+    pub fn complete_intent(&self, id: i64, new: &NewRecord<'_>) -> Result<Record, StoreError> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+            .map_err(|e| self.err(e))?;
+        let row = self.insert_in(&tx, new)?;
+        tx.execute("DELETE FROM intents WHERE id = ?", [id])
+            .map_err(|e| self.err(e))?;
+        self.index_and_commit(tx, row, new)
+    }
+
+    /// Removes the intent `id`: the request provably created nothing (Veriff refused it, or
+    /// it never left).
+    pub fn forget_intent(&self, id: i64) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM intents WHERE id = ?", [id])
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The intent `id` got no usable answer: it becomes a record whose outcome is unknown,
+    /// with `why`, listed and counted like any other. Its session id is a local placeholder
+    /// (`INTENT_PREFIX` + a UUID): Veriff never named the session. `None` when the intent
+    /// is gone already.
+    pub fn give_up_intent(&self, id: i64, why: &str) -> Result<Option<Record>, StoreError> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+            .map_err(|e| self.err(e))?;
+        let intent = tx
+            .query_row(
+                "SELECT created_at, profile, base_url, sandbox, first_name, last_name, lang, \
+                 selfid, callback, vendor_data FROM intents WHERE id = ?",
+                [id],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, bool>(3)?,
+                        SessionInput {
+                            first_name: r.get(4)?,
+                            last_name: r.get(5)?,
+                            lang: r.get(6)?,
+                            selfid: r.get(7)?,
+                            callback: r.get(8)?,
+                            vendor_data: r.get(9)?,
+                        },
+                    ))
+                },
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        let Some((created_ms, profile, base_url, sandbox, input)) = intent else {
+            return Ok(None);
+        };
+        let created = from_ms(created_ms);
         let placeholder = CreatedSession {
             id: format!("{INTENT_PREFIX}{}", uuid::Uuid::new_v4()),
             url: String::new(),
@@ -81,73 +162,55 @@ impl Store {
             session_token: None,
             vendor_data: None,
             status: Some(SessionStatus::Unknown.as_str().to_string()),
-            created_at: now,
-            expires_at: now + chrono::Duration::days(crate::veriff::token::SESSION_LIFETIME_DAYS),
+            created_at: created,
+            expires_at: created
+                + chrono::Duration::days(crate::veriff::token::SESSION_LIFETIME_DAYS),
         };
-        self.insert(&NewRecord {
-            profile: new.profile,
-            base_url: new.base_url,
-            sandbox: new.sandbox,
-            input: new.input,
+        let new = NewRecord {
+            profile: &profile,
+            base_url: &base_url,
+            sandbox,
+            input: &input,
             session: &placeholder,
-        })
+        };
+        let row = self.insert_in(&tx, &new)?;
+        let why: String = why.chars().take(MAX_CHECK_ERROR_CHARS).collect();
+        tx.execute(
+            "UPDATE sessions SET check_error = ?1 WHERE id = ?2",
+            params![why, row],
+        )
+        .map_err(|e| self.err(e))?;
+        tx.execute("DELETE FROM intents WHERE id = ?", [id])
+            .map_err(|e| self.err(e))?;
+        let mut record = self.index_and_commit(tx, row, &new)?;
+        record.check_error = Some(why);
+        Ok(Some(record))
     }
 
-    /// Turns the intent `id` into the record of the session Veriff created. When the row is
-    /// gone (deleted meanwhile), the record is stored anew: a created session is never
-    /// dropped.
-    pub fn complete_intent(&self, id: i64, new: &NewRecord<'_>) -> Result<Record, StoreError> {
-        let s = new.session;
-        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
-            .map_err(|e| self.err(e))?;
-        let updated = tx
-            .execute(
-                "UPDATE sessions SET session_id = ?1, url = ?2, host = ?3, created_at = ?4, \
-                 expires_at = ?5, status = ?6, check_error = NULL WHERE id = ?7 AND status = ?8",
-                params![
-                    s.id,
-                    s.url,
-                    s.host,
-                    to_ms(s.created_at),
-                    to_ms(s.expires_at),
-                    initial_status(s).as_str(),
+    /// Gives up the intents whose process ended without an answer (killed, crashed). One
+    /// that may still be answered (its process lives) is left alone.
+    pub fn give_up_orphaned_intents(&self) -> Result<usize, StoreError> {
+        let intents: Vec<(i64, u32, i64)> = {
+            let mut st = self
+                .conn
+                .prepare_cached("SELECT id, pid, created_at FROM intents")
+                .map_err(|e| self.err(e))?;
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .and_then(|rows| rows.collect())
+                .map_err(|e| self.err(e))?
+        };
+        let now = Utc::now();
+        let mut given_up = 0;
+        for (id, pid, created_ms) in intents {
+            if !sender_may_live(pid, from_ms(created_ms), now) {
+                self.give_up_intent(
                     id,
-                    SessionStatus::Unknown.as_str(),
-                ],
-            )
-            .map_err(|e| self.err(e))?;
-        if updated == 0 {
-            drop(tx);
-            return self.insert(new);
+                    "the program sending this request ended before an answer came",
+                )?;
+                given_up += 1;
+            }
         }
-        // The short-substring words hold the session id: made again from the new one.
-        tx.execute("DELETE FROM sessions_grams WHERE rowid = ?", [id])
-            .map_err(|e| self.err(e))?;
-        self.index_and_commit(tx, id, new)
-    }
-
-    /// Removes the intent `id` when the request provably created nothing (Veriff refused
-    /// it, or it never left). A row that is no longer an intent is left alone.
-    pub fn forget_intent(&self, id: i64) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "DELETE FROM sessions WHERE id = ? AND status = ?",
-                params![id, SessionStatus::Unknown.as_str()],
-            )
-            .map(drop)
-            .map_err(|e| self.err(e))
-    }
-
-    /// Notes on the intent `id` why its outcome is unknown (shown with the record).
-    pub fn note_intent_error(&self, id: i64, error: &str) -> Result<(), StoreError> {
-        let error: String = error.chars().take(MAX_CHECK_ERROR_CHARS).collect();
-        self.conn
-            .execute(
-                "UPDATE sessions SET check_error = ?1 WHERE id = ?2 AND status = ?3",
-                params![error, id, SessionStatus::Unknown.as_str()],
-            )
-            .map(drop)
-            .map_err(|e| self.err(e))
+        Ok(given_up)
     }
 
     /// Stores a fetched decision (`None`: no decision yet, only `checked_at` moves).
@@ -220,4 +283,18 @@ pub(super) fn index_words(conn: &Connection, id: i64, fields: [&str; 4]) -> rusq
     conn.prepare_cached("INSERT INTO sessions_grams (rowid, words) VALUES (?, ?)")?
         .execute(params![id, grams::words(&fields)])?;
     Ok(())
+}
+
+/// Whether the process `pid` that sent an intent at `sent` may still be waiting for its
+/// answer. Where processes are listed in /proc (Linux), it is asked; elsewhere an intent
+/// older than any request timeout is taken as orphaned.
+fn sender_may_live(pid: u32, sent: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let proc = std::path::Path::new("/proc");
+    if proc.join("self").exists() {
+        return proc.join(pid.to_string()).exists();
+    }
+    now - sent < chrono::Duration::minutes(30)
 }

@@ -1,14 +1,15 @@
 //! Generate: create a verification session and keep its link, in an order that never
 //! loses one.
 //!
-//! 1. The history is written first, with an intent ("outcome unknown"): if it cannot be
-//!    written, nothing is sent (unless the caller chose [`Keep::NotKept`]).
+//! 1. The history is written first, with an intent: if it cannot be written, nothing is
+//!    sent (unless the caller chose [`Keep::NotKept`]).
 //! 2. The request goes to Veriff.
 //! 3. On an answer, the caller is handed the URL to make visible (stdout flushed, or the
 //!    screen) before anything else happens.
 //! 4. Then the intent becomes the record of the session. A request that provably created
 //!    nothing (Veriff refused it, or it never left) removes its intent; any other failure
-//!    leaves it, so a killed, timed-out or cut-off request shows as "outcome unknown".
+//!    turns it into a record whose outcome is unknown, and so does the next process to open
+//!    the history after this one was killed.
 
 use chrono::Utc;
 
@@ -187,7 +188,7 @@ pub async fn generate(
             })
             .await
             .map_err(Failed::HistoryUnwritable)?;
-            Some((store, recorded.id))
+            Some((store, recorded))
         }
         Keep::NotKept => None,
     };
@@ -237,8 +238,9 @@ async fn settle_failure(intent: Option<(&SharedStore, i64)>, error: ApiError) ->
     }
     if let Some((store, id)) = intent {
         let why = error.to_string();
-        if let Err(e) = on_store(store, move |s| s.note_intent_error(id, &why)).await {
-            tracing::warn!("could not note why the outcome is unknown: {e}");
+        if let Err(e) = on_store(store, move |s| s.give_up_intent(id, &why)).await {
+            // Left as an intent: the next process to open the history records it.
+            tracing::warn!("could not record the unknown outcome yet: {e}");
         }
     }
     Failed::Unknown {

@@ -616,7 +616,7 @@ fn opening_twice_migrates_once() {
     let version: i64 = raw
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
     let mode: String = raw
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -1120,11 +1120,11 @@ fn opening_a_version_1_history_indexes_its_records_for_short_terms() {
     }
     {
         // What schema 1 looked like: no short-substring index (schema 2), no index of a
-        // profile's decisions (schema 3).
+        // profile's decisions (schema 3), no table of requests in flight (schema 4).
         let raw = rusqlite::Connection::open(&path).unwrap();
         raw.execute_batch(
             "DROP TRIGGER sessions_grams_delete; DROP TABLE sessions_grams; \
-             DROP INDEX sessions_profile_decided; PRAGMA user_version = 1;",
+             DROP INDEX sessions_profile_decided; DROP TABLE intents; PRAGMA user_version = 1;",
         )
         .unwrap();
     }
@@ -1575,9 +1575,11 @@ fn searches_stay_exact_after_rows_change_under_the_samples() {
 }
 
 #[test]
-fn an_intent_is_kept_as_unknown_until_completed_or_forgotten() {
+fn an_intent_becomes_a_record_completed_forgotten_or_unknown() {
     use veriff_tui::history::NewIntent;
-    let (_dir, store) = temp_store();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    let store = Store::open(&path).unwrap();
     let ids = |store: &Store, s: &str| -> Vec<String> {
         found(store, s).into_iter().map(|r| r.session_id).collect()
     };
@@ -1602,16 +1604,11 @@ fn an_intent_is_kept_as_unknown_until_completed_or_forgotten() {
             )
             .unwrap()
     };
-    let waiting = intent(&store);
-    assert_eq!(waiting.status, SessionStatus::Unknown);
-    assert!(!waiting.has_link());
-    // Listed and counted as "outcome unknown", never asked about.
-    assert_eq!(ids(&store, "ann"), vec![waiting.session_id.clone()]);
-    assert!(store.pending(Some("test"), 10).unwrap().is_empty());
-    let counts = store.status_counts(Some("test"), Utc::now()).unwrap();
-    assert!(counts.contains(&(SessionStatus::Unknown, 1)), "{counts:?}");
+    let total = |store: &Store| store.count(&Query::default()).unwrap();
 
-    // Completed: the record of the session, found by its real id (both search indexes).
+    // Answered: the record of the session, found by its id (both search indexes).
+    let answered = intent(&store);
+    assert_eq!(total(&store), 0, "an intent in flight is no record yet");
     let session = CreatedSession {
         id: "d00dfeed-0000-4000-8000-00000000beef".into(),
         url: "https://alchemy.veriff.com/v/tok".into(),
@@ -1629,59 +1626,71 @@ fn an_intent_is_kept_as_unknown_until_completed_or_forgotten() {
         input: &input,
         session: &session,
     };
-    let done = store.complete_intent(waiting.id, &new).unwrap();
-    assert_eq!(done.id, waiting.id);
-    assert_eq!(store.get(waiting.id).unwrap().unwrap(), done);
+    let done = store.complete_intent(answered, &new).unwrap();
+    assert_eq!(store.get(done.id).unwrap().unwrap(), done);
     assert_eq!(ids(&store, "d00dfeed"), vec![session.id.clone()]);
     assert_eq!(
         ids(&store, "be"),
         vec![session.id.clone()],
         "short words too"
     );
-    assert!(ids(&store, &waiting.session_id).is_empty());
-    let counts = store.status_counts(Some("test"), Utc::now()).unwrap();
-    assert!(counts.contains(&(SessionStatus::Created, 1)), "{counts:?}");
-    assert!(
-        !counts
-            .iter()
-            .any(|(s, n)| *s == SessionStatus::Unknown && *n > 0)
-    );
     assert_eq!(store.pending(Some("test"), 10).unwrap().len(), 1);
-
-    // Forgotten (the request provably created nothing): gone; a complete record never is.
-    let refused = intent(&store);
-    store.note_intent_error(refused.id, "HTTP 400").unwrap();
     assert_eq!(
-        store
-            .get(refused.id)
-            .unwrap()
-            .unwrap()
-            .check_error
-            .as_deref(),
-        Some("HTTP 400")
+        store.give_up_intent(answered, "late").unwrap(),
+        None,
+        "it is gone"
     );
-    store.forget_intent(refused.id).unwrap();
-    assert!(store.get(refused.id).unwrap().is_none());
-    store.forget_intent(done.id).unwrap();
-    assert!(store.get(done.id).unwrap().is_some());
 
-    // An intent deleted meanwhile: its session is stored anew, not dropped.
-    let deleted = intent(&store);
-    store.delete(deleted.id).unwrap();
-    let other = CreatedSession {
-        id: "d00dfeed-0000-4000-8000-00000000cafe".into(),
-        ..session.clone()
-    };
-    let again = store
-        .complete_intent(
-            deleted.id,
-            &NewRecord {
-                session: &other,
-                ..new.clone()
-            },
-        )
+    // Refused: nothing stays.
+    let refused = intent(&store);
+    store.forget_intent(refused).unwrap();
+    assert_eq!(store.give_up_intent(refused, "late").unwrap(), None);
+    assert_eq!(total(&store), 1);
+
+    // No usable answer: a record whose outcome is unknown, saying why; listed, counted, found
+    // by name, never asked about.
+    let timed_out = intent(&store);
+    let unknown = store
+        .give_up_intent(timed_out, "the request timed out after 30 s")
+        .unwrap()
         .unwrap();
-    assert_eq!(store.get(again.id).unwrap().unwrap().session_id, other.id);
+    assert_eq!(unknown.status, SessionStatus::Unknown);
+    assert!(!unknown.has_link());
+    assert_eq!(store.get(unknown.id).unwrap().unwrap(), unknown);
+    assert_eq!(
+        unknown.check_error.as_deref(),
+        Some("the request timed out after 30 s")
+    );
+    assert_eq!(ids(&store, "ann").len(), 2);
+    assert_eq!(store.pending(Some("test"), 10).unwrap().len(), 1);
+    let counts = store.status_counts(Some("test"), Utc::now()).unwrap();
+    assert!(counts.contains(&(SessionStatus::Unknown, 1)), "{counts:?}");
+
+    // Killed before an answer: ours is alive, so opening the history again leaves it; one
+    // whose process is gone is given up by the next open.
+    let ours = intent(&store);
+    drop(Store::open(&path).unwrap());
+    assert_eq!(
+        total(&store),
+        2,
+        "the intent of a living process is left alone"
+    );
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("UPDATE intents SET pid = 999999999 WHERE id = ?", [ours])
+        .unwrap();
+    let reopened = Store::open(&path).unwrap();
+    assert_eq!(total(&reopened), 3);
+    let orphan = found(&reopened, "ann")
+        .into_iter()
+        .find(|r| r.id != unknown.id && r.status == SessionStatus::Unknown)
+        .unwrap();
+    assert!(
+        orphan
+            .check_error
+            .unwrap()
+            .contains("ended before an answer"),
+        "why it is unknown"
+    );
 }
 
 #[test]
