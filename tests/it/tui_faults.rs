@@ -143,3 +143,43 @@ fn typing_during_a_slow_request_changes_nothing_of_what_is_sent_or_kept() {
     assert_eq!(rows[0]["session_id"], id.as_str());
     assert_eq!(first.as_deref(), Some("Ann"));
 }
+
+#[test]
+fn a_locked_history_sends_nothing_until_the_operator_agrees_to_an_unkept_link() {
+    let env = SandboxEnv::new();
+    // A history that exists, then is held by another program for longer than the wait.
+    let (code, _, err) = env.run(&["generate", "--first-name", "First"]);
+    assert_eq!(code, 0, "{err}");
+    let holder = rusqlite::Connection::open(env.history_db()).unwrap();
+    holder
+        .execute_batch("BEGIN EXCLUSIVE; UPDATE sessions SET first_name = first_name;")
+        .unwrap();
+    env.sandbox.reset_counters();
+
+    let vars = env.vars();
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut tui = Tui::spawn(&[], &vars, 100, 30);
+    tui.wait_for("Generate URL");
+    tui.type_text("Ann");
+    tui.send("\x13"); // Ctrl+S
+    let screen = tui.wait_for("Nothing was sent");
+    assert!(screen.contains("is locked"), "{screen}");
+    assert!(screen.contains("Press y"), "{screen}");
+    assert_eq!(env.sandbox.create_requests(), 0, "nothing reached Veriff");
+    tui.send("y");
+    let screen = tui.wait_for("Session created");
+    assert!(screen.contains(env.sandbox.base_url()), "{screen}");
+    assert_eq!(env.sandbox.create_requests(), 1);
+    tui.send("\x03");
+    assert_eq!(tui.wait_exit(), 0);
+
+    holder.execute_batch("ROLLBACK;").unwrap();
+    let (code, out, err) = env.run(&["history", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        rows.as_array().unwrap().len(),
+        1,
+        "the unkept link is not kept: {out}"
+    );
+}
