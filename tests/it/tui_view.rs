@@ -714,7 +714,7 @@ fn the_help_lists_every_action_of_the_key_table_with_its_keys() {
     use veriff_tui::tui::theme::Theme;
     let s = state(80, 24);
     // Wide enough that no description wraps.
-    let lines = veriff_tui::tui::view::help::lines(&s, Theme::new(true), 400);
+    let lines = veriff_tui::tui::help_text::lines(&s, Theme::new(true), 400);
     let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
     for e in ENTRIES {
         let keys = s.keys.labels(e.action);

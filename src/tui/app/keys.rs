@@ -61,7 +61,7 @@ pub(super) fn help_key(state: &mut State, action: Option<Action>) -> Vec<Effect>
     let Some(scroll) = state.help else {
         return Vec::new();
     };
-    let max = crate::tui::view::help::max_scroll(state, state.size);
+    let max = crate::tui::help_text::max_scroll(state, state.size);
     state.help = match action {
         Some(Action::Back | Action::Close) => None,
         Some(Action::Down) => Some(scroll.saturating_add(1)),

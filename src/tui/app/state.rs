@@ -235,7 +235,7 @@ impl State {
 
     /// Rows of the Generated tokens table that fit on screen.
     pub fn viewport(&self) -> u64 {
-        u64::from(crate::tui::view::tokens::table_rows(self.size))
+        u64::from(crate::tui::layout::table_rows(self.size))
     }
 
     pub(super) fn set_status(&mut self, level: Level, text: impl Into<String>) {
@@ -295,7 +295,7 @@ pub fn context(state: &State) -> Context {
         return Context::Qr;
     }
     let (w, h) = state.size;
-    if w < crate::tui::view::MIN_WIDTH || h < crate::tui::view::MIN_HEIGHT {
+    if w < crate::tui::layout::MIN_WIDTH || h < crate::tui::layout::MIN_HEIGHT {
         return Context::TooSmall;
     }
     if state.help.is_some() {

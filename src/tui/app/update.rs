@@ -20,7 +20,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                     && state.help.is_none()
                     && state.qr.is_none() =>
             {
-                let first_row = crate::tui::view::tokens::FIRST_ROW;
+                let first_row = crate::tui::layout::FIRST_ROW;
                 match m.row.checked_sub(first_row) {
                     Some(r) if u64::from(r) < state.viewport() => {
                         let index = state.tokens.offset + u64::from(r);

@@ -21,8 +21,7 @@ use crate::tui::app::context;
 use crate::tui::app::{Level, Screen, State, Zone};
 use crate::tui::theme::Theme;
 
-pub const MIN_WIDTH: u16 = 60;
-pub const MIN_HEIGHT: u16 = 16;
+pub use crate::tui::layout::{MIN_HEIGHT, MIN_WIDTH, centered};
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
@@ -426,18 +425,6 @@ pub fn hard_wrap(s: &str, width: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
-}
-
-/// A centred rectangle of at most `w` x `h` inside `area`.
-pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    )
 }
 
 /// A section title drawn as `── Title ──────`.

@@ -15,15 +15,7 @@ use crate::tui::view::{centered, fit, hard_wrap, local_time, rule, short_time};
 use crate::tui::widgets::qr::Code;
 use crate::tui::widgets::{status_badge, text_field};
 
-/// Screen row of the table's first record (below the header, the title and the column
-/// names).
-pub const FIRST_ROW: u16 = 3;
-
-/// Rows of the table that fit a window of `size` (header, status and footer lines, the
-/// title and the column header taken away).
-pub fn table_rows(size: (u16, u16)) -> u16 {
-    size.1.saturating_sub(5).max(1)
-}
+pub use crate::tui::layout::{FIRST_ROW, table_rows};
 
 struct Columns {
     long_time: bool,
