@@ -99,8 +99,8 @@ fn write_history_table(
         if std::mem::take(&mut header) {
             writeln!(
                 out,
-                "{:<16}  {:<24}  {:<22}  {:<36}  URL",
-                "CREATED", "NAME", "STATUS", "SESSION ID"
+                "{:<16}  {:<12}  {:<24}  {:<22}  {:<36}  URL",
+                "CREATED", "PROFILE", "NAME", "STATUS", "SESSION ID"
             )?;
         }
         let created = r
@@ -116,9 +116,11 @@ fn write_history_table(
         } else {
             (sanitize(&r.session_id), sanitize(&r.url))
         };
+        // Every profile is listed: a LIVE record must not pass for a test one.
         writeln!(
             out,
-            "{created:<16}  {:<24}  {:<22}  {id:<36}  {url}",
+            "{created:<16}  {:<12}  {:<24}  {:<22}  {id:<36}  {url}",
+            crate::veriff::response::truncate(&r.profile, 12),
             crate::veriff::response::truncate(name.trim(), 24),
             status.label(),
         )

@@ -48,6 +48,9 @@ pub struct TokenList {
     pub error: Option<String>,
     /// The record in the detail view.
     pub detail: Option<Record>,
+    /// The screen the detail view was opened from, when not this one (the Dashboard):
+    /// leaving the details goes back there.
+    pub detail_from: Option<crate::tui::app::Screen>,
     /// Asking "delete this local record?".
     pub confirm_delete: Option<Record>,
     /// Asking "replace the text in the form?" before a re-send of this record.

@@ -485,6 +485,29 @@ fn a_record_is_refreshed_through_the_profile_it_was_made_under() {
     let record: serde_json::Value = serde_json::from_str(&out).unwrap();
     let id = record["session_id"].as_str().unwrap().to_string();
     assert_eq!(record["profile"], "a");
+    let (code, out, err) = env.run_with(
+        &["--profile", "b", "generate", "--first-name", "Bea"],
+        &no_env,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with(other.base_url()), "{out}");
+    // The table lists every profile, and says whose each record is.
+    let (code, out, _) = env.run_with(&["history"], &no_env);
+    assert_eq!(code, 0);
+    let row = |name: &str| {
+        out.lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("{name} not in {out}"))
+            .split_whitespace()
+            .nth(2)
+            .map(str::to_string)
+    };
+    assert!(
+        out.lines().next().unwrap_or_default().contains("PROFILE"),
+        "{out}"
+    );
+    assert_eq!(row("Approve").as_deref(), Some("a"), "{out}");
+    assert_eq!(row("Bea").as_deref(), Some("b"), "{out}");
 
     env.sandbox.reset_counters();
     let (code, out, err) = env.run_with(&["--profile", "b", "decision", &id], &no_env);

@@ -1126,3 +1126,39 @@ fn fail(s: &mut State, seq: u64, failed: Failed) -> Vec<Effect> {
         },
     )
 }
+
+#[test]
+fn details_opened_on_the_dashboard_go_back_to_the_dashboard() {
+    use veriff_tui::tui::app::DashboardData;
+    let mut s = state(80, 24);
+    update(&mut s, alt('3'));
+    s.dashboard.data = Some(DashboardData {
+        per_day: Vec::new(),
+        latest: vec![record(1)],
+    });
+    update(&mut s, key(KeyCode::Enter));
+    assert_eq!(s.screen, Screen::Tokens);
+    assert!(s.tokens.detail.is_some());
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(s.screen, Screen::Dashboard, "back where it was opened");
+    assert!(s.tokens.detail.is_none());
+    // Opened from the list, Esc stays on the list.
+    let mut s = tokens(3);
+    update(&mut s, key(KeyCode::Enter));
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(s.screen, Screen::Tokens);
+}
+
+#[test]
+fn an_empty_list_exports_nothing() {
+    let mut s = tokens(0);
+    assert!(update(&mut s, key(KeyCode::Char('e'))).is_empty());
+    let text = s.status.as_ref().unwrap().text.clone();
+    assert!(text.contains("nothing to export"), "{text}");
+    assert!(!s.exporting);
+    let mut s = tokens(3);
+    assert!(matches!(
+        update(&mut s, key(KeyCode::Char('e'))).as_slice(),
+        [Effect::Export { .. }]
+    ));
+}

@@ -27,6 +27,7 @@ pub(super) fn dashboard_key(state: &mut State, action: Option<Action>) -> Vec<Ef
             Some(record) => {
                 let effects = switch_screen(state, Screen::Tokens);
                 state.tokens.detail = Some(record);
+                state.tokens.detail_from = Some(Screen::Dashboard);
                 effects
             }
             None => {

@@ -75,6 +75,10 @@ pub(super) fn export(state: &mut State) -> Vec<Effect> {
         state.set_status(Level::Info, "an export is already being written");
         return Vec::new();
     }
+    if state.tokens.total == Some(0) {
+        state.set_status(Level::Info, "nothing to export: the list is empty");
+        return Vec::new();
+    }
     state.exporting = true;
     state.set_status(Level::Info, "exporting…");
     vec![Effect::Export {
@@ -152,7 +156,11 @@ pub(super) fn tokens_key(
     match action {
         Action::Back if state.tokens.detail.is_some() => {
             state.tokens.detail = None;
-            Vec::new()
+            // Back to where the details were opened.
+            match state.tokens.detail_from.take() {
+                Some(screen) => switch_screen(state, screen),
+                None => Vec::new(),
+            }
         }
         Action::Back if !state.tokens.filter.value().is_empty() => {
             state.tokens.filter = tui_input::Input::default();
@@ -176,7 +184,10 @@ pub(super) fn tokens_key(
         Action::Last => tokens_select(state, u64::MAX),
         Action::Details => {
             match state.tokens.selected_record().cloned() {
-                Some(r) => state.tokens.detail = Some(r),
+                Some(r) => {
+                    state.tokens.detail = Some(r);
+                    state.tokens.detail_from = None;
+                }
                 None => state.set_status(Level::Info, "no record selected"),
             }
             Vec::new()
