@@ -23,24 +23,20 @@ pub(super) fn run(settings: &Settings, args: HistoryArgs) -> Outcome {
     };
     // Streamed page by page: `-n 0` of a million records never holds them in memory.
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut unknown_outcomes = 0u64;
+    // How many listed rows have an unknown outcome (the table says so below itself).
     let written = if args.json || args.csv {
         let (csv, json): (Option<&mut dyn Write>, Option<&mut dyn Write>) = if args.json {
             (None, Some(&mut out))
         } else {
             (Some(&mut out), None)
         };
-        crate::ops::export::write_matching(&store, &query, args.limit, csv, json).map(drop)
+        crate::ops::export::write_matching(&store, &query, args.limit, csv, json).map(|_| 0)
     } else {
-        write_history_table(&store, &query, args.limit, &mut out).map(|unknown| {
-            if unknown > 0 {
-                unknown_outcomes = unknown;
-            }
-        })
+        write_history_table(&store, &query, args.limit, &mut out)
     };
-    let written = written.and_then(|()| out.flush().map_err(ExportError::Write));
+    let written = written.and_then(|n| out.flush().map(|()| n).map_err(ExportError::Write));
     match written {
-        Ok(()) => {
+        Ok(unknown_outcomes) => {
             if unknown_outcomes > 0 {
                 output::note(&format!(
                     "{unknown_outcomes} listed with outcome unknown: {}.",

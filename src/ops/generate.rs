@@ -144,14 +144,6 @@ impl Failed {
             }
         }
     }
-
-    /// The API error behind it, if any.
-    pub fn api_error(&self) -> Option<&ApiError> {
-        match self {
-            Failed::HistoryUnwritable(_) => None,
-            Failed::NotCreated(e) | Failed::Unknown { error: e, .. } => Some(e),
-        }
-    }
 }
 
 /// A created session.

@@ -146,8 +146,13 @@ impl Runtime {
         f: impl FnOnce(&Store) -> Result<T, crate::history::StoreError> + Send + 'static,
         answer: impl FnOnce(Result<T, String>) -> Msg + Send + 'static,
     ) {
-        self.writes.retain(|w| !w.is_finished());
         let handle = self.spawn_store(f, answer);
+        self.keep_until_quit(handle);
+    }
+
+    /// Work that writes the history: awaited (5 s at most) before the TUI returns.
+    fn keep_until_quit(&mut self, handle: JoinHandle<()>) {
+        self.writes.retain(|w| !w.is_finished());
         self.writes.push(handle);
     }
 
@@ -201,9 +206,8 @@ impl Runtime {
                         result: Box::new(result),
                     });
                 });
-                // Awaited on quit: a session just created still reaches the history.
-                self.writes.retain(|w| !w.is_finished());
-                self.writes.push(handle);
+                // A session just created still reaches the history.
+                self.keep_until_quit(handle);
             }
             Effect::Copy { what, text } => {
                 let clipboard = self.clipboard.clone();
@@ -261,8 +265,7 @@ impl Runtime {
                     };
                     let _ = tx.send(Msg::Deleted { id, result });
                 });
-                self.writes.retain(|w| !w.is_finished());
-                self.writes.push(handle);
+                self.keep_until_quit(handle);
             }
             Effect::StatusCounts { profile } => self.store_task(
                 move |s| s.status_counts(Some(&profile), chrono::Utc::now()),
@@ -306,8 +309,7 @@ impl Runtime {
                     };
                     let _ = tx.send(Msg::Refreshed(Box::new(refreshed)));
                 });
-                self.writes.retain(|w| !w.is_finished());
-                self.writes.push(handle);
+                self.keep_until_quit(handle);
             }
             Effect::RefreshPending {
                 run,

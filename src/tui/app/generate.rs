@@ -46,6 +46,7 @@ pub(super) fn on_created(state: &mut State, seq: u64, session: CreatedSession) -
         return after_store_change(state);
     }
     state.in_flight = None;
+    state.sent = None;
     state.last_url = Some(url.clone());
     state.set_status(Level::Success, "session created");
     state.outcome = Some(Outcome::Created {
@@ -91,6 +92,7 @@ pub(super) fn on_generated(
         }
         Err(failed) => {
             state.in_flight = None;
+            let sent = state.sent.take();
             let kind = match &failed {
                 Failed::HistoryUnwritable(_) => FailKind::NotSent,
                 Failed::NotCreated(_) => FailKind::NotCreated,
@@ -99,17 +101,20 @@ pub(super) fn on_generated(
             let (level, status) = match kind {
                 FailKind::NotSent => (
                     Level::Error,
-                    "nothing was sent: the history cannot be written (y: create a link that is not kept)",
+                    format!(
+                        "nothing was sent: the history cannot be written ({}: create a link that is not kept)",
+                        state.keys.label(Action::Yes)
+                    ),
                 ),
-                FailKind::NotCreated => (Level::Error, "the session was not created"),
+                FailKind::NotCreated => (Level::Error, "the session was not created".into()),
                 FailKind::Unknown => (
                     Level::Warning,
-                    "outcome unknown: a session may have been created",
+                    "outcome unknown: a session may have been created".into(),
                 ),
             };
             state.set_status(level, status);
             if kind == FailKind::NotSent {
-                state.confirm_unkept = state.sent.take();
+                state.confirm_unkept = sent;
             }
             state.outcome = Some(Outcome::Failed {
                 kind,
