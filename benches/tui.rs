@@ -540,7 +540,7 @@ fn frames() {
     let n = 100_000;
     let store = Store::open(&support::fixture(n)).expect("open the fixture");
     let env = Env {
-        no_color: false,
+        palette: veriff_tui::tui::theme::Palette::Extended,
         now: support::fixture_end(),
         tz: Zone::Local,
         size: (COLS, ROWS),

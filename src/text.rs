@@ -43,6 +43,32 @@ pub fn make_safe(s: &mut String) {
     }
 }
 
+/// Pasted text as it may enter a one-line field: whole escape sequences removed (a paste
+/// from a coloured terminal brings `ESC [31m`; dropping only the ESC would leave `[31m`),
+/// each run of line breaks and tabs turned into one space (lines joined as words, never
+/// `AnnaMariaSmith`, and never an Enter), then every other unsafe character stripped.
+pub fn from_paste(s: &str) -> String {
+    // Tabs first: the escape stripper drops them as control characters, gluing words.
+    let plain = strip_ansi_escapes::strip_str(s.replace('\t', " "));
+    let mut out = String::with_capacity(plain.len());
+    let mut gap = false;
+    for c in plain.chars() {
+        if matches!(c, '\r' | '\n' | '\t' | '\u{2028}' | '\u{2029}' | '\u{85}') {
+            gap = true;
+            continue;
+        }
+        if is_unsafe(c) {
+            continue;
+        }
+        if gap && !out.is_empty() && !out.ends_with(' ') && c != ' ' {
+            out.push(' ');
+        }
+        gap = false;
+        out.push(c);
+    }
+    out
+}
+
 /// True when `s` holds a control character (used by form validation).
 pub fn has_control(s: &str) -> bool {
     s.chars().any(char::is_control)
@@ -59,6 +85,16 @@ mod tests {
         assert_eq!(sanitize("x\u{9b}31my"), "x31my");
         assert_eq!(sanitize("line\r\nnext\t."), "linenext.");
         assert_eq!(sanitize("李小龍 Zoë 👍"), "李小龍 Zoë 👍");
+    }
+
+    #[test]
+    fn pastes_join_lines_as_words_and_lose_whole_escapes() {
+        assert_eq!(from_paste("Anna\nMaria\r\nSmith\n"), "Anna Maria Smith");
+        assert_eq!(from_paste("Evil\x1b[31mRed\x1b[0m"), "EvilRed");
+        assert_eq!(from_paste("a\x1b]8;;http://x\x1b\\b\x07c"), "abc");
+        assert_eq!(from_paste("tab\there  two"), "tab here  two");
+        assert_eq!(from_paste("\n\nlead"), "lead");
+        assert_eq!(from_paste("x\u{202E}y"), "xy");
     }
 
     #[test]

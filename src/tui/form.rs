@@ -75,6 +75,8 @@ impl Field {
 pub struct Picker {
     pub open: bool,
     pub selected: usize,
+    /// The value the field had before this search began: Esc puts it back.
+    pub restore: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -91,6 +93,10 @@ pub struct Form {
     pub errors: Vec<(Field, String)>,
     /// The callback the active profile prefilled, to follow a profile switch unless edited.
     pub callback_default: String,
+    /// The Language field was just focused: like a browser's combo box, typing there starts
+    /// a new search instead of appending to the code already in it (`en` + `de` is no
+    /// language). Any cursor movement keeps the value for editing instead.
+    pub lang_fresh: bool,
 }
 
 impl Form {
@@ -111,6 +117,7 @@ impl Form {
             picker: Picker::default(),
             errors: Vec::new(),
             callback_default: callback.to_string(),
+            lang_fresh: false,
         }
     }
 
@@ -139,6 +146,9 @@ impl Form {
     /// Applies an edit to the focused field; true when its value changed.
     pub fn edit(&mut self, req: InputRequest) -> bool {
         let focus = self.focus;
+        if focus == Field::Language {
+            self.before_lang_edit(!is_cursor_move(&req));
+        }
         let changed = self
             .input_mut(focus)
             .and_then(|i| i.handle(req))
@@ -149,22 +159,20 @@ impl Form {
         changed
     }
 
-    /// Inserts pasted text at the cursor as one edit. Line breaks are dropped so a paste can
-    /// never act as Enter; tabs become spaces and other control characters (escape
-    /// sequences from a web page) are dropped, so they never reach the screen.
+    /// Inserts pasted text at the cursor as one edit, made safe by [`crate::text::from_paste`]: a
+    /// paste never acts as Enter and no escape sequence reaches the screen.
     pub fn paste(&mut self, text: &str) -> bool {
         let focus = self.focus;
-        let clean: String = text
-            .chars()
-            .map(|c| if c == '\t' { ' ' } else { c })
-            .filter(|c| !c.is_control())
-            .collect();
+        let clean = crate::text::from_paste(text);
+        if clean.is_empty() || self.input(focus).is_none() {
+            return false;
+        }
+        if focus == Field::Language {
+            self.before_lang_edit(true);
+        }
         let Some(input) = self.input_mut(focus) else {
             return false;
         };
-        if clean.is_empty() {
-            return false;
-        }
         let value = input.value();
         let cursor = input.cursor();
         let byte = value
@@ -180,12 +188,36 @@ impl Form {
         true
     }
 
+    /// Before an edit of the Language field: remembers the value to restore on Esc, and
+    /// empties the field when it was just focused and the edit changes text.
+    fn before_lang_edit(&mut self, changes_text: bool) {
+        if !self.picker.open && self.picker.restore.is_none() {
+            self.picker.restore = Some(self.lang.value().to_string());
+        }
+        if std::mem::take(&mut self.lang_fresh) && changes_text {
+            self.lang = Input::default();
+        }
+    }
+
+    /// Focus arrives in `field`: the Language field starts a new search on the next key.
+    pub fn focus_on(&mut self, field: Field) {
+        self.lang_fresh = field == Field::Language && self.focus != field;
+        self.focus = field;
+    }
+
+    /// Esc in the picker: closes it and puts back the value the field had before the search.
+    pub fn cancel_picker(&mut self) {
+        if let Some(before) = self.picker.restore.take() {
+            self.lang = Input::new(before);
+            self.errors.retain(|(f, _)| *f != Field::Language);
+        }
+        self.picker.open = false;
+    }
+
     fn after_edit(&mut self, field: Field) {
         if field == Field::Language {
-            self.picker = Picker {
-                open: true,
-                selected: 0,
-            };
+            self.picker.open = true;
+            self.picker.selected = 0;
         }
         // An error disappears as soon as the field is fixed, without waiting for a submit.
         if self.error(field).is_some() {
@@ -311,8 +343,23 @@ impl Form {
             self.lang = Input::new(l.code.to_string());
             self.errors.retain(|(f, _)| *f != Field::Language);
         }
-        self.picker.open = false;
+        self.picker = Picker::default();
     }
+}
+
+/// True for an edit that only moves the cursor.
+fn is_cursor_move(req: &InputRequest) -> bool {
+    use InputRequest::*;
+    matches!(
+        req,
+        SetCursor(_)
+            | GoToPrevChar
+            | GoToNextChar
+            | GoToPrevWord
+            | GoToNextWord
+            | GoToStart
+            | GoToEnd
+    )
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use unicode_width::UnicodeWidthStr;
 use crate::keymap::{Action, Context, ENTRIES, Section, TEXT_EDITING};
 use crate::tui::app::State;
 use crate::tui::layout::centered;
-use crate::tui::theme::Theme;
+use crate::tui::theme::{Palette, Theme};
 
 /// Columns of the key column.
 const KEY_COLUMN: usize = 22;
@@ -140,7 +140,14 @@ pub fn rect(area: Rect) -> Rect {
 pub fn max_scroll(state: &State, size: (u16, u16)) -> u16 {
     let rect = rect(Rect::new(0, 0, size.0, size.1));
     let inner_h = rect.height.saturating_sub(2);
-    u16::try_from(lines(state, Theme::new(true), rect.width.saturating_sub(2)).len())
-        .unwrap_or(u16::MAX)
-        .saturating_sub(inner_h)
+    u16::try_from(
+        lines(
+            state,
+            Theme::new(Palette::Mono),
+            rect.width.saturating_sub(2),
+        )
+        .len(),
+    )
+    .unwrap_or(u16::MAX)
+    .saturating_sub(inner_h)
 }

@@ -48,6 +48,12 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
             "the terminal UI needs a terminal on stdin and stdout; for scripts use `veriff-tui generate`",
         ));
     }
+    if std::env::var("TERM").is_ok_and(|t| t == "dumb") {
+        // A dumb terminal cannot move the cursor: a screen drawn there is garbage.
+        return Err(std::io::Error::other(
+            "TERM=dumb cannot draw screens: run it in a terminal emulator (TERM=xterm-256color or the like), or use the command line (`veriff-tui generate --help`)",
+        ));
+    }
     // The data dir holds the log and the history: private to the user (0700).
     let _ = settings.ensure_data_dir();
     crate::logging::init(&settings.paths.log_file);
@@ -58,7 +64,7 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
 
     let size = ratatui::crossterm::terminal::size().unwrap_or((80, 24));
     let env = Env {
-        no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        palette: theme::Palette::detect(&|k| std::env::var(k).ok()),
         now: chrono::Utc::now(),
         tz: app::Zone::Local,
         size,

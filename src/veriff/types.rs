@@ -222,6 +222,16 @@ impl SessionStatus {
         }
     }
 
+    /// The label for a table column (at most 12 columns for every known status), with
+    /// the same meaning: "resubmission", not a cut "resubmissio…".
+    pub fn short_label(&self) -> String {
+        match self {
+            Self::ResubmissionRequested => "resubmission".into(),
+            Self::Unknown => "unknown".into(),
+            s => s.label(),
+        }
+    }
+
     /// What an operator should do about a record in this status, where it needs saying.
     pub fn advice(&self) -> Option<&'static str> {
         matches!(self, Self::Unknown).then_some(

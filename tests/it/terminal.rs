@@ -196,3 +196,76 @@ fn hostile_strings_from_the_history_are_shown_inert() {
     tui.wait_exit();
     assert_restored(&tui);
 }
+
+/// The parameters of every SGR sequence (`ESC [ … m`) in `raw`, split at `;`.
+fn sgr_params(raw: &[u8]) -> Vec<Vec<u16>> {
+    let text = String::from_utf8_lossy(raw);
+    text.split("\x1b[")
+        .skip(1)
+        .filter_map(|seq| {
+            let end = seq.find(|c: char| !(c.is_ascii_digit() || c == ';'))?;
+            (seq[end..].starts_with('m')).then(|| {
+                seq[..end]
+                    .split(';')
+                    .filter_map(|n| n.parse().ok())
+                    .collect()
+            })
+        })
+        .collect()
+}
+
+/// A colour is set: foreground or background, basic, bright or extended (39/49, the
+/// defaults, set none).
+fn sets_colour(params: &[u16]) -> bool {
+    params
+        .iter()
+        .any(|&n| matches!(n, 30..=38 | 40..=48 | 90..=97 | 100..=107))
+}
+
+/// 256-colour numbers 16 and up: shades an 8/16-colour terminal does not have.
+fn extended_colour(params: &[u16]) -> bool {
+    params
+        .windows(3)
+        .any(|w| matches!(w[0], 38 | 48) && w[1] == 5 && w[2] >= 16)
+}
+
+#[test]
+fn terminals_without_colour_get_none_and_eight_colour_ones_no_256_colour_shades() {
+    let dir = tempfile::tempdir().unwrap();
+    for term in ["vt100", "xterm-mono"] {
+        let mut tui = spawn(dir.path(), &[("TERM", term)]);
+        tui.wait_for("Generate general session");
+        tui.send("\x03");
+        tui.wait_exit();
+        let sgr = sgr_params(&tui.raw());
+        assert!(
+            !sgr.is_empty(),
+            "TERM={term}: bold and reverse are still used"
+        );
+        let coloured: Vec<_> = sgr.iter().filter(|p| sets_colour(p)).collect();
+        assert!(
+            coloured.is_empty(),
+            "TERM={term}: colours sent: {coloured:?}"
+        );
+    }
+    let mut tui = spawn(dir.path(), &[("TERM", "xterm")]);
+    tui.wait_for("Generate general session");
+    tui.send("\x03");
+    tui.wait_exit();
+    let sgr = sgr_params(&tui.raw());
+    assert!(sgr.iter().any(|p| sets_colour(p)), "TERM=xterm has colours");
+    let extended: Vec<_> = sgr.iter().filter(|p| extended_colour(p)).collect();
+    assert!(
+        extended.is_empty(),
+        "TERM=xterm: 256-colour shades sent: {extended:?}"
+    );
+}
+
+#[test]
+fn a_dumb_terminal_is_told_to_use_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut tui = spawn(dir.path(), &[("TERM", "dumb")]);
+    tui.wait_for("TERM=dumb cannot draw screens");
+    assert_ne!(tui.wait_exit(), 0);
+    assert!(!support::contains(&tui.raw(), b"\x1b[?1049h"));
+}

@@ -63,7 +63,7 @@ fn a_paste_with_newlines_is_one_edit_and_never_submits() {
     let mut s = state(80, 24);
     let effects = update(&mut s, Msg::Paste("John\r\nSmith\n".into()));
     assert!(effects.is_empty());
-    assert_eq!(s.form.first_name.value(), "JohnSmith");
+    assert_eq!(s.form.first_name.value(), "John Smith");
     assert_eq!(s.in_flight, None);
     // Even with the button focused, a paste does nothing.
     while s.form.focus != Field::Submit {
@@ -115,18 +115,56 @@ fn ctrl_s_on_an_invalid_form_sends_nothing_and_marks_the_field() {
 }
 
 #[test]
+fn typing_in_a_newly_focused_language_field_starts_a_new_search_and_esc_puts_it_back() {
+    let mut s = state(80, 24);
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(s.form.lang.value(), "en");
+    type_text(&mut s, "de");
+    assert_eq!(
+        s.form.lang.value(),
+        "de",
+        "typing replaces, never appends (`ende`)"
+    );
+    assert!(s.form.picker.open);
+    assert!(!s.form.picker_matches().is_empty());
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(
+        s.form.lang.value(),
+        "en",
+        "Esc puts back the value before the search"
+    );
+    assert!(!s.form.picker.open);
+    // Once the search is over, typing edits the value as in any field.
+    update(&mut s, key(KeyCode::End));
+    type_text(&mut s, "-GB");
+    assert_eq!(s.form.lang.value(), "en-GB");
+    // Picking ends the search: Esc afterwards changes nothing.
+    update(&mut s, key(KeyCode::Enter));
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(s.form.lang.value(), "en-GB");
+    // A paste into a newly focused field starts a new search too.
+    update(&mut s, key(KeyCode::BackTab));
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, Msg::Paste("pt-BR".into()));
+    assert_eq!(s.form.lang.value(), "pt-BR");
+}
+
+#[test]
 fn bad_language_is_refused_and_unlisted_codes_are_accepted() {
     let mut s = state(80, 24);
     update(&mut s, key(KeyCode::Tab));
     update(&mut s, key(KeyCode::Tab));
-    update(&mut s, ctrl('u'));
     type_text(&mut s, "english!");
-    update(&mut s, key(KeyCode::Esc));
+    // Tab with no match in the list keeps what was typed.
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(s.form.lang.value(), "english!");
     assert!(update(&mut s, ctrl('s')).is_empty());
     assert!(s.form.error(Field::Language).is_some());
-    update(&mut s, ctrl('u'));
+    assert_eq!(s.form.focus, Field::Language);
     type_text(&mut s, "xx-Yy");
-    update(&mut s, key(KeyCode::Esc));
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(s.form.lang.value(), "xx-Yy");
     submit(&mut s);
 
     let mut s = state(80, 24);

@@ -20,6 +20,64 @@ fn snap(name: &str, state: &State) -> ratatui::Terminal<ratatui::backend::TestBa
     t
 }
 
+/// A snapshot of text *and* style: each screen row, then beneath it a row of letters
+/// naming the style of each cell (blank: the terminal's default), with the legend of the
+/// letters at the end. For screens where the style is the point (no colour, colours): a
+/// text-only snapshot cannot tell a reversed focus from a plain one.
+fn snap_styled(name: &str, state: &State) -> ratatui::Terminal<ratatui::backend::TestBackend> {
+    let t = render(state);
+    let buf = t.backend().buffer();
+    let mut styles: Vec<ratatui::style::Style> = Vec::new();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut text = String::new();
+        let mut marks = String::new();
+        let mut hidden = 0;
+        for x in 0..buf.area.width {
+            let cell = &buf[(x, y)];
+            // The cells a wide character covers are not text; their marks stay, so the
+            // letters line up with the columns the terminal draws.
+            if hidden > 0 {
+                hidden -= 1;
+            } else {
+                text.push_str(cell.symbol());
+                hidden = unicode_width::UnicodeWidthStr::width(cell.symbol()).saturating_sub(1);
+            }
+            let style = cell.style();
+            let plain = style.fg.is_none_or(|c| c == Color::Reset)
+                && style.bg.is_none_or(|c| c == Color::Reset)
+                && style.add_modifier.is_empty();
+            if plain {
+                marks.push(' ');
+            } else {
+                let i = styles.iter().position(|s| *s == style).unwrap_or_else(|| {
+                    styles.push(style);
+                    styles.len() - 1
+                });
+                marks.push(char::from(b'a' + u8::try_from(i % 26).unwrap()));
+            }
+        }
+        out.push_str(&format!("{}\n{}\n", text.trim_end(), marks.trim_end()));
+    }
+    out.push_str("--\n");
+    for (i, st) in styles.iter().enumerate() {
+        let letter = char::from(b'a' + u8::try_from(i % 26).unwrap());
+        let mut words = Vec::new();
+        if let Some(fg) = st.fg.filter(|c| *c != Color::Reset) {
+            words.push(format!("fg {fg}"));
+        }
+        if let Some(bg) = st.bg.filter(|c| *c != Color::Reset) {
+            words.push(format!("bg {bg}"));
+        }
+        if !st.add_modifier.is_empty() {
+            words.push(format!("{:?}", st.add_modifier));
+        }
+        out.push_str(&format!("{letter} = {}\n", words.join(", ")));
+    }
+    insta::assert_snapshot!(name, out);
+    t
+}
+
 fn filled(w: u16, h: u16) -> State {
     let (bw, bh) = usable(w, h);
     let mut s = state(bw, bh);
@@ -29,7 +87,7 @@ fn filled(w: u16, h: u16) -> State {
     update(&mut s, key(KeyCode::Tab));
     update(&mut s, ctrl('u'));
     type_text(&mut s, "pt-BR");
-    update(&mut s, key(KeyCode::Esc));
+    update(&mut s, key(KeyCode::Enter));
     update(&mut s, key(KeyCode::Tab));
     update(&mut s, key(KeyCode::Char(' ')));
     update(&mut s, key(KeyCode::Tab));
@@ -145,8 +203,31 @@ fn generate_api_error_keeps_the_form() {
 }
 
 #[test]
+fn a_result_names_its_request_and_is_marked_previous_once_the_form_moves_on() {
+    let mut s = with_result(80, 24);
+    let text = screen_text(&render(&s));
+    assert!(
+        text.contains("✔ Session created for 李小龍 Zoë 👍 · sandbox"),
+        "{text}"
+    );
+    // A refused attempt: the link on screen is not this attempt's.
+    update(&mut s, key(KeyCode::BackTab));
+    update(&mut s, ctrl('u'));
+    type_text(&mut s, "not a url");
+    assert!(update(&mut s, ctrl('s')).is_empty());
+    let text = screen_text(&render(&s));
+    assert!(!text.contains("Session created"), "{text}");
+    assert!(
+        text.contains("Previous session, for 李小龍 Zoë 👍 · sandbox"),
+        "{text}"
+    );
+}
+
+#[test]
 fn generate_result_shows_the_url_alone_on_its_lines() {
     let s = with_result(80, 24);
+    // Colours and emphasis are the point here too: success green, the URL plain.
+    snap_styled("generate_result_styles_80x24", &s);
     let t = snap("generate_result_80x24", &s);
     let text = screen_text(&t);
     assert!(
@@ -180,7 +261,7 @@ fn too_small_says_so() {
 fn no_color_has_no_colours_and_keeps_focus_visible() {
     let mut s = State::new(live_settings(), env(80, 24, true));
     type_text(&mut s, "Ann");
-    let t = snap("generate_no_color_80x24", &s);
+    let t = snap_styled("generate_no_color_80x24", &s);
     let buf = t.backend().buffer();
     for cell in buf.content() {
         assert_eq!(cell.fg, Color::Reset, "{cell:?}");
@@ -201,7 +282,7 @@ fn no_color_has_no_colours_and_keeps_focus_visible() {
     let mut s = State::new(sandbox_settings(), env(80, 24, true));
     let effects = update(&mut s, alt('2'));
     answer_loads(&mut s, effects, 12);
-    let t = snap("tokens_no_color_80x24", &s);
+    let t = snap_styled("tokens_no_color_80x24", &s);
     let buf = t.backend().buffer();
     assert!(
         buf.content()
@@ -297,8 +378,8 @@ fn dashboard_and_help() {
     narrow.size = (60, 16);
     snap("dashboard_narrow_60x16", &narrow);
     let mut plain = s.clone();
-    plain.no_color = true;
-    let t = snap("dashboard_no_color_80x24", &plain);
+    plain.palette = veriff_tui::tui::theme::Palette::Mono;
+    let t = snap_styled("dashboard_no_color_80x24", &plain);
     assert!(
         t.backend()
             .buffer()
@@ -600,7 +681,7 @@ fn dashboard_charts_and_latest_decisions() {
         &dashboard_filled(60, 16, false),
     );
     assert!(screen_text(&t).contains("approved"));
-    let t = snap(
+    let t = snap_styled(
         "dashboard_filled_no_color_80x24",
         &dashboard_filled(80, 24, true),
     );
@@ -714,7 +795,11 @@ fn the_help_lists_every_action_of_the_key_table_with_its_keys() {
     use veriff_tui::tui::theme::Theme;
     let s = state(80, 24);
     // Wide enough that no description wraps.
-    let lines = veriff_tui::tui::help_text::lines(&s, Theme::new(true), 400);
+    let lines = veriff_tui::tui::help_text::lines(
+        &s,
+        Theme::new(veriff_tui::tui::theme::Palette::Mono),
+        400,
+    );
     let text: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
     for e in ENTRIES {
         let keys = s.keys.labels(e.action);

@@ -46,11 +46,13 @@ pub(super) fn on_created(state: &mut State, seq: u64, session: CreatedSession) -
         return after_store_change(state);
     }
     state.in_flight = None;
-    state.sent = None;
+    let made_for = state.sent.take().map(|r| made_for(&r)).unwrap_or_default();
     state.last_url = Some(url.clone());
     state.set_status(Level::Success, "session created");
     state.outcome = Some(Outcome::Created {
         session,
+        made_for,
+        previous: false,
         copy: None,
         save_error: None,
     });
@@ -137,8 +139,8 @@ pub(super) fn set_focus(state: &mut State, field: Field) {
             input.handle(InputRequest::SetCursor(len));
         }
     }
-    state.form.picker.open = false;
-    state.form.focus = field;
+    state.form.picker = Default::default();
+    state.form.focus_on(field);
 }
 
 pub(super) fn submit(state: &mut State) -> Vec<Effect> {
@@ -180,10 +182,40 @@ pub(super) fn submit(state: &mut State) -> Vec<Effect> {
     send(state, request, true)
 }
 
+/// "Anna Smith · sandbox": the person and profile a result belongs to.
+fn made_for(request: &Request) -> String {
+    let name = [&request.input.first_name, &request.input.last_name]
+        .into_iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let name = if name.is_empty() {
+        "no name".to_string()
+    } else {
+        sanitize(&name)
+    };
+    format!("{name} · {}", sanitize(&request.profile))
+}
+
+/// The form moved on (another profile, a refused attempt): the result on screen is kept as
+/// the previous one, labelled so; a failure of an earlier attempt no longer applies.
+pub(super) fn outcome_is_previous(state: &mut State) {
+    match &mut state.outcome {
+        Some(Outcome::Created { previous, .. }) => *previous = true,
+        Some(Outcome::Failed { .. }) => {
+            state.outcome = None;
+            state.confirm_unkept = None;
+        }
+        None => {}
+    }
+}
+
 /// Focuses the first field in error and says what to do.
 pub(super) fn fix_fields(state: &mut State) -> Vec<Effect> {
+    outcome_is_previous(state);
     if let Some(f) = state.form.first_invalid() {
-        state.form.focus = f;
+        state.form.focus_on(f);
     }
     let generate = state.keys.label(Action::Generate);
     state.set_status(
@@ -238,7 +270,7 @@ pub(super) fn generate_key(
         Action::Generate => return submit(state),
         Action::Back => {
             if picker_open {
-                state.form.picker.open = false;
+                state.form.cancel_picker();
             } else if state.in_flight.is_some() {
                 return cancel(state);
             } else {

@@ -144,6 +144,7 @@ pub(super) fn cycle_profile(state: &mut State) -> Vec<Effect> {
                 .and_then(|p| p.callback.clone())
                 .unwrap_or_default();
             state.form.set_callback_default(&callback);
+            super::generate::outcome_is_previous(state);
             let live = if state.profile_live() { " (LIVE)" } else { "" };
             state.set_status(Level::Info, format!("profile: {next}{live}"));
             state.tokens.detail = None;
@@ -202,7 +203,7 @@ pub(super) fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
             Vec::new()
         }
         Context::Filter => {
-            let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+            let clean = crate::text::from_paste(text);
             let mut v = state.tokens.filter.value().to_string();
             v.push_str(&clean);
             state.tokens.filter = tui_input::Input::new(v);

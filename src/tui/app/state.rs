@@ -3,6 +3,7 @@
 //! screen) that keys act on.
 
 use super::*;
+use crate::tui::theme::Palette;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Screen {
@@ -42,6 +43,12 @@ pub struct Status {
 pub enum Outcome {
     Created {
         session: CreatedSession,
+        /// Whom and which profile it was made for ("Anna Smith · sandbox"): a result is
+        /// labelled with its own request, never taken for the form's next one.
+        made_for: String,
+        /// The form has moved on since (another profile, a new attempt): shown as the
+        /// previous result, not as this form's.
+        previous: bool,
         /// `None` while the copy runs.
         copy: Option<CopyOutcome>,
         /// Why it could not be saved to history, if it could not.
@@ -122,7 +129,7 @@ impl Zone {
 /// Things the state needs from outside, injected so a test builds a State without a terminal.
 #[derive(Debug, Clone, Copy)]
 pub struct Env {
-    pub no_color: bool,
+    pub palette: Palette,
     pub now: DateTime<Utc>,
     /// The zone times are shown in.
     pub tz: Zone,
@@ -134,7 +141,7 @@ pub struct State {
     pub settings: Settings,
     pub screen: Screen,
     pub size: (u16, u16),
-    pub no_color: bool,
+    pub palette: Palette,
     pub now: DateTime<Utc>,
     pub tz: Zone,
     pub form: Form,
@@ -192,7 +199,7 @@ impl State {
             settings,
             screen: Screen::Generate,
             size: env.size,
-            no_color: env.no_color,
+            palette: env.palette,
             now: env.now,
             tz: env.tz,
             form,

@@ -60,6 +60,14 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Copied { what, outcome } => {
             match what {
                 CopyWhat::GeneratedUrl => {
+                    // Said on the status line, under the result: the result panel keeps
+                    // its rows for the URL and the session id.
+                    let level = if outcome.is_ok() {
+                        Level::Success
+                    } else {
+                        Level::Warning
+                    };
+                    state.set_status(level, format!("session created · {}", outcome.describe()));
                     if let Some(Outcome::Created { copy, .. }) = &mut state.outcome {
                         *copy = Some(outcome);
                     }

@@ -12,7 +12,7 @@ use crate::tui::app::{FailKind, Outcome, State};
 use crate::tui::form::{Field, VENDOR_DATA_MAX};
 use crate::tui::languages;
 use crate::tui::theme::Theme;
-use crate::tui::view::{hard_wrap, local_time, rule, spinner};
+use crate::tui::view::{fit_words, hard_wrap, local_time, rule, spinner, wrap_words};
 use crate::tui::widgets::qr::Code;
 use crate::tui::widgets::{language_picker, text_field};
 
@@ -50,6 +50,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         }
         let focused = form.focus == field;
         if field == Field::Submit {
+            // In a short window the result needs the row more than the button does; Enter
+            // on the Generate button still shows it when it is focused.
+            if !roomy && !focused && state.outcome.is_some() {
+                continue;
+            }
             let label = if state.in_flight.is_some() {
                 format!(" {} Generating… ", spinner(state))
             } else {
@@ -101,9 +106,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
                     None if languages::is_valid_code(code) => "  (not in the list)".into(),
                     None => String::new(),
                 };
+                let room = area.width.saturating_sub(LABEL + w);
                 frame.render_widget(
-                    Paragraph::new(Span::styled(name, theme.dim())),
-                    Rect::new(input_x + w, y, area.width.saturating_sub(LABEL + w), 1),
+                    Paragraph::new(Span::styled(
+                        fit_words(&name, usize::from(room)),
+                        theme.dim(),
+                    )),
+                    Rect::new(input_x + w, y, room, 1),
                 );
                 lang_rect = Some(rect);
             }
@@ -136,7 +145,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         y += 1;
         if let Some(err) = form.error(field) {
             let room = usize::from(area.width.saturating_sub(LABEL));
-            for text in hard_wrap_words(&format!("✖ {err}"), room) {
+            for text in wrap_words(&format!("✖ {err}"), room) {
                 let line = Line::from(vec![
                     Span::raw(" ".repeat(usize::from(LABEL))),
                     Span::styled(text, theme.error()),
@@ -199,21 +208,26 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         }
         Some(Outcome::Created {
             session,
-            copy,
             save_error,
+            made_for,
+            previous,
+            ..
         }) => {
-            let copy_span = match copy {
-                None => Span::styled("copying…", theme.dim()),
-                Some(c) if c.is_ok() => Span::styled(c.describe(), theme.success()),
-                Some(c) => Span::styled(sanitize(&c.describe()), theme.warning()),
-            };
             let url = sanitize(&session.url);
             let code = Code::new(&url);
-            let mut lines = vec![Line::from(vec![
-                Span::styled("✔ Session created", theme.success()),
-                Span::styled(" · ", theme.dim()),
-                copy_span,
-            ])];
+            let mut lines = vec![if *previous {
+                // Not this form's result: said in words, not only by colour.
+                Line::from(vec![
+                    Span::styled("Previous session", theme.dim()),
+                    Span::styled(format!(", for {made_for}"), theme.dim()),
+                ])
+            } else {
+                Line::from(vec![
+                    Span::styled("✔ Session created", theme.success()),
+                    Span::styled(format!(" for {made_for}"), theme.dim()),
+                ])
+            }];
+
             // Beside the text when the text keeps a useful width, else below it when there
             // is height, else a hint: a code is never drawn cut.
             let beside = code
@@ -228,8 +242,9 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             let id = sanitize(&session.id);
             let expires = local_time(session.expires_at, state.tz);
             let offset = state.tz.offset_at(session.expires_at);
-            if beside.is_some() {
-                // Narrowed by the code: one fact a line, so neither is cut.
+            let one_line = 11 + id.width() + 9 + expires.width() + 1 + offset.to_string().width();
+            if beside.is_some() || one_line > text_width {
+                // Narrowed by the code or the window: one fact a line, so neither is cut.
                 lines.push(Line::from(vec![
                     Span::styled("Session ID ", theme.dim()),
                     Span::raw(id),
@@ -326,10 +341,10 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
                 ),
             };
             let mut lines = vec![Line::from(Span::styled(title, style))];
-            for l in hard_wrap_words(message, width) {
+            for l in wrap_words(message, width) {
                 lines.push(Line::from(Span::styled(l, style)));
             }
-            for l in hard_wrap_words(&format!("→ {hint}"), width) {
+            for l in wrap_words(&format!("→ {hint}"), width) {
                 lines.push(Line::from(l));
             }
             lines.push(Line::from(Span::styled(next, theme.dim())));
@@ -337,33 +352,4 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         }
     };
     frame.render_widget(Paragraph::new(lines), area);
-}
-
-/// Word wrap that still breaks words longer than the line.
-fn hard_wrap_words(s: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in s.split(' ') {
-        let need = if line.is_empty() {
-            word.width()
-        } else {
-            line.width() + 1 + word.width()
-        };
-        if need > width && !line.is_empty() {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-        if line.width() > width {
-            let mut parts = hard_wrap(&line, width);
-            line = parts.pop().unwrap_or_default();
-            lines.extend(parts);
-        }
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
 }

@@ -31,7 +31,7 @@ pub fn spinner(state: &State) -> &'static str {
 
 pub fn draw(frame: &mut Frame, state: &State) {
     let area = frame.area();
-    let theme = Theme::new(state.no_color);
+    let theme = Theme::new(state.palette);
     // The QR code gets the whole window, whatever its size: it says itself when too small.
     if let Some(url) = &state.qr {
         qr::draw(frame, area, url, &state.keys, theme);
@@ -351,15 +351,34 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
 }
 
 fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
-    let mut spans = vec![Span::raw(" ")];
-    let mut used = 1;
-    for (key, what) in hints(state) {
-        let w = key.width() + what.width() + 3;
-        if used + w > usize::from(area.width) {
-            break;
+    let hints = hints(state);
+    let cost = |(key, what): &(String, &str)| key.width() + what.width() + 3;
+    // How to get help and how to quit are on every screen, whatever else has to give way.
+    let essential = |what: &str| what == "help" || what == "quit";
+    let mut left = usize::from(area.width).saturating_sub(1);
+    left = left.saturating_sub(
+        hints
+            .iter()
+            .filter(|h| essential(h.1))
+            .map(cost)
+            .sum::<usize>(),
+    );
+    let mut shown = Vec::new();
+    let mut full = false;
+    for h in &hints {
+        if essential(h.1) {
+            shown.push(h);
+        } else if !full && cost(h) <= left {
+            left -= cost(h);
+            shown.push(h);
+        } else {
+            // Hints are in order of use: one that does not fit ends the optional ones.
+            full = true;
         }
-        used += w;
-        spans.push(Span::styled(key, theme.key()));
+    }
+    let mut spans = vec![Span::raw(" ")];
+    for (key, what) in shown {
+        spans.push(Span::styled(key.clone(), theme.key()));
         spans.push(Span::styled(format!(" {what}  "), theme.dim()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -405,6 +424,38 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// `s` cut to `width` display columns at a word boundary, with `…` when cut; not padded.
+/// A first word wider than `width` is cut inside it (there is no other way to show it).
+pub fn fit_words(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return s.to_string();
+    }
+    let body = s.trim_start_matches(' ');
+    let indent = &s[..s.len() - body.len()];
+    if !indent.is_empty() {
+        return format!(
+            "{indent}{}",
+            fit_words(body, width.saturating_sub(indent.len()))
+        );
+    }
+    let mut out = String::new();
+    for word in s.split(' ') {
+        let sep = usize::from(!out.is_empty());
+        if out.width() + sep + word.width() + 1 > width {
+            break;
+        }
+        if sep == 1 {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    let out = out.trim_end_matches([',', ':', ';', '·', ' ']).to_string();
+    if out.is_empty() {
+        return fit(s, width).trim_end().to_string();
+    }
+    out + "…"
+}
+
 /// Splits `s` into lines of at most `width` columns, breaking anywhere (for URLs: the lines
 /// hold nothing else, so they can be selected by hand).
 pub fn hard_wrap(s: &str, width: usize) -> Vec<String> {
@@ -420,6 +471,35 @@ pub fn hard_wrap(s: &str, width: usize) -> Vec<String> {
         }
         line.push_str(g);
         used += w;
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Word wrap that still breaks words longer than the line.
+pub fn wrap_words(s: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in s.split(' ') {
+        let need = if line.is_empty() {
+            word.width()
+        } else {
+            line.width() + 1 + word.width()
+        };
+        if need > width && !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+        if line.width() > width {
+            let mut parts = hard_wrap(&line, width);
+            line = parts.pop().unwrap_or_default();
+            lines.extend(parts);
+        }
     }
     if !line.is_empty() {
         lines.push(line);
@@ -448,6 +528,14 @@ mod tests {
     fn fit_and_wrap_measure_display_width() {
         assert_eq!(fit("李小龍", 5), "李小…");
         assert_eq!(fit("Zoë", 5), "Zoë  ");
+        assert_eq!(
+            fit_words("not sent: the integration's default", 31),
+            "not sent: the integration's…"
+        );
+        assert_eq!(fit_words("not sent: the default", 12), "not sent…");
+        assert_eq!(fit_words("Português (Brasil)", 14), "Português…");
+        assert_eq!(fit_words("abcdefgh", 4), "abc…");
+        assert_eq!(fit_words("  two words", 8), "  two…");
         assert_eq!(hard_wrap("abcdef", 4), vec!["abcd", "ef"]);
         assert_eq!(hard_wrap("李小龍", 4), vec!["李小", "龍"]);
     }

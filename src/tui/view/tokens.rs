@@ -1,8 +1,10 @@
 //! The Generated tokens screen: the history table, its filter, the detail view and the
 //! delete confirmation.
 
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
@@ -11,13 +13,16 @@ use crate::keymap::{Action, KeyMap};
 use crate::text::sanitize;
 use crate::tui::app::State;
 use crate::tui::theme::Theme;
-use crate::tui::view::{centered, fit, hard_wrap, local_time, rule, short_time};
+use crate::tui::view::{centered, fit, hard_wrap, local_time, rule, short_time, wrap_words};
 use crate::tui::widgets::qr::Code;
 use crate::tui::widgets::{status_badge, text_field};
 
 pub use crate::tui::layout::{FIRST_ROW, table_rows};
 
 struct Columns {
+    /// The longest short label (12), with room for the `! ` of a failed refresh where
+    /// the window is wide enough to spare it.
+    status: usize,
     long_time: bool,
     expires: bool,
     name: usize,
@@ -29,8 +34,10 @@ fn columns(width: u16) -> Columns {
     let time = if long_time { 16 } else { 11 };
     let expires = width >= 74;
     // created, lang, selfid, status, session id (+ expires), with a space after each.
-    let fixed = (time + 1) + 6 + 7 + 13 + 9 + if expires { time + 1 } else { 0 } + 1;
+    let status = if width >= 80 { 14 } else { 12 };
+    let fixed = (time + 1) + 6 + 7 + (status + 1) + 9 + if expires { time + 1 } else { 0 } + 1;
     Columns {
+        status,
         long_time,
         expires,
         name: width.saturating_sub(fixed).max(8),
@@ -103,7 +110,7 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         fit("Name", cols.name),
         fit("Lang", 5),
         fit("SelfID", 6),
-        fit("Status", 12),
+        fit("Status", cols.status),
         fit("Session", 8),
     ];
     if cols.expires {
@@ -193,9 +200,9 @@ fn record_line(
         name.trim().to_string()
     };
     let status = r.effective_status(state.now);
-    let mut badge = status_badge::badge(&status, theme);
+    let mut badge = status_badge::short_badge(&status, theme);
     if !r.has_link() {
-        // "outcome unknown" fits the column only cut; Enter tells the whole story.
+        // Enter tells the whole story.
         badge = Span::styled("? unknown", badge.style);
     } else if r.check_error.is_some() {
         // The last refresh of this record failed: Enter shows why.
@@ -212,7 +219,7 @@ fn record_line(
         Span::raw(format!("{} ", fit(&r.lang, 5))),
         Span::raw(format!("{} ", fit(if r.selfid { "yes" } else { "no" }, 6))),
         Span::styled(
-            format!("{} ", fit(&badge.content, 12)),
+            format!("{} ", fit(&badge.content, cols.status)),
             if selected {
                 theme.selected()
             } else {
@@ -231,6 +238,9 @@ fn record_line(
     }
     Line::from(spans)
 }
+
+/// Where details' values start: two spaces and a 14-column label.
+const LABEL_COLUMN: usize = 16;
 
 /// Columns the detail text keeps when the QR code stands beside it.
 const QR_TEXT_MIN: u16 = 50;
@@ -290,15 +300,23 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
     if let Some(code) = r.decision_code {
         status_spans.push(Span::raw(format!(" (code {code})")));
     }
-    if let Some(reason) = &r.decision_reason {
-        status_spans.push(Span::raw(format!(": {reason}")));
-    }
-    let field = |label: &str, value: String| -> Line<'static> {
-        Line::from(vec![
-            Span::styled(format!("  {label:<14}"), theme.dim()),
-            Span::raw(value),
-        ])
+
+    // Values wrap at words under their own column, never back to the first one.
+    let value_width = usize::from(text.width).saturating_sub(LABEL_COLUMN).max(8);
+    let labelled = |label: &str, value: &str, style: Style| -> Vec<Line<'static>> {
+        wrap_words(value, value_width)
+            .into_iter()
+            .enumerate()
+            .map(|(i, part)| {
+                let label = if i == 0 { label } else { "" };
+                Line::from(vec![
+                    Span::styled(format!("  {label:<14}"), theme.dim()),
+                    Span::styled(part, style),
+                ])
+            })
+            .collect()
     };
+    let field = |label: &str, value: String| labelled(label, &value, Style::default());
     let opt = |v: &str| {
         if v.is_empty() {
             "(not sent)".to_string()
@@ -306,7 +324,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
             v.to_string()
         }
     };
-    lines.push(field(
+    lines.extend(field(
         "Session ID",
         if r.has_link() {
             r.session_id.clone()
@@ -317,41 +335,40 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
     let mut status_line = vec![Span::styled(format!("  {:<14}", "Status"), theme.dim())];
     status_line.extend(status_spans);
     lines.push(Line::from(status_line));
+    if let Some(reason) = &r.decision_reason {
+        lines.extend(field("Reason", reason.clone()));
+    }
     if let Some(t) = &r.decision_time {
-        lines.push(field("Decision time", t.clone()));
+        // Veriff's own timestamp, shown in the zone and format of every other time.
+        let shown = DateTime::parse_from_rfc3339(t)
+            .map(|t| local_time(t.with_timezone(&Utc), state.tz))
+            .unwrap_or_else(|_| t.clone());
+        lines.extend(field("Decision time", shown));
     }
     if let Some(t) = r.checked_at {
-        lines.push(field("Checked", local_time(t, state.tz)));
+        lines.extend(field("Checked", local_time(t, state.tz)));
     }
     if let Some(e) = &r.check_error {
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!(
-                    "  {:<14}",
-                    if r.has_link() {
-                        "Check error"
-                    } else {
-                        "Why unknown"
-                    }
-                ),
-                theme.dim(),
-            ),
-            Span::styled(e.clone(), theme.error()),
-        ]));
+        let label = if r.has_link() {
+            "Check error"
+        } else {
+            "Why unknown"
+        };
+        lines.extend(labelled(label, e, theme.error()));
     }
-    lines.push(field("Created", local_time(r.created_at, state.tz)));
-    lines.push(field("Expires", local_time(r.expires_at, state.tz)));
-    lines.push(field("First name", opt(&r.first_name)));
-    lines.push(field("Last name", opt(&r.last_name)));
-    lines.push(field("Language", opt(&r.lang)));
-    lines.push(field("SelfID", if r.selfid { "yes" } else { "no" }.into()));
-    lines.push(field("Callback", opt(&r.callback)));
-    lines.push(field("Vendor data", opt(&r.vendor_data)));
+    lines.extend(field("Created", local_time(r.created_at, state.tz)));
+    lines.extend(field("Expires", local_time(r.expires_at, state.tz)));
+    lines.extend(field("First name", opt(&r.first_name)));
+    lines.extend(field("Last name", opt(&r.last_name)));
+    lines.extend(field("Language", opt(&r.lang)));
+    lines.extend(field("SelfID", if r.selfid { "yes" } else { "no" }.into()));
+    lines.extend(field("Callback", opt(&r.callback)));
+    lines.extend(field("Vendor data", opt(&r.vendor_data)));
     let sandbox = if r.sandbox { " (sandbox)" } else { "" };
-    lines.push(field("Profile", format!("{}{sandbox}", r.profile)));
-    lines.push(field("API", r.base_url.clone()));
+    lines.extend(field("Profile", format!("{}{sandbox}", r.profile)));
+    lines.extend(field("API", r.base_url.clone()));
     if let Some(h) = &r.host {
-        lines.push(field("Flow host", h.clone()));
+        lines.extend(field("Flow host", h.clone()));
     }
     match beside {
         Some(c) => {

@@ -7,6 +7,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::tui::languages::{self, Language};
 use crate::tui::theme::Theme;
+use crate::tui::view::{fit, fit_words};
 
 /// Draws the picker below `anchor` (the field), inside `bounds`; `keys` names the keys that
 /// choose and pick (`↑↓ Enter`).
@@ -27,8 +28,11 @@ pub fn render(
     if height < 3 {
         return;
     }
-    let width = 46.min(bounds.right().saturating_sub(anchor.x));
-    let area = Rect::new(anchor.x, anchor.bottom(), width, height);
+    // Two columns left of the field, so the box also covers the button's `[` beneath.
+    let x = anchor.x.saturating_sub(2).max(bounds.x);
+    let width = 48.min(bounds.right().saturating_sub(x));
+    let area = Rect::new(x, anchor.bottom(), width, height);
+    let inner = usize::from(width.saturating_sub(2));
     let rows = usize::from(height - 2);
     let selected = selected.min(matches.len().saturating_sub(1));
     let first = selected.saturating_sub(rows.saturating_sub(1));
@@ -38,7 +42,10 @@ pub fn render(
         .skip(first)
         .take(rows)
         .map(|(i, l)| {
-            let text = format!(" {:<8}{} · {}", l.code, l.english, l.native);
+            let text = fit(
+                &format!(" {:<8}{} · {}", l.code, l.english, l.native),
+                inner,
+            );
             let style = if i == selected {
                 theme.selected()
             } else {
@@ -54,7 +61,10 @@ pub fn render(
         } else {
             " no match: type a name or a code like pt-BR".to_string()
         };
-        lines.push(Line::from(Span::styled(text, theme.dim())));
+        lines.push(Line::from(Span::styled(
+            fit_words(&text, inner),
+            theme.dim(),
+        )));
     }
     let title = format!(" {} of {} · {keys} ", matches.len(), languages::all().len());
     let block = Block::new()

@@ -11,6 +11,7 @@ use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
 use crate::tui::theme::Theme;
+use crate::tui::view::{fit, fit_words};
 
 /// The part of `value` visible from display column `scroll`, at most `width` columns wide.
 pub fn visible(value: &str, scroll: usize, width: usize) -> String {
@@ -45,14 +46,22 @@ pub fn render(
         return;
     }
     let width = usize::from(area.width);
-    // One column is kept free so the cursor fits after the last character.
-    let scroll = input.visual_scroll(width.saturating_sub(1));
+    // One column is kept free so the cursor fits after the last character. Only the
+    // focused field has a cursor to follow; the others show their start.
+    let scroll = if focused {
+        input.visual_scroll(width.saturating_sub(1))
+    } else {
+        0
+    };
     let style = theme.input(focused);
     let line = if input.value().is_empty() && !focused {
         Line::from(Span::styled(
-            placeholder.to_string(),
+            fit_words(placeholder, width),
             style.patch(theme.dim()),
         ))
+    } else if !focused {
+        let value = crate::text::sanitize(input.value());
+        Line::from(Span::raw(fit(&value, width).trim_end().to_string()))
     } else {
         // A value prefilled from a file may hold control characters: never drawn raw.
         Line::from(Span::raw(crate::text::sanitize(&visible(

@@ -86,7 +86,11 @@ pub fn live_settings() -> Settings {
 
 pub fn env(w: u16, h: u16, no_color: bool) -> Env {
     Env {
-        no_color,
+        palette: if no_color {
+            veriff_tui::tui::theme::Palette::Mono
+        } else {
+            veriff_tui::tui::theme::Palette::Extended
+        },
         now: now(),
         tz: veriff_tui::tui::app::Zone::Fixed(FixedOffset::east_opt(0).unwrap()),
         size: (w, h),
