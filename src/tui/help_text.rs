@@ -86,6 +86,17 @@ pub fn lines(state: &State, theme: Theme, width: u16) -> Vec<Line<'static>> {
         }
     }
     lines.push(Line::default());
+    // Every time on every screen is in one zone and one format; the zone is said once here.
+    lines.push(Line::from(Span::styled("Times", theme.title())));
+    lines.push(Line::from(vec![
+        Span::styled(format!("  {:<20}", "zone"), theme.dim()),
+        Span::raw(format!(
+            "{} (UTC{}), as YYYY-MM-DD HH:MM",
+            state.tz.name(),
+            state.tz.offset_at(state.now)
+        )),
+    ]));
+    lines.push(Line::default());
     let paths = &state.settings.paths;
     lines.push(Line::from(Span::styled("Files", theme.title())));
     lines.push(Line::from(vec![

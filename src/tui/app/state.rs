@@ -124,6 +124,14 @@ impl Zone {
             Zone::Fixed(o) => o,
         }
     }
+
+    /// How the zone is called in the help: "local time", or the fixed offset.
+    pub fn name(self) -> &'static str {
+        match self {
+            Zone::Local => "local time",
+            Zone::Fixed(_) => "fixed offset",
+        }
+    }
 }
 
 /// Things the state needs from outside, injected so a test builds a State without a terminal.

@@ -241,8 +241,7 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             lines.extend(hard_wrap(&url, text_width).into_iter().map(Line::from));
             let id = sanitize(&session.id);
             let expires = local_time(session.expires_at, state.tz);
-            let offset = state.tz.offset_at(session.expires_at);
-            let one_line = 11 + id.width() + 9 + expires.width() + 1 + offset.to_string().width();
+            let one_line = 11 + id.width() + 9 + expires.width();
             if beside.is_some() || one_line > text_width {
                 // Narrowed by the code or the window: one fact a line, so neither is cut.
                 lines.push(Line::from(vec![
@@ -251,14 +250,14 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
                 ]));
                 lines.push(Line::from(vec![
                     Span::styled("Expires ", theme.dim()),
-                    Span::raw(format!("{expires} {offset}")),
+                    Span::raw(expires.clone()),
                 ]));
             } else {
                 lines.push(Line::from(vec![
                     Span::styled("Session ID ", theme.dim()),
                     Span::raw(id),
                     Span::styled("  Expires ", theme.dim()),
-                    Span::raw(format!("{expires} {offset}")),
+                    Span::raw(expires.clone()),
                 ]));
             }
             if let Some(e) = save_error {
