@@ -127,7 +127,14 @@ pub fn for_each_matching(
     mut f: impl FnMut(&Record) -> std::io::Result<()>,
 ) -> Result<u64, ExportError> {
     let total = if progress.reports() {
-        let n = store.count_up_to(query, 0).map_err(ExportError::Read)?;
+        // A count of a common search term takes a while: Esc stops it too.
+        let cancel = progress.cancel().clone();
+        let counted = store
+            .while_wanted(move || !cancel.is_cancelled(), |s| s.count_up_to(query, 0))
+            .map_err(ExportError::Read)?;
+        let Some(n) = counted else {
+            return Err(ExportError::Stopped { done: 0, total: 0 });
+        };
         if limit > 0 { n.min(limit) } else { n }
     } else {
         0
@@ -235,15 +242,22 @@ pub struct ExportedFiles {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DirExportError {
     /// The operator stopped it; what was written is removed.
-    #[error(
-        "export stopped after {} of {} records; nothing kept (the partial files were removed)",
-        thousands(*.done),
-        thousands(*.total)
-    )]
+    #[error("{}", stopped(*.done, *.total))]
     Stopped { done: u64, total: u64 },
     /// It failed; what to do is in the text.
     #[error("{0}")]
     Failed(String),
+}
+
+fn stopped(done: u64, total: u64) -> String {
+    if done == 0 {
+        return "export stopped before any record was written; nothing kept".into();
+    }
+    format!(
+        "export stopped after {} of {} records; nothing kept (the partial files were removed)",
+        thousands(done),
+        thousands(total)
+    )
 }
 
 impl From<String> for DirExportError {

@@ -649,3 +649,43 @@ fn qr_views_draw_at_every_size_without_panicking() {
         }
     }
 }
+
+#[test]
+fn an_export_stopped_while_counting_creates_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("history.sqlite3")).unwrap();
+    veriff_tui::history::seed::fill_store(
+        &store,
+        &veriff_tui::history::seed::SeedOptions {
+            count: 2_000,
+            seed: 3,
+            end: Utc::now(),
+        },
+    )
+    .unwrap();
+    let cancel = Cancel::new();
+    cancel.cancel();
+    let reports = std::sync::Arc::new(std::sync::Mutex::new(0));
+    let seen = reports.clone();
+    let mut progress = Progress::new(cancel).reporting(move |_| *seen.lock().unwrap() += 1);
+    let exports = dir.path().join("exports");
+    let stamp = chrono::NaiveDate::from_ymd_opt(2026, 11, 25)
+        .unwrap()
+        .and_hms_opt(18, 30, 5)
+        .unwrap();
+    // A search takes a count of its own, which a stop cuts short (or, as here, skips).
+    let query = Query {
+        search: Some("smith".into()),
+        ..Query::default()
+    };
+    let result =
+        veriff_tui::ops::export::export_to_dir(&store, &query, &exports, stamp, &mut progress);
+    let e = result.expect_err("stopped");
+    assert_eq!(e, DirExportError::Stopped { done: 0, total: 0 });
+    assert_eq!(
+        e.to_string(),
+        "export stopped before any record was written; nothing kept"
+    );
+    assert_eq!(*reports.lock().unwrap(), 0, "nothing was counted to report");
+    assert_eq!(std::fs::read_dir(&exports).unwrap().count(), 0);
+}
