@@ -449,6 +449,23 @@ mod tests {
     }
 
     #[test]
+    fn stop_reaches_its_own_job_only_and_ended_jobs_are_forgotten() {
+        let mut rt = runtime();
+        let first = rt.job(1);
+        let second = rt.job(2);
+        rt.run(Effect::Stop { run: 2 });
+        assert!(second.is_cancelled());
+        assert!(!first.is_cancelled());
+        // Job 1 ended (its task dropped its handle): the next job's start forgets it.
+        drop(first);
+        let _third = rt.job(3);
+        let runs: Vec<u64> = rt.jobs.iter().map(|(r, _)| *r).collect();
+        assert_eq!(runs, vec![2, 3]);
+        rt.stop_jobs();
+        assert!(rt.jobs.is_empty());
+    }
+
+    #[test]
     fn only_the_newest_list_queries_are_run() {
         let mut rt = runtime();
         let count1 = rt.list_marker(1, false);
