@@ -618,7 +618,7 @@ pub const ENTRIES: &[Entry] = &[
         keys: &["Esc"],
         contexts: EVERYWHERE.minus(Contexts::of(&[C::TooSmall])),
         section: Section::Moving,
-        about: "back: close the language list, the help or the QR code, leave the details, clear the filter, answer no, stop waiting for the request in flight (it still lands in the history), clear the message",
+        about: "back: close the language list, the help or the QR code, leave the details, clear the filter, answer no, stop waiting for the request in flight (it still lands in the history), stop the export or refresh of all on the status line, clear the message",
     },
     Entry {
         action: Action::Generate,

@@ -164,7 +164,9 @@ pub struct DecisionArgs {
     /// Session id (as printed by generate or history; a unique prefix is enough)
     #[arg(required_unless_present = "pending", conflicts_with = "pending")]
     pub session_id: Option<String>,
-    /// Refresh every session of the profile that has no final decision yet
+    /// Refresh every session of the profile that has no final decision yet and has not
+    /// expired: all of them, however many, oldest first, 4 at a time (a progress bar on
+    /// stderr when it is a terminal)
     #[arg(long)]
     pub pending: bool,
     /// Print as JSON

@@ -2,6 +2,7 @@
 //! `ops::refresh` as the TUI's `r` and `R`. A record is asked about through the profile it
 //! was made under.
 
+use super::bar::Bar;
 use super::{DecisionArgs, EXIT_API, EXIT_LOCAL, EXIT_NETWORK, EXIT_USAGE, Failure, Outcome};
 use super::{open_store, output};
 use crate::config::Settings;
@@ -134,13 +135,15 @@ async fn refresh_pending(
     let mut rows = Vec::new();
     let mut network_failures = 0usize;
     let mut written: Result<(), Failure> = Ok(());
+    let bar = Bar::on_stderr(true);
+    let mut progress = bar.progress("refreshing");
     let summary = refresh::refresh_pending(
         client,
         &store,
         &settings.profile_name,
         client.base_url(),
-        |_| {},
-        |r, _, _| {
+        &mut progress,
+        |r| {
             let id = sanitize(&r.session_id);
             if let Err(e) = &r.result
                 && e.is_network()
@@ -148,7 +151,7 @@ async fn refresh_pending(
                 network_failures += 1;
             }
             if let Some(e) = &r.store_error {
-                output::warn(&format!("{id}: decision not saved: {e}"));
+                bar.suspend(|| output::warn(&format!("{id}: decision not saved: {e}")));
             }
             if json {
                 rows.push(serde_json::json!({
@@ -162,13 +165,14 @@ async fn refresh_pending(
                     Err(e) => format!("error: {}", sanitize(&e.to_string())),
                 };
                 if written.is_ok() {
-                    written = output::line(&format!("{id}  {line}"));
+                    written = bar.suspend(|| output::line(&format!("{id}  {line}")));
                 }
             }
         },
     )
-    .await
-    .map_err(|e| Failure::new(EXIT_LOCAL, e))?;
+    .await;
+    bar.clear();
+    let summary = summary.map_err(|e| Failure::new(EXIT_LOCAL, e))?;
     if json {
         let json = serde_json::to_string_pretty(&rows)
             .map_err(|e| Failure::new(EXIT_LOCAL, format!("cannot print JSON: {e}")))?;

@@ -1,7 +1,8 @@
 //! `history`: the records, newest first, as a table, CSV or JSON; and `--move-aside`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
+use super::bar::Bar;
 use super::{Outcome, open_store, output};
 use crate::config::Settings;
 use crate::history::{Query, Store};
@@ -30,7 +31,21 @@ pub(super) fn run(settings: &Settings, args: HistoryArgs) -> Outcome {
         } else {
             (Some(&mut out), None)
         };
-        crate::ops::export::write_matching(&store, &query, args.limit, csv, json).map(|_| 0)
+        // Rows on a terminal show their own progress; the bar is for an export to a file
+        // or a pipe.
+        let bar = Bar::on_stderr(!std::io::stdout().is_terminal());
+        let mut progress = bar.progress("exporting");
+        let written = crate::ops::export::write_matching(
+            &store,
+            &query,
+            args.limit,
+            &mut progress,
+            csv,
+            json,
+        )
+        .map(|_| 0);
+        bar.clear();
+        written
     } else {
         write_history_table(&store, &query, args.limit, &mut out)
     };
@@ -46,6 +61,10 @@ pub(super) fn run(settings: &Settings, args: HistoryArgs) -> Outcome {
             Ok(())
         }
         Err(ExportError::Read(e)) => Err(e.into()),
+        // Nothing here cancels: a stop is the process's end (Ctrl+C).
+        Err(e @ ExportError::Stopped { .. }) => {
+            Err(super::Failure::new(super::EXIT_LOCAL, e.to_string()))
+        }
         Err(ExportError::Write(e)) => match output::write_failure(&e) {
             // The reader went away (`| head`): what it wanted was written.
             f if f.code == 0 => Ok(()),
@@ -90,7 +109,8 @@ fn write_history_table(
     let now = chrono::Utc::now();
     let mut header = true;
     let mut unknown = 0u64;
-    let written = crate::ops::export::for_each_matching(store, query, limit, |r| {
+    let mut progress = crate::ops::progress::Progress::silent();
+    let written = crate::ops::export::for_each_matching(store, query, limit, &mut progress, |r| {
         // The header only above a first row: an empty history gets a hint instead.
         if std::mem::take(&mut header) {
             writeln!(

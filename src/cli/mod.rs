@@ -5,6 +5,7 @@
 //! error, 3 error answered by the API, 4 network error.
 
 mod args;
+mod bar;
 mod config_cmd;
 mod decision;
 #[cfg(feature = "dev-seed")]

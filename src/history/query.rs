@@ -220,6 +220,17 @@ impl Store {
 
     /// Records whose decision may still change (not final, not past expiry), oldest first.
     pub fn pending(&self, profile: Option<&str>, limit: u64) -> Result<Vec<Record>, StoreError> {
+        self.pending_after(profile, None, limit)
+    }
+
+    /// Like [`Store::pending`], from the record after `after` on: every pending record is
+    /// read a page at a time, however many there are.
+    pub fn pending_after(
+        &self,
+        profile: Option<&str>,
+        after: Option<Cursor>,
+        limit: u64,
+    ) -> Result<Vec<Record>, StoreError> {
         let mut params = vec![Value::Integer(to_ms(Utc::now()))];
         let mut sql = format!(
             "SELECT {COLUMNS} FROM sessions INDEXED BY sessions_pending \
@@ -229,6 +240,11 @@ impl Store {
         if let Some(p) = profile {
             sql.push_str(" AND profile = ?");
             params.push(Value::Text(p.to_string()));
+        }
+        if let Some(c) = after {
+            sql.push_str(" AND (created_at, id) > (?, ?)");
+            params.push(Value::Integer(c.created_at_ms));
+            params.push(Value::Integer(c.id));
         }
         sql.push_str(" ORDER BY created_at, id LIMIT ?");
         params.push(Value::Integer(sql_limit(limit)));

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::history::{Query, Record, Store, StoreError};
+use crate::ops::progress::{Progress, thousands};
 use crate::text::sanitize;
 
 /// Column names of the CSV export, in order.
@@ -104,6 +105,9 @@ pub enum ExportError {
     /// Writing the output failed (a closed pipe, a full disk).
     #[error("writing failed: {0}")]
     Write(#[from] std::io::Error),
+    /// The operator stopped it after `done` records.
+    #[error("stopped after {done} records")]
+    Stopped { done: u64, total: u64 },
 }
 
 /// Records read from the store per query while exporting.
@@ -112,13 +116,30 @@ const EXPORT_BATCH: u64 = 500;
 /// Calls `f` with every record matching `query` (its `offset` and `limit` are ignored),
 /// newest first, at most `limit` of them (0: all). Read page by page by key: a history of
 /// a million records is never held in memory, and a deep page costs what the first does.
-/// Returns how many records `f` was given.
+/// Returns how many records `f` was given. `progress` learns the total (counted only when
+/// someone reads the reports) and each record done; once cancelled, no further record is
+/// given and the result is [`ExportError::Stopped`].
 pub fn for_each_matching(
     store: &Store,
     query: &Query,
     limit: u64,
+    progress: &mut Progress<'_>,
     mut f: impl FnMut(&Record) -> std::io::Result<()>,
 ) -> Result<u64, ExportError> {
+    let total = if progress.reports() {
+        // A count of a common search term takes a while: Esc stops it too.
+        let cancel = progress.cancel().clone();
+        let counted = store
+            .while_wanted(move || !cancel.is_cancelled(), |s| s.count_up_to(query, 0))
+            .map_err(ExportError::Read)?;
+        let Some(n) = counted else {
+            return Err(ExportError::Stopped { done: 0, total: 0 });
+        };
+        if limit > 0 { n.min(limit) } else { n }
+    } else {
+        0
+    };
+    progress.start(total);
     let mut page_query = Query {
         offset: 0,
         limit: EXPORT_BATCH,
@@ -134,10 +155,19 @@ pub fn for_each_matching(
             .page_after(&page_query, cursor)
             .map_err(ExportError::Read)?;
         for r in &page {
+            if progress.is_cancelled() {
+                progress.finish();
+                return Err(ExportError::Stopped {
+                    done: given,
+                    total: progress.report().total,
+                });
+            }
             f(r)?;
+            given += 1;
+            progress.advance(1);
         }
-        given += page.len() as u64;
         if (page.len() as u64) < page_query.limit || (limit > 0 && given >= limit) {
+            progress.finish();
             return Ok(given);
         }
         cursor = page.last().map(Record::cursor);
@@ -151,6 +181,7 @@ pub fn write_matching(
     store: &Store,
     query: &Query,
     limit: u64,
+    progress: &mut Progress<'_>,
     csv: Option<&mut dyn Write>,
     json: Option<&mut dyn Write>,
 ) -> Result<u64, ExportError> {
@@ -163,7 +194,7 @@ pub fn write_matching(
         Some(ser) => Some(ser.serialize_seq(None).map_err(std::io::Error::from)?),
         None => None,
     };
-    let written = for_each_matching(store, query, limit, |r| {
+    let written = for_each_matching(store, query, limit, progress, |r| {
         let mut row = ExportRow::new(r, now);
         if let Some(seq) = seq.as_mut() {
             seq.serialize_element(&row).map_err(std::io::Error::from)?;
@@ -207,16 +238,47 @@ pub struct ExportedFiles {
     pub records: usize,
 }
 
+/// Why an export to files kept nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DirExportError {
+    /// The operator stopped it; what was written is removed.
+    #[error("{}", stopped(*.done, *.total))]
+    Stopped { done: u64, total: u64 },
+    /// It failed; what to do is in the text.
+    #[error("{0}")]
+    Failed(String),
+}
+
+fn stopped(done: u64, total: u64) -> String {
+    if done == 0 {
+        return "export stopped before any record was written; nothing kept".into();
+    }
+    format!(
+        "export stopped after {} of {} records; nothing kept (the partial files were removed)",
+        thousands(done),
+        thousands(total)
+    )
+}
+
+impl From<String> for DirExportError {
+    fn from(s: String) -> Self {
+        DirExportError::Failed(s)
+    }
+}
+
 /// Exports every record matching `query` to `veriff-sessions-STAMP.csv` and `.json` in
 /// `dir` (created private, 0700; the files 0600, as they hold personal data). An existing
 /// file is never overwritten: a second export in the same second gets a `-2` suffix.
-/// `stamp` is the local time the export is named after. What the TUI's `e` runs.
+/// `stamp` is the local time the export is named after. What the TUI's `e` runs. Stopped
+/// through `progress`, or failed, it leaves no file behind: a partial export would pass
+/// for a whole one.
 pub fn export_to_dir(
     store: &Store,
     query: &Query,
     dir: &Path,
     stamp: chrono::NaiveDateTime,
-) -> Result<ExportedFiles, String> {
+    progress: &mut Progress<'_>,
+) -> Result<ExportedFiles, DirExportError> {
     let shown = |p: &Path| sanitize(&p.display().to_string());
     crate::config::create_private_dir(dir).map_err(|e| {
         format!(
@@ -257,22 +319,29 @@ pub fn export_to_dir(
                     .or(j.err())
                     .map(|e| e.to_string())
                     .unwrap_or_default();
-                return Err(format!(
+                return Err(DirExportError::Failed(format!(
                     "nothing exported: cannot create files in {}: {err}; check its permissions and free space",
                     shown(dir)
-                ));
+                )));
             }
         }
     };
     let mut csv_out = std::io::BufWriter::new(csv_file);
     let mut json_out = std::io::BufWriter::new(json_file);
     // Flushed here, not on drop, so a full disk is an error rather than a short file.
-    let written = write_matching(store, query, 0, Some(&mut csv_out), Some(&mut json_out))
-        .and_then(|n| {
-            csv_out.flush()?;
-            json_out.flush()?;
-            Ok(n)
-        });
+    let written = write_matching(
+        store,
+        query,
+        0,
+        progress,
+        Some(&mut csv_out),
+        Some(&mut json_out),
+    )
+    .and_then(|n| {
+        csv_out.flush()?;
+        json_out.flush()?;
+        Ok(n)
+    });
     match written {
         Ok(n) => Ok(ExportedFiles {
             csv: csv_path,
@@ -283,11 +352,12 @@ pub fn export_to_dir(
             let _ = std::fs::remove_file(&csv_path);
             let _ = std::fs::remove_file(&json_path);
             Err(match e {
-                ExportError::Read(e) => format!("nothing exported: {e}"),
-                ExportError::Write(e) => format!(
+                ExportError::Stopped { done, total } => DirExportError::Stopped { done, total },
+                ExportError::Read(e) => DirExportError::Failed(format!("nothing exported: {e}")),
+                ExportError::Write(e) => DirExportError::Failed(format!(
                     "nothing exported: writing to {} failed: {e}; check the free space",
                     shown(dir)
-                ),
+                )),
             })
         }
     }

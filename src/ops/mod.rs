@@ -9,6 +9,7 @@
 pub mod delete;
 pub mod export;
 pub mod generate;
+pub mod progress;
 pub mod refresh;
 
 use std::sync::{Arc, Mutex};

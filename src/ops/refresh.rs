@@ -10,13 +10,15 @@ use futures_util::StreamExt;
 
 use crate::config::Settings;
 use crate::history::Record;
+use crate::ops::progress::{Progress, thousands};
 use crate::ops::{SharedStore, on_store};
 use crate::veriff::{
     ApiError, Client, Decision, Endpoint, SessionStatus, batch, normalize_base_url,
 };
 
-/// Most pending records refreshed in one run; the oldest come first.
-pub const MAX_PENDING: u64 = 10_000;
+/// Pending records read from the history at a time: a run covers all of them, however
+/// many, oldest first, without holding more than their session ids.
+const PENDING_PAGE: u64 = 1_000;
 
 /// What one refresh did.
 #[derive(Debug, Clone)]
@@ -45,6 +47,8 @@ pub struct Summary {
     /// Sandbox sessions made by another sandbox (an earlier `--sandbox` run): it is gone and
     /// took them along, so they were not asked about.
     pub skipped: usize,
+    /// The operator stopped the run before all `total` were asked about.
+    pub stopped: bool,
 }
 
 impl Summary {
@@ -59,6 +63,11 @@ impl Summary {
         }
     }
 
+    /// How many were asked about (all of `total` unless stopped).
+    pub fn done(&self) -> usize {
+        self.decided + self.waiting + self.failed
+    }
+
     /// One line for a status bar or stderr.
     pub fn describe(&self) -> String {
         let skipped = match self.skipped {
@@ -70,10 +79,20 @@ impl Summary {
                 "nothing to refresh: every session has a final decision or has expired{skipped}"
             );
         }
-        let mut s = format!(
-            "refreshed {}: {} decided, {} without a decision yet",
-            self.total, self.decided, self.waiting
-        );
+        let mut s = if self.stopped {
+            format!(
+                "stopped: refreshed {} of {}: {} decided, {} without a decision yet",
+                thousands(self.done() as u64),
+                thousands(self.total as u64),
+                self.decided,
+                self.waiting
+            )
+        } else {
+            format!(
+                "refreshed {}: {} decided, {} without a decision yet",
+                self.total, self.decided, self.waiting
+            )
+        };
         if self.failed > 0 {
             s.push_str(&format!(
                 ", {} failed (marked ! on their rows; Enter shows why)",
@@ -91,12 +110,41 @@ impl Summary {
     }
 }
 
-/// Session ids of the profile's records whose decision may still change. Records past
-/// their expiry are not among them: they show as expired without asking Veriff.
+/// Session ids of the profile's records whose decision may still change, all of them,
+/// oldest first. Records past their expiry are not among them: they show as expired
+/// without asking Veriff.
 pub async fn pending_ids(store: &SharedStore, profile: &str) -> Result<Vec<String>, String> {
+    let (ids, _) = pending_split(store, profile, |_| true).await?;
+    Ok(ids)
+}
+
+/// The session ids of every pending record of `profile` that `wanted` keeps, and how many
+/// it did not, read a page at a time.
+async fn pending_split(
+    store: &SharedStore,
+    profile: &str,
+    wanted: impl Fn(&Record) -> bool + Send + 'static,
+) -> Result<(Vec<String>, usize), String> {
     let profile = profile.to_string();
-    let records = on_store(store, move |s| s.pending(Some(&profile), MAX_PENDING)).await?;
-    Ok(records.into_iter().map(|r| r.session_id).collect())
+    on_store(store, move |s| {
+        let (mut ids, mut left_out, mut after) = (Vec::new(), 0, None);
+        loop {
+            let page = s.pending_after(Some(&profile), after, PENDING_PAGE)?;
+            after = page.last().map(Record::cursor);
+            let full = page.len() as u64 == PENDING_PAGE;
+            for r in page {
+                if wanted(&r) {
+                    ids.push(r.session_id);
+                } else {
+                    left_out += 1;
+                }
+            }
+            if !full {
+                return Ok((ids, left_out));
+            }
+        }
+    })
+    .await
 }
 
 /// Why a record is not asked about.
@@ -217,51 +265,61 @@ pub async fn refresh_one(client: &Client, store: &SharedStore, session_id: &str)
 }
 
 /// Fetches and stores the decisions of `ids`, at most `max_in_flight` requests at once.
-/// Each result is stored on its own record and handed to `each` with how many are done; a
-/// failure never stops the rest.
+/// Each result is stored on its own record and handed to `each`; `progress` counts them.
+/// A failure never stops the rest; a cancel through `progress` does, at once: requests in
+/// flight are dropped unanswered, and the summary says how many were done.
 pub async fn refresh_many(
     client: &Client,
     store: &SharedStore,
     ids: Vec<String>,
     max_in_flight: usize,
-    mut each: impl FnMut(&Refreshed, usize, usize),
+    progress: &mut Progress<'_>,
+    mut each: impl FnMut(&Refreshed),
 ) -> Summary {
     let mut summary = Summary {
         total: ids.len(),
         ..Summary::default()
     };
-    let mut done = 0;
+    progress.start(ids.len() as u64);
+    let cancel = progress.cancel().clone();
     let mut results = batch::decisions(client, ids, max_in_flight);
-    while let Some((id, result)) = results.next().await {
+    loop {
+        let next = tokio::select! {
+            biased;
+            () = cancel.cancelled() => None,
+            next = results.next() => next,
+        };
+        let Some((id, result)) = next else {
+            break;
+        };
         if let Err(e) = &result {
             tracing::warn!(session = %id, "decision check failed: {e}");
         }
         let refreshed = save(store, id, result).await;
-        done += 1;
         summary.add(&refreshed);
-        each(&refreshed, done, summary.total);
+        each(&refreshed);
+        progress.advance(1);
     }
+    summary.stopped = summary.done() < summary.total && cancel.is_cancelled();
+    progress.finish();
     summary
 }
 
 /// Refreshes every pending record of `profile` (what `R` does) that `api_base` can answer
-/// for (see [`askable`]), at most [`batch::MAX_IN_FLIGHT`] requests at once. `started`
-/// learns how many there are first.
+/// for (see [`askable`]), at most [`batch::MAX_IN_FLIGHT`] requests at once. `progress`
+/// learns how many there are first, then counts them, and can stop the run.
 pub async fn refresh_pending(
     client: &Client,
     store: &SharedStore,
     profile: &str,
     api_base: &str,
-    started: impl FnOnce(usize),
-    each: impl FnMut(&Refreshed, usize, usize),
+    progress: &mut Progress<'_>,
+    each: impl FnMut(&Refreshed),
 ) -> Result<Summary, String> {
-    let owned = profile.to_string();
-    let records = on_store(store, move |s| s.pending(Some(&owned), MAX_PENDING)).await?;
-    let (askable, skipped): (Vec<Record>, Vec<Record>) =
-        records.into_iter().partition(|r| askable(r, api_base));
-    let ids: Vec<String> = askable.into_iter().map(|r| r.session_id).collect();
-    started(ids.len());
-    let mut summary = refresh_many(client, store, ids, batch::MAX_IN_FLIGHT, each).await;
-    summary.skipped = skipped.len();
+    let api_base_owned = api_base.to_string();
+    let (ids, skipped) =
+        pending_split(store, profile, move |r| askable(r, &api_base_owned)).await?;
+    let mut summary = refresh_many(client, store, ids, batch::MAX_IN_FLIGHT, progress, each).await;
+    summary.skipped = skipped;
     Ok(summary)
 }

@@ -6,7 +6,9 @@ use ratatui::crossterm::event::{Event, KeyEvent, KeyEventKind, MouseEvent};
 
 use crate::clipboard::CopyOutcome;
 use crate::history::Record;
+use crate::ops::export::{DirExportError, ExportedFiles};
 use crate::ops::generate::{Failed, Generated};
+use crate::ops::progress::Report;
 use crate::veriff::{CreatedSession, SessionStatus};
 
 /// What a copy was for, so its outcome lands in the right place.
@@ -59,21 +61,25 @@ pub enum Msg {
     },
     StatusCounts(Result<Vec<(SessionStatus, u64)>, String>),
     Opened(Result<(), String>),
-    Exported(Result<crate::ops::export::ExportedFiles, String>),
+    /// Export `run` counted its records, or wrote some more.
+    ExportProgress {
+        run: u64,
+        report: Report,
+    },
+    /// Export `run` ended: its files, or why nothing was kept.
+    Exported {
+        run: u64,
+        result: Result<ExportedFiles, DirExportError>,
+    },
     /// `r`: one record's decision was fetched and stored (or why not).
     Refreshed(Box<crate::ops::refresh::Refreshed>),
-    /// A run of `R` counted its pending records.
-    RefreshStarted {
-        run: u64,
-        total: usize,
-    },
-    /// A run of `R` stored one more answer.
+    /// A run of `R` counted its pending records, or stored more answers (reported a few
+    /// times a second at most, however fast they come).
     RefreshProgress {
         run: u64,
-        done: usize,
-        total: usize,
-        /// The record as stored after this answer.
-        record: Option<Box<Record>>,
+        report: Report,
+        /// The records as stored after the answers since the last report.
+        records: Vec<Record>,
     },
     RefreshDone {
         run: u64,

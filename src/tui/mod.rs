@@ -94,6 +94,7 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
         writes: Vec::new(),
         list_seq: Arc::new(AtomicU64::new(0)),
         page_gen: Arc::new(AtomicU64::new(0)),
+        jobs: Vec::new(),
     };
 
     let result = main_loop(
@@ -113,9 +114,9 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
     drop(guard);
     drop(hook);
     // A session just created must reach the history even when the operator quits at once.
-    let writes = std::mem::take(&mut runtime.writes);
+    let mut writes = std::mem::take(&mut runtime.writes);
     let finish = async {
-        for w in writes {
+        for w in &mut writes {
             let _ = w.await;
         }
     };
@@ -123,7 +124,20 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
         .await
         .is_err()
     {
-        tracing::warn!("history writes did not finish within 5 s of quitting");
+        // A long export or refresh is stopped rather than cut off by the exit: the export
+        // removes its partial files.
+        runtime.stop_jobs();
+        let stopped = async {
+            for w in writes.iter_mut().filter(|w| !w.is_finished()) {
+                let _ = w.await;
+            }
+        };
+        if tokio::time::timeout(Duration::from_secs(2), stopped)
+            .await
+            .is_err()
+        {
+            tracing::warn!("history writes did not finish within 7 s of quitting");
+        }
     }
     tracing::info!("TUI stopped");
     result.map(|()| state.last_url.clone())

@@ -16,6 +16,7 @@ use crate::clipboard::{Clipboard, SystemClipboard};
 use crate::history::Store;
 use crate::ops::SharedStore;
 use crate::ops::generate::{Failed, Keep};
+use crate::ops::progress::{Cancel, Progress};
 use crate::veriff::Client;
 
 /// Runs effects: each in a task that sends its answer back as a message.
@@ -34,6 +35,8 @@ pub(super) struct Runtime {
     pub(super) list_seq: Arc<AtomicU64>,
     /// How many pages were asked for: only the latest is worth running.
     pub(super) page_gen: Arc<AtomicU64>,
+    /// The long jobs (exports, `R` runs) by their number, to stop them (Esc).
+    pub(super) jobs: Vec<(u64, Cancel)>,
 }
 
 /// Runs `f` on the store in a blocking task.
@@ -173,6 +176,21 @@ impl Runtime {
         })
     }
 
+    /// A stop signal for job `run`; jobs that ended (nobody else holds theirs) are forgotten.
+    fn job(&mut self, run: u64) -> Cancel {
+        self.jobs.retain(|(_, c)| c.shared());
+        let cancel = Cancel::new();
+        self.jobs.push((run, cancel.clone()));
+        cancel
+    }
+
+    /// Stops every job still running (quitting: an export removes its partial files).
+    pub(super) fn stop_jobs(&mut self) {
+        for (_, cancel) in self.jobs.drain(..) {
+            cancel.cancel();
+        }
+    }
+
     pub(super) fn run(&mut self, effect: Effect) {
         match effect {
             Effect::Generate { seq, request, keep } => {
@@ -271,14 +289,36 @@ impl Runtime {
                 move |s| s.status_counts(Some(&profile), chrono::Utc::now()),
                 Msg::StatusCounts,
             ),
-            Effect::Export { query, dir } => {
+            Effect::Export { run, query, dir } => {
                 // Named after the local time, as the operator reads the clock.
                 let stamp = chrono::Local::now().naive_local();
-                // A write: an export started just before quitting still lands whole.
+                let cancel = self.job(run);
+                let tx = self.tx.clone();
+                // A write: an export started just before quitting still lands whole (or,
+                // stopped by the quit, leaves nothing).
                 self.write_task(
-                    move |s| Ok(crate::ops::export::export_to_dir(s, &query, &dir, stamp)),
-                    |r| Msg::Exported(r.and_then(|inner| inner)),
+                    move |s| {
+                        let mut progress = Progress::new(cancel).reporting(move |report| {
+                            let _ = tx.send(Msg::ExportProgress { run, report });
+                        });
+                        Ok(crate::ops::export::export_to_dir(
+                            s,
+                            &query,
+                            &dir,
+                            stamp,
+                            &mut progress,
+                        ))
+                    },
+                    move |r| Msg::Exported {
+                        run,
+                        result: r.map_err(Into::into).and_then(|inner| inner),
+                    },
                 );
+            }
+            Effect::Stop { run } => {
+                if let Some((_, cancel)) = self.jobs.iter().find(|(r, _)| *r == run) {
+                    cancel.cancel();
+                }
             }
             Effect::RefreshOne {
                 endpoint,
@@ -321,27 +361,38 @@ impl Runtime {
                 let path = self.history_db.clone();
                 let tx = self.tx.clone();
                 let api_base = endpoint.base_url.clone();
+                let cancel = self.job(run);
                 tokio::spawn(async move {
                     let result = async {
                         let client = client.map_err(|e| e.to_string())?;
                         let store = shared_store(cell, path).await?;
-                        let started = tx.clone();
-                        let each = tx.clone();
+                        // The records answered since the last report go with the next one.
+                        let answered = Arc::new(Mutex::new(Vec::new()));
+                        let reported = answered.clone();
+                        let progress_tx = tx.clone();
+                        let mut progress = Progress::new(cancel).reporting(move |report| {
+                            let records = reported
+                                .lock()
+                                .map(|mut r| std::mem::take(&mut *r))
+                                .unwrap_or_default();
+                            let _ = progress_tx.send(Msg::RefreshProgress {
+                                run,
+                                report,
+                                records,
+                            });
+                        });
                         crate::ops::refresh::refresh_pending(
                             &client,
                             &store,
                             &profile,
                             &api_base,
-                            move |total| {
-                                let _ = started.send(Msg::RefreshStarted { run, total });
-                            },
-                            move |r, done, total| {
-                                let _ = each.send(Msg::RefreshProgress {
-                                    run,
-                                    done,
-                                    total,
-                                    record: r.record.clone().map(Box::new),
-                                });
+                            &mut progress,
+                            |r| {
+                                if let (Some(record), Ok(mut answered)) =
+                                    (&r.record, answered.lock())
+                                {
+                                    answered.push(record.clone());
+                                }
                             },
                         )
                         .await
@@ -393,7 +444,25 @@ mod tests {
             writes: Vec::new(),
             list_seq: Arc::new(AtomicU64::new(0)),
             page_gen: Arc::new(AtomicU64::new(0)),
+            jobs: Vec::new(),
         }
+    }
+
+    #[test]
+    fn stop_reaches_its_own_job_only_and_ended_jobs_are_forgotten() {
+        let mut rt = runtime();
+        let first = rt.job(1);
+        let second = rt.job(2);
+        rt.run(Effect::Stop { run: 2 });
+        assert!(second.is_cancelled());
+        assert!(!first.is_cancelled());
+        // Job 1 ended (its task dropped its handle): the next job's start forgets it.
+        drop(first);
+        let _third = rt.job(3);
+        let runs: Vec<u64> = rt.jobs.iter().map(|(r, _)| *r).collect();
+        assert_eq!(runs, vec![2, 3]);
+        rt.stop_jobs();
+        assert!(rt.jobs.is_empty());
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::Utc;
 use veriff_tui::history::{NewRecord, Store};
 use veriff_tui::ops::SharedStore;
+use veriff_tui::ops::progress::{Cancel, Progress};
 use veriff_tui::ops::refresh;
 use veriff_tui::sandbox::{Outcome, Sandbox, SandboxOptions};
 use veriff_tui::veriff::{
@@ -82,8 +83,8 @@ impl World {
             &self.store,
             PROFILE,
             self.sandbox.base_url(),
+            &mut Progress::silent(),
             |_| {},
-            |_, _, _| {},
         )
         .await
         .unwrap()
@@ -170,13 +171,16 @@ async fn a_failure_is_noted_on_its_record_and_never_stops_the_rest() {
         })
         .unwrap();
     let mut seen = Vec::new();
+    let reports = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = reports.clone();
+    let mut progress = Progress::silent().reporting(move |r| sink.lock().unwrap().push(r));
     let summary = refresh::refresh_pending(
         &w.client,
         &w.store,
         PROFILE,
         w.sandbox.base_url(),
-        |n| assert_eq!(n, 3),
-        |r, done, total| seen.push((r.session_id.clone(), done, total)),
+        &mut progress,
+        |r| seen.push(r.session_id.clone()),
     )
     .await
     .unwrap();
@@ -184,11 +188,13 @@ async fn a_failure_is_noted_on_its_record_and_never_stops_the_rest() {
     assert_eq!(summary.decided, 1);
     assert_eq!(summary.waiting, 1);
     assert_eq!(summary.failed, 1);
+    assert!(!summary.stopped);
     assert_eq!(seen.len(), 3);
-    assert_eq!(
-        seen.iter().map(|(_, d, _)| *d).collect::<Vec<_>>(),
-        vec![1, 2, 3]
-    );
+    // The count first, then the answers, the last always reported.
+    let reports = reports.lock().unwrap().clone();
+    assert_eq!((reports[0].done, reports[0].total), (0, 3));
+    let last = reports.last().unwrap();
+    assert_eq!((last.done, last.total), (3, 3));
     assert!(summary.describe().contains("1 failed"));
     let store = w.store.lock().unwrap();
     let ghost = store.find_by_session_id(&ghost.id).unwrap().unwrap();
@@ -300,10 +306,16 @@ async fn sessions_of_an_earlier_sandbox_are_skipped_not_failed() {
     w.sandbox.reset_counters();
     // A trailing slash is the same address.
     let base = format!("{}/", w.sandbox.base_url());
-    let summary =
-        refresh::refresh_pending(&w.client, &w.store, PROFILE, &base, |_| {}, |_, _, _| {})
-            .await
-            .unwrap();
+    let summary = refresh::refresh_pending(
+        &w.client,
+        &w.store,
+        PROFILE,
+        &base,
+        &mut Progress::silent(),
+        |_| {},
+    )
+    .await
+    .unwrap();
     assert_eq!(
         summary.total, 2,
         "the Approve and the John this sandbox made"
@@ -325,4 +337,70 @@ async fn sessions_of_an_earlier_sandbox_are_skipped_not_failed() {
         .unwrap()
         .unwrap();
     assert!(gone.check_error.is_none());
+}
+
+#[tokio::test]
+async fn a_stopped_refresh_stops_at_once_and_says_how_many_were_done() {
+    let w = world(None).await;
+    for _ in 0..6 {
+        w.generate("John").await;
+    }
+    w.sandbox.reset_counters();
+    let cancel = Cancel::new();
+    let mut progress = Progress::new(cancel.clone());
+    let mut answered = 0;
+    // Esc after the first answer.
+    let summary = refresh::refresh_pending(
+        &w.client,
+        &w.store,
+        PROFILE,
+        w.sandbox.base_url(),
+        &mut progress,
+        |_| {
+            answered += 1;
+            cancel.cancel();
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(answered, 1, "no answer is taken after the stop");
+    assert!(summary.stopped);
+    assert_eq!((summary.done(), summary.total), (1, 6));
+    assert!(
+        summary.describe().starts_with("stopped: refreshed 1 of 6:"),
+        "{}",
+        summary.describe()
+    );
+    // Never more than the first batch in flight was asked.
+    assert!(w.sandbox.decision_requests() <= 4 + 1);
+}
+
+#[tokio::test]
+async fn every_pending_session_is_found_not_only_the_first_ten_thousand() {
+    let w = world(None).await;
+    let now = Utc::now();
+    let template = {
+        let s = w.generate("John").await;
+        w.store
+            .lock()
+            .unwrap()
+            .find_by_session_id(&s.id)
+            .unwrap()
+            .unwrap()
+    };
+    // Oldest first, as they are asked about.
+    let records: Vec<_> = (0..10_050i64)
+        .map(|i| {
+            let mut r = template.clone();
+            r.session_id = format!("00000000-0000-4000-8000-{i:012}");
+            r.created_at = now - chrono::Duration::seconds(20_000 - i);
+            r
+        })
+        .collect();
+    veriff_tui::history::seed::insert_records(&w.store.lock().unwrap(), &records).unwrap();
+    let ids = refresh::pending_ids(&w.store, PROFILE).await.unwrap();
+    assert_eq!(ids.len(), 10_051);
+    assert_eq!(ids[0], records[0].session_id);
+    assert_eq!(ids[10_049], records[10_049].session_id);
+    assert_eq!(ids[10_050], template.session_id);
 }

@@ -12,6 +12,8 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Color;
 use tui_support::*;
 use veriff_tui::history::{NewRecord, Query, Store};
+use veriff_tui::ops::export::DirExportError;
+use veriff_tui::ops::progress::{Cancel, Progress};
 use veriff_tui::tui::app::{Effect, Screen, State, update};
 use veriff_tui::tui::form::Field;
 use veriff_tui::tui::message::Msg;
@@ -339,27 +341,30 @@ fn e_exports_the_filtered_list_and_shows_both_paths() {
     update(&mut s, key(KeyCode::Enter));
     let effects = update(&mut s, key(KeyCode::Char('e')));
     match effects.as_slice() {
-        [Effect::Export { query, dir }] => {
+        [Effect::Export { query, dir, .. }] => {
             assert_eq!(query.search.as_deref(), Some("order-4"));
             assert_eq!(query.profile.as_deref(), Some("sandbox"));
             assert_eq!(dir, &s.settings.paths.export_dir);
         }
         other => panic!("{other:?}"),
     }
-    assert!(s.exporting);
+    let run = s.export.as_ref().expect("an export runs").run;
     assert!(
         update(&mut s, key(KeyCode::Char('e'))).is_empty(),
         "one at a time"
     );
     update(
         &mut s,
-        Msg::Exported(Ok(veriff_tui::ops::export::ExportedFiles {
-            csv: "/d/exports/veriff-sessions-20261125-183000.csv".into(),
-            json: "/d/exports/veriff-sessions-20261125-183000.json".into(),
-            records: 11,
-        })),
+        Msg::Exported {
+            run,
+            result: Ok(veriff_tui::ops::export::ExportedFiles {
+                csv: "/d/exports/veriff-sessions-20261125-183000.csv".into(),
+                json: "/d/exports/veriff-sessions-20261125-183000.json".into(),
+                records: 11,
+            }),
+        },
     );
-    assert!(!s.exporting);
+    assert!(s.export.is_none());
     // 80 columns do not hold both paths whole: the CSV path and the other extension.
     let status = s.status.clone().unwrap().text;
     assert_eq!(
@@ -370,23 +375,103 @@ fn e_exports_the_filtered_list_and_shows_both_paths() {
     let text = screen_text(&render(&s));
     assert!(text.contains(&status), "{text}");
     s.size = (200, 50);
+    let run = export_again(&mut s);
     update(
         &mut s,
-        Msg::Exported(Ok(veriff_tui::ops::export::ExportedFiles {
-            csv: "/d/exports/veriff-sessions-20261125-183000.csv".into(),
-            json: "/d/exports/veriff-sessions-20261125-183000.json".into(),
-            records: 1,
-        })),
+        Msg::Exported {
+            run,
+            result: Ok(veriff_tui::ops::export::ExportedFiles {
+                csv: "/d/exports/veriff-sessions-20261125-183000.csv".into(),
+                json: "/d/exports/veriff-sessions-20261125-183000.json".into(),
+                records: 1,
+            }),
+        },
     );
     assert_eq!(
         s.status.clone().unwrap().text,
         "exported 1 record: /d/exports/veriff-sessions-20261125-183000.csv and /d/exports/veriff-sessions-20261125-183000.json"
     );
+    let run = export_again(&mut s);
     update(
         &mut s,
-        Msg::Exported(Err("nothing exported: disk full".into())),
+        Msg::Exported {
+            run,
+            result: Err(DirExportError::Failed("nothing exported: disk full".into())),
+        },
     );
     assert!(s.status.unwrap().text.contains("disk full"));
+}
+
+/// `e` once more; the number of the export it starts.
+fn export_again(s: &mut State) -> u64 {
+    match update(s, key(KeyCode::Char('e'))).as_slice() {
+        [Effect::Export { run, .. }] => *run,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_stopped_export_leaves_no_file_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("history.sqlite3")).unwrap();
+    veriff_tui::history::seed::fill_store(
+        &store,
+        &veriff_tui::history::seed::SeedOptions {
+            count: 5_000,
+            seed: 7,
+            end: Utc::now(),
+        },
+    )
+    .unwrap();
+    let exports = dir.path().join("exports");
+    let stamp = chrono::NaiveDate::from_ymd_opt(2026, 11, 25)
+        .unwrap()
+        .and_hms_opt(18, 30, 5)
+        .unwrap();
+    let cancel = Cancel::new();
+    let stop = cancel.clone();
+    let reports = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = reports.clone();
+    // The count comes first; the operator presses Esc once records are being written.
+    let mut progress = Progress::new(cancel).reporting(move |r| {
+        seen.lock().unwrap().push(r);
+        if r.done == 0 {
+            // The next record is then due for a report of its own.
+            std::thread::sleep(std::time::Duration::from_millis(150));
+        } else {
+            stop.cancel();
+        }
+    });
+    let result = veriff_tui::ops::export::export_to_dir(
+        &store,
+        &Query::default(),
+        &exports,
+        stamp,
+        &mut progress,
+    );
+    let reports = reports.lock().unwrap().clone();
+    assert_eq!((reports[0].done, reports[0].total), (0, 5_000));
+    match result {
+        Err(DirExportError::Stopped { done, total }) => {
+            assert!((1..5_000).contains(&done), "{done}");
+            assert_eq!(total, 5_000);
+        }
+        other => panic!("expected a stop, got {other:?}"),
+    }
+    let left: Vec<_> = std::fs::read_dir(&exports)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "a stopped export left {left:?}");
+    let text = veriff_tui::ops::export::DirExportError::Stopped {
+        done: 1_234,
+        total: 5_000,
+    }
+    .to_string();
+    assert_eq!(
+        text,
+        "export stopped after 1,234 of 5,000 records; nothing kept (the partial files were removed)"
+    );
 }
 
 fn add(store: &Store, i: usize, profile: &str) {
@@ -447,7 +532,14 @@ fn the_export_writes_every_matching_record_as_the_cli_does() {
         offset: 0,
         limit: 0,
     };
-    let files = veriff_tui::ops::export::export_to_dir(&store, &query, &exports, stamp).unwrap();
+    let files = veriff_tui::ops::export::export_to_dir(
+        &store,
+        &query,
+        &exports,
+        stamp,
+        &mut Progress::silent(),
+    )
+    .unwrap();
     assert_eq!(files.records, 1203);
     assert_eq!(
         files.csv,
@@ -492,12 +584,21 @@ fn the_export_writes_every_matching_record_as_the_cli_does() {
         &vars,
     );
     assert_eq!(code, 0, "{err}");
+    // stderr is no terminal here: no bar, nothing but the CSV on stdout.
+    assert_eq!(err, "");
     let filtered = Query {
         search: Some("order-11".into()),
         profile: None,
         ..query.clone()
     };
-    let again = veriff_tui::ops::export::export_to_dir(&store, &filtered, &exports, stamp).unwrap();
+    let again = veriff_tui::ops::export::export_to_dir(
+        &store,
+        &filtered,
+        &exports,
+        stamp,
+        &mut Progress::silent(),
+    )
+    .unwrap();
     // Same second, new files: the first export is kept.
     assert_eq!(
         again.csv,
@@ -507,11 +608,12 @@ fn the_export_writes_every_matching_record_as_the_cli_does() {
     assert_eq!(std::fs::read_to_string(&again.csv).unwrap(), cli_csv);
     // order-11, order-110..119 and order-1100..1199 (order-1100.. past the first batch).
     assert_eq!(again.records, 111);
-    let (code, cli_json, _) = support::run_cli(
+    let (code, cli_json, err) = support::run_cli(
         &["history", "--json", "--search", "order-11", "-n", "1000"],
         &vars,
     );
     assert_eq!(code, 0);
+    assert_eq!(err, "");
     assert_eq!(std::fs::read_to_string(&again.json).unwrap(), cli_json);
 }
 
@@ -546,4 +648,44 @@ fn qr_views_draw_at_every_size_without_panicking() {
             render(&resized(t, w, h));
         }
     }
+}
+
+#[test]
+fn an_export_stopped_while_counting_creates_and_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("history.sqlite3")).unwrap();
+    veriff_tui::history::seed::fill_store(
+        &store,
+        &veriff_tui::history::seed::SeedOptions {
+            count: 2_000,
+            seed: 3,
+            end: Utc::now(),
+        },
+    )
+    .unwrap();
+    let cancel = Cancel::new();
+    cancel.cancel();
+    let reports = std::sync::Arc::new(std::sync::Mutex::new(0));
+    let seen = reports.clone();
+    let mut progress = Progress::new(cancel).reporting(move |_| *seen.lock().unwrap() += 1);
+    let exports = dir.path().join("exports");
+    let stamp = chrono::NaiveDate::from_ymd_opt(2026, 11, 25)
+        .unwrap()
+        .and_hms_opt(18, 30, 5)
+        .unwrap();
+    // A search takes a count of its own, which a stop cuts short (or, as here, skips).
+    let query = Query {
+        search: Some("smith".into()),
+        ..Query::default()
+    };
+    let result =
+        veriff_tui::ops::export::export_to_dir(&store, &query, &exports, stamp, &mut progress);
+    let e = result.expect_err("stopped");
+    assert_eq!(e, DirExportError::Stopped { done: 0, total: 0 });
+    assert_eq!(
+        e.to_string(),
+        "export stopped before any record was written; nothing kept"
+    );
+    assert_eq!(*reports.lock().unwrap(), 0, "nothing was counted to report");
+    assert_eq!(std::fs::read_dir(&exports).unwrap().count(), 0);
 }

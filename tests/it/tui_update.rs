@@ -5,8 +5,10 @@ use crate::support::tui_state as tui_support;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use tui_support::*;
 use veriff_tui::clipboard::CopyOutcome;
+use veriff_tui::ops::export::DirExportError;
 use veriff_tui::ops::generate::Failed;
-use veriff_tui::tui::app::{Effect, FailKind, Outcome, Screen, State, update};
+use veriff_tui::ops::progress::Report;
+use veriff_tui::tui::app::{Effect, FailKind, Level, Outcome, Screen, State, update};
 use veriff_tui::tui::form::Field;
 use veriff_tui::tui::list::Load;
 use veriff_tui::tui::message::{CopyWhat, Msg};
@@ -672,16 +674,8 @@ fn big_r_runs_once_with_progress_and_reloads_when_done() {
     assert!(s.status.as_ref().unwrap().text.contains("already running"));
     assert!(update(&mut s, Msg::AutoRefresh).is_empty());
 
-    update(&mut s, Msg::RefreshStarted { run, total: 12 });
-    let effects = update(
-        &mut s,
-        Msg::RefreshProgress {
-            run,
-            done: 3,
-            total: 12,
-            record: None,
-        },
-    );
+    update(&mut s, progress(run, 0, 12, 0));
+    let effects = update(&mut s, progress(run, 3, 12, 1_500));
     // Rows update as answers arrive.
     assert!(
         effects
@@ -690,7 +684,7 @@ fn big_r_runs_once_with_progress_and_reloads_when_done() {
     );
     let t = render(&s);
     assert!(
-        screen_text(&t).contains("refreshing 3/12…"),
+        screen_text(&t).contains("refreshing 3 of 12 · 2/s · 5 s left · Esc stops"),
         "{}",
         screen_text(&t)
     );
@@ -710,6 +704,7 @@ fn big_r_runs_once_with_progress_and_reloads_when_done() {
         failed: 2,
         not_saved: 0,
         skipped: 0,
+        stopped: false,
     };
     let effects = update(
         &mut s,
@@ -753,7 +748,7 @@ fn auto_refresh_is_quiet_and_the_dashboard_reloads_after_it() {
         other => panic!("{other:?}"),
     };
     assert!(!s.busy(), "a quiet run shows no spinner");
-    update(&mut s, Msg::RefreshStarted { run, total: 2 });
+    update(&mut s, progress(run, 0, 2, 0));
     assert!(!screen_text(&render(&s)).contains("refreshing"));
     let effects = update(
         &mut s,
@@ -824,9 +819,8 @@ fn an_open_detail_view_follows_the_answers_of_big_r() {
         &mut s,
         Msg::RefreshProgress {
             run,
-            done: 1,
-            total: 2,
-            record: Some(Box::new(other)),
+            report: report(1, 2, 100),
+            records: vec![other],
         },
     );
     assert_eq!(
@@ -837,9 +831,8 @@ fn an_open_detail_view_follows_the_answers_of_big_r() {
         &mut s,
         Msg::RefreshProgress {
             run,
-            done: 2,
-            total: 2,
-            record: Some(Box::new(after.clone())),
+            report: report(2, 2, 200),
+            records: vec![after.clone()],
         },
     );
     assert_eq!(s.tokens.detail.as_ref(), Some(&after));
@@ -1193,10 +1186,176 @@ fn an_empty_list_exports_nothing() {
     assert!(update(&mut s, key(KeyCode::Char('e'))).is_empty());
     let text = s.status.as_ref().unwrap().text.clone();
     assert!(text.contains("nothing to export"), "{text}");
-    assert!(!s.exporting);
+    assert!(s.export.is_none());
     let mut s = tokens(3);
     assert!(matches!(
         update(&mut s, key(KeyCode::Char('e'))).as_slice(),
         [Effect::Export { .. }]
     ));
+}
+
+fn report(done: u64, total: u64, ms: u64) -> Report {
+    Report {
+        done,
+        total,
+        elapsed: std::time::Duration::from_millis(ms),
+    }
+}
+
+/// A report of refresh run `run`, with no record changed.
+fn progress(run: u64, done: u64, total: u64, ms: u64) -> Msg {
+    Msg::RefreshProgress {
+        run,
+        report: report(done, total, ms),
+        records: Vec::new(),
+    }
+}
+
+#[test]
+fn an_export_shows_done_of_total_and_esc_stops_it() {
+    let mut s = tokens(5);
+    let run = match update(&mut s, key(KeyCode::Char('e'))).as_slice() {
+        [Effect::Export { run, .. }] => *run,
+        other => panic!("{other:?}"),
+    };
+    s.size = (100, 30);
+    assert!(s.busy(), "the spinner turns while it runs");
+    assert!(screen_text(&render(&s)).contains("counting the records to export…"));
+    update(
+        &mut s,
+        Msg::ExportProgress {
+            run,
+            report: report(123_456, 619_338, 2_572),
+        },
+    );
+    let text = screen_text(&render(&s));
+    assert!(
+        text.contains("exporting 123,456 of 619,338 · 48,000/s · 11 s left · Esc stops"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Esc stop export"),
+        "the footer names the key: {text}"
+    );
+    // A report of an export no longer current changes nothing.
+    update(
+        &mut s,
+        Msg::ExportProgress {
+            run: run + 7,
+            report: report(1, 2, 0),
+        },
+    );
+    assert_eq!(s.export.as_ref().unwrap().progress.unwrap().done, 123_456);
+
+    // Esc asks the runtime to stop that very export, once.
+    assert!(matches!(
+        update(&mut s, key(KeyCode::Esc)).as_slice(),
+        [Effect::Stop { run: r }] if *r == run
+    ));
+    assert!(screen_text(&render(&s)).contains("stopping…"));
+    assert!(
+        !matches!(
+            update(&mut s, key(KeyCode::Esc)).as_slice(),
+            [Effect::Stop { .. }]
+        ),
+        "a second Esc does not stop it again"
+    );
+    update(
+        &mut s,
+        Msg::Exported {
+            run,
+            result: Err(DirExportError::Stopped {
+                done: 130_000,
+                total: 619_338,
+            }),
+        },
+    );
+    assert!(s.export.is_none());
+    let status = s.status.clone().unwrap();
+    assert_eq!(status.level, Level::Info);
+    assert_eq!(
+        status.text,
+        "export stopped after 130,000 of 619,338 records; nothing kept (the partial files were removed)"
+    );
+    // With nothing running, Esc is what it was: it clears the message.
+    assert!(update(&mut s, key(KeyCode::Esc)).is_empty());
+    assert!(s.status.is_none());
+}
+
+#[test]
+fn esc_stops_a_refresh_of_all_and_its_summary_says_how_far_it_got() {
+    let mut s = tokens(5);
+    let run = match update(&mut s, key(KeyCode::Char('R'))).as_slice() {
+        [Effect::RefreshPending { run, .. }] => *run,
+        other => panic!("{other:?}"),
+    };
+    update(&mut s, progress(run, 40, 2_000, 1_000));
+    // Esc stops it from the dashboard as well: the status line is on every screen.
+    update(&mut s, alt('3'));
+    assert!(matches!(
+        update(&mut s, key(KeyCode::Esc)).as_slice(),
+        [Effect::Stop { run: r }] if *r == run
+    ));
+    update(
+        &mut s,
+        Msg::RefreshDone {
+            run,
+            result: Ok(veriff_tui::ops::refresh::Summary {
+                total: 2_000,
+                decided: 30,
+                waiting: 12,
+                stopped: true,
+                ..Default::default()
+            }),
+        },
+    );
+    assert!(s.refresh.is_none());
+    let text = &s.status.as_ref().unwrap().text;
+    assert!(
+        text.starts_with("stopped: refreshed 42 of 2,000: 30 decided"),
+        "{text}"
+    );
+}
+
+#[test]
+fn esc_keeps_its_own_meaning_where_it_closes_something() {
+    let mut s = tokens(5);
+    let run = match update(&mut s, key(KeyCode::Char('e'))).as_slice() {
+        [Effect::Export { run, .. }] => *run,
+        other => panic!("{other:?}"),
+    };
+    // In the details, Esc goes back to the list; only there does it stop the export.
+    update(&mut s, key(KeyCode::Enter));
+    assert!(update(&mut s, key(KeyCode::Esc)).is_empty());
+    assert!(s.tokens.detail.is_none());
+    assert!(!s.export.as_ref().unwrap().stopping);
+    // The help overlay closes first.
+    update(&mut s, key(KeyCode::Char('?')));
+    update(&mut s, key(KeyCode::Esc));
+    assert!(s.help.is_none());
+    assert!(!s.export.as_ref().unwrap().stopping);
+    assert!(matches!(
+        update(&mut s, key(KeyCode::Esc)).as_slice(),
+        [Effect::Stop { run: r }] if *r == run
+    ));
+}
+
+#[test]
+fn refresh_reports_reload_the_rows_only_when_answers_came() {
+    let mut s = tokens(5);
+    let run = match update(&mut s, key(KeyCode::Char('R'))).as_slice() {
+        [Effect::RefreshPending { run, .. }] => *run,
+        other => panic!("{other:?}"),
+    };
+    // The count alone changes no row.
+    assert!(update(&mut s, progress(run, 0, 3_000, 0)).is_empty());
+    assert!(
+        update(&mut s, progress(run, 0, 3_000, 100)).is_empty(),
+        "nothing answered yet"
+    );
+    assert!(
+        update(&mut s, progress(run, 12, 3_000, 200))
+            .iter()
+            .any(|e| matches!(e, Effect::List(Load::Page { .. })))
+    );
 }

@@ -27,8 +27,13 @@ pub enum Effect {
     OpenUrl(String),
     /// Every record matching `query` to CSV and JSON files in `dir`.
     Export {
+        run: u64,
         query: Query,
         dir: std::path::PathBuf,
+    },
+    /// Esc: the long job `run` (an export, a refresh run) is to stop.
+    Stop {
+        run: u64,
     },
     /// `r`: fetch and store one session's decision, through the record's own profile.
     RefreshOne {

@@ -19,6 +19,16 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             return Vec::new();
         }
         (Context::Qr, _) => return Vec::new(),
+        // Where Esc has nothing of its own to close, it stops the long job the status
+        // line shows (and only while it shows one).
+        (
+            Context::List | Context::Dashboard | Context::Field | Context::Control,
+            Some(Action::Back),
+        ) => {
+            if let Some(job) = state.shown_job() {
+                return stop_job(state, job);
+            }
+        }
         _ => {}
     }
     let screen = match action {

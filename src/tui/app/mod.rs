@@ -34,6 +34,7 @@ use crate::config::Settings;
 use crate::history::{Query, Record};
 use crate::keymap::{Action, Context, KeyMap};
 use crate::ops::generate::{Failed, Generated, Refused, Request};
+use crate::ops::progress::Report;
 use crate::text::sanitize;
 use crate::tui::form::{Field, Form};
 use crate::tui::list::{Load, TokenList};

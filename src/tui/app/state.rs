@@ -79,9 +79,27 @@ pub struct RefreshRun {
     /// Started by the auto-refresh: no progress on the status line.
     pub quiet: bool,
     /// `None` until the pending records are counted.
-    pub total: Option<usize>,
-    pub done: usize,
+    pub progress: Option<Report>,
+    /// Esc asked it to stop; its summary is on its way.
+    pub stopping: bool,
     pub profile: String,
+}
+
+/// An export (`e`) being written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportRun {
+    pub run: u64,
+    /// `None` until the records are counted.
+    pub progress: Option<Report>,
+    /// Esc asked it to stop; its files are being removed.
+    pub stopping: bool,
+}
+
+/// The long work whose progress the status line shows, which Esc stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Job {
+    Refresh(u64),
+    Export(u64),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -171,12 +189,14 @@ pub struct State {
     pub last_url: Option<String>,
     /// The URL whose QR code fills the screen.
     pub qr: Option<String>,
-    /// An export is being written.
-    pub exporting: bool,
+    /// The export being written; one at a time.
+    pub export: Option<ExportRun>,
     pub quit: bool,
     /// The `R` run in progress; never two at once.
     pub refresh: Option<RefreshRun>,
-    pub(super) refresh_seq: u64,
+    /// Numbers the long jobs (`R` runs, exports): their answers carry it, and those of a
+    /// job no longer current are dropped.
+    pub(super) job_seq: u64,
     /// Session ids whose `r` is in flight.
     pub refreshing: Vec<String>,
     /// The keys bound to each action (the key table with the config file's `[keys]`).
@@ -223,10 +243,10 @@ impl State {
             spinner: 0,
             last_url: None,
             qr: None,
-            exporting: false,
+            export: None,
             quit: false,
             refresh: None,
-            refresh_seq: 0,
+            job_seq: 0,
             refreshing: Vec::new(),
             keys,
         }
@@ -236,7 +256,23 @@ impl State {
     pub fn busy(&self) -> bool {
         self.in_flight.is_some()
             || self.refresh.as_ref().is_some_and(|r| !r.quiet)
+            || self.export.is_some()
             || !self.refreshing.is_empty()
+    }
+
+    /// The long job the status line shows (a request in flight comes first), until it was
+    /// asked to stop: what Esc stops on a screen with nothing else for it to close.
+    pub fn shown_job(&self) -> Option<Job> {
+        if self.in_flight.is_some() {
+            return None;
+        }
+        if let Some(r) = self.refresh.as_ref().filter(|r| !r.quiet) {
+            return (!r.stopping).then_some(Job::Refresh(r.run));
+        }
+        self.export
+            .as_ref()
+            .filter(|e| !e.stopping)
+            .map(|e| Job::Export(e.run))
     }
 
     pub fn profile_live(&self) -> bool {

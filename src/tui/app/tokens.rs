@@ -71,7 +71,7 @@ pub(super) fn resend_now(state: &mut State, r: &Record) -> Vec<Effect> {
 
 /// `e`: the list as filtered, every matching record, to CSV and JSON.
 pub(super) fn export(state: &mut State) -> Vec<Effect> {
-    if state.exporting {
+    if state.export.is_some() {
         state.set_status(Level::Info, "an export is already being written");
         return Vec::new();
     }
@@ -79,12 +79,38 @@ pub(super) fn export(state: &mut State) -> Vec<Effect> {
         state.set_status(Level::Info, "nothing to export: the list is empty");
         return Vec::new();
     }
-    state.exporting = true;
-    state.set_status(Level::Info, "exporting…");
+    state.job_seq += 1;
+    let run = state.job_seq;
+    state.export = Some(ExportRun {
+        run,
+        progress: None,
+        stopping: false,
+    });
     vec![Effect::Export {
+        run,
         query: state.tokens.export_query(&state.settings.profile_name),
         dir: state.settings.paths.export_dir.clone(),
     }]
+}
+
+/// Esc while a long job is on the status line: it is asked to stop, and its answer (the
+/// export's files removed, how many were refreshed) says when it has.
+pub(super) fn stop_job(state: &mut State, job: Job) -> Vec<Effect> {
+    let run = match job {
+        Job::Refresh(run) => {
+            if let Some(r) = state.refresh.as_mut() {
+                r.stopping = true;
+            }
+            run
+        }
+        Job::Export(run) => {
+            if let Some(e) = state.export.as_mut() {
+                e.stopping = true;
+            }
+            run
+        }
+    };
+    vec![Effect::Stop { run }]
 }
 
 pub(super) fn tokens_move(state: &mut State, delta: i64) -> Vec<Effect> {
@@ -269,8 +295,12 @@ pub(super) fn refresh_record(state: &mut State, r: &Record) -> Vec<Effect> {
 /// `R`: every pending session of the active profile.
 pub(super) fn refresh_all(state: &mut State) -> Vec<Effect> {
     if let Some(r) = &state.refresh {
-        let progress = match r.total {
-            Some(t) => format!(" ({}/{t})", r.done),
+        let progress = match r.progress {
+            Some(p) => format!(
+                " ({} of {})",
+                crate::ops::progress::thousands(p.done),
+                crate::ops::progress::thousands(p.total)
+            ),
             None => String::new(),
         };
         state.set_status(
@@ -292,14 +322,14 @@ pub(super) fn start_refresh(state: &mut State, quiet: bool) -> Vec<Effect> {
             return Vec::new();
         }
     };
-    state.refresh_seq += 1;
-    let run = state.refresh_seq;
+    state.job_seq += 1;
+    let run = state.job_seq;
     let profile = state.settings.profile_name.clone();
     state.refresh = Some(RefreshRun {
         run,
         quiet,
-        total: None,
-        done: 0,
+        progress: None,
+        stopping: false,
         profile: profile.clone(),
     });
     vec![Effect::RefreshPending {
@@ -359,7 +389,9 @@ pub(super) fn on_refresh_done(
     match result {
         Ok(summary) => {
             if !r.quiet {
-                let level = if summary.failed > 0 || summary.not_saved > 0 {
+                let level = if summary.stopped {
+                    Level::Info
+                } else if summary.failed > 0 || summary.not_saved > 0 {
                     Level::Warning
                 } else {
                     Level::Success

@@ -140,30 +140,25 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Refreshed(r) => on_refreshed(state, *r),
-        Msg::RefreshStarted { run, total } => {
-            if let Some(r) = state.refresh.as_mut().filter(|r| r.run == run) {
-                r.total = Some(total);
-            }
-            Vec::new()
-        }
         Msg::RefreshProgress {
             run,
-            done,
-            total,
-            record,
+            report,
+            records,
         } => {
             let mut effects = Vec::new();
             // An open detail view shows the answer for its record at once.
-            if let (Some(record), Some(detail)) = (record, &mut state.tokens.detail)
-                && detail.session_id == record.session_id
+            if let Some(detail) = &mut state.tokens.detail
+                && let Some(record) = records
+                    .into_iter()
+                    .rfind(|r| r.session_id == detail.session_id)
             {
-                *detail = *record;
+                *detail = record;
             }
             if let Some(r) = state.refresh.as_mut().filter(|r| r.run == run) {
-                r.done = done;
-                r.total = Some(total);
+                let answered = r.progress.is_some_and(|p| p.done < report.done);
+                r.progress = Some(report);
                 // Rows change as their answers arrive.
-                if state.screen == Screen::Tokens && state.tokens.detail.is_none() {
+                if answered && state.screen == Screen::Tokens && state.tokens.detail.is_none() {
                     effects = state.reload_tokens(false);
                 }
             }
@@ -197,36 +192,52 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             Vec::new()
         }
-        Msg::Exported(result) => {
-            state.exporting = false;
-            match result {
-                Ok(files) => {
-                    let n = match files.records {
-                        1 => "1 record".to_string(),
-                        n => format!("{n} records"),
-                    };
-                    let shown = |p: &std::path::Path| sanitize(&p.display().to_string());
-                    let full = format!(
-                        "exported {n}: {} and {}",
-                        shown(&files.csv),
-                        shown(&files.json)
-                    );
-                    // Both paths whole when the status line holds them, else the CSV path
-                    // and the JSON file's other extension (they differ in nothing else).
-                    let room = usize::from(state.size.0).saturating_sub(4);
-                    let text = if full.chars().count() > room
-                        && files.json == files.csv.with_extension("json")
-                    {
-                        format!("exported {n} to {} and .json", shown(&files.csv))
-                    } else {
-                        full
-                    };
-                    state.set_status(Level::Success, text);
-                }
-                Err(e) => state.set_status(Level::Error, sanitize(&e)),
+        Msg::ExportProgress { run, report } => {
+            if let Some(e) = state.export.as_mut().filter(|e| e.run == run) {
+                e.progress = Some(report);
             }
             Vec::new()
         }
+        Msg::Exported { run, result } => {
+            if state.export.take_if(|e| e.run == run).is_none() {
+                return Vec::new();
+            }
+            on_exported(state, result);
+            Vec::new()
+        }
+    }
+}
+
+fn on_exported(
+    state: &mut State,
+    result: Result<crate::ops::export::ExportedFiles, crate::ops::export::DirExportError>,
+) {
+    use crate::ops::export::DirExportError;
+    match result {
+        Ok(files) => {
+            let n = match files.records {
+                1 => "1 record".to_string(),
+                n => format!("{} records", crate::ops::progress::thousands(n as u64)),
+            };
+            let shown = |p: &std::path::Path| sanitize(&p.display().to_string());
+            let full = format!(
+                "exported {n}: {} and {}",
+                shown(&files.csv),
+                shown(&files.json)
+            );
+            // Both paths whole when the status line holds them, else the CSV path
+            // and the JSON file's other extension (they differ in nothing else).
+            let room = usize::from(state.size.0).saturating_sub(4);
+            let text =
+                if full.chars().count() > room && files.json == files.csv.with_extension("json") {
+                    format!("exported {n} to {} and .json", shown(&files.csv))
+                } else {
+                    full
+                };
+            state.set_status(Level::Success, text);
+        }
+        Err(e @ DirExportError::Stopped { .. }) => state.set_status(Level::Info, e.to_string()),
+        Err(DirExportError::Failed(e)) => state.set_status(Level::Error, sanitize(&e)),
     }
 }
 

@@ -171,15 +171,17 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             Span::styled(" stops waiting", theme.dim()),
         ])
     } else if let Some(run) = state.refresh.as_ref().filter(|r| !r.quiet) {
-        let progress = match run.total {
-            Some(total) => format!("refreshing {}/{total}… ", run.done),
-            None => "finding the sessions without a final decision… ".into(),
+        let text = match run.progress {
+            Some(p) => p.describe("refreshing"),
+            None => "finding the sessions without a final decision…".into(),
         };
-        Line::from(vec![
-            Span::styled(format!(" {} ", spinner(state)), theme.accent()),
-            Span::raw(progress),
-            Span::styled("at most 4 at a time", theme.dim()),
-        ])
+        job_line(state, theme, text, run.stopping)
+    } else if let Some(export) = &state.export {
+        let text = match export.progress {
+            Some(p) => p.describe("exporting"),
+            None => "counting the records to export…".into(),
+        };
+        job_line(state, theme, text, export.stopping)
     } else if let Some(s) = &state.status {
         let (mark, style) = match s.level {
             Level::Info => ("•", theme.base()),
@@ -195,6 +197,22 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         Line::default()
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// A long job's progress, and the key that stops it (or that it is stopping).
+fn job_line(state: &State, theme: Theme, text: String, stopping: bool) -> Line<'static> {
+    let mut spans = vec![
+        Span::styled(format!(" {} ", spinner(state)), theme.accent()),
+        Span::raw(text),
+    ];
+    if stopping {
+        spans.push(Span::styled(" · stopping…", theme.dim()));
+    } else {
+        spans.push(Span::styled(" · ", theme.dim()));
+        spans.push(Span::styled(state.keys.label(Action::Back), theme.key()));
+        spans.push(Span::styled(" stops", theme.dim()));
+    }
+    Line::from(spans)
 }
 
 /// The footer's reminders for what is on screen, most useful first: each the key bound to
@@ -229,6 +247,17 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
     };
     let url = state.shown_url().is_some();
     let linked = state.current_record().is_none_or(|r| r.has_link());
+    // Esc stops the long job on the status line, where it has nothing else to close.
+    if matches!(
+        ctx,
+        Context::List | Context::Dashboard | Context::Field | Context::Control
+    ) {
+        match state.shown_job() {
+            Some(crate::tui::app::Job::Export(_)) => add(&mut h, &[A::Back], "stop export"),
+            Some(crate::tui::app::Job::Refresh(_)) => add(&mut h, &[A::Back], "stop refresh"),
+            None => {}
+        }
+    }
     match ctx {
         Context::TooSmall => {}
         Context::Help => {
