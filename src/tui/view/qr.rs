@@ -13,10 +13,12 @@ use crate::tui::theme::Theme;
 use crate::tui::view::hard_wrap;
 use crate::tui::widgets::qr::Code;
 
-/// The smallest window (columns, rows) that shows the code of `url` and the URL below it.
-pub fn needed(url: &str) -> Option<(u16, u16)> {
+/// The smallest window (columns, rows) that shows the code of `url` and the URL below it,
+/// for a window `width` columns wide: the URL takes fewer rows in a wider window, so the
+/// rows are counted at this width (or the code's, if wider).
+pub fn needed(url: &str, width: u16) -> Option<(u16, u16)> {
     let code = Code::new(url)?;
-    let url_rows = hard_wrap(url, usize::from(code.width)).len();
+    let url_rows = hard_wrap(url, usize::from(code.width.max(width))).len();
     let rows = usize::from(code.height) + url_rows;
     Some((code.width, u16::try_from(rows).unwrap_or(u16::MAX)))
 }
@@ -47,7 +49,7 @@ pub fn draw(frame: &mut Frame, area: Rect, url: &str, keys: &KeyMap, theme: Them
     let url_rows = u16::try_from(url_lines.len()).unwrap_or(u16::MAX);
     let tight = code.height.saturating_add(url_rows);
     if code.width > area.width || tight > area.height {
-        let (w, h) = needed(&url).unwrap_or((code.width, tight));
+        let (w, h) = needed(&url, area.width).unwrap_or((code.width, tight));
         let mut lines = vec![
             Line::from(Span::styled(
                 format!(
