@@ -35,8 +35,7 @@ impl CopyOutcome {
         match self {
             CopyOutcome::Native => "copied to clipboard".into(),
             CopyOutcome::Osc52 => {
-                "sent to the terminal as OSC 52 (on your clipboard if the terminal allows it)"
-                    .into()
+                "sent as OSC 52: on your clipboard if the terminal allows it".into()
             }
             CopyOutcome::Tmux { native: true, .. } => {
                 format!("copied to clipboard and {TMUX_PASTE}")

@@ -156,6 +156,12 @@ pub struct State {
     pub last_url: Option<String>,
     /// The URL whose QR code fills the screen.
     pub qr: Option<String>,
+    /// The URL printed on one line of the normal screen (`u`): the TUI is not drawn until a
+    /// key brings it back.
+    pub url_line: Option<String>,
+    /// The terminal shows OSC 8 hyperlinks: URLs are drawn as links (set by the front end
+    /// from the environment; off in tests unless they ask).
+    pub hyperlinks: bool,
     /// An export is being written.
     pub exporting: bool,
     pub quit: bool,
@@ -208,6 +214,8 @@ impl State {
             spinner: 0,
             last_url: None,
             qr: None,
+            url_line: None,
+            hyperlinks: false,
             exporting: false,
             quit: false,
             refresh: None,

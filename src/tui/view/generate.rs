@@ -14,7 +14,7 @@ use crate::tui::languages;
 use crate::tui::theme::Theme;
 use crate::tui::view::{hard_wrap, local_time, rule, spinner};
 use crate::tui::widgets::qr::Code;
-use crate::tui::widgets::{language_picker, text_field};
+use crate::tui::widgets::{hyperlink, language_picker, text_field};
 
 const LABEL: u16 = 17;
 /// Columns the result text keeps when the QR code stands beside it.
@@ -202,18 +202,13 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             copy,
             save_error,
         }) => {
-            let copy_span = match copy {
-                None => Span::styled("copying…", theme.dim()),
-                Some(c) if c.is_ok() => Span::styled(c.describe(), theme.success()),
-                Some(c) => Span::styled(sanitize(&c.describe()), theme.warning()),
+            let (copy_text, copy_style) = match copy {
+                None => ("copying…".to_string(), theme.dim()),
+                Some(c) if c.is_ok() => (c.describe(), theme.success()),
+                Some(c) => (sanitize(&c.describe()), theme.warning()),
             };
             let url = sanitize(&session.url);
             let code = Code::new(&url);
-            let mut lines = vec![Line::from(vec![
-                Span::styled("✔ Session created", theme.success()),
-                Span::styled(" · ", theme.dim()),
-                copy_span,
-            ])];
             // Beside the text when the text keeps a useful width, else below it when there
             // is height, else a hint: a code is never drawn cut.
             let beside = code
@@ -223,8 +218,33 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
                 Some(c) => width - usize::from(c.width + 2),
                 None => width,
             };
+            let created = "✔ Session created";
+            // The copy's outcome after the title, or on lines of its own when it is long
+            // (inside tmux it says where the URL went and what is not known).
+            let mut lines = if created.width() + 3 + copy_text.width() <= text_width {
+                vec![Line::from(vec![
+                    Span::styled(created, theme.success()),
+                    Span::styled(" · ", theme.dim()),
+                    Span::styled(copy_text, copy_style),
+                ])]
+            } else {
+                let mut lines = vec![Line::from(Span::styled(created, theme.success()))];
+                lines.extend(
+                    hard_wrap_words(&copy_text, text_width)
+                        .into_iter()
+                        .map(|l| Line::from(Span::styled(l, copy_style))),
+                );
+                lines
+            };
             // The URL alone on its lines, from the first column: selectable by hand.
-            lines.extend(hard_wrap(&url, text_width).into_iter().map(Line::from));
+            let url_rows = hard_wrap(&url, text_width);
+            let url_at = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+            lines.extend(url_rows.iter().cloned().map(Line::from));
+            let link = |frame: &mut Frame| {
+                if state.hyperlinks {
+                    link_rows(frame, area, url_at, &url_rows, &url);
+                }
+            };
             let id = sanitize(&session.id);
             let expires = local_time(session.expires_at, state.tz);
             let offset = state.tz.offset_at(session.expires_at);
@@ -256,12 +276,14 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             if let Some(c) = beside {
                 let text = Rect::new(area.x, area.y, area.width - c.width - 2, area.height);
                 frame.render_widget(Paragraph::new(lines), text);
+                link(frame);
                 c.render(frame.buffer_mut(), area, area.right() - c.width, area.y);
                 return;
             }
             match code {
                 Some(c) if c.width <= area.width && text_rows + 1 + c.height <= area.height => {
                     frame.render_widget(Paragraph::new(lines), area);
+                    link(frame);
                     c.render(frame.buffer_mut(), area, area.x, area.y + text_rows + 1);
                     return;
                 }
@@ -294,7 +316,9 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
                 }
                 None => {}
             }
-            lines
+            frame.render_widget(Paragraph::new(lines), area);
+            link(frame);
+            return;
         }
         Some(Outcome::Failed {
             kind,
@@ -337,6 +361,18 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         }
     };
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// Makes the URL's rows, drawn from row `first` of `area`, hyperlinks to the URL (rows the
+/// area cuts off are left alone).
+pub(super) fn link_rows(frame: &mut Frame, area: Rect, first: u16, rows: &[String], url: &str) {
+    let buf = frame.buffer_mut();
+    for (i, row) in (first..).zip(rows) {
+        let Some(y) = area.y.checked_add(i).filter(|y| *y < area.bottom()) else {
+            break;
+        };
+        hyperlink::link(buf, area.x, y, row, url);
+    }
 }
 
 /// Word wrap that still breaks words longer than the line.

@@ -34,7 +34,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
     let theme = Theme::new(state.no_color);
     // The QR code gets the whole window, whatever its size: it says itself when too small.
     if let Some(url) = &state.qr {
-        qr::draw(frame, area, url, &state.keys, theme);
+        qr::draw(frame, area, url, &state.keys, theme, state.hyperlinks);
         return;
     }
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
@@ -79,6 +79,9 @@ pub fn draw(frame: &mut Frame, state: &State) {
     draw_footer(frame, footer, state, theme);
     if let Some(scroll) = state.help {
         help::draw(frame, area, state, scroll, theme);
+    }
+    if state.hyperlinks {
+        crate::tui::widgets::hyperlink::settle(frame.buffer_mut());
     }
 }
 
@@ -273,6 +276,7 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
                 add(&mut h, &[A::CopyUrl], "copy URL");
                 add(&mut h, &[A::Open], "open");
                 add(&mut h, &[A::Qr], "QR code");
+                add(&mut h, &[A::UrlLine], "URL on one line");
             }
             add(&mut h, &[A::ScreenTokens], "tokens");
             add(&mut h, &[A::Profile], "profile");
@@ -307,6 +311,7 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
             add(&mut h, &[A::CopyId], "copy id");
             add(&mut h, &[A::Open], "open");
             add(&mut h, &[A::Qr], "QR code");
+            add(&mut h, &[A::UrlLine], "URL on one line");
             add(&mut h, &[A::Resend], "re-send");
             add(&mut h, &[A::Delete], "delete");
         }
@@ -333,6 +338,7 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
             add(&mut h, &[A::Resend], "re-send");
             add(&mut h, &[A::Export], "export");
             add(&mut h, &[A::Qr], "QR code");
+            add(&mut h, &[A::UrlLine], "URL on one line");
             add(&mut h, &[A::Delete], "delete");
             add(&mut h, &[A::CopyId], "copy id");
         }

@@ -23,7 +23,14 @@ pub fn needed(url: &str, width: u16) -> Option<(u16, u16)> {
     Some((code.width, u16::try_from(rows).unwrap_or(u16::MAX)))
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, url: &str, keys: &KeyMap, theme: Theme) {
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    url: &str,
+    keys: &KeyMap,
+    theme: Theme,
+    hyperlinks: bool,
+) {
     frame.render_widget(Clear, area);
     // What closes this view, as bound.
     let esc = keys
@@ -79,11 +86,12 @@ pub fn draw(frame: &mut Frame, area: Rect, url: &str, keys: &KeyMap, theme: Them
     let x = area.x + (area.width - code.width) / 2;
     code.render(frame.buffer_mut(), area, x, top);
     let url_y = top + code.height + u16::from(roomy);
-    let lines: Vec<Line> = url_lines.into_iter().map(Line::from).collect();
-    frame.render_widget(
-        Paragraph::new(lines),
-        Rect::new(area.x, url_y, area.width, url_rows),
-    );
+    let lines: Vec<Line> = url_lines.iter().cloned().map(Line::from).collect();
+    let url_area = Rect::new(area.x, url_y, area.width, url_rows);
+    frame.render_widget(Paragraph::new(lines), url_area);
+    if hyperlinks {
+        crate::tui::view::generate::link_rows(frame, url_area, 0, &url_lines, &url);
+    }
     if roomy {
         frame.render_widget(
             Paragraph::new(Span::styled(close, theme.dim()))
