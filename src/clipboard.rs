@@ -34,9 +34,7 @@ impl CopyOutcome {
     pub fn describe(&self) -> String {
         match self {
             CopyOutcome::Native => "copied to clipboard".into(),
-            CopyOutcome::Osc52 => {
-                "sent as OSC 52: on your clipboard if the terminal allows it".into()
-            }
+            CopyOutcome::Osc52 => "sent as OSC 52; check your clipboard".into(),
             CopyOutcome::Tmux { native: true, .. } => {
                 format!("copied to clipboard and {TMUX_PASTE}")
             }

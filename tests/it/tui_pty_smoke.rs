@@ -60,7 +60,7 @@ fn generate_copy_restart_find_filter_detail() {
     let raw = tui.wait_raw("the OSC 52 copy", b"\x1b]52;c;");
     let url = osc52_text(&raw);
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-    let screen = tui.wait_for("sent as OSC 52: on your clipboard if the terminal allows it");
+    let screen = tui.wait_for("sent as OSC 52; check your clipboard");
     // The URL is on screen whole (its lines hold nothing else).
     assert!(screen.replace('\n', "").contains(&url), "{screen}");
 

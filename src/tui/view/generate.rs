@@ -219,9 +219,15 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
                 None => width,
             };
             let created = "✔ Session created";
+            let url_rows = hard_wrap(&url, text_width);
             // The copy's outcome after the title, or on lines of its own when it is long
-            // (inside tmux it says where the URL went and what is not known).
-            let mut lines = if created.width() + 3 + copy_text.width() <= text_width {
+            // (inside tmux it says where the URL went and what is not known) and the window
+            // has the rows: the URL and the facts below it come first.
+            let copy_rows = hard_wrap_words(&copy_text, text_width);
+            let facts = 1 + usize::from(beside.is_some()) + usize::from(save_error.is_some());
+            let fits_beside = created.width() + 3 + copy_text.width() <= text_width;
+            let room = 1 + copy_rows.len() + url_rows.len() + facts <= usize::from(area.height);
+            let mut lines = if fits_beside || !room {
                 vec![Line::from(vec![
                     Span::styled(created, theme.success()),
                     Span::styled(" · ", theme.dim()),
@@ -230,14 +236,13 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             } else {
                 let mut lines = vec![Line::from(Span::styled(created, theme.success()))];
                 lines.extend(
-                    hard_wrap_words(&copy_text, text_width)
+                    copy_rows
                         .into_iter()
                         .map(|l| Line::from(Span::styled(l, copy_style))),
                 );
                 lines
             };
             // The URL alone on its lines, from the first column: selectable by hand.
-            let url_rows = hard_wrap(&url, text_width);
             let url_at = u16::try_from(lines.len()).unwrap_or(u16::MAX);
             lines.extend(url_rows.iter().cloned().map(Line::from));
             let link = |frame: &mut Frame| {

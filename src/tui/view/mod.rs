@@ -276,7 +276,7 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
                 add(&mut h, &[A::CopyUrl], "copy URL");
                 add(&mut h, &[A::Open], "open");
                 add(&mut h, &[A::Qr], "QR code");
-                add(&mut h, &[A::UrlLine], "URL on one line");
+                add(&mut h, &[A::UrlLine], "one-line URL");
             }
             add(&mut h, &[A::ScreenTokens], "tokens");
             add(&mut h, &[A::Profile], "profile");
@@ -311,7 +311,7 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
             add(&mut h, &[A::CopyId], "copy id");
             add(&mut h, &[A::Open], "open");
             add(&mut h, &[A::Qr], "QR code");
-            add(&mut h, &[A::UrlLine], "URL on one line");
+            add(&mut h, &[A::UrlLine], "one-line URL");
             add(&mut h, &[A::Resend], "re-send");
             add(&mut h, &[A::Delete], "delete");
         }
@@ -338,7 +338,7 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
             add(&mut h, &[A::Resend], "re-send");
             add(&mut h, &[A::Export], "export");
             add(&mut h, &[A::Qr], "QR code");
-            add(&mut h, &[A::UrlLine], "URL on one line");
+            add(&mut h, &[A::UrlLine], "one-line URL");
             add(&mut h, &[A::Delete], "delete");
             add(&mut h, &[A::CopyId], "copy id");
         }
