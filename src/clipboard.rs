@@ -1,33 +1,67 @@
-//! Copying a URL so the operator can paste it: native (arboard) where a display is, OSC 52
-//! through the terminal where none is (SSH, tmux), behind one small trait.
+//! Copying a URL so the operator can paste it: native (arboard) where a display is, tmux's
+//! own paste buffer inside tmux, OSC 52 through the terminal where nothing else reaches a
+//! clipboard (SSH), behind one small trait. What is reported is what was verified.
 
 use std::io::{Read, Write};
 
 use base64::Engine;
 
 use crate::config::ClipboardMode;
+use crate::tmux::PassOn;
 
-/// How a copy went; shown to the user word for word.
+/// How a copy went; shown to the user word for word. Only what is known is claimed: an OSC 52
+/// sequence is a request to the terminal, which never answers, so it is never reported as a
+/// copy that landed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CopyOutcome {
     Native,
+    /// Written to the terminal as OSC 52.
     Osc52,
+    /// Read back from tmux's buffer after loading it; `native` when the system clipboard has
+    /// it too.
+    Tmux {
+        native: bool,
+        pass_on: PassOn,
+    },
     Off,
     Failed(String),
 }
+
+/// How a tmux buffer is pasted, for the messages.
+const TMUX_PASTE: &str = "in tmux buffer (paste with prefix ])";
 
 impl CopyOutcome {
     pub fn describe(&self) -> String {
         match self {
             CopyOutcome::Native => "copied to clipboard".into(),
-            CopyOutcome::Osc52 => "sent to terminal clipboard (OSC 52)".into(),
+            CopyOutcome::Osc52 => "sent as OSC 52; check your clipboard".into(),
+            CopyOutcome::Tmux { native: true, .. } => {
+                format!("copied to clipboard and {TMUX_PASTE}")
+            }
+            CopyOutcome::Tmux {
+                native: false,
+                pass_on,
+            } => match pass_on {
+                PassOn::Asked => format!(
+                    "{TMUX_PASTE}; tmux passes it to your terminal's clipboard if the terminal allows"
+                ),
+                PassOn::SetClipboardOff => format!(
+                    "{TMUX_PASTE}; not passed to your terminal's clipboard: tmux's set-clipboard is off"
+                ),
+                PassOn::Unable => format!(
+                    "{TMUX_PASTE}; also sent as OSC 52, which tmux before 3.2 passes on only with set-clipboard on"
+                ),
+            },
             CopyOutcome::Off => "clipboard is off in the config".into(),
             CopyOutcome::Failed(why) => format!("not copied: {why}"),
         }
     }
 
     pub fn is_ok(&self) -> bool {
-        matches!(self, CopyOutcome::Native | CopyOutcome::Osc52)
+        matches!(
+            self,
+            CopyOutcome::Native | CopyOutcome::Osc52 | CopyOutcome::Tmux { .. }
+        )
     }
 }
 
@@ -39,9 +73,9 @@ pub trait Clipboard: Send {
 /// alive after the TUI exits (see [`hold_from_stdin`]).
 pub const HOLD_SUBCOMMAND: &str = "internal-clipboard-hold";
 
-/// The OSC 52 sequence that asks the terminal to put `text` on the system clipboard.
-/// Sent plain even inside tmux: with `set -g set-clipboard on` tmux keeps it as a buffer and
-/// forwards it to the outer terminal itself.
+/// The OSC 52 sequence that asks the terminal to put `text` on the system clipboard. Inside
+/// tmux it reaches nothing unless `set-clipboard` is `on` (the default, `external`, ignores
+/// it), which is why tmux gets the text through `load-buffer` instead.
 pub fn osc52_sequence(text: &str) -> Vec<u8> {
     let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
     let mut out = Vec::with_capacity(encoded.len() + 8);
@@ -80,18 +114,15 @@ pub fn choose_method(mode: ClipboardMode, env: &dyn Fn(&str) -> Option<String>) 
 
 /// Puts text on the system clipboard, or says why it could not.
 type NativeCopy = Box<dyn FnMut(&str) -> Result<(), String> + Send>;
+/// Puts text in tmux's buffer and reads it back (see [`crate::tmux::load_buffer`]).
+type TmuxCopy = Box<dyn FnMut(&str) -> Result<PassOn, String> + Send>;
 
-/// Inside tmux (`TMUX` set).
-pub fn in_tmux(env: &dyn Fn(&str) -> Option<String>) -> bool {
-    env("TMUX").is_some_and(|v| !v.is_empty())
-}
-
-/// The clipboard the app uses: native or OSC 52 as configured, native falling back to OSC 52.
+/// The clipboard the app uses: native or OSC 52 as configured, native falling back to OSC 52;
+/// inside tmux, tmux's buffer as well.
 pub struct SystemClipboard {
     method: Method,
-    /// Inside tmux a native copy is also sent as OSC 52, so tmux keeps it as a buffer
-    /// (`tmux show-buffer`) and passes it on to the outer terminal.
-    also_osc52: bool,
+    /// Inside tmux: every copy (unless the clipboard is off) also goes to tmux's buffer.
+    tmux: Option<TmuxCopy>,
     /// The terminal, for OSC 52. The TUI passes a writer that lands between frames.
     terminal: Box<dyn Write + Send>,
     /// Copies natively; replaceable so tests never touch the real clipboard.
@@ -99,25 +130,34 @@ pub struct SystemClipboard {
 }
 
 impl SystemClipboard {
-    /// Reads the environment to resolve `auto`.
+    /// Reads the environment to resolve `auto` and to find tmux.
     pub fn new(mode: ClipboardMode, terminal: Box<dyn Write + Send>) -> Self {
         let env = |k: &str| std::env::var(k).ok();
         let method = choose_method(mode, &env);
-        Self::with_method(method, terminal).also_osc52(in_tmux(&env))
+        let clipboard = Self::with_method(method, terminal);
+        if crate::tmux::inside(&env) {
+            let version = crate::tmux::version(&env);
+            clipboard.with_tmux(move |text| crate::tmux::load_buffer(text, version))
+        } else {
+            clipboard
+        }
     }
 
     pub fn with_method(method: Method, terminal: Box<dyn Write + Send>) -> Self {
         Self {
             method,
-            also_osc52: false,
+            tmux: None,
             terminal,
             native: Box::new(native_copy),
         }
     }
 
-    /// Sends OSC 52 after a successful native copy too (inside tmux).
-    pub fn also_osc52(mut self, yes: bool) -> Self {
-        self.also_osc52 = yes;
+    /// Copies into tmux's buffer too (inside tmux; tests pass a stand-in).
+    pub fn with_tmux(
+        mut self,
+        tmux: impl FnMut(&str) -> Result<PassOn, String> + Send + 'static,
+    ) -> Self {
+        self.tmux = Some(Box::new(tmux));
         self
     }
 
@@ -134,12 +174,36 @@ impl SystemClipboard {
         self.method
     }
 
+    pub fn in_tmux(&self) -> bool {
+        self.tmux.is_some()
+    }
+
     fn osc52(&mut self, text: &str) -> Result<(), String> {
         let seq = osc52_sequence(text);
         self.terminal
             .write_all(&seq)
             .and_then(|()| self.terminal.flush())
             .map_err(|e| format!("could not write to the terminal: {e}"))
+    }
+
+    /// tmux's buffer, when inside tmux; a tmux older than 3.2 cannot pass the buffer on, so
+    /// the text also goes out as OSC 52 (which it forwards with `set-clipboard on`).
+    fn tmux_copy(&mut self, text: &str) -> Option<PassOn> {
+        let copy = self.tmux.as_mut()?;
+        match copy(text) {
+            Ok(pass_on) => {
+                if pass_on == PassOn::Unable
+                    && let Err(e) = self.osc52(text)
+                {
+                    tracing::warn!("OSC 52 inside an old tmux failed: {e}");
+                }
+                Some(pass_on)
+            }
+            Err(e) => {
+                tracing::warn!("tmux buffer: {e}");
+                None
+            }
+        }
     }
 }
 
@@ -148,27 +212,40 @@ impl Clipboard for SystemClipboard {
         let text = crate::text::sanitize(text);
         match self.method {
             Method::Off => CopyOutcome::Off,
-            Method::Osc52 => match self.osc52(&text) {
-                Ok(()) => CopyOutcome::Osc52,
-                Err(e) => CopyOutcome::Failed(e),
-            },
-            Method::Native => match (self.native)(&text) {
-                Ok(()) => {
-                    if self.also_osc52
-                        && let Err(e) = self.osc52(&text)
-                    {
-                        tracing::warn!("OSC 52 for tmux failed: {e}");
-                    }
-                    CopyOutcome::Native
+            Method::Osc52 => {
+                if let Some(pass_on) = self.tmux_copy(&text) {
+                    return CopyOutcome::Tmux {
+                        native: false,
+                        pass_on,
+                    };
                 }
-                Err(native_err) => {
-                    tracing::warn!("native clipboard failed, trying OSC 52: {native_err}");
-                    match self.osc52(&text) {
-                        Ok(()) => CopyOutcome::Osc52,
-                        Err(e) => CopyOutcome::Failed(format!("{native_err}; {e}")),
+                match self.osc52(&text) {
+                    Ok(()) => CopyOutcome::Osc52,
+                    Err(e) => CopyOutcome::Failed(e),
+                }
+            }
+            Method::Native => {
+                let native = (self.native)(&text);
+                if let Some(pass_on) = self.tmux_copy(&text) {
+                    if let Err(e) = &native {
+                        tracing::warn!("native clipboard failed, tmux has the text: {e}");
+                    }
+                    return CopyOutcome::Tmux {
+                        native: native.is_ok(),
+                        pass_on,
+                    };
+                }
+                match native {
+                    Ok(()) => CopyOutcome::Native,
+                    Err(native_err) => {
+                        tracing::warn!("native clipboard failed, trying OSC 52: {native_err}");
+                        match self.osc52(&text) {
+                            Ok(()) => CopyOutcome::Osc52,
+                            Err(e) => CopyOutcome::Failed(format!("{native_err}; {e}")),
+                        }
                     }
                 }
-            },
+            }
         }
     }
 }
@@ -352,16 +429,7 @@ mod tests {
             osc52_sequence("u").as_slice()
         );
 
-        // Inside tmux a native copy also goes to tmux as OSC 52; outside it does not.
-        let out = Shared::default();
-        let mut cb = SystemClipboard::with_method(Method::Native, Box::new(out.clone()))
-            .with_native(|_| Ok(()))
-            .also_osc52(true);
-        assert_eq!(cb.copy("v"), CopyOutcome::Native);
-        assert_eq!(
-            out.0.lock().unwrap().as_slice(),
-            osc52_sequence("v").as_slice()
-        );
+        // Outside tmux a native copy writes nothing to the terminal.
         let out = Shared::default();
         let mut cb = SystemClipboard::with_method(Method::Native, Box::new(out.clone()))
             .with_native(|_| Ok(()));
@@ -390,6 +458,109 @@ mod tests {
         }
         let mut off = SystemClipboard::with_method(Method::Off, Box::new(Shared::default()));
         assert_eq!(off.copy("u"), CopyOutcome::Off);
+    }
+
+    type Given = Arc<Mutex<Vec<String>>>;
+
+    /// A stand-in for tmux: remembers what it was given, answers `answer`.
+    fn fake_tmux(
+        answer: Result<PassOn, String>,
+    ) -> (
+        Given,
+        impl FnMut(&str) -> Result<PassOn, String> + Send + 'static,
+    ) {
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let seen = got.clone();
+        (got, move |t: &str| {
+            seen.lock().unwrap().push(t.to_string());
+            answer.clone()
+        })
+    }
+
+    #[test]
+    fn inside_tmux_the_buffer_is_reported_and_osc52_only_where_it_helps() {
+        // OSC 52 mode: tmux's buffer instead of a sequence the default tmux drops.
+        let out = Shared::default();
+        let (got, tmux) = fake_tmux(Ok(PassOn::Asked));
+        let mut cb =
+            SystemClipboard::with_method(Method::Osc52, Box::new(out.clone())).with_tmux(tmux);
+        let outcome = cb.copy("https://x.test/v/a\x07b");
+        assert_eq!(
+            outcome,
+            CopyOutcome::Tmux {
+                native: false,
+                pass_on: PassOn::Asked
+            }
+        );
+        assert_eq!(
+            *got.lock().unwrap(),
+            vec!["https://x.test/v/ab".to_string()]
+        );
+        assert!(
+            out.0.lock().unwrap().is_empty(),
+            "no OSC 52 when -w passes it on"
+        );
+        assert!(
+            outcome
+                .describe()
+                .starts_with("in tmux buffer (paste with prefix ])")
+        );
+        assert!(
+            !outcome.describe().contains("copied"),
+            "nothing unverified claimed"
+        );
+
+        // A tmux without -w: OSC 52 as well, for set-clipboard on.
+        let out = Shared::default();
+        let (_, tmux) = fake_tmux(Ok(PassOn::Unable));
+        let mut cb =
+            SystemClipboard::with_method(Method::Osc52, Box::new(out.clone())).with_tmux(tmux);
+        cb.copy("u");
+        assert_eq!(
+            out.0.lock().unwrap().as_slice(),
+            osc52_sequence("u").as_slice()
+        );
+
+        // tmux failing: OSC 52 as before, and said as such.
+        let out = Shared::default();
+        let (_, tmux) = fake_tmux(Err("no server".into()));
+        let mut cb =
+            SystemClipboard::with_method(Method::Osc52, Box::new(out.clone())).with_tmux(tmux);
+        assert_eq!(cb.copy("u"), CopyOutcome::Osc52);
+        assert!(!out.0.lock().unwrap().is_empty());
+
+        // Native mode: both, and a failed native copy is not claimed.
+        let (_, tmux) = fake_tmux(Ok(PassOn::SetClipboardOff));
+        let mut cb = SystemClipboard::with_method(Method::Native, Box::new(Shared::default()))
+            .with_native(|_| Ok(()))
+            .with_tmux(tmux);
+        let both = cb.copy("u");
+        assert_eq!(
+            both,
+            CopyOutcome::Tmux {
+                native: true,
+                pass_on: PassOn::SetClipboardOff
+            }
+        );
+        assert!(
+            both.describe()
+                .starts_with("copied to clipboard and in tmux buffer")
+        );
+        let (_, tmux) = fake_tmux(Ok(PassOn::SetClipboardOff));
+        let mut cb = SystemClipboard::with_method(Method::Native, Box::new(Shared::default()))
+            .with_native(|_| Err("no display".into()))
+            .with_tmux(tmux);
+        let only_tmux = cb.copy("u");
+        assert!(only_tmux.is_ok());
+        assert!(only_tmux.describe().contains("set-clipboard is off"));
+        assert!(!only_tmux.describe().contains("copied"));
+
+        // Off means off, tmux or not.
+        let (got, tmux) = fake_tmux(Ok(PassOn::Asked));
+        let mut cb =
+            SystemClipboard::with_method(Method::Off, Box::new(Shared::default())).with_tmux(tmux);
+        assert_eq!(cb.copy("u"), CopyOutcome::Off);
+        assert!(got.lock().unwrap().is_empty());
     }
 
     #[test]

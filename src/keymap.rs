@@ -419,6 +419,7 @@ pub enum Action {
     CopyId,
     Open,
     Qr,
+    UrlLine,
     Refresh,
     RefreshAll,
     Resend,
@@ -707,6 +708,14 @@ pub const ENTRIES: &[Entry] = &[
         contexts: Contexts::of(&[C::Field, C::Picker, C::Control, C::List, C::Detail, C::Qr]),
         section: Section::Sessions,
         about: "the URL as a full-screen QR code (again: close it)",
+    },
+    Entry {
+        action: Action::UrlLine,
+        name: "url_line",
+        keys: &["u", "Alt+U"],
+        contexts: Contexts::of(&[C::Field, C::Picker, C::Control, C::List, C::Detail]),
+        section: Section::Sessions,
+        about: "the URL on one line of the normal screen, to select with the mouse (any key comes back)",
     },
     Entry {
         action: Action::Refresh,

@@ -14,5 +14,6 @@ pub mod ops;
 pub mod qr;
 pub mod sandbox;
 pub mod text;
+pub mod tmux;
 pub mod tui;
 pub mod veriff;

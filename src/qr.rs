@@ -4,30 +4,42 @@
 
 use qrcode::{Color, EcLevel, QrCode};
 
-/// Modules of light margin around the code; the QR spec asks for 4, and phones read 2 poorly
-/// on dark terminal backgrounds.
-pub const QUIET_ZONE: usize = 4;
+/// Low error correction (7 %). The higher levels exist for printed codes that get creased,
+/// stained or torn; a code on a screen is photographed whole, and every level up costs
+/// versions: at M a 400-character Veriff link needs version 15 (77 modules), 85x48 cells with
+/// its URL, more than the common 120x40 window; at L it is version 13 (69 modules).
+const EC_LEVEL: EcLevel = EcLevel::L;
+
+/// Light modules left and right of the code. The QR spec's 4 is for codes set in print next
+/// to other ink; on screen the code is drawn dark-on-light, so its margin is light whatever
+/// the theme, and phones (and `rqrr`, in the tests) read it with 1 or 2 modules. Columns are
+/// cheap (a window is wider than tall), so 2 here.
+pub const QUIET_X: usize = 2;
+/// Light modules above the code. Rows are what a window lacks: 1 here, and 1 + the light
+/// lower half of the last row below it (a code's side is always odd, so the half-block
+/// rows always end with one light half-row). A 400-character link is then 36 rows of code
+/// and 4 rows of URL: 120x40 exactly.
+pub const QUIET_Y: usize = 1;
 
 /// A QR code of `text` as lines of `█ ▀ ▄` and spaces, where a drawn block is a DARK module.
 /// Draw it dark-on-light (foreground black, background white) so it scans on any theme.
-/// Each line is `width` cells wide; there are `ceil(width / 2)` lines.
+/// All lines are equally wide; there are `ceil((side + 2 * QUIET_Y) / 2)` of them.
 pub fn lines(text: &str) -> Result<Vec<String>, String> {
-    // Medium error correction: sturdy enough for a screen photo, small enough for 80x24.
-    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EC_LEVEL)
         .map_err(|e| format!("cannot draw a QR code: {e}"))?;
     let n = code.width();
     let colors = code.to_colors();
-    let side = n + 2 * QUIET_ZONE;
+    let (w, h) = (n + 2 * QUIET_X, n + 2 * QUIET_Y);
     let dark = |x: usize, y: usize| -> bool {
-        if x < QUIET_ZONE || y < QUIET_ZONE || x >= QUIET_ZONE + n || y >= QUIET_ZONE + n {
+        if x < QUIET_X || y < QUIET_Y || x >= QUIET_X + n || y >= QUIET_Y + n {
             return false;
         }
-        colors[(y - QUIET_ZONE) * n + (x - QUIET_ZONE)] == Color::Dark
+        colors[(y - QUIET_Y) * n + (x - QUIET_X)] == Color::Dark
     };
-    Ok((0..side)
+    Ok((0..h)
         .step_by(2)
         .map(|y| {
-            (0..side)
+            (0..w)
                 .map(|x| match (dark(x, y), dark(x, y + 1)) {
                     (true, true) => '█',
                     (true, false) => '▀',
@@ -41,11 +53,12 @@ pub fn lines(text: &str) -> Result<Vec<String>, String> {
 
 /// Size in cells (columns, rows) of the QR code of `text`, without drawing it.
 pub fn size(text: &str) -> Option<(u16, u16)> {
-    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).ok()?;
-    let side = code.width() + 2 * QUIET_ZONE;
+    let n = QrCode::with_error_correction_level(text.as_bytes(), EC_LEVEL)
+        .ok()?
+        .width();
     Some((
-        u16::try_from(side).ok()?,
-        u16::try_from(side.div_ceil(2)).ok()?,
+        u16::try_from(n + 2 * QUIET_X).ok()?,
+        u16::try_from((n + 2 * QUIET_Y).div_ceil(2)).ok()?,
     ))
 }
 
@@ -53,32 +66,76 @@ pub fn size(text: &str) -> Option<(u16, u16)> {
 mod tests {
     use super::*;
 
-    /// Rasterises the text lines back into pixels (4 px per module) and decodes them.
-    fn decode(lines: &[String]) -> String {
+    /// Rasterises the text lines back into pixels (4 px per module) and decodes them with
+    /// an independent decoder. The code sits on a DARK surround `dark_margin` modules wide:
+    /// a dark terminal around the drawn code, so only the code's own quiet zone is light.
+    fn decode(lines: &[String], dark_margin: usize) -> String {
         const PX: usize = 4;
         let w = lines[0].chars().count();
         let h = lines.len() * 2;
+        let rows: Vec<Vec<char>> = lines.iter().map(|l| l.chars().collect()).collect();
         let module_dark = |x: usize, y: usize| -> bool {
-            let c = lines[y / 2].chars().nth(x).unwrap();
-            matches!((c, y % 2), ('█', _) | ('▀', 0) | ('▄', 1))
+            if x < dark_margin || y < dark_margin || x >= dark_margin + w || y >= dark_margin + h {
+                return true;
+            }
+            let (x, y) = (x - dark_margin, y - dark_margin);
+            matches!((rows[y / 2][x], y % 2), ('█', _) | ('▀', 0) | ('▄', 1))
         };
-        let img = rqrr::PreparedImage::prepare_from_greyscale(w * PX, h * PX, |x, y| {
+        let (iw, ih) = ((w + 2 * dark_margin) * PX, (h + 2 * dark_margin) * PX);
+        let mut img = rqrr::PreparedImage::prepare_from_greyscale(iw, ih, |x, y| {
             if module_dark(x / PX, y / PX) { 0 } else { 255 }
         });
-        let mut img = img;
         let grids = img.detect_grids();
         assert_eq!(grids.len(), 1, "one QR code expected");
         grids[0].decode().unwrap().1
+    }
+
+    /// A Veriff-shaped link of exactly `len` characters: the host, then a token in the
+    /// base64url alphabet (what a JWT is made of), varied so no pattern helps the encoder.
+    pub(crate) fn veriff_link(len: usize) -> String {
+        const ALPHABET: &[u8] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
+        let mut url = String::from("https://alchemy.veriff.com/v/");
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        while url.len() < len {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            url.push(char::from(
+                ALPHABET[(seed % ALPHABET.len() as u64) as usize],
+            ));
+        }
+        url
     }
 
     #[test]
     fn round_trips_a_session_url() {
         let url = "https://alchemy.veriff.com/v/eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzZXNzaW9uX2lkIjoiZjA0YmRiNDctZDNiZS00YjI4LWIwMjgtMmJkOGEwZjVlMmQxIiwiaWF0IjoxNzAwMDAwMDAwfQ.c2ln";
         let lines = lines(url).unwrap();
-        assert_eq!(decode(&lines), url);
+        assert_eq!(decode(&lines, 0), url);
+        assert_eq!(decode(&lines, 6), url, "on a dark terminal");
         let (w, h) = size(url).unwrap();
         assert_eq!(usize::from(w), lines[0].chars().count());
         assert_eq!(usize::from(h), lines.len());
+    }
+
+    #[test]
+    fn a_400_character_link_is_36_rows_and_reads_back_on_a_dark_surround() {
+        let url = veriff_link(400);
+        assert_eq!(url.len(), 400);
+        let lines = lines(&url).unwrap();
+        // Version 13 (69 modules) at level L, 2 + 2 light columns, 1 + 1.5 light rows.
+        assert_eq!(size(&url), Some((73, 36)));
+        assert_eq!(lines.len(), 36);
+        assert!(lines.iter().all(|l| l.chars().count() == 73));
+        // The margins are light: the first row's top half, the outer columns.
+        assert!(lines[0].chars().all(|c| c == ' ' || c == '▄'));
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.starts_with("  ") && l.ends_with("  "))
+        );
+        assert_eq!(decode(&lines, 8), url);
     }
 
     #[test]

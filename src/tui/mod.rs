@@ -10,6 +10,7 @@ mod backend;
 mod events;
 pub mod form;
 pub mod help_text;
+pub mod hyperlinks;
 pub mod languages;
 pub mod layout;
 pub mod list;
@@ -70,6 +71,8 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
         size,
     };
     let mut state = State::new(settings, env);
+    let vars = |k: &str| std::env::var(k).ok();
+    state.hyperlinks = hyperlinks::supported(&vars, crate::tmux::version(&vars));
 
     PANICKED.store(false, Ordering::SeqCst);
     let hook = PanicHookGuard::install();
@@ -83,8 +86,11 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
     spawn_input_thread(tx.clone(), stop.clone());
     let signals = spawn_signal_task(tx.clone());
 
-    let clipboard = SystemClipboard::new(clipboard_mode, Box::new(TerminalWriter::new(out_tx)));
-    tracing::info!(method = ?clipboard.method(), "clipboard");
+    let clipboard = SystemClipboard::new(
+        clipboard_mode,
+        Box::new(TerminalWriter::new(out_tx.clone())),
+    );
+    tracing::info!(method = ?clipboard.method(), tmux = clipboard.in_tmux(), hyperlinks = state.hyperlinks, "clipboard");
     let mut runtime = Runtime {
         tx: tx.clone(),
         store: Arc::new(OnceCell::new()),
@@ -92,6 +98,8 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
         client: None,
         clipboard: Arc::new(Mutex::new(clipboard)),
         writes: Vec::new(),
+        screen: out_tx.clone(),
+        mouse,
         list_seq: Arc::new(AtomicU64::new(0)),
         page_gen: Arc::new(AtomicU64::new(0)),
         jobs: Vec::new(),
@@ -177,11 +185,13 @@ async fn main_loop(
             _ = tick_auto(&mut auto_refresh) => Msg::AutoRefresh,
         };
         let mut next = Some(first);
-        let mut resized = false;
+        let mut repaint = false;
         // Apply everything queued, then draw once.
         while let Some(msg) = next {
-            resized |= matches!(msg, Msg::Resize(..));
+            repaint |= matches!(msg, Msg::Resize(..));
             for effect in update(state, msg) {
+                // Back from the normal screen: what was drawn before is to be drawn again.
+                repaint |= matches!(effect, app::Effect::BackFromUrlLine);
                 runtime.run(effect);
             }
             next = rx.try_recv().ok();
@@ -198,7 +208,11 @@ async fn main_loop(
             return Ok(());
         }
         state.now = chrono::Utc::now();
-        if resized {
+        // The URL is on the normal screen (`u`): nothing is drawn over it.
+        if state.url_line.is_some() {
+            continue;
+        }
+        if repaint {
             // A terminal shrunk and grown back between two reads reports the old size again,
             // yet has lost what was drawn: repaint everything rather than a diff.
             terminal.clear()?;

@@ -31,6 +31,10 @@ pub(super) struct Runtime {
     /// Generates and history writes still running: awaited (5 s at most) before `run`
     /// returns.
     pub(super) writes: Vec<JoinHandle<()>>,
+    /// Bytes for the terminal itself, written by the main loop between frames.
+    pub(super) screen: mpsc::UnboundedSender<Vec<u8>>,
+    /// Mouse reporting is on (config): switched off while the URL is on the normal screen.
+    pub(super) mouse: bool,
     /// Sequence number of the newest Generated tokens query.
     pub(super) list_seq: Arc<AtomicU64>,
     /// How many pages were asked for: only the latest is worth running.
@@ -415,6 +419,17 @@ impl Runtime {
                 },
                 Msg::DashboardData,
             ),
+            // Sent before the main loop draws again, which it does not while the URL shows.
+            Effect::ShowUrlLine(url) => {
+                let _ = self
+                    .screen
+                    .send(super::terminal::url_line_bytes(&url, self.mouse));
+            }
+            Effect::BackFromUrlLine => {
+                let _ = self
+                    .screen
+                    .send(super::terminal::back_from_url_line_bytes(self.mouse));
+            }
             Effect::OpenUrl(url) => {
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
@@ -442,6 +457,8 @@ mod tests {
                 Box::new(Vec::new()),
             ))),
             writes: Vec::new(),
+            screen: mpsc::unbounded_channel().0,
+            mouse: false,
             list_seq: Arc::new(AtomicU64::new(0)),
             page_gen: Arc::new(AtomicU64::new(0)),
             jobs: Vec::new(),

@@ -9,10 +9,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use ratatui::crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
 };
-use ratatui::crossterm::execute;
 use ratatui::crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
+use ratatui::crossterm::{execute, queue};
 use tokio::sync::mpsc;
 
 /// Set by the panic hook: the terminal is already restored, the loop must stop drawing.
@@ -91,6 +91,33 @@ impl Drop for PanicHookGuard {
     }
 }
 
+/// Leaves the TUI's screen for the normal one and prints `url` there as one line: the
+/// terminal wraps it softly, so a mouse selection copies one line (a URL drawn over rows of
+/// the TUI copies as several). Mouse reporting is switched off meanwhile, or the mouse could
+/// not select. Raw mode stays on: the next key is read as usual and brings the TUI back.
+pub(super) fn url_line_bytes(url: &str, mouse: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    if mouse {
+        let _ = queue!(out, DisableMouseCapture);
+    }
+    let _ = queue!(out, LeaveAlternateScreen);
+    // Raw mode: a line feed does not return the carriage.
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(crate::text::sanitize(url).as_bytes());
+    out.extend_from_slice(b"\r\n\r\nPress any key to return to veriff-tui.\r\n");
+    out
+}
+
+/// Back to the TUI's screen after [`url_line_bytes`]; the main loop then redraws it whole.
+pub(super) fn back_from_url_line_bytes(mouse: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    let _ = queue!(out, EnterAlternateScreen);
+    if mouse {
+        let _ = queue!(out, EnableMouseCapture);
+    }
+    out
+}
+
 /// Hands what the clipboard writes to the main loop, one flush at a time.
 pub(super) struct TerminalWriter {
     buf: Vec<u8>,
@@ -125,6 +152,25 @@ impl Write for TerminalWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_url_line_is_one_unbroken_line_on_the_normal_screen() {
+        let url = "https://x.test/v/".to_string() + &"a".repeat(300);
+        let out = url_line_bytes(&(url.clone() + "\x1b]0;x\x07"), true);
+        let text = String::from_utf8(out).unwrap();
+        let leave = text
+            .find("\x1b[?1049l")
+            .expect("leaves the alternate screen");
+        let at = text.find(&url).expect("the URL whole");
+        assert!(leave < at);
+        assert!(
+            text.contains("\x1b[?1000l"),
+            "mouse reporting off: {text:?}"
+        );
+        assert!(!text.contains("\x1b]0;"), "nothing unsafe printed");
+        let back = String::from_utf8(back_from_url_line_bytes(true)).unwrap();
+        assert!(back.starts_with("\x1b[?1049h") && back.contains("\x1b[?1000h"));
+    }
 
     #[test]
     fn terminal_writer_hands_over_whole_flushes() {

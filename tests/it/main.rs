@@ -21,4 +21,5 @@ mod tui_demo;
 mod tui_faults;
 mod tui_pty_smoke;
 mod tui_update;
+mod tui_url;
 mod tui_view;

@@ -25,6 +25,11 @@ pub enum Effect {
         profile: String,
     },
     OpenUrl(String),
+    /// `u`: leave the TUI's screen and print the URL as one line, which the terminal wraps
+    /// softly, so a mouse selection copies it as one line.
+    ShowUrlLine(String),
+    /// A key after [`Effect::ShowUrlLine`]: back to the TUI's screen, redrawn whole.
+    BackFromUrlLine,
     /// Every record matching `query` to CSV and JSON files in `dir`.
     Export {
         run: u64,

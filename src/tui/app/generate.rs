@@ -33,6 +33,21 @@ pub(super) fn show_qr(state: &mut State, url: Option<String>) -> Vec<Effect> {
     Vec::new()
 }
 
+/// Prints `url` on one line of the normal screen (see [`Effect::ShowUrlLine`]).
+pub(super) fn show_url_line(state: &mut State, url: Option<String>) -> Vec<Effect> {
+    match url {
+        Some(url) => {
+            let url = sanitize(&url);
+            state.url_line = Some(url.clone());
+            vec![Effect::ShowUrlLine(url)]
+        }
+        None => {
+            state.set_status(Level::Info, "no URL to show yet: generate one first");
+            Vec::new()
+        }
+    }
+}
+
 /// Veriff answered with a session: its URL goes on screen and to the clipboard now; the
 /// record is completed after this, by the task that sent the request.
 pub(super) fn on_created(state: &mut State, seq: u64, session: CreatedSession) -> Vec<Effect> {
@@ -330,6 +345,10 @@ pub(super) fn generate_key(
         Action::Qr => {
             let url = state.shown_url();
             return show_qr(state, url);
+        }
+        Action::UrlLine => {
+            let url = state.shown_url();
+            return show_url_line(state, url);
         }
         Action::PresetApprove => return preset(state, 0),
         Action::PresetDecline => return preset(state, 1),

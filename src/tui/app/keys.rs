@@ -5,6 +5,15 @@ use super::*;
 
 /// A key acts on what is on screen: its context picks the action from the key table.
 pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    // The URL is on the normal screen (`u`): any key comes back; Ctrl+C still quits.
+    if state.url_line.is_some() {
+        if state.keys.action(Context::TooSmall, &key) == Some(Action::ForceQuit) {
+            state.quit = true;
+            return Vec::new();
+        }
+        state.url_line = None;
+        return vec![Effect::BackFromUrlLine];
+    }
     let ctx = context(state);
     let action = state.keys.action(ctx, &key);
     match (ctx, action) {

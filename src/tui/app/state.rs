@@ -191,6 +191,12 @@ pub struct State {
     pub qr: Option<String>,
     /// The export being written; one at a time.
     pub export: Option<ExportRun>,
+    /// The URL printed on one line of the normal screen (`u`): the TUI is not drawn until a
+    /// key brings it back.
+    pub url_line: Option<String>,
+    /// The terminal shows OSC 8 hyperlinks: URLs are drawn as links (set by the front end
+    /// from the environment; off in tests unless they ask).
+    pub hyperlinks: bool,
     pub quit: bool,
     /// The `R` run in progress; never two at once.
     pub refresh: Option<RefreshRun>,
@@ -244,6 +250,8 @@ impl State {
             last_url: None,
             qr: None,
             export: None,
+            url_line: None,
+            hyperlinks: false,
             quit: false,
             refresh: None,
             job_seq: 0,

@@ -246,6 +246,10 @@ pub(super) fn tokens_key(
             Some(r) => show_qr(state, Some(r.url.clone())),
             None => Vec::new(),
         },
+        Action::UrlLine => match linked_record(state) {
+            Some(r) => show_url_line(state, Some(r.url.clone())),
+            None => Vec::new(),
+        },
         Action::Refresh => match state.current_record().cloned() {
             Some(r) => refresh_record(state, &r),
             None => {

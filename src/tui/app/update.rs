@@ -5,6 +5,8 @@ use super::*;
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(state, key),
+        // Off the TUI's screen (`u`) a paste is not typing into a hidden field.
+        Msg::Paste(_) if state.url_line.is_some() => Vec::new(),
         Msg::Paste(text) => on_paste(state, &text),
         // The mouse acts only on the list on screen (not behind a question, nor in a window
         // too small to show it).

@@ -14,7 +14,7 @@ use crate::tui::languages;
 use crate::tui::theme::Theme;
 use crate::tui::view::{fit_words, hard_wrap, local_time, rule, spinner, wrap_words};
 use crate::tui::widgets::qr::Code;
-use crate::tui::widgets::{language_picker, text_field};
+use crate::tui::widgets::{hyperlink, language_picker, text_field};
 
 const LABEL: u16 = 17;
 /// Columns the result text keeps when the QR code stands beside it.
@@ -237,8 +237,15 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
                 Some(c) => width - usize::from(c.width + 2),
                 None => width,
             };
+            let url_rows = hard_wrap(&url, text_width);
             // The URL alone on its lines, from the first column: selectable by hand.
-            lines.extend(hard_wrap(&url, text_width).into_iter().map(Line::from));
+            let url_at = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+            lines.extend(url_rows.iter().cloned().map(Line::from));
+            let link = |frame: &mut Frame| {
+                if state.hyperlinks {
+                    link_rows(frame, area, url_at, &url_rows, &url);
+                }
+            };
             let id = sanitize(&session.id);
             let expires = local_time(session.expires_at, state.tz);
             let one_line = 11 + id.width() + 9 + expires.width();
@@ -270,12 +277,14 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             if let Some(c) = beside {
                 let text = Rect::new(area.x, area.y, area.width - c.width - 2, area.height);
                 frame.render_widget(Paragraph::new(lines), text);
+                link(frame);
                 c.render(frame.buffer_mut(), area, area.right() - c.width, area.y);
                 return;
             }
             match code {
                 Some(c) if c.width <= area.width && text_rows + 1 + c.height <= area.height => {
                     frame.render_widget(Paragraph::new(lines), area);
+                    link(frame);
                     c.render(frame.buffer_mut(), area, area.x, area.y + text_rows + 1);
                     return;
                 }
@@ -308,7 +317,9 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
                 }
                 None => {}
             }
-            lines
+            frame.render_widget(Paragraph::new(lines), area);
+            link(frame);
+            return;
         }
         Some(Outcome::Failed {
             kind,
@@ -351,4 +362,16 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         }
     };
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// Makes the URL's rows, drawn from row `first` of `area`, hyperlinks to the URL (rows the
+/// area cuts off are left alone).
+pub(super) fn link_rows(frame: &mut Frame, area: Rect, first: u16, rows: &[String], url: &str) {
+    let buf = frame.buffer_mut();
+    for (i, row) in (first..).zip(rows) {
+        let Some(y) = area.y.checked_add(i).filter(|y| *y < area.bottom()) else {
+            break;
+        };
+        hyperlink::link(buf, area.x, y, row, url);
+    }
 }

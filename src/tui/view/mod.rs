@@ -34,7 +34,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
     let theme = Theme::new(state.palette);
     // The QR code gets the whole window, whatever its size: it says itself when too small.
     if let Some(url) = &state.qr {
-        qr::draw(frame, area, url, &state.keys, theme);
+        qr::draw(frame, area, url, &state.keys, theme, state.hyperlinks);
         return;
     }
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
@@ -79,6 +79,9 @@ pub fn draw(frame: &mut Frame, state: &State) {
     draw_footer(frame, footer, state, theme);
     if let Some(scroll) = state.help {
         help::draw(frame, area, state, scroll, theme);
+    }
+    if state.hyperlinks {
+        crate::tui::widgets::hyperlink::settle(frame.buffer_mut());
     }
 }
 
@@ -191,7 +194,14 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         };
         Line::from(vec![
             Span::styled(format!(" {mark} "), style),
-            Span::styled(sanitize(&s.text), style),
+            // One row: a long message ends at a word, with an ellipsis, never mid-word.
+            Span::styled(
+                fit_words(
+                    &sanitize(&s.text),
+                    usize::from(area.width).saturating_sub(3),
+                ),
+                style,
+            ),
         ])
     } else {
         Line::default()
@@ -302,6 +312,7 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
                 add(&mut h, &[A::CopyUrl], "copy URL");
                 add(&mut h, &[A::Open], "open");
                 add(&mut h, &[A::Qr], "QR code");
+                add(&mut h, &[A::UrlLine], "one-line URL");
             }
             add(&mut h, &[A::ScreenTokens], "tokens");
             add(&mut h, &[A::Profile], "profile");
@@ -336,6 +347,7 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
             add(&mut h, &[A::CopyId], "copy id");
             add(&mut h, &[A::Open], "open");
             add(&mut h, &[A::Qr], "QR code");
+            add(&mut h, &[A::UrlLine], "one-line URL");
             add(&mut h, &[A::Resend], "re-send");
             add(&mut h, &[A::Delete], "delete");
         }
@@ -362,6 +374,7 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
             add(&mut h, &[A::Resend], "re-send");
             add(&mut h, &[A::Export], "export");
             add(&mut h, &[A::Qr], "QR code");
+            add(&mut h, &[A::UrlLine], "one-line URL");
             add(&mut h, &[A::Delete], "delete");
             add(&mut h, &[A::CopyId], "copy id");
         }

@@ -13,15 +13,24 @@ use crate::tui::theme::Theme;
 use crate::tui::view::hard_wrap;
 use crate::tui::widgets::qr::Code;
 
-/// The smallest window (columns, rows) that shows the code of `url` and the URL below it.
-pub fn needed(url: &str) -> Option<(u16, u16)> {
+/// The smallest window (columns, rows) that shows the code of `url` and the URL below it,
+/// for a window `width` columns wide: the URL takes fewer rows in a wider window, so the
+/// rows are counted at this width (or the code's, if wider).
+pub fn needed(url: &str, width: u16) -> Option<(u16, u16)> {
     let code = Code::new(url)?;
-    let url_rows = hard_wrap(url, usize::from(code.width)).len();
+    let url_rows = hard_wrap(url, usize::from(code.width.max(width))).len();
     let rows = usize::from(code.height) + url_rows;
     Some((code.width, u16::try_from(rows).unwrap_or(u16::MAX)))
 }
 
-pub fn draw(frame: &mut Frame, area: Rect, url: &str, keys: &KeyMap, theme: Theme) {
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    url: &str,
+    keys: &KeyMap,
+    theme: Theme,
+    hyperlinks: bool,
+) {
     frame.render_widget(Clear, area);
     // What closes this view, as bound.
     let esc = keys
@@ -47,7 +56,7 @@ pub fn draw(frame: &mut Frame, area: Rect, url: &str, keys: &KeyMap, theme: Them
     let url_rows = u16::try_from(url_lines.len()).unwrap_or(u16::MAX);
     let tight = code.height.saturating_add(url_rows);
     if code.width > area.width || tight > area.height {
-        let (w, h) = needed(&url).unwrap_or((code.width, tight));
+        let (w, h) = needed(&url, area.width).unwrap_or((code.width, tight));
         let mut lines = vec![
             Line::from(Span::styled(
                 format!(
@@ -77,11 +86,12 @@ pub fn draw(frame: &mut Frame, area: Rect, url: &str, keys: &KeyMap, theme: Them
     let x = area.x + (area.width - code.width) / 2;
     code.render(frame.buffer_mut(), area, x, top);
     let url_y = top + code.height + u16::from(roomy);
-    let lines: Vec<Line> = url_lines.into_iter().map(Line::from).collect();
-    frame.render_widget(
-        Paragraph::new(lines),
-        Rect::new(area.x, url_y, area.width, url_rows),
-    );
+    let lines: Vec<Line> = url_lines.iter().cloned().map(Line::from).collect();
+    let url_area = Rect::new(area.x, url_y, area.width, url_rows);
+    frame.render_widget(Paragraph::new(lines), url_area);
+    if hyperlinks {
+        crate::tui::view::generate::link_rows(frame, url_area, 0, &url_lines, &url);
+    }
     if roomy {
         frame.render_widget(
             Paragraph::new(Span::styled(close, theme.dim()))

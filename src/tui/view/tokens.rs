@@ -276,6 +276,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
         None => body,
     };
     let mut lines = Vec::new();
+    let mut url_rows = Vec::new();
     if let Some(advice) = r.status.advice() {
         // No URL to show: what to do instead comes first.
         lines.push(Line::from(Span::styled(
@@ -289,11 +290,8 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
         )));
     } else {
         // The URL first and alone on its lines, so it is never cut and selects cleanly.
-        lines.extend(
-            hard_wrap(&url, usize::from(text.width))
-                .into_iter()
-                .map(Line::from),
-        );
+        url_rows = hard_wrap(&url, usize::from(text.width));
+        lines.extend(url_rows.iter().cloned().map(Line::from));
     }
     let status = r.effective_status(state.now);
     let mut status_spans = vec![status_badge::badge(&status, theme)];
@@ -381,6 +379,9 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
         None => {}
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);
+    if state.hyperlinks {
+        super::generate::link_rows(frame, text, 0, &url_rows, &url);
+    }
 }
 
 fn draw_confirm(frame: &mut Frame, area: Rect, r: &Record, keys: &KeyMap, theme: Theme) {
