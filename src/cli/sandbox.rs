@@ -2,6 +2,7 @@
 
 use super::{EXIT_LOCAL, EXIT_USAGE, Failure, Outcome, output};
 use crate::sandbox::{Sandbox, SandboxOptions};
+use crate::text::sanitize;
 
 pub(super) async fn run(
     port: u16,
@@ -56,6 +57,22 @@ pub(super) async fn run(
     let _ = output::write_all(text.as_bytes());
     wait_for_shutdown().await;
     Ok(())
+}
+
+/// What a sandbox link is worth once the command or app that printed it has ended: `made_by`
+/// is the API base of the sandbox that made it, `in_process` the one this process ran
+/// (`--sandbox`), which stops with it; `process` names the process ("this command").
+pub(super) fn link_note(made_by: &str, in_process: Option<&str>, process: &str) -> String {
+    if in_process == Some(made_by) {
+        format!(
+            "note: this link was made by the sandbox inside {process} (--sandbox), which stops when {process} ends: after that the link no longer opens. For links that keep working, run `veriff-tui sandbox` in another terminal and point a profile at it (see README, \"The command line\")."
+        )
+    } else {
+        format!(
+            "note: a sandbox link: it opens only while the sandbox at {} runs.",
+            sanitize(made_by)
+        )
+    }
 }
 
 async fn wait_for_shutdown() {

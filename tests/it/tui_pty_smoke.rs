@@ -73,6 +73,12 @@ fn generate_copy_restart_find_filter_detail() {
         .rposition(|w| w == b"\x1b[?1049l")
         .expect("left the alternate screen");
     assert!(contains(&raw[leave..], url.as_bytes()));
+    // ... and that the link died with the app's own sandbox.
+    assert!(
+        contains(&raw[leave..], b"which stops when the app ends"),
+        "{}",
+        String::from_utf8_lossy(&raw[leave..])
+    );
 
     let tui = spawn(dir.path());
     tui.wait_for("Generate general session");

@@ -154,6 +154,9 @@ pub struct State {
     pub status: Option<Status>,
     pub spinner: usize,
     pub last_url: Option<String>,
+    /// The API base of the sandbox that made `last_url`, `None` when Veriff made it: such a
+    /// link opens only while that sandbox runs, which the exit line says.
+    pub last_url_sandbox: Option<String>,
     /// The URL whose QR code fills the screen.
     pub qr: Option<String>,
     /// An export is being written.
@@ -207,6 +210,7 @@ impl State {
             status,
             spinner: 0,
             last_url: None,
+            last_url_sandbox: None,
             qr: None,
             exporting: false,
             quit: false,
