@@ -110,7 +110,7 @@ async fn run(cli: Cli) -> Outcome {
             port,
             listen,
             public_url,
-        }) => sandbox::run(port, listen, public_url).await,
+        }) => sandbox::run(&settings, port, listen, public_url).await,
         Some(Command::Config { action }) => config_cmd::run(&settings, action),
         #[cfg(feature = "dev-seed")]
         Some(Command::DevSeedHistory(args)) => dev_seed::run(&settings, args),
