@@ -6,6 +6,7 @@ use super::bar::Bar;
 use super::{DecisionArgs, EXIT_API, EXIT_LOCAL, EXIT_NETWORK, EXIT_USAGE, Failure, Outcome};
 use super::{open_store, output};
 use crate::config::Settings;
+use crate::history::{IdMatch, Record};
 use crate::ops::refresh::{self, Refreshed};
 use crate::ops::{SharedStore, on_store};
 use crate::text::sanitize;
@@ -31,22 +32,29 @@ pub(super) async fn run(settings: &Settings, args: DecisionArgs) -> Outcome {
         let client = Client::new(&settings.endpoint()?)?;
         return refresh_pending(settings, &client, store, args.json).await;
     }
-    let Some(id) = args.session_id.map(|s| s.trim().to_string()) else {
+    let Some(id) = args
+        .session_id
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+    else {
         return Err(Failure::new(EXIT_USAGE, "give a session id, or --pending"));
     };
-    // A unique prefix from `history` is enough: the full id comes from the store.
     let known = match &store {
-        Some(store) => {
-            let wanted = id.clone();
-            on_store(store, move |s| s.find_by_session_id(&wanted))
-                .await
-                .unwrap_or_else(|e| {
-                    output::warn(&format!("history lookup failed: {e}"));
-                    None
-                })
-        }
+        Some(store) => lookup(store, &id).await?,
         None => None,
     };
+    if known.is_none() && !is_whole_id(&id) {
+        // A prefix names a record only through the history; sent to Veriff it would be
+        // asked about as an id and answered 404.
+        return Err(Failure::new(
+            EXIT_USAGE,
+            format!(
+                "cannot find the record whose session id starts with {}: the history cannot be read, and only a whole session id can be asked of Veriff",
+                sanitize(&id)
+            ),
+        )
+        .hint("Give the whole id (36 characters, as generate printed it), or fix the history as the warning above says."));
+    }
     let refreshed = match (&store, known) {
         (Some(store), Some(record)) => {
             let endpoint = match refresh::endpoint_for(settings, &record, chrono::Utc::now()) {
@@ -107,6 +115,57 @@ pub(super) async fn run(settings: &Settings, args: DecisionArgs) -> Outcome {
     }
 }
 
+/// The record `id` names: the whole id, or a prefix that only one record's id starts with.
+/// `None` for a whole id the history does not hold (Veriff may still know it); a prefix that
+/// finds no record, or several, is an error saying so.
+async fn lookup(store: &SharedStore, id: &str) -> Result<Option<Record>, Failure> {
+    let wanted = id.to_string();
+    let found = match on_store(store, move |s| s.match_session_id(&wanted)).await {
+        Ok(found) => found,
+        Err(e) if is_whole_id(id) => {
+            output::warn(&format!("history lookup failed: {e}"));
+            return Ok(None);
+        }
+        Err(e) => {
+            return Err(Failure::new(
+                EXIT_LOCAL,
+                format!("cannot look \"{}\" up in the history: {e}", sanitize(id)),
+            )
+            .hint("Give the whole id (36 characters, as generate printed it)."));
+        }
+    };
+    let shown = sanitize(id);
+    match found {
+        IdMatch::One(record) => Ok(Some(*record)),
+        IdMatch::None if is_whole_id(id) => Ok(None),
+        IdMatch::None => Err(Failure::new(
+            EXIT_USAGE,
+            format!("no record in the history has a session id starting with {shown}"),
+        )
+        .hint(format!(
+            "`veriff-tui history --search {shown}` lists the records whose names, id or vendor data hold it; `veriff-tui config path` shows which history this is."
+        ))),
+        IdMatch::Many { count, first } => {
+            let more = if count > first.len() as u64 { ", …" } else { "" };
+            let ids: Vec<String> = first.iter().map(|i| sanitize(i)).collect();
+            Err(Failure::new(
+                EXIT_USAGE,
+                format!(
+                    "{shown} matches {count} records: {}{more}",
+                    ids.join(", ")
+                ),
+            )
+            .hint("Give more characters of the id, enough for one record."))
+        }
+    }
+}
+
+/// A whole session id as Veriff gives them (a UUID): one not in the history can still be
+/// asked of the active profile.
+fn is_whole_id(id: &str) -> bool {
+    id.len() == 36 && uuid::Uuid::parse_str(id).is_ok()
+}
+
 /// One line such as `approved (9001)` or `declined (9102): Physical document not used`.
 pub fn describe_decision(d: Option<&veriff::Decision>) -> String {
     let Some(d) = d else {
@@ -114,7 +173,15 @@ pub fn describe_decision(d: Option<&veriff::Decision>) -> String {
     };
     let mut s = d.describe();
     if let Some(t) = d.decision_time.as_deref() {
-        s.push_str(&format!(", decided {}", sanitize(t)));
+        // In the zone and format of every other time shown (`history`, the TUI).
+        let shown = chrono::DateTime::parse_from_rfc3339(t)
+            .map(|t| {
+                t.with_timezone(&chrono::Local)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_else(|_| sanitize(t));
+        s.push_str(&format!(", decided {shown}"));
     }
     s
 }
@@ -181,7 +248,7 @@ async fn refresh_pending(
     written?;
     let skipped = match summary.skipped {
         0 => String::new(),
-        n => format!(", {n} skipped (made by a sandbox that is no longer running)"),
+        n => format!(", {}", refresh::skipped_words(n)),
     };
     output::note(&format!(
         "{} pending checked: {} decided, {} without a decision yet, {} failed{skipped}",

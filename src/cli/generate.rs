@@ -27,6 +27,7 @@ pub(super) async fn run(settings: &Settings, args: GenerateArgs) -> Outcome {
         callback: args.callback.unwrap_or(profile_callback),
         vendor_data: args.vendor_data.unwrap_or_default(),
     };
+    let lang = input.lang.clone();
     let request = Request::new(settings, input).map_err(|r| match r {
         Refused::Config(e) => Failure::from(e),
         Refused::Invalid(problems) => {
@@ -34,7 +35,7 @@ pub(super) async fn run(settings: &Settings, args: GenerateArgs) -> Outcome {
                 let flag = match field {
                     Field::FirstName => "--first-name",
                     Field::LastName => "--last-name",
-                    Field::Lang => "--lang",
+                    Field::Lang => return lang_refused(&lang, why),
                     Field::Callback => "--callback",
                     Field::VendorData => "--vendor-data",
                 };
@@ -60,6 +61,14 @@ pub(super) async fn run(settings: &Settings, args: GenerateArgs) -> Outcome {
     .await
     .map_err(failed)?;
     let url = sanitize(&generated.session.url);
+    let in_process = super::in_process_sandbox(settings);
+    if request.sandbox && in_process.as_deref() == Some(request.endpoint.base_url.as_str()) {
+        output::note(&super::sandbox::link_note(
+            &request.endpoint.base_url,
+            in_process.as_deref(),
+            "this command",
+        ));
+    }
     if args.qr {
         print_qr(&url);
     }
@@ -86,6 +95,20 @@ pub(super) async fn run(settings: &Settings, args: GenerateArgs) -> Outcome {
         Err(f) if f.code != 0 => Err(f),
         _ => kept,
     }
+}
+
+/// `--lang german: use a two-letter ISO 639-1 code such as en, or en-GB (German is de)`:
+/// the value as given, the rule, and the code when the value is a language's name.
+fn lang_refused(value: &str, why: &str) -> String {
+    let value = value.trim();
+    let named = crate::tui::languages::all().iter().find(|l| {
+        l.english.eq_ignore_ascii_case(value) || l.native.to_lowercase() == value.to_lowercase()
+    });
+    let code = match named {
+        Some(l) => format!(" ({} is {})", l.english, l.code),
+        None => String::new(),
+    };
+    format!("--lang {}: {why}{code}", sanitize(value))
 }
 
 /// The URL (or the record as JSON) on stdout, flushed.

@@ -111,7 +111,7 @@ async fn run(cli: Cli) -> Outcome {
             port,
             listen,
             public_url,
-        }) => sandbox::run(port, listen, public_url).await,
+        }) => sandbox::run(&settings, port, listen, public_url).await,
         Some(Command::Config { action }) => config_cmd::run(&settings, action),
         #[cfg(feature = "dev-seed")]
         Some(Command::DevSeedHistory(args)) => dev_seed::run(&settings, args),
@@ -120,14 +120,31 @@ async fn run(cli: Cli) -> Outcome {
 }
 
 async fn run_tui(settings: Settings) -> Outcome {
-    let last_url = crate::tui::run(settings)
+    let in_process = in_process_sandbox(&settings);
+    let last = crate::tui::run(settings)
         .await
         .map_err(|e| Failure::new(EXIT_LOCAL, format!("terminal UI failed: {e}")))?;
-    if let Some(url) = last_url {
+    if let Some(last) = last {
         // Printed after the terminal is restored, so the last link survives the session.
-        output::line(&sanitize(&url))?;
+        output::line(&sanitize(&last.url))?;
+        if let Some(made_by) = &last.sandbox {
+            output::note(&sandbox::link_note(
+                made_by,
+                in_process.as_deref(),
+                "the app",
+            ));
+        }
     }
     Ok(())
+}
+
+/// The API base of the sandbox this process runs (`--sandbox`), which stops with it.
+fn in_process_sandbox(settings: &Settings) -> Option<String> {
+    settings
+        .origin
+        .sandbox_profile
+        .as_ref()
+        .map(|p| p.base_url.clone())
 }
 
 fn open_store(settings: &Settings) -> Result<Store, Failure> {

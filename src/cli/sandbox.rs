@@ -1,17 +1,37 @@
 //! `sandbox`: the local imitation of Veriff in the foreground, until Ctrl+C.
 
 use super::{EXIT_LOCAL, EXIT_USAGE, Failure, Outcome, output};
+use crate::config::Settings;
 use crate::sandbox::{Sandbox, SandboxOptions};
+use crate::text::sanitize;
 
 pub(super) async fn run(
+    settings: &Settings,
     port: u16,
     listen: std::net::IpAddr,
     public_url: Option<String>,
 ) -> Outcome {
+    // Kept per port, so a restart on the same port (the links hold it) serves them again;
+    // a port picked at random is never the same twice, so its sessions are not kept.
+    let state_file =
+        (port != 0).then(|| settings.paths.data_dir.join(format!("sandbox-{port}.json")));
+    if state_file.is_some() {
+        settings.ensure_data_dir().map_err(|e| {
+            Failure::new(
+                EXIT_LOCAL,
+                format!(
+                    "cannot create the data directory {}: {e}",
+                    sanitize(&settings.paths.data_dir.display().to_string())
+                ),
+            )
+            .hint("Point --data-dir at a directory you can write to.")
+        })?;
+    }
     let sandbox = Sandbox::start(SandboxOptions {
         port,
         listen: Some(listen),
         public_url,
+        state_file: state_file.clone(),
         ..Default::default()
     })
     .await
@@ -19,6 +39,10 @@ pub(super) async fn run(
         if e.kind() == std::io::ErrorKind::InvalidInput {
             // A bad --public-url: nothing to do with the port.
             return Failure::new(EXIT_USAGE, format!("cannot start the sandbox: {e}"));
+        }
+        if e.kind() == std::io::ErrorKind::InvalidData {
+            // A damaged state file: the message names it and what to do.
+            return Failure::new(EXIT_LOCAL, format!("cannot start the sandbox: {e}"));
         }
         Failure::new(
             EXIT_LOCAL,
@@ -41,6 +65,13 @@ pub(super) async fn run(
     }
     say(format!("  API key:       {}", sandbox.api_key()));
     say(format!("  shared secret: {}", sandbox.shared_secret()));
+    match &state_file {
+        Some(file) => say(format!(
+            "  sessions kept: {} (started again on port {port}, it serves their links again)",
+            sanitize(&file.display().to_string())
+        )),
+        None => say("  sessions kept: in memory only (port 0): its links stop with it".into()),
+    }
     say(String::new());
     say("Use it from another terminal:".into());
     say(format!(
@@ -56,6 +87,22 @@ pub(super) async fn run(
     let _ = output::write_all(text.as_bytes());
     wait_for_shutdown().await;
     Ok(())
+}
+
+/// What a sandbox link is worth once the command or app that printed it has ended: `made_by`
+/// is the API base of the sandbox that made it, `in_process` the one this process ran
+/// (`--sandbox`), which stops with it; `process` names the process ("this command").
+pub(super) fn link_note(made_by: &str, in_process: Option<&str>, process: &str) -> String {
+    if in_process == Some(made_by) {
+        format!(
+            "note: this link was made by the sandbox inside {process} (--sandbox), which stops when {process} ends: after that the link no longer opens. For links that keep working, run `veriff-tui sandbox` in another terminal and point a profile at it (see README, \"The command line\")."
+        )
+    } else {
+        format!(
+            "note: a sandbox link: it opens only while the sandbox at {} runs.",
+            sanitize(made_by)
+        )
+    }
 }
 
 async fn wait_for_shutdown() {

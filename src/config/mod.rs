@@ -361,6 +361,11 @@ mod tests {
             "# shared_secret = \"{}\"",
             crate::sandbox::SANDBOX_SHARED_SECRET
         )));
+        // ... and the port `veriff-tui sandbox` listens on by default.
+        assert!(text.contains(&format!(
+            "# base_url = \"http://127.0.0.1:{}\"",
+            crate::cli::DEFAULT_SANDBOX_PORT
+        )));
     }
 
     #[test]

@@ -109,6 +109,9 @@ pub(super) fn tidy_key(k: &str) -> String {
 pub(super) fn plain_toml_message(msg: &str) -> String {
     let msg = msg.trim();
     let strip = |s: &str| s.replace('`', "\"");
+    if let Some(plain) = plain_syntax_message(msg) {
+        return plain.into();
+    }
     if let Some(rest) = msg.strip_prefix("unknown field `") {
         let (name, rest) = rest.split_once('`').unwrap_or((rest, ""));
         let allowed = rest
@@ -171,6 +174,70 @@ pub(super) fn plain_toml_message(msg: &str) -> String {
         }
     }
     strip(msg)
+}
+
+/// The TOML parser's syntax errors (`invalid basic string, expected \`"\``) in words that
+/// say what is wrong and what to type; `None` for a message not known here.
+pub(super) fn plain_syntax_message(msg: &str) -> Option<&'static str> {
+    // Longest prefixes first: "invalid multi-line basic string" before "invalid basic…".
+    const KNOWN: [(&str, &str); 13] = [
+        (
+            "invalid multi-line basic string",
+            "a multi-line string is not closed: end it with \"\"\"",
+        ),
+        (
+            "invalid multi-line literal string",
+            "a multi-line string is not closed: end it with '''",
+        ),
+        (
+            "invalid basic string",
+            "a string is not closed (missing \"): end it with \" on the same line",
+        ),
+        (
+            "invalid literal string",
+            "a string is not closed (missing '): end it with ' on the same line",
+        ),
+        (
+            "unclosed table",
+            "a [table] header is not closed (missing ]): end it with ]",
+        ),
+        (
+            "unclosed array",
+            "a list is not closed (missing ]): end it with ]",
+        ),
+        (
+            "unclosed inline table",
+            "an inline table is not closed (missing }): end it with }",
+        ),
+        (
+            "string values must be quoted",
+            "text must be in quotes, like \"text\" (true, false and numbers go without)",
+        ),
+        (
+            "key with no value",
+            "a key without a value: write key = value",
+        ),
+        (
+            "unexpected key or value",
+            "something follows the value on the same line: one key = value per line (a comment starts with #)",
+        ),
+        (
+            "duplicate key",
+            "this key or [table] is given twice: keep one of them",
+        ),
+        (
+            "missing escaped value",
+            "a backslash in \"…\" starts an escape: write \\\\ for one backslash, or use single quotes, like 'C:\\path'",
+        ),
+        (
+            "invalid escape",
+            "a backslash in \"…\" starts an escape: write \\\\ for one backslash, or use single quotes, like 'C:\\path'",
+        ),
+    ];
+    KNOWN
+        .iter()
+        .find(|(prefix, _)| msg.starts_with(prefix))
+        .map(|(_, plain)| *plain)
 }
 
 pub(super) fn plain_expected(e: &str) -> String {

@@ -14,9 +14,9 @@ impl Settings {
             ))
         })?;
         if p.api_key.is_empty() {
+            let name = crate::text::sanitize(&self.profile_name);
             return Err(ConfigError::Invalid(format!(
-                "the profile \"{}\" has no api_key: set it in {} or set {ENV_API_KEY}",
-                crate::text::sanitize(&self.profile_name),
+                "the profile \"{name}\" has no api_key, so nothing can be sent: set api_key under [profiles.{name}] in {} (or the environment variable {ENV_API_KEY}), or run with --sandbox",
                 shown_path(&self.paths.config_file)
             )));
         }
@@ -193,7 +193,8 @@ impl Settings {
         t
     }
 
-    /// The text of `veriff-tui config check`: every resolved setting, secrets masked.
+    /// The text of `veriff-tui config check`: every resolved setting, secrets masked. The
+    /// warnings are not in it (they go to stderr, once).
     pub fn describe(&self) -> String {
         use std::fmt::Write;
         let s = crate::text::sanitize;
@@ -230,12 +231,12 @@ impl Settings {
                     s(&p.base_url),
                     from_env("base_url")
                 );
-                let _ = writeln!(
-                    o,
-                    "  api_key        = {}{}",
-                    mask(&p.api_key),
-                    from_env("api_key")
-                );
+                let api_key = if p.api_key.is_empty() {
+                    "(not set: nothing can be sent without it)".to_string()
+                } else {
+                    mask(&p.api_key)
+                };
+                let _ = writeln!(o, "  api_key        = {api_key}{}", from_env("api_key"));
                 let _ = writeln!(
                     o,
                     "  shared_secret  = {}{}",
@@ -304,12 +305,8 @@ impl Settings {
                 let _ = writeln!(o, "  {}", s(&line));
             }
         }
-        if !self.warnings.is_empty() {
-            let _ = writeln!(o);
-            for w in &self.warnings {
-                let _ = writeln!(o, "warning: {}", s(w));
-            }
-        }
+        // The warnings are not repeated here: like every command, `config check` has
+        // already printed them on stderr.
         o
     }
 }

@@ -19,6 +19,7 @@ mod stats;
 mod write;
 
 pub use open::move_aside;
+pub use query::IdMatch;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;

@@ -191,31 +191,56 @@ impl Store {
         Ok(self.records(&sql, vec![Value::Integer(id)])?.pop())
     }
 
-    /// The record of a session id; a unique prefix of at least 4 characters also finds it.
+    /// The record of a session id, or of the one id that starts with `session_id`; `None`
+    /// when no id or several do ([`Store::match_session_id`] tells which).
     pub fn find_by_session_id(&self, session_id: &str) -> Result<Option<Record>, StoreError> {
-        let sql = format!("SELECT {COLUMNS} FROM sessions WHERE session_id = ?");
-        if let Some(r) = self
-            .records(&sql, vec![Value::Text(session_id.to_string())])?
-            .pop()
-        {
-            return Ok(Some(r));
+        Ok(match self.match_session_id(session_id)? {
+            IdMatch::One(r) => Some(*r),
+            IdMatch::None | IdMatch::Many { .. } => None,
+        })
+    }
+
+    /// What `id`, a whole session id or the start of one, finds in the history: exactly the
+    /// record of that id, else the records whose id starts with it. Any prefix is looked
+    /// up here (one character is enough when it is unique); none is sent to Veriff as if
+    /// it were an id.
+    pub fn match_session_id(&self, id: &str) -> Result<IdMatch, StoreError> {
+        if id.is_empty() {
+            return Ok(IdMatch::None);
         }
-        if session_id.chars().count() < 4 {
-            return Ok(None);
+        let sql = format!("SELECT {COLUMNS} FROM sessions WHERE session_id = ?");
+        if let Some(r) = self.records(&sql, vec![Value::Text(id.to_string())])?.pop() {
+            return Ok(IdMatch::One(Box::new(r)));
         }
         // A range on the unique index: every id starting with the prefix sorts between it
         // and the prefix followed by the largest character.
-        let sql = format!(
-            "SELECT {COLUMNS} FROM sessions WHERE session_id >= ? AND session_id < ? LIMIT 2"
-        );
-        let mut found = self.records(
-            &sql,
+        let range = || {
             vec![
-                Value::Text(session_id.to_string()),
-                Value::Text(format!("{session_id}{}", char::MAX)),
-            ],
-        )?;
-        Ok(if found.len() == 1 { found.pop() } else { None })
+                Value::Text(id.to_string()),
+                Value::Text(format!("{id}{}", char::MAX)),
+            ]
+        };
+        let sql = format!(
+            "SELECT {COLUMNS} FROM sessions WHERE session_id >= ? AND session_id < ? \
+             ORDER BY session_id LIMIT {}",
+            IdMatch::SHOWN + 1
+        );
+        let mut found = self.records(&sql, range())?;
+        Ok(match found.len() {
+            0 => IdMatch::None,
+            1 => IdMatch::One(Box::new(found.remove(0))),
+            _ => {
+                let count = self.count_sql(
+                    "SELECT count(*) FROM sessions WHERE session_id >= ? AND session_id < ?",
+                    range(),
+                )?;
+                found.truncate(IdMatch::SHOWN);
+                IdMatch::Many {
+                    count,
+                    first: found.into_iter().map(|r| r.session_id).collect(),
+                }
+            }
+        })
     }
 
     /// Records whose decision may still change (not final, not past expiry), oldest first.
@@ -369,4 +394,20 @@ fn escape_like(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// What a session id or the start of one finds in the history ([`Store::match_session_id`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum IdMatch {
+    /// That id, or the only one starting with it.
+    One(Box<Record>),
+    /// No id starts with it.
+    None,
+    /// `count` ids start with it; `first` holds the first few in id order.
+    Many { count: u64, first: Vec<String> },
+}
+
+impl IdMatch {
+    /// How many of the ids of an ambiguous prefix are named.
+    pub const SHOWN: usize = 3;
 }

@@ -44,8 +44,9 @@ pub struct Summary {
     pub failed: usize,
     /// Answers that could not be written to the history.
     pub not_saved: usize,
-    /// Sandbox sessions made by another sandbox (an earlier `--sandbox` run): it is gone and
-    /// took them along, so they were not asked about.
+    /// Sandbox sessions made by another sandbox than the one in use (another port, an
+    /// earlier `--sandbox` run): only the sandbox that made a session knows it, so they
+    /// were not asked about. That sandbox may still be running, or not.
     pub skipped: usize,
     /// The operator stopped the run before all `total` were asked about.
     pub stopped: bool,
@@ -72,7 +73,7 @@ impl Summary {
     pub fn describe(&self) -> String {
         let skipped = match self.skipped {
             0 => String::new(),
-            n => format!("; {n} skipped (made by a sandbox that is no longer running)"),
+            n => format!("; {}", skipped_words(n)),
         };
         if self.total == 0 {
             return format!(
@@ -108,6 +109,13 @@ impl Summary {
         s.push_str(&skipped);
         s
     }
+}
+
+/// `N skipped (…)`: records of other sandboxes, not asked about.
+pub fn skipped_words(n: usize) -> String {
+    format!(
+        "{n} skipped (made by another sandbox, not the one in use: only the sandbox that made a session knows it, while it runs)"
+    )
 }
 
 /// Session ids of the profile's records whose decision may still change, all of them,
@@ -154,8 +162,12 @@ pub enum Skip {
     Expired,
     /// The request's outcome is unknown: there is no session id to ask about.
     OutcomeUnknown,
-    /// Made by a sandbox that is gone, with its sessions.
-    GoneSandbox,
+    /// Made by another sandbox than the one in use (`in_use`, `None` when this run uses
+    /// none): only the sandbox at `made_by` knows it, and only while it runs.
+    OtherSandbox {
+        made_by: String,
+        in_use: Option<String>,
+    },
     /// The profile it was made under cannot be used (no longer configured, no key).
     Profile(String),
 }
@@ -170,9 +182,16 @@ impl Skip {
             Skip::OutcomeUnknown => format!(
                 "{name}: the outcome of its request is unknown, so there is no session id to ask about; look for it in the Veriff Customer Portal"
             ),
-            Skip::GoneSandbox => format!(
-                "{name}: made by a sandbox that is no longer running, and its sessions are gone with it; generate a new link"
-            ),
+            Skip::OtherSandbox { made_by, in_use } => {
+                let made_by = crate::text::sanitize(made_by);
+                let here = match in_use {
+                    Some(u) => format!("not the one in use ({})", crate::text::sanitize(u)),
+                    None => "and no sandbox is in use here".to_string(),
+                };
+                format!(
+                    "{name}: made by another sandbox ({made_by}), {here}; only that sandbox knows the session, and only while it runs (a --sandbox one stops with its command or app), so nothing was asked here"
+                )
+            }
             Skip::Profile(why) => format!("{name}: {why}"),
         }
     }
@@ -204,12 +223,18 @@ pub fn endpoint_for(
                 && record.profile == crate::config::SANDBOX_PROFILE
                 && !settings.config.profiles.contains_key(&record.profile) =>
         {
-            return Err(Skip::GoneSandbox);
+            return Err(Skip::OtherSandbox {
+                made_by: record.base_url.clone(),
+                in_use: None,
+            });
         }
         Err(e) => return Err(Skip::Profile(e.to_string())),
     };
     if !askable(record, &endpoint.base_url) {
-        return Err(Skip::GoneSandbox);
+        return Err(Skip::OtherSandbox {
+            made_by: record.base_url.clone(),
+            in_use: Some(endpoint.base_url),
+        });
     }
     Ok(endpoint)
 }

@@ -97,7 +97,13 @@ pub(crate) async fn page(State(shared): State<Arc<Shared>>, Path(token): Path<St
     let Some(session) = store.by_token_mut(&token) else {
         return unknown_token();
     };
-    session.started = true;
+    if !session.started {
+        session.started = true;
+        shared.persist(&store);
+    }
+    let Some(session) = store.by_token_mut(&token) else {
+        return unknown_token();
+    };
     if !session.accepts_decision() {
         return result_page(session);
     }
@@ -158,12 +164,14 @@ pub(crate) async fn decide(
         );
     };
     // A final decision stands, as on Veriff: the visitor just sees it again.
+    let done = format!("/v/{}/done", session.token);
     if session.accepts_decision() {
         session.started = true;
         session.decide(outcome);
+        shared.persist(&store);
     }
     // Post/Redirect/Get: reloading the thank-you page does not post again.
-    Redirect::to(&format!("/v/{}/done", session.token)).into_response()
+    Redirect::to(&done).into_response()
 }
 
 pub(crate) async fn done(State(shared): State<Arc<Shared>>, Path(token): Path<String>) -> Response {

@@ -52,6 +52,9 @@ pub struct SandboxOptions {
     /// phone reaches the sandbox by another name than the listen address; `None` is
     /// `http://LISTEN:PORT`.
     pub public_url: Option<String>,
+    /// A file the sessions are kept in (read at start, written on every change), so a
+    /// restarted sandbox still serves its links; `None` keeps them in memory only.
+    pub state_file: Option<std::path::PathBuf>,
 }
 
 /// A way for POST /v1/sessions to misbehave, as real networks and proxies do.
@@ -82,7 +85,7 @@ pub enum Fault {
 }
 
 /// A decision the sandbox can give (the flow page's three buttons).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Outcome {
     Approved,
     Declined,
@@ -200,8 +203,14 @@ impl Sandbox {
             Some(u) => public_base(&u)?,
             None => format!("http://{addr}"),
         };
+        let store = match &options.state_file {
+            Some(path) => state::Store::load(path)?,
+            None => state::Store::default(),
+        };
         let shared = Arc::new(Shared::new(
             public_url,
+            store,
+            options.state_file.clone(),
             options.fault,
             options.decision_delay,
         ));
@@ -311,6 +320,7 @@ impl Sandbox {
             Some(s) if s.accepts_decision() => {
                 s.started = true;
                 s.decide(outcome);
+                self.shared.persist(&store);
                 true
             }
             _ => false,

@@ -300,7 +300,11 @@ async fn create_session(
         session.decide(outcome);
     }
     let vendor_data = session.vendor_data.clone();
-    shared.store().insert(session);
+    {
+        let mut store = shared.store();
+        store.insert(session);
+        shared.persist(&store);
+    }
 
     let mut verification = json!({
         "id": id,

@@ -1,18 +1,22 @@
 //! What the sandbox remembers: sessions, their decisions, the test knobs and the counters.
-//! Everything lives in memory and vanishes with the server, as a sandbox should.
+//! Everything lives in memory; with a state file (`veriff-tui sandbox` keeps one per port in
+//! the data dir) the sessions are also written there on every change and read back at
+//! start, so a restarted sandbox still serves its links and knows their decisions.
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Fault, Outcome};
 
 /// One session created through POST /v1/sessions.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Session {
     pub id: String,
     pub token: String,
@@ -29,7 +33,7 @@ pub(crate) struct Session {
     pub decision: Option<Decision>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Decision {
     pub outcome: Outcome,
     pub attempt_id: String,
@@ -95,6 +99,54 @@ impl Store {
         self.sessions.len()
     }
 
+    /// The sessions from a state file written by [`Store::save`]; an empty store when there
+    /// is none yet.
+    pub fn load(path: &Path) -> std::io::Result<Store> {
+        let text = match std::fs::read(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Store::default()),
+            Err(e) => return Err(e),
+        };
+        let saved: SavedState = serde_json::from_slice(&text).map_err(|e| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "the sandbox state file {} is not one the sandbox wrote ({e}): move it away or delete it (it only holds sandbox sessions)",
+                    crate::text::sanitize(&path.display().to_string())
+                ),
+            )
+        })?;
+        let mut store = Store::default();
+        for session in saved.sessions {
+            store.insert(session);
+        }
+        Ok(store)
+    }
+
+    /// Writes every session to `path` (a whole new file moved into place, private to the
+    /// user), so a crash mid-write leaves the previous state.
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let mut sessions: Vec<&Session> = self.sessions.values().collect();
+        sessions.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        let text = serde_json::to_vec(&SavedStateRef { sessions })
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        let tmp = path.with_extension("json.tmp");
+        {
+            use std::io::Write;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            let mut file = options.open(&tmp)?;
+            file.write_all(&text)?;
+            file.sync_all()?;
+        }
+        std::fs::rename(&tmp, path)
+    }
+
     /// (session id, session token, first name) of every session.
     pub fn names(&self) -> Vec<(String, String, Option<String>)> {
         self.sessions
@@ -104,11 +156,24 @@ impl Store {
     }
 }
 
+/// The state file's shape.
+#[derive(Deserialize)]
+struct SavedState {
+    sessions: Vec<Session>,
+}
+
+#[derive(Serialize)]
+struct SavedStateRef<'a> {
+    sessions: Vec<&'a Session>,
+}
+
 /// Everything the handlers share.
 #[derive(Debug)]
 pub(crate) struct Shared {
     pub base_url: String,
     store: Mutex<Store>,
+    /// Where the sessions are kept across restarts, if anywhere.
+    state_file: Option<PathBuf>,
     fault: Mutex<Option<Fault>>,
     decision_delay: Mutex<Option<Duration>>,
     pub counters: Counters,
@@ -122,10 +187,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
-    pub fn new(base_url: String, fault: Option<Fault>, decision_delay: Option<Duration>) -> Self {
+    pub fn new(
+        base_url: String,
+        store: Store,
+        state_file: Option<PathBuf>,
+        fault: Option<Fault>,
+        decision_delay: Option<Duration>,
+    ) -> Self {
         Shared {
             base_url,
-            store: Mutex::new(Store::default()),
+            store: Mutex::new(store),
+            state_file,
             fault: Mutex::new(fault),
             decision_delay: Mutex::new(decision_delay),
             counters: Counters::default(),
@@ -134,6 +206,17 @@ impl Shared {
 
     pub fn store(&self) -> MutexGuard<'_, Store> {
         lock(&self.store)
+    }
+
+    /// Writes the store to the state file, if there is one. Called with the store's lock
+    /// held, so writes happen in the order of the changes. A failed write is logged: the
+    /// sandbox goes on serving from memory.
+    pub fn persist(&self, store: &Store) {
+        if let Some(path) = &self.state_file
+            && let Err(e) = store.save(path)
+        {
+            tracing::warn!(path = %path.display(), "sandbox state not written: {e}");
+        }
     }
 
     pub fn fault(&self) -> Option<Fault> {

@@ -40,9 +40,17 @@ use message::Msg;
 use runtime::Runtime;
 use terminal::{PANICKED, PanicHookGuard, TerminalGuard, TerminalWriter};
 
-/// Runs the TUI until the user quits. Returns the last generated URL, which the caller
-/// prints after the terminal is restored, so a link is never lost.
-pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
+/// The last link generated in the app, which the caller prints after the terminal is
+/// restored, so a link is never lost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LastLink {
+    pub url: String,
+    /// The API base of the sandbox that made it; `None` when Veriff made it.
+    pub sandbox: Option<String>,
+}
+
+/// Runs the TUI until the user quits. Returns the last generated link.
+pub async fn run(settings: Settings) -> std::io::Result<Option<LastLink>> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(std::io::Error::other(
@@ -148,7 +156,12 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<String>> {
         }
     }
     tracing::info!("TUI stopped");
-    result.map(|()| state.last_url.clone())
+    result.map(|()| {
+        state.last_url.clone().map(|url| LastLink {
+            url,
+            sandbox: state.last_url_sandbox.clone(),
+        })
+    })
 }
 
 async fn main_loop(

@@ -124,6 +124,23 @@ fn sandbox_flag_generates_without_any_setup() {
     let (code, out, err) = run_cli(&["--sandbox", "generate", "--first-name", "Ann"], &env);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("/v/"), "{out}");
+    // The sandbox lived inside the command, and the link is dead now: said so, with the
+    // way to links that keep working.
+    assert!(
+        err.contains("stops when this command ends")
+            && err.contains("no longer opens")
+            && err.contains("veriff-tui sandbox"),
+        "{err}"
+    );
+    let host = out
+        .trim()
+        .strip_prefix("http://")
+        .and_then(|r| r.split('/').next())
+        .unwrap();
+    assert!(
+        std::net::TcpStream::connect(host).is_err(),
+        "the link's sandbox still answers at {host}"
+    );
     let (_, out, _) = run_cli(&["history", "--csv"], &env);
     let mut lines = out.lines();
     assert!(
@@ -136,6 +153,174 @@ fn sandbox_flag_generates_without_any_setup() {
         lines.next().unwrap().contains(",sandbox,true,Ann,"),
         "{out}"
     );
+}
+
+#[test]
+fn a_link_of_a_sandbox_that_keeps_running_gets_no_note() {
+    let env = Env::new();
+    let (code, out, err) = env.run(&["generate", "--first-name", "Ann"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("/v/"), "{out}");
+    assert!(err.is_empty(), "{err}");
+}
+
+#[test]
+fn a_profile_without_an_api_key_says_what_to_set() {
+    let env = Env::new();
+    let cfg = format!(
+        "[profiles.live]\nbase_url = \"{}\"\n",
+        env.sandbox.base_url()
+    );
+    std::fs::write(env.config_path(), cfg).unwrap();
+    let no_key = [
+        ("VERIFF_API_KEY", ""),
+        ("VERIFF_BASE_URL", ""),
+        ("VERIFF_SHARED_SECRET", ""),
+    ];
+    let (code, _, err) = env.run_with(&["generate", "--first-name", "Ann"], &no_key);
+    assert_eq!(code, 2, "{err}");
+    let path = env.config_path().display().to_string();
+    for words in [
+        "the profile \"live\" has no api_key",
+        "set api_key under [profiles.live]",
+        path.as_str(),
+        "VERIFF_API_KEY",
+        "--sandbox",
+    ] {
+        assert!(err.contains(words), "{words}: {err}");
+    }
+    assert_eq!(env.sandbox.create_requests(), 0);
+
+    // `config check` shows the settings, and fails with the same words.
+    let (code, out, check_err) = env.run_with(&["config", "check"], &no_key);
+    assert_eq!(code, 2, "{check_err}");
+    assert!(
+        out.contains("api_key        = (not set: nothing can be sent without it)"),
+        "{out}"
+    );
+    assert_eq!(check_err, err);
+
+    // With the key it passes.
+    let (code, _, err) = env.run_with(
+        &["config", "check"],
+        &[("VERIFF_BASE_URL", ""), ("VERIFF_SHARED_SECRET", "")],
+    );
+    assert_eq!(code, 0, "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn config_check_says_a_warning_once() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new();
+    let cfg = format!(
+        "[profiles.test]\nbase_url = \"{}\"\napi_key = \"{}\"\n",
+        env.sandbox.base_url(),
+        env.sandbox.api_key()
+    );
+    std::fs::write(env.config_path(), cfg).unwrap();
+    std::fs::set_permissions(env.config_path(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, out, err) = env.run_with(
+        &["config", "check"],
+        &[
+            ("VERIFF_API_KEY", ""),
+            ("VERIFF_BASE_URL", ""),
+            ("VERIFF_SHARED_SECRET", ""),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err.matches("readable by other users").count(), 1, "{err}");
+    assert!(!out.contains("readable by other users"), "{out}");
+}
+
+#[test]
+fn a_language_name_for_lang_is_explained() {
+    let env = Env::new();
+    let (code, out, err) = env.run(&["generate", "--first-name", "Ann", "--lang", "german"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(
+        err.trim(),
+        "error: --lang german: use a two-letter ISO 639-1 code such as en, or en-GB (German is de)"
+    );
+    let (code, _, err) = env.run(&["generate", "--first-name", "Ann", "--lang", "xx-y"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--lang xx-y: use a two-letter"), "{err}");
+    assert_eq!(env.sandbox.create_requests(), 0);
+}
+
+#[test]
+fn decision_finds_a_record_by_any_prefix_and_says_when_none_or_several_match() {
+    use veriff_tui::history::{NewRecord, Store};
+    use veriff_tui::veriff::{CreatedSession, SessionInput};
+    let env = Env::new();
+    let (code, out, err) = env.run(&["generate", "--first-name", "Approve", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let record: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let id = record["session_id"].as_str().unwrap().to_string();
+
+    // One character is enough while it is unique.
+    let (code, out, err) = env.run(&["decision", &id[..1]]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("approved (9001)"), "{out}");
+
+    // Two more records whose ids start like this one's.
+    let store = Store::open(&env.history_db()).unwrap();
+    let twins: Vec<String> = ["1", "2"]
+        .iter()
+        .map(|n| format!("{}g0000-0000-4000-8000-00000000000{n}", &id[..3]))
+        .collect();
+    for twin in &twins {
+        let now = chrono::Utc::now();
+        let session = CreatedSession {
+            id: twin.clone(),
+            url: format!("{}/v/{twin}", env.sandbox.base_url()),
+            host: None,
+            session_token: None,
+            vendor_data: None,
+            status: Some("created".into()),
+            created_at: now,
+            expires_at: now + chrono::Duration::days(7),
+        };
+        store
+            .insert(&NewRecord {
+                profile: "test",
+                base_url: env.sandbox.base_url(),
+                sandbox: true,
+                input: &SessionInput::default(),
+                session: &session,
+            })
+            .unwrap();
+    }
+    drop(store);
+    env.sandbox.reset_counters();
+
+    let prefix = &id[..3];
+    let (code, out, err) = env.run(&["decision", prefix]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains(&format!("{prefix} matches 3 records: "))
+            && err.contains(&id)
+            && twins.iter().all(|t| err.contains(t.as_str()))
+            && err.contains("more characters"),
+        "{err}"
+    );
+    // Enough characters find the one.
+    let (code, out, err) = env.run(&["decision", &id[..8]]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("approved (9001)"), "{out}");
+    assert_eq!(env.sandbox.decision_requests(), 1);
+
+    // A prefix of no record is said so here, never sent to Veriff as an id.
+    let (code, _, err) = env.run(&["decision", "781"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("no record in the history has a session id starting with 781")
+            && err.contains("veriff-tui history --search 781"),
+        "{err}"
+    );
+    assert_eq!(env.sandbox.decision_requests(), 1);
 }
 
 #[test]

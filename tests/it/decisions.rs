@@ -286,7 +286,7 @@ async fn nothing_pending_asks_nothing() {
 }
 
 #[tokio::test]
-async fn sessions_of_an_earlier_sandbox_are_skipped_not_failed() {
+async fn sessions_of_another_sandbox_are_skipped_not_failed() {
     let w = world(None).await;
     let mine = w.generate("Approve").await;
     // Made by a sandbox that has since stopped (another port).
@@ -326,7 +326,7 @@ async fn sessions_of_an_earlier_sandbox_are_skipped_not_failed() {
     assert!(
         summary
             .describe()
-            .contains("1 skipped (made by a sandbox that is no longer running)")
+            .contains("1 skipped (made by another sandbox, not the one in use")
     );
     assert_eq!(w.status(&mine.id), SessionStatus::Approved);
     let gone = w

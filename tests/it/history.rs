@@ -6,7 +6,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Duration as ChronoDuration, TimeZone, Utc};
-use veriff_tui::history::{NewRecord, Query, Record, Store, StoreError};
+use veriff_tui::history::{IdMatch, NewRecord, Query, Record, Store, StoreError};
 use veriff_tui::veriff::{CreatedSession, Decision, SessionInput, SessionStatus};
 
 fn t(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
@@ -181,7 +181,52 @@ fn prefix_lookup_needs_a_unique_prefix() {
             .first_name,
         "B"
     );
-    assert_eq!(store.find_by_session_id("abc").unwrap(), None, "too short");
+    assert_eq!(
+        store.find_by_session_id("abc").unwrap(),
+        None,
+        "ambiguous too"
+    );
+    assert_eq!(
+        store.find_by_session_id("abce").unwrap(),
+        None,
+        "no such id"
+    );
+}
+
+#[test]
+fn any_prefix_is_matched_and_an_ambiguous_one_names_its_matches() {
+    let (_dir, store) = temp_store();
+    let ids = [
+        "abcd1111-0000-4000-8000-000000000000",
+        "abcd2222-0000-4000-8000-000000000000",
+        "abcd3333-0000-4000-8000-000000000000",
+        "abcd4444-0000-4000-8000-000000000000",
+        "b0000000-0000-4000-8000-000000000000",
+    ];
+    for id in ids {
+        let mut s = spec("A", "A", t(2026, 1, 1, 0));
+        s.session_id = id.into();
+        add(&store, &s);
+    }
+    let one = |p: &str| match store.match_session_id(p).unwrap() {
+        IdMatch::One(r) => r.session_id,
+        other => panic!("{p}: {other:?}"),
+    };
+    assert_eq!(one("b"), ids[4], "one character, unique");
+    assert_eq!(one("abcd3"), ids[2]);
+    assert_eq!(one(ids[1]), ids[1]);
+    assert_eq!(store.match_session_id("c").unwrap(), IdMatch::None);
+    assert_eq!(store.match_session_id("").unwrap(), IdMatch::None);
+    assert_eq!(
+        store.match_session_id("a").unwrap(),
+        IdMatch::Many {
+            count: 4,
+            first: ids[..IdMatch::SHOWN]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        }
+    );
 }
 
 #[test]

@@ -680,9 +680,14 @@ fn config_files_that_cannot_be_used_are_named_with_line_and_column() {
 fn empty_config_and_missing_profiles_are_explained() {
     let env = Env::new();
     let empty = env.config("empty.toml", "", 0o600);
+    // The settings are shown, and the check fails: nothing could be sent.
     let (code, out, err) = env.run_cfg(&empty, &["config", "check"], &[]);
-    assert_eq!(code, 0, "{err}");
+    assert_eq!(code, 2, "{err}");
     assert!(out.contains("not configured"), "{out}");
+    assert!(
+        err.contains("no Veriff profile") && err.contains("--sandbox"),
+        "{err}"
+    );
     let (code, _, err) = env.run_cfg(&empty, &["generate", "--first-name", "A"], &[]);
     assert_eq!(code, 2);
     assert!(

@@ -730,3 +730,54 @@ async fn a_public_url_is_the_base_of_session_links_and_the_api_stays_local() {
         assert!(err.to_string().contains("public URL"), "{bad}: {err}");
     }
 }
+
+#[tokio::test]
+async fn with_a_state_file_a_restarted_sandbox_serves_its_links_and_knows_their_decisions() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("sandbox-state.json");
+    let options = || SandboxOptions {
+        state_file: Some(state.clone()),
+        ..Default::default()
+    };
+    let sb = Sandbox::start(options()).await.unwrap();
+    let (open_id, open_url) = created_id(&sb, json!({"person": {"firstName": "John"}})).await;
+    let (decided_id, _) = created_id(&sb, json!({"person": {"firstName": "Decline"}})).await;
+    sb.shutdown().await;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&state).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "{mode:o}");
+    }
+
+    // Started again (another port here; `veriff-tui sandbox` keeps one file per port).
+    let sb = Sandbox::start(options()).await.unwrap();
+    assert_eq!(sb.session_count(), 2);
+    assert_eq!(
+        decision(&sb, &decided_id).await["verification"]["status"],
+        "declined"
+    );
+    assert_eq!(decision(&sb, &open_id).await["verification"], Value::Null);
+    // The link's path opens the flow page, and a choice made there is kept in turn.
+    let path = &open_url[open_url.find("/v/").unwrap()..];
+    let page = format!("{}{path}", sb.base_url());
+    let resp = http().get(&page).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(sb.decide(&open_id, Outcome::Approved));
+    sb.shutdown().await;
+    let sb = Sandbox::start(options()).await.unwrap();
+    assert_eq!(sb.session_status(&open_id), Some("approved"));
+
+    // Without a state file nothing is kept.
+    let plain = sandbox().await;
+    assert_eq!(plain.session_count(), 0);
+
+    // A file the sandbox did not write stops it with words saying which and what to do.
+    drop(sb);
+    std::fs::write(&state, "not json").unwrap();
+    let err = Sandbox::start(options()).await.unwrap_err().to_string();
+    assert!(
+        err.contains("sandbox-state.json") && err.contains("move it away or delete it"),
+        "{err}"
+    );
+}

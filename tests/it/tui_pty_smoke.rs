@@ -73,6 +73,12 @@ fn generate_copy_restart_find_filter_detail() {
         .rposition(|w| w == b"\x1b[?1049l")
         .expect("left the alternate screen");
     assert!(contains(&raw[leave..], url.as_bytes()));
+    // ... and that the link died with the app's own sandbox.
+    assert!(
+        contains(&raw[leave..], b"which stops when the app ends"),
+        "{}",
+        String::from_utf8_lossy(&raw[leave..])
+    );
 
     let tui = spawn(dir.path());
     tui.wait_for("Generate general session");
@@ -105,7 +111,8 @@ fn resize_too_small_and_back_then_sighup_restores_the_terminal() {
     let mut tui = spawn(dir.path());
     tui.wait_for("Generate general session");
     tui.type_text("Ann");
-    // Typed before the resize is read: a key read after it lands in "window too small".
+    // On screen before the resize: keys still unread when the window turns too small are
+    // not for the form, and a loaded machine can leave them unread that long.
     tui.wait_for("Ann");
     tui.resize(50, 12);
     tui.wait_for("window too small: need 60x16");

@@ -839,7 +839,7 @@ fn an_open_detail_view_follows_the_answers_of_big_r() {
 }
 
 #[test]
-fn r_on_a_record_of_an_earlier_sandbox_asks_nothing() {
+fn r_on_a_record_of_another_sandbox_asks_nothing() {
     let mut s = tokens(3);
     s.tokens.rows[0].base_url = "http://127.0.0.1:9".into();
     assert!(update(&mut s, key(KeyCode::Char('r'))).is_empty());
@@ -848,7 +848,7 @@ fn r_on_a_record_of_an_earlier_sandbox_asks_nothing() {
             .as_ref()
             .unwrap()
             .text
-            .contains("sandbox that is no longer running")
+            .contains("made by another sandbox (http://127.0.0.1:9), not the one in use")
     );
     // The same address (written with a trailing slash) is asked.
     s.tokens.rows[0].base_url = "http://127.0.0.1:4010/".into();

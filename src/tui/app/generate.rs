@@ -61,7 +61,9 @@ pub(super) fn on_created(state: &mut State, seq: u64, session: CreatedSession) -
         return after_store_change(state);
     }
     state.in_flight = None;
-    let made_for = state.sent.take().map(|r| made_for(&r)).unwrap_or_default();
+    let sent = state.sent.take();
+    let made_for = sent.as_ref().map(made_for).unwrap_or_default();
+    state.last_url_sandbox = sent.filter(|r| r.sandbox).map(|r| r.endpoint.base_url);
     state.last_url = Some(url.clone());
     state.set_status(Level::Success, "session created");
     state.outcome = Some(Outcome::Created {
@@ -187,10 +189,17 @@ pub(super) fn submit(state: &mut State) -> Vec<Effect> {
             state.outcome = Some(Outcome::Failed {
                 kind: FailKind::NotSent,
                 message: sanitize(&e.to_string()),
-                hint: "Add the profile to the config file (veriff-tui config check shows what is in effect), or run veriff-tui --sandbox to try it offline."
+                // The message says what is missing and where to set it.
+                hint: "veriff-tui config check shows the settings in effect; veriff-tui --sandbox tries it offline."
                     .into(),
             });
-            state.set_status(Level::Error, "nothing was sent: the profile is not usable");
+            state.set_status(
+                Level::Error,
+                format!(
+                    "nothing was sent: the profile \"{}\" cannot send",
+                    sanitize(&state.settings.profile_name)
+                ),
+            );
             return Vec::new();
         }
     };

@@ -187,6 +187,9 @@ pub struct State {
     pub status: Option<Status>,
     pub spinner: usize,
     pub last_url: Option<String>,
+    /// The API base of the sandbox that made `last_url`, `None` when Veriff made it: such a
+    /// link opens only while that sandbox runs, which the exit line says.
+    pub last_url_sandbox: Option<String>,
     /// The URL whose QR code fills the screen.
     pub qr: Option<String>,
     /// The export being written; one at a time.
@@ -248,6 +251,7 @@ impl State {
             status,
             spinner: 0,
             last_url: None,
+            last_url_sandbox: None,
             qr: None,
             export: None,
             url_line: None,
