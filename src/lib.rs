@@ -16,3 +16,4 @@ pub mod sandbox;
 pub mod text;
 pub mod tui;
 pub mod veriff;
+pub mod width;

@@ -9,6 +9,7 @@ use unicode_width::UnicodeWidthStr;
 use crate::keymap::{Action, Context};
 use crate::text::sanitize;
 use crate::tui::app::{FailKind, Outcome, State};
+use crate::tui::glyphs::shown;
 use crate::tui::form::{Field, VENDOR_DATA_MAX};
 use crate::tui::languages;
 use crate::tui::theme::Theme;
@@ -96,7 +97,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
                 }
                 let code = form.lang.value().trim();
                 let name = match languages::find(code) {
-                    Some(l) => format!("  {} · {}", l.english, l.native),
+                    Some(l) => shown(&format!("  {} · {}", l.english, l.native)),
                     None if code.is_empty() => "  not sent: Veriff picks".into(),
                     None if languages::is_valid_code(code) => "  (not in the list)".into(),
                     None => String::new(),
@@ -341,6 +342,7 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
 
 /// Word wrap that still breaks words longer than the line.
 fn hard_wrap_words(s: &str, width: usize) -> Vec<String> {
+    let s = shown(s);
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in s.split(' ') {

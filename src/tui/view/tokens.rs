@@ -10,6 +10,7 @@ use crate::history::Record;
 use crate::keymap::{Action, KeyMap};
 use crate::text::sanitize;
 use crate::tui::app::State;
+use crate::tui::glyphs::shown;
 use crate::tui::theme::Theme;
 use crate::tui::view::{centered, fit, hard_wrap, local_time, rule, short_time};
 use crate::tui::widgets::qr::Code;
@@ -144,7 +145,7 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         } else {
             format!(
                 "Nothing matches “{}”. {} clears the filter.",
-                sanitize(filter.trim()),
+                shown(&sanitize(filter.trim())),
                 state.keys.label(Action::Back)
             )
         };
@@ -242,7 +243,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
     let name = format!("{} {}", r.first_name, r.last_name);
     let title = vec![
         Span::styled("Session details", theme.title()),
-        Span::styled(format!(" · {}", name.trim()), theme.dim()),
+        Span::styled(shown(&format!(" · {}", name.trim())), theme.dim()),
     ];
     frame.render_widget(
         Paragraph::new(rule(title, area.width, theme)),
@@ -291,12 +292,12 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
         status_spans.push(Span::raw(format!(" (code {code})")));
     }
     if let Some(reason) = &r.decision_reason {
-        status_spans.push(Span::raw(format!(": {reason}")));
+        status_spans.push(Span::raw(shown(&format!(": {reason}"))));
     }
     let field = |label: &str, value: String| -> Line<'static> {
         Line::from(vec![
             Span::styled(format!("  {label:<14}"), theme.dim()),
-            Span::raw(value),
+            Span::raw(shown(&value)),
         ])
     };
     let opt = |v: &str| {
@@ -336,7 +337,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
                 ),
                 theme.dim(),
             ),
-            Span::styled(e.clone(), theme.error()),
+            Span::styled(shown(e), theme.error()),
         ]));
     }
     lines.push(field("Created", local_time(r.created_at, state.tz)));
@@ -370,10 +371,10 @@ fn draw_confirm(frame: &mut Frame, area: Rect, r: &Record, keys: &KeyMap, theme:
     let name = format!("{} {}", r.first_name, r.last_name);
     let short_id: String = r.session_id.chars().take(8).collect();
     let text = vec![
-        Line::from(format!(
+        Line::from(shown(&format!(
             "Delete the local record of {} ({short_id})?",
             name.trim()
-        )),
+        ))),
         Line::from(Span::styled(
             "The session at Veriff is not affected.",
             theme.dim(),
@@ -391,10 +392,10 @@ fn draw_replace(frame: &mut Frame, area: Rect, r: &Record, keys: &KeyMap, theme:
     let text = vec![
         Line::from("Replace the text in the form?"),
         Line::from(Span::styled(
-            format!(
+            shown(&format!(
                 "The Generate form holds text you typed; a re-send fills it with {} ({short_id}).",
                 name.trim()
-            ),
+            )),
             theme.dim(),
         )),
         Line::default(),

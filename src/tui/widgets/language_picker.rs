@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
+use crate::tui::glyphs::shown;
 use crate::tui::languages::{self, Language};
 use crate::tui::theme::Theme;
 
@@ -38,7 +39,7 @@ pub fn render(
         .skip(first)
         .take(rows)
         .map(|(i, l)| {
-            let text = format!(" {:<8}{} · {}", l.code, l.english, l.native);
+            let text = shown(&format!(" {:<8}{} · {}", l.code, l.english, l.native));
             let style = if i == selected {
                 theme.selected()
             } else {
