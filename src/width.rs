@@ -10,6 +10,8 @@
 //!
 //! Nothing here knows about terminals beyond that rule; `tui::glyphs` applies it to frames.
 
+use std::borrow::Cow;
+
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthChar;
@@ -72,12 +74,19 @@ pub fn width(model: WidthModel, s: &str) -> usize {
     }
 }
 
+/// The zero-width joiner. tmux (3.3) joins the code point after it into the cell before
+/// it, while VTE and xterm give that code point cells of its own: the same text would take
+/// different room. Drawn per code point, the joiner is left out (👩‍💻 shows as 👩💻 in four
+/// cells everywhere); clustering terminals get it, as part of their cluster.
+const ZWJ: char = '\u{200D}';
+
 /// `s` as the terminal lays it out: the text of each cell it starts, with that cell's
 /// width (1 or 2). Under the code-point model a zero-width code point joins the cell before
 /// it; one with no cell before it (the text starts with a combining mark) would join
-/// whatever is on screen to the left, so it is left out.
-pub fn cells(model: WidthModel, s: &str) -> Vec<(&str, usize)> {
-    let mut out: Vec<(&str, usize)> = Vec::new();
+/// whatever is on screen to the left, so it is left out, as is the zero-width joiner (see
+/// [`ZWJ`]).
+pub fn cells(model: WidthModel, s: &str) -> Vec<(Cow<'_, str>, usize)> {
+    let mut out: Vec<(Cow<'_, str>, usize)> = Vec::new();
     match model {
         WidthModel::CodePoint => {
             let mut start: Option<(usize, usize)> = None;
@@ -87,24 +96,37 @@ pub fn cells(model: WidthModel, s: &str) -> Vec<(&str, usize)> {
                     continue;
                 }
                 if let Some((from, width)) = start {
-                    out.push((&s[from..i], width));
+                    out.push((without_zwj(&s[from..i]), width));
                 }
                 start = Some((i, w));
             }
             if let Some((from, width)) = start {
-                out.push((&s[from..], width));
+                out.push((without_zwj(&s[from..]), width));
             }
         }
         WidthModel::Grapheme => {
             for g in s.graphemes(true) {
                 let w = cluster_width(g);
                 if w > 0 {
-                    out.push((g, w.min(2)));
+                    out.push((Cow::Borrowed(g), w.min(2)));
                 }
             }
         }
     }
     out
+}
+
+fn without_zwj(text: &str) -> Cow<'_, str> {
+    if text.contains(ZWJ) {
+        Cow::Owned(text.chars().filter(|c| *c != ZWJ).collect())
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// `s` as the terminal will draw it: [`cells`] put back together.
+pub fn drawn(model: WidthModel, s: &str) -> String {
+    cells(model, s).into_iter().map(|(c, _)| c).collect()
 }
 
 /// `s` cut to at most `max` cells, at a cell boundary; returns the text kept and its width.
@@ -116,7 +138,7 @@ pub fn truncate(model: WidthModel, s: &str, max: usize) -> (String, usize) {
             break;
         }
         used += w;
-        out.push_str(cell);
+        out.push_str(&cell);
     }
     (out, used)
 }
@@ -125,8 +147,7 @@ pub fn truncate(model: WidthModel, s: &str, max: usize) -> (String, usize) {
 pub fn fit(model: WidthModel, s: &str, width: usize) -> String {
     let total = self::width(model, s);
     if total <= width {
-        let mut out = String::with_capacity(s.len() + width - total);
-        out.push_str(s);
+        let mut out = drawn(model, s);
         out.push_str(&" ".repeat(width - total));
         return out;
     }
@@ -174,16 +195,32 @@ mod tests {
 
     #[test]
     fn cells_keep_every_code_point_but_orphan_marks() {
+        let cells = |m, s| -> Vec<(String, usize)> {
+            cells(m, s)
+                .into_iter()
+                .map(|(c, w)| (c.into_owned(), w))
+                .collect()
+        };
+        let owned = |v: &[(&str, usize)]| -> Vec<(String, usize)> {
+            v.iter().map(|(c, w)| ((*c).to_string(), *w)).collect()
+        };
         assert_eq!(
             cells(CodePoint, "বাং"),
-            vec![("ব", 1), ("\u{09BE}", 1), ("\u{0982}", 1)]
+            owned(&[("ব", 1), ("\u{09BE}", 1), ("\u{0982}", 1)])
         );
         assert_eq!(
             cells(CodePoint, "👩\u{200D}💻"),
-            vec![("👩\u{200D}", 2), ("💻", 2)]
+            owned(&[("👩", 2), ("💻", 2)])
         );
-        assert_eq!(cells(CodePoint, "\u{0301}e\u{0301}"), vec![("e\u{0301}", 1)]);
-        assert_eq!(cells(Grapheme, "বাং"), vec![("বাং", 1)]);
+        assert_eq!(
+            cells(CodePoint, "\u{0301}e\u{0301}"),
+            owned(&[("e\u{0301}", 1)])
+        );
+        assert_eq!(cells(Grapheme, "বাং"), owned(&[("বাং", 1)]));
+        assert_eq!(
+            cells(Grapheme, "👩\u{200D}💻"),
+            owned(&[("👩\u{200D}💻", 2)])
+        );
     }
 
     #[test]
@@ -193,5 +230,6 @@ mod tests {
         assert_eq!(fit(CodePoint, "বাংলা", 7), "বাংলা  ");
         assert_eq!(fit(CodePoint, "বাংলা", 4), "বাং…");
         assert_eq!(fit(CodePoint, "abc", 0), "");
+        assert_eq!(fit(CodePoint, "👩\u{200D}💻", 5), "👩💻 ");
     }
 }

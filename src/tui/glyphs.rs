@@ -107,7 +107,7 @@ pub fn shown(s: &str) -> String {
             }
             let cells = width::cells(model, g);
             let agrees = match cells.as_slice() {
-                [(cell, w)] => *cell == g && g.width() == *w,
+                [(cell, w)] => cell == g && g.width() == *w,
                 _ => false,
             };
             if agrees || g.is_ascii() {
@@ -115,24 +115,16 @@ pub fn shown(s: &str) -> String {
                 continue;
             }
             for (cell, w) in cells {
-                match placeholder(t, cell, w) {
+                match placeholder(t, &cell, w) {
                     Some(c) => out.push(c),
                     // More distinct cells in one frame than placeholders: shown as ratatui
                     // would have shown it.
-                    None => out.push_str(cell),
+                    None => out.push_str(&cell),
                 }
             }
         }
         out
     })
-}
-
-/// Text of `width` cells at most, cut with `…` and padded to exactly `width`, measured as
-/// the terminal measures; the result is ready to hand to ratatui.
-pub fn fit(s: &str, width: usize) -> String {
-    let model = model();
-    let s = shown(s);
-    width::fit(model, &s, width)
 }
 
 /// Puts the real text back into the cells of a rendered frame, each with the width the
@@ -155,7 +147,8 @@ pub fn settle(buf: &mut Buffer) {
                 let cell = &mut buf[(x, y)];
                 cell.set_symbol(&text);
                 if text.width() != w {
-                    let forced = NonZeroU16::new(u16::try_from(w).unwrap_or(1)).unwrap_or(NonZeroU16::MIN);
+                    let forced =
+                        NonZeroU16::new(u16::try_from(w).unwrap_or(1)).unwrap_or(NonZeroU16::MIN);
                     cell.set_diff_option(CellDiffOption::ForcedWidth(forced));
                 }
             }
@@ -192,7 +185,10 @@ mod tests {
     }
 
     fn symbols(buf: &Buffer) -> Vec<String> {
-        buf.content().iter().map(|c| c.symbol().to_string()).collect()
+        buf.content()
+            .iter()
+            .map(|c| c.symbol().to_string())
+            .collect()
     }
 
     #[test]
@@ -217,7 +213,9 @@ mod tests {
     #[test]
     fn emoji_sequences_split_where_the_terminal_splits_them() {
         let buf = render(WidthModel::CodePoint, "👩\u{200D}💻|", 6);
-        assert_eq!(symbols(&buf), ["👩\u{200D}", " ", "💻", " ", "|", " "]);
+        assert_eq!(symbols(&buf), ["👩", " ", "💻", " ", "|", " "]);
+        let buf = render(WidthModel::Grapheme, "👩\u{200D}💻|", 4);
+        assert_eq!(symbols(&buf), ["👩\u{200D}💻", " ", "|", " "]);
         let buf = render(WidthModel::CodePoint, "❤\u{FE0F}|", 3);
         assert_eq!(symbols(&buf), ["❤\u{FE0F}", "|", " "]);
     }
@@ -225,7 +223,8 @@ mod tests {
     #[test]
     fn placeholders_are_measured_by_ratatui_as_the_terminal_measures() {
         begin(WidthModel::CodePoint);
-        for s in ["বাংলা", "हिन्दी", "ភាសាខ្មែរ", "မြန်မာ", "👍🏽", "🇩🇪", "Zoë", "李"] {
+        for s in ["বাংলা", "हिन्दी", "ភាសាខ្មែរ", "မြန်မာ", "👍🏽", "🇩🇪", "Zoë", "李"]
+        {
             assert_eq!(
                 shown(s).width(),
                 width::width(WidthModel::CodePoint, s),

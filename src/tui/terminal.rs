@@ -31,10 +31,7 @@ const CLUSTERING_OFF: &str = "\x1b[?2027l";
 /// How the terminal measures text: the config's choice, else what the environment tells.
 /// Only terminals known to cluster graphemes (mode 2027) get the grapheme model, and never
 /// inside a multiplexer, which re-draws everything by its own (code-point) rule.
-pub(super) fn width_model(
-    setting: TextWidth,
-    var: impl Fn(&str) -> Option<String>,
-) -> WidthModel {
+pub(super) fn width_model(setting: TextWidth, var: impl Fn(&str) -> Option<String>) -> WidthModel {
     match setting {
         TextWidth::Codepoint => return WidthModel::CodePoint,
         TextWidth::Grapheme => return WidthModel::Grapheme,

@@ -20,5 +20,6 @@ mod terminal;
 mod tui_demo;
 mod tui_faults;
 mod tui_pty_smoke;
+mod tui_scripts;
 mod tui_update;
 mod tui_view;

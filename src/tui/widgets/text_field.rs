@@ -31,7 +31,7 @@ pub fn visible(model: WidthModel, value: &str, scroll: usize, width: usize) -> S
             break;
         }
         used += w;
-        out.push_str(cell);
+        out.push_str(&cell);
     }
     out
 }
