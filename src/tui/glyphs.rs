@@ -96,6 +96,9 @@ fn in_ranges(c: char) -> bool {
 /// calling this twice is harmless; a code point of the placeholder ranges that is no
 /// placeholder of this frame becomes U+FFFD rather than another cell's text.
 pub fn shown(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_string();
+    }
     TABLE.with_borrow_mut(|t| {
         let model = t.model;
         let mut out = String::with_capacity(s.len());
