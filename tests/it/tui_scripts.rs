@@ -426,3 +426,42 @@ fn the_history_table_lines_up_for_every_script() {
         assert_eq!(Some(*col), header, "{line}\n{out}");
     }
 }
+
+/// A terminal that clusters graphemes gets mode 2027 turned on, and off again on quitting;
+/// kitty's TERM is enough to choose it, tmux around it is enough to keep it off.
+#[test]
+fn grapheme_clustering_is_turned_on_for_kitty_and_off_again() {
+    use crate::support::{Tui, contains};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data").display().to_string();
+    let cfg = dir.path().join("cfg").display().to_string();
+    let base = [
+        ("VERIFF_TUI_DATA_DIR", data.as_str()),
+        ("XDG_CONFIG_HOME", cfg.as_str()),
+    ];
+    let mut env = base.to_vec();
+    env.push(("TERM", "xterm-kitty"));
+    let mut tui = Tui::spawn(&["--sandbox"], &env, 80, 24);
+    tui.wait_for("Generate URL");
+    assert!(contains(&tui.raw(), b"\x1b[?2027h"), "mode 2027 not set");
+    tui.send("\x03");
+    tui.wait_exit();
+    let raw = tui.raw();
+    let on = raw.windows(8).position(|w| w == b"\x1b[?2027h");
+    let off = raw.windows(8).rposition(|w| w == b"\x1b[?2027l");
+    assert!(
+        matches!((on, off), (Some(a), Some(b)) if b > a),
+        "mode 2027 is not reset on quitting"
+    );
+
+    let mut env = base.to_vec();
+    env.extend([("TERM", "xterm-kitty"), ("TMUX", "/tmp/tmux-0/default,1,0")]);
+    let mut tui = Tui::spawn(&["--sandbox"], &env, 80, 24);
+    tui.wait_for("Generate URL");
+    tui.send("\x03");
+    tui.wait_exit();
+    assert!(
+        !contains(&tui.raw(), b"\x1b[?2027"),
+        "mode 2027 set inside tmux"
+    );
+}
