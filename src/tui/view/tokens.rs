@@ -127,7 +127,10 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     );
     if let Some(e) = &list.error {
         let text = vec![
-            Line::from(Span::styled(format!("✖ {}", sanitize(e)), theme.error())),
+            Line::from(Span::styled(
+                shown(&format!("✖ {}", sanitize(e))),
+                theme.error(),
+            )),
             Line::from(Span::styled(
                 "The history could not be read; see the log file (? shows its path).",
                 theme.dim(),
