@@ -17,3 +17,4 @@ pub mod text;
 pub mod tmux;
 pub mod tui;
 pub mod veriff;
+pub mod width;

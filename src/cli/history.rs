@@ -99,6 +99,12 @@ fn move_history_aside(settings: &Settings) -> Outcome {
     ))
 }
 
+/// `s` cut (with `…`) and padded to `width` cells, measured as terminals without grapheme
+/// clustering (the ones a table is printed to, tmux included) measure: per code point.
+fn column(s: &str, width: usize) -> String {
+    crate::width::fit(crate::width::WidthModel::CodePoint, s, width)
+}
+
 /// The table of `history`; returns how many rows listed have an unknown outcome.
 fn write_history_table(
     store: &Store,
@@ -132,12 +138,13 @@ fn write_history_table(
         } else {
             (sanitize(&r.session_id), sanitize(&r.url))
         };
-        // Every profile is listed: a LIVE record must not pass for a test one.
+        // Every profile is listed: a LIVE record must not pass for a test one. Columns are
+        // cut and padded by terminal cells (`{:<n}` counts characters: 李小龍 takes six).
         writeln!(
             out,
-            "{created:<16}  {:<12}  {:<24}  {:<22}  {id:<36}  {url}",
-            crate::veriff::response::truncate(&r.profile, 12),
-            crate::veriff::response::truncate(name.trim(), 24),
+            "{created:<16}  {}  {}  {:<22}  {id:<36}  {url}",
+            column(&sanitize(&r.profile), 12),
+            column(name.trim(), 24),
             status.label(),
         )
     })?;

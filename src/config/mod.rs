@@ -36,6 +36,17 @@ pub enum ClipboardMode {
     Off,
 }
 
+/// How the TUI measures text (README, Troubleshooting): as the terminal is found to, per
+/// code point (`wcwidth`: tmux, xterm, VTE), or per grapheme cluster (mode 2027).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TextWidth {
+    #[default]
+    Auto,
+    Codepoint,
+    Grapheme,
+}
+
 /// The whole config file. Unknown keys are errors (a typo must not be silently ignored).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -72,6 +83,7 @@ pub struct UiSettings {
     pub mouse: bool,
     /// Auto-refresh of pending decisions while the TUI is open; off when `None`; at least 30.
     pub refresh_interval_secs: Option<u64>,
+    pub text_width: TextWidth,
 }
 
 /// One Veriff integration.
@@ -132,6 +144,7 @@ impl Default for UiSettings {
             clipboard: ClipboardMode::Auto,
             mouse: false,
             refresh_interval_secs: None,
+            text_width: TextWidth::Auto,
         }
     }
 }

@@ -298,6 +298,12 @@ impl Settings {
             c.ui.refresh_interval_secs
                 .map_or_else(|| "(off)".to_string(), |r| r.to_string())
         );
+        let text_width = match c.ui.text_width {
+            crate::config::TextWidth::Auto => "auto",
+            crate::config::TextWidth::Codepoint => "codepoint",
+            crate::config::TextWidth::Grapheme => "grapheme",
+        };
+        let _ = writeln!(o, "  text_width            = {text_width}");
         let keys = c.keys.lines();
         if !keys.is_empty() {
             let _ = writeln!(o, "[keys]");

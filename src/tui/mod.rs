@@ -9,6 +9,7 @@ pub mod app;
 mod backend;
 mod events;
 pub mod form;
+pub mod glyphs;
 pub mod help_text;
 pub mod hyperlinks;
 pub mod languages;
@@ -68,6 +69,7 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<LastLink>> {
     crate::logging::init(&settings.paths.log_file);
     tracing::info!(profile = %settings.profile_name, sandbox = settings.sandbox, "TUI starting");
     let mouse = settings.config.ui.mouse;
+    let text_width = settings.config.ui.text_width;
     let clipboard_mode = settings.config.ui.clipboard;
     let history_db = settings.paths.history_db.clone();
 
@@ -81,10 +83,12 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<LastLink>> {
     let mut state = State::new(settings, env);
     let vars = |k: &str| std::env::var(k).ok();
     state.hyperlinks = hyperlinks::supported(&vars, crate::tmux::version(&vars));
+    state.width = terminal::width_model(text_width, |k| std::env::var(k).ok());
+    tracing::info!(model = ?state.width, "text width");
 
     PANICKED.store(false, Ordering::SeqCst);
     let hook = PanicHookGuard::install();
-    let guard = TerminalGuard::enter(mouse)?;
+    let guard = TerminalGuard::enter(mouse, state.width)?;
     let mut terminal = Terminal::new(NoQueryBackend::new(std::io::stdout()))?;
     terminal.clear()?;
 

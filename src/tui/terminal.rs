@@ -1,6 +1,6 @@
 //! The terminal itself: raw mode and the alternate screen entered and always left again
-//! (on drop, on panic, on signals), and bytes for the terminal (OSC 52) written between
-//! frames.
+//! (on drop, on panic, on signals), how it measures text, and bytes for the terminal
+//! (OSC 52) written between frames.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -15,8 +15,47 @@ use ratatui::crossterm::terminal::{
 use ratatui::crossterm::{execute, queue};
 use tokio::sync::mpsc;
 
+use crate::config::TextWidth;
+use crate::width::WidthModel;
+
 /// Set by the panic hook: the terminal is already restored, the loop must stop drawing.
 pub(super) static PANICKED: AtomicBool = AtomicBool::new(false);
+
+/// Grapheme clustering (mode 2027) was turned on and must be turned off again.
+static CLUSTERING: AtomicBool = AtomicBool::new(false);
+
+/// Turns grapheme clustering on (DECSET 2027); terminals without it ignore the request.
+const CLUSTERING_ON: &str = "\x1b[?2027h";
+const CLUSTERING_OFF: &str = "\x1b[?2027l";
+
+/// How the terminal measures text: the config's choice, else what the environment tells.
+/// Only terminals known to cluster graphemes (mode 2027) get the grapheme model, and never
+/// inside a multiplexer, which re-draws everything by its own (code-point) rule.
+pub(super) fn width_model(setting: TextWidth, var: impl Fn(&str) -> Option<String>) -> WidthModel {
+    match setting {
+        TextWidth::Codepoint => return WidthModel::CodePoint,
+        TextWidth::Grapheme => return WidthModel::Grapheme,
+        TextWidth::Auto => {}
+    }
+    let term = var("TERM").unwrap_or_default();
+    let program = var("TERM_PROGRAM").unwrap_or_default().to_ascii_lowercase();
+    let multiplexed = var("TMUX").is_some_and(|v| !v.is_empty())
+        || var("STY").is_some_and(|v| !v.is_empty())
+        || term.starts_with("screen")
+        || term.starts_with("tmux")
+        || program == "tmux";
+    let clusters = matches!(program.as_str(), "wezterm" | "ghostty" | "kitty")
+        || matches!(
+            term.as_str(),
+            "xterm-kitty" | "xterm-ghostty" | "wezterm" | "foot" | "foot-extra"
+        )
+        || var("KITTY_WINDOW_ID").is_some_and(|v| !v.is_empty());
+    if clusters && !multiplexed {
+        WidthModel::Grapheme
+    } else {
+        WidthModel::CodePoint
+    }
+}
 
 /// Puts the terminal back as it was: main screen, cooked mode, cursor, no paste or mouse
 /// reporting. Safe to call more than once.
@@ -24,6 +63,9 @@ fn restore_terminal(mouse: bool) {
     let mut out = std::io::stdout();
     if mouse {
         let _ = execute!(out, DisableMouseCapture);
+    }
+    if CLUSTERING.swap(false, Ordering::SeqCst) {
+        let _ = out.write_all(CLUSTERING_OFF.as_bytes());
     }
     let _ = execute!(
         out,
@@ -39,11 +81,16 @@ pub(super) struct TerminalGuard {
 }
 
 impl TerminalGuard {
-    pub(super) fn enter(mouse: bool) -> std::io::Result<Self> {
+    pub(super) fn enter(mouse: bool, width: WidthModel) -> std::io::Result<Self> {
         let guard = TerminalGuard { mouse };
         enable_raw_mode()?;
         let mut out = std::io::stdout();
         execute!(out, EnterAlternateScreen, EnableBracketedPaste)?;
+        if width == WidthModel::Grapheme {
+            CLUSTERING.store(true, Ordering::SeqCst);
+            out.write_all(CLUSTERING_ON.as_bytes())?;
+            out.flush()?;
+        }
         if mouse {
             execute!(out, EnableMouseCapture)?;
         }
@@ -152,6 +199,35 @@ impl Write for TerminalWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn model(setting: TextWidth, vars: &[(&str, &str)]) -> WidthModel {
+        width_model(setting, |k| {
+            vars.iter()
+                .find(|(name, _)| *name == k)
+                .map(|(_, v)| (*v).to_string())
+        })
+    }
+
+    #[test]
+    fn only_known_clustering_terminals_outside_a_multiplexer_measure_graphemes() {
+        use WidthModel::{CodePoint, Grapheme};
+        let auto = TextWidth::Auto;
+        assert_eq!(model(auto, &[("TERM", "xterm-kitty")]), Grapheme);
+        assert_eq!(model(auto, &[("TERM_PROGRAM", "WezTerm")]), Grapheme);
+        assert_eq!(model(auto, &[("TERM", "foot")]), Grapheme);
+        assert_eq!(model(auto, &[("TERM", "xterm-256color")]), CodePoint);
+        assert_eq!(model(auto, &[]), CodePoint);
+        assert_eq!(
+            model(auto, &[("TERM", "xterm-kitty"), ("TMUX", "/tmp/s,1,0")]),
+            CodePoint
+        );
+        assert_eq!(model(auto, &[("TERM", "screen-256color")]), CodePoint);
+        assert_eq!(model(TextWidth::Grapheme, &[]), Grapheme);
+        assert_eq!(
+            model(TextWidth::Codepoint, &[("TERM", "xterm-kitty")]),
+            CodePoint
+        );
+    }
 
     #[test]
     fn the_url_line_is_one_unbroken_line_on_the_normal_screen() {

@@ -20,6 +20,7 @@ mod terminal;
 mod tui_demo;
 mod tui_faults;
 mod tui_pty_smoke;
+mod tui_scripts;
 mod tui_update;
 mod tui_url;
 mod tui_view;

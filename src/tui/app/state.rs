@@ -210,6 +210,8 @@ pub struct State {
     pub refreshing: Vec<String>,
     /// The keys bound to each action (the key table with the config file's `[keys]`).
     pub keys: KeyMap,
+    /// How the terminal measures text (`crate::width`); chosen once when the TUI starts.
+    pub width: crate::width::WidthModel,
 }
 
 impl State {
@@ -260,6 +262,7 @@ impl State {
             refresh: None,
             job_seq: 0,
             refreshing: Vec::new(),
+            width: crate::width::WidthModel::default(),
             keys,
         }
     }

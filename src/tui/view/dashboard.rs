@@ -12,6 +12,7 @@ use crate::history::Record;
 use crate::keymap::Action;
 use crate::text::sanitize;
 use crate::tui::app::{DASHBOARD_DAYS, State};
+use crate::tui::glyphs::shown;
 use crate::tui::theme::Theme;
 use crate::tui::view::{fit, rule, short_time};
 use crate::tui::widgets::status_badge;
@@ -23,7 +24,7 @@ const CHARTS_HEIGHT: u16 = 11;
 const SIDE_BY_SIDE: u16 = 76;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
-    let profile = sanitize(&state.settings.profile_name);
+    let profile = shown(&sanitize(&state.settings.profile_name));
     let title = vec![
         Span::styled("Dashboard", theme.title()),
         Span::styled(format!(" · {profile}"), theme.dim()),
@@ -35,7 +36,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     if let Some(e) = &d.error {
         let lines = vec![
             Line::default(),
-            Line::from(Span::styled(format!("✖ {e}"), theme.error())),
+            Line::from(Span::styled(shown(&format!("✖ {e}")), theme.error())),
             Line::from(Span::styled(
                 format!(
                     "The history could not be read; {} tries again, and the log file ({} shows its path) has details.",
@@ -101,7 +102,7 @@ fn draw_counts(
     frame.render_widget(block, area);
     let label_w = counts
         .iter()
-        .map(|(s, _)| unicode_width::UnicodeWidthStr::width(sanitize(&s.label()).as_str()))
+        .map(|(s, _)| unicode_width::UnicodeWidthStr::width(shown(&sanitize(&s.label())).as_str()))
         .max()
         .unwrap_or(0)
         .min(22);
@@ -149,7 +150,7 @@ fn draw_per_day(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     frame.render_widget(block, area);
     if let Some(e) = &state.dashboard.data_error {
         frame.render_widget(
-            Paragraph::new(Span::styled(format!("✖ {e}"), theme.error()))
+            Paragraph::new(Span::styled(shown(&format!("✖ {e}")), theme.error()))
                 .wrap(Wrap { trim: false }),
             inner,
         );
@@ -248,7 +249,7 @@ fn draw_latest(frame: &mut Frame, area: Rect, state: &State, total: u64, theme: 
     let d = &state.dashboard;
     if let Some(e) = &d.data_error {
         frame.render_widget(
-            Paragraph::new(Span::styled(format!("✖ {e}"), theme.error()))
+            Paragraph::new(Span::styled(shown(&format!("✖ {e}")), theme.error()))
                 .wrap(Wrap { trim: false }),
             inner,
         );

@@ -10,6 +10,7 @@ use crate::keymap::{Action, Context};
 use crate::text::sanitize;
 use crate::tui::app::{FailKind, Outcome, State};
 use crate::tui::form::{Field, VENDOR_DATA_MAX};
+use crate::tui::glyphs::shown;
 use crate::tui::languages;
 use crate::tui::theme::Theme;
 use crate::tui::view::{fit_words, hard_wrap, local_time, rule, spinner, wrap_words};
@@ -101,7 +102,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
                 }
                 let code = form.lang.value().trim();
                 let name = match languages::find(code) {
-                    Some(l) => format!("  {} · {}", l.english, l.native),
+                    Some(l) => shown(&format!("  {} · {}", l.english, l.native)),
                     None if code.is_empty() => "  not sent: Veriff picks".into(),
                     None if languages::is_valid_code(code) => "  (not in the list)".into(),
                     None => String::new(),
@@ -219,12 +220,12 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
                 // Not this form's result: said in words, not only by colour.
                 Line::from(vec![
                     Span::styled("Previous session", theme.dim()),
-                    Span::styled(format!(", for {made_for}"), theme.dim()),
+                    Span::styled(shown(&format!(", for {made_for}")), theme.dim()),
                 ])
             } else {
                 Line::from(vec![
                     Span::styled("✔ Session created", theme.success()),
-                    Span::styled(format!(" for {made_for}"), theme.dim()),
+                    Span::styled(shown(&format!(" for {made_for}")), theme.dim()),
                 ])
             }];
 

@@ -19,6 +19,7 @@ use crate::keymap::{Action, Context};
 use crate::text::sanitize;
 use crate::tui::app::context;
 use crate::tui::app::{Level, Screen, State, Zone};
+use crate::tui::glyphs;
 use crate::tui::theme::Theme;
 
 pub use crate::tui::layout::{MIN_HEIGHT, MIN_WIDTH, centered};
@@ -30,6 +31,13 @@ pub fn spinner(state: &State) -> &'static str {
 }
 
 pub fn draw(frame: &mut Frame, state: &State) {
+    // Text is handed to ratatui cell by cell as the terminal will draw it (tui::glyphs).
+    glyphs::begin(state.width);
+    draw_frame(frame, state);
+    glyphs::settle(frame.buffer_mut());
+}
+
+fn draw_frame(frame: &mut Frame, state: &State) {
     let area = frame.area();
     let theme = Theme::new(state.palette);
     // The QR code gets the whole window, whatever its size: it says itself when too small.
@@ -86,7 +94,7 @@ pub fn draw(frame: &mut Frame, state: &State) {
 }
 
 fn draw_header(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
-    let profile = sanitize(&state.settings.profile_name);
+    let profile = glyphs::shown(&sanitize(&state.settings.profile_name));
     let right = |compact: bool| -> Vec<Span<'static>> {
         let mut spans = Vec::new();
         if !compact {
@@ -440,8 +448,11 @@ pub fn short_time(t: DateTime<Utc>, tz: Zone) -> String {
         .to_string()
 }
 
-/// `s` cut to `width` display columns (with `…` when cut) and padded to exactly `width`.
+/// `s` cut to `width` terminal columns (with `…` when cut) and padded to exactly `width`,
+/// ready to hand to ratatui (`glyphs::shown`).
 pub fn fit(s: &str, width: usize) -> String {
+    let s = glyphs::shown(s);
+    let s = s.as_str();
     let total = s.width();
     let mut out = String::new();
     if total <= width {
@@ -469,6 +480,8 @@ pub fn fit(s: &str, width: usize) -> String {
 /// `s` cut to `width` display columns at a word boundary, with `…` when cut; not padded.
 /// A first word wider than `width` is cut inside it (there is no other way to show it).
 pub fn fit_words(s: &str, width: usize) -> String {
+    let s = glyphs::shown(s);
+    let s = s.as_str();
     if s.width() <= width {
         return s.to_string();
     }
@@ -499,9 +512,10 @@ pub fn fit_words(s: &str, width: usize) -> String {
 }
 
 /// Splits `s` into lines of at most `width` columns, breaking anywhere (for URLs: the lines
-/// hold nothing else, so they can be selected by hand).
+/// hold nothing else, so they can be selected by hand); measured as the terminal measures.
 pub fn hard_wrap(s: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
+    let s = glyphs::shown(s);
     let mut lines = Vec::new();
     let mut line = String::new();
     let mut used = 0;
@@ -522,6 +536,7 @@ pub fn hard_wrap(s: &str, width: usize) -> Vec<String> {
 
 /// Word wrap that still breaks words longer than the line.
 pub fn wrap_words(s: &str, width: usize) -> Vec<String> {
+    let s = glyphs::shown(s);
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in s.split(' ') {

@@ -12,6 +12,7 @@ use crate::history::Record;
 use crate::keymap::{Action, KeyMap};
 use crate::text::sanitize;
 use crate::tui::app::State;
+use crate::tui::glyphs::shown;
 use crate::tui::theme::Theme;
 use crate::tui::view::{centered, fit, hard_wrap, local_time, rule, short_time, wrap_words};
 use crate::tui::widgets::qr::Code;
@@ -133,7 +134,10 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     );
     if let Some(e) = &list.error {
         let text = vec![
-            Line::from(Span::styled(format!("✖ {}", sanitize(e)), theme.error())),
+            Line::from(Span::styled(
+                shown(&format!("✖ {}", sanitize(e))),
+                theme.error(),
+            )),
             Line::from(Span::styled(
                 "The history could not be read; see the log file (? shows its path).",
                 theme.dim(),
@@ -151,7 +155,7 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         } else {
             format!(
                 "Nothing matches “{}”. {} clears the filter.",
-                sanitize(filter.trim()),
+                shown(&sanitize(filter.trim())),
                 state.keys.label(Action::Back)
             )
         };
@@ -252,7 +256,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
     let name = format!("{} {}", r.first_name, r.last_name);
     let title = vec![
         Span::styled("Session details", theme.title()),
-        Span::styled(format!(" · {}", name.trim()), theme.dim()),
+        Span::styled(shown(&format!(" · {}", name.trim())), theme.dim()),
     ];
     frame.render_widget(
         Paragraph::new(rule(title, area.width, theme)),
@@ -338,10 +342,10 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
     }
     if let Some(t) = &r.decision_time {
         // Veriff's own timestamp, shown in the zone and format of every other time.
-        let shown = DateTime::parse_from_rfc3339(t)
+        let decided = DateTime::parse_from_rfc3339(t)
             .map(|t| local_time(t.with_timezone(&Utc), state.tz))
             .unwrap_or_else(|_| t.clone());
-        lines.extend(field("Decision time", shown));
+        lines.extend(field("Decision time", decided));
     }
     if let Some(t) = r.checked_at {
         lines.extend(field("Checked", local_time(t, state.tz)));
@@ -388,10 +392,10 @@ fn draw_confirm(frame: &mut Frame, area: Rect, r: &Record, keys: &KeyMap, theme:
     let name = format!("{} {}", r.first_name, r.last_name);
     let short_id: String = r.session_id.chars().take(8).collect();
     let text = vec![
-        Line::from(format!(
+        Line::from(shown(&format!(
             "Delete the local record of {} ({short_id})?",
             name.trim()
-        )),
+        ))),
         Line::from(Span::styled(
             "The session at Veriff is not affected.",
             theme.dim(),
@@ -409,10 +413,10 @@ fn draw_replace(frame: &mut Frame, area: Rect, r: &Record, keys: &KeyMap, theme:
     let text = vec![
         Line::from("Replace the text in the form?"),
         Line::from(Span::styled(
-            format!(
+            shown(&format!(
                 "The Generate form holds text you typed; a re-send fills it with {} ({short_id}).",
                 name.trim()
-            ),
+            )),
             theme.dim(),
         )),
         Line::default(),

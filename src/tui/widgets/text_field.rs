@@ -1,36 +1,61 @@
 //! A one-line text field drawn from a `tui_input::Input`, scrolled horizontally and measured
-//! by grapheme display width, with the terminal's own cursor placed in it so input methods
-//! compose in place.
+//! as the terminal measures (`crate::width`), with the terminal's own cursor placed in it so
+//! input methods compose in place.
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 use tui_input::Input;
-use unicode_segmentation::UnicodeSegmentation;
-use unicode_width::UnicodeWidthStr;
 
+use crate::tui::glyphs;
 use crate::tui::theme::Theme;
 use crate::tui::view::{fit, fit_words};
+use crate::width::{self, WidthModel};
 
-/// The part of `value` visible from display column `scroll`, at most `width` columns wide.
-pub fn visible(value: &str, scroll: usize, width: usize) -> String {
+/// The part of `value` visible from terminal column `scroll`, at most `width` columns wide.
+/// A wide glyph cut by the left edge leaves its visible half blank.
+pub fn visible(model: WidthModel, value: &str, scroll: usize, width: usize) -> String {
     let mut col = 0;
     let mut out = String::new();
     let mut used = 0;
-    for g in value.graphemes(true) {
-        let w = g.width();
+    for (cell, w) in width::cells(model, value) {
         if col < scroll {
             col += w;
+            if col > scroll && used < width {
+                out.push(' ');
+                used += 1;
+            }
             continue;
         }
         if used + w > width {
             break;
         }
         used += w;
-        out.push_str(g);
+        out.push_str(&cell);
     }
     out
+}
+
+/// The terminal column of the insertion point (`Input` counts code points), and the first
+/// column shown so that it stays in a field `width` columns wide.
+fn cursor_and_scroll(model: WidthModel, input: &Input, width: usize) -> (usize, usize) {
+    let value = input.value();
+    let byte = value
+        .char_indices()
+        .nth(input.cursor())
+        .map_or(value.len(), |(i, _)| i);
+    let cursor = width::width(model, &value[..byte]);
+    let want = cursor.saturating_sub(width);
+    // Scroll by whole cells, as far as needed and no further.
+    let mut scroll = 0;
+    for (_, w) in width::cells(model, value) {
+        if scroll >= want {
+            break;
+        }
+        scroll += w;
+    }
+    (cursor, scroll)
 }
 
 /// Draws the field; when focused, puts the terminal cursor at the insertion point.
@@ -48,11 +73,8 @@ pub fn render(
     let width = usize::from(area.width);
     // One column is kept free so the cursor fits after the last character. Only the
     // focused field has a cursor to follow; the others show their start.
-    let scroll = if focused {
-        input.visual_scroll(width.saturating_sub(1))
-    } else {
-        0
-    };
+    let model = glyphs::model();
+    let (cursor, scroll) = cursor_and_scroll(model, input, width.saturating_sub(1));
     let style = theme.input(focused);
     let line = if input.value().is_empty() && !focused {
         Line::from(Span::styled(
@@ -64,16 +86,17 @@ pub fn render(
         Line::from(Span::raw(fit(&value, width).trim_end().to_string()))
     } else {
         // A value prefilled from a file may hold control characters: never drawn raw.
-        Line::from(Span::raw(crate::text::sanitize(&visible(
+        Line::from(Span::raw(glyphs::shown(&crate::text::sanitize(&visible(
+            model,
             input.value(),
             scroll,
             width,
-        ))))
+        )))))
     };
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(line).style(style), area);
     if focused {
-        let x = input.visual_cursor().saturating_sub(scroll);
+        let x = cursor.saturating_sub(scroll);
         let x = u16::try_from(x).unwrap_or(u16::MAX).min(area.width - 1);
         frame.set_cursor_position(Position::new(area.x + x, area.y));
     }
