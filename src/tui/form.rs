@@ -395,11 +395,12 @@ mod tests {
     fn paste_inserts_at_cursor_without_newlines() {
         let mut f = form();
         f.first_name = Input::new("Zoë".into()).with_cursor(1);
+        // A line break joins as a space; an escape sequence goes whole, a tab is a space.
         assert!(f.paste("李\r\n小"));
-        assert_eq!(f.first_name.value(), "Z李小oë");
-        assert_eq!(f.first_name.cursor(), 3);
+        assert_eq!(f.first_name.value(), "Z李 小oë");
+        assert_eq!(f.first_name.cursor(), 4);
         assert!(f.paste("\x1b[2J\ta"));
-        assert_eq!(f.first_name.value(), "Z李小[2J aoë");
+        assert_eq!(f.first_name.value(), "Z李 小 aoë");
     }
 
     #[test]

@@ -136,6 +136,9 @@ pub fn shown(s: &str) -> String {
 pub fn settle(buf: &mut Buffer) {
     TABLE.with_borrow(|t| {
         let area = buf.area;
+        // The cells given a forced width here: others with one (a hyperlink's head cell,
+        // tui::widgets::hyperlink) are not glyphs and are left as they are.
+        let mut forced = std::collections::HashSet::new();
         for y in area.top()..area.bottom() {
             for x in area.left()..area.right() {
                 let symbol = buf[(x, y)].symbol();
@@ -150,9 +153,10 @@ pub fn settle(buf: &mut Buffer) {
                 let cell = &mut buf[(x, y)];
                 cell.set_symbol(&text);
                 if text.width() != w {
-                    let forced =
+                    let width =
                         NonZeroU16::new(u16::try_from(w).unwrap_or(1)).unwrap_or(NonZeroU16::MIN);
-                    cell.set_diff_option(CellDiffOption::ForcedWidth(forced));
+                    cell.set_diff_option(CellDiffOption::ForcedWidth(width));
+                    forced.insert((x, y));
                 }
             }
         }
@@ -161,8 +165,9 @@ pub fn settle(buf: &mut Buffer) {
                 let covered = buf[(x + 1, y)].symbol() != " ";
                 let cell = &buf[(x, y)];
                 let wide = match cell.diff_option {
-                    CellDiffOption::ForcedWidth(w) => w.get() >= 2,
-                    _ => cell.symbol().width() >= 2,
+                    CellDiffOption::ForcedWidth(w) => forced.contains(&(x, y)) && w.get() >= 2,
+                    CellDiffOption::None => cell.symbol().width() >= 2,
+                    _ => false,
                 };
                 if wide && covered {
                     let cell = &mut buf[(x, y)];
