@@ -33,7 +33,11 @@ fn generate(tui: &Tui) -> String {
     tui.send("\x13"); // Ctrl+S
     let screen = tui.wait_until("the URL and the copy's outcome", |s| {
         // The copy's outcome is said on the status line once the copy is done.
-        s.contains("Session created") && s.contains("Session ID") && s.contains("OSC 52")
+        // A frame may be read half drawn: wait for the URL's first row above the id line.
+        let url_then_id = s
+            .find("http://127.0.0.1:")
+            .is_some_and(|i| s[i..].contains("Session ID"));
+        s.contains("Session created") && url_then_id && s.contains("OSC 52")
     });
     url_on(&screen)
 }
