@@ -90,24 +90,6 @@ mod tests {
         grids[0].decode().unwrap().1
     }
 
-    /// A Veriff-shaped link of exactly `len` characters: the host, then a token in the
-    /// base64url alphabet (what a JWT is made of), varied so no pattern helps the encoder.
-    pub(crate) fn veriff_link(len: usize) -> String {
-        const ALPHABET: &[u8] =
-            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
-        let mut url = String::from("https://alchemy.veriff.com/v/");
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        while url.len() < len {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            url.push(char::from(
-                ALPHABET[(seed % ALPHABET.len() as u64) as usize],
-            ));
-        }
-        url
-    }
-
     #[test]
     fn round_trips_a_session_url() {
         let url = "https://alchemy.veriff.com/v/eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzZXNzaW9uX2lkIjoiZjA0YmRiNDctZDNiZS00YjI4LWIwMjgtMmJkOGEwZjVlMmQxIiwiaWF0IjoxNzAwMDAwMDAwfQ.c2ln";
@@ -121,7 +103,7 @@ mod tests {
 
     #[test]
     fn a_400_character_link_is_36_rows_and_reads_back_on_a_dark_surround() {
-        let url = veriff_link(400);
+        let url = crate::history::seed::veriff_link(400);
         assert_eq!(url.len(), 400);
         let lines = lines(&url).unwrap();
         // Version 13 (69 modules) at level L, 2 + 2 light columns, 1 + 1.5 light rows.

@@ -110,26 +110,9 @@ fn the_full_screen_qr_code_decodes_to_the_exact_url() {
     assert_eq!(decode_screen(&render(&s)), URL);
 }
 
-/// A Veriff link as long as they come: 400 characters, the host and a token in the
-/// base64url alphabet a JWT is written in, varied so no pattern helps the encoder.
-fn link_of(len: usize) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
-    let mut url = String::from("https://alchemy.veriff.com/v/");
-    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-    while url.len() < len {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        url.push(char::from(
-            ALPHABET[(seed % ALPHABET.len() as u64) as usize],
-        ));
-    }
-    url
-}
-
 #[test]
 fn a_400_character_link_fits_120x40_and_smaller_windows_say_what_it_needs() {
-    let url = link_of(400);
+    let url = veriff_tui::history::seed::veriff_link(400);
     let (w, h) = veriff_tui::tui::view::qr::needed(&url, 120).unwrap();
     assert!(w <= 120 && h <= 40, "needs {w}x{h}");
     let mut drawn = 0;
@@ -466,19 +449,25 @@ fn export_again(s: &mut State) -> u64 {
     }
 }
 
-#[test]
-fn a_stopped_export_leaves_no_file_behind() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("history.sqlite3")).unwrap();
+/// A history of `count` fake records in `dir`.
+fn seeded(dir: &std::path::Path, count: u64, seed: u64) -> Store {
+    let store = Store::open(&dir.join("history.sqlite3")).unwrap();
     veriff_tui::history::seed::fill_store(
         &store,
         &veriff_tui::history::seed::SeedOptions {
-            count: 5_000,
-            seed: 7,
+            count,
+            seed,
             end: Utc::now(),
         },
     )
     .unwrap();
+    store
+}
+
+#[test]
+fn a_stopped_export_leaves_no_file_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = seeded(dir.path(), 5_000, 7);
     let exports = dir.path().join("exports");
     let stamp = chrono::NaiveDate::from_ymd_opt(2026, 11, 25)
         .unwrap()
@@ -709,16 +698,7 @@ fn qr_views_draw_at_every_size_without_panicking() {
 #[test]
 fn an_export_stopped_while_counting_creates_and_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("history.sqlite3")).unwrap();
-    veriff_tui::history::seed::fill_store(
-        &store,
-        &veriff_tui::history::seed::SeedOptions {
-            count: 2_000,
-            seed: 3,
-            end: Utc::now(),
-        },
-    )
-    .unwrap();
+    let store = seeded(dir.path(), 2_000, 3);
     let cancel = Cancel::new();
     cancel.cancel();
     let reports = std::sync::Arc::new(std::sync::Mutex::new(0));
