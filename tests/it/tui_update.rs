@@ -1359,3 +1359,37 @@ fn refresh_reports_reload_the_rows_only_when_answers_came() {
             .any(|e| matches!(e, Effect::List(Load::Page { .. })))
     );
 }
+
+#[test]
+fn a_result_stays_labelled_with_its_own_profile_and_is_previous_after_a_switch() {
+    // Two profiles: the sandbox and a live one.
+    let mut settings = sandbox_settings();
+    let live = live_settings();
+    settings.config.profiles.extend(live.config.profiles);
+    let mut s = State::new(settings, env(80, 24, false));
+    type_text(&mut s, "Ann");
+    let seq = match update(&mut s, ctrl('s')).as_slice() {
+        [Effect::Generate { seq, .. }] => *seq,
+        other => panic!("{other:?}"),
+    };
+    update(
+        &mut s,
+        Msg::Created {
+            seq,
+            session: Box::new(created()),
+        },
+    );
+    let text = screen_text(&render(&s));
+    assert!(
+        text.contains("✔ Session created for Ann · sandbox"),
+        "{text}"
+    );
+    update(&mut s, ctrl('p'));
+    assert_eq!(s.settings.profile_name, "production");
+    let text = screen_text(&render(&s));
+    assert!(!text.contains("Session created"), "{text}");
+    assert!(
+        text.contains("Previous session, for Ann · sandbox"),
+        "{text}"
+    );
+}
