@@ -124,6 +124,55 @@ fn without_zwj(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// `s` split into rows of at most `max` cells, breaking anywhere between cells.
+pub fn hard_wrap(model: WidthModel, s: &str, max: usize) -> Vec<String> {
+    let max = max.max(1);
+    let mut rows = Vec::new();
+    let (mut row, mut used) = (String::new(), 0);
+    for (cell, w) in cells(model, s) {
+        if used + w > max && !row.is_empty() {
+            rows.push(std::mem::take(&mut row));
+            used = 0;
+        }
+        row.push_str(&cell);
+        used += w;
+    }
+    if !row.is_empty() {
+        rows.push(row);
+    }
+    rows
+}
+
+/// `s` split into rows of at most `max` cells at spaces; a word longer than a row is
+/// broken as [`hard_wrap`] breaks it.
+pub fn wrap_words(model: WidthModel, s: &str, max: usize) -> Vec<String> {
+    let mut rows = Vec::new();
+    let mut row = String::new();
+    for word in s.split(' ') {
+        let need = if row.is_empty() {
+            width(model, word)
+        } else {
+            width(model, &row) + 1 + width(model, word)
+        };
+        if need > max && !row.is_empty() {
+            rows.push(std::mem::take(&mut row));
+        }
+        if !row.is_empty() {
+            row.push(' ');
+        }
+        row.push_str(word);
+        if width(model, &row) > max {
+            let mut parts = hard_wrap(model, &row, max);
+            row = parts.pop().unwrap_or_default();
+            rows.extend(parts);
+        }
+    }
+    if !row.is_empty() {
+        rows.push(row);
+    }
+    rows
+}
+
 /// `s` as the terminal will draw it: [`cells`] put back together.
 pub fn drawn(model: WidthModel, s: &str) -> String {
     cells(model, s).into_iter().map(|(c, _)| c).collect()

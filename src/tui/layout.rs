@@ -3,6 +3,9 @@
 
 use ratatui::layout::Rect;
 
+use crate::history::Record;
+use crate::width::{self, WidthModel};
+
 /// The smallest window the app draws in; below it, only "window too small" and quit.
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 16;
@@ -27,4 +30,78 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
         w,
         h,
     )
+}
+
+/// Where the values of a session's details start: two spaces and a 14-column label.
+pub const DETAIL_LABEL: usize = 16;
+
+/// Columns the details keep when the QR code stands beside them.
+pub const DETAIL_QR_TEXT_MIN: u16 = 50;
+
+/// The rows under the details' title in a window of `size` (the header, the title, the
+/// status line and the footer taken away).
+pub fn detail_body(size: (u16, u16)) -> Rect {
+    Rect::new(0, 2, size.0, size.1.saturating_sub(4))
+}
+
+/// The QR code's size when it stands beside the details in `body` (both whole), else
+/// `None`. A record without a link has no code.
+pub fn detail_code_beside(r: &Record, body: Rect) -> Option<(u16, u16)> {
+    if !r.has_link() {
+        return None;
+    }
+    crate::qr::size(&r.url)
+        .filter(|(w, h)| body.width >= w + 2 + DETAIL_QR_TEXT_MIN && body.height >= *h)
+}
+
+/// How many rows the details of `r` take when `width` columns wide, laid out as the view
+/// lays them out (`view::tokens`, which a test holds to this count): the URL (or what to
+/// do when there is none), then a row a field, long values wrapped under their column.
+pub fn detail_rows(r: &Record, model: WidthModel, width: u16, qr_hint: bool) -> usize {
+    let width = usize::from(width);
+    let values = width.saturating_sub(DETAIL_LABEL).max(8);
+    let field = |v: &str| width::wrap_words(model, v, values).len().max(1);
+    let opt = |v: &str| if v.is_empty() { 1 } else { field(v) };
+    let mut rows = match r.status.advice() {
+        Some(advice) => 1 + width::wrap_words(model, &detail_advice(advice), width).len(),
+        None => width::hard_wrap(model, &r.url, width).len(),
+    };
+    rows += if r.has_link() {
+        field(&r.session_id)
+    } else {
+        1
+    };
+    rows += 1; // Status
+    rows += r.decision_reason.as_deref().map_or(0, field);
+    // Times are 16 columns with one space: one row at any width the app draws.
+    rows += usize::from(r.decision_time.is_some()) + usize::from(r.checked_at.is_some());
+    rows += r.check_error.as_deref().map_or(0, field);
+    rows += 2; // Created, Expires
+    rows += opt(&r.first_name) + opt(&r.last_name) + opt(&r.lang) + 1;
+    rows += opt(&r.callback) + opt(&r.vendor_data);
+    rows += field(&r.profile) + field(&r.base_url);
+    rows += r.host.as_deref().map_or(0, field);
+    rows + usize::from(qr_hint)
+}
+
+/// The sentence the details show in place of a URL when the outcome is unknown.
+pub fn detail_advice(advice: &str) -> String {
+    let mut chars = advice.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
+/// How far the details of `r` scroll in a window of `size`: the rows past the window.
+pub fn detail_max_scroll(r: &Record, model: WidthModel, size: (u16, u16)) -> u16 {
+    let body = detail_body(size);
+    let beside = detail_code_beside(r, body);
+    let width = match beside {
+        Some((w, _)) => body.width.saturating_sub(w + 2),
+        None => body.width,
+    };
+    let qr_hint = beside.is_none() && r.has_link() && crate::qr::size(&r.url).is_some();
+    let rows = detail_rows(r, model, width, qr_hint);
+    u16::try_from(rows.saturating_sub(usize::from(body.height))).unwrap_or(u16::MAX)
 }

@@ -48,6 +48,8 @@ pub struct TokenList {
     pub error: Option<String>,
     /// The record in the detail view.
     pub detail: Option<Record>,
+    /// Rows the details are scrolled by (a window too short for all of them).
+    pub detail_scroll: u16,
     /// The screen the detail view was opened from, when not this one (the Dashboard):
     /// leaving the details goes back there.
     pub detail_from: Option<crate::tui::app::Screen>,

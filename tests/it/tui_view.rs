@@ -869,3 +869,63 @@ fn the_footer_and_the_help_show_the_keys_as_bound() {
         "{footer}"
     );
 }
+
+#[test]
+fn details_longer_than_the_window_scroll_to_their_last_row_and_no_further() {
+    const LONG: &str = "a long vendor note, with words enough to wrap under its own column at every width the app draws: order 42, desk 7, Anna Smith, বাংলা দাস, 李小龍";
+    let variants: [fn(&mut veriff_tui::history::Record); 3] = [
+        |_| {},
+        |r| {
+            r.vendor_data = LONG.into();
+            r.decision_reason = Some("Physical document not used, photo of a screen".into());
+            r.decision_time = Some("2026-11-25T18:31:07.123Z".into());
+        },
+        |r| {
+            r.status = veriff_tui::veriff::SessionStatus::Unknown;
+            r.check_error = Some("the request timed out after 30 s".into());
+        },
+    ];
+    for (w, h) in [(60, 16), (80, 24), (120, 40)] {
+        for (n, change) in variants.iter().enumerate() {
+            let mut s = state(w, h);
+            let mut r = record(1);
+            change(&mut r);
+            let linked = r.has_link();
+            s.tokens.detail = Some(r);
+            s.screen = veriff_tui::tui::app::Screen::Tokens;
+            let top = screen_text(&render(&s));
+            update(&mut s, key(KeyCode::End));
+            let end = screen_text(&render(&s));
+            let rows: Vec<&str> = end.lines().collect();
+            // The last row of the details is on the window's last row above the status line.
+            let last = rows[usize::from(h) - 3];
+            let want = if linked { "QR code" } else { "API" };
+            let what = format!("{w}x{h} variant {n}");
+            let at_end = |t: &str| t.contains(want) || t.contains("Flow host");
+            if top == end {
+                // All of it fits: nothing scrolls, the last row is on screen.
+                assert!(at_end(&end), "{what}:\n{end}");
+                assert!(
+                    !end.contains("↑↓ scroll"),
+                    "{what}: nothing to scroll\n{end}"
+                );
+            } else {
+                assert!(
+                    at_end(last),
+                    "{what}: the end of the details is not on the last row:\n{end}"
+                );
+            }
+            // No further: Down changes nothing; Home goes back to the top.
+            update(&mut s, key(KeyCode::Down));
+            assert_eq!(screen_text(&render(&s)), end, "{what}");
+            update(&mut s, key(KeyCode::Home));
+            assert_eq!(screen_text(&render(&s)), top, "{what}");
+            if top != end {
+                assert!(
+                    top.contains("↑↓ scroll"),
+                    "{what}: the footer says it scrolls\n{top}"
+                );
+            }
+        }
+    }
+}

@@ -28,6 +28,7 @@ pub(super) fn dashboard_key(state: &mut State, action: Option<Action>) -> Vec<Ef
                 let effects = switch_screen(state, Screen::Tokens);
                 state.tokens.detail = Some(record);
                 state.tokens.detail_from = Some(Screen::Dashboard);
+                state.tokens.detail_scroll = 0;
                 effects
             }
             None => {

@@ -200,6 +200,18 @@ pub(super) fn tokens_key(
             state.tokens.filtering = true;
             Vec::new()
         }
+        // In the details the moving keys scroll them; the list behind stays as it is.
+        Action::Down
+        | Action::Up
+        | Action::PageDown
+        | Action::PageUp
+        | Action::First
+        | Action::Last
+            if state.tokens.detail.is_some() =>
+        {
+            scroll_detail(state, action);
+            Vec::new()
+        }
         Action::Down => tokens_move(state, 1),
         Action::Up => tokens_move(state, -1),
         Action::PageDown => tokens_move(state, viewport.max(1)),
@@ -213,6 +225,7 @@ pub(super) fn tokens_key(
                 Some(r) => {
                     state.tokens.detail = Some(r);
                     state.tokens.detail_from = None;
+                    state.tokens.detail_scroll = 0;
                 }
                 None => state.set_status(Level::Info, "no record selected"),
             }
@@ -417,4 +430,23 @@ pub(super) fn on_refresh_done(
     } else {
         Vec::new()
     }
+}
+
+/// Scrolls the details on screen, as far as their last row and no further.
+fn scroll_detail(state: &mut State, action: Action) {
+    let Some(r) = &state.tokens.detail else {
+        return;
+    };
+    let max = crate::tui::layout::detail_max_scroll(r, state.width, state.size);
+    let page = crate::tui::layout::detail_body(state.size).height.max(2) - 1;
+    let at = state.tokens.detail_scroll.min(max);
+    state.tokens.detail_scroll = match action {
+        Action::Down => at.saturating_add(1),
+        Action::Up => at.saturating_sub(1),
+        Action::PageDown => at.saturating_add(page),
+        Action::PageUp => at.saturating_sub(page),
+        Action::First => 0,
+        _ => max,
+    }
+    .min(max);
 }

@@ -341,6 +341,9 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
         // A record whose outcome is unknown has no URL or id to act on.
         Context::Detail if !linked => {
             add(&mut h, &[A::Back], "back");
+            if detail_scrolls(state) {
+                add(&mut h, &[A::Up, A::Down], "scroll");
+            }
             add(&mut h, &[A::Help], "help");
             add(&mut h, &[quit], "quit");
             add(&mut h, &[A::Resend], "re-send");
@@ -348,6 +351,9 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
         }
         Context::Detail => {
             add(&mut h, &[A::Back], "back");
+            if detail_scrolls(state) {
+                add(&mut h, &[A::Up, A::Down], "scroll");
+            }
             add(&mut h, &[A::Refresh], "refresh");
             add(&mut h, &[A::CopyUrl], "copy URL");
             add(&mut h, &[A::Help], "help");
@@ -398,6 +404,15 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
         }
     }
     h
+}
+
+/// The details on screen are longer than the window.
+fn detail_scrolls(state: &State) -> bool {
+    state
+        .tokens
+        .detail
+        .as_ref()
+        .is_some_and(|r| crate::tui::layout::detail_max_scroll(r, state.width, state.size) > 0)
 }
 
 fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {

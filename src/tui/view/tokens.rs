@@ -18,6 +18,7 @@ use crate::tui::view::{centered, fit, hard_wrap, local_time, rule, short_time, w
 use crate::tui::widgets::qr::Code;
 use crate::tui::widgets::{status_badge, text_field};
 
+use crate::tui::layout::{DETAIL_LABEL, DETAIL_QR_TEXT_MIN, detail_advice};
 pub use crate::tui::layout::{FIRST_ROW, table_rows};
 
 struct Columns {
@@ -243,12 +244,6 @@ fn record_line(
     Line::from(spans)
 }
 
-/// Where details' values start: two spaces and a 14-column label.
-const LABEL_COLUMN: usize = 16;
-
-/// Columns the detail text keeps when the QR code stands beside it.
-const QR_TEXT_MIN: u16 = 50;
-
 // A record's text was made safe when it was read from the history
 // (`history::row_to_record`): it is drawn as it is.
 
@@ -274,7 +269,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
     let code = if r.has_link() { Code::new(&url) } else { None };
     let beside = code
         .as_ref()
-        .filter(|c| body.width >= c.width + 2 + QR_TEXT_MIN && body.height >= c.height);
+        .filter(|c| body.width >= c.width + 2 + DETAIL_QR_TEXT_MIN && body.height >= c.height);
     let text = match beside {
         Some(c) => Rect::new(body.x, body.y, body.width - c.width - 2, body.height),
         None => body,
@@ -287,11 +282,11 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
             "No link: the outcome of this request is unknown.",
             theme.warning(),
         )));
-        lines.push(Line::from(format!(
-            "{}{}.",
-            advice[..1].to_uppercase(),
-            &advice[1..]
-        )));
+        lines.extend(
+            wrap_words(&detail_advice(advice), usize::from(text.width))
+                .into_iter()
+                .map(Line::from),
+        );
     } else {
         // The URL first and alone on its lines, so it is never cut and selects cleanly.
         url_rows = hard_wrap(&url, usize::from(text.width));
@@ -304,7 +299,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
     }
 
     // Values wrap at words under their own column, never back to the first one.
-    let value_width = usize::from(text.width).saturating_sub(LABEL_COLUMN).max(8);
+    let value_width = usize::from(text.width).saturating_sub(DETAIL_LABEL).max(8);
     let labelled = |label: &str, value: &str, style: Style| -> Vec<Line<'static>> {
         wrap_words(value, value_width)
             .into_iter()
@@ -382,9 +377,14 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
         ])),
         None => {}
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text);
+    // Every line is wrapped above, so a line is a row: the scroll is counted in rows, as
+    // `layout::detail_max_scroll` counts them for the keys.
+    let max = u16::try_from(lines.len().saturating_sub(usize::from(text.height))).unwrap_or(0);
+    let scroll = state.tokens.detail_scroll.min(max);
+    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), text);
     if state.hyperlinks {
-        super::generate::link_rows(frame, text, 0, &url_rows, &url);
+        let hidden = usize::from(scroll).min(url_rows.len());
+        super::generate::link_rows(frame, text, 0, &url_rows[hidden..], &url);
     }
 }
 
