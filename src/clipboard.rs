@@ -259,7 +259,23 @@ fn native_copy(text: &str) -> Result<(), String> {
     use std::time::{Duration, Instant};
 
     let exe = std::env::current_exe().map_err(|e| format!("cannot find own binary: {e}"))?;
-    let mut child = Command::new(exe)
+    let mut holder = Command::new(exe);
+    // It outlives us: it gets what reaching the display takes and nothing else (no
+    // secrets of ours in a long-lived process's environment).
+    crate::child_env::only(
+        &mut holder,
+        &[
+            "DISPLAY",
+            "XAUTHORITY",
+            "WAYLAND_DISPLAY",
+            "XDG_RUNTIME_DIR",
+            "XDG_SESSION_TYPE",
+            "DBUS_SESSION_BUS_ADDRESS",
+            "HOME",
+            "LANG",
+        ],
+    );
+    let mut child = holder
         .arg(HOLD_SUBCOMMAND)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())

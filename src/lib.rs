@@ -4,6 +4,7 @@
 //! (generate, refresh, export, delete) lives once in `ops`: the CLI and the TUI gather
 //! input, call it, and present what it returns.
 
+pub mod child_env;
 pub mod cli;
 pub mod clipboard;
 pub mod config;

@@ -111,7 +111,8 @@ pub fn load_buffer(text: &str, version: Option<Version>) -> Result<PassOn, Strin
 /// Runs `tmux args…` with `input` on stdin (if any); its stdout when it exits 0 within the
 /// deadline, else what went wrong.
 fn run(args: &[&str], input: Option<&[u8]>) -> Result<Vec<u8>, String> {
-    let mut child = Command::new("tmux")
+    let mut tmux = Command::new("tmux");
+    let mut child = crate::child_env::without_secrets(&mut tmux)
         .args(args)
         .stdin(if input.is_some() {
             Stdio::piped()

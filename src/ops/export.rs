@@ -88,10 +88,11 @@ impl ExportRow {
     }
 }
 
-/// Spreadsheets run a cell starting with `=`, `+`, `-` or `@` as a formula; a leading `'`
-/// keeps a hostile name such as `=HYPERLINK(…)` plain text.
+/// Spreadsheets run a cell starting with `=`, `+`, `-` or `@` (or a tab or carriage return
+/// before one) as a formula; a leading `'` keeps a hostile value such as `=HYPERLINK(…)`
+/// plain text (OWASP's advice for CSV injection).
 fn defuse(cell: &mut String) {
-    if cell.starts_with(['=', '+', '-', '@']) {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         cell.insert(0, '\'');
     }
 }
@@ -200,13 +201,25 @@ pub fn write_matching(
             seq.serialize_element(&row).map_err(std::io::Error::from)?;
         }
         if let Some(w) = csv.as_mut() {
+            // Every text column, whatever it holds: a server's answer fills session ids,
+            // hosts, statuses and times too, and any of them could be `=HYPERLINK(…)`.
             for cell in [
+                &mut row.created_at,
                 &mut row.profile,
                 &mut row.first_name,
                 &mut row.last_name,
+                &mut row.lang,
                 &mut row.callback,
                 &mut row.vendor_data,
+                &mut row.session_id,
+                &mut row.url,
+                &mut row.host,
+                &mut row.expires_at,
+                &mut row.status,
                 &mut row.decision_reason,
+                &mut row.decision_time,
+                &mut row.checked_at,
+                &mut row.base_url,
             ] {
                 defuse(cell);
             }

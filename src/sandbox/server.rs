@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::veriff::{allows_http_callback, sign};
+use crate::veriff::{allows_http_callback, is_https_url, sign};
 
 use super::state::{Session, Shared};
 use super::{Fault, Outcome, SANDBOX_API_KEY, SANDBOX_SHARED_SECRET, faults, flow, token};
@@ -178,7 +178,7 @@ fn validate(body: &[u8], now: DateTime<Utc>) -> Result<NewSession, Fail> {
 
     let callback = match present(v, "callback") {
         None => None,
-        Some(Value::String(s)) if is_https(s) || allows_http_callback(s) => Some(s.clone()),
+        Some(Value::String(s)) if is_https_url(s) || allows_http_callback(s) => Some(s.clone()),
         Some(_) => {
             return Err(bad_request(1302, "Only HTTPS return URLs are allowed."));
         }
@@ -238,13 +238,6 @@ fn validate(body: &[u8], now: DateTime<Utc>) -> Result<NewSession, Fail> {
         end_user_id,
         callback,
     })
-}
-
-fn is_https(url: &str) -> bool {
-    url.len() > "https://".len()
-        && url
-            .get(..8)
-            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
 }
 
 async fn create_session(
@@ -388,11 +381,12 @@ mod tests {
 
     #[test]
     fn https_check_is_case_insensitive_and_needs_a_host() {
-        assert!(is_https("https://example.com"));
-        assert!(is_https("HTTPS://example.com"));
-        assert!(!is_https("https://"));
-        assert!(!is_https("http://127.0.0.1/cb"));
-        assert!(!is_https("ftp://x"));
-        assert!(!is_https("httpsé"));
+        assert!(is_https_url("https://example.com"));
+        assert!(is_https_url("HTTPS://example.com"));
+        assert!(!is_https_url("https://"));
+        assert!(!is_https_url("http://127.0.0.1/cb"));
+        assert!(!is_https_url("ftp://x"));
+        assert!(!is_https_url("httpsé"));
+        assert!(!is_https_url("https://127.0.0.1:80@evil.example/"));
     }
 }

