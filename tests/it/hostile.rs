@@ -184,6 +184,35 @@ fn control_characters_typed_on_the_command_line_are_refused_inertly() {
 }
 
 #[test]
+fn bidi_and_invisible_names_and_userinfo_callbacks_are_refused_before_sending() {
+    let env = Env::new();
+    let cfg = env.config("c.toml", &env.sandbox_profile("test"), 0o600);
+    for (flag, value) in [
+        ("--first-name", "exe\u{202E}txt.exe"),
+        ("--last-name", "Sm\u{200B}ith"),
+        ("--vendor-data", "\u{2066}order\u{2069}"),
+        // The host is evil.example: the loopback before `@` is a user name.
+        ("--callback", "http://127.0.0.1:80@evil.example/steal"),
+        ("--callback", "http://[::1]:1@evil.example/"),
+        ("--callback", "https://user:pass@example.com/done"),
+    ] {
+        let (code, out, err) =
+            env.run_cfg(&cfg, &["generate", "--first-name", "A", flag, value], &[]);
+        assert_eq!(code, 2, "{flag} {value:?}: {err}");
+        assert!(out.is_empty(), "{out}");
+        assert!(err.contains(flag), "{err}");
+    }
+    assert_eq!(env.sandbox.session_count(), 0, "nothing reached the API");
+    // A loopback callback is still fine on a loopback sandbox.
+    let (code, _, err) = env.run_cfg(
+        &cfg,
+        &["generate", "--first-name", "A", "--callback", "http://127.0.0.1:9/done"],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
 fn config_values_with_control_characters_never_reach_the_terminal() {
     let env = Env::new();
     let evil = r#"evil\u001b]52;c;SGVsbG8=\u0007x\u001b[2J"#;
