@@ -67,6 +67,9 @@ impl From<crate::history::StoreError> for Failure {
                 .hint("Close the other program using it (another veriff-tui?)."),
             e @ crate::history::StoreError::Io { .. } => Failure::new(EXIT_LOCAL, e.to_string())
                 .hint("Check that path (veriff-tui config path lists every path), or use --data-dir for another directory."),
+            e @ crate::history::StoreError::SearchTooLarge { .. } => {
+                Failure::new(EXIT_USAGE, e.to_string())
+            }
             e => Failure::new(EXIT_LOCAL, e.to_string()),
         }
     }

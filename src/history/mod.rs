@@ -121,7 +121,17 @@ pub enum StoreError {
     Sqlite(String),
     #[error("could not prepare {path}: {detail}")]
     Io { path: String, detail: String },
+    /// A search too big to run (SQLite limits the size of a query): said, not run.
+    #[error(
+        "a search holds at most {MAX_SEARCH_TERMS} words of at most {MAX_SEARCH_CHARS} characters in all; this one has {terms} words, {chars} characters: search for fewer"
+    )]
+    SearchTooLarge { terms: usize, chars: usize },
 }
+
+/// The most words a search may hold, and its longest text: far above what a person types,
+/// well below where SQLite refuses the query it becomes.
+pub const MAX_SEARCH_TERMS: usize = 16;
+pub const MAX_SEARCH_CHARS: usize = 500;
 
 /// Where the next page starts when paging by key (`Store::page_after`): the last record of
 /// the previous page. Unlike an offset, it stays right while rows are added. (A search pages

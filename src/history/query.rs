@@ -163,6 +163,11 @@ impl Store {
     /// The query's filter: a search of long terms runs by their rarest trigrams when that
     /// is faster than the phrase query (see `rare`).
     fn filter(&self, query: &Query) -> Result<Filter, StoreError> {
+        let terms = search_terms(query).len();
+        let chars = query.search.as_deref().map_or(0, |s| s.chars().count());
+        if terms > super::MAX_SEARCH_TERMS || chars > super::MAX_SEARCH_CHARS {
+            return Err(StoreError::SearchTooLarge { terms, chars });
+        }
         let (long, short): (Vec<&str>, Vec<&str>) = search_terms(query)
             .into_iter()
             .partition(|t| t.chars().count() >= TRIGRAM);

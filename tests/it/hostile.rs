@@ -206,7 +206,13 @@ fn bidi_and_invisible_names_and_userinfo_callbacks_are_refused_before_sending() 
     // A loopback callback is still fine on a loopback sandbox.
     let (code, _, err) = env.run_cfg(
         &cfg,
-        &["generate", "--first-name", "A", "--callback", "http://127.0.0.1:9/done"],
+        &[
+            "generate",
+            "--first-name",
+            "A",
+            "--callback",
+            "http://127.0.0.1:9/done",
+        ],
         &[],
     );
     assert_eq!(code, 0, "{err}");
@@ -822,4 +828,32 @@ fn odd_environment_values_are_named() {
         }
     }
     assert_eq!(env.sandbox.session_count(), 0);
+}
+
+#[test]
+fn a_search_too_big_for_sqlite_is_refused_in_words_not_sql() {
+    let env = Env::new();
+    let (code, _, err) = env.run(&["generate", "--first-name", "Ann"]);
+    assert_eq!(code, 0, "{err}");
+    let many: Vec<String> = (0..300).map(|i| format!("w{i}x")).collect();
+    let long = "x".repeat(5000);
+    for search in [many.join(" "), long] {
+        let (code, out, err) = env.run(&["history", "--search", &search]);
+        assert_eq!(code, 2, "{err}");
+        assert!(out.is_empty(), "{out}");
+        assert!(err.contains("a search holds at most 16 words"), "{err}");
+        let lower = err.to_lowercase();
+        for sql in [
+            "sqlite",
+            "expression tree",
+            "too many arguments",
+            "veriff_has_terms",
+        ] {
+            assert!(!lower.contains(sql), "raw SQL error: {err}");
+        }
+    }
+    // Sixteen words are still a search.
+    let sixteen: Vec<String> = (0..16).map(|i| format!("w{i}")).collect();
+    let (code, _, err) = env.run(&["history", "--search", &sixteen.join(" ")]);
+    assert_eq!(code, 0, "{err}");
 }
