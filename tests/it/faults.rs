@@ -209,6 +209,17 @@ fn url_that_is_not_http() {
 }
 
 #[test]
+fn an_id_that_is_no_uuid_is_never_stored_as_one() {
+    fault_case(Fault::FormulaId, EXIT_API, &["not a session id"]);
+}
+
+#[test]
+fn a_url_of_900_kb_is_not_stored_copied_or_printed() {
+    let (message, _) = fault_case(Fault::HugeUrl, EXIT_API, &["more than a session link"]);
+    assert!(message.len() < 1000, "{message}");
+}
+
+#[test]
 fn body_that_is_not_utf8() {
     let (_, hint) = fault_case(Fault::NonUtf8, EXIT_API, &["not UTF-8"]);
     assert!(hint.unwrap().contains("may exist"));

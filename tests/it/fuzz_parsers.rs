@@ -211,7 +211,7 @@ proptest! {
 
     #[test]
     fn any_url_string_is_refused_or_safe(url in nasty_string()) {
-        let body = json!({"verification": {"id": "a", "url": url}});
+        let body = json!({"verification": {"id": "0b7c8a51-2f1e-4d8a-9c3b-5e6f7a8b9c0d", "url": url}});
         check_created(201, &serde_json::to_vec(&body).unwrap())?;
     }
 }
@@ -369,7 +369,8 @@ fn generators_reach_success_paths() {
     let mut created = 0;
     for _ in 0..300 {
         let url = urls.new_tree(&mut runner).unwrap().current();
-        let body = json!({"verification": {"id": "a", "url": url}});
+        let body =
+            json!({"verification": {"id": "0b7c8a51-2f1e-4d8a-9c3b-5e6f7a8b9c0d", "url": url}});
         created += parse_created(201, &serde_json::to_vec(&body).unwrap(), &scrub()).is_ok() as u32;
     }
     assert!(created >= 20, "only {created} of 300 URLs parsed");
