@@ -255,7 +255,7 @@ pub fn parse_created(status: u16, body: &[u8], scrub: &Scrub) -> Result<SessionF
                 ),
             });
         }
-        Some(Value::String(s)) => session_url(s, scrub)?,
+        Some(Value::String(s)) => session_url(status, s, scrub)?,
         Some(other) => {
             return Err(ApiError::BadUrl {
                 url: scrub.clean(&other.to_string(), SHORT),
@@ -302,7 +302,7 @@ pub fn parse_created(status: u16, body: &[u8], scrub: &Scrub) -> Result<SessionF
 
 /// The session URL is opened in browsers, copied and drawn as a QR code: only a plain
 /// http(s) link is let through.
-fn session_url(raw: &str, scrub: &Scrub) -> Result<String, ApiError> {
+fn session_url(status: u16, raw: &str, scrub: &Scrub) -> Result<String, ApiError> {
     let raw = raw.trim_matches(' ');
     if let Some(at) = raw.chars().position(is_unsafe_char) {
         // Shown without the unsafe characters (invisible formatting too, which sanitising
@@ -333,6 +333,20 @@ fn session_url(raw: &str, scrub: &Scrub) -> Result<String, ApiError> {
     let has_userinfo = !parsed.username().is_empty() || parsed.password().is_some();
     if !matches!(parsed.scheme(), "http" | "https") || !has_host || has_userinfo {
         return Err(bad());
+    }
+    // Veriff's hosts are plain ASCII names: an internationalised one (`аlchemy.veriff.com`
+    // with a Cyrillic а, punycode `xn--…`) only looks like Veriff's.
+    let idn = parsed
+        .host_str()
+        .is_some_and(|h| h.split('.').any(|label| label.starts_with("xn--")));
+    if idn {
+        return Err(ApiError::BadJson {
+            status,
+            detail: format!(
+                "the session URL's host {} is an internationalised name that only looks like a plain one: it was not used",
+                scrub.clean(parsed.host_str().unwrap_or_default(), SHORT)
+            ),
+        });
     }
     Ok(raw.to_string())
 }
@@ -444,6 +458,18 @@ mod tests {
             e.to_string().contains("more than a session link ever is"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn a_host_that_only_looks_like_veriffs_is_refused() {
+        for url in [
+            "https://\u{0430}lchemy.veriff.com/v/t",
+            "https://xn--lchemy-6fg.veriff.com/v/t",
+        ] {
+            let body = serde_json::json!({"verification": {"id": "f04bdb47-d3be-4b28-b028-a652feb060b5", "url": url}});
+            let e = parse_created(201, body.to_string().as_bytes(), &none()).unwrap_err();
+            assert!(e.to_string().contains("internationalised"), "{url}: {e}");
+        }
     }
 
     type Check = fn(&ApiError) -> bool;
