@@ -101,16 +101,16 @@ pub(crate) fn alter_success(fault: &Fault, verification: &mut Value) {
     let Some(v) = verification.as_object_mut() else {
         return;
     };
+    let url = v
+        .get("url")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     match fault {
         Fault::MissingUrl => {
             v.remove("url");
         }
         Fault::UrlWithEscape => {
-            let url = v
-                .get("url")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
             // OSC 52 would set the clipboard, CSI 2 J would clear the screen, BEL beeps.
             v.insert(
                 "url".into(),
@@ -127,11 +127,6 @@ pub(crate) fn alter_success(fault: &Fault, verification: &mut Value) {
             );
         }
         Fault::HugeUrl => {
-            let url = v
-                .get("url")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
             v.insert("url".into(), json!(format!("{url}{}", "A".repeat(900_000))));
         }
         _ => {}
