@@ -381,12 +381,34 @@ pub fn parse_decision(
         status,
         detail: "the decision has no status".into(),
     })?;
+    // Held to what Veriff documents: a status outside its list, or a decision time that is
+    // no time, is not stored as if it were one (it could be a formula, or a bidi trick).
+    let decision_status = SessionStatus::parse(&status_text);
+    if let SessionStatus::Other(other) = &decision_status {
+        return Err(ApiError::BadJson {
+            status,
+            detail: format!(
+                "the decision's status {:?} is not one Veriff documents",
+                truncate(other, 40)
+            ),
+        });
+    }
+    let decision_time = string_field(ver, "decisionTime", scrub, 64);
+    if let Some(t) = decision_time
+        .as_deref()
+        .filter(|t| chrono::DateTime::parse_from_rfc3339(t).is_err())
+    {
+        return Err(ApiError::BadJson {
+            status,
+            detail: format!("the decision time {:?} is not a time", truncate(t, 40)),
+        });
+    }
     Ok(Some(Decision {
-        status: SessionStatus::parse(&status_text),
+        status: decision_status,
         code: int_field(ver, "code"),
         reason: string_field(ver, "reason", scrub, LONG),
         reason_code: int_field(ver, "reasonCode"),
-        decision_time: string_field(ver, "decisionTime", scrub, 64),
+        decision_time,
         vendor_data: string_field(ver, "vendorData", scrub, FIELD),
     }))
 }
@@ -647,5 +669,23 @@ mod tests {
             parse_decision(200, br#"{"verification":{"code":9001}}"#, &none()),
             Err(ApiError::BadJson { .. })
         ));
+    }
+
+    #[test]
+    fn a_decision_outside_what_veriff_documents_is_refused() {
+        for body in [
+            r#"{"verification":{"status":"weird_new_status\u202e"}}"#,
+            r#"{"verification":{"status":"=HYPERLINK(1)"}}"#,
+            r#"{"verification":{"status":"approved","decisionTime":"@NOW()"}}"#,
+            r#"{"verification":{"status":"approved","decisionTime":"yesterday"}}"#,
+        ] {
+            assert!(
+                matches!(
+                    parse_decision(200, body.as_bytes(), &none()),
+                    Err(ApiError::BadJson { .. })
+                ),
+                "{body}"
+            );
+        }
     }
 }
