@@ -25,8 +25,17 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v/{token}/decide", post(flow::decide))
         .route("/v/{token}/done", get(flow::done))
         .fallback(not_found)
+        // A session request is well under a kilobyte: a bigger body is refused before it is
+        // read whole (with --listen 0.0.0.0 anyone on the network can send one).
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .with_state(shared)
 }
+
+/// The largest request body the sandbox reads.
+const MAX_REQUEST_BYTES: usize = 64 * 1024;
+
+/// The longest name the sandbox keeps, in characters.
+const MAX_NAME_CHARS: usize = 255;
 
 /// Veriff's error shape: `{"status":"fail","code":N,"message":"..."}`.
 pub(crate) fn fail(status: StatusCode, code: u32, message: &str) -> Response {
@@ -223,6 +232,12 @@ fn validate(body: &[u8], now: DateTime<Utc>) -> Result<NewSession, Fail> {
     let name = |key: &str| -> Result<Option<String>, Fail> {
         match person.and_then(|p| present(p, key)) {
             None => Ok(None),
+            Some(Value::String(s)) if s.chars().count() > MAX_NAME_CHARS => Err(bad_request(
+                1104,
+                &format!(
+                    "Request includes invalid parameters: person.{key} is longer than {MAX_NAME_CHARS} characters."
+                ),
+            )),
             Some(Value::String(s)) => Ok(Some(s.clone())),
             Some(_) => Err(bad_request(
                 1104,

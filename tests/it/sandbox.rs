@@ -781,3 +781,26 @@ async fn with_a_state_file_a_restarted_sandbox_serves_its_links_and_knows_their_
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn oversized_requests_and_names_are_refused_and_keep_nothing() {
+    let sb = sandbox().await;
+    // 1.9 MB of first name: refused before the body is read whole.
+    let body = json!({"verification": {"person": {"firstName": "A".repeat(1_900_000)}}});
+    let resp = http()
+        .post(format!("{}/v1/sessions", sb.base_url()))
+        .header("content-type", "application/json")
+        .header("x-auth-client", SANDBOX_API_KEY)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // A name longer than any person's: refused as Veriff refuses invalid parameters.
+    let got = create(&sb, json!({"person": {"firstName": "B".repeat(300)}})).await;
+    assert_fail(got, StatusCode::BAD_REQUEST, 1104);
+    assert_eq!(sb.session_count(), 0);
+    // A normal one still goes through.
+    created_id(&sb, json!({"person": {"firstName": "Anna"}})).await;
+    assert_eq!(sb.session_count(), 1);
+}
