@@ -12,7 +12,6 @@ use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
-use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
 use crate::keymap::{Action, Context};
@@ -466,30 +465,7 @@ pub fn short_time(t: DateTime<Utc>, tz: Zone) -> String {
 /// `s` cut to `width` terminal columns (with `…` when cut) and padded to exactly `width`,
 /// ready to hand to ratatui (`glyphs::shown`).
 pub fn fit(s: &str, width: usize) -> String {
-    let s = glyphs::shown(s);
-    let s = s.as_str();
-    let total = s.width();
-    let mut out = String::new();
-    if total <= width {
-        out.push_str(s);
-        out.push_str(&" ".repeat(width - total));
-        return out;
-    }
-    let mut used = 0;
-    for g in s.graphemes(true) {
-        let w = g.width();
-        if used + w + 1 > width {
-            break;
-        }
-        used += w;
-        out.push_str(g);
-    }
-    if width > 0 {
-        out.push('…');
-        used += 1;
-    }
-    out.push_str(&" ".repeat(width.saturating_sub(used)));
-    out
+    glyphs::shown(&crate::width::fit(glyphs::model(), s, width))
 }
 
 /// `s` cut to `width` display columns at a word boundary, with `…` when cut; not padded.
@@ -529,54 +505,17 @@ pub fn fit_words(s: &str, width: usize) -> String {
 /// Splits `s` into lines of at most `width` columns, breaking anywhere (for URLs: the lines
 /// hold nothing else, so they can be selected by hand); measured as the terminal measures.
 pub fn hard_wrap(s: &str, width: usize) -> Vec<String> {
-    let width = width.max(1);
-    let s = glyphs::shown(s);
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    let mut used = 0;
-    for g in s.graphemes(true) {
-        let w = g.width();
-        if used + w > width && !line.is_empty() {
-            lines.push(std::mem::take(&mut line));
-            used = 0;
-        }
-        line.push_str(g);
-        used += w;
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
+    shown_rows(crate::width::hard_wrap(glyphs::model(), s, width))
 }
 
 /// Word wrap that still breaks words longer than the line.
 pub fn wrap_words(s: &str, width: usize) -> Vec<String> {
-    let s = glyphs::shown(s);
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in s.split(' ') {
-        let need = if line.is_empty() {
-            word.width()
-        } else {
-            line.width() + 1 + word.width()
-        };
-        if need > width && !line.is_empty() {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-        if line.width() > width {
-            let mut parts = hard_wrap(&line, width);
-            line = parts.pop().unwrap_or_default();
-            lines.extend(parts);
-        }
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
+    shown_rows(crate::width::wrap_words(glyphs::model(), s, width))
+}
+
+/// Rows measured as the terminal measures them, ready to hand to ratatui.
+fn shown_rows(rows: Vec<String>) -> Vec<String> {
+    rows.iter().map(|r| glyphs::shown(r)).collect()
 }
 
 /// A section title drawn as `── Title ──────`.
