@@ -70,7 +70,6 @@ pub(super) fn on_created(state: &mut State, seq: u64, session: CreatedSession) -
         session,
         made_for,
         previous: false,
-        copy: None,
         save_error: None,
     });
     vec![Effect::Copy {

@@ -29,7 +29,6 @@ use chrono::{DateTime, FixedOffset, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEventKind};
 use tui_input::InputRequest;
 
-use crate::clipboard::CopyOutcome;
 use crate::config::Settings;
 use crate::history::{Query, Record};
 use crate::keymap::{Action, Context, KeyMap};

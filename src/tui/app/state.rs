@@ -49,8 +49,6 @@ pub enum Outcome {
         /// The form has moved on since (another profile, a new attempt): shown as the
         /// previous result, not as this form's.
         previous: bool,
-        /// `None` while the copy runs.
-        copy: Option<CopyOutcome>,
         /// Why it could not be saved to history, if it could not.
         save_error: Option<String>,
     },

@@ -70,9 +70,6 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                         Level::Warning
                     };
                     state.set_status(level, format!("session created · {}", outcome.describe()));
-                    if let Some(Outcome::Created { copy, .. }) = &mut state.outcome {
-                        *copy = Some(outcome);
-                    }
                 }
                 CopyWhat::Url | CopyWhat::SessionId => {
                     let name = if what == CopyWhat::Url {
