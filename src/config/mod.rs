@@ -458,6 +458,10 @@ mod tests {
             "stationapi.veriff.com",
             "http://:80",
             "https://a b",
+            "http://127.0.0.1:80@evil.example/",
+            "http://localhost:x@evil/",
+            "http://[::1]:1@evil/",
+            "https:\\\\x.io",
         ] {
             assert!(check_http_url(bad).is_err(), "{bad}");
         }

@@ -103,33 +103,36 @@ pub(super) fn check_uuid(key: &str) -> Result<(), String> {
     ))
 }
 
-/// A simple check that `url` is http(s) with a host; the client normalises it further.
+/// That `url` is http(s) with a host and no user name or password, by the URL parser (a
+/// hand split takes `http://127.0.0.1:80@evil.example/` for a loopback URL); the client
+/// normalises a base URL further.
 pub(super) fn check_http_url(url: &str) -> Result<(), String> {
     if url.is_empty() {
         return Err("is empty".into());
     }
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("contains spaces or control characters".into());
+    if url
+        .chars()
+        .any(|c| c.is_whitespace() || crate::text::is_unsafe(c))
+    {
+        return Err("contains spaces, control or invisible characters".into());
     }
+    // The parser forgives `https:///host` and `http:\\host`; a config value should already
+    // be the plain form people read.
     let lower = url.to_ascii_lowercase();
-    let rest = if lower.starts_with("https://") {
-        &url[8..]
-    } else if lower.starts_with("http://") {
-        &url[7..]
-    } else {
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    if rest.is_none_or(|r| r.starts_with('/') || r.contains('\\')) {
         return Err("is not an http:// or https:// URL".into());
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host_port = authority.rsplit('@').next().unwrap_or("");
-    let host = if host_port.starts_with('[') {
-        host_port
-            .split(']')
-            .next()
-            .map(|h| h.trim_start_matches('['))
-    } else {
-        host_port.split(':').next()
-    };
-    match host {
+    }
+    let parsed = url::Url::parse(url).map_err(|e| match e {
+        url::ParseError::EmptyHost => "has no host name".to_string(),
+        e => format!("is not a valid URL ({e})"),
+    })?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("must not contain a user name or password (user@host)".into());
+    }
+    match parsed.host_str() {
         Some(h) if !h.is_empty() => Ok(()),
         _ => Err("has no host name".into()),
     }

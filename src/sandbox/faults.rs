@@ -90,7 +90,8 @@ pub(crate) fn instead_of_processing(fault: &Fault, base_url: &str) -> Option<Res
         | Fault::UrlWithEscape
         | Fault::NonHttpUrl
         | Fault::FormulaId
-        | Fault::HugeUrl => {
+        | Fault::HugeUrl
+        | Fault::OddFields => {
             return None;
         }
     })
@@ -128,6 +129,10 @@ pub(crate) fn alter_success(fault: &Fault, verification: &mut Value) {
         }
         Fault::HugeUrl => {
             v.insert("url".into(), json!(format!("{url}{}", "A".repeat(900_000))));
+        }
+        Fault::OddFields => {
+            v.insert("status".into(), json!("=cmd|' /C calc'!A0"));
+            v.insert("host".into(), json!("javascript:alert(1)"));
         }
         _ => {}
     }

@@ -86,6 +86,8 @@ pub enum Fault {
     FormulaId,
     /// 201 whose `url` is 900 KB long.
     HugeUrl,
+    /// 201 whose `status` is a formula and whose `host` is no URL (the link itself is fine).
+    OddFields,
 }
 
 /// A decision the sandbox can give (the flow page's three buttons).

@@ -74,6 +74,13 @@ pub fn normalize_base_url(raw: &str) -> Result<String, String> {
         Some(h) if !h.is_empty() => h,
         _ => return Err(format!("the base URL \"{shown}\" has no host name")),
     };
+    // The parser turns `аlchemy.veriff.com` (a Cyrillic а) into `xn--…`: a name that only
+    // looks like the one the operator meant to trust with the API key.
+    if host.split('.').any(|label| label.starts_with("xn--")) {
+        return Err(format!(
+            "the base URL \"{shown}\" has an internationalised host name ({host}) that only looks like a plain one: type the host in plain ASCII"
+        ));
+    }
     // Credentials in a URL would end up in error messages and history.
     if !url.username().is_empty() || url.password().is_some() {
         return Err("the base URL must not contain a user name or password".into());
@@ -538,6 +545,8 @@ mod tests {
             ("https://user:pw@x.example", "user name or password"),
             ("https://x.example/v1?a=b", "query"),
             ("https://x.example/#top", "fragment"),
+            ("https://\u{430}lchemy.veriff.com", "internationalised"),
+            ("https://xn--80ak6aa92e.com", "internationalised"),
         ];
         for (raw, want) in bad {
             let e = normalize_base_url(raw).unwrap_err();

@@ -293,11 +293,43 @@ pub fn parse_created(status: u16, body: &[u8], scrub: &Scrub) -> Result<SessionF
         id,
         url,
         host: string_field(ver, "host", scrub, FIELD)
-            .or_else(|| string_field(ver, "baseUrl", scrub, FIELD)),
+            .or_else(|| string_field(ver, "baseUrl", scrub, FIELD))
+            .filter(|h| is_plain_host_url(h)),
         session_token,
         vendor_data: string_field(ver, "vendorData", scrub, FIELD),
-        status: string_field(ver, "status", scrub, 64),
+        status: documented_status(string_field(ver, "status", scrub, 64)),
     })
+}
+
+/// The link is already made when the answer's lesser fields come in, so one of them out of
+/// shape is dropped (the record keeps its default) rather than costing the operator the link.
+fn documented_status(status: Option<String>) -> Option<String> {
+    let status = status?;
+    match SessionStatus::parse(&status) {
+        SessionStatus::Other(_) | SessionStatus::Unknown => {
+            tracing::warn!(status = %truncate(&status, 40), "create answer's status is not a documented one; ignored");
+            None
+        }
+        _ => Some(status),
+    }
+}
+
+/// `host` is the flow's origin (`https://alchemy.veriff.com`): a plain http(s) URL with an
+/// ASCII host and nothing else in it.
+fn is_plain_host_url(raw: &str) -> bool {
+    let ok = url::Url::parse(raw).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && u.username().is_empty()
+            && u.password().is_none()
+            && u.host_str().is_some_and(|h| {
+                !h.is_empty() && !h.split('.').any(|label| label.starts_with("xn--"))
+            })
+            && raw.is_ascii()
+    });
+    if !ok {
+        tracing::warn!(host = %truncate(raw, 40), "create answer's host is not a plain URL; ignored");
+    }
+    ok
 }
 
 /// The session URL is opened in browsers, copied and drawn as a QR code: only a plain

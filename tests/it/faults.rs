@@ -214,6 +214,25 @@ fn an_id_that_is_no_uuid_is_never_stored_as_one() {
 }
 
 #[test]
+fn a_status_or_host_out_of_shape_is_dropped_and_the_link_kept() {
+    let env = Env::new();
+    env.sandbox.set_fault(Some(Fault::OddFields));
+    let (code, out, err) = env.generate();
+    assert_eq!(code, 0, "the link itself was good: {err}");
+    assert!(out.starts_with(env.sandbox.base_url()), "{out}");
+    let rows = env.history_rows();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["status"], "created", "{rows:?}");
+    assert_eq!(rows[0]["host"], "", "{rows:?}");
+    let (code, csv, err) = env.run(&["history", "--csv", "-n", "0"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !csv.contains("calc") && !csv.contains("javascript"),
+        "{csv}"
+    );
+}
+
+#[test]
 fn a_url_of_900_kb_is_not_stored_copied_or_printed() {
     let (message, _) = fault_case(Fault::HugeUrl, EXIT_API, &["more than a session link"]);
     assert!(message.len() < 1000, "{message}");
