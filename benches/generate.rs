@@ -54,6 +54,7 @@ fn main() {
         selfid: true,
         callback: String::new(),
         vendor_data: "cust-00012345".into(),
+        extra: Default::default(),
     };
     let legacy = LegacyFields {
         lang: true,

@@ -56,7 +56,7 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a verification session and print its URL
-    Generate(GenerateArgs),
+    Generate(Box<GenerateArgs>),
     /// List generated sessions, newest first
     History(HistoryArgs),
     /// Fetch the decision of a session (or of every pending one) and record it
@@ -117,6 +117,8 @@ pub struct GenerateArgs {
     /// Your reference for this person, echoed back by Veriff (at most 1000 characters)
     #[arg(long, value_name = "TEXT")]
     pub vendor_data: Option<String>,
+    #[command(flatten)]
+    pub extra: ExtraArgs,
     /// Also copy the URL to the clipboard
     #[arg(long)]
     pub copy: bool,
@@ -130,6 +132,66 @@ pub struct GenerateArgs {
     /// history cannot be written and the link is needed anyway)
     #[arg(long)]
     pub no_history: bool,
+}
+
+/// What is already known about the person: the documented session fields beyond the
+/// names. Each left out is not sent (a profile may give defaults).
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "More fields (what you already know about the person)")]
+pub struct ExtraArgs {
+    /// Your id of the person (verification.endUserId), a UUID
+    #[arg(long, value_name = "UUID")]
+    pub end_user_id: Option<String>,
+    /// National id number (person.idNumber)
+    #[arg(long, value_name = "TEXT")]
+    pub id_number: Option<String>,
+    /// Date of birth, YYYY-MM-DD (person.dateOfBirth)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub date_of_birth: Option<String>,
+    /// M or F (person.gender)
+    #[arg(long, value_name = "M|F")]
+    pub gender: Option<String>,
+    /// Email address (person.email)
+    #[arg(long, value_name = "ADDRESS")]
+    pub email: Option<String>,
+    /// Phone number: digits, + first allowed (person.phoneNumber)
+    #[arg(long, value_name = "NUMBER")]
+    pub phone: Option<String>,
+    /// Document number: letters and digits (document.number)
+    #[arg(long, value_name = "TEXT")]
+    pub document_number: Option<String>,
+    /// PASSPORT, ID_CARD, DRIVERS_LICENSE or RESIDENCE_PERMIT (document.type)
+    #[arg(long, value_name = "TYPE")]
+    pub document_type: Option<String>,
+    /// Issuing country, ISO 3166-1 alpha-2 such as EE (document.country)
+    #[arg(long, value_name = "CC")]
+    pub document_country: Option<String>,
+    /// Full address on one line (address.fullAddress)
+    #[arg(long, value_name = "TEXT")]
+    pub address: Option<String>,
+    /// A consent the person gave, sent as {type, approved: true}; repeat for more
+    #[arg(long = "consent", value_name = "TYPE")]
+    pub consents: Vec<String>,
+}
+
+impl ExtraArgs {
+    /// The fields as given; the profile's defaults fill the rest in `ops::generate`.
+    pub fn to_extras(&self) -> crate::veriff::Extras {
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        crate::veriff::Extras {
+            end_user_id: o(&self.end_user_id),
+            id_number: o(&self.id_number),
+            date_of_birth: o(&self.date_of_birth),
+            gender: o(&self.gender),
+            email: o(&self.email),
+            phone: o(&self.phone),
+            document_number: o(&self.document_number),
+            document_type: o(&self.document_type),
+            document_country: o(&self.document_country),
+            address: o(&self.address),
+            consents: self.consents.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -9,7 +9,7 @@ use crate::config::Settings;
 use crate::history::Record;
 use crate::ops::generate::{self, Failed, Keep, Refused, Request};
 use crate::text::sanitize;
-use crate::veriff::{Client, CreatedSession, Field, SessionInput};
+use crate::veriff::{Client, CreatedSession, ExtraField, Field, SessionInput};
 
 pub(super) async fn run(settings: &Settings, args: GenerateArgs) -> Outcome {
     let profile_callback = settings
@@ -26,6 +26,7 @@ pub(super) async fn run(settings: &Settings, args: GenerateArgs) -> Outcome {
         selfid: settings.config.form.selfid && !args.no_selfid,
         callback: args.callback.unwrap_or(profile_callback),
         vendor_data: args.vendor_data.unwrap_or_default(),
+        extra: args.extra.to_extras(),
     };
     let lang = input.lang.clone();
     let request = Request::new(settings, input).map_err(|r| match r {
@@ -38,6 +39,13 @@ pub(super) async fn run(settings: &Settings, args: GenerateArgs) -> Outcome {
                     Field::Lang => return lang_refused(&lang, why),
                     Field::Callback => "--callback",
                     Field::VendorData => "--vendor-data",
+                    Field::Extra(f) => {
+                        let flag = match f {
+                            ExtraField::Consents => "--consent".to_string(),
+                            f => format!("--{}", f.key().replace('_', "-")),
+                        };
+                        return format!("{flag} {why}");
+                    }
                 };
                 format!("{flag} {why}")
             });

@@ -104,7 +104,7 @@ async fn run(cli: Cli) -> Outcome {
     };
     match cli.command {
         None => run_tui(settings).await,
-        Some(Command::Generate(args)) => generate::run(&settings, args).await,
+        Some(Command::Generate(args)) => generate::run(&settings, *args).await,
         Some(Command::History(args)) => history::run(&settings, args),
         Some(Command::Decision(args)) => decision::run(&settings, args).await,
         Some(Command::Sandbox {

@@ -37,7 +37,7 @@ use rusqlite::{
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::veriff::{CreatedSession, Decision, SessionInput, SessionStatus};
+use crate::veriff::{CreatedSession, Decision, Extras, SessionInput, SessionStatus};
 
 /// One generated session as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +66,9 @@ pub struct Record {
     pub checked_at: Option<DateTime<Utc>>,
     /// Last error met while refreshing the decision, shown on the row.
     pub check_error: Option<String>,
+    /// The session fields beyond the names, as sent.
+    #[serde(default, skip_serializing_if = "Extras::is_empty")]
+    pub extra: Extras,
 }
 
 /// What is written when a session has been created.
@@ -160,7 +163,7 @@ const PAGE_CACHE_KIB: i64 = 8192;
 
 const COLUMNS: &str = "id, created_at, profile, base_url, sandbox, first_name, last_name, lang, \
     selfid, callback, vendor_data, session_id, url, host, expires_at, status, decision_code, \
-    decision_reason, decision_time, checked_at, check_error";
+    decision_reason, decision_time, checked_at, check_error, extra";
 
 pub struct Store {
     conn: rusqlite::Connection,
@@ -249,6 +252,7 @@ impl Record {
             decision_time: None,
             checked_at: None,
             check_error: None,
+            extra: i.extra.clone(),
         }
     }
 
@@ -306,6 +310,29 @@ fn time_col(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Ut
     })
 }
 
+/// The `extra` column: JSON of [`Extras`], '' when none.
+fn extra_column(extra: &Extras) -> String {
+    if extra.is_empty() {
+        return String::new();
+    }
+    serde_json::to_string(extra).unwrap_or_default()
+}
+
+/// Read back leniently: a history file may have been written by anything, and a record is
+/// worth more than its extra fields.
+fn extra_from_column(text: &str) -> Extras {
+    if text.is_empty() {
+        return Extras::default();
+    }
+    let mut extra: Extras = serde_json::from_str(text).unwrap_or_default();
+    for f in crate::veriff::ExtraField::ALL {
+        let mut v = extra.get(f);
+        crate::text::make_safe(&mut v);
+        extra.set(f, &v);
+    }
+    extra
+}
+
 fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
     let mut status: String = row.get(15)?;
     crate::text::make_safe(&mut status);
@@ -335,6 +362,7 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
         decision_time: row.get(18)?,
         checked_at,
         check_error: row.get(20)?,
+        extra: extra_from_column(&row.get::<_, String>(21)?),
     };
     // Made safe where it enters: a history file may have been written by anything.
     let r = &mut record;

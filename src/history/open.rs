@@ -122,6 +122,9 @@ impl Store {
                 .pragma_update(None, "application_id", schema::APPLICATION_ID)
                 .map_err(|e| self.err(e))?;
         }
+        if (1..5).contains(&version) {
+            self.say_if_reindexing_takes_long();
+        }
         for m in schema::MIGRATIONS.iter().skip(version as usize) {
             tx.execute_batch(m).map_err(|e| self.err(e))?;
         }
@@ -133,6 +136,27 @@ impl Store {
             .map_err(|e| self.err(e))?;
         tx.commit().map_err(|e| self.err(e))?;
         Ok(())
+    }
+
+    /// Schema 5 makes the trigram index anew: seconds per 100,000 records, so a big
+    /// history says why the app is slow to start this once.
+    fn say_if_reindexing_takes_long(&self) {
+        let rows: i64 = self
+            .conn
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM sessions", [], |r| {
+                r.get(0)
+            })
+            .unwrap_or(0);
+        if rows >= 100_000 {
+            use std::io::IsTerminal;
+            tracing::info!(rows, "rebuilding the search index for schema 5");
+            if std::io::stderr().is_terminal() {
+                eprintln!(
+                    "veriff-tui: updating the search index of {} (about {rows} records; once, up to a minute)…",
+                    self.path
+                );
+            }
+        }
     }
 
     fn user_version(&self) -> Result<i64, StoreError> {
@@ -320,7 +344,7 @@ fn backfill_words(conn: &Connection) -> rusqlite::Result<()> {
         index_words(
             conn,
             r.get(0)?,
-            [&fields[0], &fields[1], &fields[2], &fields[3]],
+            [&fields[0], &fields[1], &fields[2], &fields[3], ""],
         )?;
     }
     Ok(())

@@ -345,10 +345,11 @@ impl Filter {
                 let pattern = format!("%{}%", escape_like(t));
                 f.clauses.push(
                     "(s.first_name LIKE ? ESCAPE '\\' OR s.last_name LIKE ? ESCAPE '\\' \
-                     OR s.session_id LIKE ? ESCAPE '\\' OR s.vendor_data LIKE ? ESCAPE '\\')"
+                     OR s.session_id LIKE ? ESCAPE '\\' OR s.vendor_data LIKE ? ESCAPE '\\' \
+                     OR s.search_extra LIKE ? ESCAPE '\\')"
                         .into(),
                 );
-                for _ in 0..4 {
+                for _ in 0..5 {
                     f.params.push(Value::Text(pattern.clone()));
                 }
             }
@@ -357,7 +358,7 @@ impl Filter {
             // After the profile check, which is cheaper and drops the other profiles.
             let marks = vec!["?"; checked.len()].join(", ");
             f.clauses.push(format!(
-                "{}(s.first_name, s.last_name, s.session_id, s.vendor_data, {marks})",
+                "{}(s.first_name, s.last_name, s.session_id, s.vendor_data, s.search_extra, {marks})",
                 rare::FUNCTION
             ));
             f.params.extend(checked.into_iter().map(Value::Text));

@@ -19,9 +19,9 @@ use rusqlite::{Connection, params};
 use super::fold;
 
 /// The SQL function that checks a candidate row: `(first_name, last_name, session_id,
-/// vendor_data, term, ...)` is 1 when every (folded) term is inside one of the fields.
+/// vendor_data, search_extra, term, ...)` is 1 when every (folded) term is inside one of the fields.
 pub(super) const FUNCTION: &str = "veriff_has_terms";
-const FIELDS: usize = 4;
+const FIELDS: usize = 5;
 
 /// The newest rows a trigram's frequency is sampled in.
 const WINDOW: i64 = 5000;
@@ -298,17 +298,17 @@ mod tests {
         let (_dir, store) = smiths(0);
         let check = |sql: &str| -> bool { store.conn.query_row(sql, [], |r| r.get(0)).unwrap() };
         assert!(check(&format!(
-            "SELECT {FUNCTION}('Anna', 'SMITH', '', '', 'anna', 'smith')"
+            "SELECT {FUNCTION}('Anna', 'SMITH', '', '', '', 'anna', 'smith')"
         )));
         assert!(!check(&format!(
-            "SELECT {FUNCTION}('Anna', 'Smyth', '', '', 'anna', 'smith')"
+            "SELECT {FUNCTION}('Anna', 'Smyth', '', '', '', 'anna', 'smith')"
         )));
         // Across two fields is not inside either.
         assert!(!check(&format!(
-            "SELECT {FUNCTION}('Anna', 'Smith', '', '', 'nasm')"
+            "SELECT {FUNCTION}('Anna', 'Smith', '', '', '', 'nasm')"
         )));
         assert!(check(&format!(
-            "SELECT {FUNCTION}('x', 'y', 'z', 'ΣΊΣΥΦΟΣ', 'σίσυφοσ')"
+            "SELECT {FUNCTION}('x', 'y', 'z', 'ΣΊΣΥΦΟΣ', '', 'σίσυφοσ')"
         )));
         assert!(
             store

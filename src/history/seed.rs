@@ -194,7 +194,13 @@ fn flush(store: &Store, batch: &mut Vec<Row>, seed: Option<u64>) -> Result<u64, 
         super::write::index_words(
             &tx,
             first + i as i64,
-            [&r.first_name, &r.last_name, &r.session_id, &r.vendor_data],
+            [
+                &r.first_name,
+                &r.last_name,
+                &r.session_id,
+                &r.vendor_data,
+                "",
+            ],
         )
         .map_err(|e| store.err(e))?;
     }

@@ -17,8 +17,9 @@ impl Store {
         let i = new.input;
         let inserted = tx.execute(
             "INSERT INTO sessions (created_at, profile, base_url, sandbox, first_name, last_name, \
-             lang, selfid, callback, vendor_data, session_id, url, host, expires_at, status) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             lang, selfid, callback, vendor_data, session_id, url, host, expires_at, status, \
+             extra, search_extra) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             params![
                 to_ms(s.created_at),
                 new.profile,
@@ -35,6 +36,8 @@ impl Store {
                 s.host,
                 to_ms(s.expires_at),
                 initial_status(s).as_str(),
+                extra_column(&i.extra),
+                i.extra.search_text(),
             ],
         );
         if let Err(e) = inserted {
@@ -60,7 +63,13 @@ impl Store {
         index_words(
             &tx,
             id,
-            [&i.first_name, &i.last_name, &s.id, &i.vendor_data],
+            [
+                &i.first_name,
+                &i.last_name,
+                &s.id,
+                &i.vendor_data,
+                &i.extra.search_text(),
+            ],
         )
         .map_err(|e| self.err(e))?;
         tx.commit().map_err(|e| self.err(e))?;
@@ -80,8 +89,8 @@ impl Store {
         self.conn
             .execute(
                 "INSERT INTO intents (created_at, pid, profile, base_url, sandbox, first_name, \
-                 last_name, lang, selfid, callback, vendor_data) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 last_name, lang, selfid, callback, vendor_data, extra) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 params![
                     to_ms(now),
                     std::process::id(),
@@ -94,6 +103,7 @@ impl Store {
                     i.selfid,
                     i.callback,
                     i.vendor_data,
+                    extra_column(&i.extra),
                 ],
             )
             .map_err(|e| self.err(e))?;
@@ -130,7 +140,7 @@ impl Store {
         let intent = tx
             .query_row(
                 "SELECT created_at, profile, base_url, sandbox, first_name, last_name, lang, \
-                 selfid, callback, vendor_data FROM intents WHERE id = ?",
+                 selfid, callback, vendor_data, extra FROM intents WHERE id = ?",
                 [id],
                 |r| {
                     Ok((
@@ -145,6 +155,7 @@ impl Store {
                             selfid: r.get(7)?,
                             callback: r.get(8)?,
                             vendor_data: r.get(9)?,
+                            extra: extra_from_column(&r.get::<_, String>(10)?),
                         },
                     ))
                 },
@@ -279,7 +290,7 @@ impl Store {
 }
 
 /// Adds a record's short-substring words (see `grams`), in the caller's transaction.
-pub(super) fn index_words(conn: &Connection, id: i64, fields: [&str; 4]) -> rusqlite::Result<()> {
+pub(super) fn index_words(conn: &Connection, id: i64, fields: [&str; 5]) -> rusqlite::Result<()> {
     conn.prepare_cached("INSERT INTO sessions_grams (rowid, words) VALUES (?, ?)")?
         .execute(params![id, grams::words(&fields)])?;
     Ok(())

@@ -10,7 +10,7 @@ use crate::ops::progress::{Progress, thousands};
 use crate::text::sanitize;
 
 /// Column names of the CSV export, in order.
-pub const CSV_COLUMNS: [&str; 19] = [
+pub const CSV_COLUMNS: [&str; 30] = [
     "created_at",
     "profile",
     "sandbox",
@@ -30,6 +30,17 @@ pub const CSV_COLUMNS: [&str; 19] = [
     "decision_time",
     "checked_at",
     "base_url",
+    "end_user_id",
+    "id_number",
+    "date_of_birth",
+    "gender",
+    "email",
+    "phone",
+    "document_number",
+    "document_type",
+    "document_country",
+    "address",
+    "consents",
 ];
 
 /// A record as exported: strings sanitised, times RFC 3339 UTC. No secret is ever in a record.
@@ -54,12 +65,25 @@ pub struct ExportRow {
     pub decision_time: String,
     pub checked_at: String,
     pub base_url: String,
+    pub end_user_id: String,
+    pub id_number: String,
+    pub date_of_birth: String,
+    pub gender: String,
+    pub email: String,
+    pub phone: String,
+    pub document_number: String,
+    pub document_type: String,
+    pub document_country: String,
+    pub address: String,
+    /// Comma-separated, as typed in the form.
+    pub consents: String,
 }
 
 impl ExportRow {
     pub fn new(r: &Record, now: chrono::DateTime<chrono::Utc>) -> Self {
         let rfc =
             |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let e = &r.extra;
         Self {
             created_at: rfc(r.created_at),
             profile: sanitize(&r.profile),
@@ -84,6 +108,17 @@ impl ExportRow {
             decision_time: r.decision_time.as_deref().map(sanitize).unwrap_or_default(),
             checked_at: r.checked_at.map(rfc).unwrap_or_default(),
             base_url: sanitize(&r.base_url),
+            end_user_id: sanitize(&e.end_user_id),
+            id_number: sanitize(&e.id_number),
+            date_of_birth: sanitize(&e.date_of_birth),
+            gender: sanitize(&e.gender),
+            email: sanitize(&e.email),
+            phone: sanitize(&e.phone),
+            document_number: sanitize(&e.document_number),
+            document_type: sanitize(&e.document_type),
+            document_country: sanitize(&e.document_country),
+            address: sanitize(&e.address),
+            consents: sanitize(&e.get(crate::veriff::ExtraField::Consents)),
         }
     }
 }
@@ -220,6 +255,17 @@ pub fn write_matching(
                 &mut row.decision_time,
                 &mut row.checked_at,
                 &mut row.base_url,
+                &mut row.end_user_id,
+                &mut row.id_number,
+                &mut row.date_of_birth,
+                &mut row.gender,
+                &mut row.email,
+                &mut row.phone,
+                &mut row.document_number,
+                &mut row.document_type,
+                &mut row.document_country,
+                &mut row.address,
+                &mut row.consents,
             ] {
                 defuse(cell);
             }

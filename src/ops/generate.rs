@@ -50,8 +50,11 @@ impl Request {
     /// The request for `input` under the active profile of `settings`, with every rule
     /// checked once here: the profile and its key, the field values, whether an http://
     /// callback is allowed, and whether the record is a sandbox one.
-    pub fn new(settings: &Settings, input: SessionInput) -> Result<Request, Refused> {
+    pub fn new(settings: &Settings, mut input: SessionInput) -> Result<Request, Refused> {
         let endpoint = settings.endpoint().map_err(Refused::Config)?;
+        // Spelled as Veriff wants (`PASSPORT`, `EE`) before it is checked, sent and stored:
+        // the record says what was sent.
+        input.extra = input.extra.normalised();
         let problems = input.validate(settings.allows_http_callback());
         if !problems.is_empty() {
             return Err(Refused::Invalid(problems));

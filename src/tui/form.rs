@@ -50,6 +50,8 @@ impl Field {
             CoreField::Lang => Field::Language,
             CoreField::Callback => Field::Callback,
             CoreField::VendorData => Field::VendorData,
+            // Shown by the Generate button until the form has its "More fields" section.
+            CoreField::Extra(_) => Field::Submit,
         }
     }
 
@@ -97,6 +99,8 @@ pub struct Form {
     /// a new search instead of appending to the code already in it (`en` + `de` is no
     /// language). Any cursor movement keeps the value for editing instead.
     pub lang_fresh: bool,
+    /// The session fields beyond the names (kept across a re-send).
+    pub extra: crate::veriff::Extras,
 }
 
 impl Form {
@@ -118,6 +122,7 @@ impl Form {
             errors: Vec::new(),
             callback_default: callback.to_string(),
             lang_fresh: false,
+            extra: crate::veriff::Extras::default(),
         }
     }
 
@@ -272,6 +277,7 @@ impl Form {
             selfid: self.selfid,
             callback: self.callback.value().to_string(),
             vendor_data: self.vendor_data.value().to_string(),
+            extra: self.extra.clone(),
         }
     }
 
@@ -288,6 +294,7 @@ impl Form {
             selfid: self.selfid,
             callback: self.callback.value().trim().to_string(),
             vendor_data: self.vendor_data.value().to_string(),
+            extra: self.extra.clone(),
         }
     }
 
@@ -326,6 +333,7 @@ impl Form {
         self.selfid = values.selfid;
         self.callback = input(&values.callback);
         self.vendor_data = input(&values.vendor_data);
+        self.extra = values.extra.clone();
         self.focus = Field::FirstName;
         self.picker = Picker::default();
         self.errors.clear();

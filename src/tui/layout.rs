@@ -79,6 +79,12 @@ pub fn detail_rows(r: &Record, model: WidthModel, width: u16, qr_hint: bool) -> 
     rows += 2; // Created, Expires
     rows += opt(&r.first_name) + opt(&r.last_name) + opt(&r.lang) + 1;
     rows += opt(&r.callback) + opt(&r.vendor_data);
+    rows += r
+        .extra
+        .filled()
+        .iter()
+        .map(|(_, v)| field(v))
+        .sum::<usize>();
     rows += field(&r.profile) + field(&r.base_url);
     rows += r.host.as_deref().map_or(0, field);
     rows + usize::from(qr_hint)

@@ -4,6 +4,7 @@
 pub mod batch;
 pub mod client;
 pub mod error;
+pub mod extras;
 pub mod response;
 pub mod sign;
 pub mod token;

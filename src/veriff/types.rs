@@ -6,6 +6,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use super::extras::{
+    AddressRequest, ConsentRequest, DOCUMENT_TYPES, DocumentRequest, ExtraField, Extras,
+    PersonExtras,
+};
+
 /// What an operator asks for: the "Generate general session" form, as data.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInput {
@@ -18,6 +23,9 @@ pub struct SessionInput {
     pub callback: String,
     /// Empty = not sent.
     pub vendor_data: String,
+    /// The other documented fields ("More fields"); each empty one is not sent.
+    #[serde(default)]
+    pub extra: Extras,
 }
 
 /// Which legacy body fields (in the seed, no longer in the current schema) are sent.
@@ -52,7 +60,15 @@ pub struct VerificationRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub person: Option<Person>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<DocumentRequest>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<AddressRequest>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub vendor_data: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consents: Option<Vec<ConsentRequest>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -68,6 +84,8 @@ pub struct Person {
     pub first_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_name: Option<String>,
+    #[serde(flatten)]
+    pub extra: PersonExtras,
 }
 
 fn non_empty(s: &str) -> Option<String> {
@@ -81,10 +99,13 @@ impl CreateSessionRequest {
     pub fn from_input(input: &SessionInput, legacy: LegacyFields, now: DateTime<Utc>) -> Self {
         let first_name = non_empty(&input.first_name);
         let last_name = non_empty(&input.last_name);
-        let person = (first_name.is_some() || last_name.is_some()).then_some(Person {
-            first_name,
-            last_name,
-        });
+        let person_extra = input.extra.person();
+        let person = (first_name.is_some() || last_name.is_some() || !person_extra.is_empty())
+            .then_some(Person {
+                first_name,
+                last_name,
+                extra: person_extra,
+            });
         let lang = if legacy.lang {
             non_empty(&input.lang).map(|l| l.to_ascii_lowercase())
         } else {
@@ -98,7 +119,11 @@ impl CreateSessionRequest {
             verification: VerificationRequest {
                 callback: non_empty(&input.callback),
                 person,
+                document: input.extra.document(),
+                address: input.extra.address_request(),
                 vendor_data: (!input.vendor_data.is_empty()).then(|| input.vendor_data.clone()),
+                end_user_id: non_empty(&input.extra.end_user_id),
+                consents: input.extra.consent_requests(),
                 lang,
                 features,
                 timestamp,
@@ -282,6 +307,7 @@ mod tests {
             selfid: true,
             callback: "https://this.is.your.redirect.url".into(),
             vendor_data: String::new(),
+            extra: Extras::default(),
         };
         let now = Utc.with_ymd_and_hms(2016, 5, 19, 8, 30, 25).unwrap()
             + chrono::Duration::milliseconds(597);
@@ -300,6 +326,55 @@ mod tests {
             serde_json::to_string(&bare).unwrap(),
             r#"{"verification":{}}"#
         );
+    }
+
+    #[test]
+    fn every_extra_field_goes_where_the_api_wants_it_and_empty_ones_not_at_all() {
+        let input = SessionInput {
+            first_name: "Anna".into(),
+            extra: Extras {
+                end_user_id: "3f2504e0-4f89-11d3-9a0c-0305e82c3301".into(),
+                id_number: "38001085718".into(),
+                date_of_birth: "1980-01-08".into(),
+                gender: "F".into(),
+                email: "anna@example.com".into(),
+                phone: "+37255551234".into(),
+                document_number: "AB1234567".into(),
+                document_type: "PASSPORT".into(),
+                document_country: "EE".into(),
+                address: "Narva mnt 5, Tallinn".into(),
+                consents: vec!["ine".into(), "bipa".into()],
+            },
+            ..Default::default()
+        };
+        let off = LegacyFields {
+            lang: false,
+            features: false,
+            timestamp: false,
+        };
+        let body = CreateSessionRequest::from_input(&input, off, Utc::now());
+        let got: serde_json::Value = serde_json::to_value(&body).unwrap();
+        let want = serde_json::json!({"verification": {
+            "person": {"firstName": "Anna", "idNumber": "38001085718",
+                "phoneNumber": "+37255551234", "gender": "F", "dateOfBirth": "1980-01-08",
+                "email": "anna@example.com"},
+            "document": {"number": "AB1234567", "type": "PASSPORT", "country": "EE"},
+            "address": {"fullAddress": "Narva mnt 5, Tallinn"},
+            "endUserId": "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+            "consents": [{"type": "ine", "approved": true}, {"type": "bipa", "approved": true}],
+        }});
+        assert_eq!(got, want);
+        // One field alone: its object and nothing else; never a null.
+        let only = SessionInput {
+            extra: Extras {
+                document_country: "EE".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let text = serde_json::to_string(&CreateSessionRequest::from_input(&only, off, Utc::now()))
+            .unwrap();
+        assert_eq!(text, r#"{"verification":{"document":{"country":"EE"}}}"#);
     }
 
     #[test]
@@ -322,6 +397,7 @@ pub enum Field {
     Lang,
     Callback,
     VendorData,
+    Extra(ExtraField),
 }
 
 /// Veriff's limit on vendorData (errors 1500/1501 past it).
@@ -396,6 +472,14 @@ impl SessionInput {
                 format!("at most {VENDOR_DATA_MAX_CHARS} characters (now {n})"),
             ));
         }
+        let today = Utc::now().date_naive();
+        errors.extend(
+            self.extra
+                .normalised()
+                .validate(today)
+                .into_iter()
+                .map(|(f, why)| (Field::Extra(f), why)),
+        );
         errors
     }
 }

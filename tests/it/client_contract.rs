@@ -173,6 +173,7 @@ fn fixed_request() -> CreateSessionRequest {
         selfid: true,
         callback: "https://example.com/done".into(),
         vendor_data: "order-42".into(),
+        extra: Default::default(),
     };
     let now =
         Utc.with_ymd_and_hms(2026, 11, 25, 12, 0, 0).unwrap() + chrono::Duration::milliseconds(123);

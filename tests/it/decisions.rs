@@ -59,6 +59,7 @@ impl World {
             selfid: true,
             callback: String::new(),
             vendor_data: String::new(),
+            extra: Default::default(),
         };
         let request = CreateSessionRequest::from_input(&input, LegacyFields::default(), Utc::now());
         let session = self.client.create_session(&request).await.unwrap();

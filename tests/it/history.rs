@@ -48,6 +48,7 @@ fn add(store: &Store, s: &Spec<'_>) -> Record {
         selfid: true,
         callback: "https://example.com/cb".into(),
         vendor_data: s.vendor.into(),
+        extra: Default::default(),
     };
     let session = CreatedSession {
         id: s.session_id.clone(),
@@ -103,6 +104,7 @@ fn insert_and_get_round_trip_every_field() {
         selfid: false,
         callback: "https://example.com/done?x=1".into(),
         vendor_data: "{\"order\": 42, \"emoji\": \"🧾\"}".into(),
+        extra: Default::default(),
     };
     let session = CreatedSession {
         id: "a1b2c3d4-0000-4000-8000-000000000001".into(),
@@ -307,6 +309,75 @@ fn pages_are_newest_first() {
         26,
         "limit 0 = all"
     );
+}
+
+/// The fields beyond the names are kept as sent, and a record is found by the person's
+/// identifiers among them (id number, email, end-user id), by short and long terms alike,
+/// but not by the others (a date of birth or an address is no way to look someone up).
+#[test]
+fn extra_fields_round_trip_and_identifiers_are_searchable() {
+    let (_dir, store) = temp_store();
+    let day = t(2026, 2, 1, 0);
+    add(&store, &spec("Plain", "Row", day));
+    let extra = veriff_tui::veriff::Extras {
+        end_user_id: "3f2504e0-4f89-11d3-9a0c-0305e82c3301".into(),
+        id_number: "38001085718".into(),
+        date_of_birth: "1980-01-08".into(),
+        gender: "F".into(),
+        email: "Anna.Tamm@Example.com".into(),
+        phone: "+37255551234".into(),
+        document_number: "AB1234567".into(),
+        document_type: "PASSPORT".into(),
+        document_country: "EE".into(),
+        address: "Narva mnt 5, Tallinn".into(),
+        consents: vec!["ine".into(), "bipa".into()],
+    };
+    let input = SessionInput {
+        first_name: "Anna".into(),
+        extra: extra.clone(),
+        ..Default::default()
+    };
+    let id = next_session_id();
+    let session = CreatedSession {
+        id: id.clone(),
+        url: format!("https://alchemy.veriff.com/v/{id}"),
+        host: None,
+        session_token: None,
+        vendor_data: None,
+        status: None,
+        created_at: day + ChronoDuration::hours(1),
+        expires_at: day + ChronoDuration::days(7),
+    };
+    let rec = store
+        .insert(&NewRecord {
+            profile: "test",
+            base_url: "https://stationapi.veriff.com",
+            sandbox: false,
+            input: &input,
+            session: &session,
+        })
+        .unwrap();
+    assert_eq!(rec.extra, extra);
+    assert_eq!(store.get(rec.id).unwrap().unwrap().extra, extra);
+    for term in [
+        "38001085718",
+        "8001",
+        "18",
+        "anna.tamm@example",
+        "EXAMPLE.COM",
+        "3f2504e0",
+        "0305e82c3301",
+        "anna 380010",
+    ] {
+        assert_eq!(search(&store, term), ["Anna"], "{term}");
+    }
+    for term in ["Tallinn", "1980-01-08", "AB1234567", "bipa", "anna zzz"] {
+        assert!(search(&store, term).is_empty(), "{term}");
+    }
+    // Deleting the record takes it out of both indexes.
+    assert!(store.delete(rec.id).unwrap());
+    assert!(search(&store, "38001085718").is_empty());
+    assert!(search(&store, "18").is_empty());
 }
 
 #[test]
@@ -661,7 +732,7 @@ fn opening_twice_migrates_once() {
     let version: i64 = raw
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
     let mode: String = raw
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -1167,15 +1238,36 @@ fn opening_a_version_1_history_indexes_its_records_for_short_terms() {
         // What schema 1 looked like: no short-substring index (schema 2), no index of a
         // profile's decisions (schema 3), no table of requests in flight (schema 4).
         let raw = rusqlite::Connection::open(&path).unwrap();
+        // Nor the extra fields and their place in the trigram index (schema 5).
         raw.execute_batch(
             "DROP TRIGGER sessions_grams_delete; DROP TABLE sessions_grams; \
-             DROP INDEX sessions_profile_decided; DROP TABLE intents; PRAGMA user_version = 1;",
+             DROP INDEX sessions_profile_decided; DROP TABLE intents; \
+             DROP TRIGGER sessions_fts_insert; DROP TRIGGER sessions_fts_delete; \
+             DROP TRIGGER sessions_fts_update; DROP TABLE sessions_fts; \
+             ALTER TABLE sessions DROP COLUMN extra; ALTER TABLE sessions DROP COLUMN search_extra; \
+             CREATE VIRTUAL TABLE sessions_fts USING fts5 (first_name, last_name, session_id, \
+                 vendor_data, content = 'sessions', content_rowid = 'id', tokenize = 'trigram'); \
+             INSERT INTO sessions_fts (sessions_fts) VALUES ('rebuild'); \
+             CREATE TRIGGER sessions_fts_insert AFTER INSERT ON sessions BEGIN \
+                 INSERT INTO sessions_fts (rowid, first_name, last_name, session_id, vendor_data) \
+                 VALUES (new.id, new.first_name, new.last_name, new.session_id, new.vendor_data); END; \
+             CREATE TRIGGER sessions_fts_delete AFTER DELETE ON sessions BEGIN \
+                 INSERT INTO sessions_fts (sessions_fts, rowid, first_name, last_name, session_id, vendor_data) \
+                 VALUES ('delete', old.id, old.first_name, old.last_name, old.session_id, old.vendor_data); END; \
+             CREATE TRIGGER sessions_fts_update AFTER UPDATE OF first_name, last_name, session_id, vendor_data ON sessions BEGIN \
+                 INSERT INTO sessions_fts (sessions_fts, rowid, first_name, last_name, session_id, vendor_data) \
+                 VALUES ('delete', old.id, old.first_name, old.last_name, old.session_id, old.vendor_data); \
+                 INSERT INTO sessions_fts (rowid, first_name, last_name, session_id, vendor_data) \
+                 VALUES (new.id, new.first_name, new.last_name, new.session_id, new.vendor_data); END; \
+             PRAGMA user_version = 1;",
         )
         .unwrap();
     }
     let store = Store::open(&path).unwrap();
     assert_eq!(search(&store, "li"), ["Li"]);
     assert_eq!(search(&store, "ng"), ["Jo"]);
+    // The trigram index made anew (schema 5) still holds the old records.
+    assert_eq!(search(&store, "wei"), ["Li"]);
     add(&store, &spec("Lia", "X", t(2026, 1, 3, 0)));
     assert_eq!(search(&store, "li"), ["Lia", "Li"]);
 }
@@ -1635,6 +1727,7 @@ fn an_intent_becomes_a_record_completed_forgotten_or_unknown() {
         selfid: true,
         callback: String::new(),
         vendor_data: "order-7".into(),
+        extra: Default::default(),
     };
     let intent = |store: &Store| {
         store

@@ -95,6 +95,7 @@ fn hostile_names_and_vendor_data_are_inert_in_every_history_format() {
         selfid: true,
         callback: String::new(),
         vendor_data: vendor.clone(),
+        extra: Default::default(),
     };
     let endpoint = Endpoint {
         base_url: env.sandbox.base_url().into(),

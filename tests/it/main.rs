@@ -16,6 +16,7 @@ mod history;
 mod history_seed;
 mod hostile;
 mod sandbox;
+mod session_fields;
 mod terminal;
 mod tui_demo;
 mod tui_faults;

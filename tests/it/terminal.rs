@@ -150,6 +150,7 @@ fn hostile_strings_from_the_history_are_shown_inert() {
         selfid: true,
         callback: String::new(),
         vendor_data: "v\x1b[31mred".into(),
+        extra: Default::default(),
     };
     let session = CreatedSession {
         id: "0badc0de-0000-4000-8000-000000000001".into(),

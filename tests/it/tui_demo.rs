@@ -532,6 +532,7 @@ fn add(store: &Store, i: usize, profile: &str) {
         selfid: i.is_multiple_of(2),
         callback: "https://example.com/cb".into(),
         vendor_data: format!("order-{i}"),
+        extra: Default::default(),
     };
     let id = format!("cafe{i:04x}-0000-4000-8000-{i:012x}");
     let session = CreatedSession {

@@ -8,7 +8,7 @@ pub enum Effect {
     /// Ctrl+S: `ops::generate` with the request as it was when the key was pressed.
     Generate {
         seq: u64,
-        request: Request,
+        request: Box<Request>,
         /// False only after the operator agreed to a link the history will not keep.
         keep: bool,
     },

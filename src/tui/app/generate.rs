@@ -257,7 +257,11 @@ pub(super) fn send(state: &mut State, request: Request, keep: bool) -> Vec<Effec
     state.confirm_unkept = None;
     state.outcome = None;
     state.status = None;
-    vec![Effect::Generate { seq, request, keep }]
+    vec![Effect::Generate {
+        seq,
+        request: Box::new(request),
+        keep,
+    }]
 }
 
 /// Esc while a request runs: stop waiting. The request is not taken back (it may already

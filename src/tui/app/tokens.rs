@@ -16,6 +16,7 @@ pub(super) fn record_input(r: &Record) -> SessionInput {
         selfid: r.selfid,
         callback: r.callback.clone(),
         vendor_data: r.vendor_data.clone(),
+        extra: r.extra.clone(),
     }
 }
 

@@ -361,6 +361,9 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
     lines.extend(field("SelfID", if r.selfid { "yes" } else { "no" }.into()));
     lines.extend(field("Callback", opt(&r.callback)));
     lines.extend(field("Vendor data", opt(&r.vendor_data)));
+    for (f, value) in r.extra.filled() {
+        lines.extend(field(f.label(), value));
+    }
     let sandbox = if r.sandbox { " (sandbox)" } else { "" };
     lines.extend(field("Profile", format!("{}{sandbox}", r.profile)));
     lines.extend(field("API", r.base_url.clone()));

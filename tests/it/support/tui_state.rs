@@ -219,6 +219,7 @@ pub fn record(i: i64) -> Record {
         decision_time: None,
         checked_at: None,
         check_error: None,
+        extra: Default::default(),
     }
 }
 

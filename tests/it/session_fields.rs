@@ -1,0 +1,126 @@
+//! Every documented session field through the real binary against the sandbox on loopback:
+//! each flag's value reaches the stored record and the exports as sent, the identifiers
+//! are searchable, a bad value is refused before anything is sent and names its flag.
+
+use crate::support;
+
+use serde_json::Value;
+
+const EXIT_USAGE: i32 = 2;
+
+const ALL_FLAGS: &[&str] = &[
+    "generate",
+    "--first-name",
+    "Anna",
+    "--last-name",
+    "Tamm",
+    "--end-user-id",
+    "3F2504E0-4F89-11D3-9A0C-0305E82C3301",
+    "--id-number",
+    "38001085718",
+    "--date-of-birth",
+    "1980-01-08",
+    "--gender",
+    "female",
+    "--email",
+    "anna.tamm@example.com",
+    "--phone",
+    "+372 5555 1234",
+    "--document-number",
+    "AB1234567",
+    "--document-type",
+    "passport",
+    "--document-country",
+    "ee",
+    "--address",
+    "Narva mnt 5, Tallinn",
+    "--consent",
+    "ine",
+    "--consent",
+    "bipa",
+];
+
+fn history_json(env: &support::SandboxEnv, search: Option<&str>) -> Vec<Value> {
+    let mut args = vec!["history", "--json", "-n", "0"];
+    if let Some(s) = search {
+        args.extend(["--search", s]);
+    }
+    let (code, out, err) = env.run(&args);
+    assert_eq!(code, 0, "history --json failed: {err}");
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"))
+}
+
+#[test]
+fn every_field_is_kept_as_sent_shown_in_exports_and_found_by_identifiers() {
+    let env = support::SandboxEnv::new();
+    let (code, out, err) = env.run(ALL_FLAGS);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with(env.sandbox.base_url()), "{out}");
+
+    let rows = history_json(&env, None);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let extra = &rows[0]["extra"];
+    let want = serde_json::json!({
+        "end_user_id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+        "id_number": "38001085718",
+        "date_of_birth": "1980-01-08",
+        "gender": "F",
+        "email": "anna.tamm@example.com",
+        "phone": "+37255551234",
+        "document_number": "AB1234567",
+        "document_type": "PASSPORT",
+        "document_country": "EE",
+        "address": "Narva mnt 5, Tallinn",
+        "consents": "ine, bipa",
+    });
+    for (key, value) in want.as_object().unwrap() {
+        assert_eq!(&rows[0][key], value, "{key} in the export: {:?}", rows[0]);
+    }
+    assert!(extra.is_null(), "the export has flat columns: {extra:?}");
+
+    for term in ["38001085718", "tamm@example", "3f2504e0"] {
+        let found = history_json(&env, Some(term));
+        assert_eq!(found.len(), 1, "{term}: {found:?}");
+    }
+    assert!(history_json(&env, Some("Tallinn")).is_empty());
+
+    let (code, csv, err) = env.run(&["history", "--csv", "-n", "0"]);
+    assert_eq!(code, 0, "{err}");
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let row = reader.records().next().unwrap().unwrap();
+    let cell = |name: &str| {
+        let i = header.iter().position(|h| h == name).unwrap();
+        row[i].to_string()
+    };
+    assert_eq!(cell("document_type"), "PASSPORT");
+    assert_eq!(cell("email"), "anna.tamm@example.com");
+    // A phone's leading + would start a formula in a spreadsheet.
+    assert_eq!(cell("phone"), "'+37255551234");
+}
+
+#[test]
+fn a_bad_value_names_its_flag_and_nothing_is_sent() {
+    let env = support::SandboxEnv::new();
+    for (flag, value, words) in [
+        ("--end-user-id", "user-42", "UUID"),
+        ("--date-of-birth", "2001-02-29", "real date"),
+        ("--date-of-birth", "2999-01-01", "past"),
+        ("--gender", "X", "M or F"),
+        ("--email", "anna@", "email"),
+        ("--phone", "+37 abc", "digits"),
+        ("--document-number", "AB-123", "letters"),
+        ("--document-type", "VISA", "PASSPORT"),
+        ("--document-country", "XX", "ISO 3166-1"),
+        ("--consent", "a b", "consent"),
+        ("--id-number", "12\u{202e}34", "bidirectional"),
+    ] {
+        let (code, out, err) = env.run(&["generate", "--first-name", "Anna", flag, value]);
+        assert_eq!(code, EXIT_USAGE, "{flag} {value}: {err}");
+        assert!(out.is_empty(), "{out}");
+        assert!(err.contains(flag), "{flag}: {err}");
+        assert!(err.contains(words), "{flag} {value}: {err}");
+        assert!(!err.contains('\u{202e}'), "{err}");
+    }
+    assert_eq!(env.sandbox.create_requests(), 0);
+}
