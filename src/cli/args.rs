@@ -125,6 +125,10 @@ pub struct GenerateArgs {
     /// Print the stored record as JSON instead of the bare URL
     #[arg(long)]
     pub json: bool,
+    /// Print the request as a curl command (exact body and signature; the key read from
+    /// $VERIFF_API_KEY) instead of sending it
+    #[arg(long, conflicts_with_all = ["json", "copy", "qr", "no_history"])]
+    pub print_curl: bool,
     /// Also print the URL as a QR code to scan with a phone (to stderr)
     #[arg(long)]
     pub qr: bool,

@@ -52,6 +52,9 @@ pub(super) async fn run(settings: &Settings, args: GenerateArgs) -> Outcome {
             Failure::new(EXIT_USAGE, said.unwrap_or_else(|| "invalid input".into()))
         }
     })?;
+    if args.print_curl {
+        return print_curl(&request);
+    }
     // Checked before anything is sent: a link that cannot be kept is created only when
     // asked for with --no-history.
     let keep = if args.no_history {
@@ -170,4 +173,16 @@ fn print_qr(url: &str) {
             writeln!(err, "{line}")
         };
     }
+}
+
+/// `--print-curl`: the command on stdout, what it needs on stderr; nothing is sent.
+fn print_curl(request: &Request) -> Outcome {
+    let command = crate::ops::curl::for_request(request, chrono::Utc::now())
+        .map_err(|e| Failure::new(EXIT_LOCAL, e.to_string()))?;
+    output::line(&command)?;
+    output::note(&format!(
+        "Nothing was sent. The command reads the API key from ${}; run it within an hour (its timestamp) to create the session.",
+        crate::ops::curl::API_KEY_VARIABLE
+    ));
+    Ok(())
 }

@@ -276,6 +276,12 @@ impl Sandbox {
     }
 
     /// POST /v1/sessions requests received, whatever their outcome (valid, rejected, faulted).
+    /// The body of the newest create request, byte for byte.
+    pub fn last_create_body(&self) -> Option<Vec<u8>> {
+        let last = self.shared.counters.last_create_body.lock().ok()?;
+        last.as_ref().map(|b| b.to_vec())
+    }
+
     pub fn create_requests(&self) -> u64 {
         self.shared.counters.create_requests.load(Ordering::SeqCst)
     }

@@ -264,6 +264,9 @@ async fn create_session(
         .counters
         .create_requests
         .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    if let Ok(mut last) = shared.counters.last_create_body.lock() {
+        *last = Some(body.clone());
+    }
 
     let fault = shared.fault();
     match &fault {

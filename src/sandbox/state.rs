@@ -242,6 +242,8 @@ pub(crate) struct Counters {
     pub decision_requests: AtomicU64,
     decisions_in_flight: AtomicUsize,
     pub peak_decisions_in_flight: AtomicUsize,
+    /// The body of the newest create request, as received: what a test proves was sent.
+    pub last_create_body: Mutex<Option<axum::body::Bytes>>,
 }
 
 impl Counters {

@@ -180,9 +180,7 @@ impl Answer {
 
 impl Client {
     pub fn new(endpoint: &Endpoint) -> Result<Self, ApiError> {
-        let base_url = normalize_base_url(&endpoint.base_url).map_err(ApiError::Config)?;
-        let base = Url::parse(&base_url)
-            .map_err(|e| ApiError::Config(format!("the base URL is not valid: {e}")))?;
+        let (base_url, base) = parsed_base(&endpoint.base_url)?;
         let sessions_url = join(&base, &["v1", "sessions"])?;
         let host = match (base.host_str(), base.port()) {
             (Some(h), Some(p)) => format!("{h}:{p}"),
@@ -255,8 +253,7 @@ impl Client {
         request: &CreateSessionRequest,
     ) -> Result<CreatedSession, ApiError> {
         // Serialised once: the signature covers exactly these bytes, and these are sent.
-        let body = serde_json::to_vec(request)
-            .map_err(|e| ApiError::Config(format!("the request could not be encoded: {e}")))?;
+        let body = encode(request)?;
         let mut req = self
             .http
             .post(self.sessions_url.clone())
@@ -468,6 +465,25 @@ fn causes(err: &reqwest::Error) -> Vec<&(dyn StdError + 'static)> {
 /// Seconds for a message, rounded up so a sub-second timeout never reads "0 s".
 fn whole_secs(d: Duration) -> u64 {
     (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1)
+}
+
+/// The body of `POST /v1/sessions` as sent (and signed): what "copy as curl" prints too.
+pub fn encode(request: &CreateSessionRequest) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(request)
+        .map_err(|e| ApiError::Config(format!("the request could not be encoded: {e}")))
+}
+
+/// `{base}/v1/sessions` for a base URL as configured.
+pub fn sessions_url(base_url: &str) -> Result<Url, ApiError> {
+    let (_, base) = parsed_base(base_url)?;
+    join(&base, &["v1", "sessions"])
+}
+
+fn parsed_base(raw: &str) -> Result<(String, Url), ApiError> {
+    let base_url = normalize_base_url(raw).map_err(ApiError::Config)?;
+    let base = Url::parse(&base_url)
+        .map_err(|e| ApiError::Config(format!("the base URL is not valid: {e}")))?;
+    Ok((base_url, base))
 }
 
 fn join(base: &Url, segments: &[&str]) -> Result<Url, ApiError> {

@@ -124,3 +124,50 @@ fn a_bad_value_names_its_flag_and_nothing_is_sent() {
     }
     assert_eq!(env.sandbox.create_requests(), 0);
 }
+
+/// `--print-curl` sends nothing; the command it prints, run by a shell with the key in
+/// `$VERIFF_API_KEY`, creates the same session: the sandbox checks its signature over the
+/// exact body, and every field arrives.
+#[test]
+fn print_curl_makes_the_same_request_when_run() {
+    let env = support::SandboxEnv::new();
+    // A quote in a value must survive the shell.
+    let mut args: Vec<&str> = ALL_FLAGS
+        .iter()
+        .map(|a| if *a == "Tamm" { "O'Brien" } else { a })
+        .collect();
+    args.push("--print-curl");
+    let (code, command, err) = env.run(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("Nothing was sent"), "{err}");
+    assert_eq!(env.sandbox.create_requests(), 0);
+    assert!(!command.contains(env.sandbox.api_key()), "{command}");
+    assert!(!command.contains(env.sandbox.shared_secret()), "{command}");
+    assert!(command.contains("X-HMAC-SIGNATURE: "), "{command}");
+
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(&command)
+        .env("VERIFF_API_KEY", env.sandbox.api_key())
+        .output()
+        .expect("sh and curl (.ci/run installs curl)");
+    let answer = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{answer}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: Value = serde_json::from_str(&answer).unwrap_or_else(|e| panic!("{e}: {answer}"));
+    assert_eq!(answer["status"], "success", "{answer}");
+    assert_eq!(env.sandbox.create_requests(), 1);
+    let sent = env
+        .sandbox
+        .last_create_body()
+        .expect("the body the sandbox got");
+    let sent: Value = serde_json::from_slice(&sent).unwrap();
+    let v = &sent["verification"];
+    assert_eq!(v["person"]["lastName"], "O'Brien");
+    assert_eq!(v["person"]["gender"], "F");
+    assert_eq!(v["document"]["type"], "PASSPORT");
+    assert_eq!(v["consents"][1]["type"], "bipa");
+}
