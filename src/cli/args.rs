@@ -61,6 +61,8 @@ pub enum Command {
     History(HistoryArgs),
     /// Fetch the decision of a session (or of every pending one) and record it
     Decision(DecisionArgs),
+    /// Everything Veriff knows of a session: decision, person, attempts, media, watchlist
+    Inspect(InspectArgs),
     /// Run the local Veriff sandbox in the foreground
     Sandbox {
         /// Port to listen on (0 picks a free one)
@@ -223,6 +225,21 @@ pub struct HistoryArgs {
     /// keeping it as it is, so that a new history starts
     #[arg(long, conflicts_with_all = ["search", "json", "csv"])]
     pub move_aside: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Session id (as printed by generate or history; a unique prefix is enough)
+    pub session_id: String,
+    /// Print one JSON object with a key per part
+    #[arg(long)]
+    pub json: bool,
+    /// Fetch this media file (an id from the media list) and save it to --out
+    #[arg(long, value_name = "MEDIA_ID", requires = "out")]
+    pub media: Option<String>,
+    /// Where --media saves the file: a new file, readable by you only
+    #[arg(long, value_name = "FILE", requires = "media")]
+    pub out: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

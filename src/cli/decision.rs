@@ -118,7 +118,7 @@ pub(super) async fn run(settings: &Settings, args: DecisionArgs) -> Outcome {
 /// The record `id` names: the whole id, or a prefix that only one record's id starts with.
 /// `None` for a whole id the history does not hold (Veriff may still know it); a prefix that
 /// finds no record, or several, is an error saying so.
-async fn lookup(store: &SharedStore, id: &str) -> Result<Option<Record>, Failure> {
+pub(super) async fn lookup(store: &SharedStore, id: &str) -> Result<Option<Record>, Failure> {
     let wanted = id.to_string();
     let found = match on_store(store, move |s| s.match_session_id(&wanted)).await {
         Ok(found) => found,
@@ -162,7 +162,7 @@ async fn lookup(store: &SharedStore, id: &str) -> Result<Option<Record>, Failure
 
 /// A whole session id as Veriff gives them (a UUID): one not in the history can still be
 /// asked of the active profile.
-fn is_whole_id(id: &str) -> bool {
+pub(super) fn is_whole_id(id: &str) -> bool {
     id.len() == 36 && uuid::Uuid::parse_str(id).is_ok()
 }
 

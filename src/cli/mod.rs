@@ -13,6 +13,7 @@ mod dev_seed;
 mod failure;
 mod generate;
 mod history;
+mod inspect;
 mod output;
 mod sandbox;
 
@@ -107,6 +108,7 @@ async fn run(cli: Cli) -> Outcome {
         Some(Command::Generate(args)) => generate::run(&settings, *args).await,
         Some(Command::History(args)) => history::run(&settings, args),
         Some(Command::Decision(args)) => decision::run(&settings, args).await,
+        Some(Command::Inspect(args)) => inspect::run(&settings, args).await,
         Some(Command::Sandbox {
             port,
             listen,

@@ -9,6 +9,7 @@
 
 mod fold;
 mod grams;
+mod inspections;
 mod open;
 mod query;
 mod rare;

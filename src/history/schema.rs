@@ -8,7 +8,7 @@
 /// anything is written to it.
 pub(super) const APPLICATION_ID: i32 = 0x5654_5549;
 
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 pub(super) fn latest() -> i64 {
     MIGRATIONS.len() as i64
@@ -179,5 +179,20 @@ AFTER UPDATE OF first_name, last_name, session_id, vendor_data, search_extra ON 
     VALUES ('delete', old.id, old.first_name, old.last_name, old.session_id, old.vendor_data, old.search_extra);
     INSERT INTO sessions_fts (rowid, first_name, last_name, session_id, vendor_data, search_extra)
     VALUES (new.id, new.first_name, new.last_name, new.session_id, new.vendor_data, new.search_extra);
+END;
+"#;
+
+/// What `inspect` fetched of a session (person, attempts, media list, watchlist screening;
+/// `veriff::inspect::Inspection` as JSON), the newest only, so that details open offline.
+/// Never the media files themselves: those live in memory unless the operator saves one.
+const V6: &str = r#"
+CREATE TABLE inspections (
+    record_id   INTEGER PRIMARY KEY,
+    fetched_at  INTEGER NOT NULL,
+    json        TEXT    NOT NULL
+);
+
+CREATE TRIGGER inspections_delete AFTER DELETE ON sessions BEGIN
+    DELETE FROM inspections WHERE record_id = old.id;
 END;
 "#;

@@ -10,6 +10,7 @@ pub mod curl;
 pub mod delete;
 pub mod export;
 pub mod generate;
+pub mod inspect;
 pub mod progress;
 pub mod refresh;
 

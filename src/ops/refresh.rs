@@ -215,6 +215,12 @@ pub fn endpoint_for(
     if !record.status.is_final() && record.effective_status(now) == SessionStatus::Expired {
         return Err(Skip::Expired);
     }
+    profile_endpoint(settings, record)
+}
+
+/// The endpoint of the profile `record` was made under, whatever its status (an inspection
+/// of an expired session still finds its person and media).
+pub fn profile_endpoint(settings: &Settings, record: &Record) -> Result<Endpoint, Skip> {
     let endpoint = match settings.endpoint_of(&record.profile) {
         Ok(e) => e,
         // The in-process sandbox's profile exists only while it runs.
@@ -250,7 +256,7 @@ pub fn askable(record: &Record, api_base: &str) -> bool {
 }
 
 /// Writes one answer to the history and reads the record back.
-async fn save(
+pub async fn save(
     store: &SharedStore,
     session_id: String,
     result: Result<Option<Decision>, ApiError>,

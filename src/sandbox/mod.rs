@@ -14,7 +14,9 @@
 //! only when the profile is a loopback sandbox.
 
 mod faults;
+mod fields;
 mod flow;
+mod inspect;
 mod server;
 mod state;
 mod token;
@@ -271,6 +273,12 @@ impl Sandbox {
     }
 
     /// Changes the wait of each decision request from the next request on.
+    /// Off: watchlist screening answers as it does for an integration without it (an
+    /// error for that part alone).
+    pub fn set_watchlist_screening(&self, on: bool) {
+        self.shared.set_watchlist_screening(on);
+    }
+
     pub fn set_decision_delay(&self, delay: Option<Duration>) {
         self.shared.set_decision_delay(delay);
     }

@@ -14,13 +14,23 @@ use serde_json::{Value, json};
 use crate::veriff::{allows_http_callback, is_https_url, sign};
 
 use super::state::{Session, Shared};
-use super::{Fault, Outcome, SANDBOX_API_KEY, SANDBOX_SHARED_SECRET, faults, flow, token};
+use super::{
+    Fault, Outcome, SANDBOX_API_KEY, SANDBOX_SHARED_SECRET, faults, fields, flow, inspect, token,
+};
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/v1/sessions", post(create_session))
         .route("/v1/sessions/", post(create_session))
         .route("/v1/sessions/{id}/decision", get(decision))
+        .route("/v1/sessions/{id}/person", get(inspect::person))
+        .route("/v1/sessions/{id}/attempts", get(inspect::attempts))
+        .route("/v1/sessions/{id}/media", get(inspect::media_list))
+        .route(
+            "/v1/sessions/{id}/watchlist-screening",
+            get(inspect::watchlist),
+        )
+        .route("/v1/media/{id}", get(inspect::media_file))
         .route("/v/{token}", get(flow::page))
         .route("/v/{token}/decide", post(flow::decide))
         .route("/v/{token}/done", get(flow::done))
@@ -86,7 +96,7 @@ async fn not_found(uri: Uri) -> Response {
 }
 
 /// X-AUTH-CLIENT: present (1801), a UUID (1802), the sandbox's key (1803).
-fn check_api_key(headers: &HeaderMap) -> Result<(), Fail> {
+pub(crate) fn check_api_key(headers: &HeaderMap) -> Result<(), Fail> {
     let Some(value) = headers.get("x-auth-client") else {
         return Err(Fail::new(
             StatusCode::UNAUTHORIZED,
@@ -114,7 +124,7 @@ fn check_api_key(headers: &HeaderMap) -> Result<(), Fail> {
 
 /// X-HMAC-SIGNATURE over `message`. `required` is false for POST /v1/sessions, where Veriff
 /// accepts an unsigned request but rejects a wrongly signed one.
-fn check_signature(
+pub(crate) fn check_signature(
     headers: &HeaderMap,
     message: &[u8],
     required: bool,
@@ -165,6 +175,7 @@ struct NewSession {
     vendor_data: Option<String>,
     end_user_id: Option<Value>,
     callback: Option<String>,
+    extra: crate::veriff::Extras,
 }
 
 fn present<'a>(obj: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
@@ -252,6 +263,7 @@ fn validate(body: &[u8], now: DateTime<Utc>) -> Result<NewSession, Fail> {
         vendor_data,
         end_user_id,
         callback,
+        extra: fields::extras(v, now).map_err(|(code, message)| bad_request(code, &message))?,
     })
 }
 
@@ -301,6 +313,8 @@ async fn create_session(
         created_at: now,
         started: false,
         decision: None,
+        extra: new.extra,
+        attempts: Vec::new(),
     };
     // Veriff test integrations decide at once for these first names.
     if let Some(outcome) = session

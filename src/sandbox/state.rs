@@ -31,6 +31,12 @@ pub(crate) struct Session {
     /// True once the end user opened the flow page.
     pub started: bool,
     pub decision: Option<Decision>,
+    /// The other fields the create request carried (person, document, address, consents).
+    #[serde(default)]
+    pub extra: crate::veriff::Extras,
+    /// Every decided attempt, oldest first: a resubmission adds one.
+    #[serde(default)]
+    pub attempts: Vec<Decision>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -56,11 +62,13 @@ impl Session {
     }
 
     pub fn decide(&mut self, outcome: Outcome) {
-        self.decision = Some(Decision {
+        let decision = Decision {
             outcome,
             attempt_id: uuid::Uuid::new_v4().to_string(),
             time: Utc::now(),
-        });
+        };
+        self.attempts.push(decision.clone());
+        self.decision = Some(decision);
     }
 }
 
@@ -93,6 +101,13 @@ impl Store {
     pub fn by_token_mut(&mut self, token: &str) -> Option<&mut Session> {
         let id = self.by_token.get(token)?;
         self.sessions.get_mut(id)
+    }
+
+    /// Every attempt id of every session (media ids start with one).
+    pub fn attempt_ids(&self) -> impl Iterator<Item = &String> {
+        self.sessions
+            .values()
+            .flat_map(|s| s.attempts.iter().map(|a| &a.attempt_id))
     }
 
     pub fn len(&self) -> usize {
@@ -176,6 +191,8 @@ pub(crate) struct Shared {
     state_file: Option<PathBuf>,
     fault: Mutex<Option<Fault>>,
     decision_delay: Mutex<Option<Duration>>,
+    /// Off: watchlist screening answers as for an integration without it.
+    no_watchlist: std::sync::atomic::AtomicBool,
     pub counters: Counters,
 }
 
@@ -200,6 +217,7 @@ impl Shared {
             state_file,
             fault: Mutex::new(fault),
             decision_delay: Mutex::new(decision_delay),
+            no_watchlist: std::sync::atomic::AtomicBool::new(false),
             counters: Counters::default(),
         }
     }
@@ -233,6 +251,14 @@ impl Shared {
 
     pub fn set_decision_delay(&self, delay: Option<Duration>) {
         *lock(&self.decision_delay) = delay;
+    }
+
+    pub fn watchlist_screening(&self) -> bool {
+        !self.no_watchlist.load(Ordering::SeqCst)
+    }
+
+    pub fn set_watchlist_screening(&self, on: bool) {
+        self.no_watchlist.store(!on, Ordering::SeqCst);
     }
 }
 

@@ -9,6 +9,7 @@ use reqwest::Url;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderName, HeaderValue, LOCATION};
 
 use super::error::ApiError;
+use super::inspect;
 use super::response::{self, MAX_BODY_BYTES, Scrub};
 use super::sign::signature;
 use super::token;
@@ -166,9 +167,31 @@ impl std::fmt::Debug for Client {
 }
 
 /// Status, redirect target and body of an answer, read with a size cap.
+/// A media file as fetched: in memory only, written nowhere unless the operator saves it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MediaFile {
+    pub bytes: Vec<u8>,
+    pub content_type: Option<String>,
+}
+
+impl std::fmt::Debug for MediaFile {
+    // A document photo is personal data: never in a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaFile")
+            .field("bytes", &self.bytes.len())
+            .field("content_type", &self.content_type)
+            .finish()
+    }
+}
+
+/// The largest media file fetched: a document photo is a few MB, a video more (videos are
+/// listed, not fetched whole).
+pub const MAX_MEDIA_BYTES: usize = 25 * 1024 * 1024;
+
 struct Answer {
     status: u16,
     location: Option<String>,
+    content_type: Option<String>,
     body: Vec<u8>,
 }
 
@@ -261,7 +284,7 @@ impl Client {
         if let Some(secret) = &self.shared_secret {
             req = req.header(X_HMAC_SIGNATURE, signature(secret, &body));
         }
-        let answer = self.send(req.body(body)).await?;
+        let answer = self.send(req.body(body), MAX_BODY_BYTES).await?;
         let scrub = self.scrub();
         if !answer.is_success() {
             return Err(response::parse_failure(
@@ -295,7 +318,7 @@ impl Client {
         if let Some(secret) = &self.shared_secret {
             req = req.header(X_HMAC_SIGNATURE, signature(secret, id.as_bytes()));
         }
-        let answer = self.send(req).await?;
+        let answer = self.send(req, MAX_BODY_BYTES).await?;
         let scrub = self.scrub();
         if !answer.is_success() {
             return Err(response::parse_failure(
@@ -308,9 +331,95 @@ impl Client {
         response::parse_decision(answer.status, &answer.body, &scrub)
     }
 
+    /// `GET {base}/v1/sessions/{id}/{part}`, signed over the id as the decision is; the
+    /// answer checked for success and handed to `parse`.
+    async fn session_part<T>(
+        &self,
+        session_id: &str,
+        part: &str,
+        parse: impl FnOnce(u16, &[u8], &Scrub) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        let id = session_id.trim();
+        self.valid_id(id)?;
+        let url = join(&self.base, &["v1", "sessions", id, part])?;
+        let mut req = self.http.get(url).header(CONTENT_TYPE, "application/json");
+        if let Some(secret) = &self.shared_secret {
+            req = req.header(X_HMAC_SIGNATURE, signature(secret, id.as_bytes()));
+        }
+        let answer = self.send(req, MAX_BODY_BYTES).await?;
+        let scrub = self.scrub();
+        if !answer.is_success() {
+            return Err(response::parse_failure(
+                answer.status,
+                answer.location.as_deref(),
+                &answer.body,
+                &scrub,
+            ));
+        }
+        parse(answer.status, &answer.body, &scrub)
+    }
+
+    /// `GET /v1/sessions/{id}/person`.
+    pub async fn person(&self, session_id: &str) -> Result<inspect::PersonInfo, ApiError> {
+        self.session_part(session_id, "person", inspect::parse_person)
+            .await
+    }
+
+    /// `GET /v1/sessions/{id}/attempts`.
+    pub async fn attempts(&self, session_id: &str) -> Result<Vec<inspect::Attempt>, ApiError> {
+        self.session_part(session_id, "attempts", inspect::parse_attempts)
+            .await
+    }
+
+    /// `GET /v1/sessions/{id}/media`: the list, never the files.
+    pub async fn media_list(&self, session_id: &str) -> Result<Vec<inspect::MediaItem>, ApiError> {
+        self.session_part(session_id, "media", inspect::parse_media)
+            .await
+    }
+
+    /// `GET /v1/sessions/{id}/watchlist-screening`.
+    pub async fn watchlist(&self, session_id: &str) -> Result<inspect::Watchlist, ApiError> {
+        self.session_part(session_id, "watchlist-screening", inspect::parse_watchlist)
+            .await
+    }
+
+    /// `GET /v1/media/{id}`, signed over the media id: the file itself (a document photo),
+    /// at most [`MAX_MEDIA_BYTES`].
+    pub async fn media(&self, media_id: &str) -> Result<MediaFile, ApiError> {
+        let id = media_id.trim();
+        if !inspect::is_plain_id(id) {
+            return Err(ApiError::BadSessionId {
+                id: self.scrub().clean(id, 80),
+            });
+        }
+        let url = join(&self.base, &["v1", "media", id])?;
+        let mut req = self.http.get(url);
+        if let Some(secret) = &self.shared_secret {
+            req = req.header(X_HMAC_SIGNATURE, signature(secret, id.as_bytes()));
+        }
+        let answer = self.send(req, MAX_MEDIA_BYTES).await?;
+        if !answer.is_success() {
+            return Err(response::parse_failure(
+                answer.status,
+                answer.location.as_deref(),
+                &answer.body,
+                &self.scrub(),
+            ));
+        }
+        Ok(MediaFile {
+            bytes: answer.body,
+            content_type: answer.content_type,
+        })
+    }
+
     /// The decision URL; the id is one percent-encoded path segment, so it cannot reach
     /// another endpoint (`../`, `?`, `#`).
     fn decision_url(&self, id: &str) -> Result<Url, ApiError> {
+        self.valid_id(id)?;
+        join(&self.base, &["v1", "sessions", id, "decision"])
+    }
+
+    fn valid_id(&self, id: &str) -> Result<(), ApiError> {
         let valid = !id.is_empty()
             && id.chars().count() <= 256
             && !id.chars().any(response::is_unsafe_char)
@@ -321,7 +430,7 @@ impl Client {
                 id: self.scrub().clean(id, 80),
             });
         }
-        join(&self.base, &["v1", "sessions", id, "decision"])
+        Ok(())
     }
 
     fn scrub(&self) -> Scrub<'_> {
@@ -329,7 +438,7 @@ impl Client {
     }
 
     /// Sends with the headers every call carries, then reads the answer with a size cap.
-    async fn send(&self, req: reqwest::RequestBuilder) -> Result<Answer, ApiError> {
+    async fn send(&self, req: reqwest::RequestBuilder, cap: usize) -> Result<Answer, ApiError> {
         let mut req = req
             .timeout(self.timeout)
             .header(ACCEPT, "application/json")
@@ -345,22 +454,25 @@ impl Client {
             .get(LOCATION)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        let content_type = resp
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| sanitize(v).chars().take(100).collect());
         if (300..400).contains(&status) {
             return Ok(Answer {
                 status,
                 location,
+                content_type,
                 body: Vec::new(),
             });
         }
-        if resp
-            .content_length()
-            .is_some_and(|len| len > MAX_BODY_BYTES as u64)
-        {
+        if resp.content_length().is_some_and(|len| len > cap as u64) {
             return Err(ApiError::TooLarge);
         }
         let mut body = Vec::new();
         while let Some(chunk) = resp.chunk().await.map_err(|e| self.transport_error(&e))? {
-            if body.len() + chunk.len() > MAX_BODY_BYTES {
+            if body.len() + chunk.len() > cap {
                 return Err(ApiError::TooLarge);
             }
             body.extend_from_slice(&chunk);
@@ -368,6 +480,7 @@ impl Client {
         Ok(Answer {
             status,
             location,
+            content_type,
             body,
         })
     }

@@ -5,11 +5,12 @@ pub mod batch;
 pub mod client;
 pub mod error;
 pub mod extras;
+pub mod inspect;
 pub mod response;
 pub mod sign;
 pub mod token;
 pub mod types;
 
-pub use client::{Client, Endpoint, normalize_base_url};
+pub use client::{Client, Endpoint, MediaFile, normalize_base_url};
 pub use error::ApiError;
 pub use types::*;

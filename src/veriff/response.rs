@@ -106,7 +106,7 @@ pub struct SessionFields {
 
 /// Parses a body as JSON, telling apart "not JSON at all" (a proxy's page), "not text",
 /// and "JSON cut short or broken".
-fn json_body(status: u16, body: &[u8], scrub: &Scrub) -> Result<Value, ApiError> {
+pub(super) fn json_body(status: u16, body: &[u8], scrub: &Scrub) -> Result<Value, ApiError> {
     let text = std::str::from_utf8(body).map_err(|_| ApiError::NotUtf8 { status })?;
     let text = text.trim_start_matches('\u{FEFF}');
     let trimmed = text.trim();
@@ -158,7 +158,12 @@ fn title_line(text: &str, scrub: &Scrub) -> Option<String> {
         .find(|l| super::error::html_title(l).is_some())
 }
 
-fn string_field(obj: &Map<String, Value>, key: &str, scrub: &Scrub, max: usize) -> Option<String> {
+pub(super) fn string_field(
+    obj: &Map<String, Value>,
+    key: &str,
+    scrub: &Scrub,
+    max: usize,
+) -> Option<String> {
     match obj.get(key) {
         Some(Value::String(s)) => Some(scrub.clean(s.trim(), max)).filter(|s| !s.is_empty()),
         _ => None,
@@ -166,7 +171,12 @@ fn string_field(obj: &Map<String, Value>, key: &str, scrub: &Scrub, max: usize) 
 }
 
 /// A string or a number, as text (Veriff has sent codes and ids both ways).
-fn text_field(obj: &Map<String, Value>, key: &str, scrub: &Scrub, max: usize) -> Option<String> {
+pub(super) fn text_field(
+    obj: &Map<String, Value>,
+    key: &str,
+    scrub: &Scrub,
+    max: usize,
+) -> Option<String> {
     match obj.get(key) {
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => string_field(obj, key, scrub, max),
@@ -174,7 +184,7 @@ fn text_field(obj: &Map<String, Value>, key: &str, scrub: &Scrub, max: usize) ->
 }
 
 /// A number, or a string holding one.
-fn int_field(obj: &Map<String, Value>, key: &str) -> Option<i64> {
+pub(super) fn int_field(obj: &Map<String, Value>, key: &str) -> Option<i64> {
     match obj.get(key)? {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.trim().parse().ok(),
@@ -183,7 +193,7 @@ fn int_field(obj: &Map<String, Value>, key: &str) -> Option<i64> {
 }
 
 /// `{"status":"fail","code":...,"message":...}` as an [`ApiError::Http`].
-fn fail_from(status: u16, obj: &Map<String, Value>, scrub: &Scrub) -> ApiError {
+pub(super) fn fail_from(status: u16, obj: &Map<String, Value>, scrub: &Scrub) -> ApiError {
     ApiError::Http {
         status,
         code: text_field(obj, "code", scrub, 40),
@@ -192,7 +202,7 @@ fn fail_from(status: u16, obj: &Map<String, Value>, scrub: &Scrub) -> ApiError {
     }
 }
 
-fn says_fail(obj: &Map<String, Value>) -> bool {
+pub(super) fn says_fail(obj: &Map<String, Value>) -> bool {
     matches!(obj.get("status"), Some(Value::String(s)) if s.eq_ignore_ascii_case("fail"))
 }
 
@@ -222,7 +232,7 @@ pub fn parse_failure(status: u16, location: Option<&str>, body: &[u8], scrub: &S
     }
 }
 
-fn object(status: u16, value: Value) -> Result<Map<String, Value>, ApiError> {
+pub(super) fn object(status: u16, value: Value) -> Result<Map<String, Value>, ApiError> {
     match value {
         Value::Object(obj) => Ok(obj),
         _ => Err(ApiError::BadJson {

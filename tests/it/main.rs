@@ -15,6 +15,7 @@ mod fuzz_parsers;
 mod history;
 mod history_seed;
 mod hostile;
+mod inspect;
 mod sandbox;
 mod session_fields;
 mod terminal;
