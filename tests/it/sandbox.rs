@@ -177,6 +177,48 @@ async fn body_errors() {
     assert_eq!(sb.session_count(), 4);
 }
 
+/// Every documented session field is checked as the client checks it, with Veriff's code
+/// for a bad one; a null is refused (the client leaves an empty field out); good ones are
+/// kept and given back by the person endpoint once decided.
+#[tokio::test]
+async fn every_extra_field_is_checked_and_nulls_refused() {
+    let sb = sandbox().await;
+    for (bad, code) in [
+        (json!({"endUserId": "user-42"}), 1104),
+        (json!({"person": {"dateOfBirth": "2001-02-29"}}), 1203),
+        (json!({"person": {"dateOfBirth": "2999-01-01"}}), 1203),
+        (json!({"person": {"gender": "X"}}), 1104),
+        (json!({"person": {"email": "anna@"}}), 1104),
+        (json!({"person": {"phoneNumber": "+37 abc"}}), 1104),
+        (json!({"person": {"idNumber": null}}), 1104),
+        (json!({"document": {"number": "AB-123"}}), 1104),
+        (json!({"document": {"type": "VISA"}}), 1104),
+        (json!({"document": {"country": "XX"}}), 1104),
+        (json!({"document": "PASSPORT"}), 1104),
+        (json!({"address": {"fullAddress": null}}), 1104),
+        (json!({"consents": [{"type": "ine"}]}), 1104),
+        (json!({"consents": "ine"}), 1104),
+    ] {
+        let got = create(&sb, bad.clone()).await;
+        assert_eq!(got.0, StatusCode::BAD_REQUEST, "{bad}: {:?}", got.1);
+        assert_eq!(got.1["code"], code, "{bad}: {:?}", got.1);
+    }
+    assert_eq!(sb.session_count(), 0);
+    let (status, v) = create(
+        &sb,
+        json!({
+            "person": {"firstName": "Anna", "idNumber": "38001085718", "gender": "FEMALE",
+                "dateOfBirth": "1980-01-08", "email": "anna@example.com", "phoneNumber": "+3725551234"},
+            "document": {"number": "AB1234567", "type": "PASSPORT", "country": "EE"},
+            "address": {"fullAddress": "Narva mnt 5"},
+            "endUserId": "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+            "consents": [{"type": "ine", "approved": true}],
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+}
+
 #[tokio::test]
 async fn body_signature_is_checked_when_sent() {
     let sb = sandbox().await;
