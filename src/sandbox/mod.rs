@@ -15,9 +15,13 @@
 
 mod faults;
 mod flow;
+mod limits;
+mod serve;
 mod server;
 mod state;
 mod token;
+
+pub use limits::Limits;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -55,6 +59,8 @@ pub struct SandboxOptions {
     /// A file the sessions are kept in (read at start, written on every change), so a
     /// restarted sandbox still serves its links; `None` keeps them in memory only.
     pub state_file: Option<std::path::PathBuf>,
+    /// Timeouts and bounds; the default is what `veriff-tui sandbox` runs with.
+    pub limits: Limits,
 }
 
 /// A way for POST /v1/sessions to misbehave, as real networks and proxies do.
@@ -218,19 +224,11 @@ impl Sandbox {
             options.fault,
             options.decision_delay,
         ));
-        let app = server::router(shared.clone());
+        let limits = options.limits;
+        let app = server::router(shared.clone(), limits.body_timeout);
+        // A dropped sender means the same as a sent signal: stop.
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    // A dropped sender means the same as a sent signal: stop.
-                    let _ = rx.await;
-                })
-                .await;
-            if let Err(e) = served {
-                tracing::warn!("sandbox server stopped with an error: {e}");
-            }
-        });
+        let task = tokio::spawn(serve::serve(listener, app, limits, shared.clone(), rx));
         Ok(Sandbox {
             base_url,
             addr,
@@ -292,6 +290,11 @@ impl Sandbox {
             .counters
             .peak_decisions_in_flight
             .load(Ordering::SeqCst)
+    }
+
+    /// The most connections that were being served at the same moment.
+    pub fn peak_connections(&self) -> usize {
+        self.shared.counters.peak_connections.load(Ordering::SeqCst)
     }
 
     /// Sets the counters back to zero, so one sandbox can serve several tests.

@@ -14,9 +14,9 @@ use serde_json::{Value, json};
 use crate::veriff::{allows_http_callback, is_https_url, sign};
 
 use super::state::{Session, Shared};
-use super::{Fault, Outcome, SANDBOX_API_KEY, SANDBOX_SHARED_SECRET, faults, flow, token};
+use super::{Fault, Outcome, SANDBOX_API_KEY, SANDBOX_SHARED_SECRET, faults, flow, limits, token};
 
-pub(crate) fn router(shared: Arc<Shared>) -> Router {
+pub(crate) fn router(shared: Arc<Shared>, body_timeout: std::time::Duration) -> Router {
     Router::new()
         .route("/v1/sessions", post(create_session))
         .route("/v1/sessions/", post(create_session))
@@ -25,6 +25,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v/{token}/decide", post(flow::decide))
         .route("/v/{token}/done", get(flow::done))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            body_timeout,
+            limits::read_body_in_time,
+        ))
         // A session request is well under a kilobyte: a bigger body is refused before it is
         // read whole (with --listen 0.0.0.0 anyone on the network can send one).
         .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BYTES))

@@ -242,6 +242,8 @@ pub(crate) struct Counters {
     pub decision_requests: AtomicU64,
     decisions_in_flight: AtomicUsize,
     pub peak_decisions_in_flight: AtomicUsize,
+    connections_open: AtomicUsize,
+    pub peak_connections: AtomicUsize,
 }
 
 impl Counters {
@@ -255,12 +257,21 @@ impl Counters {
         InFlight(&self.decisions_in_flight)
     }
 
+    /// Counts a connection as open until the guard drops.
+    pub fn connection_opened(&self) -> InFlight<'_> {
+        let now = self.connections_open.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak_connections.fetch_max(now, Ordering::SeqCst);
+        InFlight(&self.connections_open)
+    }
+
     pub fn reset(&self) {
         self.create_requests.store(0, Ordering::SeqCst);
         self.decision_requests.store(0, Ordering::SeqCst);
         // Requests still in flight stay counted, so the peak restarts from them.
         let now = self.decisions_in_flight.load(Ordering::SeqCst);
         self.peak_decisions_in_flight.store(now, Ordering::SeqCst);
+        let open = self.connections_open.load(Ordering::SeqCst);
+        self.peak_connections.store(open, Ordering::SeqCst);
     }
 }
 

@@ -16,6 +16,7 @@ mod history;
 mod history_seed;
 mod hostile;
 mod sandbox;
+mod sandbox_limits;
 mod terminal;
 mod tui_demo;
 mod tui_faults;
