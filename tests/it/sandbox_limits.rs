@@ -1,6 +1,6 @@
 //! The sandbox held down, attacked over loopback with real sockets: silent, trickling and
-//! piled-up connections. Each test shows the defence (issue 13, "The sandbox can be held
-//! down").
+//! piled-up connections, oversized fields. Each test shows the defence (issue 13, "The
+//! sandbox can be held down").
 
 use std::time::{Duration, Instant};
 
@@ -269,6 +269,57 @@ async fn shutdown_answers_the_request_in_progress_and_does_not_wait_for_a_silent
     );
     let err = TcpStream::connect(addr).await.unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+}
+
+#[tokio::test]
+async fn every_field_kept_is_bounded_as_veriff_bounds_it() {
+    let sb = start(Limits::default()).await;
+    let fail_code = |got: (StatusCode, Value)| {
+        assert_eq!(got.0, StatusCode::BAD_REQUEST, "{}", got.1);
+        assert_eq!(got.1["status"], "fail", "{}", got.1);
+        got.1["code"].as_u64().unwrap()
+    };
+    let url = |len: usize| {
+        let base = "https://example.com/";
+        format!("{base}{}", "a".repeat(len - base.len()))
+    };
+    let base = sb.base_url().to_string();
+    assert_eq!(
+        fail_code(create(&base, json!({"callback": url(2049)})).await),
+        1104
+    );
+    assert_eq!(
+        fail_code(create(&base, json!({"lang": "e".repeat(36)})).await),
+        1104
+    );
+    assert_eq!(fail_code(create(&base, json!({"lang": 7})).await), 1104);
+    let name = |key: &str| json!({"person": {key: "é".repeat(256)}});
+    assert_eq!(fail_code(create(&base, name("firstName")).await), 1104);
+    assert_eq!(fail_code(create(&base, name("lastName")).await), 1104);
+    assert_eq!(
+        fail_code(create(&base, json!({"vendorData": "v".repeat(1001)})).await),
+        1500
+    );
+    assert_eq!(
+        fail_code(create(&base, json!({"endUserId": "x".repeat(100)})).await),
+        1104
+    );
+    assert_eq!(sb.session_count(), 0, "nothing refused is kept");
+
+    // At the bounds, all at once: accepted.
+    let (status, v) = create(
+        &base,
+        json!({
+            "callback": url(2048),
+            "lang": "pt-BR",
+            "person": {"firstName": "é".repeat(255), "lastName": "ß".repeat(255)},
+            "vendorData": "v".repeat(1000),
+            "endUserId": "11111111-2222-4333-8444-555555555555",
+        }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert_eq!(sb.session_count(), 1);
 }
 
 /// `veriff-tui sandbox` itself runs with the default limits and still stops on Ctrl+C
