@@ -1,5 +1,5 @@
 //! How much the sandbox lets one client take: time to send a request, connections held at
-//! once. With `--listen 0.0.0.0` anyone on the network is a client, so none of
+//! once, sessions kept. With `--listen 0.0.0.0` anyone on the network is a client, so none of
 //! these may be unbounded; the defaults are what `veriff-tui sandbox` runs with.
 
 use std::time::Duration;
@@ -21,6 +21,8 @@ pub struct Limits {
     pub body_timeout: Duration,
     /// Connections served at once; more wait, unaccepted, until one ends.
     pub max_connections: usize,
+    /// Sessions kept (in memory and in the state file); the oldest go first.
+    pub max_sessions: usize,
 }
 
 impl Default for Limits {
@@ -35,6 +37,10 @@ impl Default for Limits {
             // Well under the usual 1024 open files, leaving room for the state file, the
             // log and the runtime; one person's tools and phone need a handful.
             max_connections: 256,
+            // A week of anyone's demos is tens or hundreds of links. At the largest fields
+            // the API accepts (about 10 KB a session) 1,000 sessions are about 10 MB, in
+            // memory and in the state file that is rewritten on every change.
+            max_sessions: 1_000,
         }
     }
 }

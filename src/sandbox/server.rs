@@ -50,6 +50,28 @@ const MAX_CALLBACK_BYTES: usize = 2048;
 /// 35 is the length RFC 5646 asks implementations to allow for one.
 const MAX_LANG_CHARS: usize = 35;
 
+/// The longest sessionToken kept from a state file: ours are about 350 bytes.
+const MAX_TOKEN_BYTES: usize = 1024;
+
+/// True when the fields of `s` are within the bounds new sessions are held to. A state
+/// file written before there were bounds (or edited by hand) may hold sessions that are not.
+pub(crate) fn within_bounds(s: &Session) -> bool {
+    let chars =
+        |f: &Option<String>, max: usize| f.as_ref().is_none_or(|v| v.chars().count() <= max);
+    let uuid = |v: &str| uuid::Uuid::parse_str(v).is_ok();
+    uuid(&s.id)
+        && s.token.len() <= MAX_TOKEN_BYTES
+        && chars(&s.first_name, MAX_NAME_CHARS)
+        && chars(&s.last_name, MAX_NAME_CHARS)
+        && chars(&s.vendor_data, VENDOR_DATA_MAX_CHARS)
+        && s.callback
+            .as_ref()
+            .is_none_or(|c| c.len() <= MAX_CALLBACK_BYTES)
+        && s.end_user_id
+            .as_ref()
+            .is_none_or(|e| e.as_str().is_some_and(uuid))
+}
+
 /// Veriff's error shape: `{"status":"fail","code":N,"message":"..."}`.
 pub(crate) fn fail(status: StatusCode, code: u32, message: &str) -> Response {
     Fail::new(status, code, message).into_response()
@@ -311,7 +333,7 @@ async fn create_session(
         None => {}
     }
 
-    let now = Utc::now();
+    let now = shared.now();
     let checked = check_api_key(&headers)
         .and_then(|()| check_signature(&headers, &body, false, 1819))
         .and_then(|()| validate(&body, now));
@@ -340,7 +362,7 @@ async fn create_session(
         .as_deref()
         .and_then(Outcome::from_first_name)
     {
-        session.decide(outcome);
+        session.decide(outcome, now);
     }
     let vendor_data = session.vendor_data.clone();
     {

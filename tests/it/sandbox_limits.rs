@@ -1,7 +1,9 @@
 //! The sandbox held down, attacked over loopback with real sockets: silent, trickling and
-//! piled-up connections, oversized fields. Each test shows the defence (issue 13, "The
-//! sandbox can be held down").
+//! piled-up connections, floods of sessions, sessions a week old, oversized fields. Each
+//! test shows the defence (issue 13, "The sandbox can be held down").
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -9,7 +11,7 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use veriff_tui::sandbox::{
-    Limits, SANDBOX_API_KEY, SANDBOX_SHARED_SECRET, Sandbox, SandboxOptions,
+    Clock, Limits, SANDBOX_API_KEY, SANDBOX_SHARED_SECRET, Sandbox, SandboxOptions,
 };
 use veriff_tui::veriff::sign::signature;
 
@@ -57,6 +59,35 @@ async fn created_id(sb: &Sandbox, verification: Value) -> String {
     let (status, v) = create(sb.base_url(), verification).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
     v["verification"]["id"].as_str().unwrap().to_string()
+}
+
+/// The HTTP status of the decision of `id` and of its flow page (by the token the sandbox
+/// reports for it, or a made-up one once it is gone).
+async fn answers_for(sb: &Sandbox, id: &str, token: &str) -> (StatusCode, StatusCode) {
+    let sig = signature(SANDBOX_SHARED_SECRET, id.as_bytes());
+    let decision = http()
+        .get(format!("{}/v1/sessions/{id}/decision", sb.base_url()))
+        .header("x-auth-client", SANDBOX_API_KEY)
+        .header("x-hmac-signature", sig)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    let page = http()
+        .get(format!("{}/v/{token}", sb.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    (decision, page)
+}
+
+fn token_of(sb: &Sandbox, id: &str) -> String {
+    sb.sessions()
+        .into_iter()
+        .find(|(i, _, _)| i == id)
+        .map(|(_, token, _)| token)
+        .unwrap_or_else(|| panic!("no session {id}"))
 }
 
 /// Reads until the server closes the connection (end of file or reset); what it sent.
@@ -269,6 +300,128 @@ async fn shutdown_answers_the_request_in_progress_and_does_not_wait_for_a_silent
     );
     let err = TcpStream::connect(addr).await.unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+}
+
+#[tokio::test]
+async fn a_flood_of_sessions_keeps_the_newest_within_the_bound_in_memory_and_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("sandbox-state.json");
+    let options = |max_sessions| SandboxOptions {
+        state_file: Some(state.clone()),
+        limits: Limits {
+            max_sessions,
+            ..Limits::default()
+        },
+        ..Default::default()
+    };
+    let sb = Sandbox::start(options(5)).await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        ids.push(created_id(&sb, json!({"person": {"firstName": format!("N{i}")}})).await);
+    }
+    assert_eq!(sb.session_count(), 5);
+    let mut kept: Vec<String> = sb.sessions().into_iter().map(|(id, _, _)| id).collect();
+    kept.sort();
+    let mut newest = ids[7..].to_vec();
+    newest.sort();
+    assert_eq!(kept, newest, "the oldest went first");
+    // A forgotten session is unknown everywhere, as one that never was.
+    let (decision, _) = answers_for(&sb, &ids[0], "gone").await;
+    assert_eq!(decision, StatusCode::NOT_FOUND);
+    let saved: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert_eq!(
+        saved["sessions"].as_array().unwrap().len(),
+        5,
+        "the state file too"
+    );
+    sb.shutdown().await;
+
+    // A state file is held to the bound of the sandbox that reads it: the newest kept.
+    let sb = Sandbox::start(options(3)).await.unwrap();
+    let mut kept: Vec<String> = sb.sessions().into_iter().map(|(id, _, _)| id).collect();
+    kept.sort();
+    let mut newest = ids[9..].to_vec();
+    newest.sort();
+    assert_eq!(kept, newest);
+    sb.shutdown().await;
+
+    // A session over the field bounds, as a sandbox kept before there were any (a 1.9 MB
+    // name), is not loaded; the others are, within the bound.
+    let mut saved: Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    for session in saved["sessions"].as_array_mut().unwrap() {
+        if session["id"] == ids[11].as_str() {
+            session["first_name"] = json!("A".repeat(1_900_000));
+        }
+    }
+    std::fs::write(&state, saved.to_string()).unwrap();
+    let sb = Sandbox::start(options(3)).await.unwrap();
+    let mut kept: Vec<String> = sb.sessions().into_iter().map(|(id, _, _)| id).collect();
+    kept.sort();
+    let mut newest = ids[8..11].to_vec();
+    newest.sort();
+    assert_eq!(kept, newest);
+}
+
+/// A clock `offset` seconds ahead of the system's, that the test moves.
+fn moved_clock() -> (Clock, Arc<AtomicI64>) {
+    let offset = Arc::new(AtomicI64::new(0));
+    let seen = offset.clone();
+    let clock = Clock::from_fn(move || {
+        chrono::Utc::now() + chrono::Duration::seconds(seen.load(Ordering::SeqCst))
+    });
+    (clock, offset)
+}
+
+const DAY: i64 = 24 * 60 * 60;
+
+#[tokio::test]
+async fn sessions_are_forgotten_when_their_link_expires_after_7_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("sandbox-state.json");
+    let (clock, offset) = moved_clock();
+    let options = || SandboxOptions {
+        state_file: Some(state.clone()),
+        clock: clock.clone(),
+        ..Default::default()
+    };
+    let sb = Sandbox::start(options()).await.unwrap();
+    let old = created_id(&sb, json!({"person": {"firstName": "Old"}})).await;
+    let old_token = token_of(&sb, &old);
+    offset.store(3 * DAY, Ordering::SeqCst);
+    let young = created_id(&sb, json!({"person": {"firstName": "Young"}})).await;
+    let young_token = token_of(&sb, &young);
+    offset.store(7 * DAY - 60, Ordering::SeqCst);
+    assert_eq!(
+        sb.session_count(),
+        2,
+        "a link of 6 days 23 hours still works"
+    );
+    assert_eq!(
+        answers_for(&sb, &old, &old_token).await,
+        (StatusCode::OK, StatusCode::OK)
+    );
+
+    offset.store(7 * DAY + 60, Ordering::SeqCst);
+    assert_eq!(
+        answers_for(&sb, &old, &old_token).await,
+        (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND),
+        "a link of 7 days is gone, from the API and the flow"
+    );
+    assert_eq!(sb.session_count(), 1);
+    assert_eq!(
+        answers_for(&sb, &young, &young_token).await,
+        (StatusCode::OK, StatusCode::OK)
+    );
+    sb.shutdown().await;
+
+    // A state file read a week later keeps nothing expired.
+    offset.store(11 * DAY, Ordering::SeqCst);
+    let sb = Sandbox::start(options()).await.unwrap();
+    assert_eq!(sb.session_count(), 0);
+    assert_eq!(
+        answers_for(&sb, &young, &young_token).await,
+        (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND)
+    );
 }
 
 #[tokio::test]
