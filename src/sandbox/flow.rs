@@ -62,7 +62,8 @@ fn unknown_token() -> Response {
         "Link not found",
         "<h1>This link is not known here</h1>\
          <p>This sandbox has no session for this link. Sandbox sessions live only as long as the \
-         sandbox that created them: if it was restarted, generate a new link.</p>",
+         sandbox that created them, and at most 7 days, as Veriff's links: generate a new \
+         link.</p>",
     )
 }
 
@@ -167,7 +168,7 @@ pub(crate) async fn decide(
     let done = format!("/v/{}/done", session.token);
     if session.accepts_decision() {
         session.started = true;
-        session.decide(outcome);
+        session.decide(outcome, shared.now());
         shared.persist(&store);
     }
     // Post/Redirect/Get: reloading the thank-you page does not post again.

@@ -17,15 +17,20 @@ mod faults;
 mod fields;
 mod flow;
 mod inspect;
+mod limits;
+mod serve;
 mod server;
 mod state;
 mod token;
+
+pub use limits::Limits;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -57,6 +62,37 @@ pub struct SandboxOptions {
     /// A file the sessions are kept in (read at start, written on every change), so a
     /// restarted sandbox still serves its links; `None` keeps them in memory only.
     pub state_file: Option<std::path::PathBuf>,
+    /// Timeouts and bounds; the default is what `veriff-tui sandbox` runs with.
+    pub limits: Limits,
+    /// Where the time of sessions (their creation, their 7-day expiry) comes from; the
+    /// default is the system clock.
+    pub clock: Clock,
+}
+
+/// The time the sandbox goes by for its sessions: the system clock by default. A test
+/// passes its own, to see sessions expire without waiting a week.
+#[derive(Clone, Default)]
+pub struct Clock(Option<Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>>);
+
+impl Clock {
+    /// Any source of time.
+    pub fn from_fn(now: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Clock {
+        Clock(Some(Arc::new(now)))
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.0.as_ref().map_or_else(Utc::now, |now| now())
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Clock(given)"
+        } else {
+            "Clock(system)"
+        })
+    }
 }
 
 /// A way for POST /v1/sessions to misbehave, as real networks and proxies do.
@@ -211,9 +247,10 @@ impl Sandbox {
             Some(u) => public_base(&u)?,
             None => format!("http://{addr}"),
         };
+        let limits = options.limits;
         let store = match &options.state_file {
-            Some(path) => state::Store::load(path)?,
-            None => state::Store::default(),
+            Some(path) => state::Store::load(path, limits.max_sessions, options.clock.now())?,
+            None => state::Store::new(limits.max_sessions),
         };
         let shared = Arc::new(Shared::new(
             public_url,
@@ -221,20 +258,12 @@ impl Sandbox {
             options.state_file.clone(),
             options.fault,
             options.decision_delay,
+            options.clock,
         ));
-        let app = server::router(shared.clone());
+        let app = server::router(shared.clone(), limits.body_timeout);
+        // A dropped sender means the same as a sent signal: stop.
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    // A dropped sender means the same as a sent signal: stop.
-                    let _ = rx.await;
-                })
-                .await;
-            if let Err(e) = served {
-                tracing::warn!("sandbox server stopped with an error: {e}");
-            }
-        });
+        let task = tokio::spawn(serve::serve(listener, app, limits, shared.clone(), rx));
         Ok(Sandbox {
             base_url,
             addr,
@@ -310,18 +339,23 @@ impl Sandbox {
             .load(Ordering::SeqCst)
     }
 
+    /// The most connections that were being served at the same moment.
+    pub fn peak_connections(&self) -> usize {
+        self.shared.counters.peak_connections.load(Ordering::SeqCst)
+    }
+
     /// Sets the counters back to zero, so one sandbox can serve several tests.
     pub fn reset_counters(&self) {
         self.shared.counters.reset();
     }
 
-    /// Sessions created so far.
+    /// Sessions kept: those created and not yet expired or pushed out by newer ones.
     pub fn session_count(&self) -> usize {
         self.shared.store().len()
     }
 
-    /// Every session created so far: its id, its token (in its URL) and the first name
-    /// it was made for.
+    /// Every session kept: its id, its token (in its URL) and the first name it was made
+    /// for.
     pub fn sessions(&self) -> Vec<(String, String, Option<String>)> {
         self.shared.store().names()
     }
@@ -335,11 +369,12 @@ impl Sandbox {
     /// Decides a session as if the end user had pressed a button on the flow page. False for
     /// an unknown id or a session already approved or declined.
     pub fn decide(&self, session_id: &str, outcome: Outcome) -> bool {
+        let now = self.shared.now();
         let mut store = self.shared.store();
         match store.get_mut(session_id) {
             Some(s) if s.accepts_decision() => {
                 s.started = true;
-                s.decide(outcome);
+                s.decide(outcome, now);
                 self.shared.persist(&store);
                 true
             }

@@ -11,14 +11,16 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+use crate::veriff::types::VENDOR_DATA_MAX_CHARS;
 use crate::veriff::{allows_http_callback, is_https_url, sign};
 
 use super::state::{Session, Shared};
 use super::{
-    Fault, Outcome, SANDBOX_API_KEY, SANDBOX_SHARED_SECRET, faults, fields, flow, inspect, token,
+    Fault, Outcome, SANDBOX_API_KEY, SANDBOX_SHARED_SECRET, faults, fields, flow, inspect, limits,
+    token,
 };
 
-pub(crate) fn router(shared: Arc<Shared>) -> Router {
+pub(crate) fn router(shared: Arc<Shared>, body_timeout: std::time::Duration) -> Router {
     Router::new()
         .route("/v1/sessions", post(create_session))
         .route("/v1/sessions/", post(create_session))
@@ -35,6 +37,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v/{token}/decide", post(flow::decide))
         .route("/v/{token}/done", get(flow::done))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            body_timeout,
+            limits::read_body_in_time,
+        ))
         // A session request is well under a kilobyte: a bigger body is refused before it is
         // read whole (with --listen 0.0.0.0 anyone on the network can send one).
         .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BYTES))
@@ -46,6 +52,36 @@ const MAX_REQUEST_BYTES: usize = 64 * 1024;
 
 /// The longest name the sandbox keeps, in characters.
 const MAX_NAME_CHARS: usize = 255;
+
+/// The longest callback the sandbox keeps, in bytes: Veriff documents none, and 2,048 is
+/// the longest URL that every browser and server handles.
+const MAX_CALLBACK_BYTES: usize = 2048;
+
+/// The longest `lang` the sandbox takes: a language tag is a few letters (`en`, `pt-BR`);
+/// 35 is the length RFC 5646 asks implementations to allow for one.
+const MAX_LANG_CHARS: usize = 35;
+
+/// The longest sessionToken kept from a state file: ours are about 350 bytes.
+const MAX_TOKEN_BYTES: usize = 1024;
+
+/// True when the fields of `s` are within the bounds new sessions are held to. A state
+/// file written before there were bounds (or edited by hand) may hold sessions that are not.
+pub(crate) fn within_bounds(s: &Session) -> bool {
+    let chars =
+        |f: &Option<String>, max: usize| f.as_ref().is_none_or(|v| v.chars().count() <= max);
+    let uuid = |v: &str| uuid::Uuid::parse_str(v).is_ok();
+    uuid(&s.id)
+        && s.token.len() <= MAX_TOKEN_BYTES
+        && chars(&s.first_name, MAX_NAME_CHARS)
+        && chars(&s.last_name, MAX_NAME_CHARS)
+        && chars(&s.vendor_data, VENDOR_DATA_MAX_CHARS)
+        && s.callback
+            .as_ref()
+            .is_none_or(|c| c.len() <= MAX_CALLBACK_BYTES)
+        && s.end_user_id
+            .as_ref()
+            .is_none_or(|e| e.as_str().is_some_and(uuid))
+}
 
 /// Veriff's error shape: `{"status":"fail","code":N,"message":"..."}`.
 pub(crate) fn fail(status: StatusCode, code: u32, message: &str) -> Response {
@@ -182,6 +218,32 @@ fn present<'a>(obj: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a
     obj.get(key).filter(|v| !v.is_null())
 }
 
+/// 1104, Veriff's answer to an invalid parameter.
+fn invalid(what: &str) -> Fail {
+    bad_request(
+        1104,
+        &format!("Request includes invalid parameters: {what}"),
+    )
+}
+
+/// `obj[key]`, absent or a string of at most `max` characters; anything else is invalid
+/// (1104). `label` names the field in the message.
+fn bounded_str<'a>(
+    obj: Option<&'a serde_json::Map<String, Value>>,
+    key: &str,
+    label: &str,
+    max: usize,
+) -> Result<Option<&'a str>, Fail> {
+    match obj.and_then(|o| present(o, key)) {
+        None => Ok(None),
+        Some(Value::String(s)) if s.chars().count() > max => Err(invalid(&format!(
+            "{label} is longer than {max} characters."
+        ))),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(invalid(&format!("{label} must be a string."))),
+    }
+}
+
 fn validate(body: &[u8], now: DateTime<Utc>) -> Result<NewSession, Fail> {
     let Ok(value) = serde_json::from_slice::<Value>(body) else {
         return Err(bad_request(
@@ -198,6 +260,11 @@ fn validate(body: &[u8], now: DateTime<Utc>) -> Result<NewSession, Fail> {
 
     let callback = match present(v, "callback") {
         None => None,
+        Some(Value::String(s)) if s.len() > MAX_CALLBACK_BYTES => {
+            return Err(invalid(&format!(
+                "callback is longer than {MAX_CALLBACK_BYTES} bytes."
+            )));
+        }
         Some(Value::String(s)) if is_https_url(s) || allows_http_callback(s) => Some(s.clone()),
         Some(_) => {
             return Err(bad_request(1302, "Only HTTPS return URLs are allowed."));
@@ -206,7 +273,7 @@ fn validate(body: &[u8], now: DateTime<Utc>) -> Result<NewSession, Fail> {
 
     let vendor_data = match present(v, "vendorData") {
         None => None,
-        Some(Value::String(s)) if s.chars().count() > 1000 => {
+        Some(Value::String(s)) if s.chars().count() > VENDOR_DATA_MAX_CHARS => {
             return Err(bad_request(
                 1500,
                 "vendorData field cannot be more than 1000 symbols.",
@@ -239,22 +306,13 @@ fn validate(body: &[u8], now: DateTime<Utc>) -> Result<NewSession, Fail> {
         }
     };
 
+    // Not kept (the flow page has one language), but held to a bound like every field.
+    bounded_str(Some(v), "lang", "lang", MAX_LANG_CHARS)?;
+
     let person = v.get("person").and_then(Value::as_object);
     let name = |key: &str| -> Result<Option<String>, Fail> {
-        match person.and_then(|p| present(p, key)) {
-            None => Ok(None),
-            Some(Value::String(s)) if s.chars().count() > MAX_NAME_CHARS => Err(bad_request(
-                1104,
-                &format!(
-                    "Request includes invalid parameters: person.{key} is longer than {MAX_NAME_CHARS} characters."
-                ),
-            )),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(bad_request(
-                1104,
-                &format!("Request includes invalid parameters: person.{key} must be a string."),
-            )),
-        }
+        let label = format!("person.{key}");
+        Ok(bounded_str(person, key, &label, MAX_NAME_CHARS)?.map(str::to_string))
     };
 
     Ok(NewSession {
@@ -291,7 +349,7 @@ async fn create_session(
         None => {}
     }
 
-    let now = Utc::now();
+    let now = shared.now();
     let checked = check_api_key(&headers)
         .and_then(|()| check_signature(&headers, &body, false, 1819))
         .and_then(|()| validate(&body, now));
@@ -322,7 +380,7 @@ async fn create_session(
         .as_deref()
         .and_then(Outcome::from_first_name)
     {
-        session.decide(outcome);
+        session.decide(outcome, now);
     }
     let vendor_data = session.vendor_data.clone();
     {

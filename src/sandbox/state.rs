@@ -2,8 +2,10 @@
 //! Everything lives in memory; with a state file (`veriff-tui sandbox` keeps one per port in
 //! the data dir) the sessions are also written there on every change and read back at
 //! start, so a restarted sandbox still serves its links and knows their decisions.
+//! Sessions are forgotten when their link expires (7 days, as on Veriff) or when
+//! [`Limits::max_sessions`](super::Limits) newer ones are kept, so neither grows for ever.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
@@ -13,7 +15,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Fault, Outcome};
+use super::{Clock, Fault, Outcome};
+use crate::veriff::token::SESSION_LIFETIME_DAYS;
 
 /// One session created through POST /v1/sessions.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -61,29 +64,79 @@ impl Session {
         self.decision.as_ref().is_none_or(|d| !d.outcome.is_final())
     }
 
-    pub fn decide(&mut self, outcome: Outcome) {
+    pub fn decide(&mut self, outcome: Outcome, now: DateTime<Utc>) {
         let decision = Decision {
             outcome,
             attempt_id: uuid::Uuid::new_v4().to_string(),
-            time: Utc::now(),
+            time: now,
         };
         self.attempts.push(decision.clone());
         self.decision = Some(decision);
     }
+
+    /// True once its link has expired on Veriff: 7 days after it was made.
+    fn expired(&self, now: DateTime<Utc>) -> bool {
+        self.created_at
+            .checked_add_signed(chrono::Duration::days(SESSION_LIFETIME_DAYS))
+            .is_none_or(|end| end <= now)
+    }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Store {
     sessions: HashMap<String, Session>,
     /// sessionToken -> session id, for the flow page.
     by_token: HashMap<String, String>,
+    /// Session ids in the order they were kept, oldest first: the first to be forgotten.
+    order: VecDeque<String>,
+    max_sessions: usize,
 }
 
 impl Store {
+    /// An empty store that keeps at most `max_sessions` (at least one).
+    pub fn new(max_sessions: usize) -> Store {
+        Store {
+            sessions: HashMap::new(),
+            by_token: HashMap::new(),
+            order: VecDeque::new(),
+            max_sessions: max_sessions.max(1),
+        }
+    }
+
+    /// Keeps `session`, forgetting the oldest ones beyond the bound.
     pub fn insert(&mut self, session: Session) {
+        // Ids are fresh UUIDs; one seen twice (a state file edited by hand) is kept once.
+        if let Some(old) = self.sessions.remove(&session.id) {
+            self.by_token.remove(&old.token);
+            self.order.retain(|id| *id != old.id);
+        }
         self.by_token
             .insert(session.token.clone(), session.id.clone());
+        self.order.push_back(session.id.clone());
         self.sessions.insert(session.id.clone(), session);
+        while self.sessions.len() > self.max_sessions && self.forget_oldest() {}
+    }
+
+    /// Forgets the sessions whose links have expired by `now`. Sessions are kept in the
+    /// order they were made, so the expired ones are at the front; a clock set back in the
+    /// meantime only makes one wait for those before it.
+    pub fn forget_expired(&mut self, now: DateTime<Utc>) {
+        while let Some(id) = self.order.front() {
+            if self.sessions.get(id).is_some_and(|s| !s.expired(now)) {
+                break;
+            }
+            self.forget_oldest();
+        }
+    }
+
+    fn forget_oldest(&mut self) -> bool {
+        let Some(id) = self.order.pop_front() else {
+            return false;
+        };
+        if let Some(session) = self.sessions.remove(&id) {
+            self.by_token.remove(&session.token);
+        }
+        true
     }
 
     pub fn get(&self, id: &str) -> Option<&Session> {
@@ -114,12 +167,14 @@ impl Store {
         self.sessions.len()
     }
 
-    /// The sessions from a state file written by [`Store::save`]; an empty store when there
-    /// is none yet.
-    pub fn load(path: &Path) -> std::io::Result<Store> {
+    /// The sessions from a state file written by [`Store::save`], held to the same bounds
+    /// as new ones (a file from a sandbox with a higher bound, or one that has been stopped
+    /// for a week); an empty store when there is no file yet.
+    pub fn load(path: &Path, max_sessions: usize, now: DateTime<Utc>) -> std::io::Result<Store> {
+        let mut store = Store::new(max_sessions);
         let text = match std::fs::read(path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Store::default()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(store),
             Err(e) => return Err(e),
         };
         let saved: SavedState = serde_json::from_slice(&text).map_err(|e| {
@@ -131,10 +186,22 @@ impl Store {
                 ),
             )
         })?;
-        let mut store = Store::default();
-        for session in saved.sessions {
+        let mut sessions = saved.sessions;
+        let before = sessions.len();
+        sessions.retain(super::server::within_bounds);
+        if sessions.len() < before {
+            tracing::warn!(
+                path = %path.display(),
+                "{} sandbox sessions over the field bounds not loaded",
+                before - sessions.len()
+            );
+        }
+        // Oldest first, so the bound keeps the newest (the file is written in this order).
+        sessions.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+        for session in sessions {
             store.insert(session);
         }
+        store.forget_expired(now);
         Ok(store)
     }
 
@@ -193,6 +260,7 @@ pub(crate) struct Shared {
     decision_delay: Mutex<Option<Duration>>,
     /// Off: watchlist screening answers as for an integration without it.
     no_watchlist: std::sync::atomic::AtomicBool,
+    clock: Clock,
     pub counters: Counters,
 }
 
@@ -210,6 +278,7 @@ impl Shared {
         state_file: Option<PathBuf>,
         fault: Option<Fault>,
         decision_delay: Option<Duration>,
+        clock: Clock,
     ) -> Self {
         Shared {
             base_url,
@@ -218,12 +287,23 @@ impl Shared {
             fault: Mutex::new(fault),
             decision_delay: Mutex::new(decision_delay),
             no_watchlist: std::sync::atomic::AtomicBool::new(false),
+            clock,
             counters: Counters::default(),
         }
     }
 
+    /// The sessions, without those expired by now: expired ones are dropped whenever the
+    /// store is looked at, so none is ever seen and no timer task is needed. (The state
+    /// file catches up at the next change, and is held to the same bound when loaded.)
     pub fn store(&self) -> MutexGuard<'_, Store> {
-        lock(&self.store)
+        let mut store = lock(&self.store);
+        store.forget_expired(self.now());
+        store
+    }
+
+    /// The time the sandbox goes by (the system's, or a test's).
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 
     /// Writes the store to the state file, if there is one. Called with the store's lock
@@ -270,6 +350,8 @@ pub(crate) struct Counters {
     pub peak_decisions_in_flight: AtomicUsize,
     /// The body of the newest create request, as received: what a test proves was sent.
     pub last_create_body: Mutex<Option<axum::body::Bytes>>,
+    connections_open: AtomicUsize,
+    pub peak_connections: AtomicUsize,
 }
 
 impl Counters {
@@ -283,12 +365,21 @@ impl Counters {
         InFlight(&self.decisions_in_flight)
     }
 
+    /// Counts a connection as open until the guard drops.
+    pub fn connection_opened(&self) -> InFlight<'_> {
+        let now = self.connections_open.fetch_add(1, Ordering::SeqCst) + 1;
+        self.peak_connections.fetch_max(now, Ordering::SeqCst);
+        InFlight(&self.connections_open)
+    }
+
     pub fn reset(&self) {
         self.create_requests.store(0, Ordering::SeqCst);
         self.decision_requests.store(0, Ordering::SeqCst);
         // Requests still in flight stay counted, so the peak restarts from them.
         let now = self.decisions_in_flight.load(Ordering::SeqCst);
         self.peak_decisions_in_flight.store(now, Ordering::SeqCst);
+        let open = self.connections_open.load(Ordering::SeqCst);
+        self.peak_connections.store(open, Ordering::SeqCst);
     }
 }
 

@@ -126,7 +126,10 @@ fn shared_http(plain: bool) -> Result<reqwest::Client, ApiError> {
             // another host; the user should fix base_url instead.
             .redirect(reqwest::redirect::Policy::none())
             // A retried POST can create a second session.
-            .retry(reqwest::retry::never());
+            .retry(reqwest::retry::never())
+            // Servers close idle connections (the sandbox after 10 s): a kept one is dropped
+            // first, so a request never goes out on a connection closing under it.
+            .pool_idle_timeout(Duration::from_secs(5));
         // No roots at all: an https connection through this client fails verification.
         let builder = if plain {
             builder.tls_certs_only([])

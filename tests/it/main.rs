@@ -17,6 +17,7 @@ mod history_seed;
 mod hostile;
 mod inspect;
 mod sandbox;
+mod sandbox_limits;
 mod session_fields;
 mod terminal;
 mod tui_demo;
