@@ -12,6 +12,28 @@ use super::Outcome;
 use super::state::{Session, Shared};
 
 const TEMPLATE: &str = include_str!("../../assets/flow.html");
+/// Talks to Veriff's InContext SDK when the page is in its frame (`assets/flow.js`).
+const SCRIPT: &str = include_str!("../../assets/flow.js");
+
+/// Which page it is, for the script: the choice (`flow`), the page right after a choice
+/// (`done`: submitted and finished), anything else (`other`: no events).
+#[derive(Clone, Copy)]
+enum Kind {
+    Flow,
+    Done,
+    Other,
+}
+
+pub(crate) async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        SCRIPT,
+    )
+        .into_response()
+}
 
 /// `&`, `<`, `>`, `"` and `'` as entities: enough for text and quoted attribute values.
 pub(crate) fn escape_html(s: &str) -> String {
@@ -31,8 +53,18 @@ pub(crate) fn escape_html(s: &str) -> String {
 
 /// `content` must already be escaped HTML.
 fn html(status: StatusCode, title: &str, content: &str) -> Response {
+    page_of(Kind::Other, status, title, content)
+}
+
+fn page_of(kind: Kind, status: StatusCode, title: &str, content: &str) -> Response {
+    let name = match kind {
+        Kind::Flow => "flow",
+        Kind::Done => "done",
+        Kind::Other => "other",
+    };
     let page = TEMPLATE
         .replacen("{{title}}", &escape_html(title), 1)
+        .replacen("{{page}}", name, 1)
         .replacen("{{content}}", content, 1);
     let mut r = (status, page).into_response();
     let h = r.headers_mut();
@@ -40,11 +72,13 @@ fn html(status: StatusCode, title: &str, content: &str) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    // The page needs nothing from anywhere: inline style, forms to itself.
+    // The page needs nothing from anywhere: inline style, its own script, forms to itself.
+    // Any page may frame it, as Veriff's flow is framed by the InContext SDK on a shop's
+    // page; it holds no secret and acts only on a click inside it.
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+            "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; form-action 'self'; frame-ancestors *",
         ),
     );
     // The URL holds the session token: do not hand it to the callback site.
@@ -106,7 +140,7 @@ pub(crate) async fn page(State(shared): State<Arc<Shared>>, Path(token): Path<St
         return unknown_token();
     };
     if !session.accepts_decision() {
-        return result_page(session);
+        return result_page(session, Kind::Other);
     }
     let again = match &session.decision {
         Some(d) => format!(
@@ -123,13 +157,14 @@ pub(crate) async fn page(State(shared): State<Arc<Shared>>, Path(token): Path<St
          <button class=\"approve\" name=\"decision\" value=\"approve\">Approve</button>\
          <button class=\"decline\" name=\"decision\" value=\"decline\">Decline</button>\
          <button class=\"resubmit\" name=\"decision\" value=\"resubmit\">Resubmit</button>\
+         <button type=\"button\" class=\"close\" id=\"close\" hidden>Close</button>\
          </form>\
          <p class=\"muted\">Session <code>{id}</code></p>",
         name = escape_html(&display_name(session)),
         token = escape_html(&session.token),
         id = escape_html(&session.id),
     );
-    html(StatusCode::OK, "Verify", &content)
+    page_of(Kind::Flow, StatusCode::OK, "Verify", &content)
 }
 
 /// The form body is `decision=approve|decline|resubmit`; only fixed words are accepted, so
@@ -181,13 +216,13 @@ pub(crate) async fn done(State(shared): State<Arc<Shared>>, Path(token): Path<St
         return unknown_token();
     };
     match store.get(&id) {
-        Some(session) if session.decision.is_some() => result_page(session),
+        Some(session) if session.decision.is_some() => result_page(session, Kind::Done),
         Some(session) => Redirect::to(&format!("/v/{}", session.token)).into_response(),
         None => unknown_token(),
     }
 }
 
-fn result_page(session: &Session) -> Response {
+fn result_page(session: &Session, kind: Kind) -> Response {
     let Some(d) = &session.decision else {
         return unknown_token();
     };
@@ -221,7 +256,7 @@ fn result_page(session: &Session) -> Response {
         status = d.outcome.status(),
         id = escape_html(&session.id),
     );
-    html(StatusCode::OK, title, &content)
+    page_of(kind, StatusCode::OK, title, &content)
 }
 
 #[cfg(test)]

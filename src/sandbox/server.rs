@@ -20,8 +20,26 @@ use super::{
     token,
 };
 
+/// What a page of another origin may send: exactly the headers Veriff's JS SDK sets
+/// (`content-type`, `x-auth-client`, `x-origin`, `vrf-integration-id`) and the signature
+/// the API takes. No cookies are involved, so any origin may ask, as with Veriff.
+fn cors() -> tower_http::cors::CorsLayer {
+    use axum::http::{HeaderName, Method};
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            HeaderName::from_static("content-type"),
+            HeaderName::from_static("x-auth-client"),
+            HeaderName::from_static("x-hmac-signature"),
+            HeaderName::from_static("x-origin"),
+            HeaderName::from_static("vrf-integration-id"),
+        ])
+        .max_age(std::time::Duration::from_secs(600))
+}
+
 pub(crate) fn router(shared: Arc<Shared>, body_timeout: std::time::Duration) -> Router {
-    Router::new()
+    let api = Router::new()
         .route("/v1/sessions", post(create_session))
         .route("/v1/sessions/", post(create_session))
         .route("/v1/sessions/{id}/decision", get(decision))
@@ -33,6 +51,10 @@ pub(crate) fn router(shared: Arc<Shared>, body_timeout: std::time::Duration) -> 
             get(inspect::watchlist),
         )
         .route("/v1/media/{id}", get(inspect::media_file))
+        .layer(cors());
+    Router::new()
+        .merge(api)
+        .route("/assets/flow.js", get(flow::script))
         .route("/v/{token}", get(flow::page))
         .route("/v/{token}/decide", post(flow::decide))
         .route("/v/{token}/done", get(flow::done))

@@ -18,6 +18,7 @@ mod hostile;
 mod inspect;
 mod sandbox;
 mod sandbox_limits;
+mod sdk;
 mod session_fields;
 mod terminal;
 mod tui_demo;
