@@ -315,23 +315,8 @@ impl Client {
 
     /// `GET {base}/v1/sessions/{id}/decision`. `Ok(None)`: no decision yet.
     pub async fn decision(&self, session_id: &str) -> Result<Option<Decision>, ApiError> {
-        let id = session_id.trim();
-        let url = self.decision_url(id)?;
-        let mut req = self.http.get(url).header(CONTENT_TYPE, "application/json");
-        if let Some(secret) = &self.shared_secret {
-            req = req.header(X_HMAC_SIGNATURE, signature(secret, id.as_bytes()));
-        }
-        let answer = self.send(req, MAX_BODY_BYTES).await?;
-        let scrub = self.scrub();
-        if !answer.is_success() {
-            return Err(response::parse_failure(
-                answer.status,
-                answer.location.as_deref(),
-                &answer.body,
-                &scrub,
-            ));
-        }
-        response::parse_decision(answer.status, &answer.body, &scrub)
+        self.session_part(session_id, "decision", response::parse_decision)
+            .await
     }
 
     /// `GET {base}/v1/sessions/{id}/{part}`, signed over the id as the decision is; the
@@ -343,8 +328,7 @@ impl Client {
         parse: impl FnOnce(u16, &[u8], &Scrub) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         let id = session_id.trim();
-        self.valid_id(id)?;
-        let url = join(&self.base, &["v1", "sessions", id, part])?;
+        let url = self.part_url(id, part)?;
         let mut req = self.http.get(url).header(CONTENT_TYPE, "application/json");
         if let Some(secret) = &self.shared_secret {
             req = req.header(X_HMAC_SIGNATURE, signature(secret, id.as_bytes()));
@@ -415,11 +399,11 @@ impl Client {
         })
     }
 
-    /// The decision URL; the id is one percent-encoded path segment, so it cannot reach
-    /// another endpoint (`../`, `?`, `#`).
-    fn decision_url(&self, id: &str) -> Result<Url, ApiError> {
+    /// The id becomes one percent-encoded path segment, so it cannot reach another endpoint
+    /// (`../`, `?`, `#`); what could not be an id is refused before anything is sent.
+    fn part_url(&self, id: &str, part: &str) -> Result<Url, ApiError> {
         self.valid_id(id)?;
-        join(&self.base, &["v1", "sessions", id, "decision"])
+        join(&self.base, &["v1", "sessions", id, part])
     }
 
     fn valid_id(&self, id: &str) -> Result<(), ApiError> {
@@ -706,18 +690,18 @@ mod tests {
             "https://stationapi.veriff.com/v1/sessions"
         );
         assert_eq!(
-            c.decision_url("f04bdb47-d3be-4b28-b028-a652feb060b5")
+            c.part_url("f04bdb47-d3be-4b28-b028-a652feb060b5", "decision")
                 .unwrap()
                 .as_str(),
             "https://stationapi.veriff.com/v1/sessions/f04bdb47-d3be-4b28-b028-a652feb060b5/decision"
         );
         assert_eq!(
-            c.decision_url("../a/b?c#d%").unwrap().path(),
+            c.part_url("../a/b?c#d%", "decision").unwrap().path(),
             "/v1/sessions/..%2Fa%2Fb%3Fc%23d%25/decision"
         );
         for bad in ["", "..", ".", "a\u{1b}b"] {
             assert!(matches!(
-                c.decision_url(bad),
+                c.part_url(bad, "decision"),
                 Err(ApiError::BadSessionId { .. })
             ));
         }
