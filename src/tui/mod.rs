@@ -20,6 +20,7 @@ mod opener;
 mod runtime;
 mod terminal;
 pub mod theme;
+pub mod ui_state;
 pub mod view;
 pub mod widgets;
 
