@@ -257,7 +257,8 @@ pub enum Context {
     Field,
     /// The Generate form's language list, open under the Language field.
     Picker,
-    /// The Generate form off the text fields (SelfID, the Generate URL button).
+    /// The Generate form off the text fields (SelfID, the More fields row, the Generate URL
+    /// button).
     Control,
     /// The Generated tokens list.
     List,
@@ -410,6 +411,7 @@ pub enum Action {
     Back,
     Generate,
     Toggle,
+    MoreFields,
     PresetApprove,
     PresetDecline,
     PresetResubmit,
@@ -613,7 +615,7 @@ pub const ENTRIES: &[Entry] = &[
         keys: &["Enter"],
         contexts: Contexts::of(&[C::Field, C::Picker, C::Control, C::Filter]),
         section: Section::Moving,
-        about: "in the form: the next field, open the language list or pick from it, tick SelfID, generate on the button; in the filter: keep it and go to the list",
+        about: "in the form: the next field, open the language list or pick from it, tick SelfID, show or hide More fields, generate on the button; in the filter: keep it and go to the list",
     },
     Entry {
         action: Action::Back,
@@ -637,7 +639,15 @@ pub const ENTRIES: &[Entry] = &[
         keys: &["Space"],
         contexts: Contexts::of(&[C::Control]),
         section: Section::Generate,
-        about: "on SelfID: tick or untick it; on Generate URL: generate",
+        about: "on SelfID: tick or untick it; on More fields: show or hide them; on Generate URL: generate",
+    },
+    Entry {
+        action: Action::MoreFields,
+        name: "more_fields",
+        keys: &["Alt+M"],
+        contexts: FORM,
+        section: Section::Generate,
+        about: "show More fields (end-user id, email, document…) and go to the first, from any field; again: hide them",
     },
     Entry {
         action: Action::PresetApprove,

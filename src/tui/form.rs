@@ -4,7 +4,7 @@ use tui_input::{Input, InputRequest};
 
 use crate::config::FormDefaults;
 use crate::tui::languages;
-use crate::veriff::{Field as CoreField, SessionInput};
+use crate::veriff::{ExtraField, Extras, Field as CoreField, SessionInput};
 
 /// Vendor data Veriff accepts (its error 1500 otherwise).
 pub const VENDOR_DATA_MAX: usize = crate::veriff::VENDOR_DATA_MAX_CHARS;
@@ -17,17 +17,35 @@ pub enum Field {
     SelfId,
     Callback,
     VendorData,
+    /// The "More fields" row: opens and closes the section of [`Field::Extra`] fields
+    /// under it.
+    MoreFields,
+    /// A field of the "More fields" section, on screen only while the section is open.
+    Extra(ExtraField),
     Submit,
 }
 
 impl Field {
-    pub const ALL: [Field; 7] = [
+    /// Every field in form order, the section's included.
+    pub const ALL: [Field; 19] = [
         Field::FirstName,
         Field::LastName,
         Field::Language,
         Field::SelfId,
         Field::Callback,
         Field::VendorData,
+        Field::MoreFields,
+        Field::Extra(ExtraField::EndUserId),
+        Field::Extra(ExtraField::IdNumber),
+        Field::Extra(ExtraField::DateOfBirth),
+        Field::Extra(ExtraField::Gender),
+        Field::Extra(ExtraField::Email),
+        Field::Extra(ExtraField::Phone),
+        Field::Extra(ExtraField::DocumentNumber),
+        Field::Extra(ExtraField::DocumentType),
+        Field::Extra(ExtraField::DocumentCountry),
+        Field::Extra(ExtraField::Address),
+        Field::Extra(ExtraField::Consents),
         Field::Submit,
     ];
 
@@ -39,6 +57,8 @@ impl Field {
             Field::SelfId => "SelfID",
             Field::Callback => "Callback URL",
             Field::VendorData => "Vendor data",
+            Field::MoreFields => "More fields",
+            Field::Extra(f) => f.label(),
             Field::Submit => "Generate URL",
         }
     }
@@ -50,26 +70,27 @@ impl Field {
             CoreField::Lang => Field::Language,
             CoreField::Callback => Field::Callback,
             CoreField::VendorData => Field::VendorData,
-            // Shown by the Generate button until the form has its "More fields" section.
-            CoreField::Extra(_) => Field::Submit,
+            CoreField::Extra(f) => Field::Extra(f),
         }
     }
 
     pub fn is_text(self) -> bool {
-        !matches!(self, Field::SelfId | Field::Submit)
+        !matches!(self, Field::SelfId | Field::MoreFields | Field::Submit)
     }
 
-    fn index(self) -> usize {
-        Field::ALL.iter().position(|f| *f == self).unwrap_or(0)
+    /// Inside the "More fields" section (hidden while it is closed).
+    pub fn in_section(self) -> bool {
+        matches!(self, Field::Extra(_))
     }
+}
 
-    pub fn next(self) -> Field {
-        Field::ALL[(self.index() + 1) % Field::ALL.len()]
-    }
-
-    pub fn prev(self) -> Field {
-        Field::ALL[(self.index() + Field::ALL.len() - 1) % Field::ALL.len()]
-    }
+/// Where `field` is in [`ExtraField::ALL`], which is also where its input is in
+/// [`Form::extras`].
+fn extra_index(field: ExtraField) -> usize {
+    ExtraField::ALL
+        .iter()
+        .position(|f| *f == field)
+        .unwrap_or(0)
 }
 
 /// The language picker's own state (a dropdown under the Language field).
@@ -99,8 +120,14 @@ pub struct Form {
     /// a new search instead of appending to the code already in it (`en` + `de` is no
     /// language). Any cursor movement keeps the value for editing instead.
     pub lang_fresh: bool,
-    /// The session fields beyond the names (kept across a re-send).
-    pub extra: crate::veriff::Extras,
+    /// The "More fields" section's inputs, in [`ExtraField::ALL`] order.
+    pub extras: [Input; ExtraField::ALL.len()],
+    /// The "More fields" section is open: its fields are on screen and can be focused.
+    /// Remembered across runs (`tui::ui_state`).
+    pub more_open: bool,
+    /// The form's first row on screen when it is taller than its room (`tui::form_layout`
+    /// keeps the focused field in view).
+    pub scroll: u16,
 }
 
 impl Form {
@@ -122,7 +149,9 @@ impl Form {
             errors: Vec::new(),
             callback_default: callback.to_string(),
             lang_fresh: false,
-            extra: crate::veriff::Extras::default(),
+            extras: Default::default(),
+            more_open: false,
+            scroll: 0,
         }
     }
 
@@ -133,7 +162,8 @@ impl Form {
             Field::Language => Some(&self.lang),
             Field::Callback => Some(&self.callback),
             Field::VendorData => Some(&self.vendor_data),
-            Field::SelfId | Field::Submit => None,
+            Field::Extra(f) => self.extras.get(extra_index(f)),
+            Field::SelfId | Field::MoreFields | Field::Submit => None,
         }
     }
 
@@ -144,8 +174,66 @@ impl Form {
             Field::Language => Some(&mut self.lang),
             Field::Callback => Some(&mut self.callback),
             Field::VendorData => Some(&mut self.vendor_data),
-            Field::SelfId | Field::Submit => None,
+            Field::Extra(f) => self.extras.get_mut(extra_index(f)),
+            Field::SelfId | Field::MoreFields | Field::Submit => None,
         }
+    }
+
+    /// On screen, so it can have the focus: the section's fields only while it is open.
+    pub fn visible(&self, field: Field) -> bool {
+        self.more_open || !field.in_section()
+    }
+
+    /// The fields on screen, in form order.
+    pub fn visible_fields(&self) -> impl Iterator<Item = Field> + '_ {
+        Field::ALL.into_iter().filter(|f| self.visible(*f))
+    }
+
+    /// The field after `field` on screen, round to the first.
+    pub fn next_field(&self, field: Field) -> Field {
+        let shown: Vec<Field> = self.visible_fields().collect();
+        let at = shown.iter().position(|f| *f == field).unwrap_or(0);
+        shown.get((at + 1) % shown.len()).copied().unwrap_or(field)
+    }
+
+    /// The field before `field` on screen, round to the last.
+    pub fn prev_field(&self, field: Field) -> Field {
+        let shown: Vec<Field> = self.visible_fields().collect();
+        let at = shown.iter().position(|f| *f == field).unwrap_or(0);
+        shown
+            .get((at + shown.len() - 1) % shown.len())
+            .copied()
+            .unwrap_or(field)
+    }
+
+    /// Opens or closes the "More fields" section. Focus inside a section that closes goes
+    /// to its row: a key never acts on a field that is not on screen.
+    pub fn set_more_open(&mut self, open: bool) {
+        self.more_open = open;
+        if !open && self.focus.in_section() {
+            self.focus = Field::MoreFields;
+        }
+    }
+
+    /// The section's values as the core takes them (consents split at commas).
+    fn extra_values(&self, trim: bool) -> Extras {
+        let mut extra = Extras::default();
+        for (f, input) in ExtraField::ALL.into_iter().zip(&self.extras) {
+            let v = input.value();
+            extra.set(f, if trim { v.trim() } else { v });
+        }
+        extra
+    }
+
+    /// The filled fields of the section, for its row while it is closed: what will be sent
+    /// though it is not on screen.
+    pub fn filled_extras(&self) -> Vec<ExtraField> {
+        ExtraField::ALL
+            .into_iter()
+            .zip(&self.extras)
+            .filter(|(_, i)| !i.value().trim().is_empty())
+            .map(|(f, _)| f)
+            .collect()
     }
 
     /// Applies an edit to the focused field; true when its value changed.
@@ -204,9 +292,13 @@ impl Form {
         }
     }
 
-    /// Focus arrives in `field`: the Language field starts a new search on the next key.
+    /// Focus arrives in `field`: the Language field starts a new search on the next key; a
+    /// field of the closed section opens it (an error there is shown, never hidden).
     pub fn focus_on(&mut self, field: Field) {
         self.lang_fresh = field == Field::Language && self.focus != field;
+        if field.in_section() {
+            self.more_open = true;
+        }
         self.focus = field;
     }
 
@@ -235,6 +327,19 @@ impl Form {
             .iter()
             .find(|(f, _)| *f == field)
             .map(|(_, e)| e.as_str())
+    }
+
+    /// The error shown under `field`: its own; under the closed section's row, the first
+    /// of the fields it hides, named (`Email: must be…`), so none is out of sight.
+    pub fn shown_error(&self, field: Field) -> Option<String> {
+        if field == Field::MoreFields && !self.more_open {
+            return self
+                .errors
+                .iter()
+                .find(|(f, _)| f.in_section())
+                .map(|(f, e)| format!("{}: {e}", f.label()));
+        }
+        self.error(field).map(str::to_string)
     }
 
     /// Re-checks one field (when focus leaves it), keeping the others' errors.
@@ -277,7 +382,7 @@ impl Form {
             selfid: self.selfid,
             callback: self.callback.value().to_string(),
             vendor_data: self.vendor_data.value().to_string(),
-            extra: self.extra.clone(),
+            extra: self.extra_values(false),
         }
     }
 
@@ -294,7 +399,7 @@ impl Form {
             selfid: self.selfid,
             callback: self.callback.value().trim().to_string(),
             vendor_data: self.vendor_data.value().to_string(),
-            extra: self.extra.clone(),
+            extra: self.extra_values(true),
         }
     }
 
@@ -320,6 +425,7 @@ impl Form {
     }
 
     /// Puts `values` in the form (a re-send), focus on the first field, no errors left over.
+    /// Values for the "More fields" section open it: what will be sent is on screen.
     pub fn fill(&mut self, values: &SessionInput) {
         let input = |v: &str| {
             // A value from the store could hold anything; the fields only ever hold what
@@ -333,7 +439,12 @@ impl Form {
         self.selfid = values.selfid;
         self.callback = input(&values.callback);
         self.vendor_data = input(&values.vendor_data);
-        self.extra = values.extra.clone();
+        for (f, slot) in ExtraField::ALL.into_iter().zip(&mut self.extras) {
+            *slot = input(&values.extra.get(f));
+        }
+        if !values.extra.is_empty() {
+            self.more_open = true;
+        }
         self.focus = Field::FirstName;
         self.picker = Picker::default();
         self.errors.clear();
@@ -409,6 +520,45 @@ mod tests {
         assert_eq!(f.first_name.cursor(), 4);
         assert!(f.paste("\x1b[2J\ta"));
         assert_eq!(f.first_name.value(), "Z李 小 aoë");
+    }
+
+    #[test]
+    fn the_section_holds_every_extra_field_in_order_and_a_fill_round_trips() {
+        let section: Vec<ExtraField> = Field::ALL
+            .iter()
+            .filter_map(|f| match f {
+                Field::Extra(e) => Some(*e),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(section, ExtraField::ALL.to_vec());
+        let mut f = form();
+        assert_eq!(f.next_field(Field::VendorData), Field::MoreFields);
+        assert_eq!(f.next_field(Field::MoreFields), Field::Submit);
+        assert_eq!(f.prev_field(Field::FirstName), Field::Submit);
+        let values = SessionInput {
+            extra: Extras {
+                email: "anna@example.com".into(),
+                consents: vec!["ine".into(), "bipa".into()],
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        f.fill(&values);
+        assert!(f.more_open, "a fill with extras opens the section");
+        assert_eq!(f.to_input().extra, values.extra);
+        assert_eq!(
+            f.next_field(Field::MoreFields),
+            Field::Extra(ExtraField::EndUserId)
+        );
+        // Closed with the focus inside: the focus goes to the section's row.
+        f.focus = Field::Extra(ExtraField::Email);
+        f.set_more_open(false);
+        assert_eq!(f.focus, Field::MoreFields);
+        assert_eq!(
+            f.filled_extras(),
+            vec![ExtraField::Email, ExtraField::Consents]
+        );
     }
 
     #[test]

@@ -10,6 +10,12 @@ use crate::width::{self, WidthModel};
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 16;
 
+/// The rows between the header and the status line of a window of `size`, where each
+/// screen draws (`view::draw_frame` lays out the same: header, body, status, footer).
+pub fn body(size: (u16, u16)) -> Rect {
+    Rect::new(0, 1, size.0, size.1.saturating_sub(3))
+}
+
 /// Screen row of the table's first record (below the header, the title and the column
 /// names).
 pub const FIRST_ROW: u16 = 3;

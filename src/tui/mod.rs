@@ -9,6 +9,7 @@ pub mod app;
 mod backend;
 mod events;
 pub mod form;
+pub mod form_layout;
 pub mod glyphs;
 pub mod help_text;
 pub mod hyperlinks;
@@ -20,6 +21,7 @@ mod opener;
 mod runtime;
 mod terminal;
 pub mod theme;
+pub mod ui_state;
 pub mod view;
 pub mod widgets;
 
@@ -72,6 +74,7 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<LastLink>> {
     let text_width = settings.config.ui.text_width;
     let clipboard_mode = settings.config.ui.clipboard;
     let history_db = settings.paths.history_db.clone();
+    let ui_state_file = ui_state::path(&settings.paths.data_dir);
 
     let size = ratatui::crossterm::terminal::size().unwrap_or((80, 24));
     let env = Env {
@@ -84,6 +87,8 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<LastLink>> {
     let vars = |k: &str| std::env::var(k).ok();
     state.hyperlinks = hyperlinks::supported(&vars, crate::tmux::version(&vars));
     state.width = terminal::width_model(text_width, |k| std::env::var(k).ok());
+    // How the last run was left: read once here, before the first frame.
+    state.form.more_open = ui_state::load(&ui_state_file).more_fields;
     tracing::info!(model = ?state.width, "text width");
 
     PANICKED.store(false, Ordering::SeqCst);
@@ -115,6 +120,8 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<LastLink>> {
         list_seq: Arc::new(AtomicU64::new(0)),
         page_gen: Arc::new(AtomicU64::new(0)),
         jobs: Vec::new(),
+        ui_state_file,
+        ui_state_saves: (0, Arc::new(Mutex::new(0))),
     };
 
     let result = main_loop(

@@ -41,6 +41,11 @@ pub(super) struct Runtime {
     pub(super) page_gen: Arc<AtomicU64>,
     /// The long jobs (exports, `R` runs) by their number, to stop them (Esc).
     pub(super) jobs: Vec<(u64, Cancel)>,
+    /// Where how the TUI was left is kept (`tui::ui_state`).
+    pub(super) ui_state_file: PathBuf,
+    /// Numbers the saves of that state in the order asked for, and holds the number of the
+    /// last one written: a save overtaken by a later one is not written over it.
+    pub(super) ui_state_saves: (u64, Arc<Mutex<u64>>),
 }
 
 /// Runs `f` on the store in a blocking task.
@@ -430,6 +435,27 @@ impl Runtime {
                     .screen
                     .send(super::terminal::back_from_url_line_bytes(self.mouse));
             }
+            Effect::SaveUiState(ui) => {
+                self.ui_state_saves.0 += 1;
+                let seq = self.ui_state_saves.0;
+                let last = self.ui_state_saves.1.clone();
+                let path = self.ui_state_file.clone();
+                let handle = tokio::task::spawn_blocking(move || {
+                    // One save at a time, and only a newer one after another.
+                    let Ok(mut last) = last.lock() else {
+                        return;
+                    };
+                    if *last > seq {
+                        return;
+                    }
+                    match super::ui_state::save(&path, &ui) {
+                        Ok(()) => *last = seq,
+                        Err(e) => tracing::warn!("{}: not saved: {e}", path.display()),
+                    }
+                });
+                // Toggled just before quitting: still kept.
+                self.keep_until_quit(handle);
+            }
             Effect::OpenUrl(url) => {
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
@@ -462,6 +488,8 @@ mod tests {
             list_seq: Arc::new(AtomicU64::new(0)),
             page_gen: Arc::new(AtomicU64::new(0)),
             jobs: Vec::new(),
+            ui_state_file: PathBuf::from("/nonexistent/tui-state.toml"),
+            ui_state_saves: (0, Arc::new(Mutex::new(0))),
         }
     }
 

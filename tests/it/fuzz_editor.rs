@@ -48,18 +48,16 @@ fn op() -> impl Strategy<Value = Msg> {
         3 => (keys, mods).prop_map(|(k, m)| Msg::Key(KeyEvent::new(k, m))),
         1 => prop_oneof![Just('w'), Just('u')]
             .prop_map(|c| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))),
+        // More fields: shown or hidden from anywhere, or on its row.
+        1 => prop_oneof![
+            Just(KeyEvent::new(KeyCode::Char('m'), KeyModifiers::ALT)),
+            Just(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE)),
+        ]
+        .prop_map(Msg::Key),
         1 => "[a-z李👍\n\r\t\u{1b} ]{0,12}".prop_map(Msg::Paste),
         1 => (1u16..=160, 1u16..=50).prop_map(|(w, h)| Msg::Resize(w, h)),
     ]
 }
-
-const FIELDS: [Field; 5] = [
-    Field::FirstName,
-    Field::LastName,
-    Field::Language,
-    Field::Callback,
-    Field::VendorData,
-];
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(120))]
@@ -76,15 +74,25 @@ proptest! {
                     "a paste submitted the form"
                 );
             }
-            for f in FIELDS {
+            for f in Field::ALL.into_iter().filter(|f| f.is_text()) {
                 let input = s.form.input(f).unwrap();
                 prop_assert!(input.cursor() <= input.value().chars().count());
                 prop_assert!(!input.value().chars().any(char::is_control));
             }
+            // The focus is on a field on screen: never in a closed section.
+            prop_assert!(s.form.visible(s.form.focus), "focus on hidden {:?}", s.form.focus);
             let mut t = render(&s);
             let (w, h) = s.size;
             let pos = t.get_cursor_position().unwrap();
             prop_assert!(pos.x < w.max(1) && pos.y < h.max(1), "cursor {pos:?} outside {w}x{h}");
+            // In a window the form is drawn in, the focused field's row is in view.
+            let text = tui_support::screen_text(&t);
+            let label = s.form.focus.label();
+            let drawn = w < veriff_tui::tui::view::MIN_WIDTH
+                || h < veriff_tui::tui::view::MIN_HEIGHT
+                || s.form.focus == Field::Submit
+                || text.lines().any(|l| l.starts_with(&format!("› {label}")));
+            prop_assert!(drawn, "{label} is not on screen at {w}x{h}:\n{text}");
         }
     }
 }

@@ -178,6 +178,18 @@ impl Tmux {
             .expect("cursor_x")
     }
 
+    /// Waits for the app to end (its window, and with it the server, goes).
+    fn wait_gone(&self) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if !self.tmux(&["has-session", "-t", "app"]).status.success() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(60));
+        }
+        panic!("the app did not quit:\n{}", self.capture());
+    }
+
     /// The screen once `pred` holds, and stays so for one more capture (a frame may be
     /// half written when first seen).
     fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
@@ -375,13 +387,14 @@ fn the_language_picker_draws_bengali_whole_and_leaves_nothing_behind() {
         // Every row of a fuller list too (Hindi and Thai among them).
         t.keys(&["C-u"]);
         t.text("i");
-        let screen = t.wait("the picker", |s| s.contains("Hindi") || s.contains(" of "));
+        // The list's corner, not its title's " of ": the form says "Date of birth".
+        let screen = t.wait("the picker", |s| s.contains("Hindi") || s.contains('┌'));
         assert_boxes_aligned(&screen, w, &format!("picker {w}x{h}"));
         // Closed again with the field as it was: the screen is as before, to the cell.
         t.keys(&["C-u"]);
         t.text("en");
         t.keys(&["Escape"]);
-        let after = t.wait("the picker to close", |s| !s.contains(" of "));
+        let after = t.wait("the picker to close", |s| !s.contains('┌'));
         assert_eq!(before, after, "picker {w}x{h}: the screen changed");
     }
 }
@@ -473,4 +486,111 @@ fn grapheme_clustering_is_turned_on_for_kitty_and_off_again() {
         !contains(&tui.raw(), b"\x1b[?2027"),
         "mode 2027 set inside tmux"
     );
+}
+
+/// More fields, end to end: opened from the keyboard, an email and a document type typed
+/// (and a Thai address, whose columns must hold), generated against the sandbox, the
+/// record read back through the binary; the next start finds the section open, and at the
+/// minimum size the form scrolls to keep the focused field in view.
+#[test]
+fn more_fields_are_sent_kept_and_open_again_next_time() {
+    let env = SandboxEnv::new();
+    let t = Tmux::start(&env, 80, 24);
+    t.text("Ada");
+    // Tab to the section's row, Enter opens it.
+    t.keys(&["Tab", "Tab", "Tab", "Tab", "Tab", "Tab"]);
+    t.wait("the More fields row", |s| s.contains("› More fields ▸"));
+    t.keys(&["Enter"]);
+    t.wait("the section open", |s| {
+        s.contains("› More fields ▾") && s.contains("End-user ID")
+    });
+    // End-user ID, ID number, Date of birth, Gender, Email.
+    t.keys(&["Tab", "Tab", "Tab", "Tab", "Tab"]);
+    t.wait("the Email field", |s| s.contains("› Email"));
+    t.text("ada@example.com");
+    // Phone, Document no., Document type.
+    t.keys(&["Tab", "Tab", "Tab"]);
+    t.wait("the Document type field", |s| s.contains("› Document type"));
+    t.text("passport");
+    t.keys(&["Tab", "Tab"]);
+    let address = "ถนนสุขุมวิท 5";
+    t.text(address);
+    let screen = t.wait("the address", |s| s.contains(address));
+    for line in screen.lines() {
+        assert!(line_width(line) <= 80, "{line}\n{screen}");
+    }
+    // Every value starts in the input column, the Thai one too, and the cursor is after it.
+    for (label, value) in [
+        ("Email", "ada@example.com"),
+        ("Document type", "passport"),
+        ("Address", address),
+    ] {
+        let line = screen
+            .lines()
+            .find(|l| l.contains(label))
+            .unwrap_or_default();
+        assert_eq!(col_of(line, value), Some(17), "{label}:\n{screen}");
+    }
+    assert_eq!(t.cursor_x(), 17 + line_width(address), "{screen}");
+    t.keys(&["C-s"]);
+    t.wait("the session", |s| s.contains("Session created"));
+    t.keys(&["C-c"]);
+    t.wait_gone();
+
+    let (code, out, err) = env.run(&["history", "--json", "-n", "0"]);
+    assert_eq!(code, 0, "{err}");
+    let rows: serde_json::Value =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let row = &rows[0];
+    assert_eq!(row["first_name"], "Ada", "{out}");
+    assert_eq!(row["email"], "ada@example.com", "{out}");
+    assert_eq!(row["document_type"], "PASSPORT", "{out}");
+    assert_eq!(row["address"], address, "{out}");
+    assert_eq!(row["phone"], "", "{out}");
+    // Kept as left: private to the user.
+    let state = env.data_dir().join("tui-state.toml");
+    let kept = std::fs::read_to_string(&state).unwrap_or_default();
+    assert!(kept.contains("more_fields = true"), "{kept}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&state).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // The next start finds the section open; at 60x16 the form scrolls to the focus.
+    let t = Tmux::start(&env, 60, 16);
+    let screen = t.wait("the section open", |s| s.contains("More fields ▾"));
+    assert!(screen.contains("End-user ID"), "{screen}");
+    t.keys(&["M-m"]);
+    t.wait("Alt+M to hide them", |s| s.contains("More fields ▸"));
+    t.keys(&["M-m"]);
+    t.wait("Alt+M to open them at End-user ID", |s| {
+        s.contains("› End-user ID")
+    });
+    for label in [
+        "ID number",
+        "Date of birth",
+        "Gender",
+        "Email",
+        "Phone",
+        "Document no.",
+        "Document type",
+        "Doc. country",
+        "Address",
+        "Consents",
+    ] {
+        t.keys(&["Tab"]);
+        let screen = t.wait(label, |s| s.contains(&format!("› {label}")));
+        for line in screen.lines() {
+            assert!(line_width(line) <= 60, "{line}\n{screen}");
+        }
+    }
+    let screen = t.capture();
+    assert!(
+        screen.lines().nth(1).unwrap_or_default().ends_with('↑'),
+        "{screen}"
+    );
+    t.keys(&["C-c"]);
+    t.wait_gone();
 }

@@ -12,7 +12,7 @@ use veriff_tui::tui::app::{Effect, FailKind, Level, Outcome, Screen, State, upda
 use veriff_tui::tui::form::Field;
 use veriff_tui::tui::list::Load;
 use veriff_tui::tui::message::{CopyWhat, Msg};
-use veriff_tui::veriff::ApiError;
+use veriff_tui::veriff::{ApiError, ExtraField};
 
 fn submit(s: &mut State) -> u64 {
     match update(s, ctrl('s')).as_slice() {
@@ -1392,4 +1392,317 @@ fn a_result_stays_labelled_with_its_own_profile_and_is_previous_after_a_switch()
         text.contains("Previous session, for Ann · sandbox"),
         "{text}"
     );
+}
+
+/// The "More fields" section's fields, in form order.
+fn extra_fields() -> Vec<Field> {
+    ExtraField::ALL.into_iter().map(Field::Extra).collect()
+}
+
+/// The effects asking to keep the section's state, as the flag each keeps.
+fn saves(effects: &[Effect]) -> Vec<bool> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::SaveUiState(ui) => Some(ui.more_fields),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn more_fields_open_and_close_on_their_row_and_only_shown_fields_take_the_focus() {
+    let mut s = state(80, 24);
+    assert!(!s.form.more_open, "closed by default");
+    for _ in 0..6 {
+        update(&mut s, key(KeyCode::Tab));
+    }
+    assert_eq!(s.form.focus, Field::MoreFields);
+    // Closed: Tab, ↓ and Shift+Tab step over the hidden fields.
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(s.form.focus, Field::Submit);
+    update(&mut s, key(KeyCode::BackTab));
+    assert_eq!(s.form.focus, Field::MoreFields);
+    update(&mut s, key(KeyCode::Down));
+    assert_eq!(s.form.focus, Field::Submit);
+    update(&mut s, key(KeyCode::Up));
+    // A letter on the row is no text: nothing is typed anywhere.
+    assert!(update(&mut s, key(KeyCode::Char('x'))).is_empty());
+    // Enter opens it, the focus staying on the row; the choice is kept for the next run.
+    assert_eq!(saves(&update(&mut s, key(KeyCode::Enter))), vec![true]);
+    assert!(s.form.more_open);
+    assert_eq!(s.form.focus, Field::MoreFields);
+    let text = screen_text(&render(&s));
+    assert!(text.contains("› More fields ▾"), "{text}");
+    assert!(text.contains("Enter hide fields"), "{text}");
+    // Every field of the section in turn, then the button.
+    for f in extra_fields() {
+        update(&mut s, key(KeyCode::Tab));
+        assert_eq!(s.form.focus, f);
+    }
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(s.form.focus, Field::Submit);
+    update(&mut s, key(KeyCode::BackTab));
+    assert_eq!(s.form.focus, Field::Extra(ExtraField::Consents));
+    for _ in 0..11 {
+        update(&mut s, key(KeyCode::Up));
+    }
+    assert_eq!(s.form.focus, Field::MoreFields);
+    // Space closes it; nothing else is saved while it stays as it is.
+    assert_eq!(saves(&update(&mut s, key(KeyCode::Char(' ')))), vec![false]);
+    assert!(!s.form.more_open);
+    assert!(saves(&update(&mut s, key(KeyCode::Tab))).is_empty());
+    let text = screen_text(&render(&s));
+    assert!(text.contains("  More fields ▸"), "{text}");
+    assert!(!text.contains("End-user ID  "), "{text}");
+}
+
+#[test]
+fn alt_m_goes_to_the_first_extra_field_from_anywhere_and_hides_them_again() {
+    let mut s = state(80, 24);
+    type_text(&mut s, "Anna");
+    assert_eq!(saves(&update(&mut s, alt('m'))), vec![true]);
+    assert_eq!(s.form.focus, Field::Extra(ExtraField::EndUserId));
+    // Typing goes to the field focused, which is a text field like the others.
+    update(&mut s, key(KeyCode::Tab));
+    type_text(&mut s, "38001085718");
+    assert_eq!(
+        s.form
+            .input(Field::Extra(ExtraField::IdNumber))
+            .unwrap()
+            .value(),
+        "38001085718"
+    );
+    assert_eq!(s.form.first_name.value(), "Anna");
+    // Hidden with the focus inside: the focus goes to the section's row, on screen.
+    assert_eq!(saves(&update(&mut s, alt('m'))), vec![false]);
+    assert_eq!(s.form.focus, Field::MoreFields);
+    // What it hides is kept, named on its row, and sent.
+    let text = screen_text(&render(&s));
+    assert!(text.contains("1 filled, sent: ID number"), "{text}");
+    let effects = update(&mut s, ctrl('s'));
+    match effects.as_slice() {
+        [Effect::Generate { request, .. }] => {
+            assert_eq!(request.input.extra.id_number, "38001085718")
+        }
+        other => panic!("expected one Generate, got {other:?}"),
+    }
+    // From the Language list too: the list closes.
+    let mut s = state(80, 24);
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, key(KeyCode::Tab));
+    type_text(&mut s, "de");
+    assert!(s.form.picker.open);
+    update(&mut s, alt('m'));
+    assert!(!s.form.picker.open);
+    assert_eq!(s.form.focus, Field::Extra(ExtraField::EndUserId));
+}
+
+#[test]
+fn extra_fields_are_checked_inline_and_a_submit_opens_the_section_at_the_first_bad_one() {
+    let mut s = state(80, 24);
+    update(&mut s, alt('m'));
+    let email = Field::Extra(ExtraField::Email);
+    while s.form.focus != email {
+        update(&mut s, key(KeyCode::Tab));
+    }
+    type_text(&mut s, "anna@");
+    // Leaving the field checks it, with the core's words, under the field.
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(
+        s.form.error(email),
+        Some("must be an email address (name@example.com)")
+    );
+    let text = screen_text(&render(&s));
+    let line = text
+        .lines()
+        .skip_while(|l| !l.contains("Email"))
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        line.starts_with("                 ✖ must be an email address"),
+        "{text}"
+    );
+    // Hidden, the error is still on screen, on the section's row, named.
+    update(&mut s, alt('m'));
+    let text = screen_text(&render(&s));
+    assert!(text.contains("✖ Email: must be an email address"), "{text}");
+    // Ctrl+S sends nothing, opens the section and puts the focus in the field.
+    update(&mut s, key(KeyCode::BackTab));
+    let effects = update(&mut s, ctrl('s'));
+    assert!(!effects.iter().any(|e| matches!(e, Effect::Generate { .. })));
+    assert_eq!(saves(&effects), vec![true]);
+    assert!(s.form.more_open);
+    assert_eq!(s.form.focus, email);
+    assert_eq!(s.status.as_ref().unwrap().level, Level::Error);
+    // Fixed, the error goes at once; values are sent as Veriff spells them.
+    update(&mut s, ctrl('u'));
+    type_text(&mut s, "anna@example.com");
+    assert_eq!(s.form.error(email), None);
+    let doc_type = Field::Extra(ExtraField::DocumentType);
+    while s.form.focus != doc_type {
+        update(&mut s, key(KeyCode::Tab));
+    }
+    type_text(&mut s, "passport");
+    let effects = update(&mut s, ctrl('s'));
+    match effects.as_slice() {
+        [Effect::Generate { request, .. }] => {
+            assert_eq!(request.input.extra.email, "anna@example.com");
+            assert_eq!(request.input.extra.document_type, "PASSPORT");
+        }
+        other => panic!("expected one Generate, got {other:?}"),
+    }
+    // A date of birth in the future, a gender that is neither: the core's words again.
+    let mut s = state(80, 24);
+    update(&mut s, alt('m'));
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, key(KeyCode::Tab));
+    type_text(&mut s, "2999-01-01");
+    update(&mut s, key(KeyCode::Tab));
+    type_text(&mut s, "X");
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(
+        s.form.error(Field::Extra(ExtraField::DateOfBirth)),
+        Some("must be a date in the past")
+    );
+    assert_eq!(
+        s.form.error(Field::Extra(ExtraField::Gender)),
+        Some("must be M or F")
+    );
+}
+
+#[test]
+fn a_paste_into_an_extra_field_is_one_edit_and_never_submits() {
+    let mut s = state(80, 24);
+    update(&mut s, alt('m'));
+    let address = Field::Extra(ExtraField::Address);
+    while s.form.focus != address {
+        update(&mut s, key(KeyCode::Tab));
+    }
+    let effects = update(
+        &mut s,
+        Msg::Paste("Narva mnt 5\r\nTallinn\n\x1b[31m".into()),
+    );
+    assert!(effects.is_empty());
+    assert_eq!(s.in_flight, None);
+    assert_eq!(
+        s.form.input(address).unwrap().value(),
+        "Narva mnt 5 Tallinn"
+    );
+    // On the section's row (no text field) a paste goes nowhere.
+    update(&mut s, alt('m'));
+    assert_eq!(s.form.focus, Field::MoreFields);
+    assert!(update(&mut s, Msg::Paste("ID_CARD\n".into())).is_empty());
+    assert_eq!(s.in_flight, None);
+    assert_eq!(
+        s.form
+            .input(Field::Extra(ExtraField::DocumentType))
+            .unwrap()
+            .value(),
+        ""
+    );
+}
+
+#[test]
+fn a_resend_with_extra_values_fills_them_and_opens_the_section() {
+    let mut s = state(80, 24);
+    update(&mut s, alt('2'));
+    let mut r = record(1);
+    r.extra.email = "anna@example.com".into();
+    r.extra.document_type = "PASSPORT".into();
+    r.extra.consents = vec!["ine".into(), "bipa".into()];
+    s.tokens.detail = Some(r);
+    let effects = update(&mut s, key(KeyCode::Char('g')));
+    assert_eq!(s.screen, Screen::Generate);
+    assert!(s.form.more_open);
+    assert_eq!(saves(&effects), vec![true]);
+    let value = |s: &State, f| s.form.input(Field::Extra(f)).unwrap().value().to_string();
+    assert_eq!(value(&s, ExtraField::Email), "anna@example.com");
+    assert_eq!(value(&s, ExtraField::DocumentType), "PASSPORT");
+    assert_eq!(value(&s, ExtraField::Consents), "ine, bipa");
+    // Sent again as it was.
+    let effects = update(&mut s, ctrl('s'));
+    match effects.as_slice() {
+        [Effect::Generate { request, .. }] => {
+            assert_eq!(request.input.extra.consents, vec!["ine", "bipa"]);
+            assert_eq!(request.input.extra.email, "anna@example.com");
+        }
+        other => panic!("expected one Generate, got {other:?}"),
+    }
+    // A record without them leaves the section as it was.
+    let mut s = state(80, 24);
+    update(&mut s, alt('2'));
+    s.tokens.detail = Some(record(2));
+    let effects = update(&mut s, key(KeyCode::Char('g')));
+    assert!(!s.form.more_open);
+    assert!(saves(&effects).is_empty());
+}
+
+/// The row of the focused field is on screen, with its marker.
+fn assert_focus_shown(s: &State, what: &str) {
+    let text = screen_text(&render(s));
+    let label = s.form.focus.label();
+    let shown = if s.form.focus == Field::Submit {
+        text.contains("[ Generate URL ]")
+    } else {
+        text.lines().any(|l| l.starts_with(&format!("› {label}")))
+    };
+    assert!(shown, "{what}: {label} is not on screen:\n{text}");
+}
+
+#[test]
+fn the_focused_field_stays_on_screen_with_the_section_open_in_a_small_window() {
+    for (w, h) in [(60, 16), (80, 24), (120, 40)] {
+        let mut s = state(w, h);
+        update(&mut s, alt('m'));
+        // Round the form twice, forwards then back.
+        for step in 0..40 {
+            update(&mut s, key(KeyCode::Tab));
+            assert_focus_shown(&s, &format!("{w}x{h} Tab {step}"));
+        }
+        for step in 0..40 {
+            update(&mut s, key(KeyCode::BackTab));
+            assert_focus_shown(&s, &format!("{w}x{h} Shift+Tab {step}"));
+        }
+    }
+    // At the minimum size the form scrolls, and a step back does not move it while the
+    // field is still in view; a mark says there is more.
+    let mut s = state(60, 16);
+    update(&mut s, alt('m'));
+    while s.form.focus != Field::Submit {
+        update(&mut s, key(KeyCode::Tab));
+    }
+    let scrolled = s.form.scroll;
+    assert!(scrolled > 0);
+    update(&mut s, key(KeyCode::BackTab));
+    assert_eq!(s.form.scroll, scrolled);
+    let text = screen_text(&render(&s));
+    assert!(
+        text.lines().nth(1).unwrap_or_default().ends_with('↑'),
+        "{text}"
+    );
+    // With a result under the form: the result keeps its rows, the focus is still shown.
+    let seq = submit(&mut s);
+    update(
+        &mut s,
+        Msg::Created {
+            seq,
+            session: Box::new(created()),
+        },
+    );
+    assert_focus_shown(&s, "60x16 with a result");
+    let text = screen_text(&render(&s));
+    assert!(text.contains("✔ Session created"), "{text}");
+    assert!(text.contains("https://alchemy"), "{text}");
+    for step in 0..20 {
+        update(&mut s, key(KeyCode::Up));
+        assert_focus_shown(&s, &format!("60x16 with a result, up {step}"));
+        assert!(screen_text(&render(&s)).contains("✔ Session created"));
+    }
+    // A resize keeps it in view too.
+    while s.form.focus != Field::Extra(ExtraField::Consents) {
+        update(&mut s, key(KeyCode::Tab));
+    }
+    let s = resized(resized(s, 120, 40), 60, 16);
+    assert_focus_shown(&s, "after a resize");
 }

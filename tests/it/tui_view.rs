@@ -10,9 +10,10 @@ use tui_support::*;
 use veriff_tui::clipboard::CopyOutcome;
 use veriff_tui::ops::generate::Failed;
 use veriff_tui::tui::app::{State, update};
+use veriff_tui::tui::form::Field;
 use veriff_tui::tui::list::Load;
 use veriff_tui::tui::message::{CopyWhat, Msg};
-use veriff_tui::veriff::ApiError;
+use veriff_tui::veriff::{ApiError, ExtraField};
 
 fn snap(name: &str, state: &State) -> ratatui::Terminal<ratatui::backend::TestBackend> {
     let t = render(state);
@@ -928,4 +929,85 @@ fn details_longer_than_the_window_scroll_to_their_last_row_and_no_further() {
             }
         }
     }
+}
+
+/// The form with "More fields" open and a few of them filled, one of them wrong (checked
+/// when the focus left it), the focus on `focus`.
+fn more_fields(w: u16, h: u16, focus: ExtraField) -> State {
+    let (bw, bh) = usable(w, h);
+    let mut s = state(bw, bh);
+    type_text(&mut s, "李小龍");
+    update(&mut s, key(KeyCode::Tab));
+    type_text(&mut s, "বাংলা দাস");
+    update(&mut s, alt('m'));
+    for (field, text) in [
+        (ExtraField::DateOfBirth, "1980-01-08"),
+        (ExtraField::Email, "anna@"),
+        (ExtraField::DocumentType, "passport"),
+        (ExtraField::Address, "ถนนสุขุมวิท 5, กรุงเทพฯ"),
+    ] {
+        while s.form.focus != Field::Extra(field) {
+            update(&mut s, key(KeyCode::Tab));
+        }
+        type_text(&mut s, text);
+    }
+    while s.form.focus != Field::Extra(focus) {
+        update(&mut s, key(KeyCode::Tab));
+    }
+    resized(s, w, h)
+}
+
+#[test]
+fn more_fields_closed_open_and_scrolled() {
+    // Closed with values in it: its row names what will be sent, and a hidden error shows.
+    let mut s = more_fields(80, 24, ExtraField::Phone);
+    update(&mut s, alt('m'));
+    let t = snap("generate_more_fields_closed_80x24", &s);
+    let text = screen_text(&t);
+    assert!(
+        text.contains("More fields ▸  4 filled, sent: Date of birth, Email,"),
+        "{text}"
+    );
+    assert!(text.contains("✖ Email: must be an email address"), "{text}");
+
+    // Open: every field under its label, placeholders saying what to type, the error under
+    // its field; 120x40 holds the whole form and the hint under it.
+    let t = snap(
+        "generate_more_fields_open_120x40",
+        &more_fields(120, 40, ExtraField::Phone),
+    );
+    let text = screen_text(&t);
+    assert!(text.contains("› Phone          +3725551234"), "{text}");
+    assert!(text.contains("  End-user ID    a UUID"), "{text}");
+    assert!(
+        text.contains("✖ must be an email address (name@example.com)"),
+        "{text}"
+    );
+    assert!(text.contains("Fill in the form"), "{text}");
+    let mut t = t;
+    // The cursor waits on the focused field's placeholder, at its start.
+    let phone_row = text.lines().position(|l| l.starts_with("› Phone")).unwrap();
+    assert_eq!(
+        t.get_cursor_position().unwrap(),
+        Position::new(17, u16::try_from(phone_row).unwrap())
+    );
+    snap(
+        "generate_more_fields_open_80x24",
+        &more_fields(80, 24, ExtraField::DocumentCountry),
+    );
+
+    // At the minimum size the form scrolls to the focused field, marking what is above and
+    // below; Thai text in a field keeps the columns after it.
+    let t = snap(
+        "generate_more_fields_60x16",
+        &more_fields(60, 16, ExtraField::Address),
+    );
+    let text = screen_text(&t);
+    assert!(
+        text.contains("› Address        ถนนสุขุมวิท 5, กรุงเทพฯ"),
+        "{text}"
+    );
+    let rows: Vec<&str> = text.lines().collect();
+    assert!(rows[1].ends_with('↑'), "{text}");
+    assert!(rows[13].ends_with('↓'), "{text}");
 }

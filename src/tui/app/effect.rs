@@ -55,4 +55,6 @@ pub enum Effect {
     DashboardData {
         profile: String,
     },
+    /// Keep how the TUI was left for the next run (`tui::ui_state`); a failure is logged.
+    SaveUiState(UiState),
 }

@@ -159,6 +159,30 @@ pub(super) fn set_focus(state: &mut State, field: Field) {
     state.form.focus_on(field);
 }
 
+/// Enter or Space on the "More fields" row: shows or hides the section, the focus staying
+/// on the row (so the same key undoes it).
+fn toggle_more(state: &mut State) {
+    let open = !state.form.more_open;
+    state.form.set_more_open(open);
+}
+
+/// The `more_fields` key, from anywhere in the form: opens the section and goes to its
+/// first field (the quick way to an email or a document); when open, hides it, a focus
+/// inside it going to the section's row.
+fn more_fields_key(state: &mut State) {
+    if state.form.more_open {
+        // The field left is checked as when Tab leaves it.
+        if state.form.focus.in_section() {
+            set_focus(state, Field::MoreFields);
+        }
+        state.form.set_more_open(false);
+    } else {
+        state.form.set_more_open(true);
+        let first = state.form.next_field(Field::MoreFields);
+        set_focus(state, first);
+    }
+}
+
 pub(super) fn submit(state: &mut State) -> Vec<Effect> {
     if state.in_flight.is_some() {
         let esc = state.keys.label(Action::Back);
@@ -308,9 +332,13 @@ pub(super) fn generate_key(
             if picker_open {
                 state.form.pick_language();
             }
-            set_focus(state, focus.next());
+            let next = state.form.next_field(focus);
+            set_focus(state, next);
         }
-        Action::PrevField => set_focus(state, focus.prev()),
+        Action::PrevField => {
+            let prev = state.form.prev_field(focus);
+            set_focus(state, prev);
+        }
         Action::Down | Action::Up | Action::PageDown | Action::PageUp if picker_open => {
             let n = state.form.picker_matches().len();
             let sel = &mut state.form.picker.selected;
@@ -321,23 +349,35 @@ pub(super) fn generate_key(
                 _ => sel.saturating_sub(6),
             };
         }
-        Action::Down => set_focus(state, focus.next()),
-        Action::Up => set_focus(state, focus.prev()),
+        Action::Down => {
+            let next = state.form.next_field(focus);
+            set_focus(state, next);
+        }
+        Action::Up => {
+            let prev = state.form.prev_field(focus);
+            set_focus(state, prev);
+        }
         Action::Select => match focus {
             Field::Submit => return submit(state),
             Field::SelfId => state.form.selfid = !state.form.selfid,
+            Field::MoreFields => toggle_more(state),
             Field::Language if picker_open => state.form.pick_language(),
             Field::Language => {
                 state.form.picker.open = true;
                 state.form.picker.selected = 0;
             }
-            _ => set_focus(state, focus.next()),
+            _ => {
+                let next = state.form.next_field(focus);
+                set_focus(state, next);
+            }
         },
         Action::Toggle => match focus {
             Field::SelfId => state.form.selfid = !state.form.selfid,
+            Field::MoreFields => toggle_more(state),
             Field::Submit => return submit(state),
             _ => {}
         },
+        Action::MoreFields => more_fields_key(state),
         // The URL on screen can be copied, opened or shown again.
         Action::CopyUrl => {
             return match state.shown_url() {

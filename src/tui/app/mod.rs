@@ -36,6 +36,8 @@ use crate::ops::generate::{Failed, Generated, Refused, Request};
 use crate::ops::progress::Report;
 use crate::text::sanitize;
 use crate::tui::form::{Field, Form};
+use crate::tui::form_layout::FormLayout;
 use crate::tui::list::{Load, TokenList};
 use crate::tui::message::{CopyWhat, Msg};
+use crate::tui::ui_state::UiState;
 use crate::veriff::{CreatedSession, Endpoint, SessionInput, SessionStatus};

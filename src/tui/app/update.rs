@@ -3,6 +3,23 @@
 use super::*;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let more_open = state.form.more_open;
+    let mut effects = step(state, msg);
+    // Whatever moved the focus, opened the section, brought a result or resized the
+    // window: the focused field stays on screen.
+    let body = crate::tui::layout::body(state.size);
+    state.form.scroll = FormLayout::of(state, body.width, body.height)
+        .scroll_for(state.form.focus, state.form.scroll);
+    // The section is as the operator left it next time too, whatever opened or closed it.
+    if state.form.more_open != more_open {
+        effects.push(Effect::SaveUiState(UiState {
+            more_fields: state.form.more_open,
+        }));
+    }
+    effects
+}
+
+fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(state, key),
         // Off the TUI's screen (`u`) a paste is not typing into a hidden field.

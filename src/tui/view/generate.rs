@@ -4,158 +4,89 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
-use unicode_width::UnicodeWidthStr;
 
 use crate::keymap::{Action, Context};
 use crate::text::sanitize;
 use crate::tui::app::{FailKind, Outcome, State};
 use crate::tui::form::{Field, VENDOR_DATA_MAX};
-use crate::tui::glyphs::shown;
+use crate::tui::form_layout::{FormLayout, LABEL, error_line, session_facts_fit};
+use crate::tui::glyphs::{self, shown};
 use crate::tui::languages;
 use crate::tui::theme::Theme;
 use crate::tui::view::{fit_words, hard_wrap, local_time, rule, spinner, wrap_words};
 use crate::tui::widgets::qr::Code;
 use crate::tui::widgets::{hyperlink, language_picker, text_field};
+use crate::veriff::ExtraField;
 
-const LABEL: u16 = 17;
 /// Columns the result text keeps when the QR code stands beside it.
 const QR_TEXT_MIN: u16 = 40;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let form = &state.form;
-    // Short windows drop the title and spacing so the result keeps room for the URL.
-    let roomy = area.height >= 20;
+    // Short windows drop the title and spacing so the result keeps room for the URL; a
+    // form taller than its room scrolls (both as `form_layout` says).
+    let layout = FormLayout::of(state, area.width, area.height);
     let mut y = area.y;
     let bottom = area.bottom();
-    let put = |frame: &mut Frame, line: Line, y: &mut u16| {
-        if *y < bottom {
-            frame.render_widget(Paragraph::new(line), Rect::new(area.x, *y, area.width, 1));
-        }
-        *y += 1;
-    };
-    if roomy {
+    if layout.title && y < bottom {
         let mut title = vec![Span::styled("Generate general session", theme.title())];
         if state.profile_live() {
             title.push(Span::raw(" "));
             title.push(Span::styled(" LIVE: creates real sessions ", theme.live()));
         }
-        put(frame, rule(title, area.width, theme), &mut y);
-    }
-    let input_x = area.x + LABEL;
-    // Room is kept on the right for the vendor data counter.
-    let input_w = area.width.saturating_sub(LABEL + 12).min(64);
-    let mut lang_rect = None;
-    for field in Field::ALL {
-        if y >= bottom {
-            break;
-        }
-        let focused = form.focus == field;
-        if field == Field::Submit {
-            // In a short window the result needs the row more than the button does; Enter
-            // on the Generate button still shows it when it is focused.
-            if !roomy && !focused && state.outcome.is_some() {
-                continue;
-            }
-            let label = if state.in_flight.is_some() {
-                format!(" {} Generating… ", spinner(state))
-            } else {
-                " Generate URL ".to_string()
-            };
-            let line = Line::from(vec![
-                Span::raw(" ".repeat(usize::from(LABEL) - 2)),
-                Span::styled("[", theme.button(focused)),
-                Span::styled(label, theme.button(focused)),
-                Span::styled("]", theme.button(focused)),
-                Span::styled(
-                    format!("   {} from any field", state.keys.label(Action::Generate)),
-                    theme.dim(),
-                ),
-            ]);
-            put(frame, line, &mut y);
-            continue;
-        }
-        let marker = if focused { "› " } else { "  " };
-        let label_style = if focused { theme.focus() } else { theme.base() };
-        let label = Line::from(vec![
-            Span::styled(marker, theme.accent()),
-            Span::styled(field.label(), label_style),
-        ]);
-        frame.render_widget(Paragraph::new(label), Rect::new(area.x, y, LABEL, 1));
-        match field {
-            Field::SelfId => {
-                let mark = if form.selfid { "[x]" } else { "[ ]" };
-                let style = if focused { theme.focus() } else { theme.base() };
-                let line = Line::from(vec![
-                    Span::styled(mark, style),
-                    Span::styled("  verification without video interview", theme.dim()),
-                ]);
-                frame.render_widget(
-                    Paragraph::new(line),
-                    Rect::new(input_x, y, area.width.saturating_sub(LABEL), 1),
-                );
-            }
-            Field::Language => {
-                let w = input_w.min(12);
-                let rect = Rect::new(input_x, y, w, 1);
-                if let Some(input) = form.input(field) {
-                    text_field::render(frame, rect, input, focused, "not sent", theme);
-                }
-                let code = form.lang.value().trim();
-                let name = match languages::find(code) {
-                    Some(l) => shown(&format!("  {} · {}", l.english, l.native)),
-                    None if code.is_empty() => "  not sent: Veriff picks".into(),
-                    None if languages::is_valid_code(code) => "  (not in the list)".into(),
-                    None => String::new(),
-                };
-                let room = area.width.saturating_sub(LABEL + w);
-                frame.render_widget(
-                    Paragraph::new(Span::styled(
-                        fit_words(&name, usize::from(room)),
-                        theme.dim(),
-                    )),
-                    Rect::new(input_x + w, y, room, 1),
-                );
-                lang_rect = Some(rect);
-            }
-            _ => {
-                let rect = Rect::new(input_x, y, input_w, 1);
-                let placeholder = match field {
-                    Field::Callback => "not sent: the integration's default",
-                    Field::VendorData => "optional, up to 1000 characters",
-                    _ => "",
-                };
-                if let Some(input) = form.input(field) {
-                    text_field::render(frame, rect, input, focused, placeholder, theme);
-                }
-                if field == Field::VendorData && focused {
-                    let n = form.vendor_data.value().chars().count();
-                    let count = format!(" {n}/{VENDOR_DATA_MAX}");
-                    let style = if n > VENDOR_DATA_MAX {
-                        theme.error()
-                    } else {
-                        theme.dim()
-                    };
-                    let x = input_x + input_w;
-                    frame.render_widget(
-                        Paragraph::new(Span::styled(count, style)),
-                        Rect::new(x, y, area.right().saturating_sub(x), 1),
-                    );
-                }
-            }
-        }
+        frame.render_widget(
+            Paragraph::new(rule(title, area.width, theme)),
+            Rect::new(area.x, y, area.width, 1),
+        );
         y += 1;
-        if let Some(err) = form.error(field) {
-            let room = usize::from(area.width.saturating_sub(LABEL));
-            for text in wrap_words(&format!("✖ {err}"), room) {
+    }
+    let top = y;
+    let height = layout.height.min(bottom.saturating_sub(top));
+    let scroll = layout.scroll_for(form.focus, form.scroll);
+    // The screen row of the form's row `r`, when it is in view.
+    let row_y = |r: u16| {
+        r.checked_sub(scroll)
+            .filter(|r| *r < height)
+            .map(|r| top + r)
+    };
+    let error_room = usize::from(area.width.saturating_sub(LABEL));
+    let mut lang_rect = None;
+    for placed in &layout.fields {
+        let field = placed.field;
+        if let Some(y) = row_y(placed.top) {
+            let rect = draw_field(frame, area, y, state, field, theme);
+            if field == Field::Language {
+                lang_rect = rect;
+            }
+        }
+        let Some(err) = form.shown_error(field) else {
+            continue;
+        };
+        for (r, text) in (placed.top + 1..).zip(wrap_words(&error_line(&err), error_room)) {
+            if let Some(y) = row_y(r) {
                 let line = Line::from(vec![
                     Span::raw(" ".repeat(usize::from(LABEL))),
                     Span::styled(text, theme.error()),
                 ]);
-                put(frame, line, &mut y);
+                frame.render_widget(Paragraph::new(line), Rect::new(area.x, y, area.width, 1));
             }
         }
     }
-    if roomy {
+    // Rows out of view above or below, marked at the right edge.
+    let right = area.right().saturating_sub(1);
+    if scroll > 0 && height > 0 {
+        let mark = Span::styled("↑", theme.accent());
+        frame.render_widget(Paragraph::new(mark), Rect::new(right, top, 1, 1));
+    }
+    if scroll + height < layout.total && height > 0 {
+        let mark = Span::styled("↓", theme.accent());
+        frame.render_widget(
+            Paragraph::new(mark),
+            Rect::new(right, top + height - 1, 1, 1),
+        );
+    }
+    let mut y = top + height;
+    if layout.title {
         y += 1;
     }
     if y < bottom {
@@ -185,6 +116,162 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             theme,
         );
     }
+}
+
+/// Draws the row of `field` at screen row `y`; returns where the Language field's input is
+/// (its list opens under it).
+fn draw_field(
+    frame: &mut Frame,
+    area: Rect,
+    y: u16,
+    state: &State,
+    field: Field,
+    theme: Theme,
+) -> Option<Rect> {
+    let form = &state.form;
+    let focused = form.focus == field;
+    let input_x = area.x + LABEL;
+    // Room is kept on the right for the vendor data counter.
+    let input_w = area.width.saturating_sub(LABEL + 12).min(64);
+    let value_rect = Rect::new(input_x, y, area.width.saturating_sub(LABEL), 1);
+    if field == Field::Submit {
+        let label = if state.in_flight.is_some() {
+            format!(" {} Generating… ", spinner(state))
+        } else {
+            " Generate URL ".to_string()
+        };
+        let line = Line::from(vec![
+            Span::raw(" ".repeat(usize::from(LABEL) - 2)),
+            Span::styled("[", theme.button(focused)),
+            Span::styled(label, theme.button(focused)),
+            Span::styled("]", theme.button(focused)),
+            Span::styled(
+                format!("   {} from any field", state.keys.label(Action::Generate)),
+                theme.dim(),
+            ),
+        ]);
+        frame.render_widget(Paragraph::new(line), Rect::new(area.x, y, area.width, 1));
+        return None;
+    }
+    let marker = if focused { "› " } else { "  " };
+    let label_style = if focused { theme.focus() } else { theme.base() };
+    let mut label = vec![
+        Span::styled(marker, theme.accent()),
+        Span::styled(field.label(), label_style),
+    ];
+    if field == Field::MoreFields {
+        let arrow = if form.more_open { " ▾" } else { " ▸" };
+        label.push(Span::styled(arrow, label_style));
+    }
+    frame.render_widget(
+        Paragraph::new(Line::from(label)),
+        Rect::new(area.x, y, LABEL, 1),
+    );
+    match field {
+        Field::SelfId => {
+            let mark = if form.selfid { "[x]" } else { "[ ]" };
+            let style = if focused { theme.focus() } else { theme.base() };
+            let line = Line::from(vec![
+                Span::styled(mark, style),
+                Span::styled("  verification without video interview", theme.dim()),
+            ]);
+            frame.render_widget(Paragraph::new(line), value_rect);
+            None
+        }
+        Field::MoreFields => {
+            frame.render_widget(
+                Paragraph::new(more_fields_summary(state, value_rect.width, theme)),
+                value_rect,
+            );
+            None
+        }
+        Field::Language => {
+            let w = input_w.min(12);
+            let rect = Rect::new(input_x, y, w, 1);
+            if let Some(input) = form.input(field) {
+                text_field::render(frame, rect, input, focused, "not sent", theme);
+            }
+            let code = form.lang.value().trim();
+            let name = match languages::find(code) {
+                Some(l) => shown(&format!("  {} · {}", l.english, l.native)),
+                None if code.is_empty() => "  not sent: Veriff picks".into(),
+                None if languages::is_valid_code(code) => "  (not in the list)".into(),
+                None => String::new(),
+            };
+            let room = area.width.saturating_sub(LABEL + w);
+            frame.render_widget(
+                Paragraph::new(Span::styled(
+                    fit_words(&name, usize::from(room)),
+                    theme.dim(),
+                )),
+                Rect::new(input_x + w, y, room, 1),
+            );
+            Some(rect)
+        }
+        _ => {
+            let rect = Rect::new(input_x, y, input_w, 1);
+            let placeholder = match field {
+                Field::Callback => "not sent: the integration's default",
+                Field::VendorData => "optional, up to 1000 characters",
+                Field::Extra(f) => f.hint(),
+                _ => "",
+            };
+            if let Some(input) = form.input(field) {
+                text_field::render(frame, rect, input, focused, placeholder, theme);
+            }
+            if field == Field::VendorData && focused {
+                let n = form.vendor_data.value().chars().count();
+                let count = format!(" {n}/{VENDOR_DATA_MAX}");
+                let style = if n > VENDOR_DATA_MAX {
+                    theme.error()
+                } else {
+                    theme.dim()
+                };
+                let x = input_x + input_w;
+                frame.render_widget(
+                    Paragraph::new(Span::styled(count, style)),
+                    Rect::new(x, y, area.right().saturating_sub(x), 1),
+                );
+            }
+            None
+        }
+    }
+}
+
+/// What the "More fields" row says beside its label: closed, what is hidden (the filled
+/// fields first: they are sent though not on screen); open, that an empty one is not sent.
+fn more_fields_summary(state: &State, width: u16, theme: Theme) -> Line<'static> {
+    let form = &state.form;
+    // While the language list is open over this row, no wider than the list: none of it
+    // shows beside the list's border (the list starts two columns left of the inputs).
+    let room = if form.picker.open {
+        width.min(language_picker::WIDTH.saturating_sub(3))
+    } else {
+        width
+    };
+    let room = usize::from(room);
+    if form.more_open {
+        return Line::from(Span::styled(
+            fit_words("optional: an empty field is not sent", room),
+            theme.dim(),
+        ));
+    }
+    let filled = form.filled_extras();
+    if filled.is_empty() {
+        let names: Vec<&str> = ExtraField::ALL.iter().map(|f| f.label()).collect();
+        return Line::from(Span::styled(
+            fit_words(&format!("optional: {}", names.join(", ")), room),
+            theme.dim(),
+        ));
+    }
+    let names: Vec<&str> = filled.iter().map(|f| f.label()).collect();
+    Line::from(Span::styled(
+        fit_words(
+            &format!("{} filled, sent: {}", filled.len(), names.join(", ")),
+            room,
+        ),
+        theme.base(),
+    ))
 }
 
 fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
@@ -249,8 +336,7 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             };
             let id = sanitize(&session.id);
             let expires = local_time(session.expires_at, state.tz);
-            let one_line = 11 + id.width() + 9 + expires.width();
-            if beside.is_some() || one_line > text_width {
+            if beside.is_some() || !session_facts_fit(glyphs::model(), &id, text_width) {
                 // Narrowed by the code or the window: one fact a line, so neither is cut.
                 lines.push(Line::from(vec![
                     Span::styled("Session ID ", theme.dim()),

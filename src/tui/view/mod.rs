@@ -308,6 +308,10 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
                     add(&mut h, &[A::Select], "list");
                 }
                 Field::SelfId => add(&mut h, &[A::Toggle], "toggle"),
+                Field::MoreFields if state.form.more_open => {
+                    add(&mut h, &[A::Select], "hide fields")
+                }
+                Field::MoreFields => add(&mut h, &[A::Select], "show fields"),
                 Field::Submit => add(&mut h, &[A::Select], "generate"),
                 _ => {}
             }
@@ -329,6 +333,7 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
                 &[A::PresetApprove, A::PresetDecline, A::PresetResubmit],
                 "Approve/Decline/Resubmit",
             );
+            add(&mut h, &[A::MoreFields], "more fields");
         }
         Context::Filter => {
             h.push(("type".into(), "filter"));

@@ -9,6 +9,9 @@ use crate::tui::languages::{self, Language};
 use crate::tui::theme::Theme;
 use crate::tui::view::{fit, fit_words};
 
+/// Columns of the list, from two left of the field.
+pub const WIDTH: u16 = 48;
+
 /// Draws the picker below `anchor` (the field), inside `bounds`; `keys` names the keys that
 /// choose and pick (`↑↓ Enter`).
 #[allow(clippy::too_many_arguments)]
@@ -30,7 +33,7 @@ pub fn render(
     }
     // Two columns left of the field, so the box also covers the button's `[` beneath.
     let x = anchor.x.saturating_sub(2).max(bounds.x);
-    let width = 48.min(bounds.right().saturating_sub(x));
+    let width = WIDTH.min(bounds.right().saturating_sub(x));
     let area = Rect::new(x, anchor.bottom(), width, height);
     let inner = usize::from(width.saturating_sub(2));
     let rows = usize::from(height - 2);

@@ -76,7 +76,9 @@ pub fn render(
     let model = glyphs::model();
     let (cursor, scroll) = cursor_and_scroll(model, input, width.saturating_sub(1));
     let style = theme.input(focused);
-    let line = if input.value().is_empty() && !focused {
+    let line = if input.value().is_empty() {
+        // Kept while the empty field has the focus, as a browser does: what to type
+        // (`YYYY-MM-DD`) is worth most then. The cursor stands on its first cell.
         Line::from(Span::styled(
             fit_words(placeholder, width),
             style.patch(theme.dim()),
