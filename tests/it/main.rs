@@ -16,6 +16,7 @@ mod history;
 mod history_seed;
 mod hostile;
 mod sandbox;
+mod secret_sources;
 mod terminal;
 mod tui_demo;
 mod tui_faults;
