@@ -417,6 +417,29 @@ mod tests {
             "# shared_secret = \"{}\"",
             crate::sandbox::SANDBOX_SHARED_SECRET
         )));
+        // The commented live profile, once uncommented, takes its secrets from a command
+        // and the keyring, as its comments say.
+        let live: String = text
+            .lines()
+            .skip_while(|l| *l != "# [profiles.live]")
+            // To the blank line that ends the block.
+            .map_while(|l| l.strip_prefix("# "))
+            .filter(|l| {
+                l.starts_with("[profiles.")
+                    || l.split_once(" = ").is_some_and(|(k, _)| !k.contains(' '))
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let parsed = parse_config_text(&live, Path::new("live.toml")).unwrap();
+        let p = &parsed.profiles["live"];
+        assert_eq!(
+            p.api_key.origin().as_deref(),
+            Some("command: pass"),
+            "{live}"
+        );
+        assert!(p.shared_secret.is_keyring(), "{live}");
+        assert!(p.live);
+        assert_eq!(parsed.profiles.len(), 1, "{live}");
         // ... and the port `veriff-tui sandbox` listens on by default.
         assert!(text.contains(&format!(
             "# base_url = \"http://127.0.0.1:{}\"",
