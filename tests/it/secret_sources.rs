@@ -596,3 +596,163 @@ fn the_tui_fetches_the_secrets_before_it_starts_and_only_then() {
     tui.send("\x03");
     assert_eq!(tui.wait_exit(), 0);
 }
+
+/// A session bus and a Secret Service (gnome-keyring) of the test's own, unlocked, in its
+/// temp dir: the real keyring path (D-Bus, the service's encrypted session) without the
+/// user's keyring. Needs dbus-daemon, dbus-send and gnome-keyring-daemon (`apt-get install
+/// dbus gnome-keyring`; .ci/run does). Both daemons are stopped when it is dropped.
+#[cfg(target_os = "linux")]
+struct PrivateKeyring {
+    bus: std::process::Child,
+    keyring: std::process::Child,
+    vars: Vec<(&'static str, String)>,
+}
+
+#[cfg(target_os = "linux")]
+impl PrivateKeyring {
+    fn start(dir: &Path) -> PrivateKeyring {
+        use std::io::BufRead;
+        let runtime = dir.join("keyring-runtime");
+        std::fs::create_dir_all(&runtime).unwrap();
+        let missing = |what: &str| {
+            format!(
+                "{what} is needed for the OS keyring test and was not found: install dbus and gnome-keyring (apt-get install dbus gnome-keyring; .ci/run does)"
+            )
+        };
+        let mut bus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address=1"])
+            .arg(format!("--address=unix:path={}", dir.join("bus").display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|_| panic!("{}", missing("dbus-daemon")));
+        // Printed once it listens.
+        let mut address = String::new();
+        std::io::BufReader::new(bus.stdout.take().expect("its stdout"))
+            .read_line(&mut address)
+            .expect("the bus address");
+        let vars = vec![
+            ("DBUS_SESSION_BUS_ADDRESS", address.trim().to_string()),
+            ("XDG_RUNTIME_DIR", runtime.display().to_string()),
+        ];
+        let mut keyring = Command::new("gnome-keyring-daemon")
+            .args(["--unlock", "--foreground", "--components=secrets"])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", dir)
+            .env("XDG_DATA_HOME", dir.join("keyring-data"))
+            .envs(vars.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|_| panic!("{}", missing("gnome-keyring-daemon")));
+        // The password of its new login keyring, which --unlock reads to the end.
+        let mut stdin = keyring.stdin.take().expect("its stdin");
+        stdin.write_all(b"test-keyring-password").unwrap();
+        drop(stdin);
+        let this = PrivateKeyring { bus, keyring, vars };
+        // Ready once it owns the Secret Service's name on the bus.
+        let start = std::time::Instant::now();
+        loop {
+            let owned = Command::new("dbus-send")
+                .args([
+                    "--session",
+                    "--print-reply",
+                    "--dest=org.freedesktop.DBus",
+                    "/",
+                    "org.freedesktop.DBus.NameHasOwner",
+                    "string:org.freedesktop.secrets",
+                ])
+                .envs(this.vars.iter().map(|(k, v)| (*k, v.as_str())))
+                .output()
+                .unwrap_or_else(|_| panic!("{}", missing("dbus-send")));
+            if String::from_utf8_lossy(&owned.stdout).contains("boolean true") {
+                return this;
+            }
+            assert!(
+                start.elapsed() < support::DEADLINE,
+                "gnome-keyring-daemon did not take org.freedesktop.secrets"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    fn vars(&self) -> Vec<(&str, &str)> {
+        self.vars.iter().map(|(k, v)| (*k, v.as_str())).collect()
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for PrivateKeyring {
+    fn drop(&mut self) {
+        for child in [&mut self.keyring, &mut self.bus] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_keyring_keeps_what_set_secret_stores_and_the_profile_reads_it() {
+    let env = Env::new();
+    let keyring = PrivateKeyring::start(env.0.dir.path());
+    let vars = keyring.vars();
+    let cfg = env.config(&env.profile(
+        "live",
+        "api_key = { keyring = true }\nshared_secret = { keyring = true }",
+    ));
+    let (code, _, err) = env.run(&cfg, &["generate", "--first-name", "Ann"], &vars);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("the keyring holds no entry for it (service veriff-tui, account live/api_key). Store it with `veriff-tui config set-secret --profile live --api-key`"),
+        "{err}"
+    );
+
+    let (key, secret) = (env.key(), env.secret());
+    for (flag, value, words, account) in [
+        ("--api-key", &key, "API key", "live/api_key"),
+        (
+            "--shared-secret",
+            &secret,
+            "shared secret",
+            "live/shared_secret",
+        ),
+    ] {
+        let (code, out, err) = env.run_with_input(
+            &cfg,
+            &["config", "set-secret", "--profile", "live", flag],
+            &vars,
+            &format!("{value}\n"),
+        );
+        assert_eq!(code, 0, "{flag}: {err}");
+        assert_eq!(
+            out,
+            format!(
+                "stored the {words} {} of profile \"live\" in the OS keyring (service veriff-tui, account {account})\n",
+                masked(value)
+            )
+        );
+        assert!(err.is_empty(), "the profile reads it: no note. {err}");
+    }
+    let (code, out, err) = env.run(&cfg, &["config", "check"], &vars);
+    assert_eq!(code, 0, "{err}");
+    for (field, value) in [("api_key       ", &key), ("shared_secret ", &secret)] {
+        assert!(
+            out.contains(&format!("  {field} = {}  (from keyring)\n", masked(value))),
+            "{out}"
+        );
+    }
+    // The sandbox checks the signature: the stored shared secret made it.
+    let (code, url, err) = env.run(&cfg, &["generate", "--first-name", "Ann"], &vars);
+    assert_eq!(code, 0, "{err}");
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    assert_eq!(env.0.sandbox.session_count(), 1);
+    let log = env.log();
+    support::assert_traced(&log);
+    for s in [&key, &secret] {
+        assert!(!log.contains(s.as_str()), "{s} in the log:\n{log}");
+    }
+}
