@@ -712,31 +712,54 @@ fn the_keyring_keeps_what_set_secret_stores_and_the_profile_reads_it() {
     );
 
     let (key, secret) = (env.key(), env.secret());
-    for (flag, value, words, account) in [
-        ("--api-key", &key, "API key", "live/api_key"),
-        (
+    // The API key piped in.
+    let (code, out, err) = env.run_with_input(
+        &cfg,
+        &["config", "set-secret", "--profile", "live", "--api-key"],
+        &vars,
+        &format!("{key}\n"),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        format!(
+            "stored the API key {} of profile \"live\" in the OS keyring (service veriff-tui, account live/api_key)\n",
+            masked(&key)
+        )
+    );
+    assert!(err.is_empty(), "the profile reads it: no note. {err}");
+    // The shared secret typed on a terminal: asked for, and not shown as it is typed.
+    let mut all = env.vars(&cfg);
+    all.extend(keyring.vars.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    let all: Vec<(&str, &str)> = all.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut tty = support::Tui::spawn(
+        &[
+            "config",
+            "set-secret",
+            "--profile",
+            "live",
             "--shared-secret",
-            &secret,
-            "shared secret",
-            "live/shared_secret",
-        ),
-    ] {
-        let (code, out, err) = env.run_with_input(
-            &cfg,
-            &["config", "set-secret", "--profile", "live", flag],
-            &vars,
-            &format!("{value}\n"),
-        );
-        assert_eq!(code, 0, "{flag}: {err}");
-        assert_eq!(
-            out,
-            format!(
-                "stored the {words} {} of profile \"live\" in the OS keyring (service veriff-tui, account {account})\n",
-                masked(value)
-            )
-        );
-        assert!(err.is_empty(), "the profile reads it: no note. {err}");
-    }
+        ],
+        &all,
+        120,
+        10,
+    );
+    tty.wait_for("Shared secret of profile \"live\" (typing is not shown): ");
+    tty.type_text(&secret);
+    tty.send("\r");
+    assert_eq!(tty.wait_exit(), 0, "{}", tty.screen());
+    let screen = tty.screen();
+    assert!(
+        screen.contains(&format!(
+            "stored the shared secret {} of profile \"live\" in the OS keyring (service veriff-tui, account live/shared_secret)",
+            masked(&secret)
+        )),
+        "{screen}"
+    );
+    assert!(
+        !support::contains(&tty.raw(), secret.as_bytes()),
+        "echoed: {screen}"
+    );
     let (code, out, err) = env.run(&cfg, &["config", "check"], &vars);
     assert_eq!(code, 0, "{err}");
     for (field, value) in [("api_key       ", &key), ("shared_secret ", &secret)] {
