@@ -745,6 +745,11 @@ fn the_keyring_keeps_what_set_secret_stores_and_the_profile_reads_it() {
         10,
     );
     tty.wait_for("Shared secret of profile \"live\" (typing is not shown): ");
+    // The prompt is written just before echo is switched off: a person types after that,
+    // and so does the test.
+    tty.wait_until("echo off", |_| {
+        tty.stty().split_whitespace().any(|flag| flag == "-echo")
+    });
     tty.type_text(&secret);
     tty.send("\r");
     assert_eq!(tty.wait_exit(), 0, "{}", tty.screen());
