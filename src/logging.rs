@@ -19,10 +19,26 @@ use tracing_subscriber::fmt::MakeWriter;
 /// The environment variable holding the level (a tracing filter).
 pub const LEVEL_VAR: &str = "VERIFF_TUI_LOG";
 
+/// The log targets of the keyring's libraries (see [`init`]).
+const KEYRING_TARGETS: [&str; 5] = [
+    "zbus",
+    "zvariant",
+    "secret_service",
+    "keyring_core",
+    "zbus_secret_service_keyring_store",
+];
+
 /// Installs the logger writing to `log_file`. A second call (or a subscriber installed
 /// before) changes nothing.
 pub fn init(log_file: &Path) {
-    let filter = EnvFilter::try_from_env(LEVEL_VAR).unwrap_or_else(|_| EnvFilter::new("info"));
+    let mut filter = EnvFilter::try_from_env(LEVEL_VAR).unwrap_or_else(|_| EnvFilter::new("info"));
+    // The keyring's libraries carry secrets (D-Bus messages, credential entries): their
+    // debug and trace lines describe them, so they stay at info whatever level is asked.
+    for quiet in KEYRING_TARGETS {
+        if let Ok(directive) = format!("{quiet}=info").parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(false)

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 /// Default port of `veriff-tui sandbox`, fixed so a profile can point at it.
 pub const DEFAULT_SANDBOX_PORT: u16 = 8780;
@@ -95,8 +95,24 @@ pub enum Command {
 pub enum ConfigAction {
     /// Print every path veriff-tui uses
     Path,
-    /// Validate the configuration and print the resolved settings (secrets masked)
+    /// Validate the configuration and print the resolved settings (secrets masked, each
+    /// with where it came from)
     Check,
+    /// Store the profile's API key or shared secret in the OS keyring, read from stdin
+    /// (typed without echo on a terminal; never given on the command line). The profile
+    /// reads it with `api_key = { keyring = true }` or `shared_secret = { keyring = true }`
+    SetSecret(SetSecretArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("secret").required(true).args(["api_key", "shared_secret"])))]
+pub struct SetSecretArgs {
+    /// Store the API key (keyring account PROFILE/api_key)
+    #[arg(long)]
+    pub api_key: bool,
+    /// Store the shared secret key (keyring account PROFILE/shared_secret)
+    #[arg(long)]
+    pub shared_secret: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,5 +1,6 @@
-//! `config path` and `config check` (which fails, exit 2, when the active profile cannot
-//! send: no profile, or no api_key).
+//! `config path`, `config check` (which fails, exit 2, when the active profile cannot
+//! send: no profile, no api_key, or a secret that its command or the keyring did not
+//! give) and `config set-secret` (its own file).
 
 use super::{ConfigAction, Failure, Outcome, output};
 use crate::config::Settings;
@@ -13,5 +14,6 @@ pub(super) fn run(settings: &Settings, action: ConfigAction) -> Outcome {
             // to the first generate: the same words, now, and a failing exit code.
             settings.endpoint().map(|_| ()).map_err(Failure::from)
         }
+        ConfigAction::SetSecret(args) => super::set_secret::run(settings, &args),
     }
 }

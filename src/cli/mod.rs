@@ -16,6 +16,7 @@ mod history;
 mod inspect;
 mod output;
 mod sandbox;
+mod set_secret;
 
 use clap::{CommandFactory, Parser};
 
@@ -121,7 +122,16 @@ async fn run(cli: Cli) -> Outcome {
     }
 }
 
-async fn run_tui(settings: Settings) -> Outcome {
+async fn run_tui(mut settings: Settings) -> Outcome {
+    // The profile's secret commands run, and the keyring is read, before the TUI takes the
+    // terminal: an unlock window or agent prompt meets a terminal in its normal state, and
+    // no screen freezes on them later. Blocking here holds up nothing: the one task that
+    // may run already is the in-process sandbox, whose profile has nothing to fetch. A
+    // failure is the TUI's first warning, and every request made with the profile
+    // repeats it.
+    if let Err(e) = settings.fetch_secrets() {
+        settings.warnings.insert(0, e.to_string());
+    }
     let in_process = in_process_sandbox(&settings);
     let last = crate::tui::run(settings)
         .await

@@ -142,9 +142,11 @@ pub(super) fn read_config_file(path: &Path) -> Result<FileContents, ConfigError>
     };
     let secrets = secret_values_in(&text);
     let config = parse_config_text(&text, path).map_err(|e| scrub(e, &secrets))?;
-    let holds_secret = config.profiles.values().any(|p| {
-        !p.api_key.is_empty() || p.shared_secret.as_deref().is_some_and(|s| !s.is_empty())
-    });
+    // A command or the keyring keeps the secret out of the file: no warning for those.
+    let holds_secret = config
+        .profiles
+        .values()
+        .any(|p| p.api_key.is_in_file() || p.shared_secret.is_in_file());
     let warning = if holds_secret {
         readable_by_others_warning(path)
     } else {
@@ -220,8 +222,9 @@ pub(super) fn secrets_of(config: &Config, env: &EnvValues) -> Vec<String> {
     let mut out: Vec<String> = config
         .profiles
         .values()
-        .flat_map(|p| [Some(p.api_key.clone()), p.shared_secret.clone()])
+        .flat_map(|p| [p.api_key.written(), p.shared_secret.written()])
         .flatten()
+        .map(str::to_string)
         .collect();
     out.extend(env.api_key.iter().cloned());
     out.extend(env.shared_secret.iter().cloned());

@@ -3,7 +3,9 @@
 //!
 //! This file holds the model (what a config file may say) and the paths; `load` reads it
 //! and applies the environment, `parse` turns TOML errors into plain words, `validate`
-//! checks values, `settings` is the resolved configuration of one run.
+//! checks values, `settings` is the resolved configuration of one run, `secret` is where a
+//! profile's secrets come from (the file, the environment, a command run by
+//! `secret_command`, the OS keyring through `keyring`).
 
 use std::collections::BTreeMap;
 use std::io;
@@ -15,8 +17,11 @@ use thiserror::Error;
 
 use crate::veriff::{Endpoint, LegacyFields};
 
+pub mod keyring;
 mod load;
 mod parse;
+mod secret;
+mod secret_command;
 mod settings;
 mod validate;
 
@@ -24,6 +29,7 @@ use load::*;
 pub use load::{load, load_with_env, resolve, resolve_paths};
 pub use parse::parse_config_text;
 use parse::*;
+pub use secret::{Place, Secret, SecretField};
 use validate::*;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,7 +54,8 @@ pub enum TextWidth {
 }
 
 /// The whole config file. Unknown keys are errors (a typo must not be silently ignored).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// Read, never written back: nothing serialises a config (and with it, its secrets).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub default_profile: Option<String>,
@@ -86,31 +93,67 @@ pub struct UiSettings {
     pub text_width: TextWidth,
 }
 
-/// One Veriff integration.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One Veriff integration. Its secrets each come from one source (see [`Secret`]).
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "ProfileFile")]
 pub struct Profile {
     pub base_url: String,
-    #[serde(default)]
-    pub api_key: String,
-    #[serde(default)]
-    pub shared_secret: Option<String>,
-    #[serde(default)]
+    pub api_key: Secret,
+    pub shared_secret: Secret,
     pub integration_id: Option<String>,
     /// Default callback URL prefilled in the form.
-    #[serde(default)]
     pub callback: Option<String>,
     /// A live (production) integration: marked LIVE in the UI.
-    #[serde(default)]
     pub live: bool,
+}
+
+/// A `[profiles.NAME]` table as written: each secret has two keys, its value (or
+/// `{ keyring = true }`) and its command, of which at most one may be given.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileFile {
+    base_url: String,
+    #[serde(default)]
+    api_key: Option<secret::SecretValue>,
+    #[serde(default)]
+    api_key_cmd: Option<secret::SecretCommand>,
+    #[serde(default)]
+    shared_secret: Option<secret::SecretValue>,
+    #[serde(default)]
+    shared_secret_cmd: Option<secret::SecretCommand>,
+    #[serde(default)]
+    integration_id: Option<String>,
+    #[serde(default)]
+    callback: Option<String>,
+    #[serde(default)]
+    live: bool,
+}
+
+impl TryFrom<ProfileFile> for Profile {
+    type Error = String;
+
+    fn try_from(f: ProfileFile) -> Result<Self, String> {
+        Ok(Profile {
+            base_url: f.base_url,
+            api_key: secret::from_keys(SecretField::ApiKey, f.api_key, f.api_key_cmd)?,
+            shared_secret: secret::from_keys(
+                SecretField::SharedSecret,
+                f.shared_secret,
+                f.shared_secret_cmd,
+            )?,
+            integration_id: f.integration_id,
+            callback: f.callback,
+            live: f.live,
+        })
+    }
 }
 
 impl std::fmt::Debug for Profile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Profile")
             .field("base_url", &self.base_url)
-            .field("api_key", &mask(&self.api_key))
-            .field("shared_secret", &self.shared_secret.as_deref().map(mask))
+            .field("api_key", &self.api_key)
+            .field("shared_secret", &self.shared_secret)
             .field("integration_id", &self.integration_id)
             .field("callback", &self.callback)
             .field("live", &self.live)
@@ -374,6 +417,29 @@ mod tests {
             "# shared_secret = \"{}\"",
             crate::sandbox::SANDBOX_SHARED_SECRET
         )));
+        // The commented live profile, once uncommented, takes its secrets from a command
+        // and the keyring, as its comments say.
+        let live: String = text
+            .lines()
+            .skip_while(|l| *l != "# [profiles.live]")
+            // To the blank line that ends the block.
+            .map_while(|l| l.strip_prefix("# "))
+            .filter(|l| {
+                l.starts_with("[profiles.")
+                    || l.split_once(" = ").is_some_and(|(k, _)| !k.contains(' '))
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let parsed = parse_config_text(&live, Path::new("live.toml")).unwrap();
+        let p = &parsed.profiles["live"];
+        assert_eq!(
+            p.api_key.origin().as_deref(),
+            Some("command: pass"),
+            "{live}"
+        );
+        assert!(p.shared_secret.is_keyring(), "{live}");
+        assert!(p.live);
+        assert_eq!(parsed.profiles.len(), 1, "{live}");
         // ... and the port `veriff-tui sandbox` listens on by default.
         assert!(text.contains(&format!(
             "# base_url = \"http://127.0.0.1:{}\"",

@@ -7,8 +7,11 @@ use super::*;
 pub fn parse_config_text(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let secrets = || secret_values_in(text);
     let config = toml::from_str::<Config>(text).map_err(|e| {
-        let what = plain_toml_message(e.message());
-        scrub(located_error(text, path, e.span(), &what), &secrets())
+        // A secret given twice fails the profile's table as a whole: named at its second
+        // key instead, which is the line to change.
+        let (span, what) =
+            secret_given_twice(text).unwrap_or_else(|| (e.span(), plain_toml_message(e.message())));
+        scrub(located_error(text, path, span, &what), &secrets())
     })?;
     // `[keys]`: an unknown action, a bad key name or a clash, at its place in the file.
     if let Err(e) = crate::keymap::KeyMap::from_config(&config.keys) {
@@ -18,6 +21,43 @@ pub fn parse_config_text(text: &str, path: &Path) -> Result<Config, ConfigError>
         ));
     }
     Ok(config)
+}
+
+/// Where a profile gives one secret by two keys (`api_key` and `api_key_cmd`): the later
+/// key's place and the words. Read leniently, every other key ignored: `None` for a text
+/// that does not get this far (its own error is the one to show).
+fn secret_given_twice(text: &str) -> Option<(Option<std::ops::Range<usize>>, String)> {
+    use serde::de::IgnoredAny;
+    use toml::Spanned;
+    #[derive(Deserialize)]
+    struct File {
+        #[serde(default)]
+        profiles: BTreeMap<String, Keys>,
+    }
+    #[derive(Deserialize)]
+    struct Keys {
+        api_key: Option<Spanned<IgnoredAny>>,
+        api_key_cmd: Option<Spanned<IgnoredAny>>,
+        shared_secret: Option<Spanned<IgnoredAny>>,
+        shared_secret_cmd: Option<Spanned<IgnoredAny>>,
+    }
+    let file: File = toml::from_str(text).ok()?;
+    file.profiles.into_values().find_map(|k| {
+        [
+            (SecretField::ApiKey, k.api_key, k.api_key_cmd),
+            (
+                SecretField::SharedSecret,
+                k.shared_secret,
+                k.shared_secret_cmd,
+            ),
+        ]
+        .into_iter()
+        .find_map(|(field, value, cmd)| {
+            let (value, cmd) = (value?.span(), cmd?.span());
+            let later = if value.start > cmd.start { value } else { cmd };
+            Some((Some(later), super::secret::two_sources(field)))
+        })
+    })
 }
 
 /// `FILE, line L, column C, key K: what. Fix the file…`, the place as far as known.
@@ -269,6 +309,10 @@ pub(super) fn secret_values_in(text: &str) -> Vec<String> {
             continue;
         }
         let right = right.trim();
+        // `{ keyring = true }` and the like name a place, not a secret.
+        if right.starts_with(['{', '[']) {
+            continue;
+        }
         let value = match right.chars().next() {
             Some(q @ ('"' | '\'')) => right[1..].split(q).next().unwrap_or(""),
             _ => right.split('#').next().unwrap_or("").trim(),

@@ -13,20 +13,68 @@ impl Settings {
                 shown_path(&self.paths.config_file)
             ))
         })?;
-        if p.api_key.is_empty() {
-            let name = crate::text::sanitize(&self.profile_name);
+        let name = crate::text::sanitize(&self.profile_name);
+        if !p.api_key.is_set() {
             return Err(ConfigError::Invalid(format!(
-                "the profile \"{name}\" has no api_key, so nothing can be sent: set api_key under [profiles.{name}] in {} (or the environment variable {ENV_API_KEY}), or run with --sandbox",
+                "the profile \"{name}\" has no api_key, so nothing can be sent: set api_key (or api_key_cmd) under [profiles.{name}] in {} (or the environment variable {ENV_API_KEY}), or run with --sandbox",
                 shown_path(&self.paths.config_file)
             )));
         }
+        let api_key = self
+            .secret_value(&p.api_key, SecretField::ApiKey)?
+            .unwrap_or_default();
+        let shared_secret = self.secret_value(&p.shared_secret, SecretField::SharedSecret)?;
         Ok(Endpoint {
             base_url: p.base_url.clone(),
-            api_key: p.api_key.clone(),
-            shared_secret: p.shared_secret.clone().filter(|s| !s.is_empty()),
+            api_key,
+            shared_secret: shared_secret.filter(|s| !s.is_empty()),
             integration_id: p.integration_id.clone().filter(|s| !s.is_empty()),
             timeout: Duration::from_secs(self.config.request.timeout_secs.max(1)),
         })
+    }
+
+    /// Where the active profile's `field` is asked for, for its error messages.
+    fn place(&self, field: SecretField) -> Place<'_> {
+        Place {
+            profile: &self.profile_name,
+            field,
+            config_file: &self.paths.config_file,
+        }
+    }
+
+    /// The value of the active profile's `secret`, fetched if it must be. An error may
+    /// quote the command's stderr, which could name another secret of ours: every secret
+    /// the settings know is masked in it.
+    fn secret_value(
+        &self,
+        secret: &Secret,
+        field: SecretField,
+    ) -> Result<Option<String>, ConfigError> {
+        secret.value(&self.place(field)).map_err(|e| {
+            let mut known = secrets_of(&self.config, &self.origin.env);
+            if let Some(p) = &self.profile {
+                known.extend(
+                    [p.api_key.known(), p.shared_secret.known()]
+                        .into_iter()
+                        .flatten()
+                        .map(str::to_string),
+                );
+            }
+            scrub(e, &known)
+        })
+    }
+
+    /// Fetches the active profile's secrets now (runs its commands, reads the keyring)
+    /// instead of at the first request: the TUI does so before it takes the terminal, so
+    /// that an unlock prompt meets a terminal in its normal state. A secret not set is no
+    /// error here (the screens say what is missing).
+    pub fn fetch_secrets(&self) -> Result<(), ConfigError> {
+        let Some(p) = &self.profile else {
+            return Ok(());
+        };
+        self.secret_value(&p.api_key, SecretField::ApiKey)?;
+        self.secret_value(&p.shared_secret, SecretField::SharedSecret)?;
+        Ok(())
     }
 
     /// True when the active profile talks to a sandbox: the in-process one (`--sandbox`)
@@ -36,7 +84,9 @@ impl Settings {
             || self
                 .profile
                 .as_ref()
-                .is_some_and(|p| p.api_key == crate::sandbox::SANDBOX_API_KEY)
+                // A key still to be fetched is not asked for here: `endpoint`, which every
+                // request goes through first, fetches it.
+                .is_some_and(|p| p.api_key.known() == Some(crate::sandbox::SANDBOX_API_KEY))
     }
 
     /// http:// callbacks are fine only for a sandbox on this machine (Veriff refuses them).
@@ -122,12 +172,14 @@ impl Settings {
         let mut fields = Vec::new();
         let profile = match self.config.profiles.get(&name).cloned() {
             Some(mut p) => {
+                // The environment wins over the file's source, whatever it is: the command
+                // or the keyring it replaces is never asked.
                 if let Some(k) = &env.api_key {
-                    p.api_key = k.clone();
+                    p.api_key = Secret::environment(ENV_API_KEY, k);
                     fields.push("api_key");
                 }
                 if let Some(s) = &env.shared_secret {
-                    p.shared_secret = Some(s.clone());
+                    p.shared_secret = Secret::environment(ENV_SHARED_SECRET, s);
                     fields.push("shared_secret");
                 }
                 if let Some(u) = &env.base_url {
@@ -144,8 +196,12 @@ impl Settings {
                     }
                     Some(Profile {
                         base_url: u.clone(),
-                        api_key: k.clone(),
-                        shared_secret: env.shared_secret.clone(),
+                        api_key: Secret::environment(ENV_API_KEY, k),
+                        shared_secret: env
+                            .shared_secret
+                            .as_deref()
+                            .map(|s| Secret::environment(ENV_SHARED_SECRET, s))
+                            .unwrap_or_default(),
                         integration_id: None,
                         callback: None,
                         live: false,
@@ -165,8 +221,8 @@ impl Settings {
     pub fn use_sandbox(&mut self, base_url: &str, api_key: &str, shared_secret: &str) {
         let profile = Profile {
             base_url: base_url.into(),
-            api_key: api_key.into(),
-            shared_secret: Some(shared_secret.into()),
+            api_key: Secret::sandbox(api_key),
+            shared_secret: Secret::sandbox(shared_secret),
             integration_id: None,
             callback: None,
             live: false,
@@ -201,17 +257,31 @@ impl Settings {
         let mut o = String::new();
         let _ = writeln!(o, "{}", self.paths_text().trim_end());
         let _ = writeln!(o);
-        let from_env = |field: &str| {
-            if self.origin.env_fields.contains(&field) {
-                let var = match field {
-                    "api_key" => ENV_API_KEY,
-                    "shared_secret" => ENV_SHARED_SECRET,
-                    _ => ENV_BASE_URL,
-                };
-                format!("  (from {var})")
-            } else {
-                String::new()
-            }
+        let base_url_from = if self.origin.env_fields.contains(&"base_url") {
+            format!("  (from environment {ENV_BASE_URL})")
+        } else {
+            String::new()
+        };
+        // Each secret masked, with where it came from; fetched here if it must be (the
+        // command's or the keyring's error then follows on stderr, from `endpoint`).
+        let secret_line = |p: &Profile, field: SecretField| {
+            let secret = match field {
+                SecretField::ApiKey => &p.api_key,
+                SecretField::SharedSecret => &p.shared_secret,
+            };
+            let shown = match self.secret_value(secret, field) {
+                Ok(Some(v)) => mask(&v),
+                Ok(None) if field == SecretField::ApiKey => {
+                    "(not set: nothing can be sent without it)".to_string()
+                }
+                Ok(None) => mask(""),
+                Err(_) => "(not available: see the error below)".to_string(),
+            };
+            let from = secret
+                .origin()
+                .map(|o| format!("  (from {o})"))
+                .unwrap_or_default();
+            format!("  {:<14} = {shown}{from}", field.key())
         };
         let _ = writeln!(
             o,
@@ -225,24 +295,9 @@ impl Settings {
                     Some(x) if !x.is_empty() => s(x),
                     _ => "(not set)".into(),
                 };
-                let _ = writeln!(
-                    o,
-                    "  base_url       = {}{}",
-                    s(&p.base_url),
-                    from_env("base_url")
-                );
-                let api_key = if p.api_key.is_empty() {
-                    "(not set: nothing can be sent without it)".to_string()
-                } else {
-                    mask(&p.api_key)
-                };
-                let _ = writeln!(o, "  api_key        = {api_key}{}", from_env("api_key"));
-                let _ = writeln!(
-                    o,
-                    "  shared_secret  = {}{}",
-                    mask(p.shared_secret.as_deref().unwrap_or("")),
-                    from_env("shared_secret")
-                );
+                let _ = writeln!(o, "  base_url       = {}{}", s(&p.base_url), base_url_from);
+                let _ = writeln!(o, "{}", secret_line(p, SecretField::ApiKey));
+                let _ = writeln!(o, "{}", secret_line(p, SecretField::SharedSecret));
                 let _ = writeln!(o, "  integration_id = {}", opt(&p.integration_id));
                 let _ = writeln!(o, "  callback       = {}", opt(&p.callback));
                 let _ = writeln!(o, "  live           = {}", p.live);

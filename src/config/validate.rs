@@ -18,8 +18,9 @@ pub(super) fn validate_config(config: &Config, path: &Path) -> Result<(), Config
     }
     for (name, p) in &config.profiles {
         let name = crate::text::sanitize(name);
-        if !p.api_key.is_empty()
-            && let Err(why) = check_uuid(&p.api_key)
+        // A key from a command or the keyring is checked the same way once fetched.
+        if let Some(key) = p.api_key.written()
+            && let Err(why) = check_uuid(key)
         {
             return err(format!(
                 "profiles.{name}.api_key {why}. Copy the API key from your integration's page in the Veriff Customer Portal."

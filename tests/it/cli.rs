@@ -182,7 +182,7 @@ fn a_profile_without_an_api_key_says_what_to_set() {
     let path = env.config_path().display().to_string();
     for words in [
         "the profile \"live\" has no api_key",
-        "set api_key under [profiles.live]",
+        "set api_key (or api_key_cmd) under [profiles.live]",
         path.as_str(),
         "VERIFF_API_KEY",
         "--sandbox",

@@ -455,8 +455,8 @@ fn environment_overrides_apply_on_top_of_the_profile() {
         ])
         .unwrap();
     let p = s.profile.as_ref().unwrap();
-    assert_eq!(p.api_key, KEY_ENV);
-    assert_eq!(p.shared_secret.as_deref(), Some(SECRET_ENV));
+    assert_eq!(p.api_key.known(), Some(KEY_ENV));
+    assert_eq!(p.shared_secret.known(), Some(SECRET_ENV));
     assert_eq!(p.base_url, "https://stationapi.veriff.com");
     let e = s.endpoint().unwrap();
     assert_eq!(e.api_key, KEY_ENV);
@@ -471,7 +471,11 @@ fn environment_overrides_apply_on_top_of_the_profile() {
         .unwrap();
     let p = s.profile.as_ref().unwrap();
     assert_eq!(p.base_url, "http://127.0.0.1:9999");
-    assert_eq!(p.api_key, KEY_A, "an empty VERIFF_API_KEY is ignored");
+    assert_eq!(
+        p.api_key.known(),
+        Some(KEY_A),
+        "an empty VERIFF_API_KEY is ignored"
+    );
 }
 
 #[test]
@@ -484,8 +488,8 @@ fn environment_alone_synthesises_a_profile() {
         ])
         .unwrap();
     let p = s.profile.as_ref().unwrap();
-    assert_eq!(p.api_key, KEY_ENV);
-    assert_eq!(p.shared_secret, None);
+    assert_eq!(p.api_key.known(), Some(KEY_ENV));
+    assert_eq!(p.shared_secret.known(), None);
     assert!(!p.live);
     assert!(s.endpoint().is_ok());
 
@@ -569,6 +573,12 @@ fn readable_secret_file_gets_a_warning() {
     // No secret in the file: nothing to warn about.
     f.write("[form]\nlang = \"de\"\n", 0o644);
     assert!(f.load(&[]).unwrap().warnings.is_empty());
+    // Secrets kept elsewhere, a command or the keyring, leave none in the file either.
+    f.write(
+        "[profiles.live]\nbase_url = \"https://x.io\"\napi_key_cmd = [\"pass\", \"show\", \"k\"]\nshared_secret = { keyring = true }\n",
+        0o644,
+    );
+    assert!(f.load(&[]).unwrap().warnings.is_empty());
 }
 
 #[test]
@@ -580,9 +590,9 @@ fn switch_profile_keeps_the_environment_and_names_the_known_ones() {
     assert_eq!(s.profile_name, "live");
     let p = s.profile.as_ref().unwrap();
     assert!(p.live);
-    assert_eq!(p.api_key, KEY_B);
+    assert_eq!(p.api_key.known(), Some(KEY_B));
     assert_eq!(
-        p.shared_secret.as_deref(),
+        p.shared_secret.known(),
         Some(SECRET_ENV),
         "env still applies"
     );
@@ -604,7 +614,7 @@ fn switch_profile_keeps_the_environment_and_names_the_known_ones() {
     assert_eq!(s.profile_names(), ["sandbox", "live", "test"]);
     s.switch_profile("test").unwrap();
     assert!(!s.sandbox);
-    assert_eq!(s.profile.as_ref().unwrap().api_key, KEY_A);
+    assert_eq!(s.profile.as_ref().unwrap().api_key.known(), Some(KEY_A));
     s.switch_profile("sandbox").unwrap();
     assert!(s.sandbox);
     assert_eq!(s.profile.as_ref().unwrap().base_url, "http://127.0.0.1:1");
@@ -627,7 +637,7 @@ fn describe_shows_everything_but_secrets() {
     assert!(d.contains("active profile: test"), "{d}");
     assert!(d.contains("https://stationapi.veriff.com"), "{d}");
     assert!(
-        d.contains(&config::mask(KEY_ENV)) && d.contains("(from VERIFF_API_KEY)"),
+        d.contains(&config::mask(KEY_ENV)) && d.contains("(from environment VERIFF_API_KEY)"),
         "{d}"
     );
     assert!(d.contains(&config::mask(SECRET_ENV)), "{d}");

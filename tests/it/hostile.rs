@@ -54,6 +54,19 @@ impl Env {
         run_cli(args, &env)
     }
 
+    /// A script printing `value`, and the argv that runs it as a TOML list (`sh FILE`:
+    /// read, never executed itself, so no "text file busy" from another test's fork).
+    fn printing(&self, name: &str, value: &str) -> String {
+        self.script(name, &format!("printf '%s\\n' '{value}'"))
+    }
+
+    /// A script of `body`, and the argv that runs it as a TOML list.
+    fn script(&self, name: &str, body: &str) -> String {
+        let p = self.path(name);
+        std::fs::write(&p, format!("{body}\n")).unwrap();
+        format!("[\"sh\", '{}']", p.display())
+    }
+
     /// A profile pointing at the sandbox with its real credentials.
     fn sandbox_profile(&self, name: &str) -> String {
         format!(
@@ -310,9 +323,29 @@ fn leaks(text: &str, secret: &str) -> bool {
 #[test]
 fn secrets_stay_out_of_files_history_and_output() {
     let env = Env::new();
+    let cfg = env.config("c.toml", &env.sandbox_profile("test"), 0o600);
+    secrets_stay_out(&env, &cfg);
+}
+
+#[test]
+fn secrets_from_commands_stay_out_of_files_history_and_output() {
+    let env = Env::new();
+    let text = format!(
+        "[profiles.test]\nbase_url = \"{}\"\napi_key_cmd = {}\nshared_secret_cmd = {}\n",
+        env.sandbox.base_url(),
+        env.printing("key.sh", env.sandbox.api_key()),
+        env.printing("secret.sh", env.sandbox.shared_secret()),
+    );
+    let cfg = env.config("c.toml", &text, 0o600);
+    secrets_stay_out(&env, &cfg);
+}
+
+/// Every command that works, at trace level, with `cfg`'s profile "test" (the sandbox's
+/// key and secret, however it gets them): neither is in any output, file or row.
+fn secrets_stay_out(env: &Env, cfg: &Path) {
     let key = env.sandbox.api_key().to_string();
     let secret = env.sandbox.shared_secret().to_string();
-    let cfg = env.config("c.toml", &env.sandbox_profile("test"), 0o600);
+    let cfg = cfg.to_path_buf();
     // The app's own level variable (RUST_LOG is not read).
     let trace = [("VERIFF_TUI_LOG", "trace")];
 
@@ -435,6 +468,43 @@ fn secrets_stay_out_of_every_failure_message() {
         ),
         (
             format!("[profiles.test]\napi_key = {FAKE_SECRET}\n"),
+            vec!["config", "check"],
+        ),
+        // From commands: a key the API refuses (1803), a key that is not a UUID, and
+        // commands that fail after printing a secret, or saying one on stderr.
+        (
+            format!(
+                "[profiles.test]\nbase_url = \"{base}\"\napi_key_cmd = {}\nshared_secret_cmd = {}\n",
+                env.printing("fake-key.sh", FAKE_KEY),
+                env.printing("fake-secret.sh", FAKE_SECRET),
+            ),
+            vec!["generate", "--first-name", "A"],
+        ),
+        (
+            format!(
+                "[profiles.test]\nbase_url = \"{base}\"\napi_key_cmd = {}\n",
+                env.printing("not-a-key.sh", FAKE_SECRET),
+            ),
+            vec!["config", "check"],
+        ),
+        (
+            format!(
+                "[profiles.test]\nbase_url = \"{base}\"\napi_key = \"{FAKE_KEY}\"\nshared_secret_cmd = {}\n",
+                env.script(
+                    "fails.sh",
+                    &format!("echo '{FAKE_SECRET}'\necho 'cannot use {FAKE_SECRET}' >&2\nexit 1"),
+                ),
+            ),
+            vec!["generate", "--first-name", "A"],
+        ),
+        (
+            format!(
+                "[profiles.test]\nbase_url = \"{base}\"\nshared_secret = \"{FAKE_SECRET}\"\napi_key_cmd = {}\n",
+                env.script(
+                    "tells.sh",
+                    &format!("echo 'the other one is {FAKE_SECRET}' >&2\nexit 1"),
+                ),
+            ),
             vec!["config", "check"],
         ),
         // Nothing listens: a network error.

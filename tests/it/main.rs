@@ -20,6 +20,7 @@ mod sandbox;
 mod sandbox_limits;
 mod sdk;
 mod session_fields;
+mod secret_sources;
 mod terminal;
 mod tui_demo;
 mod tui_faults;

@@ -66,7 +66,7 @@ pub fn live_settings() -> Settings {
     let profile = Profile {
         base_url: "https://stationapi.veriff.com".into(),
         api_key: "11111111-2222-3333-4444-555555555555".into(),
-        shared_secret: Some("secret-value-1234".into()),
+        shared_secret: "secret-value-1234".into(),
         integration_id: None,
         callback: Some("https://example.com/veriff/done".into()),
         live: true,
