@@ -857,8 +857,8 @@ fn our_file_when_corrupt_is_refused_and_left_untouched() {
     let _ = fs::remove_file(dir.path().join("history.sqlite3-wal"));
     let _ = fs::remove_file(dir.path().join("history.sqlite3-shm"));
     match Store::open(&path) {
-        Err(StoreError::NotOurs { .. }) => {}
-        Err(e) => panic!("expected NotOurs, got {e}"),
+        Err(StoreError::Damaged { path: p, .. }) => assert_eq!(p, path.display().to_string()),
+        Err(e) => panic!("expected Damaged, got {e}"),
         Ok(_) => panic!("a wrecked file opened"),
     }
     assert_eq!(fs::read(&path).unwrap(), bytes);
@@ -1896,4 +1896,20 @@ fn every_csv_column_is_defused_not_only_the_typed_ones() {
     }
     assert_eq!(rows, 1, "{text}");
     assert!(text.contains("'=HYPERLINK"), "{text}");
+}
+
+/// A history its owner made read-only stays so: opening it takes away only the group's and
+/// others' bits, never gives the owner back a write it was denied.
+#[cfg(unix)]
+#[test]
+fn a_read_only_file_is_not_made_writable_by_opening_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    drop(Store::open(&path).unwrap());
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.count(&Query::default()).unwrap(), 0);
+    let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o400);
 }
