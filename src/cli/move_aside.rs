@@ -92,7 +92,7 @@ fn check_whole(store: &Store, path: &std::path::Path, shown: &str) -> Result<(),
         return Ok(());
     }
     output::note(&format!(
-        "checking {shown} for damage ({} MiB: SQLite reads all of it, about a second per 70 MiB)…",
+        "checking {shown} for damage ({} MiB: SQLite reads all of it, which takes a while)…",
         size >> 20
     ));
     store.check_integrity()
