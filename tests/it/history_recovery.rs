@@ -7,12 +7,15 @@ use crate::support;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use veriff_tui::history::{CHECK_AT_OPEN_MAX_BYTES, Store};
+use chrono::Utc;
+use veriff_tui::history::{CHECK_AT_OPEN_MAX_BYTES, NewIntent, NewRecord, Query, Store};
+use veriff_tui::veriff::inspect::{Inspection, Part};
+use veriff_tui::veriff::{CreatedSession, ExtraField, SessionInput, SessionStatus};
 
 const EXIT_LOCAL: i32 = 1;
 
 /// `n` records made by the real binary against the sandbox: `Ann01 Smith` … with vendor
-/// data `v01` ….
+/// data `v01` … and an email `ann01@example.com` … (an extra field, searchable).
 fn history_of(env: &support::SandboxEnv, n: usize) {
     for i in 1..=n {
         let (code, _, err) = env.run(&[
@@ -23,6 +26,8 @@ fn history_of(env: &support::SandboxEnv, n: usize) {
             "Smith",
             "--vendor-data",
             &format!("v{i:02}"),
+            "--email",
+            &format!("ann{i:02}@example.com"),
         ]);
         assert_eq!(code, 0, "generate {i}: {err}");
     }
@@ -194,6 +199,12 @@ fn junk_inside_a_history_is_damage_everywhere_and_move_aside_recovers_the_rest()
     let (code, out, _) = env.run(&["history", "--search", "v0"]);
     assert_eq!(code, 0);
     assert!(out.lines().count() > 1, "{out}");
+    // The extra fields came along, and their place in the search index.
+    let email = format!("{}@example", survivor.to_lowercase());
+    let (code, out, err) = env.run(&["history", "--search", &email]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 2, "{email}: {out}");
+    assert!(out.contains(survivor), "{out}");
 
     // The new history is in use, and there is nothing more to move.
     let (code, _, err) = env.run(&["generate", "--first-name", "Cy"]);
@@ -365,4 +376,107 @@ fn recovery_reads_past_a_wrecked_subtree_in_bounded_time() {
         .map(Result::unwrap)
         .collect();
     assert_eq!(recovered, &all - &lost);
+}
+
+/// Everything a record carries comes back with it: its extra fields, what `inspect` fetched
+/// of it; and a request that was on its way when the file was damaged comes back as a
+/// record of unknown outcome.
+#[test]
+fn recovery_keeps_extras_inspections_and_requests_on_their_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.sqlite3");
+    veriff_tui::history::seed::fill(&db, 120, 5).unwrap();
+    let store = Store::open(&db).unwrap();
+    let mut input = SessionInput {
+        first_name: "Zoe".into(),
+        last_name: "Extra".into(),
+        lang: "en".into(),
+        ..SessionInput::default()
+    };
+    input.extra.set(ExtraField::Email, "zoe@example.com");
+    input.extra.set(ExtraField::IdNumber, "38001085718");
+    let now = Utc::now();
+    let session = CreatedSession {
+        id: "0d6f3c1e-0000-4000-8000-00000000abcd".into(),
+        url: "https://alchemy.veriff.com/v/zoe".into(),
+        host: None,
+        session_token: None,
+        vendor_data: None,
+        status: Some("created".into()),
+        created_at: now,
+        expires_at: now + chrono::Duration::days(7),
+    };
+    let zoe = store
+        .insert(&NewRecord {
+            profile: "test",
+            base_url: "https://stationapi.veriff.com",
+            sandbox: false,
+            input: &input,
+            session: &session,
+        })
+        .unwrap();
+    fn failed<T>() -> Part<T> {
+        Part::Error("not fetched".to_string())
+    }
+    let inspection = Inspection {
+        session_id: session.id.clone(),
+        fetched_at: now,
+        decision: failed(),
+        person: failed(),
+        attempts: failed(),
+        media: failed(),
+        watchlist_screening: failed(),
+    };
+    store.save_inspection(zoe.id, &inspection).unwrap();
+    store
+        .record_intent(
+            &NewIntent {
+                profile: "test",
+                base_url: "https://stationapi.veriff.com",
+                sandbox: false,
+                input: &SessionInput {
+                    first_name: "Otto".into(),
+                    ..SessionInput::default()
+                },
+            },
+            now,
+        )
+        .unwrap();
+    let all = Query {
+        limit: 0,
+        ..Query::default()
+    };
+    let before = store.page(&all).unwrap();
+    drop(store);
+    let leaves = leaves(&db);
+    let wrecked = &leaves[1];
+    assert!(!wrecked.session_ids.contains(&session.id));
+    wreck_cells(&db, wrecked.page);
+
+    let new = Store::open(&dir.path().join("new.sqlite3")).unwrap();
+    let got = veriff_tui::history::recover(&db, &new, &mut |_, _| {}).unwrap();
+    assert_eq!(got.unanswered, 1, "{got:?}");
+    assert_eq!(got.expected, Some(121));
+    let after = new.page(&all).unwrap();
+    let kept: Vec<_> = before
+        .iter()
+        .filter(|r| !wrecked.session_ids.contains(&r.session_id))
+        .collect();
+    let (unknown, copied): (Vec<_>, Vec<_>) = after
+        .iter()
+        .partition(|r| r.status == SessionStatus::Unknown);
+    assert_eq!(copied, kept, "every field as it was");
+    assert_eq!(unknown.len(), 1);
+    assert_eq!(unknown[0].first_name, "Otto");
+    let zoe_after = copied.iter().find(|r| r.first_name == "Zoe").unwrap();
+    assert_eq!(zoe_after.extra.get(ExtraField::IdNumber), "38001085718");
+    assert_eq!(new.inspection(zoe.id).unwrap(), Some(inspection));
+    let found = new
+        .page(&Query {
+            search: Some("zoe@example".into()),
+            limit: 10,
+            ..Query::default()
+        })
+        .unwrap();
+    assert_eq!(found.len(), 1);
 }
