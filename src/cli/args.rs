@@ -238,9 +238,15 @@ pub struct HistoryArgs {
     #[arg(long)]
     pub csv: bool,
     /// Move an unusable history file (damaged, or not veriff-tui's) aside under a new name,
-    /// keeping it as it is, so that a new history starts
+    /// keeping it as it is, so that a new history starts; from a damaged one, every record
+    /// that can still be read is copied into the new history. A history that opens is
+    /// checked whole first (SQLite's integrity check: seconds for a very large one)
     #[arg(long, conflicts_with_all = ["search", "json", "csv"])]
     pub move_aside: bool,
+    /// With --move-aside: start the new history empty, copying nothing from the damaged file
+    /// (it is kept all the same)
+    #[arg(long, requires = "move_aside")]
+    pub no_recover: bool,
 }
 
 #[derive(Debug, Args)]

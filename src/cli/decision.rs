@@ -14,6 +14,19 @@ use crate::veriff::{self, ApiError, Client};
 
 pub(super) async fn run(settings: &Settings, args: DecisionArgs) -> Outcome {
     let store = match open_store(settings) {
+        // --pending is there to record what it fetches: on a history that cannot be
+        // written, nothing is asked. (One decision is still shown, not recorded, as when
+        // the history cannot be opened at all.)
+        Ok(s) if args.pending && s.is_read_only() => {
+            let e = crate::history::StoreError::ReadOnly {
+                path: s.path().to_string(),
+            };
+            return Err(Failure::new(
+                EXIT_LOCAL,
+                format!("nothing was asked: --pending records the decisions it fetches, and {e}"),
+            )
+            .hint(super::failure::READ_ONLY_HINT));
+        }
         Ok(s) => Some(crate::ops::shared(s)),
         // --pending reads its list from the history: nothing to do without it.
         Err(f) if args.pending => return Err(f),

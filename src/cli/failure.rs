@@ -63,6 +63,14 @@ impl From<crate::history::StoreError> for Failure {
                 ),
             )
             .hint(MOVE_ASIDE_HINT),
+            crate::history::StoreError::Damaged { path, detail } => Failure::new(
+                EXIT_LOCAL,
+                format!("{path} is damaged ({detail}); it was left untouched"),
+            )
+            .hint(RECOVER_HINT),
+            e @ crate::history::StoreError::ReadOnly { .. } => {
+                Failure::new(EXIT_LOCAL, e.to_string()).hint(READ_ONLY_HINT)
+            }
             e @ crate::history::StoreError::Locked { .. } => Failure::new(EXIT_LOCAL, e.to_string())
                 .hint("Close the other program using it (another veriff-tui?)."),
             e @ crate::history::StoreError::Io { .. } => Failure::new(EXIT_LOCAL, e.to_string())
@@ -77,6 +85,12 @@ impl From<crate::history::StoreError> for Failure {
 
 /// How to go on when the history file cannot be used.
 pub const MOVE_ASIDE_HINT: &str = "Run `veriff-tui history --move-aside` to keep it under a new name and start a new history, or use --data-dir for a separate one.";
+
+/// How to go on when the history file is damaged.
+pub const RECOVER_HINT: &str = "Run `veriff-tui history --move-aside`: it keeps the file as it is under a new name, starts a new history and copies into it every record that can still be read. Or use --data-dir for a separate history.";
+
+/// How to go on when the history cannot be written.
+pub const READ_ONLY_HINT: &str = "To generate, refresh or delete, make the file and its directory writable by you (or copy them somewhere writable and use --data-dir); `veriff-tui history` lists, searches and exports it as it is.";
 
 impl Failure {
     /// The reader of standard output went away (`| head`): what it wanted was written, so

@@ -1,4 +1,5 @@
-//! `history`: the records, newest first, as a table, CSV or JSON; and `--move-aside`.
+//! `history`: the records, newest first, as a table, CSV or JSON (`--move-aside` is
+//! `move_aside.rs`). A read-only history is read as it is.
 
 use std::io::{IsTerminal, Write};
 
@@ -14,7 +15,7 @@ use super::HistoryArgs;
 
 pub(super) fn run(settings: &Settings, args: HistoryArgs) -> Outcome {
     if args.move_aside {
-        return move_history_aside(settings);
+        return super::move_aside::run(settings, !args.no_recover);
     }
     let store = open_store(settings)?;
     // Every profile; the limit goes to the streaming below, which pages by itself.
@@ -71,32 +72,6 @@ pub(super) fn run(settings: &Settings, args: HistoryArgs) -> Outcome {
             f => Err(f),
         },
     }
-}
-
-/// `history --move-aside`: only a file that cannot be opened is moved; a usable or merely
-/// locked one stays where it is.
-fn move_history_aside(settings: &Settings) -> Outcome {
-    let path = &settings.paths.history_db;
-    let shown = sanitize(&path.display().to_string());
-    if std::fs::symlink_metadata(path).is_err() {
-        return output::line(&format!(
-            "nothing to move: there is no history file at {shown}"
-        ));
-    }
-    match Store::open(path) {
-        Ok(_) => {
-            return output::line(&format!(
-                "nothing to move: the history at {shown} opens fine"
-            ));
-        }
-        Err(e @ crate::history::StoreError::Locked { .. }) => return Err(e.into()),
-        Err(_) => {}
-    }
-    let target = crate::history::move_aside(path)?;
-    output::line(&format!(
-        "moved {shown} to {}; it is kept as it was, and a new history starts at {shown}",
-        sanitize(&target.display().to_string())
-    ))
 }
 
 /// `s` cut (with `…`) and padded to `width` cells, measured as terminals without grapheme

@@ -14,6 +14,7 @@ mod failure;
 mod generate;
 mod history;
 mod inspect;
+mod move_aside;
 mod output;
 mod sandbox;
 mod set_secret;

@@ -11,6 +11,7 @@ impl Store {
         record_id: i64,
         inspection: &Inspection,
     ) -> Result<(), StoreError> {
+        self.writable()?;
         let json = serde_json::to_string(inspection)
             .map_err(|e| StoreError::Sqlite(format!("the inspection could not be encoded: {e}")))?;
         self.conn

@@ -3,24 +3,30 @@
 //! Never holds an API key or a secret. Safe with several processes at once (WAL, busy
 //! timeout). Queries page from the store; nothing loads every row.
 //!
-//! This file holds the types and the row mapping; `open` opens and migrates, `write`
-//! writes, `query` reads pages and searches (`rare`, `grams`, `fold` serve it), `stats`
-//! counts for the dashboard, `schema` is the SQL.
+//! This file holds the types and the row mapping; `open` opens (read-only when the file
+//! cannot be written) and migrates, `health` decides whether a file is damaged, `recover`
+//! copies what can still be read out of a damaged one, `write` writes, `inspections` keeps
+//! what `inspect` fetched, `query` reads pages and searches (`rare`, `grams`, `fold` serve
+//! it), `stats` counts for the dashboard, `schema` is the SQL.
 
 mod fold;
 mod grams;
+mod health;
 mod inspections;
 mod open;
 mod query;
 mod rare;
+mod recover;
 mod schema;
 #[cfg(feature = "dev-seed")]
 pub mod seed;
 mod stats;
 mod write;
 
+pub use health::{CHECK_AT_OPEN_MAX_BYTES, history_bytes};
 pub use open::move_aside;
 pub use query::IdMatch;
+pub use recover::{Recovery, recover};
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -113,11 +119,22 @@ impl Query {
 
 #[derive(Debug, Error)]
 pub enum StoreError {
-    /// The file exists but is not our database (or is corrupt); it was left untouched.
+    /// The file exists but is not our database; it was left untouched.
     #[error(
         "{path} is not a veriff-tui history database (or it is damaged); it was left untouched. Run `veriff-tui history --move-aside` to keep it under a new name and start a new history, or use --data-dir."
     )]
     NotOurs { path: String },
+    /// Our database, which SQLite finds damaged (see `health`); it was left untouched.
+    #[error(
+        "{path} is damaged ({detail}); it was left untouched. Run `veriff-tui history --move-aside` to keep it under a new name and start a new history holding every record that can still be read, or use --data-dir."
+    )]
+    Damaged { path: String, detail: String },
+    /// The file or its directory cannot be written (permissions, a read-only mount): it
+    /// was opened for reading only, and this needed to write.
+    #[error(
+        "the history {path} is read-only (it or its directory cannot be written by you, or it is on a read-only mount): it can be listed, searched and exported, not changed"
+    )]
+    ReadOnly { path: String },
     /// The file is locked by another process for longer than we wait.
     #[error("the history database {path} is locked by another process; close it or try again")]
     Locked { path: String },
@@ -169,6 +186,8 @@ const COLUMNS: &str = "id, created_at, profile, base_url, sandbox, first_name, l
 pub struct Store {
     conn: rusqlite::Connection,
     path: String,
+    /// Opened for reading only (see `open`): every write is refused before SQLite is asked.
+    read_only: bool,
     /// Trigram frequencies that steer searches (see `rare`), kept across keystrokes.
     trigrams: RefCell<rare::Stats>,
 }
@@ -183,6 +202,23 @@ impl Store {
     /// The database file, as shown in messages.
     pub fn path(&self) -> &str {
         &self.path
+    }
+
+    /// True when the history was opened for reading only: it can be listed, searched and
+    /// exported, and every write fails with [`StoreError::ReadOnly`].
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The guard at the top of every write: a read-only history says so plainly, instead
+    /// of SQLite's "attempt to write a readonly database" from deep inside a transaction.
+    fn writable(&self) -> Result<(), StoreError> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly {
+                path: self.path.clone(),
+            });
+        }
+        Ok(())
     }
 
     /// A handle that stops the query running on this store from another thread (a search
@@ -408,7 +444,13 @@ fn map_err_for(path: &str, e: rusqlite::Error) -> StoreError {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked {
             path: path.to_string(),
         },
-        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => StoreError::NotOurs {
+        // The header was ours (checked before SQLite opened the file): SQLite tripping on a
+        // page is damage, found where it is read (see `health`).
+        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => StoreError::Damaged {
+            path: path.to_string(),
+            detail: e.to_string(),
+        },
+        Some(ErrorCode::ReadOnly) => StoreError::ReadOnly {
             path: path.to_string(),
         },
         Some(ErrorCode::OperationInterrupted) => {
@@ -419,12 +461,10 @@ fn map_err_for(path: &str, e: rusqlite::Error) -> StoreError {
             detail: "the disk is full; free some space and try again (nothing stored was lost)"
                 .into(),
         },
-        Some(ErrorCode::ReadOnly | ErrorCode::PermissionDenied | ErrorCode::CannotOpen) => {
-            StoreError::Io {
-                path: path.to_string(),
-                detail: format!("{e}; check that the file and its directory are writable by you"),
-            }
-        }
+        Some(ErrorCode::PermissionDenied | ErrorCode::CannotOpen) => StoreError::Io {
+            path: path.to_string(),
+            detail: format!("{e}; check that the file and its directory are writable by you"),
+        },
         _ => StoreError::Sqlite(format!("{path}: {e}")),
     }
 }

@@ -1,6 +1,9 @@
 //! Opening a history: recognising the file as ours before anything is written, creating
-//! it atomically, migrating its schema; and moving an unusable file aside.
+//! it atomically, refusing it when damaged (see `health`), migrating its schema, or
+//! opening it for reading only when it cannot be written; and moving an unusable file
+//! aside.
 
+use super::health::check_at_open;
 use super::write::index_words;
 use super::*;
 
@@ -12,8 +15,11 @@ impl Store {
 
     /// Like [`Store::open`], waiting at most `busy_timeout` for another process's lock.
     ///
-    /// A file that exists and is not ours (or is damaged) is never written: it is
-    /// recognised from its first 100 bytes before SQLite opens it.
+    /// A file that exists and is not ours is never written: it is recognised from its first
+    /// 100 bytes before SQLite opens it. A small one is checked whole before anything is
+    /// written to it (see `health`): a damaged file is refused, never written into. One that
+    /// cannot be written (its permissions, its directory's, a read-only mount) is opened
+    /// for reading only ([`Store::is_read_only`]).
     pub fn open_with_timeout(path: &Path, busy_timeout: Duration) -> Result<Self, StoreError> {
         let shown = crate::text::sanitize(&path.display().to_string());
         let io_err = |detail: String| StoreError::Io {
@@ -35,22 +41,130 @@ impl Store {
         } else {
             tighten_mode(path);
         }
+        match Self::open_writable(path, &shown, busy_timeout)? {
+            Some(store) => Ok(store),
+            None => Self::open_read_only(path, &shown, busy_timeout),
+        }
+    }
+
+    /// The history opened for writing; `None` when SQLite cannot write it (then it is to
+    /// be opened for reading only).
+    fn open_writable(
+        path: &Path,
+        shown: &str,
+        busy_timeout: Duration,
+    ) -> Result<Option<Self>, StoreError> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| map_err_for(&shown, e))?;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| map_err_for(shown, e))?;
+        conn.busy_timeout(busy_timeout)
+            .map_err(|e| map_err_for(shown, e))?;
+        // A file SQLite could only open for reading (its permissions, a read-only mount).
+        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true) {
+            return Ok(None);
+        }
+        // The first read opens the -wal and -shm, creating them when missing: where the
+        // directory cannot be written, that is where it fails ("unable to open database
+        // file"), before anything was written.
+        match conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0)) {
+            Err(e)
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(ErrorCode::CannotOpen | ErrorCode::ReadOnly | ErrorCode::PermissionDenied)
+                ) =>
+            {
+                return Ok(None);
+            }
+            Err(e) if !health::is_damage(&e) => return Err(map_err_for(shown, e)),
+            // Damage is said by the check below, in its own words.
+            Err(_) | Ok(_) => {}
+        }
         let store = Self {
             conn,
-            path: shown,
+            path: shown.to_string(),
+            read_only: false,
             trigrams: RefCell::default(),
         };
-        store.configure(busy_timeout)?;
+        store.configure(path)?;
+        Ok(Some(store))
+    }
+
+    /// The history opened for reading only: listing, searching and exporting work; every
+    /// write is refused ([`StoreError::ReadOnly`]). Nothing is created or changed: not the
+    /// schema, not the journal mode, not the unanswered requests (the next writable open
+    /// records those).
+    fn open_read_only(
+        path: &Path,
+        shown: &str,
+        busy_timeout: Duration,
+    ) -> Result<Self, StoreError> {
+        // In WAL mode even a reader needs a -shm beside the file that it can write, which a
+        // read-only directory cannot hold ("unable to open database file"; with a -shm it
+        // cannot write, SQLITE_READONLY_CANTINIT), and where the directory can hold one,
+        // SQLite would leave a -wal and -shm as read-only as the file, in the way once it is
+        // writable again. With neither a -wal nor a -shm, no program has it open and every
+        // record is in the file itself: SQLite is told to read it as it is (immutable: no
+        // side files, no locks). Otherwise the -shm is there to be used, and the -wal is read
+        // too.
+        let no_shm = |e: &rusqlite::Error| {
+            matches!(
+                e.sqlite_error_code(),
+                Some(ErrorCode::CannotOpen | ErrorCode::ReadOnly)
+            )
+        };
+        let quiet = !has_wal(path) && !companion(path, "-shm").exists();
+        let connect = |immutable| connect_read_only(path, shown, immutable, busy_timeout);
+        let conn = match connect(quiet) {
+            Ok(conn) => conn,
+            Err(e) if no_shm(&e) && !has_wal(path) => {
+                connect(true).map_err(|e| map_err_for(shown, e))?
+            }
+            Err(e) if no_shm(&e) => {
+                return Err(StoreError::Io {
+                    path: shown.to_string(),
+                    detail: "it cannot be written, and its -wal file holds changes not yet in it, which SQLite cannot read without writing a -shm file beside it; copy the directory somewhere writable and use --data-dir, or open it once where it can be written".into(),
+                });
+            }
+            Err(e) => return Err(map_err_for(shown, e)),
+        };
+        tracing::info!(path = %shown, "the history cannot be written: opened for reading only");
+        let store = Self {
+            conn,
+            path: shown.to_string(),
+            read_only: true,
+            trigrams: RefCell::default(),
+        };
+        let c = &store.conn;
+        if check_at_open(path) {
+            store.check_integrity()?;
+        }
+        let version = store.user_version()?;
+        if version > schema::latest() {
+            return Err(store.too_new(version));
+        }
+        if version < schema::latest() {
+            return Err(StoreError::Sqlite(format!(
+                "{shown} was written by an older veriff-tui (schema {version}, this one has {}) and must be upgraded once, which needs writing to it; it was left untouched: make it writable (or copy it somewhere writable and use --data-dir) and run veriff-tui once",
+                schema::latest()
+            )));
+        }
+        store.check_tables()?;
+        c.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)
+            .map_err(|e| store.err(e))?;
+        rare::register(c).map_err(|e| store.err(e))?;
         Ok(store)
     }
 
-    fn configure(&self, busy_timeout: Duration) -> Result<(), StoreError> {
+    /// Everything a writable history needs on each open (the busy timeout is set already).
+    fn configure(&self, path: &Path) -> Result<(), StoreError> {
         let c = &self.conn;
-        c.busy_timeout(busy_timeout).map_err(|e| self.err(e))?;
         c.pragma_update(None, "foreign_keys", true)
             .map_err(|e| self.err(e))?;
+        // Before anything is written: a damaged file is not written into (a write into a
+        // broken b-tree can spread the damage), and is refused the same way by every
+        // command and the TUI.
+        if check_at_open(path) {
+            self.check_integrity()?;
+        }
         // The schema goes in before WAL is switched on, so the header (with our
         // application_id) reaches the main file at once: another process opening it at the
         // same moment already recognises it as ours.
@@ -81,14 +195,16 @@ impl Store {
         Ok(())
     }
 
+    fn too_new(&self, version: i64) -> StoreError {
+        StoreError::Sqlite(format!(
+            "{} was written by a newer veriff-tui (schema {version}, this one knows {}); it was left untouched: upgrade veriff-tui, or use --data-dir for a separate history",
+            self.path,
+            schema::latest()
+        ))
+    }
+
     fn migrate(&self) -> Result<(), StoreError> {
-        let too_new = |version: i64| {
-            StoreError::Sqlite(format!(
-                "{} was written by a newer veriff-tui (schema {version}, this one knows {}); it was left untouched: upgrade veriff-tui, or use --data-dir for a separate history",
-                self.path,
-                schema::latest()
-            ))
-        };
+        let too_new = |version: i64| self.too_new(version);
         let version = self.user_version()?;
         if version == schema::latest() {
             return self.check_tables();
@@ -245,6 +361,7 @@ fn publish_new(path: &Path, shown: &str) -> std::io::Result<()> {
         let store = Store {
             conn,
             path: shown.to_string(),
+            read_only: false,
             trigrams: RefCell::default(),
         };
         store.migrate().map_err(std::io::Error::other)
@@ -270,20 +387,64 @@ fn create_private_file(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Our own files are for the owner only, whatever the umask said.
+/// Our own files are for the owner only, whatever the umask said. Only the group's and
+/// others' bits are taken away: a history its owner made read-only stays read-only.
 fn tighten_mode(path: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path)
-            && meta.permissions().mode() & 0o077 != 0
-        {
-            // Best effort: a file we cannot chmod still works, and is not ours to fail on.
-            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+        if let Ok(meta) = std::fs::metadata(path) {
+            let mode = meta.permissions().mode();
+            if mode & 0o077 != 0 {
+                // Best effort: a file we cannot chmod still works, and is not ours to fail on.
+                let _ =
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700));
+            }
         }
     }
     #[cfg(not(unix))]
     let _ = path;
+}
+
+/// A read-only connection to the history at `path`, its first read done (which is where
+/// a missing -shm shows). `immutable`: read the file as it is, with no -shm and no locks;
+/// only right when no -wal holds changes not yet in the file, and nothing writes it.
+fn connect_read_only(
+    path: &Path,
+    shown: &str,
+    immutable: bool,
+    busy_timeout: Duration,
+) -> rusqlite::Result<Connection> {
+    let param = if immutable { "immutable=1" } else { "mode=ro" };
+    let uri = file_uri(path, param)
+        .ok_or_else(|| rusqlite::Error::InvalidPath(std::path::PathBuf::from(shown)))?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(uri, flags)?;
+    conn.busy_timeout(busy_timeout)?;
+    conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))?;
+    Ok(conn)
+}
+
+/// `file:///…?param` for SQLite: the path made absolute and percent-encoded (a `?`, `#`
+/// or `%` in a directory name must not end the path or start the parameters).
+pub(super) fn file_uri(path: &Path, param: &str) -> Option<String> {
+    let absolute = std::path::absolute(path).ok()?;
+    let url = url::Url::from_file_path(absolute).ok()?;
+    Some(format!("{url}?{param}"))
+}
+
+/// Whether a `-wal` beside `path` holds anything (changes that may not be in the file yet).
+pub(super) fn has_wal(path: &Path) -> bool {
+    std::fs::metadata(companion(path, "-wal")).is_ok_and(|m| m.len() > 0)
+}
+
+/// `path` with `suffix` (`-wal`, `-shm`) added to its name, as SQLite names its side files.
+pub(super) fn companion(path: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    std::path::PathBuf::from(p)
 }
 
 /// Moves a history file that cannot be used (not ours, damaged) out of the way, with its

@@ -5,6 +5,7 @@ use super::*;
 
 impl Store {
     pub fn insert(&self, new: &NewRecord<'_>) -> Result<Record, StoreError> {
+        self.writable()?;
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(|e| self.err(e))?;
         let id = self.insert_in(&tx, new)?;
@@ -85,6 +86,7 @@ impl Store {
         new: &NewIntent<'_>,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
+        self.writable()?;
         let i = new.input;
         self.conn
             .execute(
@@ -113,6 +115,7 @@ impl Store {
     /// The intent `id` was answered with a session: its record is stored and the intent
     /// removed, in one transaction.
     pub fn complete_intent(&self, id: i64, new: &NewRecord<'_>) -> Result<Record, StoreError> {
+        self.writable()?;
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(|e| self.err(e))?;
         let row = self.insert_in(&tx, new)?;
@@ -124,6 +127,7 @@ impl Store {
     /// Removes the intent `id`: the request provably created nothing (Veriff refused it, or
     /// it never left).
     pub fn forget_intent(&self, id: i64) -> Result<(), StoreError> {
+        self.writable()?;
         self.conn
             .execute("DELETE FROM intents WHERE id = ?", [id])
             .map(drop)
@@ -135,6 +139,7 @@ impl Store {
     /// (`INTENT_PREFIX` + a UUID): Veriff never named the session. `None` when the intent
     /// is gone already.
     pub fn give_up_intent(&self, id: i64, why: &str) -> Result<Option<Record>, StoreError> {
+        self.writable()?;
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(|e| self.err(e))?;
         let intent = tx
@@ -201,6 +206,7 @@ impl Store {
     /// Gives up the intents whose process ended without an answer (killed, crashed). One
     /// that may still be answered (its process lives) is left alone.
     pub fn give_up_orphaned_intents(&self) -> Result<usize, StoreError> {
+        self.writable()?;
         let intents: Vec<(i64, u32, i64)> = {
             let mut st = self
                 .conn
@@ -232,6 +238,7 @@ impl Store {
         decision: Option<&Decision>,
         checked_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        self.writable()?;
         let checked = to_ms(checked_at);
         let result = match decision {
             None => self.conn.execute(
@@ -270,6 +277,7 @@ impl Store {
 
     /// Notes a failed refresh on the record, so the row can show it.
     pub fn record_check_error(&self, session_id: &str, error: &str) -> Result<(), StoreError> {
+        self.writable()?;
         let error: String = error.chars().take(MAX_CHECK_ERROR_CHARS).collect();
         self.conn
             .execute(
@@ -282,6 +290,7 @@ impl Store {
 
     /// Deletes the local record (never the session at Veriff). True when a row went.
     pub fn delete(&self, id: i64) -> Result<bool, StoreError> {
+        self.writable()?;
         self.conn
             .execute("DELETE FROM sessions WHERE id = ?", [id])
             .map(|n| n > 0)

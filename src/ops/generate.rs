@@ -129,7 +129,7 @@ impl Failed {
     /// What to do next.
     pub fn hint(&self) -> String {
         match self {
-            Failed::HistoryUnwritable(_) => "If it is locked, close the program holding it; if the file is unusable, `veriff-tui history --move-aside` keeps it aside and starts a new history. Or create a session whose link is not kept.".into(),
+            Failed::HistoryUnwritable(_) => "If it is locked, close the program holding it; if it is read-only, make it and its directory writable (or use --data-dir); if the file is unusable, `veriff-tui history --move-aside` keeps it aside and starts a new history with what can still be read. Or create a session whose link is not kept.".into(),
             Failed::NotCreated(e) => e.hint(),
             Failed::Unknown { error, recorded } => {
                 let kept = if *recorded {

@@ -329,7 +329,9 @@ fn foreign_sqlite(path: &Path) {
         .unwrap();
 }
 
-fn unusable_history_case(make: impl Fn(&Path)) {
+/// `ours`: the file is veriff-tui's, damaged: moving it aside also starts a new history
+/// with whatever could still be read from it (nothing, here).
+fn unusable_history_case(ours: bool, make: impl Fn(&Path)) {
     let env = Env::new();
     std::fs::create_dir_all(env.data_dir()).unwrap();
     let db = env.history_db();
@@ -399,7 +401,13 @@ fn unusable_history_case(make: impl Fn(&Path)) {
         .expect("the file kept under a new name");
     assert!(out.contains(&moved.display().to_string()), "{out}");
     assert_eq!(std::fs::read(&moved).unwrap(), original);
-    assert!(!db.exists());
+    if ours {
+        assert!(out.contains("recovered 0 records"), "{out}");
+        assert_eq!(env.history_rows().len(), 0);
+    } else {
+        assert!(!out.contains("recovered"), "{out}");
+        assert!(!db.exists());
+    }
     env.assert_recovers(0);
 
     // Nothing more to move now: the history is usable and stays put.
@@ -411,12 +419,14 @@ fn unusable_history_case(make: impl Fn(&Path)) {
 
 #[test]
 fn history_file_of_garbage() {
-    unusable_history_case(|p| std::fs::write(p, b"not a database\n\x00\xff garbage").unwrap());
+    unusable_history_case(false, |p| {
+        std::fs::write(p, b"not a database\n\x00\xff garbage").unwrap()
+    });
 }
 
 #[test]
 fn history_file_corrupt_after_the_header() {
-    unusable_history_case(|p| {
+    unusable_history_case(false, |p| {
         let mut bytes = b"SQLite format 3\0".to_vec();
         bytes.extend(std::iter::repeat_n(0xA5u8, 4096));
         std::fs::write(p, bytes).unwrap()
@@ -425,12 +435,12 @@ fn history_file_corrupt_after_the_header() {
 
 #[test]
 fn history_path_holds_another_apps_database() {
-    unusable_history_case(foreign_sqlite);
+    unusable_history_case(false, foreign_sqlite);
 }
 
 #[test]
 fn history_file_of_ours_damaged_inside() {
-    unusable_history_case(|p| {
+    unusable_history_case(true, |p| {
         drop(veriff_tui::history::Store::open(p).unwrap());
         for suffix in ["-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));

@@ -732,7 +732,7 @@ fn opening_twice_migrates_once() {
     let version: i64 = raw
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 5);
+    assert_eq!(version, 6);
     let mode: String = raw
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -857,8 +857,8 @@ fn our_file_when_corrupt_is_refused_and_left_untouched() {
     let _ = fs::remove_file(dir.path().join("history.sqlite3-wal"));
     let _ = fs::remove_file(dir.path().join("history.sqlite3-shm"));
     match Store::open(&path) {
-        Err(StoreError::NotOurs { .. }) => {}
-        Err(e) => panic!("expected NotOurs, got {e}"),
+        Err(StoreError::Damaged { path: p, .. }) => assert_eq!(p, path.display().to_string()),
+        Err(e) => panic!("expected Damaged, got {e}"),
         Ok(_) => panic!("a wrecked file opened"),
     }
     assert_eq!(fs::read(&path).unwrap(), bytes);
@@ -1238,10 +1238,12 @@ fn opening_a_version_1_history_indexes_its_records_for_short_terms() {
         // What schema 1 looked like: no short-substring index (schema 2), no index of a
         // profile's decisions (schema 3), no table of requests in flight (schema 4).
         let raw = rusqlite::Connection::open(&path).unwrap();
-        // Nor the extra fields and their place in the trigram index (schema 5).
+        // Nor the extra fields and their place in the trigram index (schema 5), nor the
+        // inspections kept (schema 6).
         raw.execute_batch(
             "DROP TRIGGER sessions_grams_delete; DROP TABLE sessions_grams; \
              DROP INDEX sessions_profile_decided; DROP TABLE intents; \
+             DROP TRIGGER inspections_delete; DROP TABLE inspections; \
              DROP TRIGGER sessions_fts_insert; DROP TRIGGER sessions_fts_delete; \
              DROP TRIGGER sessions_fts_update; DROP TABLE sessions_fts; \
              ALTER TABLE sessions DROP COLUMN extra; ALTER TABLE sessions DROP COLUMN search_extra; \
@@ -1896,4 +1898,20 @@ fn every_csv_column_is_defused_not_only_the_typed_ones() {
     }
     assert_eq!(rows, 1, "{text}");
     assert!(text.contains("'=HYPERLINK"), "{text}");
+}
+
+/// A history its owner made read-only stays so: opening it takes away only the group's and
+/// others' bits, never gives the owner back a write it was denied.
+#[cfg(unix)]
+#[test]
+fn a_read_only_file_is_not_made_writable_by_opening_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("history.sqlite3");
+    drop(Store::open(&path).unwrap());
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.count(&Query::default()).unwrap(), 0);
+    let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o400);
 }

@@ -13,6 +13,8 @@ mod fuzz_core;
 mod fuzz_editor;
 mod fuzz_parsers;
 mod history;
+mod history_read_only;
+mod history_recovery;
 mod history_seed;
 mod hostile;
 mod inspect;
