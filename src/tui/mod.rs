@@ -12,6 +12,8 @@ pub mod form;
 pub mod glyphs;
 pub mod help_text;
 pub mod hyperlinks;
+pub mod inspection_text;
+pub mod inspector;
 pub mod languages;
 pub mod layout;
 pub mod list;
