@@ -99,15 +99,24 @@ pub fn detail_advice(advice: &str) -> String {
     }
 }
 
-/// How far the details of `r` scroll in a window of `size`: the rows past the window.
-pub fn detail_max_scroll(r: &Record, model: WidthModel, size: (u16, u16)) -> u16 {
-    let body = detail_body(size);
+/// How far the details on screen scroll: the rows past the window, the inspection under
+/// the fields included (`inspection_text::rows`, which the view draws).
+pub fn detail_max_scroll(state: &crate::tui::app::State) -> u16 {
+    let Some(r) = &state.tokens.detail else {
+        return 0;
+    };
+    let model = state.width;
+    let body = detail_body(state.size);
     let beside = detail_code_beside(r, body);
     let width = match beside {
         Some((w, _)) => body.width.saturating_sub(w + 2),
         None => body.width,
     };
     let qr_hint = beside.is_none() && r.has_link() && crate::qr::size(&r.url).is_some();
-    let rows = detail_rows(r, model, width, qr_hint);
+    let mut rows = detail_rows(r, model, width, qr_hint);
+    if let Some(insp) = state.inspection_of(r) {
+        let key = state.keys.label(crate::keymap::Action::Media);
+        rows += crate::tui::inspection_text::rows(insp, model, width, state.tz, &key).len();
+    }
     u16::try_from(rows.saturating_sub(usize::from(body.height))).unwrap_or(u16::MAX)
 }

@@ -55,4 +55,27 @@ pub enum Effect {
     DashboardData {
         profile: String,
     },
+    /// The inspection kept in the history for `record_id`: the details show it at once.
+    KeptInspection {
+        seq: u64,
+        record_id: i64,
+    },
+    /// A fresh inspection of `record` through its own profile, kept beside it.
+    Inspect {
+        seq: u64,
+        endpoint: Endpoint,
+        record: Box<Record>,
+    },
+    /// One media file into memory (never to disk), decoded when it is a picture.
+    FetchMedia {
+        seq: u64,
+        endpoint: Endpoint,
+        media_id: String,
+    },
+    /// `s`: the media file shown, to the file the operator named (new, 0600).
+    SaveMedia {
+        seq: u64,
+        path: String,
+        file: std::sync::Arc<crate::tui::inspector::Loaded>,
+    },
 }

@@ -3,6 +3,13 @@
 use super::*;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let effects = apply(state, msg);
+    // Whatever the message, an inspection never outlives its details.
+    settle(state);
+    effects
+}
+
+fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(state, key),
         // Off the TUI's screen (`u`) a paste is not typing into a hidden field.
@@ -70,6 +77,22 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                         Level::Warning
                     };
                     state.set_status(level, format!("session created · {}", outcome.describe()));
+                }
+                CopyWhat::Curl => {
+                    let level = if outcome.is_ok() {
+                        Level::Success
+                    } else {
+                        Level::Warning
+                    };
+                    state.set_status(
+                        level,
+                        // The key's variable first: a long outcome is what gets cut.
+                        format!(
+                            "curl command, the API key read from ${}: {}",
+                            crate::ops::curl::API_KEY_VARIABLE,
+                            outcome.describe()
+                        ),
+                    );
                 }
                 CopyWhat::Url | CopyWhat::SessionId => {
                     let name = if what == CopyWhat::Url {
@@ -195,6 +218,19 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             if let Some(e) = state.export.as_mut().filter(|e| e.run == run) {
                 e.progress = Some(report);
             }
+            Vec::new()
+        }
+        Msg::KeptInspection { seq, result } => {
+            on_kept(state, seq, result);
+            Vec::new()
+        }
+        Msg::Inspected { seq, answer } => on_inspected(state, seq, *answer),
+        Msg::MediaFetched { seq, result } => {
+            on_media_fetched(state, seq, result);
+            Vec::new()
+        }
+        Msg::MediaSaved { seq, path, result } => {
+            on_media_saved(state, seq, &path, result);
             Vec::new()
         }
         Msg::Exported { run, result } => {
