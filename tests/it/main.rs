@@ -21,6 +21,7 @@ mod session_fields;
 mod terminal;
 mod tui_demo;
 mod tui_faults;
+mod tui_inspect;
 mod tui_pty_smoke;
 mod tui_scripts;
 mod tui_update;
