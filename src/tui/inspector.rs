@@ -79,6 +79,9 @@ pub struct Viewer {
     pub file: Option<Result<Arc<Loaded>, String>>,
     /// The file name being typed to save it.
     pub save: Option<SavePrompt>,
+    /// The picture encoded for the terminal's own graphics (`tui::graphics`), for the area
+    /// it names; half-blocks are drawn without it.
+    pub encoded: Option<Arc<crate::tui::graphics::Encoded>>,
 }
 
 /// `s`: where to save the media file shown.
@@ -158,6 +161,12 @@ impl Picture {
             height: rgb.height(),
             rgb: rgb.into_raw(),
         })
+    }
+
+    /// The picture for an image encoder (`tui::graphics`).
+    pub fn to_image(&self) -> Option<image::DynamicImage> {
+        image::RgbImage::from_raw(self.width, self.height, self.rgb.clone())
+            .map(image::DynamicImage::ImageRgb8)
     }
 
     /// A picture from raw RGB rows (tests).

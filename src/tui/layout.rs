@@ -44,6 +44,23 @@ pub fn detail_body(size: (u16, u16)) -> Rect {
     Rect::new(0, 2, size.0, size.1.saturating_sub(4))
 }
 
+/// Where the media viewer is drawn in a window of `size`: the screen's body (the header,
+/// the status line and the footer taken away).
+pub fn media_body(size: (u16, u16)) -> Rect {
+    Rect::new(0, 1, size.0, size.1.saturating_sub(3))
+}
+
+/// Where the viewer draws the picture in its `body`: under its title and the file's type,
+/// size and time.
+pub fn media_picture(body: Rect) -> Rect {
+    Rect::new(
+        body.x,
+        body.y.saturating_add(2),
+        body.width,
+        body.height.saturating_sub(2),
+    )
+}
+
 /// The QR code's size when it stands beside the details in `body` (both whole), else
 /// `None`. A record without a link has no code.
 pub fn detail_code_beside(r: &Record, body: Rect) -> Option<(u16, u16)> {

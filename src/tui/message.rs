@@ -109,6 +109,12 @@ pub enum Msg {
         seq: u64,
         result: Result<Arc<crate::tui::inspector::Loaded>, String>,
     },
+    /// The picture of `seq`, encoded for the terminal's graphics (or why not: half-blocks
+    /// then).
+    MediaEncoded {
+        seq: u64,
+        result: Result<Arc<crate::tui::graphics::Encoded>, String>,
+    },
     /// The media file of `seq` was saved to `path` (or why not).
     MediaSaved {
         seq: u64,

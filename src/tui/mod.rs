@@ -10,6 +10,7 @@ mod backend;
 mod events;
 pub mod form;
 pub mod glyphs;
+pub mod graphics;
 pub mod help_text;
 pub mod hyperlinks;
 pub mod inspection_text;
@@ -86,6 +87,12 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<LastLink>> {
     let vars = |k: &str| std::env::var(k).ok();
     state.hyperlinks = hyperlinks::supported(&vars, crate::tmux::version(&vars));
     state.width = terminal::width_model(text_width, |k| std::env::var(k).ok());
+    // The window's size in pixels is an ioctl, not a query the input thread could see.
+    let window = ratatui::crossterm::terminal::window_size()
+        .ok()
+        .map(|w| (w.columns, w.rows, w.width, w.height));
+    state.graphics = graphics::detect(&vars, window);
+    tracing::info!(graphics = ?state.graphics, "pictures");
     tracing::info!(model = ?state.width, "text width");
 
     PANICKED.store(false, Ordering::SeqCst);

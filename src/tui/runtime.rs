@@ -467,6 +467,30 @@ impl Runtime {
                     let _ = tx.send(Msg::MediaFetched { seq, result });
                 });
             }
+            Effect::EncodeMedia {
+                seq,
+                file,
+                graphics,
+                area,
+            } => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = match &file.picture {
+                        // A kitty image id of its own: another program's images keep theirs.
+                        Ok(p) => super::graphics::encode(
+                            p,
+                            graphics,
+                            area,
+                            (uuid::Uuid::new_v4().as_u128() as u32) | 1,
+                        ),
+                        Err(e) => Err(e.clone()),
+                    };
+                    if let Err(e) = &result {
+                        tracing::warn!("media picture not encoded for the terminal: {e}");
+                    }
+                    let _ = tx.send(Msg::MediaEncoded { seq, result });
+                });
+            }
             Effect::SaveMedia { seq, path, file } => {
                 let tx = self.tx.clone();
                 let handle = tokio::task::spawn_blocking(move || {

@@ -52,8 +52,10 @@ fn details_inspect_the_session_show_its_media_and_save_it_0600() {
     tui.send("m");
     tui.wait_for("Media 1 of");
     // Drawn: half-blocks in a terminal without graphics (and in tmux).
-    let screen = tui.wait_until("the picture in half-blocks", |s| s.contains('▀'));
-    assert!(screen.contains("s save"), "{screen}");
+    // (The whole frame: its footer comes last; the details' QR code had half-blocks too.)
+    tui.wait_until("the picture in half-blocks", |s| {
+        s.contains('▀') && s.contains("s save") && !s.contains("Fetching")
+    });
 
     let target = dir.path().join("front.png");
     tui.send("s");
@@ -84,4 +86,55 @@ fn details_inspect_the_session_show_its_media_and_save_it_0600() {
     tui.wait_gone("Session details");
     tui.send("\x03");
     assert_eq!(tui.wait_exit(), 0);
+}
+
+/// In a terminal with the kitty graphics protocol (and its size in pixels), the picture is
+/// sent as a kitty image, placed with its placeholders, not drawn in half-blocks.
+#[test]
+fn a_kitty_terminal_gets_the_picture_as_a_kitty_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [
+        (
+            "XDG_CONFIG_HOME",
+            dir.path().join("cfg").display().to_string(),
+        ),
+        (
+            "VERIFF_TUI_DATA_DIR",
+            dir.path().join("data").display().to_string(),
+        ),
+        ("KITTY_WINDOW_ID", "1".to_string()),
+    ];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let tui = Tui::spawn_with_pixels(&["--sandbox"], &env, (100, 30), (1000, 600));
+    tui.wait_for("Generate general session");
+    tui.type_text("Approve");
+    tui.send("\x13");
+    tui.wait_for("Session created");
+    tui.send("\x1b2");
+    tui.wait_until("its row in the list", |s| s.contains("1 record"));
+    tui.send("\r");
+    tui.wait_for("Session details");
+    tui.send("\x1b[F");
+    tui.wait_for("Inspection · fetched");
+    tui.send("m");
+    tui.wait_for("Media 1 of");
+    // The image goes to the terminal once (a=T, as a virtual placement: U=1), and the
+    // cells hold kitty's placeholder character.
+    let raw = tui.wait_raw("a kitty image", b"\x1b_Gq=2,");
+    assert!(crate::support::contains(&raw, b",a=T,U=1,f=32,"));
+    let placeholder = "\u{10EEEE}".as_bytes();
+    let raw = tui.wait_raw("kitty's placeholders", placeholder);
+    assert_eq!(
+        raw.windows(5).filter(|w| *w == b",a=T,").count(),
+        1,
+        "sent once (in chunks)"
+    );
+    let screen = tui.wait_until("the whole frame", |s| s.contains("s save"));
+    assert!(
+        !screen.contains('▀'),
+        "no half-blocks once the image came:\n{screen}"
+    );
+    tui.send("\x1b");
+    tui.wait_for("Inspection · fetched");
+    tui.send("\x03");
 }

@@ -1817,3 +1817,58 @@ fn big_c_copies_the_request_as_curl_without_the_api_key() {
     );
     assert!(text.contains("copied to clipboard"), "{text}");
 }
+
+#[test]
+fn where_the_terminal_draws_pictures_the_shown_one_is_encoded_for_its_area() {
+    use veriff_tui::tui::graphics::{Graphics, Protocol, encode};
+    let (mut s, _) = inspected();
+    let g = Graphics {
+        protocol: Protocol::Kitty,
+        cell: (10, 20),
+    };
+    s.graphics = Some(g);
+    let (seq, _) = fetch_of(&update(&mut s, key(KeyCode::Char('m'))));
+    let file = loaded();
+    let area = |effects: &[Effect]| match effects {
+        [Effect::EncodeMedia { seq: e, area, .. }] => {
+            assert_eq!(*e, seq);
+            *area
+        }
+        other => panic!("{other:?}"),
+    };
+    // 80x24: the body less the viewer's title and info rows.
+    let first = area(&update(
+        &mut s,
+        Msg::MediaFetched {
+            seq,
+            result: Ok(file.clone()),
+        },
+    ));
+    assert_eq!(first, (80, 19));
+    let picture = file.picture.as_ref().unwrap();
+    let encoded = |a| encode(picture, g, a, 9).unwrap();
+    // A resize asks again; the encoding for the old size, arriving late, is not kept.
+    let second = area(&update(&mut s, Msg::Resize(100, 30)));
+    assert_eq!(second, (100, 25));
+    update(
+        &mut s,
+        Msg::MediaEncoded {
+            seq,
+            result: Ok(encoded(first)),
+        },
+    );
+    assert!(s.viewer().unwrap().encoded.is_none());
+    update(
+        &mut s,
+        Msg::MediaEncoded {
+            seq,
+            result: Ok(encoded(second)),
+        },
+    );
+    assert_eq!(s.viewer().unwrap().encoded.as_ref().unwrap().area, second);
+    // Drawn as the terminal's picture (kitty's placeholders), not in half-blocks.
+    let text = screen_text(&render(&s));
+    assert!(text.contains('\u{10EEEE}') && !text.contains('▀'), "{text}");
+    // Resized back and forth to the same size: nothing to encode again.
+    assert!(update(&mut s, Msg::Resize(100, 30)).is_empty());
+}

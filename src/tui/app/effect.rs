@@ -72,6 +72,13 @@ pub enum Effect {
         endpoint: Endpoint,
         media_id: String,
     },
+    /// The picture shown, encoded for the terminal's graphics and an area of `area` cells.
+    EncodeMedia {
+        seq: u64,
+        file: std::sync::Arc<crate::tui::inspector::Loaded>,
+        graphics: crate::tui::graphics::Graphics,
+        area: (u16, u16),
+    },
     /// `s`: the media file shown, to the file the operator named (new, 0600).
     SaveMedia {
         seq: u64,

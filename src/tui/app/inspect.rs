@@ -142,6 +142,7 @@ fn show_media(state: &mut State, index: usize) -> Vec<Effect> {
         seq,
         file,
         save: None,
+        encoded: None,
     });
     effects
 }
@@ -271,14 +272,73 @@ pub(super) fn paste_path(state: &mut State, text: &str) {
 }
 
 /// The media file asked for as `seq` arrived: kept only while that file is shown.
-pub(super) fn on_media_fetched(state: &mut State, seq: u64, result: Result<Arc<Loaded>, String>) {
-    if let Some(viewer) = state
+pub(super) fn on_media_fetched(
+    state: &mut State,
+    seq: u64,
+    result: Result<Arc<Loaded>, String>,
+) -> Vec<Effect> {
+    let Some(viewer) = state
         .inspector
         .as_mut()
         .and_then(|i| i.viewer.as_mut())
         .filter(|v| v.seq == seq)
+    else {
+        return Vec::new();
+    };
+    viewer.file = Some(result.map_err(|e| sanitize(&e)));
+    encode_shown(state)
+}
+
+/// The size (in cells) of the area the viewer draws the picture in.
+fn picture_area(state: &State) -> (u16, u16) {
+    let r = crate::tui::layout::media_picture(crate::tui::layout::media_body(state.size));
+    (r.width, r.height)
+}
+
+/// Where the terminal draws pictures itself: the picture shown, encoded for its area, unless
+/// it already is. Half-blocks stand in until the encoding comes.
+pub(super) fn encode_shown(state: &mut State) -> Vec<Effect> {
+    let area = picture_area(state);
+    let Some(graphics) = state.graphics else {
+        return Vec::new();
+    };
+    let Some(viewer) = state.inspector.as_ref().and_then(|i| i.viewer.as_ref()) else {
+        return Vec::new();
+    };
+    match &viewer.file {
+        Some(Ok(file)) if file.picture.is_ok() => {
+            if viewer.encoded.as_ref().is_some_and(|e| e.area == area) {
+                return Vec::new();
+            }
+            vec![Effect::EncodeMedia {
+                seq: viewer.seq,
+                file: file.clone(),
+                graphics,
+                area,
+            }]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// An encoding arrived: kept when it is for the file shown and the area as it is now (a
+/// newer one is on its way otherwise). One that failed leaves the half-blocks.
+pub(super) fn on_media_encoded(
+    state: &mut State,
+    seq: u64,
+    result: Result<Arc<crate::tui::graphics::Encoded>, String>,
+) {
+    let area = picture_area(state);
+    let viewer = state
+        .inspector
+        .as_mut()
+        .and_then(|i| i.viewer.as_mut())
+        .filter(|v| v.seq == seq);
+    // The runtime logged a failure; the half-blocks stay.
+    if let (Some(v), Ok(e)) = (viewer, result)
+        && e.area == area
     {
-        viewer.file = Some(result.map_err(|e| sanitize(&e)));
+        v.encoded = Some(e);
     }
 }
 

@@ -214,6 +214,9 @@ pub struct State {
     pub inspector: Option<crate::tui::inspector::Inspector>,
     /// Numbers openings of the details and media fetches: late answers are recognised.
     pub(super) inspect_seq: u64,
+    /// How the terminal draws pictures, when it can (set by the front end from the
+    /// environment; `None`, half-blocks, in tests unless they ask).
+    pub graphics: Option<crate::tui::graphics::Graphics>,
 }
 
 impl State {
@@ -268,6 +271,7 @@ impl State {
             keys,
             inspector: None,
             inspect_seq: 0,
+            graphics: None,
         }
     }
 

@@ -49,12 +49,13 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             let viewport = state.viewport();
             state.tokens.scroll_into_view(viewport);
             let profile = state.settings.profile_name.clone();
+            // A picture drawn by the terminal's graphics is encoded for its area's size.
+            let mut effects = encode_shown(state);
             if state.tokens.loaded_once {
                 let loads = state.tokens.fetch(&profile, viewport, false);
-                state.loads(loads)
-            } else {
-                Vec::new()
+                effects.extend(state.loads(loads));
             }
+            effects
         }
         Msg::Tick => {
             state.spinner = state.spinner.wrapping_add(1);
@@ -225,8 +226,9 @@ fn apply(state: &mut State, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Inspected { seq, answer } => on_inspected(state, seq, *answer),
-        Msg::MediaFetched { seq, result } => {
-            on_media_fetched(state, seq, result);
+        Msg::MediaFetched { seq, result } => on_media_fetched(state, seq, result),
+        Msg::MediaEncoded { seq, result } => {
+            on_media_encoded(state, seq, result);
             Vec::new()
         }
         Msg::MediaSaved { seq, path, result } => {

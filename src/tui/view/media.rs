@@ -77,13 +77,10 @@ pub fn draw(frame: &mut Frame, area: Rect, viewer: &Viewer, state: &State, theme
         Rect::new(area.x, area.y + 1, area.width, 1),
     );
 
-    let prompt_rows = if viewer.save.is_some() { 4 } else { 0 };
-    let picture_area = Rect::new(
-        area.x,
-        area.y + 2,
-        area.width,
-        area.height.saturating_sub(2 + prompt_rows),
-    );
+    // The prompt stands over the picture's last rows rather than shrinking it: a picture
+    // the terminal draws itself is encoded for one size.
+    let prompt_rows = 4;
+    let picture_area = crate::tui::layout::media_picture(area);
     let message = |text: String, style| -> Vec<Line<'static>> {
         wrap_words(&text, usize::from(area.width).saturating_sub(4).max(8))
             .into_iter()
@@ -104,7 +101,13 @@ pub fn draw(frame: &mut Frame, area: Rect, viewer: &Viewer, state: &State, theme
             picture_area,
         ),
         Some(Ok(loaded)) => match &loaded.picture {
-            Ok(picture) => half_blocks(frame, picture_area, picture, state.palette),
+            Ok(picture) => match viewer.encoded.as_ref().filter(|e| {
+                state.graphics.is_some() && e.area == (picture_area.width, picture_area.height)
+            }) {
+                Some(e) => frame
+                    .render_widget(ratatui_image::Image::new(&e.encoding), e.rect(picture_area)),
+                None => half_blocks(frame, picture_area, picture, state.palette),
+            },
             Err(why) => frame.render_widget(
                 Paragraph::new(message(
                     format!("Not drawn here: {why}. {save_key} saves it to a file."),
