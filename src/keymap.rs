@@ -636,7 +636,7 @@ pub const ENTRIES: &[Entry] = &[
         keys: &["Enter"],
         contexts: Contexts::of(&[C::Field, C::Picker, C::Control, C::Filter, C::SavePath]),
         section: Section::Moving,
-        about: "in the file name of a media file: save it; in the form: the next field, open the language list or pick from it, tick SelfID, generate on the button; in the filter: keep it and go to the list",
+        about: "in the form: the next field, open the language list or pick from it, tick SelfID, generate on the button; in the filter: keep it and go to the list",
     },
     Entry {
         action: Action::Back,
@@ -804,7 +804,7 @@ pub const ENTRIES: &[Entry] = &[
         keys: &["s"],
         contexts: Contexts::of(&[C::Media]),
         section: Section::Sessions,
-        about: "media: save the file shown where you name it (readable by you only, never over an existing file)",
+        about: "media: save the file shown to a file you name (Enter saves it there, Esc cancels; readable by you only, never over an existing file)",
     },
     Entry {
         action: Action::Yes,

@@ -1872,3 +1872,21 @@ fn where_the_terminal_draws_pictures_the_shown_one_is_encoded_for_its_area() {
     // Resized back and forth to the same size: nothing to encode again.
     assert!(update(&mut s, Msg::Resize(100, 30)).is_empty());
 }
+
+#[test]
+fn details_of_a_record_whose_outcome_is_unknown_ask_nothing() {
+    let mut s = tokens(3);
+    let mut r = s.tokens.rows[0].clone();
+    r.status = veriff_tui::veriff::SessionStatus::Unknown;
+    s.tokens.rows[0] = r;
+    let effects = update(&mut s, key(KeyCode::Enter));
+    assert!(s.tokens.detail.is_some());
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::KeptInspection { .. } | Effect::Inspect { .. })),
+        "{effects:?}"
+    );
+    assert!(s.inspector.is_none());
+    assert!(update(&mut s, key(KeyCode::Char('m'))).is_empty());
+}

@@ -13,6 +13,14 @@ use crate::veriff::inspect::Inspection;
 /// Opens the details of `record` (from the list, or from `from` to go back to): the kept
 /// inspection is read at once, a fresh one asked for through the record's own profile.
 pub(super) fn open_details(state: &mut State, record: Record, from: Option<Screen>) -> Vec<Effect> {
+    state.tokens.detail_from = from;
+    state.tokens.detail_scroll = 0;
+    if !record.has_link() {
+        // Veriff never named its session: nothing to inspect, and the details say what to
+        // do instead.
+        state.tokens.detail = Some(record);
+        return Vec::new();
+    }
     state.inspect_seq += 1;
     let seq = state.inspect_seq;
     let mut insp = Inspector::new(record.id, seq);
@@ -33,17 +41,12 @@ pub(super) fn open_details(state: &mut State, record: Record, from: Option<Scree
     }
     state.inspector = Some(insp);
     state.tokens.detail = Some(record);
-    state.tokens.detail_from = from;
-    state.tokens.detail_scroll = 0;
     effects
 }
 
 /// The endpoint to ask about `r` through: always the profile it was made under. A record
 /// whose outcome is unknown has no session to ask about.
 fn inspect_endpoint(state: &State, r: &Record) -> Result<Endpoint, String> {
-    if r.status == SessionStatus::Unknown {
-        return Err("the outcome of its request is unknown: Veriff never named its session".into());
-    }
     crate::ops::refresh::profile_endpoint(&state.settings, r).map_err(|skip| skip.describe("it"))
 }
 
