@@ -275,10 +275,14 @@ pub enum Context {
     Confirm,
     /// A window below the minimum size: only "window too small" is shown.
     TooSmall,
+    /// A session's media file, drawn over its details.
+    Media,
+    /// Typing the name of the file a media file is saved to.
+    SavePath,
 }
 
 impl Context {
-    pub const ALL: [Context; 11] = [
+    pub const ALL: [Context; 13] = [
         Context::Field,
         Context::Picker,
         Context::Control,
@@ -290,11 +294,16 @@ impl Context {
         Context::Qr,
         Context::Confirm,
         Context::TooSmall,
+        Context::Media,
+        Context::SavePath,
     ];
 
     /// Keys go to a text field: characters and text-editing keys are text here.
     pub fn typing(self) -> bool {
-        matches!(self, Context::Field | Context::Picker | Context::Filter)
+        matches!(
+            self,
+            Context::Field | Context::Picker | Context::Filter | Context::SavePath
+        )
     }
 
     /// In words, for messages.
@@ -311,6 +320,8 @@ impl Context {
             Context::Qr => "the QR code view",
             Context::Confirm => "a yes/no question",
             Context::TooSmall => "a window too small",
+            Context::Media => "the media viewer",
+            Context::SavePath => "the file name of a media file to save",
         }
     }
 
@@ -427,6 +438,9 @@ pub enum Action {
     Resend,
     Export,
     Delete,
+    CopyCurl,
+    Media,
+    SaveMedia,
     Yes,
     No,
     Close,
@@ -449,7 +463,14 @@ pub struct Entry {
 use Context as C;
 
 const FORM: Contexts = Contexts::of(&[C::Field, C::Picker, C::Control]);
-const MAIN: Contexts = FORM.and(Contexts::of(&[C::List, C::Detail, C::Filter, C::Dashboard]));
+const MAIN: Contexts = FORM.and(Contexts::of(&[
+    C::List,
+    C::Detail,
+    C::Filter,
+    C::Dashboard,
+    C::Media,
+    C::SavePath,
+]));
 /// Where the screen and profile switches act: any screen, over the help or a question.
 const SWITCH: Contexts = MAIN.and(Contexts::of(&[C::Help, C::Confirm]));
 const EVERYWHERE: Contexts = SWITCH.and(Contexts::of(&[C::Qr, C::TooSmall]));
@@ -524,9 +545,10 @@ pub const ENTRIES: &[Entry] = &[
             C::Field,
             C::Control,
             C::Detail,
+            C::Media,
         ]),
         section: Section::Moving,
-        about: "up: the previous row, line, language or field (details: scroll)",
+        about: "up: the previous row, line, language or field (details: scroll; media: the previous file)",
     },
     Entry {
         action: Action::Down,
@@ -541,9 +563,10 @@ pub const ENTRIES: &[Entry] = &[
             C::Control,
             C::Filter,
             C::Detail,
+            C::Media,
         ]),
         section: Section::Moving,
-        about: "down: the next row, line, language or field (from the filter: to the list)",
+        about: "down: the next row, line, language or field (from the filter: to the list; media: the next file)",
     },
     Entry {
         action: Action::PageUp,
@@ -613,7 +636,7 @@ pub const ENTRIES: &[Entry] = &[
         action: Action::Select,
         name: "select",
         keys: &["Enter"],
-        contexts: Contexts::of(&[C::Field, C::Picker, C::Control, C::Filter]),
+        contexts: Contexts::of(&[C::Field, C::Picker, C::Control, C::Filter, C::SavePath]),
         section: Section::Moving,
         about: "in the form: the next field, open the language list or pick from it, tick SelfID, show or hide More fields, generate on the button; in the filter: keep it and go to the list",
     },
@@ -623,7 +646,7 @@ pub const ENTRIES: &[Entry] = &[
         keys: &["Esc"],
         contexts: EVERYWHERE.minus(Contexts::of(&[C::TooSmall])),
         section: Section::Moving,
-        about: "back: close the language list, the help or the QR code, leave the details, clear the filter, answer no, stop waiting for the request in flight (it still lands in the history), stop the export or refresh of all on the status line, clear the message",
+        about: "back: close the language list, the help, the QR code or the media file, leave the details, clear the filter, answer no, stop waiting for the request in flight (it still lands in the history), stop the export or refresh of all on the status line, clear the message",
     },
     Entry {
         action: Action::Generate,
@@ -768,6 +791,30 @@ pub const ENTRIES: &[Entry] = &[
         contexts: Contexts::of(&[C::List, C::Detail]),
         section: Section::Sessions,
         about: "delete the local record (asks first; the session at Veriff stays)",
+    },
+    Entry {
+        action: Action::CopyCurl,
+        name: "copy_curl",
+        keys: &["C"],
+        contexts: Contexts::of(&[C::List, C::Detail]),
+        section: Section::Sessions,
+        about: "copy a curl command that makes this session's request again (the API key is read from $VERIFF_API_KEY, never copied)",
+    },
+    Entry {
+        action: Action::Media,
+        name: "media",
+        keys: &["m"],
+        contexts: Contexts::of(&[C::Detail]),
+        section: Section::Sessions,
+        about: "details: show the session's media files one at a time (each fetched only when shown, kept in memory only until closed)",
+    },
+    Entry {
+        action: Action::SaveMedia,
+        name: "save_media",
+        keys: &["s"],
+        contexts: Contexts::of(&[C::Media]),
+        section: Section::Sessions,
+        about: "media: save the file shown to a file you name (Enter saves it there, Esc cancels; readable by you only, never over an existing file)",
     },
     Entry {
         action: Action::Yes,

@@ -23,7 +23,9 @@ use clap::{CommandFactory, Parser};
 
 pub use args::*;
 pub use decision::describe_decision;
+// The TUI's details list media sizes as `inspect` prints them.
 pub use failure::{EXIT_API, EXIT_LOCAL, EXIT_NETWORK, EXIT_USAGE, Failure};
+pub use inspect::human_size;
 
 use crate::config::{self, Overrides, Settings};
 use crate::history::Store;

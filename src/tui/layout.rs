@@ -50,6 +50,23 @@ pub fn detail_body(size: (u16, u16)) -> Rect {
     Rect::new(0, 2, size.0, size.1.saturating_sub(4))
 }
 
+/// Where the media viewer is drawn in a window of `size`: the screen's body (the header,
+/// the status line and the footer taken away).
+pub fn media_body(size: (u16, u16)) -> Rect {
+    Rect::new(0, 1, size.0, size.1.saturating_sub(3))
+}
+
+/// Where the viewer draws the picture in its `body`: under its title and the file's type,
+/// size and time.
+pub fn media_picture(body: Rect) -> Rect {
+    Rect::new(
+        body.x,
+        body.y.saturating_add(2),
+        body.width,
+        body.height.saturating_sub(2),
+    )
+}
+
 /// The QR code's size when it stands beside the details in `body` (both whole), else
 /// `None`. A record without a link has no code.
 pub fn detail_code_beside(r: &Record, body: Rect) -> Option<(u16, u16)> {
@@ -105,15 +122,24 @@ pub fn detail_advice(advice: &str) -> String {
     }
 }
 
-/// How far the details of `r` scroll in a window of `size`: the rows past the window.
-pub fn detail_max_scroll(r: &Record, model: WidthModel, size: (u16, u16)) -> u16 {
-    let body = detail_body(size);
+/// How far the details on screen scroll: the rows past the window, the inspection under
+/// the fields included (`inspection_text::rows`, which the view draws).
+pub fn detail_max_scroll(state: &crate::tui::app::State) -> u16 {
+    let Some(r) = &state.tokens.detail else {
+        return 0;
+    };
+    let model = state.width;
+    let body = detail_body(state.size);
     let beside = detail_code_beside(r, body);
     let width = match beside {
         Some((w, _)) => body.width.saturating_sub(w + 2),
         None => body.width,
     };
     let qr_hint = beside.is_none() && r.has_link() && crate::qr::size(&r.url).is_some();
-    let rows = detail_rows(r, model, width, qr_hint);
+    let mut rows = detail_rows(r, model, width, qr_hint);
+    if let Some(insp) = state.inspection_of(r) {
+        let key = state.keys.label(crate::keymap::Action::Media);
+        rows += crate::tui::inspection_text::rows(insp, model, width, state.tz, &key).len();
+    }
     u16::try_from(rows.saturating_sub(usize::from(body.height))).unwrap_or(u16::MAX)
 }

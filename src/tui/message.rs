@@ -9,7 +9,9 @@ use crate::history::Record;
 use crate::ops::export::{DirExportError, ExportedFiles};
 use crate::ops::generate::{Failed, Generated};
 use crate::ops::progress::Report;
+use crate::veriff::inspect::Inspection;
 use crate::veriff::{CreatedSession, SessionStatus};
+use std::sync::Arc;
 
 /// What a copy was for, so its outcome lands in the right place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +20,8 @@ pub enum CopyWhat {
     GeneratedUrl,
     Url,
     SessionId,
+    /// `C`: the curl command that makes a record's request again (the key left to the shell).
+    Curl,
 }
 
 #[derive(Debug, Clone)]
@@ -88,6 +92,35 @@ pub enum Msg {
     /// The auto-refresh interval (`ui.refresh_interval_secs`) passed.
     AutoRefresh,
     DashboardData(Result<crate::tui::app::DashboardData, String>),
+    /// The inspection kept in the history for the details opened as `seq` (`None`: never
+    /// inspected), read at once so the details show it offline.
+    KeptInspection {
+        seq: u64,
+        /// Boxed: an inspection is large, and every message is as large as the largest.
+        result: Result<Option<Box<Inspection>>, String>,
+    },
+    /// The fresh inspection asked for when the details `seq` were opened.
+    Inspected {
+        seq: u64,
+        answer: Box<crate::tui::inspector::Answer>,
+    },
+    /// The media file asked for as `seq`, in memory (and drawn, if it is a picture).
+    MediaFetched {
+        seq: u64,
+        result: Result<Arc<crate::tui::inspector::Loaded>, String>,
+    },
+    /// The picture of `seq`, encoded for the terminal's graphics (or why not: half-blocks
+    /// then).
+    MediaEncoded {
+        seq: u64,
+        result: Result<Arc<crate::tui::graphics::Encoded>, String>,
+    },
+    /// The media file of `seq` was saved to `path` (or why not).
+    MediaSaved {
+        seq: u64,
+        path: String,
+        result: Result<u64, crate::tui::inspector::SaveFailure>,
+    },
 }
 
 impl Msg {

@@ -11,8 +11,11 @@ mod events;
 pub mod form;
 pub mod form_layout;
 pub mod glyphs;
+pub mod graphics;
 pub mod help_text;
 pub mod hyperlinks;
+pub mod inspection_text;
+pub mod inspector;
 pub mod languages;
 pub mod layout;
 pub mod list;
@@ -89,6 +92,12 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<LastLink>> {
     state.width = terminal::width_model(text_width, |k| std::env::var(k).ok());
     // How the last run was left: read once here, before the first frame.
     state.form.more_open = ui_state::load(&ui_state_file).more_fields;
+    // The window's size in pixels is an ioctl, not a query the input thread could see.
+    let window = ratatui::crossterm::terminal::window_size()
+        .ok()
+        .map(|w| (w.columns, w.rows, w.width, w.height));
+    state.graphics = graphics::detect(&vars, window);
+    tracing::info!(graphics = ?state.graphics, "pictures");
     tracing::info!(model = ?state.width, "text width");
 
     PANICKED.store(false, Ordering::SeqCst);

@@ -424,6 +424,99 @@ impl Runtime {
                 },
                 Msg::DashboardData,
             ),
+            Effect::KeptInspection { seq, record_id } => self.store_task(
+                move |s| Ok(s.inspection(record_id)?.map(Box::new)),
+                move |result| Msg::KeptInspection { seq, result },
+            ),
+            Effect::Inspect {
+                seq,
+                endpoint,
+                record,
+            } => {
+                let client = self.client_for(&endpoint);
+                let cell = self.store.clone();
+                let path = self.history_db.clone();
+                let tx = self.tx.clone();
+                let handle = tokio::spawn(async move {
+                    let answer = inspect_record(client, cell, path, &record).await;
+                    let _ = tx.send(Msg::Inspected {
+                        seq,
+                        answer: Box::new(answer),
+                    });
+                });
+                // It stores the decision and the inspection: a write, awaited on quitting.
+                self.keep_until_quit(handle);
+            }
+            Effect::FetchMedia {
+                seq,
+                endpoint,
+                media_id,
+            } => {
+                let client = self.client_for(&endpoint);
+                let tx = self.tx.clone();
+                tokio::spawn(async move {
+                    let result = async {
+                        let client = client.map_err(|e| e.to_string())?;
+                        let file = crate::ops::inspect::media(&client, &media_id)
+                            .await
+                            .map_err(|e| format!("{e} — {}", e.hint()))?;
+                        // Decoding is work for a blocking thread, not the async ones.
+                        tokio::task::spawn_blocking(move || {
+                            let picture = super::inspector::Picture::decode(&file.bytes);
+                            Arc::new(super::inspector::Loaded { file, picture })
+                        })
+                        .await
+                        .map_err(|e| format!("the file could not be read: {e}"))
+                    }
+                    .await;
+                    let _ = tx.send(Msg::MediaFetched { seq, result });
+                });
+            }
+            Effect::EncodeMedia {
+                seq,
+                file,
+                graphics,
+                area,
+            } => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = match &file.picture {
+                        // A kitty image id of its own: another program's images keep theirs.
+                        Ok(p) => super::graphics::encode(
+                            p,
+                            graphics,
+                            area,
+                            (uuid::Uuid::new_v4().as_u128() as u32) | 1,
+                        ),
+                        Err(e) => Err(e.clone()),
+                    };
+                    if let Err(e) = &result {
+                        tracing::warn!("media picture not encoded for the terminal: {e}");
+                    }
+                    let _ = tx.send(Msg::MediaEncoded { seq, result });
+                });
+            }
+            Effect::SaveMedia { seq, path, file } => {
+                let tx = self.tx.clone();
+                let handle = tokio::task::spawn_blocking(move || {
+                    let target = expand_home(&path, std::env::var_os("HOME"));
+                    let result = crate::ops::inspect::save_media(&target, &file.file)
+                        .map(|()| file.file.bytes.len() as u64)
+                        .map_err(|e| super::inspector::SaveFailure {
+                            exists: e.kind() == std::io::ErrorKind::AlreadyExists,
+                            message: e.to_string(),
+                        });
+                    match &result {
+                        Ok(_) => tracing::info!("media file saved"),
+                        Err(e) => {
+                            tracing::warn!(exists = e.exists, "media file not saved: {}", e.message)
+                        }
+                    }
+                    let _ = tx.send(Msg::MediaSaved { seq, path, result });
+                });
+                // A file being written is finished before the app returns.
+                self.keep_until_quit(handle);
+            }
             // Sent before the main loop draws again, which it does not while the URL shows.
             Effect::ShowUrlLine(url) => {
                 let _ = self
@@ -463,6 +556,64 @@ impl Runtime {
                 });
             }
         }
+    }
+}
+
+/// A fresh inspection of `record`, kept with it; without the history it is still fetched
+/// (and shown), just not kept.
+async fn inspect_record(
+    client: Result<Client, crate::veriff::ApiError>,
+    cell: Arc<OnceCell<SharedStore>>,
+    path: PathBuf,
+    record: &crate::history::Record,
+) -> super::inspector::Answer {
+    use super::inspector::Answer;
+    let client = match client {
+        Ok(c) => c,
+        Err(e) => {
+            return Answer {
+                inspection: None,
+                error: Some(format!("{e} — {}", e.hint())),
+                not_kept: None,
+                record: None,
+            };
+        }
+    };
+    let store = match shared_store(cell, path).await {
+        Ok(s) => s,
+        Err(e) => {
+            return Answer {
+                inspection: Some(crate::ops::inspect::fetch(&client, &record.session_id).await),
+                error: None,
+                not_kept: Some(e),
+                record: None,
+            };
+        }
+    };
+    let (inspection, not_kept) = match crate::ops::inspect::inspect(&client, &store, record).await {
+        Ok(i) => (i, None),
+        Err((i, e)) => (i, Some(e)),
+    };
+    // The decision was stored on the record as a refresh stores it: the details show it.
+    let id = record.id;
+    let record = crate::ops::on_store(&store, move |s| s.get(id))
+        .await
+        .ok()
+        .flatten();
+    Answer {
+        inspection: Some(inspection),
+        error: None,
+        not_kept,
+        record,
+    }
+}
+
+/// `~/name` in the operator's home, as a shell would have it; anything else as typed
+/// (relative to the directory the app was started in).
+fn expand_home(path: &str, home: Option<std::ffi::OsString>) -> PathBuf {
+    match (path.strip_prefix("~/"), home) {
+        (Some(rest), Some(home)) if !home.is_empty() => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(path),
     }
 }
 

@@ -1706,3 +1706,500 @@ fn the_focused_field_stays_on_screen_with_the_section_open_in_a_small_window() {
     let s = resized(resized(s, 120, 40), 60, 16);
     assert_focus_shown(&s, "after a resize");
 }
+
+// ---- The details' inspection, the media viewer, `C` ----
+
+/// Enter on the selected row: its details, and the numbered requests for its inspection
+/// (the kept one, a fresh one).
+fn open_details(s: &mut State) -> u64 {
+    let effects = update(s, key(KeyCode::Enter));
+    let want = s.tokens.detail.clone().expect("details open");
+    let kept = effects.iter().find_map(|e| match e {
+        Effect::KeptInspection { seq, record_id } => Some((*seq, *record_id)),
+        _ => None,
+    });
+    let (seq, record_id) = kept.expect("the kept inspection is read at once");
+    assert_eq!(record_id, want.id);
+    let fresh = effects.iter().find_map(|e| match e {
+        Effect::Inspect { seq, record, .. } => Some((*seq, record.id)),
+        _ => None,
+    });
+    assert_eq!(
+        fresh,
+        Some((seq, want.id)),
+        "a fresh one is asked for: {effects:?}"
+    );
+    seq
+}
+
+fn answer(
+    r: &veriff_tui::history::Record,
+    inspection: Option<veriff_tui::veriff::inspect::Inspection>,
+) -> Box<veriff_tui::tui::inspector::Answer> {
+    Box::new(veriff_tui::tui::inspector::Answer {
+        inspection,
+        error: None,
+        not_kept: None,
+        record: Some(r.clone()),
+    })
+}
+
+#[test]
+fn details_show_the_kept_inspection_at_once_then_the_fresh_one() {
+    let mut s = tokens(5);
+    let seq = open_details(&mut s);
+    let r = s.tokens.detail.clone().unwrap();
+    let insp = s.inspector.as_ref().unwrap();
+    assert!(insp.fetching && insp.shown().is_none());
+    let kept = inspection(&r, now() - chrono::Duration::days(1));
+    update(
+        &mut s,
+        Msg::KeptInspection {
+            seq,
+            result: Ok(Some(Box::new(kept.clone()))),
+        },
+    );
+    assert_eq!(s.inspector.as_ref().unwrap().shown(), Some(&kept));
+    let fresh = inspection(&r, now());
+    let mut decided = r.clone();
+    decided.status = veriff_tui::veriff::SessionStatus::Approved;
+    let effects = update(
+        &mut s,
+        Msg::Inspected {
+            seq,
+            answer: answer(&decided, Some(fresh.clone())),
+        },
+    );
+    let insp = s.inspector.as_ref().unwrap();
+    assert!(!insp.fetching);
+    assert_eq!(insp.shown(), Some(&fresh));
+    // The decision it stored shows in the details and, reloaded, in the list.
+    assert_eq!(s.tokens.detail.as_ref(), Some(&decided));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::List(Load::Page { .. })))
+    );
+    // A kept one arriving late does not replace the fresh one.
+    update(
+        &mut s,
+        Msg::KeptInspection {
+            seq,
+            result: Ok(Some(Box::new(kept))),
+        },
+    );
+    assert_eq!(s.inspector.as_ref().unwrap().shown(), Some(&fresh));
+    // Esc leaves the details; the inspection goes with them.
+    update(&mut s, key(KeyCode::Esc));
+    assert!(s.tokens.detail.is_none() && s.inspector.is_none());
+}
+
+#[test]
+fn a_late_inspection_for_details_no_longer_shown_is_dropped() {
+    let mut s = tokens(5);
+    let first = open_details(&mut s);
+    let a = s.tokens.detail.clone().unwrap();
+    update(&mut s, key(KeyCode::Esc));
+    update(&mut s, key(KeyCode::Down));
+    let second = open_details(&mut s);
+    assert_ne!(first, second);
+    let b = s.tokens.detail.clone().unwrap();
+    assert_ne!(a.id, b.id);
+    let mut a_after = a.clone();
+    a_after.status = veriff_tui::veriff::SessionStatus::Declined;
+    update(
+        &mut s,
+        Msg::Inspected {
+            seq: first,
+            answer: answer(&a_after, Some(inspection(&a, now()))),
+        },
+    );
+    update(
+        &mut s,
+        Msg::KeptInspection {
+            seq: first,
+            result: Ok(Some(Box::new(inspection(&a, now())))),
+        },
+    );
+    let insp = s.inspector.as_ref().unwrap();
+    assert_eq!(insp.record_id, b.id);
+    assert!(insp.shown().is_none() && insp.fetching, "{insp:?}");
+    assert_eq!(s.tokens.detail.as_ref(), Some(&b), "B's details stay B's");
+}
+
+#[test]
+fn a_failed_part_and_a_failed_fetch_are_kept_apart() {
+    use veriff_tui::veriff::inspect::Part;
+    let mut s = tokens(3);
+    let seq = open_details(&mut s);
+    let r = s.tokens.detail.clone().unwrap();
+    let mut i = inspection(&r, now());
+    i.watchlist_screening =
+        Part::Error("Veriff refused it (403): watchlist screening is not enabled".into());
+    update(
+        &mut s,
+        Msg::Inspected {
+            seq,
+            answer: answer(&r, Some(i)),
+        },
+    );
+    let insp = s.inspector.as_ref().unwrap();
+    assert!(insp.fetch_error.is_none());
+    assert!(matches!(
+        insp.shown().unwrap().watchlist_screening,
+        Part::Error(_)
+    ));
+    assert_eq!(insp.media().len(), 2, "the other parts still came");
+    // Nothing could be asked at all: said once, the kept one still shown.
+    let seq = {
+        update(&mut s, key(KeyCode::Esc));
+        open_details(&mut s)
+    };
+    update(
+        &mut s,
+        Msg::KeptInspection {
+            seq,
+            result: Ok(Some(Box::new(inspection(&r, now())))),
+        },
+    );
+    update(
+        &mut s,
+        Msg::Inspected {
+            seq,
+            answer: Box::new(veriff_tui::tui::inspector::Answer {
+                inspection: None,
+                error: Some("could not connect".into()),
+                not_kept: None,
+                record: None,
+            }),
+        },
+    );
+    let insp = s.inspector.as_ref().unwrap();
+    assert_eq!(insp.fetch_error.as_deref(), Some("could not connect"));
+    assert!(insp.shown().is_some(), "the kept one stays on screen");
+}
+
+/// Details of the first record with a fresh inspection holding two media files.
+fn inspected() -> (State, u64) {
+    let mut s = tokens(3);
+    let seq = open_details(&mut s);
+    let r = s.tokens.detail.clone().unwrap();
+    update(
+        &mut s,
+        Msg::Inspected {
+            seq,
+            answer: answer(&r, Some(inspection(&r, now()))),
+        },
+    );
+    (s, seq)
+}
+
+fn loaded() -> std::sync::Arc<veriff_tui::tui::inspector::Loaded> {
+    let bytes = include_bytes!("../../assets/sandbox-document.png").to_vec();
+    std::sync::Arc::new(veriff_tui::tui::inspector::Loaded {
+        picture: veriff_tui::tui::inspector::Picture::decode(&bytes),
+        file: veriff_tui::veriff::MediaFile {
+            bytes,
+            content_type: Some("image/png".into()),
+        },
+    })
+}
+
+fn fetch_of(effects: &[Effect]) -> (u64, String) {
+    match effects {
+        [Effect::FetchMedia { seq, media_id, .. }] => (*seq, media_id.clone()),
+        other => panic!("expected one FetchMedia, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_media_viewer_fetches_only_what_is_shown_and_drops_it_on_close() {
+    use veriff_tui::keymap::Context;
+    use veriff_tui::tui::app::context;
+    let (mut s, _) = inspected();
+    assert_eq!(context(&s), Context::Detail);
+    // Nothing is fetched before it is asked for.
+    let (seq, id) = fetch_of(&update(&mut s, key(KeyCode::Char('m'))));
+    assert_eq!(id, "a1b2c3d4-front");
+    assert_eq!(context(&s), Context::Media);
+    let file = loaded();
+    update(
+        &mut s,
+        Msg::MediaFetched {
+            seq,
+            result: Ok(file.clone()),
+        },
+    );
+    assert!(matches!(s.viewer().unwrap().file, Some(Ok(_))));
+    assert_eq!(std::sync::Arc::strong_count(&file), 2);
+    // ↓: the next file, fetched then; the first is dropped, and its late answer too.
+    let (next, id) = fetch_of(&update(&mut s, key(KeyCode::Down)));
+    assert_eq!(id, "a1b2c3d4-face");
+    assert_eq!(
+        std::sync::Arc::strong_count(&file),
+        1,
+        "the first file is dropped"
+    );
+    update(
+        &mut s,
+        Msg::MediaFetched {
+            seq,
+            result: Ok(file.clone()),
+        },
+    );
+    assert!(
+        s.viewer().unwrap().file.is_none(),
+        "a late answer for the first is dropped"
+    );
+    assert!(
+        update(&mut s, key(KeyCode::Down)).is_empty(),
+        "no file past the last"
+    );
+    update(
+        &mut s,
+        Msg::MediaFetched {
+            seq: next,
+            result: Ok(file.clone()),
+        },
+    );
+    // Keys act on the viewer only: r, C, d mean nothing here.
+    for c in ['r', 'C', 'd', 'g'] {
+        assert!(update(&mut s, key(KeyCode::Char(c))).is_empty(), "{c}");
+    }
+    assert!(s.tokens.confirm_delete.is_none());
+    // Esc closes the viewer (its bytes go), then the details.
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(context(&s), Context::Detail);
+    assert!(s.viewer().is_none());
+    assert_eq!(std::sync::Arc::strong_count(&file), 1);
+    // m opens on the file shown last.
+    let (_, id) = fetch_of(&update(&mut s, key(KeyCode::Char('m'))));
+    assert_eq!(id, "a1b2c3d4-face");
+    // Another screen: the file goes; the details stay, without it.
+    update(&mut s, alt('1'));
+    assert!(s.inspector.as_ref().unwrap().viewer.is_none());
+    update(&mut s, alt('2'));
+    assert_eq!(context(&s), Context::Detail);
+    update(&mut s, key(KeyCode::Esc));
+    assert!(s.tokens.detail.is_none() && s.inspector.is_none());
+}
+
+#[test]
+fn s_saves_the_file_shown_under_a_name_the_operator_gives_never_over_one() {
+    use veriff_tui::keymap::Context;
+    use veriff_tui::tui::app::context;
+    use veriff_tui::tui::inspector::SaveFailure;
+    let (mut s, _) = inspected();
+    let (seq, _) = fetch_of(&update(&mut s, key(KeyCode::Char('m'))));
+    // Nothing to save while it is fetched.
+    assert!(update(&mut s, key(KeyCode::Char('s'))).is_empty());
+    assert_eq!(context(&s), Context::Media);
+    update(
+        &mut s,
+        Msg::MediaFetched {
+            seq,
+            result: Ok(loaded()),
+        },
+    );
+    update(&mut s, key(KeyCode::Char('s')));
+    assert_eq!(context(&s), Context::SavePath);
+    let name = s
+        .viewer()
+        .unwrap()
+        .save
+        .as_ref()
+        .unwrap()
+        .input
+        .value()
+        .to_string();
+    let short: String = s
+        .tokens
+        .detail
+        .as_ref()
+        .unwrap()
+        .session_id
+        .chars()
+        .take(8)
+        .collect();
+    assert_eq!(name, format!("{short}-document-front.png"));
+    // q and ? are text here.
+    type_text(&mut s, "q?");
+    assert!(!s.quit);
+    let effects = update(&mut s, key(KeyCode::Enter));
+    let path = match effects.as_slice() {
+        [Effect::SaveMedia { path, file, .. }] => {
+            assert_eq!(file.file.bytes.len(), loaded().file.bytes.len());
+            path.clone()
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(path, format!("{name}q?"));
+    update(
+        &mut s,
+        Msg::MediaSaved {
+            seq,
+            path: path.clone(),
+            result: Err(SaveFailure {
+                exists: true,
+                message: "File exists (os error 17)".into(),
+            }),
+        },
+    );
+    let prompt = s.viewer().unwrap().save.as_ref().unwrap();
+    assert!(
+        prompt
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("never written over"),
+        "{prompt:?}"
+    );
+    assert!(!prompt.saving);
+    update(&mut s, key(KeyCode::Backspace));
+    let effects = update(&mut s, key(KeyCode::Enter));
+    assert!(matches!(effects.as_slice(), [Effect::SaveMedia { .. }]));
+    update(
+        &mut s,
+        Msg::MediaSaved {
+            seq,
+            path: "x.png".into(),
+            result: Ok(1234),
+        },
+    );
+    assert_eq!(context(&s), Context::Media);
+    let status = s.status.as_ref().unwrap();
+    assert_eq!(status.level, Level::Success);
+    assert!(
+        status
+            .text
+            .contains("saved 1 KB to x.png (readable by you only)"),
+        "{}",
+        status.text
+    );
+    // Esc in the prompt cancels it, and only it.
+    update(&mut s, key(KeyCode::Char('s')));
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(context(&s), Context::Media);
+}
+
+#[test]
+fn big_c_copies_the_request_as_curl_without_the_api_key() {
+    let mut s = tokens(3);
+    let check = |effects: Vec<Effect>| match effects.as_slice() {
+        [
+            Effect::Copy {
+                what: CopyWhat::Curl,
+                text,
+            },
+        ] => {
+            assert!(text.starts_with("curl "), "{text}");
+            assert!(
+                text.contains("-H \"X-AUTH-CLIENT: $VERIFF_API_KEY\" -H"),
+                "{text}"
+            );
+            // One line: a copy turns line breaks into spaces, and `\ ` breaks a command.
+            assert!(!text.contains('\n') && !text.contains('\\'), "{text}");
+            assert!(
+                !text.contains(veriff_tui::sandbox::SANDBOX_API_KEY),
+                "{text}"
+            );
+            assert!(
+                !text.contains(veriff_tui::sandbox::SANDBOX_SHARED_SECRET),
+                "{text}"
+            );
+            text.clone()
+        }
+        other => panic!("{other:?}"),
+    };
+    // From the list and from the details, the same record's request.
+    let in_list = check(update(&mut s, key(KeyCode::Char('C'))));
+    open_details(&mut s);
+    let in_details = check(update(&mut s, key(KeyCode::Char('C'))));
+    assert_eq!(in_list, in_details);
+    update(
+        &mut s,
+        Msg::Copied {
+            what: CopyWhat::Curl,
+            outcome: CopyOutcome::Native,
+        },
+    );
+    let text = &s.status.as_ref().unwrap().text;
+    assert!(
+        text.contains("curl command") && text.contains("$VERIFF_API_KEY"),
+        "{text}"
+    );
+    assert!(text.contains("copied to clipboard"), "{text}");
+}
+
+#[test]
+fn where_the_terminal_draws_pictures_the_shown_one_is_encoded_for_its_area() {
+    use veriff_tui::tui::graphics::{Graphics, Protocol, encode};
+    let (mut s, _) = inspected();
+    let g = Graphics {
+        protocol: Protocol::Kitty,
+        cell: (10, 20),
+    };
+    s.graphics = Some(g);
+    let (seq, _) = fetch_of(&update(&mut s, key(KeyCode::Char('m'))));
+    let file = loaded();
+    let area = |effects: &[Effect]| match effects {
+        [Effect::EncodeMedia { seq: e, area, .. }] => {
+            assert_eq!(*e, seq);
+            *area
+        }
+        other => panic!("{other:?}"),
+    };
+    // 80x24: the body less the viewer's title and info rows.
+    let first = area(&update(
+        &mut s,
+        Msg::MediaFetched {
+            seq,
+            result: Ok(file.clone()),
+        },
+    ));
+    assert_eq!(first, (80, 19));
+    let picture = file.picture.as_ref().unwrap();
+    let encoded = |a| encode(picture, g, a, 9).unwrap();
+    // A resize asks again; the encoding for the old size, arriving late, is not kept.
+    let second = area(&update(&mut s, Msg::Resize(100, 30)));
+    assert_eq!(second, (100, 25));
+    update(
+        &mut s,
+        Msg::MediaEncoded {
+            seq,
+            result: Ok(encoded(first)),
+        },
+    );
+    assert!(s.viewer().unwrap().encoded.is_none());
+    update(
+        &mut s,
+        Msg::MediaEncoded {
+            seq,
+            result: Ok(encoded(second)),
+        },
+    );
+    assert_eq!(s.viewer().unwrap().encoded.as_ref().unwrap().area, second);
+    // Drawn as the terminal's picture (kitty's placeholders), not in half-blocks.
+    let text = screen_text(&render(&s));
+    assert!(text.contains('\u{10EEEE}') && !text.contains('▀'), "{text}");
+    // Resized back and forth to the same size: nothing to encode again.
+    assert!(update(&mut s, Msg::Resize(100, 30)).is_empty());
+}
+
+#[test]
+fn details_of_a_record_whose_outcome_is_unknown_ask_nothing() {
+    let mut s = tokens(3);
+    let mut r = s.tokens.rows[0].clone();
+    r.status = veriff_tui::veriff::SessionStatus::Unknown;
+    s.tokens.rows[0] = r;
+    let effects = update(&mut s, key(KeyCode::Enter));
+    assert!(s.tokens.detail.is_some());
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::KeptInspection { .. } | Effect::Inspect { .. })),
+        "{effects:?}"
+    );
+    assert!(s.inspector.is_none());
+    assert!(update(&mut s, key(KeyCode::Char('m'))).is_empty());
+}

@@ -1011,3 +1011,212 @@ fn more_fields_closed_open_and_scrolled() {
     assert!(rows[1].ends_with('↑'), "{text}");
     assert!(rows[13].ends_with('↓'), "{text}");
 }
+
+// ---- The details' inspection and the media viewer ----
+
+/// The details of the first of 3 records at `w` x `h`, their inspection numbered `seq`.
+fn details(w: u16, h: u16) -> (State, u64) {
+    let mut s = state(w, h);
+    let effects = update(&mut s, alt('2'));
+    answer_loads(&mut s, effects, 3);
+    let effects = update(&mut s, key(KeyCode::Enter));
+    let seq = effects
+        .iter()
+        .find_map(|e| match e {
+            veriff_tui::tui::app::Effect::KeptInspection { seq, .. } => Some(*seq),
+            _ => None,
+        })
+        .expect("the kept inspection is asked for");
+    (s, seq)
+}
+
+#[test]
+fn details_show_the_kept_inspection_offline_each_part_with_its_own_error() {
+    use veriff_tui::veriff::inspect::Part;
+    let (mut s, seq) = details(80, 24);
+    let r = s.tokens.detail.clone().unwrap();
+    let mut kept = inspection(&r, now() - chrono::Duration::days(1));
+    kept.watchlist_screening = Part::Error(
+        "Veriff refused it (403): watchlist screening is not enabled for this integration".into(),
+    );
+    update(
+        &mut s,
+        Msg::KeptInspection {
+            seq,
+            result: Ok(Some(Box::new(kept))),
+        },
+    );
+    update(&mut s, key(KeyCode::End));
+    let t = snap("tokens_detail_inspection_kept_80x24", &s);
+    let text = screen_text(&t);
+    assert!(
+        text.contains("Inspection · kept from 2026-11-24 18:30, offline · fetching…"),
+        "{text}"
+    );
+    for section in ["Decision", "Person", "Attempts", "Media", "Watchlist"] {
+        assert!(text.contains(&format!("  {section}")), "{section}:\n{text}");
+    }
+    // The failed part says why in its own place; the others are whole.
+    let watch = text.lines().find(|l| l.contains("Watchlist")).unwrap();
+    assert!(watch.contains("✖ Veriff refused it (403)"), "{watch}");
+    assert!(
+        text.contains("1 document-front · image/png · 48 KB · 2026-11-25 18:31"),
+        "{text}"
+    );
+    assert!(text.contains("m media"), "the footer names m:\n{text}");
+
+    // The fresh one came: the title says when.
+    let fresh = inspection(&r, now());
+    update(
+        &mut s,
+        Msg::Inspected {
+            seq,
+            answer: Box::new(veriff_tui::tui::inspector::Answer {
+                inspection: Some(fresh),
+                error: None,
+                not_kept: None,
+                record: None,
+            }),
+        },
+    );
+    update(&mut s, key(KeyCode::End));
+    let text = screen_text(&render(&s));
+    assert!(text.contains("Inspection · fetched 18:30"), "{text}");
+    assert!(
+        text.contains("possible match · initial result · 1 hit"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_details_scroll_to_the_last_row_of_the_inspection_at_every_size() {
+    for (w, h) in [(60, 16), (80, 24), (120, 40)] {
+        let (mut s, seq) = details(w, h);
+        let mut r = s.tokens.detail.clone().unwrap();
+        r.first_name = "বাংলা".into();
+        r.last_name = "李小龍 محمد".into();
+        let mut i = inspection(&r, now());
+        if let veriff_tui::veriff::inspect::Part::Ok(w) = &mut i.watchlist_screening {
+            w.hits
+                .push("देवनागरी नाम (sanction) with a long list of words to wrap".into());
+        }
+        update(
+            &mut s,
+            Msg::KeptInspection {
+                seq,
+                result: Ok(Some(Box::new(i))),
+            },
+        );
+        update(&mut s, key(KeyCode::End));
+        let end = screen_text(&render(&s));
+        let rows: Vec<&str> = end.lines().collect();
+        let last = rows[usize::from(h) - 3];
+        assert!(
+            last.contains("देवनागरी") || last.contains("words to wrap"),
+            "{w}x{h}:\n{end}"
+        );
+        update(&mut s, key(KeyCode::Down));
+        assert_eq!(screen_text(&render(&s)), end, "{w}x{h}: no further");
+    }
+}
+
+#[test]
+fn the_media_viewer_draws_the_picture_in_half_blocks_and_the_save_prompt() {
+    for (w, h, name) in [
+        (60, 16, "media_viewer_60x16"),
+        (80, 24, "media_viewer_80x24"),
+        (120, 40, "media_viewer_120x40"),
+    ] {
+        let (mut s, seq) = details(w, h);
+        let r = s.tokens.detail.clone().unwrap();
+        update(
+            &mut s,
+            Msg::Inspected {
+                seq,
+                answer: Box::new(veriff_tui::tui::inspector::Answer {
+                    inspection: Some(inspection(&r, now())),
+                    error: None,
+                    not_kept: None,
+                    record: None,
+                }),
+            },
+        );
+        let effects = update(&mut s, key(KeyCode::Char('m')));
+        let seq = match effects.as_slice() {
+            [veriff_tui::tui::app::Effect::FetchMedia { seq, .. }] => *seq,
+            other => panic!("{other:?}"),
+        };
+        let text = screen_text(&render(&s));
+        assert!(text.contains("Media 1 of 2 · document-front"), "{text}");
+        assert!(text.contains("Fetching the file"), "{text}");
+        let loaded = std::sync::Arc::new(veriff_tui::tui::inspector::Loaded {
+            picture: Ok(picture()),
+            file: veriff_tui::veriff::MediaFile {
+                bytes: vec![0; 48_213],
+                content_type: Some("image/png".into()),
+            },
+        });
+        update(
+            &mut s,
+            Msg::MediaFetched {
+                seq,
+                result: Ok(loaded),
+            },
+        );
+        let t = snap(name, &s);
+        let text = screen_text(&t);
+        assert!(text.contains('▀'), "{text}");
+        assert!(
+            text.contains("Esc close") && text.contains("s save"),
+            "{text}"
+        );
+        // The picture's colours: red on the left, white on the right, in the 256.
+        let buf = t.backend().buffer();
+        let cells: Vec<_> = buf.content().iter().filter(|c| c.symbol() == "▀").collect();
+        assert!(cells.iter().any(|c| c.fg == Color::Indexed(196)));
+        assert!(cells.iter().any(|c| c.fg == Color::Indexed(231)));
+        update(&mut s, key(KeyCode::Char('s')));
+        let text = screen_text(&render(&s));
+        assert!(
+            text.contains("Save to: 47fd7000-document-front.png"),
+            "{text}"
+        );
+        if w == 80 {
+            snap("media_save_prompt_80x24", &s);
+        }
+    }
+    // Without colours: shades, no colour at all.
+    let (mut s, seq) = details(80, 24);
+    s.palette = veriff_tui::tui::theme::Palette::Mono;
+    let r = s.tokens.detail.clone().unwrap();
+    update(
+        &mut s,
+        Msg::KeptInspection {
+            seq,
+            result: Ok(Some(Box::new(inspection(&r, now())))),
+        },
+    );
+    let effects = update(&mut s, key(KeyCode::Char('m')));
+    let seq = match effects.as_slice() {
+        [veriff_tui::tui::app::Effect::FetchMedia { seq, .. }] => *seq,
+        other => panic!("{other:?}"),
+    };
+    let loaded = std::sync::Arc::new(veriff_tui::tui::inspector::Loaded {
+        picture: Ok(picture()),
+        file: veriff_tui::veriff::MediaFile {
+            bytes: vec![1],
+            content_type: None,
+        },
+    });
+    update(
+        &mut s,
+        Msg::MediaFetched {
+            seq,
+            result: Ok(loaded),
+        },
+    );
+    let t = render(&s);
+    let text = screen_text(&t);
+    assert!(text.contains('░') && text.contains('█'), "{text}");
+    assert!(!text.contains('▀'));
+}

@@ -25,10 +25,8 @@ pub(super) fn dashboard_key(state: &mut State, action: Option<Action>) -> Vec<Ef
         }
         Some(Action::Details) => match latest.get(state.dashboard.selected).cloned() {
             Some(record) => {
-                let effects = switch_screen(state, Screen::Tokens);
-                state.tokens.detail = Some(record);
-                state.tokens.detail_from = Some(Screen::Dashboard);
-                state.tokens.detail_scroll = 0;
+                let mut effects = switch_screen(state, Screen::Tokens);
+                effects.extend(open_details(state, record, Some(Screen::Dashboard)));
                 effects
             }
             None => {

@@ -57,4 +57,34 @@ pub enum Effect {
     },
     /// Keep how the TUI was left for the next run (`tui::ui_state`); a failure is logged.
     SaveUiState(UiState),
+    /// The inspection kept in the history for `record_id`: the details show it at once.
+    KeptInspection {
+        seq: u64,
+        record_id: i64,
+    },
+    /// A fresh inspection of `record` through its own profile, kept beside it.
+    Inspect {
+        seq: u64,
+        endpoint: Endpoint,
+        record: Box<Record>,
+    },
+    /// One media file into memory (never to disk), decoded when it is a picture.
+    FetchMedia {
+        seq: u64,
+        endpoint: Endpoint,
+        media_id: String,
+    },
+    /// The picture shown, encoded for the terminal's graphics and an area of `area` cells.
+    EncodeMedia {
+        seq: u64,
+        file: std::sync::Arc<crate::tui::inspector::Loaded>,
+        graphics: crate::tui::graphics::Graphics,
+        area: (u16, u16),
+    },
+    /// `s`: the media file shown, to the file the operator named (new, 0600).
+    SaveMedia {
+        seq: u64,
+        path: String,
+        file: std::sync::Arc<crate::tui::inspector::Loaded>,
+    },
 }

@@ -71,6 +71,7 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         // A yes/no question, on whichever screen asked it.
         Context::Confirm => answer(state, action),
         Context::List | Context::Detail | Context::Filter => tokens_key(state, ctx, action, key),
+        Context::Media | Context::SavePath => media_key(state, ctx, action, key),
         Context::Dashboard => dashboard_key(state, action),
         Context::Qr | Context::TooSmall => Vec::new(),
     }
@@ -219,6 +220,10 @@ pub(super) fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
     match context(state) {
         Context::Field | Context::Picker | Context::Control => {
             state.form.paste(text);
+            Vec::new()
+        }
+        Context::SavePath => {
+            paste_path(state, text);
             Vec::new()
         }
         Context::Filter => {

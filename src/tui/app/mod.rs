@@ -8,6 +8,7 @@
 mod dashboard;
 mod effect;
 mod generate;
+mod inspect;
 mod keys;
 mod state;
 mod tokens;
@@ -22,6 +23,7 @@ use update::after_store_change;
 
 use dashboard::*;
 use generate::*;
+use inspect::*;
 use keys::*;
 use tokens::*;
 

@@ -210,6 +210,13 @@ pub struct State {
     pub keys: KeyMap,
     /// How the terminal measures text (`crate::width`); chosen once when the TUI starts.
     pub width: crate::width::WidthModel,
+    /// The inspection of the record whose details are open, and its media viewer.
+    pub inspector: Option<crate::tui::inspector::Inspector>,
+    /// Numbers openings of the details and media fetches: late answers are recognised.
+    pub(super) inspect_seq: u64,
+    /// How the terminal draws pictures, when it can (set by the front end from the
+    /// environment; `None`, half-blocks, in tests unless they ask).
+    pub graphics: Option<crate::tui::graphics::Graphics>,
 }
 
 impl State {
@@ -262,6 +269,9 @@ impl State {
             refreshing: Vec::new(),
             width: crate::width::WidthModel::default(),
             keys,
+            inspector: None,
+            inspect_seq: 0,
+            graphics: None,
         }
     }
 
@@ -344,6 +354,20 @@ impl State {
             .or_else(|| self.tokens.selected_record())
     }
 
+    /// The inspection held for `r`, when it is `r`'s.
+    pub fn inspection_of(&self, r: &Record) -> Option<&crate::tui::inspector::Inspector> {
+        self.inspector.as_ref().filter(|i| i.record_id == r.id)
+    }
+
+    /// The media viewer, when it is open over the details on screen.
+    pub fn viewer(&self) -> Option<&crate::tui::inspector::Viewer> {
+        let r = self.tokens.detail.as_ref()?;
+        if self.screen != Screen::Tokens {
+            return None;
+        }
+        self.inspection_of(r)?.viewer.as_ref()
+    }
+
     pub fn shown_url(&self) -> Option<String> {
         match self.outcome {
             Some(Outcome::Created { .. }) => self.last_url.clone(),
@@ -384,6 +408,12 @@ pub fn context(state: &State) -> Context {
                 Context::Confirm
             } else if t.filtering {
                 Context::Filter
+            } else if let Some(v) = state.viewer() {
+                if v.save.is_some() {
+                    Context::SavePath
+                } else {
+                    Context::Media
+                }
             } else if t.detail.is_some() {
                 Context::Detail
             } else {

@@ -221,17 +221,15 @@ pub(super) fn tokens_key(
         Action::HalfPageUp => tokens_move(state, -viewport / 2),
         Action::First => tokens_select(state, 0),
         Action::Last => tokens_select(state, u64::MAX),
-        Action::Details => {
-            match state.tokens.selected_record().cloned() {
-                Some(r) => {
-                    state.tokens.detail = Some(r);
-                    state.tokens.detail_from = None;
-                    state.tokens.detail_scroll = 0;
-                }
-                None => state.set_status(Level::Info, "no record selected"),
+        Action::Details => match state.tokens.selected_record().cloned() {
+            Some(r) => open_details(state, r, None),
+            None => {
+                state.set_status(Level::Info, "no record selected");
+                Vec::new()
             }
-            Vec::new()
-        }
+        },
+        Action::CopyCurl => copy_curl(state),
+        Action::Media => open_media(state),
         Action::CopyUrl => match linked_record(state) {
             Some(r) => vec![Effect::Copy {
                 what: CopyWhat::Url,
@@ -435,10 +433,10 @@ pub(super) fn on_refresh_done(
 
 /// Scrolls the details on screen, as far as their last row and no further.
 fn scroll_detail(state: &mut State, action: Action) {
-    let Some(r) = &state.tokens.detail else {
+    if state.tokens.detail.is_none() {
         return;
-    };
-    let max = crate::tui::layout::detail_max_scroll(r, state.width, state.size);
+    }
+    let max = crate::tui::layout::detail_max_scroll(state);
     let page = crate::tui::layout::detail_body(state.size).height.max(2) - 1;
     let at = state.tokens.detail_scroll.min(max);
     state.tokens.detail_scroll = match action {

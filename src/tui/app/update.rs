@@ -5,6 +5,8 @@ use super::*;
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let more_open = state.form.more_open;
     let mut effects = step(state, msg);
+    // Whatever the message, an inspection never outlives its details.
+    settle(state);
     // Whatever moved the focus, opened the section, brought a result or resized the
     // window: the focused field stays on screen.
     let body = crate::tui::layout::body(state.size);
@@ -59,12 +61,13 @@ fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
             let viewport = state.viewport();
             state.tokens.scroll_into_view(viewport);
             let profile = state.settings.profile_name.clone();
+            // A picture drawn by the terminal's graphics is encoded for its area's size.
+            let mut effects = encode_shown(state);
             if state.tokens.loaded_once {
                 let loads = state.tokens.fetch(&profile, viewport, false);
-                state.loads(loads)
-            } else {
-                Vec::new()
+                effects.extend(state.loads(loads));
             }
+            effects
         }
         Msg::Tick => {
             state.spinner = state.spinner.wrapping_add(1);
@@ -87,6 +90,22 @@ fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
                         Level::Warning
                     };
                     state.set_status(level, format!("session created · {}", outcome.describe()));
+                }
+                CopyWhat::Curl => {
+                    let level = if outcome.is_ok() {
+                        Level::Success
+                    } else {
+                        Level::Warning
+                    };
+                    state.set_status(
+                        level,
+                        // The key's variable first: a long outcome is what gets cut.
+                        format!(
+                            "curl command, the API key read from ${}: {}",
+                            crate::ops::curl::API_KEY_VARIABLE,
+                            outcome.describe()
+                        ),
+                    );
                 }
                 CopyWhat::Url | CopyWhat::SessionId => {
                     let name = if what == CopyWhat::Url {
@@ -212,6 +231,20 @@ fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
             if let Some(e) = state.export.as_mut().filter(|e| e.run == run) {
                 e.progress = Some(report);
             }
+            Vec::new()
+        }
+        Msg::KeptInspection { seq, result } => {
+            on_kept(state, seq, result);
+            Vec::new()
+        }
+        Msg::Inspected { seq, answer } => on_inspected(state, seq, *answer),
+        Msg::MediaFetched { seq, result } => on_media_fetched(state, seq, result),
+        Msg::MediaEncoded { seq, result } => {
+            on_media_encoded(state, seq, result);
+            Vec::new()
+        }
+        Msg::MediaSaved { seq, path, result } => {
+            on_media_saved(state, seq, &path, result);
             Vec::new()
         }
         Msg::Exported { run, result } => {

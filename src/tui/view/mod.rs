@@ -4,6 +4,8 @@
 pub mod dashboard;
 pub mod generate;
 pub mod help;
+pub mod inspection;
+pub mod media;
 pub mod qr;
 pub mod tokens;
 
@@ -282,6 +284,26 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
             add(&mut h, &[A::Back], "close help");
         }
         Context::Qr => add(&mut h, &[A::Back], "close"),
+        Context::Media => {
+            add(&mut h, &[A::Back], "close");
+            if state
+                .inspector
+                .as_ref()
+                .is_some_and(|i| i.media().len() > 1)
+            {
+                add(&mut h, &[A::Up, A::Down], "choose");
+            }
+            add(&mut h, &[A::SaveMedia], "save");
+            add(&mut h, &[A::Help], "help");
+            add(&mut h, &[quit], "quit");
+        }
+        Context::SavePath => {
+            // The prompt itself says what to type: the room goes to the keys.
+            add(&mut h, &[A::Select], "save");
+            add(&mut h, &[A::Back], "cancel");
+            add(&mut h, &[A::Help], "help");
+            add(&mut h, &[quit], "quit");
+        }
         Context::Confirm => {
             let (yes, no) = if state.confirm_unkept.is_some() {
                 ("send, not kept", "send nothing")
@@ -351,12 +373,20 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
             add(&mut h, &[A::Help], "help");
             add(&mut h, &[quit], "quit");
             add(&mut h, &[A::Resend], "re-send");
+            add(&mut h, &[A::CopyCurl], "copy curl");
             add(&mut h, &[A::Delete], "delete");
         }
         Context::Detail => {
             add(&mut h, &[A::Back], "back");
             if detail_scrolls(state) {
                 add(&mut h, &[A::Up, A::Down], "scroll");
+            }
+            if state
+                .inspector
+                .as_ref()
+                .is_some_and(|i| !i.media().is_empty())
+            {
+                add(&mut h, &[A::Media], "media");
             }
             add(&mut h, &[A::Refresh], "refresh");
             add(&mut h, &[A::CopyUrl], "copy URL");
@@ -367,6 +397,7 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
             add(&mut h, &[A::Qr], "QR code");
             add(&mut h, &[A::UrlLine], "one-line URL");
             add(&mut h, &[A::Resend], "re-send");
+            add(&mut h, &[A::CopyCurl], "copy curl");
             add(&mut h, &[A::Delete], "delete");
         }
         Context::List if !linked => {
@@ -395,6 +426,7 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
             add(&mut h, &[A::UrlLine], "one-line URL");
             add(&mut h, &[A::Delete], "delete");
             add(&mut h, &[A::CopyId], "copy id");
+            add(&mut h, &[A::CopyCurl], "copy curl");
         }
         Context::Dashboard => {
             add(&mut h, &[A::Up, A::Down], "move");
@@ -412,11 +444,7 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
 
 /// The details on screen are longer than the window.
 fn detail_scrolls(state: &State) -> bool {
-    state
-        .tokens
-        .detail
-        .as_ref()
-        .is_some_and(|r| crate::tui::layout::detail_max_scroll(r, state.width, state.size) > 0)
+    crate::tui::layout::detail_max_scroll(state) > 0
 }
 
 fn draw_footer(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {

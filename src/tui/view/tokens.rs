@@ -47,7 +47,9 @@ fn columns(width: u16) -> Columns {
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
-    if let Some(record) = &state.tokens.detail {
+    if let Some(viewer) = state.viewer() {
+        super::media::draw(frame, area, viewer, state, theme);
+    } else if let Some(record) = &state.tokens.detail {
         draw_detail(frame, area, record, state, theme);
     } else {
         draw_table(frame, area, state, theme);
@@ -379,6 +381,12 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
             Span::styled(": show QR code", theme.dim()),
         ])),
         None => {}
+    }
+    // What Veriff knows of it, under the fields: the rows `layout` counts too.
+    if let Some(insp) = state.inspection_of(r) {
+        let key = state.keys.label(Action::Media);
+        let rows = crate::tui::inspection_text::rows(insp, state.width, text.width, state.tz, &key);
+        lines.extend(super::inspection::lines(rows, text.width, theme));
     }
     // Every line is wrapped above, so a line is a row: the scroll is counted in rows, as
     // `layout::detail_max_scroll` counts them for the keys.

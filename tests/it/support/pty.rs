@@ -57,7 +57,25 @@ impl Tui {
         cols: u16,
         rows: u16,
     ) -> Tui {
-        Tui::start(program, args, env, (cols, rows), None)
+        Tui::start(program, args, env, (cols, rows), (0, 0), None)
+    }
+
+    /// [`Tui::spawn`] in a terminal that reports its size in pixels too (`width` x `height`
+    /// for the whole window), as terminals with graphics do.
+    pub fn spawn_with_pixels(
+        args: &[&str],
+        env: &[(&str, &str)],
+        (cols, rows): (u16, u16),
+        (width, height): (u16, u16),
+    ) -> Tui {
+        Tui::start(
+            Path::new(BIN),
+            args,
+            env,
+            (cols, rows),
+            (width, height),
+            None,
+        )
     }
 
     /// [`Tui::spawn_program`] with `want` watched from the first byte of output (see
@@ -69,7 +87,14 @@ impl Tui {
         (cols, rows): (u16, u16),
         want: impl Fn(&str) -> bool + Send + 'static,
     ) -> Tui {
-        Tui::start(program, args, env, (cols, rows), Some(Box::new(want)))
+        Tui::start(
+            program,
+            args,
+            env,
+            (cols, rows),
+            (0, 0),
+            Some(Box::new(want)),
+        )
     }
 
     fn start(
@@ -77,14 +102,15 @@ impl Tui {
         args: &[&str],
         env: &[(&str, &str)],
         (cols, rows): (u16, u16),
+        (pixel_width, pixel_height): (u16, u16),
         watch: Option<Want>,
     ) -> Tui {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows,
                 cols,
-                pixel_width: 0,
-                pixel_height: 0,
+                pixel_width,
+                pixel_height,
             })
             .expect("open pty");
         let mut cmd = CommandBuilder::new(program);

@@ -294,3 +294,86 @@ pub fn answer_loads_seen(state: &mut State, effects: Vec<Effect>, total: i64) ->
     }
     seen
 }
+
+/// An inspection of `r` with every part answered, fetched at `fetched_at`: two attempts,
+/// two media files, a watchlist hit.
+pub fn inspection(
+    r: &Record,
+    fetched_at: DateTime<Utc>,
+) -> veriff_tui::veriff::inspect::Inspection {
+    use veriff_tui::veriff::Decision;
+    use veriff_tui::veriff::inspect::{
+        Attempt, Inspection, MediaItem, Part, PersonInfo, Watchlist,
+    };
+    let media = |n: &str, name: &str| MediaItem {
+        id: format!("a1b2c3d4-{n}"),
+        kind: "image".into(),
+        name: Some(name.into()),
+        context: Some(name.into()),
+        mimetype: Some("image/png".into()),
+        size: Some(48_213),
+        timestamp: Some("2026-11-25T18:31:07.123Z".into()),
+    };
+    Inspection {
+        session_id: r.session_id.clone(),
+        fetched_at,
+        decision: Part::Ok(Some(Decision {
+            status: SessionStatus::Approved,
+            code: Some(9001),
+            reason: None,
+            reason_code: None,
+            decision_time: Some("2026-11-25T18:31:07.123Z".into()),
+            vendor_data: None,
+        })),
+        person: Part::Ok(PersonInfo {
+            first_name: Some(r.first_name.clone()),
+            last_name: Some(r.last_name.clone()),
+            id_code: Some("38001085718".into()),
+            date_of_birth: Some("1980-01-08".into()),
+            gender: Some("F".into()),
+            nationality: Some("EE".into()),
+            pep_sanction_matches: 0,
+        }),
+        attempts: Part::Ok(vec![
+            Attempt {
+                id: "a0000000-0000-4000-8000-000000000001".into(),
+                status: Some("resubmission_requested".into()),
+                created_time: Some("2026-11-25T18:20:00.000Z".into()),
+            },
+            Attempt {
+                id: "a1b2c3d4-0000-4000-8000-000000000002".into(),
+                status: Some("approved".into()),
+                created_time: Some("2026-11-25T18:31:00.000Z".into()),
+            },
+        ]),
+        media: Part::Ok(vec![
+            media("front", "document-front"),
+            media("face", "face"),
+        ]),
+        watchlist_screening: Part::Ok(Watchlist {
+            match_status: Some("possible_match".into()),
+            check_type: Some("initial_result".into()),
+            search_name: Some(format!("{} {}", r.first_name, r.last_name)),
+            search_year: Some("1980".into()),
+            total_hits: Some(1),
+            created_at: None,
+            hits: vec!["Anna Tamm (pep, sanction)".into()],
+        }),
+    }
+}
+
+/// A small picture for the media viewer: a left half red, a right half white.
+pub fn picture() -> veriff_tui::tui::inspector::Picture {
+    let (w, h) = (8u32, 4u32);
+    let mut rgb = Vec::new();
+    for _ in 0..h {
+        for x in 0..w {
+            rgb.extend_from_slice(if x < w / 2 {
+                &[255, 0, 0]
+            } else {
+                &[255, 255, 255]
+            });
+        }
+    }
+    veriff_tui::tui::inspector::Picture::from_rgb(w, h, rgb).unwrap()
+}
