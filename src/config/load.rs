@@ -143,7 +143,9 @@ pub(super) fn read_config_file(path: &Path) -> Result<FileContents, ConfigError>
     let secrets = secret_values_in(&text);
     let config = parse_config_text(&text, path).map_err(|e| scrub(e, &secrets))?;
     let holds_secret = config.profiles.values().any(|p| {
-        !p.api_key.is_empty() || p.shared_secret.as_deref().is_some_and(|s| !s.is_empty())
+        !p.api_key.is_empty()
+            || p.shared_secret.as_deref().is_some_and(|s| !s.is_empty())
+            || !p.webhook_secrets.is_empty()
     });
     let warning = if holds_secret {
         readable_by_others_warning(path)
@@ -220,8 +222,12 @@ pub(super) fn secrets_of(config: &Config, env: &EnvValues) -> Vec<String> {
     let mut out: Vec<String> = config
         .profiles
         .values()
-        .flat_map(|p| [Some(p.api_key.clone()), p.shared_secret.clone()])
-        .flatten()
+        .flat_map(|p| {
+            [Some(p.api_key.clone()), p.shared_secret.clone()]
+                .into_iter()
+                .flatten()
+                .chain(p.webhook_secrets.iter().cloned())
+        })
         .collect();
     out.extend(env.api_key.iter().cloned());
     out.extend(env.shared_secret.iter().cloned());

@@ -103,6 +103,11 @@ pub struct Profile {
     /// A live (production) integration: marked LIVE in the UI.
     #[serde(default)]
     pub live: bool,
+    /// Secrets `listen` also accepts on this integration's webhooks, besides
+    /// `shared_secret`: while Veriff's shared secret is being rotated, webhooks may be
+    /// signed with the old one or the new one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub webhook_secrets: Vec<String>,
 }
 
 impl std::fmt::Debug for Profile {
@@ -114,6 +119,14 @@ impl std::fmt::Debug for Profile {
             .field("integration_id", &self.integration_id)
             .field("callback", &self.callback)
             .field("live", &self.live)
+            .field(
+                "webhook_secrets",
+                &self
+                    .webhook_secrets
+                    .iter()
+                    .map(|s| mask(s))
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }

@@ -149,6 +149,7 @@ impl Settings {
                         integration_id: None,
                         callback: None,
                         live: false,
+                        webhook_secrets: Vec::new(),
                     })
                 }
                 _ => None,
@@ -170,6 +171,7 @@ impl Settings {
             integration_id: None,
             callback: None,
             live: false,
+            webhook_secrets: Vec::new(),
         };
         self.profile_name = SANDBOX_PROFILE.into();
         self.sandbox = true;
