@@ -16,6 +16,7 @@ mod history;
 mod history_seed;
 mod hostile;
 mod inspect;
+mod listen;
 mod sandbox;
 mod sandbox_limits;
 mod sdk;
