@@ -10,6 +10,7 @@ pub mod clipboard;
 pub mod config;
 pub mod history;
 pub mod keymap;
+pub mod listen;
 pub mod logging;
 pub mod ops;
 pub mod qr;

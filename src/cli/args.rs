@@ -6,6 +6,8 @@ use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 /// Default port of `veriff-tui sandbox`, fixed so a profile can point at it.
 pub const DEFAULT_SANDBOX_PORT: u16 = 8780;
+/// Where `listen` receives webhooks by default: next to the sandbox's port.
+pub const DEFAULT_LISTEN_PORT: u16 = 8781;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -74,6 +76,15 @@ pub enum Command {
         /// Base of the session URLs [default: http://ADDR:PORT]
         #[arg(long, value_name = "URL")]
         public_url: Option<String>,
+    },
+    /// Receive Veriff's webhooks (events and decisions) into the history, in the foreground
+    Listen {
+        /// Port to listen on (0 picks a free one)
+        #[arg(long, default_value_t = DEFAULT_LISTEN_PORT)]
+        port: u16,
+        /// Address to listen on (behind a reverse proxy or tunnel, keep it on loopback)
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+        listen: std::net::IpAddr,
     },
     /// Show the paths used, or check the configuration
     Config {

@@ -14,6 +14,7 @@ mod failure;
 mod generate;
 mod history;
 mod inspect;
+mod listen;
 mod move_aside;
 mod output;
 mod sandbox;
@@ -59,7 +60,7 @@ pub fn main() -> i32 {
     // command awaits one request at a time, so it runs on this thread and spares starting
     // (and joining) worker threads.
     let mut builder = match cli.command {
-        None | Some(Command::Sandbox { .. }) => {
+        None | Some(Command::Sandbox { .. }) | Some(Command::Listen { .. }) => {
             let mut b = tokio::runtime::Builder::new_multi_thread();
             b.worker_threads(2);
             b
@@ -118,6 +119,7 @@ async fn run(cli: Cli) -> Outcome {
             listen,
             public_url,
         }) => sandbox::run(&settings, port, listen, public_url).await,
+        Some(Command::Listen { port, listen }) => listen::run(&settings, port, listen).await,
         Some(Command::Config { action }) => config_cmd::run(&settings, action),
         #[cfg(feature = "dev-seed")]
         Some(Command::DevSeedHistory(args)) => dev_seed::run(&settings, args),

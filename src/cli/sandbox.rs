@@ -105,7 +105,7 @@ pub(super) fn link_note(made_by: &str, in_process: Option<&str>, process: &str) 
     }
 }
 
-async fn wait_for_shutdown() {
+pub(super) async fn wait_for_shutdown() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -143,10 +143,9 @@ pub(super) fn read_config_file(path: &Path) -> Result<FileContents, ConfigError>
     let secrets = secret_values_in(&text);
     let config = parse_config_text(&text, path).map_err(|e| scrub(e, &secrets))?;
     // A command or the keyring keeps the secret out of the file: no warning for those.
-    let holds_secret = config
-        .profiles
-        .values()
-        .any(|p| p.api_key.is_in_file() || p.shared_secret.is_in_file());
+    let holds_secret = config.profiles.values().any(|p| {
+        p.api_key.is_in_file() || p.shared_secret.is_in_file() || !p.webhook_secrets.is_empty()
+    });
     let warning = if holds_secret {
         readable_by_others_warning(path)
     } else {
@@ -222,9 +221,13 @@ pub(super) fn secrets_of(config: &Config, env: &EnvValues) -> Vec<String> {
     let mut out: Vec<String> = config
         .profiles
         .values()
-        .flat_map(|p| [p.api_key.written(), p.shared_secret.written()])
-        .flatten()
-        .map(str::to_string)
+        .flat_map(|p| {
+            [p.api_key.written(), p.shared_secret.written()]
+                .into_iter()
+                .flatten()
+                .map(str::to_string)
+                .chain(p.webhook_secrets.iter().cloned())
+        })
         .collect();
     out.extend(env.api_key.iter().cloned());
     out.extend(env.shared_secret.iter().cloned());

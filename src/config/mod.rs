@@ -105,6 +105,13 @@ pub struct Profile {
     pub callback: Option<String>,
     /// A live (production) integration: marked LIVE in the UI.
     pub live: bool,
+    /// Secrets `listen` also accepts on this integration's webhooks, besides
+    /// `shared_secret`: while Veriff's shared secret is being rotated, webhooks may be
+    /// signed with the old one or the new one.
+    pub webhook_secrets: Vec<String>,
+    /// `[profiles.NAME.defaults]`: the session fields beyond the names this integration
+    /// fills in when the operator leaves them empty (`document_country = "EE"`).
+    pub defaults: crate::veriff::Extras,
 }
 
 /// A `[profiles.NAME]` table as written: each secret has two keys, its value (or
@@ -127,6 +134,56 @@ struct ProfileFile {
     callback: Option<String>,
     #[serde(default)]
     live: bool,
+    #[serde(default)]
+    webhook_secrets: Vec<String>,
+    #[serde(default)]
+    defaults: ProfileDefaults,
+}
+
+/// `[profiles.NAME.defaults]` as written: the keys of `veriff::Extras`, consents a list.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ProfileDefaults {
+    #[serde(default)]
+    end_user_id: String,
+    #[serde(default)]
+    id_number: String,
+    #[serde(default)]
+    date_of_birth: String,
+    #[serde(default)]
+    gender: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    document_number: String,
+    #[serde(default)]
+    document_type: String,
+    #[serde(default)]
+    document_country: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    consents: Vec<String>,
+}
+
+impl From<ProfileDefaults> for crate::veriff::Extras {
+    fn from(d: ProfileDefaults) -> Self {
+        crate::veriff::Extras {
+            end_user_id: d.end_user_id,
+            id_number: d.id_number,
+            date_of_birth: d.date_of_birth,
+            gender: d.gender,
+            email: d.email,
+            phone: d.phone,
+            document_number: d.document_number,
+            document_type: d.document_type,
+            document_country: d.document_country,
+            address: d.address,
+            consents: d.consents,
+        }
+    }
 }
 
 impl TryFrom<ProfileFile> for Profile {
@@ -144,6 +201,8 @@ impl TryFrom<ProfileFile> for Profile {
             integration_id: f.integration_id,
             callback: f.callback,
             live: f.live,
+            webhook_secrets: f.webhook_secrets,
+            defaults: f.defaults.into(),
         })
     }
 }
@@ -157,6 +216,14 @@ impl std::fmt::Debug for Profile {
             .field("integration_id", &self.integration_id)
             .field("callback", &self.callback)
             .field("live", &self.live)
+            .field(
+                "webhook_secrets",
+                &self
+                    .webhook_secrets
+                    .iter()
+                    .map(|s| mask(s))
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }

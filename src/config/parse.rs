@@ -305,6 +305,12 @@ pub(super) fn secret_values_in(text: &str) -> Vec<String> {
             continue;
         };
         let left = left.trim().trim_matches(|c| c == '"' || c == '\'');
+        if left.ends_with("webhook_secrets") {
+            // A list on one line: every quoted string in it is a secret.
+            let quoted = right.split(['"', '\'']).skip(1).step_by(2);
+            out.extend(quoted.filter(|v| v.chars().count() >= 4).map(String::from));
+            continue;
+        }
         if !(left.ends_with("api_key") || left.ends_with("shared_secret")) {
             continue;
         }

@@ -205,6 +205,8 @@ impl Settings {
                         integration_id: None,
                         callback: None,
                         live: false,
+                        webhook_secrets: Vec::new(),
+                        defaults: Default::default(),
                     })
                 }
                 _ => None,
@@ -226,6 +228,8 @@ impl Settings {
             integration_id: None,
             callback: None,
             live: false,
+            webhook_secrets: Vec::new(),
+            defaults: Default::default(),
         };
         self.profile_name = SANDBOX_PROFILE.into();
         self.sandbox = true;

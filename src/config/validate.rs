@@ -32,6 +32,10 @@ pub(super) fn validate_config(config: &Config, path: &Path) -> Result<(), Config
                 crate::text::sanitize(&p.base_url)
             ));
         }
+        let today = chrono::Utc::now().date_naive();
+        if let Some((field, why)) = p.defaults.normalised().validate(today).into_iter().next() {
+            return err(format!("profiles.{name}.defaults.{} {why}.", field.key()));
+        }
         if let Some(cb) = p.callback.as_deref().filter(|c| !c.is_empty())
             && let Err(why) = check_http_url(cb)
         {

@@ -21,12 +21,14 @@ mod schema;
 #[cfg(feature = "dev-seed")]
 pub mod seed;
 mod stats;
+mod webhooks;
 mod write;
 
 pub use health::{CHECK_AT_OPEN_MAX_BYTES, history_bytes};
 pub use open::move_aside;
 pub use query::IdMatch;
 pub use recover::{Recovery, recover};
+pub use webhooks::{Elsewhere, WebhookOutcome, WebhookWrite};
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -76,6 +78,10 @@ pub struct Record {
     /// The session fields beyond the names, as sent.
     #[serde(default, skip_serializing_if = "Extras::is_empty")]
     pub extra: Extras,
+    /// Not made here: first heard of in a webhook (`listen`) for a session this history
+    /// did not have, kept so that nothing Veriff said is dropped. It has no link.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub made_elsewhere: bool,
 }
 
 /// What is written when a session has been created.
@@ -181,7 +187,7 @@ const PAGE_CACHE_KIB: i64 = 8192;
 
 const COLUMNS: &str = "id, created_at, profile, base_url, sandbox, first_name, last_name, lang, \
     selfid, callback, vendor_data, session_id, url, host, expires_at, status, decision_code, \
-    decision_reason, decision_time, checked_at, check_error, extra";
+    decision_reason, decision_time, checked_at, check_error, extra, made_elsewhere";
 
 pub struct Store {
     conn: rusqlite::Connection,
@@ -290,6 +296,7 @@ impl Record {
             checked_at: None,
             check_error: None,
             extra: i.extra.clone(),
+            made_elsewhere: false,
         }
     }
 
@@ -400,6 +407,7 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
         checked_at,
         check_error: row.get(20)?,
         extra: extra_from_column(&row.get::<_, String>(21)?),
+        made_elsewhere: row.get(22)?,
     };
     // Made safe where it enters: a history file may have been written by anything.
     let r = &mut record;

@@ -8,7 +8,7 @@
 /// anything is written to it.
 pub(super) const APPLICATION_ID: i32 = 0x5654_5549;
 
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
 
 pub(super) fn latest() -> i64 {
     MIGRATIONS.len() as i64
@@ -195,4 +195,23 @@ CREATE TABLE inspections (
 CREATE TRIGGER inspections_delete AFTER DELETE ON sessions BEGIN
     DELETE FROM inspections WHERE record_id = old.id;
 END;
+"#;
+
+/// Webhooks received by `listen` (`Store::record_webhook`): one row per distinct delivery,
+/// keyed by the SHA-256 of its exact body, so that Veriff's retries (the same bytes again)
+/// change nothing the second time. The attempt a webhook names is kept here too. Records
+/// first heard of in a webhook are marked `made_elsewhere`.
+const V7: &str = r#"
+CREATE TABLE deliveries (
+    body_sha256 TEXT    PRIMARY KEY,
+    received_at INTEGER NOT NULL,
+    session_id  TEXT    NOT NULL,
+    kind        TEXT    NOT NULL,
+    attempt_id  TEXT,
+    -- What the delivery did to the record: "applied", "stale" (older than what it holds).
+    result      TEXT    NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX deliveries_session ON deliveries (session_id, received_at);
+
+ALTER TABLE sessions ADD COLUMN made_elsewhere INTEGER NOT NULL DEFAULT 0;
 "#;

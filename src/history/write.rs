@@ -13,7 +13,11 @@ impl Store {
     }
 
     /// Inserts `new` in the caller's transaction; returns its row id.
-    fn insert_in(&self, tx: &Transaction<'_>, new: &NewRecord<'_>) -> Result<i64, StoreError> {
+    pub(super) fn insert_in(
+        &self,
+        tx: &Transaction<'_>,
+        new: &NewRecord<'_>,
+    ) -> Result<i64, StoreError> {
         let s = new.session;
         let i = new.input;
         let inserted = tx.execute(

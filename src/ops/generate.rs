@@ -54,6 +54,9 @@ impl Request {
         let endpoint = settings.endpoint().map_err(Refused::Config)?;
         // Spelled as Veriff wants (`PASSPORT`, `EE`) before it is checked, sent and stored:
         // the record says what was sent.
+        if let Some(p) = &settings.profile {
+            input.extra = input.extra.or(&p.defaults);
+        }
         input.extra = input.extra.normalised();
         let problems = input.validate(settings.allows_http_callback());
         if !problems.is_empty() {

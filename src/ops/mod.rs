@@ -13,6 +13,7 @@ pub mod generate;
 pub mod inspect;
 pub mod progress;
 pub mod refresh;
+pub mod webhook;
 
 use std::sync::{Arc, Mutex};
 

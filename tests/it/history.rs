@@ -732,7 +732,7 @@ fn opening_twice_migrates_once() {
     let version: i64 = raw
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 6);
+    assert_eq!(version, 7);
     let mode: String = raw
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -1239,11 +1239,12 @@ fn opening_a_version_1_history_indexes_its_records_for_short_terms() {
         // profile's decisions (schema 3), no table of requests in flight (schema 4).
         let raw = rusqlite::Connection::open(&path).unwrap();
         // Nor the extra fields and their place in the trigram index (schema 5), nor the
-        // inspections kept (schema 6).
+        // inspections kept (schema 6), nor webhook deliveries (schema 7).
         raw.execute_batch(
             "DROP TRIGGER sessions_grams_delete; DROP TABLE sessions_grams; \
              DROP INDEX sessions_profile_decided; DROP TABLE intents; \
              DROP TRIGGER inspections_delete; DROP TABLE inspections; \
+             DROP TABLE deliveries; ALTER TABLE sessions DROP COLUMN made_elsewhere; \
              DROP TRIGGER sessions_fts_insert; DROP TRIGGER sessions_fts_delete; \
              DROP TRIGGER sessions_fts_update; DROP TABLE sessions_fts; \
              ALTER TABLE sessions DROP COLUMN extra; ALTER TABLE sessions DROP COLUMN search_extra; \

@@ -18,6 +18,7 @@ mod history_recovery;
 mod history_seed;
 mod hostile;
 mod inspect;
+mod listen;
 mod sandbox;
 mod sandbox_limits;
 mod sdk;

@@ -171,3 +171,50 @@ fn print_curl_makes_the_same_request_when_run() {
     assert_eq!(v["document"]["type"], "PASSPORT");
     assert_eq!(v["consents"][1]["type"], "bipa");
 }
+
+/// `[profiles.NAME.defaults]` fills what the operator leaves empty; what is typed wins; a
+/// default Veriff would refuse is a config error naming its key.
+#[test]
+fn a_profiles_defaults_fill_only_the_empty_fields() {
+    let env = support::SandboxEnv::new();
+    let profile = format!(
+        "[profiles.sb]\nbase_url = \"{}\"\napi_key = \"{}\"\n\n[profiles.sb.defaults]\ndocument_country = \"ee\"\nemail = \"desk@example.com\"\nconsents = [\"ine\"]\n",
+        env.sandbox.base_url(),
+        env.sandbox.api_key()
+    );
+    std::fs::write(env.config_path(), &profile).unwrap();
+    let no_env = [
+        ("VERIFF_BASE_URL", ""),
+        ("VERIFF_API_KEY", ""),
+        ("VERIFF_SHARED_SECRET", ""),
+    ];
+    let (code, _, err) = env.run_with(
+        &[
+            "generate",
+            "--first-name",
+            "Anna",
+            "--email",
+            "anna@example.com",
+        ],
+        &no_env,
+    );
+    assert_eq!(code, 0, "{err}");
+    let rows = history_json(&env, None);
+    assert_eq!(rows[0]["document_country"], "EE", "{rows:?}");
+    assert_eq!(rows[0]["email"], "anna@example.com", "typed wins: {rows:?}");
+    assert_eq!(rows[0]["consents"], "ine");
+    let sent: Value = serde_json::from_slice(&env.sandbox.last_create_body().unwrap()).unwrap();
+    assert_eq!(sent["verification"]["document"]["country"], "EE");
+
+    std::fs::write(
+        env.config_path(),
+        profile.replace("document_country = \"ee\"", "document_country = \"XX\""),
+    )
+    .unwrap();
+    let (code, _, err) = env.run_with(&["generate", "--first-name", "Anna"], &no_env);
+    assert_eq!(code, EXIT_USAGE, "{err}");
+    assert!(
+        err.contains("profiles.sb.defaults.document_country"),
+        "{err}"
+    );
+}

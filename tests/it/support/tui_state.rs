@@ -70,6 +70,8 @@ pub fn live_settings() -> Settings {
         integration_id: None,
         callback: Some("https://example.com/veriff/done".into()),
         live: true,
+        webhook_secrets: Vec::new(),
+        defaults: Default::default(),
     };
     config.profiles.insert("production".into(), profile.clone());
     Settings {
@@ -220,6 +222,7 @@ pub fn record(i: i64) -> Record {
         checked_at: None,
         check_error: None,
         extra: Default::default(),
+        made_elsewhere: false,
     }
 }
 
