@@ -1745,6 +1745,24 @@ fn answer(
 }
 
 #[test]
+fn r_in_the_details_asks_for_the_inspection_again_keeping_the_scroll() {
+    let mut s = tokens(5);
+    let first = open_details(&mut s);
+    s.tokens.detail_scroll = 3;
+    let effects = update(&mut s, key(KeyCode::Char('r')));
+    let again = effects.iter().find_map(|e| match e {
+        Effect::Inspect { seq, .. } => Some(*seq),
+        _ => None,
+    });
+    assert!(
+        again.is_some_and(|seq| seq > first),
+        "a fresh inspection, numbered anew: {effects:?}"
+    );
+    assert_eq!(s.tokens.detail_scroll, 3);
+    assert!(s.tokens.detail.is_some());
+}
+
+#[test]
 fn details_show_the_kept_inspection_at_once_then_the_fresh_one() {
     let mut s = tokens(5);
     let seq = open_details(&mut s);

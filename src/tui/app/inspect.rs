@@ -44,6 +44,17 @@ pub(super) fn open_details(state: &mut State, record: Record, from: Option<Scree
     effects
 }
 
+/// `r` in the details: the inspection asked for again, where the operator is reading.
+pub(super) fn reinspect(state: &mut State) -> Vec<Effect> {
+    let Some(record) = state.tokens.detail.clone() else {
+        return Vec::new();
+    };
+    let (scroll, from) = (state.tokens.detail_scroll, state.tokens.detail_from);
+    let effects = open_details(state, record, from);
+    state.tokens.detail_scroll = scroll;
+    effects
+}
+
 /// The endpoint to ask about `r` through: always the profile it was made under. A record
 /// whose outcome is unknown has no session to ask about.
 fn inspect_endpoint(state: &State, r: &Record) -> Result<Endpoint, String> {

@@ -263,6 +263,12 @@ pub(super) fn tokens_key(
             None => Vec::new(),
         },
         Action::Refresh => match state.current_record().cloned() {
+            Some(r) if state.tokens.detail.is_some() => {
+                // In the details, the whole inspection is asked again too (where the eye is).
+                let mut effects = refresh_record(state, &r);
+                effects.extend(super::inspect::reinspect(state));
+                effects
+            }
             Some(r) => refresh_record(state, &r),
             None => {
                 state.set_status(Level::Info, "no record selected");
