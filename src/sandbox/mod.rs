@@ -185,24 +185,34 @@ impl Outcome {
 }
 
 /// Checks a `--public-url` and drops its trailing `/`, so session URLs read `BASE/v/TOKEN`.
+/// Parsed as a URL (a hand split takes `http://a@evil.example` for host `a`): http(s), a
+/// host, no user name or password, no query or fragment.
 fn public_base(url: &str) -> std::io::Result<String> {
     let url = url.trim().trim_end_matches('/');
     let lower = url.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("http://")
-        .or_else(|| lower.strip_prefix("https://"));
-    match rest {
-        Some(host) if !host.is_empty() && !url.chars().any(|c| c.is_control() || c == ' ') => {
-            Ok(url.to_string())
-        }
-        _ => Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!(
-                "the public URL {:?} is not an http(s) URL with a host; give one like http://192.168.1.20:8780",
-                crate::text::sanitize(url)
-            ),
-        )),
+    let plain = lower.starts_with("http://") || lower.starts_with("https://");
+    let ok = plain
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || crate::text::is_unsafe(c))
+        && url::Url::parse(url).is_ok_and(|u| {
+            matches!(u.scheme(), "http" | "https")
+                && u.host_str().is_some_and(|h| !h.is_empty())
+                && u.username().is_empty()
+                && u.password().is_none()
+                && u.query().is_none()
+                && u.fragment().is_none()
+        });
+    if ok {
+        return Ok(url.to_string());
     }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::InvalidInput,
+        format!(
+            "the public URL {:?} is not an http(s) URL with a host (and no user name, query or fragment); give one like http://192.168.1.20:8780",
+            crate::text::sanitize(url)
+        ),
+    ))
 }
 
 /// A running sandbox; it stops when dropped.

@@ -769,7 +769,14 @@ async fn a_public_url_is_the_base_of_session_links_and_the_api_stays_local() {
     let (_, url) = created_id(&sb, json!({})).await;
     assert!(url.starts_with(&format!("{}/v/", sb.base_url())), "{url}");
 
-    for bad in ["ftp://x", "192.0.2.7:8780", "http://", "http://a b"] {
+    for bad in [
+        "ftp://x",
+        "192.0.2.7:8780",
+        "http://",
+        "http://a b",
+        "http://192.0.2.7:80@evil.example/",
+        "http://192.0.2.7/?x=1",
+    ] {
         let err = Sandbox::start(SandboxOptions {
             public_url: Some(bad.into()),
             ..Default::default()
