@@ -628,9 +628,17 @@ fn r_refreshes_the_selected_record_and_the_detail_follows() {
             .any(|e| matches!(e, Effect::List(Load::Page { .. })))
     );
 
-    // r in the detail view refreshes that record; a failure is said in plain words.
+    // r in the detail view refreshes that record (and asks for its inspection again); a
+    // failure is said in plain words.
     let effects = update(&mut s, key(KeyCode::Char('r')));
-    assert!(matches!(effects.as_slice(), [Effect::RefreshOne { .. }]));
+    assert!(
+        matches!(effects.first(), Some(Effect::RefreshOne { .. })),
+        "{effects:?}"
+    );
+    assert!(
+        effects.iter().any(|e| matches!(e, Effect::Inspect { .. })),
+        "{effects:?}"
+    );
     update(
         &mut s,
         refreshed(&id, Err(ApiError::Timeout { secs: 30 }), Some(want.clone())),
