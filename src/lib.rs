@@ -1,7 +1,7 @@
 //! veriff-tui: generate Veriff verification session links from the terminal.
 //!
 //! The core (everything but `cli` and `tui`) knows nothing of terminals. Every operation
-//! (generate, refresh, export, delete) lives once in `ops`: the CLI and the TUI gather
+//! (generate, refresh, inspect, export, delete) lives once in `ops`: the CLI and the TUI gather
 //! input, call it, and present what it returns.
 
 pub mod child_env;
@@ -15,6 +15,7 @@ pub mod logging;
 pub mod ops;
 pub mod qr;
 pub mod sandbox;
+mod serve;
 pub mod text;
 pub mod tmux;
 pub mod tui;

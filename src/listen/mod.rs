@@ -1,9 +1,7 @@
 //! `listen`: a small HTTP server that receives Veriff's webhooks on any path and hands each
-//! to [`crate::ops::webhook::receive`]. Hardened as the sandbox is (see `serve`): bodies
+//! to [`crate::ops::webhook::receive`]. Hardened as the sandbox is (`crate::serve`): bodies
 //! over 1 MiB get 413, slow clients are timed out, connections are bounded; on stop, the
 //! requests in flight are answered first.
-
-mod serve;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -55,11 +53,13 @@ impl Listener {
             .layer(DefaultBodyLimit::max(MAX_BODY))
             .with_state(Arc::new(App { store, keys }));
         let (tx, rx) = oneshot::channel();
-        let task = tokio::spawn(serve::serve(
+        let task = tokio::spawn(crate::serve::serve(
             listener,
             app,
             HEAD_TIMEOUT,
             MAX_CONNECTIONS,
+            Arc::new(()),
+            "listen",
             rx,
         ));
         Ok(Listener {

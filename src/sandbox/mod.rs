@@ -18,7 +18,6 @@ mod fields;
 mod flow;
 mod inspect;
 mod limits;
-mod serve;
 mod server;
 mod state;
 mod token;
@@ -273,7 +272,15 @@ impl Sandbox {
         let app = server::router(shared.clone(), limits.body_timeout);
         // A dropped sender means the same as a sent signal: stop.
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve::serve(listener, app, limits, shared.clone(), rx));
+        let task = tokio::spawn(crate::serve::serve(
+            listener,
+            app,
+            limits.head_timeout,
+            limits.max_connections,
+            shared.clone(),
+            "sandbox",
+            rx,
+        ));
         Ok(Sandbox {
             base_url,
             addr,

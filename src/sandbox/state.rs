@@ -365,11 +365,13 @@ impl Counters {
         InFlight(&self.decisions_in_flight)
     }
 
-    /// Counts a connection as open until the guard drops.
-    pub fn connection_opened(&self) -> InFlight<'_> {
+    fn connection_opened(&self) {
         let now = self.connections_open.fetch_add(1, Ordering::SeqCst) + 1;
         self.peak_connections.fetch_max(now, Ordering::SeqCst);
-        InFlight(&self.connections_open)
+    }
+
+    fn connection_closed(&self) {
+        self.connections_open.fetch_sub(1, Ordering::SeqCst);
     }
 
     pub fn reset(&self) {
@@ -388,5 +390,16 @@ pub(crate) struct InFlight<'a>(&'a AtomicUsize);
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The accept loop counts the sandbox's connections (tests read the peak).
+impl crate::serve::Tracker for Shared {
+    fn opened(&self) {
+        self.counters.connection_opened();
+    }
+
+    fn closed(&self) {
+        self.counters.connection_closed();
     }
 }

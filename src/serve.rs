@@ -1,9 +1,10 @@
-//! The sandbox's accept loop: axum::serve without its two gaps. It sets no timeout for a
-//! request head (a client sending nothing, or a byte a second, keeps its connection
-//! forever) and accepts every connection it can (until the process runs out of file
-//! descriptors and real requests cannot get in). Here each connection has
-//! [`Limits::head_timeout`] to send a request head, and at most
-//! [`Limits::max_connections`] are served at once.
+//! The accept loop of our HTTP servers (the sandbox, `listen`): axum::serve without its two
+//! gaps. It sets no timeout for a request head (a client sending nothing, or a byte a
+//! second, keeps its connection forever) and accepts every connection it can (until the
+//! process runs out of file descriptors and real requests cannot get in). Here each
+//! connection has `head_timeout` to send a request head (also how long an idle keep-alive
+//! connection is kept), and at most `max_connections` are served at once. On stop, the
+//! requests in progress are answered first.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,23 +16,38 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, oneshot, watch};
 
-use super::limits::Limits;
-use super::state::Shared;
+/// Told of each connection as it opens and closes (the sandbox counts them for its tests).
+pub(crate) trait Tracker: Send + Sync + 'static {
+    fn opened(&self) {}
+    fn closed(&self) {}
+}
+
+impl Tracker for () {}
+
+/// Closes what [`Tracker::opened`] opened, however the connection ends.
+struct Open<T: Tracker>(Arc<T>);
+
+impl<T: Tracker> Drop for Open<T> {
+    fn drop(&mut self) {
+        self.0.closed();
+    }
+}
 
 /// Serves `app` on `listener` until `stop` fires (or its sender is dropped), then lets the
-/// connections finish their requests in progress and returns once all are closed.
-pub(crate) async fn serve(
+/// connections finish their requests in progress and returns once all are closed. `who`
+/// names the server in the log.
+pub(crate) async fn serve<T: Tracker>(
     listener: TcpListener,
     app: Router,
-    limits: Limits,
-    shared: Arc<Shared>,
+    head_timeout: Duration,
+    max_connections: usize,
+    tracker: Arc<T>,
+    who: &'static str,
     mut stop: oneshot::Receiver<()>,
 ) {
-    let max = u32::try_from(limits.max_connections)
-        .unwrap_or(u32::MAX)
-        .max(1);
+    let max = u32::try_from(max_connections).unwrap_or(u32::MAX).max(1);
     let slots = Arc::new(Semaphore::new(max as usize));
-    // Tells the connections to finish: true once the sandbox stops.
+    // Tells the connections to finish: true once the server stops.
     let (stopping_tx, stopping_rx) = watch::channel(false);
     loop {
         // A free slot is waited for before accepting, not after: connections beyond the
@@ -55,7 +71,7 @@ pub(crate) async fn serve(
                     if !is_connection_error(&e) {
                         // Out of file descriptors (EMFILE) and the like: accepting again at
                         // once would fail again at once, so give connections time to end.
-                        tracing::warn!("sandbox: cannot accept a connection: {e}");
+                        tracing::warn!("{who}: cannot accept a connection: {e}");
                         tokio::select! {
                             _ = &mut stop => break,
                             () = tokio::time::sleep(Duration::from_secs(1)) => {}
@@ -68,9 +84,10 @@ pub(crate) async fn serve(
         tokio::spawn(serve_connection(
             stream,
             app.clone(),
-            limits.head_timeout,
+            head_timeout,
             slot,
-            shared.clone(),
+            tracker.clone(),
+            who,
             stopping_rx.clone(),
         ));
     }
@@ -81,16 +98,18 @@ pub(crate) async fn serve(
 }
 
 /// One connection, HTTP/1.1 with keep-alive, until the client or a timeout ends it, or the
-/// sandbox stops (then the request in progress, if any, is answered first).
-async fn serve_connection(
+/// server stops (then the request in progress, if any, is answered first).
+async fn serve_connection<T: Tracker>(
     stream: TcpStream,
     app: Router,
     head_timeout: Duration,
     _slot: OwnedSemaphorePermit,
-    shared: Arc<Shared>,
+    tracker: Arc<T>,
+    who: &'static str,
     mut stopping: watch::Receiver<bool>,
 ) {
-    let _open = shared.counters.connection_opened();
+    tracker.opened();
+    let _open = Open(tracker);
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -105,12 +124,12 @@ async fn serve_connection(
         }
     };
     if let Err(e) = served {
-        // A client that hung up or was too slow: its business, not the sandbox's.
-        tracing::debug!("sandbox connection ended: {e}");
+        // A client that hung up or was too slow: its business, not the server's.
+        tracing::debug!("{who} connection ended: {e}");
     }
 }
 
-/// Returns once the sandbox stops (or is gone, which means the same).
+/// Returns once the server stops (or is gone, which means the same).
 async fn stopped(stopping: &mut watch::Receiver<bool>) {
     let _ = stopping.wait_for(|stopping| *stopping).await;
 }
