@@ -57,6 +57,30 @@ fn every_field_is_kept_as_sent_shown_in_exports_and_found_by_identifiers() {
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with(env.sandbox.base_url()), "{out}");
 
+    // What arrived is exactly what the table says, and nothing is null.
+    let sent: Value = serde_json::from_slice(&env.sandbox.last_create_body().unwrap()).unwrap();
+    let v = &sent["verification"];
+    assert_eq!(
+        v["person"],
+        serde_json::json!({"firstName": "Anna", "lastName": "Tamm", "idNumber": "38001085718",
+            "phoneNumber": "+37255551234", "gender": "F", "dateOfBirth": "1980-01-08",
+            "email": "anna.tamm@example.com"})
+    );
+    assert_eq!(
+        v["document"],
+        serde_json::json!({"number": "AB1234567", "type": "PASSPORT", "country": "EE"})
+    );
+    assert_eq!(
+        v["address"],
+        serde_json::json!({"fullAddress": "Narva mnt 5, Tallinn"})
+    );
+    assert_eq!(v["endUserId"], "3f2504e0-4f89-11d3-9a0c-0305e82c3301");
+    assert_eq!(
+        v["consents"],
+        serde_json::json!([{"type": "ine", "approved": true}, {"type": "bipa", "approved": true}])
+    );
+    assert!(!sent.to_string().contains("null"), "{sent}");
+
     let rows = history_json(&env, None);
     assert_eq!(rows.len(), 1, "{rows:?}");
     let extra = &rows[0]["extra"];
