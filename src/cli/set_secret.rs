@@ -68,7 +68,7 @@ fn store(
     );
     let words = |e: &KeyringError| e.words(&account, &set_secret, field.env_var(), field.cmd_key());
     // The keyring first: nobody types a secret only to learn that it cannot be kept.
-    let store = open().map_err(|e| {
+    let cannot_store = |e: KeyringError| {
         Failure::new(
             EXIT_LOCAL,
             format!(
@@ -77,7 +77,8 @@ fn store(
                 words(&e)
             ),
         )
-    })?;
+    };
+    let store = open().map_err(cannot_store)?;
     let prompt = format!(
         "{} of profile \"{shown}\" (typing is not shown): ",
         capitalised(field.words())
@@ -107,16 +108,7 @@ fn store(
             format!("the {} given {why}: nothing was stored", field.words()),
         ));
     }
-    keyring::set(&store, name, field, secret).map_err(|e| {
-        Failure::new(
-            EXIT_LOCAL,
-            format!(
-                "cannot store the {} of profile \"{shown}\": {}.",
-                field.words(),
-                words(&e)
-            ),
-        )
-    })?;
+    keyring::set(&store, name, field, secret).map_err(cannot_store)?;
     tracing::info!(profile = %shown, field = field.key(), "secret stored in the keyring");
     let stored = format!(
         "stored the {} {} of profile \"{shown}\" in the OS keyring (service {}, account {})",
