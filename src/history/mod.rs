@@ -9,6 +9,7 @@
 //! what `inspect` fetched, `query` reads pages and searches (`rare`, `grams`, `fold` serve
 //! it), `stats` counts for the dashboard, `schema` is the SQL.
 
+mod changes;
 mod fold;
 mod grams;
 mod health;
@@ -24,6 +25,7 @@ mod stats;
 mod webhooks;
 mod write;
 
+pub use changes::{Changed, Changes, Watch};
 pub use health::{CHECK_AT_OPEN_MAX_BYTES, history_bytes};
 pub use open::move_aside;
 pub use query::IdMatch;

@@ -8,7 +8,7 @@
 /// anything is written to it.
 pub(super) const APPLICATION_ID: i32 = 0x5654_5549;
 
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
 
 pub(super) fn latest() -> i64 {
     MIGRATIONS.len() as i64
@@ -214,4 +214,35 @@ CREATE TABLE deliveries (
 CREATE INDEX deliveries_session ON deliveries (session_id, received_at);
 
 ALTER TABLE sessions ADD COLUMN made_elsewhere INTEGER NOT NULL DEFAULT 0;
+"#;
+
+/// Which records changed, in the order they changed, so that an open TUI shows what another
+/// process (`listen`, a second TUI, a CLI `decision`) wrote without reloading whole tables
+/// (`Store::changes_after`). Only the newest few thousand entries are kept: a reader further
+/// behind than that is told so and reloads what it shows.
+const V8: &str = r#"
+CREATE TABLE changes (
+    seq           INTEGER PRIMARY KEY,
+    record_id     INTEGER NOT NULL,
+    -- The status before and after the write (NULL before: a new record; NULL after: deleted),
+    -- so a reader tells a decision from a write that changed no status (a check's time).
+    status_before TEXT,
+    status_after  TEXT
+);
+
+CREATE TRIGGER changes_insert AFTER INSERT ON sessions BEGIN
+    INSERT INTO changes (record_id, status_after) VALUES (new.id, new.status);
+END;
+CREATE TRIGGER changes_update AFTER UPDATE ON sessions BEGIN
+    INSERT INTO changes (record_id, status_before, status_after)
+    VALUES (new.id, old.status, new.status);
+END;
+CREATE TRIGGER changes_delete AFTER DELETE ON sessions BEGIN
+    INSERT INTO changes (record_id, status_before) VALUES (old.id, old.status);
+END;
+-- Pruned in steps of a thousand: one range delete on the key now and then, not one per
+-- write. The newest entry always stays, so `seq` never goes back.
+CREATE TRIGGER changes_prune AFTER INSERT ON changes WHEN new.seq % 1000 = 0 BEGIN
+    DELETE FROM changes WHERE seq <= new.seq - 10000;
+END;
 "#;

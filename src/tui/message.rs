@@ -89,6 +89,8 @@ pub enum Msg {
         run: u64,
         result: Result<crate::ops::refresh::Summary, String>,
     },
+    /// Another process changed the history (`tui::watch`): what shows records catches up.
+    HistoryChanged(Box<crate::history::Changes>),
     /// The auto-refresh interval (`ui.refresh_interval_secs`) passed.
     AutoRefresh,
     DashboardData(Result<crate::tui::app::DashboardData, String>),

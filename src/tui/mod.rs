@@ -26,6 +26,7 @@ mod terminal;
 pub mod theme;
 pub mod ui_state;
 pub mod view;
+mod watch;
 pub mod widgets;
 
 use std::io::Write;
@@ -132,6 +133,11 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<LastLink>> {
         ui_state_file,
         ui_state_saves: (0, Arc::new(Mutex::new(0))),
     };
+    let watcher = watch::spawn(
+        runtime.store.clone(),
+        runtime.history_db.clone(),
+        tx.clone(),
+    );
 
     let result = main_loop(
         &mut state,
@@ -142,6 +148,7 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<LastLink>> {
     )
     .await;
 
+    watcher.abort();
     stop.store(true, Ordering::SeqCst);
     if let Some(t) = signals {
         t.abort();

@@ -9,17 +9,17 @@ use chrono::{DateTime, Duration as ChronoDuration, TimeZone, Utc};
 use veriff_tui::history::{IdMatch, NewRecord, Query, Record, Store, StoreError};
 use veriff_tui::veriff::{CreatedSession, Decision, SessionInput, SessionStatus};
 
-fn t(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+pub(crate) fn t(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
 }
 
-struct Spec<'a> {
+pub(crate) struct Spec<'a> {
     first: &'a str,
     last: &'a str,
     vendor: &'a str,
-    session_id: String,
+    pub(crate) session_id: String,
     created: DateTime<Utc>,
-    profile: &'a str,
+    pub(crate) profile: &'a str,
 }
 
 /// Deterministic ids (hex, no letters past f) so searches cannot hit them by chance.
@@ -29,7 +29,11 @@ fn next_session_id() -> String {
     format!("cafe{n:04x}-0000-4000-8000-{n:012x}")
 }
 
-fn spec(first: &'static str, last: &'static str, created: DateTime<Utc>) -> Spec<'static> {
+pub(crate) fn spec(
+    first: &'static str,
+    last: &'static str,
+    created: DateTime<Utc>,
+) -> Spec<'static> {
     Spec {
         first,
         last,
@@ -40,7 +44,7 @@ fn spec(first: &'static str, last: &'static str, created: DateTime<Utc>) -> Spec
     }
 }
 
-fn add(store: &Store, s: &Spec<'_>) -> Record {
+pub(crate) fn add(store: &Store, s: &Spec<'_>) -> Record {
     let input = SessionInput {
         first_name: s.first.into(),
         last_name: s.last.into(),

@@ -2229,3 +2229,129 @@ fn details_of_a_record_whose_outcome_is_unknown_ask_nothing() {
     assert!(s.inspector.is_none());
     assert!(update(&mut s, key(KeyCode::Char('m'))).is_empty());
 }
+
+fn changed(
+    record: veriff_tui::history::Record,
+    status_before: Option<&str>,
+) -> veriff_tui::history::Changed {
+    veriff_tui::history::Changed {
+        record,
+        status_before: status_before.map(str::to_string),
+    }
+}
+
+fn history_changed(changes: veriff_tui::history::Changes) -> Msg {
+    Msg::HistoryChanged(Box::new(changes))
+}
+
+#[test]
+fn a_decision_another_process_stored_shows_in_the_details_list_and_status_line() {
+    use veriff_tui::veriff::SessionStatus;
+    let mut s = tokens(5);
+    update(&mut s, key(KeyCode::Enter));
+    let shown = s.tokens.detail.clone().expect("details open");
+    let mut after = shown.clone();
+    after.status = SessionStatus::Declined;
+    after.decision_code = Some(9102);
+    after.decision_reason = Some("Suspected document tampering".into());
+    let effects = update(
+        &mut s,
+        history_changed(veriff_tui::history::Changes {
+            records: vec![changed(after, Some(shown.status.as_str()))],
+            ..Default::default()
+        }),
+    );
+    assert_eq!(
+        s.tokens.detail.as_ref().unwrap().status,
+        SessionStatus::Declined
+    );
+    let text = &s.status.as_ref().unwrap().text;
+    assert!(
+        text.contains("John Smith: declined (9102): Suspected document tampering"),
+        "{text}"
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::List(Load::Page { .. }))),
+        "the list reloads: {effects:?}"
+    );
+}
+
+#[test]
+fn writes_that_move_no_status_or_touch_another_profile_say_nothing() {
+    let mut s = tokens(5);
+    let status_before = s.status.clone();
+    let r = record(2);
+    let same = r.status.as_str().to_string();
+    // A check's time: the list reloads, the status line stays.
+    let effects = update(
+        &mut s,
+        history_changed(veriff_tui::history::Changes {
+            records: vec![changed(r.clone(), Some(&same))],
+            ..Default::default()
+        }),
+    );
+    assert_eq!(s.status, status_before);
+    assert!(!effects.is_empty());
+    // Another profile's new record: nothing shown here changed.
+    let mut theirs = record(3);
+    theirs.profile = "live-shop".into();
+    let effects = update(
+        &mut s,
+        history_changed(veriff_tui::history::Changes {
+            records: vec![changed(theirs, None)],
+            ..Default::default()
+        }),
+    );
+    assert_eq!(s.status, status_before);
+    assert!(effects.is_empty(), "{effects:?}");
+}
+
+#[test]
+fn many_changes_at_once_reload_the_dashboard_and_name_the_newest() {
+    use veriff_tui::veriff::SessionStatus;
+    let mut s = state(80, 24);
+    update(&mut s, alt('3'));
+    let mut a = record(0);
+    a.status = SessionStatus::Approved;
+    let mut b = record(1);
+    b.first_name = "অমিত".into();
+    b.last_name = "দাস".into();
+    b.status = SessionStatus::Approved;
+    b.decision_code = Some(9001);
+    let effects = update(
+        &mut s,
+        history_changed(veriff_tui::history::Changes {
+            records: vec![changed(a, Some("created")), changed(b, Some("submitted"))],
+            ..Default::default()
+        }),
+    );
+    let text = &s.status.as_ref().unwrap().text;
+    assert!(
+        text.contains("অমিত দাস: approved (9001) · 1 more changed"),
+        "{text}"
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::StatusCounts { .. })),
+        "{effects:?}"
+    );
+    // Too many to name: everything shown reloads, without a word.
+    let before = s.status.clone();
+    let effects = update(
+        &mut s,
+        history_changed(veriff_tui::history::Changes {
+            overflow: true,
+            ..Default::default()
+        }),
+    );
+    assert_eq!(s.status, before);
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::DashboardData { .. })),
+        "{effects:?}"
+    );
+}

@@ -10,6 +10,7 @@ mod effect;
 mod generate;
 mod inspect;
 mod keys;
+mod live;
 mod state;
 mod tokens;
 mod update;
@@ -25,6 +26,7 @@ use dashboard::*;
 use generate::*;
 use inspect::*;
 use keys::*;
+use live::*;
 use tokens::*;
 
 use chrono::{DateTime, FixedOffset, Utc};

@@ -200,6 +200,7 @@ fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
             effects
         }
         Msg::RefreshDone { run, result } => on_refresh_done(state, run, result),
+        Msg::HistoryChanged(changes) => on_history_changed(state, *changes),
         Msg::AutoRefresh => {
             if state.refresh.is_some() {
                 return Vec::new();

@@ -1,0 +1,88 @@
+//! The real binary in a pseudo-terminal shows what another process wrote to the history
+//! without a key press: a CLI `decision` run beside it (another process, another connection
+//! to the same file) stores an answer, and the open list, status line and dashboard follow.
+
+use veriff_tui::history::{Query, Store};
+use veriff_tui::sandbox::Outcome;
+
+use crate::support::{SandboxEnv, Tui};
+
+/// The session id of the newest record named `first`.
+fn session_of(env: &SandboxEnv, first: &str) -> String {
+    let store = Store::open(&env.history_db()).unwrap();
+    let page = store
+        .page(&Query {
+            limit: 50,
+            ..Default::default()
+        })
+        .unwrap();
+    page.into_iter()
+        .find(|r| r.first_name == first)
+        .map(|r| r.session_id)
+        .unwrap_or_else(|| panic!("no record for {first}"))
+}
+
+/// Another process makes a link for `first last`.
+fn generate(env: &SandboxEnv, first: &str, last: &str) -> String {
+    let (code, _, err) = env.run(&["generate", "--first-name", first, "--last-name", last]);
+    assert_eq!(code, 0, "{err}");
+    session_of(env, first)
+}
+
+/// The person decides in the flow, and another process asks Veriff (the sandbox) and stores
+/// the answer.
+fn decide_elsewhere(env: &SandboxEnv, session_id: &str, outcome: Outcome) {
+    assert!(env.sandbox.decide(session_id, outcome));
+    let (code, out, err) = env.run(&["decision", session_id]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
+fn a_decision_stored_by_another_process_shows_without_a_key_press() {
+    let env = SandboxEnv::new();
+    let bengali = generate(&env, "অমিত", "দাস");
+    let vars = env.vars();
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let tui = Tui::spawn(&[], &vars, 100, 30);
+    tui.wait_for("Generate general session");
+    tui.send("\x1b2"); // Alt+2: Generated tokens
+    tui.wait_until("the record, created", |s| {
+        s.lines()
+            .any(|l| l.contains("অমিত") && l.contains("created"))
+    });
+
+    // From here on no key is pressed: only other processes act.
+    decide_elsewhere(&env, &bengali, Outcome::Approved);
+    let screen = tui.wait_until("the row approved and the note", |s| {
+        s.lines()
+            .any(|l| l.contains("অমিত") && l.contains("approved"))
+            && s.contains("অমিত দাস: approved (9001)")
+    });
+    assert!(
+        !screen
+            .lines()
+            .any(|l| l.contains("অমিত") && l.contains("created"))
+    );
+
+    // A link made by another process appears in the list by itself.
+    let thai = generate(&env, "สมชาย", "ใจดี");
+    tui.wait_until("the new record listed", |s| {
+        s.lines()
+            .any(|l| l.contains("สมชาย") && l.contains("created"))
+    });
+
+    // The dashboard's counts follow too.
+    tui.send("\x1b3"); // Alt+3: Dashboard
+    tui.wait_until("the dashboard", |s| s.contains("By status"));
+    let declined_count = |s: &str, n: &str| {
+        s.lines().any(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            words.windows(2).any(|w| w[0] == "declined" && w[1] == n)
+        })
+    };
+    tui.wait_until("no declined yet", |s| declined_count(s, "0"));
+    decide_elsewhere(&env, &thai, Outcome::Declined);
+    tui.wait_until("one declined, counted without a key", |s| {
+        declined_count(s, "1") && s.contains("สมชาย ใจดี: declined (9102)")
+    });
+}
