@@ -149,6 +149,9 @@ fn main() {
         if n == largest && only.is_none() {
             dashboard_and_paging(&mut c, use_criterion, &store, &size, &mut report);
         }
+        if n == largest && only.as_deref().is_none_or(|o| o == "watch") {
+            watching(&path, &store, &size, &mut report);
+        }
     }
 
     if use_criterion {
@@ -157,6 +160,66 @@ fn main() {
     println!();
     for line in report {
         println!("{line}");
+    }
+}
+
+/// What the open TUI's look at the history costs (`tui::watch`, four times a second): idle,
+/// and after another connection (another process) wrote one record. The records written
+/// here are deleted again, so the fixture stays as it was.
+fn watching(path: &std::path::Path, store: &Store, size: &str, report: &mut Vec<String>) {
+    use veriff_tui::history::NewRecord;
+    use veriff_tui::veriff::{CreatedSession, SessionInput};
+    let other = Store::open(path).expect("a second connection");
+    let mut watch = store.watch().expect("watch");
+    let idle = support::sample(5000, Duration::from_secs(3), || {
+        black_box(store.changes_after(&mut watch).expect("look"));
+    });
+    let input = SessionInput {
+        first_name: "Watch".into(),
+        last_name: "Bench".into(),
+        lang: "en".into(),
+        ..SessionInput::default()
+    };
+    let mut written = Vec::new();
+    let mut one = Vec::new();
+    for i in 0..200 {
+        let now = chrono::Utc::now();
+        let session = CreatedSession {
+            id: format!("00000000-0000-4000-8000-bench{i:07}"),
+            url: "https://alchemy.veriff.com/v/x".into(),
+            host: None,
+            session_token: None,
+            vendor_data: None,
+            status: Some("created".into()),
+            created_at: now,
+            expires_at: now + chrono::Duration::days(7),
+        };
+        let r = other
+            .insert(&NewRecord {
+                profile: support::profile(),
+                base_url: "https://stationapi.veriff.com",
+                sandbox: false,
+                input: &input,
+                session: &session,
+            })
+            .expect("write");
+        written.push(r.id);
+        let t = Instant::now();
+        let seen = store.changes_after(&mut watch).expect("look");
+        one.push(t.elapsed());
+        assert_eq!(seen.map(|c| c.records.len()), Some(1));
+    }
+    for id in written {
+        other.delete(id).expect("clean up");
+    }
+    one.sort_unstable();
+    for (what, runs) in [("idle", &idle), ("one record changed", &one)] {
+        report.push(format!(
+            "watch {size:>4} {what:<20} p50 {:>10}  p99 {:>10}  ({} runs)",
+            support::ms(support::percentile(runs, 50.0)),
+            support::ms(support::percentile(runs, 99.0)),
+            runs.len()
+        ));
     }
 }
 
