@@ -312,19 +312,27 @@ fn sigterm_answers_the_webhook_in_flight_and_exits_0() {
     let sig = signature(NEW, body.as_bytes());
     let mut s = TcpStream::connect(&l.addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    // `Expect: 100-continue`: the server says "go on" once its handler reads the body, so
+    // the test knows the request is in flight before it signals.
     let head = format!(
-        "POST / HTTP/1.1\r\nHost: x\r\nX-AUTH-CLIENT: {KEY}\r\nX-HMAC-SIGNATURE: {sig}\r\nContent-Length: {}\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: x\r\nX-AUTH-CLIENT: {KEY}\r\nX-HMAC-SIGNATURE: {sig}\r\nExpect: 100-continue\r\nContent-Length: {}\r\n\r\n",
         body.len()
     );
     s.write_all(head.as_bytes()).unwrap();
+    let mut go_on = [0u8; 25];
+    s.read_exact(&mut go_on).unwrap();
+    assert_eq!(&go_on, b"HTTP/1.1 100 Continue\r\n\r\n");
     let (half, rest) = body.as_bytes().split_at(10);
     s.write_all(half).unwrap();
-    // The head is in once the server logs nothing yet and holds the connection: give the
-    // signal while the body is still on its way, then finish it.
-    std::thread::sleep(Duration::from_millis(200));
     let pid = l.child.id() as i32;
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-    std::thread::sleep(Duration::from_millis(200));
+    // The signal has been taken once the server stops accepting connections: only then is
+    // the rest of the body sent.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(&l.addr).is_ok() {
+        assert!(Instant::now() < deadline, "still accepting after SIGTERM");
+        std::thread::sleep(Duration::from_millis(10));
+    }
     s.write_all(rest).unwrap();
     assert_eq!(status_of(&mut s), 200);
     assert_eq!(status(&l).as_deref(), Some("started"));
