@@ -20,6 +20,7 @@ pub(super) async fn run(settings: &Settings, port: u16, listen: std::net::IpAddr
     }
     let store = crate::ops::shared(open_store(settings)?);
     let addr = std::net::SocketAddr::new(listen, port);
+    let shutdown = super::shutdown::Shutdown::take();
     let listener = Listener::start(addr, store, keys.clone())
         .await
         .map_err(|e| {
@@ -40,7 +41,7 @@ pub(super) async fn run(settings: &Settings, port: u16, listen: std::net::IpAddr
     );
     // A closed stdout is no reason to stop receiving.
     let _ = output::write_all(text.as_bytes());
-    super::sandbox::wait_for_shutdown().await;
+    shutdown.wait().await;
     output::note("veriff-tui listen: stopping; answering the webhooks in flight first");
     listener.stop().await;
     Ok(())

@@ -19,6 +19,7 @@ mod move_aside;
 mod output;
 mod sandbox;
 mod set_secret;
+mod shutdown;
 
 use clap::{CommandFactory, Parser};
 

@@ -27,6 +27,7 @@ pub(super) async fn run(
             .hint("Point --data-dir at a directory you can write to.")
         })?;
     }
+    let shutdown = super::shutdown::Shutdown::take();
     let sandbox = Sandbox::start(SandboxOptions {
         port,
         listen: Some(listen),
@@ -85,7 +86,7 @@ pub(super) async fn run(
     say("First names Approve, Decline and Resubmit decide at once. Ctrl+C stops it.".into());
     // A closed stdout is no reason to stop serving.
     let _ = output::write_all(text.as_bytes());
-    wait_for_shutdown().await;
+    shutdown.wait().await;
     Ok(())
 }
 
@@ -103,22 +104,4 @@ pub(super) fn link_note(made_by: &str, in_process: Option<&str>, process: &str) 
             sanitize(made_by)
         )
     }
-}
-
-pub(super) async fn wait_for_shutdown() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let term = signal(SignalKind::terminate());
-        let hup = signal(SignalKind::hangup());
-        if let (Ok(mut term), Ok(mut hup)) = (term, hup) {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-                _ = hup.recv() => {}
-            }
-            return;
-        }
-    }
-    let _ = tokio::signal::ctrl_c().await;
 }
