@@ -342,7 +342,9 @@ async fn deliver(d: Delivery, retry: Retry, notes: Notes) {
 }
 
 fn seconds(d: Duration) -> String {
-    if d.as_millis() % 1000 == 0 {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else if d.subsec_millis() == 0 {
         format!("{} s", d.as_secs())
     } else {
         format!("{:.1} s", d.as_secs_f64())
