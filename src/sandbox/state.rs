@@ -311,6 +311,16 @@ impl Shared {
         if session.started {
             return false;
         }
+        // Decided for good when it was made (a test integration's first name): the page
+        // only shows the decision, no attempt begins.
+        if session
+            .decision
+            .as_ref()
+            .is_some_and(|d| d.outcome.is_final())
+        {
+            session.started = true;
+            return true;
+        }
         let attempt = uuid::Uuid::new_v4().to_string();
         session.started = true;
         self.webhooks.started(session, &attempt);

@@ -354,8 +354,8 @@ fn seconds(d: Duration) -> String {
 /// One try: a 2xx is delivered, anything else (another status, no connection, no answer
 /// in time) is the reason it failed.
 async fn send(d: &Delivery, timeout: Duration) -> Result<(), String> {
-    let http = crate::veriff::client::shared_http(d.url.scheme() == "http")
-        .map_err(|e| e.to_string())?;
+    let http =
+        crate::veriff::client::shared_http(d.url.scheme() == "http").map_err(|e| e.to_string())?;
     let signature = sign::signature(SANDBOX_SHARED_SECRET, &d.body);
     let answer = http
         .post(d.url.clone())

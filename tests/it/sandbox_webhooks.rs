@@ -282,8 +282,14 @@ async fn a_decision_chosen_on_the_flow_page_reaches_the_history_through_listen()
     .await;
     assert_eq!(r.decision_code, Some(9001));
     assert!(r.decision_time.is_some(), "{r:?}");
-    assert!(!r.made_elsewhere, "the record generate made, updated in place");
-    assert_eq!((r.first_name.as_str(), r.url.as_str()), ("Anna", url.as_str()));
+    assert!(
+        !r.made_elsewhere,
+        "the record generate made, updated in place"
+    );
+    assert_eq!(
+        (r.first_name.as_str(), r.url.as_str()),
+        ("Anna", url.as_str())
+    );
 
     // Every webhook was kept as a delivery: started and submitted (events), the decision,
     // one attempt throughout.
@@ -352,7 +358,10 @@ async fn a_failed_delivery_is_tried_again_with_the_same_signed_bytes() {
             && lines[0].contains("try 1 of 5 failed (HTTP 500); next in 20 ms"),
         "{lines:?}"
     );
-    assert!(lines[1].contains("try 2 of 5 failed (HTTP 500)"), "{lines:?}");
+    assert!(
+        lines[1].contains("try 2 of 5 failed (HTTP 500)"),
+        "{lines:?}"
+    );
     sb.shutdown().await;
 }
 
@@ -437,7 +446,10 @@ async fn started_comes_before_submitted_before_the_decision_even_through_failure
         (d.len() >= 6).then_some(d)
     })
     .await;
-    for (id, decision) in [(&opened, "decision declined"), (&direct, "decision approved")] {
+    for (id, decision) in [
+        (&opened, "decision declined"),
+        (&direct, "decision approved"),
+    ] {
         let of: Vec<&Got> = delivered
             .iter()
             .filter(|g| {
@@ -500,26 +512,105 @@ fn line_after(lines: &mut impl Iterator<Item = String>, prefix: &str) -> String 
     panic!("no line with {prefix:?}");
 }
 
-#[test]
-fn the_sandbox_command_sends_to_its_webhook_url_and_says_on_stderr_when_that_fails() {
-    let dir = tempfile::tempdir().unwrap();
-    let refusing = RefusingPort::new();
-    let hook = format!("{}/hooks?token=do-not-print", refusing.base_url());
+/// `veriff-tui sandbox --port 0 ARGS…` with `config`; its stdout as lines.
+fn spawn_sandbox(
+    dir: &std::path::Path,
+    args: &[&str],
+    config: &std::path::Path,
+) -> (std::process::Child, impl Iterator<Item = String> + use<>) {
     let mut child = Command::new(BIN)
-        .args(["sandbox", "--port", "0", "--webhook-url", &hook])
+        .args(["sandbox", "--port", "0"])
+        .args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", dir.path())
-        .env("VERIFF_TUI_CONFIG", dir.path().join("none.toml"))
-        .env("VERIFF_TUI_DATA_DIR", dir.path().join("data"))
+        .env("HOME", dir)
+        .env("VERIFF_TUI_CONFIG", config)
+        .env("VERIFF_TUI_DATA_DIR", dir.join("data"))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap())
+    let out = BufReader::new(child.stdout.take().unwrap())
         .lines()
         .map_while(Result::ok);
+    (child, out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_config_gives_the_sandbox_command_its_webhook_url() {
+    let receiver = Receiver::start(|_| 200).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[sandbox]\nwebhook_url = \"{}?token=t0ken\"\n",
+            receiver.url()
+        ),
+    )
+    .unwrap();
+    let shown = receiver.url().to_string();
+    let config_arg = config.display().to_string();
+    let (code, out, err) = tokio::task::spawn_blocking(move || {
+        support::run_cli(&["config", "check"], &[("VERIFF_TUI_CONFIG", &config_arg)])
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.contains(&format!("webhook_url = {shown}\n")),
+        "{code} {out}{err}"
+    );
+    assert!(!out.contains("t0ken"), "{out}");
+
+    let dir_path = dir.path().to_path_buf();
+    let (mut child, base) = tokio::task::spawn_blocking(move || {
+        let (child, mut out) = spawn_sandbox(&dir_path, &[], &config);
+        (child, line_after(&mut out, "base URL:"))
+    })
+    .await
+    .unwrap();
+    // A session decided for good when made (Approve) starts no attempt: nothing is sent
+    // when its page is opened. Another one's page sends started.
+    for (first_name, sends) in [("Approve", false), ("Anna", true)] {
+        let body = serde_json::json!({"verification": {"person": {"firstName": first_name}}});
+        let v: Value = http()
+            .post(format!("{base}/v1/sessions"))
+            .header("x-auth-client", SANDBOX_API_KEY)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        open(v["verification"]["url"].as_str().unwrap()).await;
+        if sends {
+            let got = until("the started event", || {
+                let got = receiver.delivered();
+                (!got.is_empty()).then_some(got)
+            })
+            .await;
+            assert_eq!(got.len(), 1, "only Anna's: {got:?}");
+            assert_eq!(got[0].json()["id"], v["verification"]["id"]);
+            assert_eq!(got[0].kind(), "started");
+            assert_signed(&got[0]);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn the_sandbox_command_sends_to_its_webhook_url_and_says_on_stderr_when_that_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let refusing = RefusingPort::new();
+    let hook = format!("{}/hooks?token=do-not-print", refusing.base_url());
+    let (mut child, mut out) = spawn_sandbox(
+        dir.path(),
+        &["--webhook-url", &hook],
+        &dir.path().join("none.toml"),
+    );
     let base = line_after(&mut out, "base URL:");
     let webhooks = line_after(&mut out, "webhooks:");
     assert!(
@@ -573,7 +664,13 @@ fn a_webhook_url_that_is_not_http_is_a_usage_error() {
     )];
     let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (code, _, err) = support::run_cli(
-        &["sandbox", "--port", "0", "--webhook-url", "ftp://example.com/"],
+        &[
+            "sandbox",
+            "--port",
+            "0",
+            "--webhook-url",
+            "ftp://example.com/",
+        ],
         &vars,
     );
     assert_eq!(code, 2, "{err}");
@@ -599,7 +696,10 @@ fn the_tuis_sandbox_receives_its_own_webhooks_into_the_history() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let env = [
-        ("XDG_CONFIG_HOME", dir.path().join("cfg").display().to_string()),
+        (
+            "XDG_CONFIG_HOME",
+            dir.path().join("cfg").display().to_string(),
+        ),
         ("VERIFF_TUI_DATA_DIR", data.display().to_string()),
     ];
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -628,7 +728,10 @@ fn the_tuis_sandbox_receives_its_own_webhooks_into_the_history() {
     });
     let end = Instant::now() + DEADLINE;
     let r = loop {
-        let r = store.find_by_session_id(&record.session_id).unwrap().unwrap();
+        let r = store
+            .find_by_session_id(&record.session_id)
+            .unwrap()
+            .unwrap();
         if r.status.as_str() == "resubmission_requested" {
             break r;
         }
