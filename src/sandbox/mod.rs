@@ -9,6 +9,9 @@
 //! - `GET /v/{token}`: the end-user flow page; `POST /v/{token}/decide` records the choice;
 //!   `GET /v/{token}/done` thanks the visitor and shows the decision.
 //!
+//! With a webhook URL it also sends what Veriff sends an integration's webhook URL: the
+//! `started` and `submitted` events and the decision (`webhooks.rs`).
+//!
 //! Like Veriff, the sandbox rejects `http://` callbacks (1302), except to this machine
 //! (127.0.0.1, localhost): a sandbox demo never leaves it, and the form allows exactly that
 //! only when the profile is a loopback sandbox.

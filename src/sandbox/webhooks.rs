@@ -58,7 +58,9 @@ impl Retry {
 /// `veriff-tui sandbox` prints them on stderr; inside the TUI, which owns the terminal,
 /// nothing is given and the log alone has them.
 #[derive(Clone, Default)]
-pub struct Notes(Option<Arc<dyn Fn(&str) + Send + Sync>>);
+pub struct Notes(Option<Arc<Say>>);
+
+type Say = dyn Fn(&str) + Send + Sync;
 
 impl Notes {
     pub fn to(say: impl Fn(&str) + Send + Sync + 'static) -> Notes {
@@ -295,7 +297,8 @@ impl Sender {
         }
         running.shutdown().await;
         if left > 0 {
-            let line = format!("sandbox stopping: {left} webhooks not delivered");
+            let s = if left == 1 { "" } else { "s" };
+            let line = format!("sandbox stopping: {left} webhook{s} not delivered");
             tracing::warn!("{line}");
             self.notes.say(&line);
         }

@@ -425,6 +425,46 @@ async fn a_delivery_is_given_up_after_the_bound_and_said_so() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_the_sandbox_stops_the_sender_at_once_and_says_what_was_left() {
+    let refusing = RefusingPort::new();
+    let said = Said::default();
+    let sb = Sandbox::start(SandboxOptions {
+        webhook_url: Some(url::Url::parse(&format!("{}/", refusing.base_url())).unwrap()),
+        // The first try fails at once; the next would be a minute later.
+        webhook_retry: WebhookRetry {
+            attempts: 5,
+            first_wait: Duration::from_secs(60),
+            timeout: Duration::from_secs(5),
+        },
+        webhook_notes: said.notes(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let (_, url) = create(&sb, "Anna").await;
+    open(&url).await;
+    choose(&url, "approve").await;
+    until("the first try to fail", || {
+        (!said.lines().is_empty()).then_some(())
+    })
+    .await;
+    let stopping = Instant::now();
+    sb.shutdown().await;
+    assert!(
+        stopping.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        stopping.elapsed()
+    );
+    let lines = said.lines();
+    // started waits for its next try; submitted and the decision wait behind it.
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some("sandbox stopping: 3 webhooks not delivered"),
+        "{lines:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn started_comes_before_submitted_before_the_decision_even_through_failures() {
     // Every other request fails, so each delivery needs a second try.
     let receiver = Receiver::start(|n| if n % 2 == 0 { 500 } else { 200 }).await;
