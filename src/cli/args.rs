@@ -76,6 +76,11 @@ pub enum Command {
         /// Base of the session URLs [default: http://ADDR:PORT]
         #[arg(long, value_name = "URL")]
         public_url: Option<String>,
+        /// Send Veriff's webhooks (started, submitted, the decision) to this URL, e.g. a
+        /// `veriff-tui listen` at http://127.0.0.1:8781/ [default: sandbox.webhook_url in
+        /// the config, else none]
+        #[arg(long, value_name = "URL", value_parser = crate::sandbox::parse_webhook_url)]
+        webhook_url: Option<url::Url>,
     },
     /// Receive Veriff's webhooks (events and decisions) into the history, in the foreground
     Listen {

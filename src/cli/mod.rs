@@ -13,6 +13,7 @@ mod dev_seed;
 mod failure;
 mod generate;
 mod history;
+mod in_process;
 mod inspect;
 mod listen;
 mod move_aside;
@@ -31,7 +32,6 @@ pub use inspect::human_size;
 
 use crate::config::{self, Overrides, Settings};
 use crate::history::Store;
-use crate::sandbox::{Sandbox, SandboxOptions};
 use crate::text::sanitize;
 
 type Outcome = Result<(), Failure>;
@@ -95,21 +95,22 @@ async fn run(cli: Cli) -> Outcome {
         }
         crate::logging::init(&settings.paths.log_file);
     }
-    // Kept alive for the whole command: dropping it stops the server.
-    let _sandbox = if cli.global.sandbox && !matches!(cli.command, Some(Command::Sandbox { .. })) {
-        let sandbox = Sandbox::start(SandboxOptions::default())
-            .await
-            .map_err(|e| Failure::new(EXIT_LOCAL, format!("cannot start the sandbox: {e}")))?;
-        settings.use_sandbox(
-            sandbox.base_url(),
-            sandbox.api_key(),
-            sandbox.shared_secret(),
-        );
-        Some(sandbox)
+    // Kept for the whole command; stopped when it ends (dropped on an early return).
+    let in_process = if cli.global.sandbox && !matches!(cli.command, Some(Command::Sandbox { .. }))
+    {
+        Some(in_process::start(&mut settings, interactive).await?)
     } else {
         None
     };
-    match cli.command {
+    let outcome = run_command(cli.command, settings).await;
+    if let Some(in_process) = in_process {
+        in_process.stop().await;
+    }
+    outcome
+}
+
+async fn run_command(command: Option<Command>, settings: Settings) -> Outcome {
+    match command {
         None => run_tui(settings).await,
         Some(Command::Generate(args)) => generate::run(&settings, *args).await,
         Some(Command::History(args)) => history::run(&settings, args),
@@ -119,7 +120,8 @@ async fn run(cli: Cli) -> Outcome {
             port,
             listen,
             public_url,
-        }) => sandbox::run(&settings, port, listen, public_url).await,
+            webhook_url,
+        }) => sandbox::run(&settings, port, listen, public_url, webhook_url).await,
         Some(Command::Listen { port, listen }) => listen::run(&settings, port, listen).await,
         Some(Command::Config { action }) => config_cmd::run(&settings, action),
         #[cfg(feature = "dev-seed")]

@@ -2,7 +2,7 @@
 
 use super::{EXIT_LOCAL, EXIT_USAGE, Failure, Outcome, output};
 use crate::config::Settings;
-use crate::sandbox::{Sandbox, SandboxOptions};
+use crate::sandbox::{Sandbox, SandboxOptions, WebhookNotes};
 use crate::text::sanitize;
 
 pub(super) async fn run(
@@ -10,7 +10,17 @@ pub(super) async fn run(
     port: u16,
     listen: std::net::IpAddr,
     public_url: Option<String>,
+    webhook_url: Option<url::Url>,
 ) -> Outcome {
+    // The flag wins over the config; the config's value was checked when it was loaded.
+    let webhook_url = match (webhook_url, &settings.config.sandbox.webhook_url) {
+        (Some(url), _) => Some(url),
+        (None, Some(text)) => Some(
+            crate::sandbox::parse_webhook_url(text)
+                .map_err(|why| Failure::new(EXIT_USAGE, format!("sandbox.webhook_url: {why}")))?,
+        ),
+        (None, None) => None,
+    };
     // Kept per port, so a restart on the same port (the links hold it) serves them again;
     // a port picked at random is never the same twice, so its sessions are not kept.
     let state_file =
@@ -33,6 +43,12 @@ pub(super) async fn run(
         listen: Some(listen),
         public_url,
         state_file: state_file.clone(),
+        webhook_url: webhook_url.clone(),
+        // One line per failed try and per delivery given up, timed as `listen`'s lines.
+        webhook_notes: WebhookNotes::to(|line| {
+            let time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            eprintln!("{time} {line}");
+        }),
         ..Default::default()
     })
     .await
@@ -66,6 +82,13 @@ pub(super) async fn run(
     }
     say(format!("  API key:       {}", sandbox.api_key()));
     say(format!("  shared secret: {}", sandbox.shared_secret()));
+    match &webhook_url {
+        Some(url) => say(format!(
+            "  webhooks:      {} (started, submitted, the decision; signed with the secret above)",
+            crate::sandbox::shown_webhook_url(url)
+        )),
+        None => say("  webhooks:      none (--webhook-url URL sends them)".into()),
+    }
     match &state_file {
         Some(file) => say(format!(
             "  sessions kept: {} (started again on port {port}, it serves their links again)",

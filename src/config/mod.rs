@@ -30,6 +30,7 @@ pub use load::{load, load_with_env, resolve, resolve_paths};
 pub use parse::parse_config_text;
 use parse::*;
 pub use secret::{Place, Secret, SecretField};
+pub(crate) use validate::check_http_url;
 use validate::*;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,6 +66,16 @@ pub struct Config {
     pub profiles: BTreeMap<String, Profile>,
     /// Key bindings of the TUI: action name to key(s), replacing that action's defaults.
     pub keys: crate::keymap::KeysConfig,
+    /// `veriff-tui sandbox`.
+    pub sandbox: SandboxSettings,
+}
+
+/// `[sandbox]`: what `veriff-tui sandbox` runs with when its flags do not say.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SandboxSettings {
+    /// Where it sends its webhooks (`--webhook-url`); none are sent without it.
+    pub webhook_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -363,6 +363,14 @@ impl Settings {
             crate::config::TextWidth::Grapheme => "grapheme",
         };
         let _ = writeln!(o, "  text_width            = {text_width}");
+        if let Some(url) = &c.sandbox.webhook_url {
+            // Without its query, which may carry a token.
+            let shown = crate::sandbox::parse_webhook_url(url)
+                .map(|u| crate::sandbox::shown_webhook_url(&u))
+                .unwrap_or_else(|_| "(not a valid URL)".into());
+            let _ = writeln!(o, "[sandbox]");
+            let _ = writeln!(o, "  webhook_url = {shown}");
+        }
         let keys = c.keys.lines();
         if !keys.is_empty() {
             let _ = writeln!(o, "[keys]");

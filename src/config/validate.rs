@@ -58,6 +58,11 @@ pub(super) fn validate_config(config: &Config, path: &Path) -> Result<(), Config
     if let Err(e) = crate::keymap::KeyMap::from_config(&config.keys) {
         return err(format!("keys: {}.", e.message));
     }
+    if let Some(url) = config.sandbox.webhook_url.as_deref()
+        && let Err(why) = crate::sandbox::parse_webhook_url(url)
+    {
+        return err(format!("sandbox.webhook_url: {why}."));
+    }
     if !crate::veriff::is_valid_lang(&config.form.lang) {
         return err(format!(
             "form.lang \"{}\" is not a language code: use two letters, optionally with a region (en, de, pt-BR).",
@@ -111,7 +116,7 @@ pub(super) fn check_uuid(key: &str) -> Result<(), String> {
 /// That `url` is http(s) with a host and no user name or password, by the URL parser (a
 /// hand split takes `http://127.0.0.1:80@evil.example/` for a loopback URL); the client
 /// normalises a base URL further.
-pub(super) fn check_http_url(url: &str) -> Result<(), String> {
+pub(crate) fn check_http_url(url: &str) -> Result<(), String> {
     if url.is_empty() {
         return Err("is empty".into());
     }

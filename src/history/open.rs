@@ -349,7 +349,11 @@ fn publish_new(path: &Path, shown: &str) -> std::io::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "history".into());
-    let tmp = path.with_file_name(format!(".{name}.new-{}", std::process::id()));
+    // One process may open a new history twice at once (the TUI and its receiver of the
+    // sandbox's webhooks): each builds its own file, and the first link wins.
+    static BUILDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let build = BUILDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_file_name(format!(".{name}.new-{}-{build}", std::process::id()));
     let _ = std::fs::remove_file(&tmp);
     create_private_file(&tmp)?;
     let built = Connection::open_with_flags(

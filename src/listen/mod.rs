@@ -30,6 +30,9 @@ const MAX_CONNECTIONS: usize = 256;
 struct App {
     store: SharedStore,
     keys: Keys,
+    /// Each delivery's line on stderr too (`veriff-tui listen`); inside the TUI, which
+    /// owns the terminal, the log alone has them.
+    echo: bool,
 }
 
 /// A running receiver; [`Listener::stop`] finishes the requests in flight.
@@ -40,18 +43,37 @@ pub struct Listener {
 }
 
 impl Listener {
-    /// Binds `addr` (port 0 picks a free one) and serves until stopped.
+    /// Binds `addr` (port 0 picks a free one) and serves until stopped; one line per
+    /// delivery on stderr and in the log.
     pub async fn start(
         addr: SocketAddr,
         store: SharedStore,
         keys: Keys,
+    ) -> std::io::Result<Listener> {
+        Self::start_with(addr, store, keys, true).await
+    }
+
+    /// As [`Listener::start`], its lines in the log only: for a receiver inside the TUI.
+    pub async fn start_quiet(
+        addr: SocketAddr,
+        store: SharedStore,
+        keys: Keys,
+    ) -> std::io::Result<Listener> {
+        Self::start_with(addr, store, keys, false).await
+    }
+
+    async fn start_with(
+        addr: SocketAddr,
+        store: SharedStore,
+        keys: Keys,
+        echo: bool,
     ) -> std::io::Result<Listener> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let app = Router::new()
             .fallback(handle)
             .layer(DefaultBodyLimit::max(MAX_BODY))
-            .with_state(Arc::new(App { store, keys }));
+            .with_state(Arc::new(App { store, keys, echo }));
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(crate::serve::serve(
             listener,
@@ -93,6 +115,7 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
         Ok(Err(rejection)) => {
             let status = rejection.status();
             log(
+                app.echo,
                 None,
                 "-",
                 &format!("refused ({status}): {}", rejection.body_text()),
@@ -100,7 +123,12 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
             return rejection.into_response();
         }
         Err(_) => {
-            log(None, "-", "refused (408): the body did not arrive in time");
+            log(
+                app.echo,
+                None,
+                "-",
+                "refused (408): the body did not arrive in time",
+            );
             return (
                 StatusCode::REQUEST_TIMEOUT,
                 "the body did not arrive in time\n",
@@ -110,11 +138,12 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     };
     match receive(&app.store, &app.keys, &headers, &body, chrono::Utc::now()).await {
         Ok(r) => {
-            log(Some(&r.session_id), &r.kind, r.outcome.as_str());
+            log(app.echo, Some(&r.session_id), &r.kind, r.outcome.as_str());
             (StatusCode::OK, "ok\n").into_response()
         }
         Err(refused) => {
             log(
+                app.echo,
                 refused.session_id.as_deref(),
                 "-",
                 &format!("refused ({}): {}", refused.status, refused.why),
@@ -131,11 +160,14 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     }
 }
 
-/// One line per delivery on stderr (and in the log file): time, session, kind, result.
-fn log(session: Option<&str>, kind: &str, result: &str) {
+/// One line per delivery in the log file and, with `echo`, on stderr: time, session,
+/// kind, result.
+fn log(echo: bool, session: Option<&str>, kind: &str, result: &str) {
     let time = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
     let session = crate::text::sanitize(session.unwrap_or("-"));
     let result = crate::text::sanitize(result);
     tracing::info!(%session, kind, "webhook: {result}");
-    eprintln!("{time} {session} {kind}: {result}");
+    if echo {
+        eprintln!("{time} {session} {kind}: {result}");
+    }
 }

@@ -10,7 +10,7 @@ use crate::ops::progress::{Progress, thousands};
 use crate::text::sanitize;
 
 /// Column names of the CSV export, in order.
-pub const CSV_COLUMNS: [&str; 30] = [
+pub const CSV_COLUMNS: [&str; 31] = [
     "created_at",
     "profile",
     "sandbox",
@@ -41,6 +41,7 @@ pub const CSV_COLUMNS: [&str; 30] = [
     "document_country",
     "address",
     "consents",
+    "made_elsewhere",
 ];
 
 /// A record as exported: strings sanitised, times RFC 3339 UTC. No secret is ever in a record.
@@ -77,6 +78,8 @@ pub struct ExportRow {
     pub address: String,
     /// Comma-separated, as typed in the form.
     pub consents: String,
+    /// First heard of in a webhook (`listen`): made by another program, no link kept.
+    pub made_elsewhere: bool,
 }
 
 impl ExportRow {
@@ -119,6 +122,7 @@ impl ExportRow {
             document_country: sanitize(&e.document_country),
             address: sanitize(&e.address),
             consents: sanitize(&e.get(crate::veriff::ExtraField::Consents)),
+            made_elsewhere: r.made_elsewhere,
         }
     }
 }

@@ -132,8 +132,7 @@ pub(crate) async fn page(State(shared): State<Arc<Shared>>, Path(token): Path<St
     let Some(session) = store.by_token_mut(&token) else {
         return unknown_token();
     };
-    if !session.started {
-        session.started = true;
+    if shared.open(session) {
         shared.persist(&store);
     }
     let Some(session) = store.by_token_mut(&token) else {
@@ -202,8 +201,7 @@ pub(crate) async fn decide(
     // A final decision stands, as on Veriff: the visitor just sees it again.
     let done = format!("/v/{}/done", session.token);
     if session.accepts_decision() {
-        session.started = true;
-        session.decide(outcome, shared.now());
+        shared.choose(session, outcome);
         shared.persist(&store);
     }
     // Post/Redirect/Get: reloading the thank-you page does not post again.

@@ -9,6 +9,9 @@
 //! - `GET /v/{token}`: the end-user flow page; `POST /v/{token}/decide` records the choice;
 //!   `GET /v/{token}/done` thanks the visitor and shows the decision.
 //!
+//! With a webhook URL it also sends what Veriff sends an integration's webhook URL: the
+//! `started` and `submitted` events and the decision (`webhooks.rs`).
+//!
 //! Like Veriff, the sandbox rejects `http://` callbacks (1302), except to this machine
 //! (127.0.0.1, localhost): a sandbox demo never leaves it, and the form allows exactly that
 //! only when the profile is a loopback sandbox.
@@ -21,8 +24,13 @@ mod limits;
 mod server;
 mod state;
 mod token;
+mod webhooks;
 
 pub use limits::Limits;
+pub use webhooks::{
+    Notes as WebhookNotes, Retry as WebhookRetry, parse_url as parse_webhook_url,
+    shown as shown_webhook_url,
+};
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -66,6 +74,14 @@ pub struct SandboxOptions {
     /// Where the time of sessions (their creation, their 7-day expiry) comes from; the
     /// default is the system clock.
     pub clock: Clock,
+    /// Where to send the webhooks (`started`, `submitted`, the decision) as Veriff sends
+    /// them to an integration's webhook URL; `None` sends none. Changed later with
+    /// [`Sandbox::set_webhook_url`].
+    pub webhook_url: Option<url::Url>,
+    /// How a failed webhook delivery is tried again.
+    pub webhook_retry: WebhookRetry,
+    /// Who hears of a failed delivery besides the log (`veriff-tui sandbox`: stderr).
+    pub webhook_notes: WebhookNotes,
 }
 
 /// The time the sandbox goes by for its sessions: the system clock by default. A test
@@ -221,6 +237,9 @@ pub struct Sandbox {
     shared: Arc<Shared>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    /// Stops the webhook sender (dropped, the same).
+    stop_sender: Option<oneshot::Sender<()>>,
+    sender: Option<JoinHandle<()>>,
 }
 
 impl Sandbox {
@@ -256,11 +275,24 @@ impl Sandbox {
             Some(u) => public_base(&u)?,
             None => format!("http://{addr}"),
         };
+        if let Some(url) = &options.webhook_url
+            && !matches!(url.scheme(), "http" | "https")
+        {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the webhook URL is not an http:// or https:// URL",
+            ));
+        }
         let limits = options.limits;
         let store = match &options.state_file {
             Some(path) => state::Store::load(path, limits.max_sessions, options.clock.now())?,
             None => state::Store::new(limits.max_sessions),
         };
+        let (webhooks, sender) = webhooks::channel(
+            options.webhook_url,
+            options.webhook_retry,
+            options.webhook_notes,
+        );
         let shared = Arc::new(Shared::new(
             public_url,
             store,
@@ -268,7 +300,10 @@ impl Sandbox {
             options.fault,
             options.decision_delay,
             options.clock,
+            webhooks,
         ));
+        let (stop_sender, sender_stopped) = oneshot::channel::<()>();
+        let sender = tokio::spawn(sender.run(sender_stopped));
         let app = server::router(shared.clone(), limits.body_timeout);
         // A dropped sender means the same as a sent signal: stop.
         let (tx, rx) = oneshot::channel::<()>();
@@ -287,6 +322,8 @@ impl Sandbox {
             shared,
             shutdown: Some(tx),
             task: Some(task),
+            stop_sender: Some(stop_sender),
+            sender: Some(sender),
         })
     }
 
@@ -311,6 +348,17 @@ impl Sandbox {
 
     pub fn shared_secret(&self) -> &str {
         SANDBOX_SHARED_SECRET
+    }
+
+    /// Where webhooks go from now on (`None`: nowhere); those already queued keep theirs.
+    pub fn set_webhook_url(&self, url: Option<url::Url>) {
+        self.shared.webhooks.set_url(url);
+    }
+
+    /// A handle that points the webhooks elsewhere, for a task that outlives a borrow of
+    /// the sandbox (the TUI's receiver starts in the background).
+    pub fn webhook_target(&self) -> WebhookTarget {
+        WebhookTarget(self.shared.clone())
     }
 
     /// Changes (or with `None` clears) the fault of POST /v1/sessions from the next request on.
@@ -386,12 +434,10 @@ impl Sandbox {
     /// Decides a session as if the end user had pressed a button on the flow page. False for
     /// an unknown id or a session already approved or declined.
     pub fn decide(&self, session_id: &str, outcome: Outcome) -> bool {
-        let now = self.shared.now();
         let mut store = self.shared.store();
         match store.get_mut(session_id) {
             Some(s) if s.accepts_decision() => {
-                s.started = true;
-                s.decide(outcome, now);
+                self.shared.choose(s, outcome);
                 self.shared.persist(&store);
                 true
             }
@@ -408,6 +454,13 @@ impl Sandbox {
         if let Some(task) = self.task.take() {
             let _ = task.await;
         }
+        // After the server: a decision chosen in its last requests is queued by then.
+        if let Some(tx) = self.stop_sender.take() {
+            let _ = tx.send(());
+        }
+        if let Some(sender) = self.sender.take() {
+            let _ = sender.await;
+        }
     }
 }
 
@@ -416,6 +469,25 @@ impl Drop for Sandbox {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+        if let Some(tx) = self.stop_sender.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Points a sandbox's webhooks somewhere; see [`Sandbox::webhook_target`].
+#[derive(Clone)]
+pub struct WebhookTarget(Arc<Shared>);
+
+impl WebhookTarget {
+    pub fn set(&self, url: Option<url::Url>) {
+        self.0.webhooks.set_url(url);
+    }
+}
+
+impl std::fmt::Debug for WebhookTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WebhookTarget")
     }
 }
 

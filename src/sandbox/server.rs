@@ -103,6 +103,7 @@ pub(crate) fn within_bounds(s: &Session) -> bool {
         && s.end_user_id
             .as_ref()
             .is_none_or(|e| e.as_str().is_some_and(uuid))
+        && s.open_attempt.as_deref().is_none_or(uuid)
 }
 
 /// Veriff's error shape: `{"status":"fail","code":N,"message":"..."}`.
@@ -395,6 +396,7 @@ async fn create_session(
         decision: None,
         extra: new.extra,
         attempts: Vec::new(),
+        open_attempt: None,
     };
     // Veriff test integrations decide at once for these first names.
     if let Some(outcome) = session
@@ -452,6 +454,12 @@ async fn decision(
             "Session not found: no session with this id was created in this sandbox.",
         );
     };
+    (StatusCode::OK, axum::Json(decision_answer(session))).into_response()
+}
+
+/// The decision endpoint's answer for `session`, which the decision webhook carries too
+/// (Veriff's is the same object): `verification` is null until there is a decision.
+pub(crate) fn decision_answer(session: &Session) -> Value {
     let verification = match &session.decision {
         None => Value::Null,
         Some(d) => {
@@ -476,15 +484,11 @@ async fn decision(
             })
         }
     };
-    (
-        StatusCode::OK,
-        axum::Json(json!({
-            "status": "success",
-            "verification": verification,
-            "technicalData": {"ip": null},
-        })),
-    )
-        .into_response()
+    json!({
+        "status": "success",
+        "verification": verification,
+        "technicalData": {"ip": null},
+    })
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::webhooks::Webhooks;
 use super::{Clock, Fault, Outcome};
 use crate::veriff::token::SESSION_LIFETIME_DAYS;
 
@@ -40,6 +41,10 @@ pub(crate) struct Session {
     /// Every decided attempt, oldest first: a resubmission adds one.
     #[serde(default)]
     pub attempts: Vec<Decision>,
+    /// The attempt begun when the flow page was first opened, not yet decided: its id
+    /// is in the `started` webhook, so the decision carries the same one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_attempt: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -65,9 +70,13 @@ impl Session {
     }
 
     pub fn decide(&mut self, outcome: Outcome, now: DateTime<Utc>) {
+        let attempt_id = self
+            .open_attempt
+            .take()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let decision = Decision {
             outcome,
-            attempt_id: uuid::Uuid::new_v4().to_string(),
+            attempt_id,
             time: now,
         };
         self.attempts.push(decision.clone());
@@ -262,6 +271,8 @@ pub(crate) struct Shared {
     no_watchlist: std::sync::atomic::AtomicBool,
     clock: Clock,
     pub counters: Counters,
+    /// The webhooks sent as sessions move on (none without a webhook URL).
+    pub webhooks: Webhooks,
 }
 
 /// A panic in one handler must not make the sandbox unusable for the next test, so a
@@ -279,6 +290,7 @@ impl Shared {
         fault: Option<Fault>,
         decision_delay: Option<Duration>,
         clock: Clock,
+        webhooks: Webhooks,
     ) -> Self {
         Shared {
             base_url,
@@ -289,7 +301,40 @@ impl Shared {
             no_watchlist: std::sync::atomic::AtomicBool::new(false),
             clock,
             counters: Counters::default(),
+            webhooks,
         }
+    }
+
+    /// The person opened the flow page: the first time, the session is started and the
+    /// `started` webhook queued. Returns whether this was the first time.
+    pub fn open(&self, session: &mut Session) -> bool {
+        if session.started {
+            return false;
+        }
+        // Decided for good when it was made (a test integration's first name): the page
+        // only shows the decision, no attempt begins.
+        if session
+            .decision
+            .as_ref()
+            .is_some_and(|d| d.outcome.is_final())
+        {
+            session.started = true;
+            return true;
+        }
+        let attempt = uuid::Uuid::new_v4().to_string();
+        session.started = true;
+        self.webhooks.started(session, &attempt);
+        session.open_attempt = Some(attempt);
+        true
+    }
+
+    /// The person chose `outcome` (on the flow page, or `Sandbox::decide` as if they had):
+    /// the session is decided and its webhooks queued, `started` first if it never was.
+    pub fn choose(&self, session: &mut Session, outcome: Outcome) {
+        let was_started = session.started;
+        session.started = true;
+        session.decide(outcome, self.now());
+        self.webhooks.decided(session, was_started);
     }
 
     /// The sessions, without those expired by now: expired ones are dropped whenever the

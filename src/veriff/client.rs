@@ -115,7 +115,7 @@ pub fn normalize_base_url(raw: &str) -> Result<String, String> {
 /// TLS, so it skips loading the system's root certificates (about 150 files read and
 /// parsed, most of `generate`'s start-up time against a local sandbox). A redirect is
 /// never followed, so it can never be handed an https URL to verify.
-fn shared_http(plain: bool) -> Result<reqwest::Client, ApiError> {
+pub(crate) fn shared_http(plain: bool) -> Result<reqwest::Client, ApiError> {
     static HTTPS: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
     static PLAIN: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
     let cell = if plain { &PLAIN } else { &HTTPS };

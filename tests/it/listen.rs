@@ -208,6 +208,26 @@ fn signed_with_either_secret_and_either_header_spelling_is_kept_as_a_record_made
     );
     assert_eq!(status(&l).as_deref(), Some("submitted"));
     assert_eq!(l.store().webhook_attempts(SESSION).unwrap(), ["att-1"]);
+
+    // The exports say it was made elsewhere: a column of its own in both.
+    let config = l.dir.path().join("config.toml").display().to_string();
+    let data = l.dir.path().join("data").display().to_string();
+    let vars = [
+        ("VERIFF_TUI_CONFIG", config.as_str()),
+        ("VERIFF_TUI_DATA_DIR", data.as_str()),
+    ];
+    let (code, csv, err) = crate::support::run_cli(&["history", "--csv"], &vars);
+    assert_eq!(code, 0, "{err}");
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header, veriff_tui::ops::export::CSV_COLUMNS);
+    let column = header.iter().position(|c| *c == "made_elsewhere").unwrap();
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(row[column], "true", "{csv}");
+    let (code, json, err) = crate::support::run_cli(&["history", "--json"], &vars);
+    assert_eq!(code, 0, "{err}");
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(rows[0]["made_elsewhere"], true, "{json}");
 }
 
 #[test]

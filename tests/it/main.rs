@@ -22,6 +22,7 @@ mod inspect;
 mod listen;
 mod sandbox;
 mod sandbox_limits;
+mod sandbox_webhooks;
 mod sdk;
 mod secret_sources;
 mod session_fields;
