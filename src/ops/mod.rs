@@ -6,6 +6,8 @@
 //! The store is shared between tasks and every access runs in a blocking task, so a caller
 //! on the UI thread never waits on SQLite.
 
+pub mod batch;
+pub mod batch_csv;
 pub mod curl;
 pub mod delete;
 pub mod export;

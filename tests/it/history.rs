@@ -438,6 +438,7 @@ fn search_matches_names_id_and_vendor_data_ignoring_case() {
     let q = Query {
         search: Some("row".into()),
         profile: None,
+        batch: None,
         offset: 0,
         limit: 1,
     };
@@ -1498,6 +1499,7 @@ fn assert_like_phrase(store: &Store, path: &Path, text: &str, profile: Option<&s
     let q = Query {
         search: Some(text.into()),
         profile: profile.map(str::to_string),
+        batch: None,
         limit: 0,
         offset: 0,
     };
@@ -1640,6 +1642,7 @@ fn searches_agree_with_the_phrase_query() {
         let q = |text: &str| Query {
             search: Some(text.into()),
             profile: profile.map(str::to_string),
+            batch: None,
             limit: 0,
             offset: 0,
         };
