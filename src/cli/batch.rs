@@ -268,7 +268,10 @@ pub(super) fn known_batch(store: &Store, name: Option<String>) -> Result<Option<
     let hint = if known.is_empty() {
         "No batch has been sent from this history yet (generate --batch FILE).".to_string()
     } else {
-        format!("Batches in this history, newest first: {}", known.join(", "))
+        format!(
+            "Batches in this history, newest first: {}",
+            known.join(", ")
+        )
     };
     Err(Failure::new(
         EXIT_USAGE,

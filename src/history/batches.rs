@@ -65,7 +65,9 @@ impl Store {
                 .map_err(|e| self.err(e))?;
         }
         self.conn
-            .query_row("SELECT id FROM batches WHERE name = ?", [name], |r| r.get(0))
+            .query_row("SELECT id FROM batches WHERE name = ?", [name], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(|e| self.err(e))
     }

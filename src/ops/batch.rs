@@ -147,7 +147,9 @@ fn check_row(
 ) -> Result<Box<Request>, Vec<String>> {
     let mut problems = Vec::new();
     if row.cells.len() > sheet.columns.len()
-        && row.cells[sheet.columns.len()..].iter().any(|c| !c.is_empty())
+        && row.cells[sheet.columns.len()..]
+            .iter()
+            .any(|c| !c.is_empty())
     {
         problems.push(format!(
             "{} cells, the header names {} columns",
@@ -522,7 +524,8 @@ impl RowContext<'_> {
             let error = match result {
                 Ok(generated) => {
                     self.pace.eased();
-                    let mut o = shown.unwrap_or_else(|| outcome(row, Status::Created, String::new()));
+                    let mut o =
+                        shown.unwrap_or_else(|| outcome(row, Status::Created, String::new()));
                     if let Some(Err(e)) = generated.saved {
                         o.error = format!(
                             "created but not saved to history: {e}; keep this link, do not send the row again"
@@ -550,7 +553,9 @@ impl RowContext<'_> {
                             return outcome(
                                 row,
                                 Status::Unknown,
-                                format!("{e}; not sent again, as the history could not be updated: {store}"),
+                                format!(
+                                    "{e}; not sent again, as the history could not be updated: {store}"
+                                ),
                             );
                         }
                     }
@@ -570,7 +575,11 @@ impl RowContext<'_> {
                     return o;
                 }
                 f @ Failed::Unknown { .. } => {
-                    let o = outcome(row, Status::Unknown, sanitize(&format!("{}. {}", f.message(), f.hint())));
+                    let o = outcome(
+                        row,
+                        Status::Unknown,
+                        sanitize(&format!("{}. {}", f.message(), f.hint())),
+                    );
                     (self.on_row)(&o);
                     return o;
                 }
@@ -836,34 +845,44 @@ pub fn row_json(plan: &Plan, o: &RowOutcome) -> serde_json::Value {
 mod tests {
     use super::*;
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn a_throttle_pauses_every_request_and_honours_retry_after() {
         let pace = Pace::new(4);
         let cancel = Cancel::new();
-        let start = tokio::time::Instant::now();
-        pace.slowed(Some(Instant::now() + Duration::from_secs(3)));
-        assert_eq!(pace.allowed(), 2);
-        let slot = pace.enter(&cancel).await;
-        assert!(slot.is_some());
-        assert!(start.elapsed() >= Duration::from_secs(3), "{:?}", start.elapsed());
+        let start = Instant::now();
+        // Longer than the first backoff: the server's word wins.
+        pace.slowed(Some(start + Duration::from_millis(800)));
+        assert_eq!(pace.allowed(), 2, "half as many in flight");
+        assert!(pace.enter(&cancel).await.is_some());
+        assert!(
+            start.elapsed() >= Duration::from_millis(800),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn backoff_doubles_and_is_bounded() {
-        let pace = Pace::new(1);
-        let cancel = Cancel::new();
-        let mut last = tokio::time::Instant::now();
-        let mut waits = Vec::new();
-        for _ in 0..8 {
+    #[test]
+    fn backoff_doubles_is_bounded_and_eases_with_success() {
+        let pace = Pace::new(4);
+        let backoff = || pace.state.lock().map(|s| s.backoff).unwrap_or_default();
+        let mut seen = Vec::new();
+        for _ in 0..10 {
             pace.slowed(None);
-            drop(pace.enter(&cancel).await);
-            let now = tokio::time::Instant::now();
-            waits.push((now - last).as_millis());
-            last = now;
+            seen.push(backoff());
         }
-        assert_eq!(waits[0], 500);
-        assert_eq!(waits[1], 1000);
-        assert_eq!(*waits.last().unwrap_or(&0), BACKOFF_MAX.as_millis());
+        assert_eq!(seen[0], BACKOFF_FIRST * 2);
+        assert_eq!(seen[9], BACKOFF_MAX);
+        assert_eq!(pace.allowed(), 1);
+        // A far Retry-After is held to its bound.
+        let now = Instant::now();
+        pace.slowed(Some(now + Duration::from_secs(86_400)));
+        let resume = pace.state.lock().ok().and_then(|s| s.resume_at);
+        assert!(resume.is_some_and(|t| t <= Instant::now() + RETRY_AFTER_MAX));
+        for _ in 0..20 {
+            pace.eased();
+        }
+        assert_eq!(backoff(), BACKOFF_FIRST);
+        assert_eq!(pace.allowed(), 4, "back to every job after successes");
     }
 
     #[tokio::test]

@@ -170,9 +170,19 @@ pub fn parse(bytes: &[u8], shown: &str) -> Result<Sheet, SheetError> {
     }
     let columns = columns(&header, shown)?;
     let mut rows = Vec::new();
+    // Lines counted by hand: the reader's position of a record after a blank line is the
+    // blank line's.
+    let (mut counted_to, mut line) = (0usize, 1u64);
     for record in records {
         let record = record.map_err(csv_err)?;
-        let line = record.position().map_or(0, |p| p.line());
+        let mut start = record.position().map_or(0, |p| p.byte() as usize);
+        while matches!(text.as_bytes().get(start), Some(b'\n' | b'\r')) {
+            start += 1;
+        }
+        if let Some(passed) = text.as_bytes().get(counted_to..start) {
+            line += passed.iter().filter(|b| **b == b'\n').count() as u64;
+            counted_to = start;
+        }
         let cells: Vec<String> = record.iter().map(|c| c.trim().to_string()).collect();
         if cells.iter().all(|c| c.is_empty()) {
             continue;
@@ -249,8 +259,11 @@ mod tests {
 
     #[test]
     fn headers_match_loosely_and_unknown_ones_are_named() {
-        let sheet = parse(b"First Name,LAST-NAME,e_mail,Document Country\nA,B,a@b.ee,ee\n", "f")
-            .unwrap();
+        let sheet = parse(
+            b"First Name,LAST-NAME,e_mail,Document Country\nA,B,a@b.ee,ee\n",
+            "f",
+        )
+        .unwrap();
         assert_eq!(
             sheet.columns,
             vec![

@@ -109,10 +109,7 @@ pub struct Flaky {
     pub retry_after_secs: u64,
     seen: std::sync::Arc<std::sync::atomic::AtomicU64>,
     /// 429s and 500s answered so far.
-    refused: std::sync::Arc<(
-        std::sync::atomic::AtomicU64,
-        std::sync::atomic::AtomicU64,
-    )>,
+    refused: std::sync::Arc<(std::sync::atomic::AtomicU64, std::sync::atomic::AtomicU64)>,
 }
 
 impl PartialEq for Flaky {
@@ -151,8 +148,10 @@ impl Flaky {
                 429,
                 "Too many requests (sandbox fault Flaky).",
             );
-            r.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(self.retry_after_secs));
+            r.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(self.retry_after_secs),
+            );
             return Some(r);
         }
         if nth(self.every_500) {

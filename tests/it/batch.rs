@@ -1,0 +1,315 @@
+//! `generate --batch`: the real binary against the sandbox over loopback. Invalid rows and
+//! unknown columns stop a run before anything is sent; a server answering 429 and 500 still
+//! ends with one session per row; a run killed in the middle and run again makes exactly
+//! one session per valid row; the output opened as CSV holds no formula.
+
+use std::collections::HashMap;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::{BIN, SandboxEnv};
+use veriff_tui::ops::generate::PAUSE_AFTER_URL_ENV;
+use veriff_tui::sandbox::{Fault, Flaky};
+
+const DEADLINE: Duration = Duration::from_secs(60);
+
+fn wait_for(what: &str, cond: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// `n` people, each with a first name of its own (`Person001`…).
+fn people(n: usize) -> String {
+    let mut text = String::from("first_name,last_name,email\n");
+    for i in 1..=n {
+        text.push_str(&format!("Person{i:03},Tamm,p{i}@example.com\n"));
+    }
+    text
+}
+
+fn write(env: &SandboxEnv, name: &str, text: &str) -> String {
+    let path = env.path(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+/// The output CSV's rows as maps from column name to cell.
+fn read_csv(text: &str, delimiter: u8) -> Vec<HashMap<String, String>> {
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            header
+                .iter()
+                .cloned()
+                .zip(rec.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+/// First names of the sandbox's sessions, each with how many sessions it has.
+fn sessions_by_name(env: &SandboxEnv) -> HashMap<String, usize> {
+    let mut by = HashMap::new();
+    for (_, _, name) in env.sandbox.sessions() {
+        *by.entry(name.unwrap_or_default()).or_insert(0) += 1;
+    }
+    by
+}
+
+fn history_of(env: &SandboxEnv, batch: &str) -> Vec<serde_json::Value> {
+    let (code, out, err) = env.run(&["history", "--batch", batch, "-n", "0", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str::<Vec<serde_json::Value>>(&out).unwrap()
+}
+
+#[test]
+fn invalid_rows_are_listed_by_line_and_nothing_is_sent_unless_skipped() {
+    let env = SandboxEnv::new();
+    let file = write(
+        &env,
+        "people.csv",
+        "first_name,last_name,email,date_of_birth\n\
+         Anna,Tamm,anna@example.com,1980-01-08\n\
+         Jaan,Kask,not-an-address,\n\
+         \n\
+         Mari,Mets,,1990-02-30\n\
+         Anna,Tamm,anna@example.com,1980-01-08\n\
+         Toomas,Saar,,\n",
+    );
+    let (code, out, err) = env.run(&["generate", "--batch", &file]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(out, "");
+    assert!(
+        err.contains("line 3: email must be an email address"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 5: date_of_birth must be a real date"),
+        "{err}"
+    );
+    assert!(err.contains("line 6: the same values as line 2"), "{err}");
+    assert!(err.contains("3 of 5 rows are invalid"), "{err}");
+    assert!(err.contains("--skip-invalid"), "{err}");
+    assert_eq!(env.sandbox.create_requests(), 0, "a request left");
+
+    let (code, out, err) = env.run(&["generate", "--batch", &file, "--skip-invalid"]);
+    assert_eq!(code, 0, "{err}");
+    let rows = read_csv(&out, b',');
+    let statuses: Vec<&str> = rows.iter().map(|r| r["status"].as_str()).collect();
+    assert_eq!(
+        statuses,
+        ["created", "invalid", "invalid", "invalid", "created"]
+    );
+    assert!(rows[1]["error"].contains("email"), "{:?}", rows[1]);
+    assert_eq!(env.sandbox.session_count(), 2);
+    for r in rows.iter().filter(|r| r["status"] == "created") {
+        assert_eq!(
+            env.sandbox.session_status(&r["session_id"]),
+            Some("created"),
+            "{r:?}"
+        );
+    }
+    let kept = history_of(&env, "people.csv");
+    assert_eq!(kept.len(), 2, "{kept:?}");
+}
+
+#[test]
+fn an_unknown_column_is_named_and_nothing_is_sent() {
+    let env = SandboxEnv::new();
+    let file = write(
+        &env,
+        "people.csv",
+        "first_name,Last Name,shoe_size,e-mail\nAnna,Tamm,38,anna@example.com\n",
+    );
+    let (code, _, err) = env.run(&["generate", "--batch", &file, "--skip-invalid"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown column \"shoe_size\""), "{err}");
+    assert!(err.contains("nothing was sent"), "{err}");
+    assert_eq!(env.sandbox.create_requests(), 0);
+    // Nothing was recorded either: the history was not even opened for the batch.
+    let (code, out, _) = env.run(&["history", "--json"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.trim(), "[]");
+}
+
+#[test]
+fn a_bom_and_semicolons_are_read_and_kept_and_no_output_cell_is_a_formula() {
+    let env = SandboxEnv::new();
+    let file = write(
+        &env,
+        "klienten.csv",
+        "\u{feff}First Name;LAST-NAME;Vendor Data;address\n\
+         =SUM(A1);Tamm;+372 555;\"Narva mnt 5; Tallinn\"\n\
+         @Anna;-Kask;-1;\n",
+    );
+    let out_path = env.path("links.csv");
+    let out_arg = out_path.display().to_string();
+    let (code, stdout, err) = env.run(&["generate", "--batch", &file, "--out", &out_arg]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(stdout, "", "--out takes the rows");
+    let bytes = std::fs::read(&out_path).unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "the BOM is kept");
+    let text = std::str::from_utf8(&bytes[3..]).unwrap();
+    assert!(
+        text.starts_with("First Name;LAST-NAME;Vendor Data;address;session_id;url;status;error"),
+        "{text}"
+    );
+    let rows = read_csv(text, b';');
+    assert_eq!(rows.len(), 2);
+    for row in &rows {
+        assert_eq!(row["status"], "created", "{row:?}");
+        for cell in row.values() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "a formula cell: {cell:?} in {row:?}"
+            );
+        }
+    }
+    assert_eq!(rows[0]["First Name"], "'=SUM(A1)");
+    assert_eq!(rows[0]["address"], "Narva mnt 5; Tallinn");
+    // What was sent is the value itself, not the defused cell.
+    let names = sessions_by_name(&env);
+    assert_eq!(names.get("=SUM(A1)"), Some(&1), "{names:?}");
+    assert_eq!(names.get("@Anna"), Some(&1), "{names:?}");
+}
+
+#[test]
+fn a_server_answering_429_and_500_ends_with_one_session_per_row() {
+    let env = SandboxEnv::new();
+    let flaky = Flaky::new(4, 3, 1);
+    env.sandbox.set_fault(Some(Fault::Flaky(flaky.clone())));
+    let file = write(&env, "people.csv", &people(12));
+    let started = Instant::now();
+    let (code, out, err) = env.run(&["generate", "--batch", &file, "--jobs", "4", "--json"]);
+    let took = started.elapsed();
+    assert_eq!(code, 0, "{err}");
+    let (too_many, failed) = flaky.refused();
+    assert!(
+        too_many >= 1 && failed >= 1,
+        "429s {too_many}, 500s {failed}"
+    );
+    // Retry-After: 1 was honoured: the run waited at least that long.
+    assert!(took >= Duration::from_secs(1), "{took:?}");
+    assert!(err.contains("retries after 429/5xx"), "{err}");
+
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 12, "one object per row: {out}");
+    assert!(lines.iter().all(|l| l["status"] == "created"), "{out}");
+    let names = sessions_by_name(&env);
+    assert_eq!(names.len(), 12, "{names:?}");
+    assert!(names.values().all(|n| *n == 1), "{names:?}");
+    // The history holds the 12 sessions of the batch and no record of the failed tries.
+    let kept = history_of(&env, "people.csv");
+    assert_eq!(kept.len(), 12);
+    assert!(kept.iter().all(|r| r["status"] == "created"), "{kept:?}");
+    let (_, all, _) = env.run(&["history", "-n", "0", "--json"]);
+    let all: Vec<serde_json::Value> = serde_json::from_str(&all).unwrap();
+    assert_eq!(all.len(), 12, "{all:?}");
+}
+
+#[test]
+fn a_run_killed_in_the_middle_and_run_again_makes_one_session_per_valid_row() {
+    let env = SandboxEnv::new();
+    let file = write(&env, "people.csv", &people(8));
+    // One request at a time, each pausing after its link is handed over: the kill lands
+    // between a session's creation and its record, the hardest place.
+    let mut child = Command::new(BIN);
+    child
+        .args(["generate", "--batch", &file, "--jobs", "1", "--json"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", env.dir.path())
+        .env(PAUSE_AFTER_URL_ENV, "1500")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (k, v) in env.vars() {
+        child.env(k, v);
+    }
+    let mut child = child.spawn().unwrap();
+    wait_for("3 sessions", || env.sandbox.session_count() >= 3);
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let made = env.sandbox.session_count();
+    assert!((3..8).contains(&made), "{made}");
+
+    let (code, out, err) = env.run(&["generate", "--batch", &file]);
+    let rows = read_csv(&out, b',');
+    let count = |s: &str| rows.iter().filter(|r| r["status"] == s).count();
+    // The row whose record was not completed is reported, not sent again.
+    assert_eq!(count("unknown"), 1, "{out}\n{err}");
+    assert_eq!(count("existing"), made - 1, "{out}");
+    assert_eq!(count("created"), 8 - made, "{out}");
+    assert!(
+        err.contains(&format!(
+            "{} skipped: they have a session from an earlier run",
+            made - 1
+        )),
+        "{err}"
+    );
+    assert!(err.contains("outcome unknown"), "{err}");
+    assert_eq!(code, 4, "only an unknown outcome is left: {err}");
+
+    let names = sessions_by_name(&env);
+    assert_eq!(env.sandbox.session_count(), 8, "{names:?}");
+    assert!(names.values().all(|n| *n == 1), "{names:?}");
+
+    // A third run sends nothing.
+    let before = env.sandbox.create_requests();
+    let (_, _, err) = env.run(&["generate", "--batch", &file]);
+    assert_eq!(env.sandbox.create_requests(), before, "{err}");
+}
+
+#[test]
+fn ctrl_c_stops_sending_waits_for_the_request_in_flight_and_says_how_to_go_on() {
+    let env = SandboxEnv::new();
+    let file = write(&env, "people.csv", &people(6));
+    let mut child = Command::new(BIN);
+    child
+        .args(["generate", "--batch", &file, "--jobs", "1", "--json"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", env.dir.path())
+        .env(PAUSE_AFTER_URL_ENV, "1500")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env.vars() {
+        child.env(k, v);
+    }
+    let child = child.spawn().unwrap();
+    wait_for("2 sessions", || env.sandbox.session_count() >= 2);
+    let pid = child.id() as i32;
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("Stopped"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "veriff-tui generate --batch {file} --jobs 1 --json"
+        )),
+        "{err}"
+    );
+    // The request in flight was waited for: its record is complete, not unknown.
+    assert_eq!(env.sandbox.session_count(), 2);
+    let kept = history_of(&env, "people.csv");
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    assert!(kept.iter().all(|r| r["status"] == "created"), "{kept:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let not_sent = stdout
+        .lines()
+        .filter(|l| l.contains("\"not_sent\""))
+        .count();
+    assert_eq!(not_sent, 4, "{stdout}");
+}
