@@ -380,7 +380,7 @@ pub async fn run(
     let states = on_store(store, move |s| s.batch_states(batch_id, &keys)).await?;
 
     let mut outcomes: Vec<RowOutcome> = Vec::with_capacity(plan.rows.len());
-    let mut to_send: Vec<(&PlanRow, Request)> = Vec::new();
+    let mut to_send: Vec<(At, Request)> = Vec::new();
     for row in &plan.rows {
         let request = match &row.checked {
             Err(problems) => {
@@ -426,7 +426,7 @@ pub async fn run(
                 "another run of this batch is sending it now".into(),
             )),
             Some(RowState::Unknown(_)) | Some(RowState::New { .. }) | None => {
-                to_send.push((row, request));
+                to_send.push((At::of(row), request));
             }
         }
     }
@@ -452,7 +452,7 @@ pub async fn run(
         fatal: &fatal,
     };
     let mut sent = futures_util::stream::iter(to_send)
-        .map(|(row, request)| ctx.send(row, request))
+        .map(|(at, request)| ctx.send(at, request))
         .buffer_unordered(options.jobs.clamp(1, MAX_JOBS));
     while let Some(o) = sent.next().await {
         progress.advance(1);
@@ -474,7 +474,28 @@ pub async fn run(
     Ok((outcomes, summary))
 }
 
+/// Where a row is: its index in the sheet and its line (owned, so the sending futures
+/// borrow nothing of the plan's rows).
+#[derive(Debug, Clone, Copy)]
+struct At {
+    index: usize,
+    line: u64,
+}
+
+impl At {
+    fn of(row: &PlanRow) -> At {
+        At {
+            index: row.index,
+            line: row.line,
+        }
+    }
+}
+
 fn outcome(row: &PlanRow, status: Status, error: String) -> RowOutcome {
+    outcome_at(At::of(row), status, error)
+}
+
+fn outcome_at(row: At, status: Status, error: String) -> RowOutcome {
     RowOutcome {
         index: row.index,
         line: row.line,
@@ -499,7 +520,7 @@ struct RowContext<'a> {
 
 impl RowContext<'_> {
     /// Sends one row, again after a 429 or 5xx while attempts are left.
-    async fn send(&self, row: &PlanRow, request: Request) -> RowOutcome {
+    async fn send(&self, row: At, request: Request) -> RowOutcome {
         let mut last_error: Option<String> = None;
         for attempt in 1..=MAX_ATTEMPTS {
             let Some(slot) = self.pace.enter(self.cancel).await else {
@@ -507,13 +528,13 @@ impl RowContext<'_> {
                     Some(e) => format!("stopped before it was sent again (last answer: {e})"),
                     None => "the run was stopped before it was sent".into(),
                 };
-                let o = outcome(row, Status::NotSent, why);
+                let o = outcome_at(row, Status::NotSent, why);
                 (self.on_row)(&o);
                 return o;
             };
             let mut shown: Option<RowOutcome> = None;
             let result = generate::generate(&request, self.client, self.keep, |session, _| {
-                let mut o = outcome(row, Status::Created, String::new());
+                let mut o = outcome_at(row, Status::Created, String::new());
                 o.session_id = sanitize(&session.id);
                 o.url = sanitize(&session.url);
                 (self.on_row)(&o);
@@ -525,7 +546,7 @@ impl RowContext<'_> {
                 Ok(generated) => {
                     self.pace.eased();
                     let mut o =
-                        shown.unwrap_or_else(|| outcome(row, Status::Created, String::new()));
+                        shown.unwrap_or_else(|| outcome_at(row, Status::Created, String::new()));
                     if let Some(Err(e)) = generated.saved {
                         o.error = format!(
                             "created but not saved to history: {e}; keep this link, do not send the row again"
@@ -550,7 +571,7 @@ impl RowContext<'_> {
                         })
                         .await;
                         if let Err(store) = cleared {
-                            return outcome(
+                            return outcome_at(
                                 row,
                                 Status::Unknown,
                                 format!(
@@ -570,12 +591,12 @@ impl RowContext<'_> {
                         })
                         .await;
                     }
-                    let o = outcome(row, Status::Failed, sanitize(&text));
+                    let o = outcome_at(row, Status::Failed, sanitize(&text));
                     (self.on_row)(&o);
                     return o;
                 }
                 f @ Failed::Unknown { .. } => {
-                    let o = outcome(
+                    let o = outcome_at(
                         row,
                         Status::Unknown,
                         sanitize(&format!("{}. {}", f.message(), f.hint())),
@@ -594,7 +615,7 @@ impl RowContext<'_> {
             self.pace.slowed(self.client.asked_to_wait_until());
         }
         // The loop returns on every path of its last attempt.
-        let o = outcome(
+        let o = outcome_at(
             row,
             Status::Failed,
             last_error.unwrap_or_else(|| "not sent".into()),
@@ -605,7 +626,7 @@ impl RowContext<'_> {
 
     /// The intent could not be recorded: another run took the row (the history says so), or
     /// the history cannot be written, which stops the whole run (nothing more is sent).
-    async fn not_recorded(&self, row: &PlanRow, request: &Request, why: String) -> RowOutcome {
+    async fn not_recorded(&self, row: At, request: &Request, why: String) -> RowOutcome {
         if let Some(tag) = request.batch.clone() {
             let key = tag.row_key.clone();
             let state = on_store(self.store, move |s| {
@@ -616,7 +637,7 @@ impl RowContext<'_> {
             .and_then(|mut m| m.remove(&key));
             match state {
                 Some(RowState::Created(record)) => {
-                    let mut o = outcome(row, Status::Existing, String::new());
+                    let mut o = outcome_at(row, Status::Existing, String::new());
                     if let Some(r) = record {
                         o.session_id = sanitize(&r.session_id);
                         o.url = sanitize(&r.url);
@@ -624,14 +645,14 @@ impl RowContext<'_> {
                     return o;
                 }
                 Some(RowState::InFlight) => {
-                    return outcome(
+                    return outcome_at(
                         row,
                         Status::Busy,
                         "another run of this batch is sending it now".into(),
                     );
                 }
                 Some(RowState::Unknown(_)) => {
-                    return outcome(row, Status::Unknown, sanitize(&why));
+                    return outcome_at(row, Status::Unknown, sanitize(&why));
                 }
                 Some(RowState::New { .. }) | None => {}
             }
@@ -641,7 +662,7 @@ impl RowContext<'_> {
             fatal.get_or_insert_with(|| sanitize(&text));
         }
         self.cancel.cancel();
-        outcome(row, Status::NotSent, sanitize(&text))
+        outcome_at(row, Status::NotSent, sanitize(&text))
     }
 }
 
