@@ -313,3 +313,131 @@ fn ctrl_c_stops_sending_waits_for_the_request_in_flight_and_says_how_to_go_on() 
         .count();
     assert_eq!(not_sent, 4, "{stdout}");
 }
+
+/// The TUI's Batch dialog, driven through `update` as the terminal would (no terminal): the
+/// path typed, the rows checked by the same `ops::batch::plan` the runtime runs, the
+/// problems on screen before the question, and the list filtered to the batch.
+mod tui {
+    use std::sync::Arc;
+
+    use crate::support::tui_state::*;
+    use ratatui::crossterm::event::KeyCode;
+    use veriff_tui::keymap::Context;
+    use veriff_tui::ops::batch::Summary;
+    use veriff_tui::tui::app::{Effect, Screen, context, update};
+    use veriff_tui::tui::list::Load;
+    use veriff_tui::tui::message::Msg;
+
+    #[test]
+    fn b_checks_the_file_shows_its_problems_then_sends_and_filters_the_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("people.csv");
+        std::fs::write(
+            &path,
+            "first_name,last_name,email\nAnna,Tamm,anna@example.com\nJaan,Kask,nope\nMari,Mets,\n",
+        )
+        .unwrap();
+        let mut s = state(100, 30);
+        update(&mut s, alt('2'));
+        assert_eq!(s.screen, Screen::Tokens);
+        update(&mut s, key(KeyCode::Char('b')));
+        assert_eq!(context(&s), Context::BatchPath);
+        assert!(screen_text(&render(&s)).contains("Batch"));
+        // Typing: `q` is text here, not quit.
+        type_text(&mut s, &path.display().to_string());
+        assert!(!s.quit);
+        let effects = update(&mut s, key(KeyCode::Enter));
+        let (seq, checked_path, settings) = match effects.as_slice() {
+            [
+                Effect::BatchCheck {
+                    seq,
+                    path,
+                    settings,
+                },
+            ] => (*seq, path.clone(), settings.clone()),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(checked_path, path);
+        let plan = veriff_tui::ops::batch::plan(&settings, &checked_path, None)
+            .map(Arc::new)
+            .map_err(|e| e.to_string());
+        update(&mut s, Msg::BatchChecked { seq, result: plan });
+        assert_eq!(context(&s), Context::Confirm);
+        let screen = screen_text(&render(&s));
+        assert!(screen.contains("3 rows, 2 valid, 1 invalid"), "{screen}");
+        assert!(
+            screen.contains("line 3: email must be an email address"),
+            "{screen}"
+        );
+        assert!(screen.contains("send the 2 valid rows"), "{screen}");
+
+        let effects = update(&mut s, key(KeyCode::Char('y')));
+        let run = effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::BatchRun { run, plan } => {
+                    assert_eq!(plan.valid(), 2);
+                    Some(*run)
+                }
+                _ => None,
+            })
+            .expect("the batch is sent");
+        assert!(
+            effects.iter().any(|e| matches!(
+                e,
+                Effect::List(Load::Page { query, .. }) if query.batch.as_deref() == Some("people.csv")
+            )),
+            "the list asks for the batch's records: {effects:?}"
+        );
+        assert!(screen_text(&render(&s)).contains("batch people.csv"));
+        // Esc stops sending while it runs.
+        let effects = update(&mut s, key(KeyCode::Esc));
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::Stop { run: r } if *r == run)),
+            "{effects:?}"
+        );
+        update(
+            &mut s,
+            Msg::BatchDone {
+                run,
+                result: Ok(Summary {
+                    created: 2,
+                    invalid: 1,
+                    ..Summary::default()
+                }),
+            },
+        );
+        let status = s.status.clone().map(|st| st.text).unwrap_or_default();
+        assert!(status.contains("people.csv: 2 created"), "{status}");
+        // Esc then shows every record again.
+        update(&mut s, key(KeyCode::Esc));
+        assert_eq!(s.tokens.batch, None);
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_used_is_said_in_the_dialog_and_nothing_is_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("odd.csv");
+        std::fs::write(&path, "first_name,shoe_size\nAnna,38\n").unwrap();
+        let mut s = state(100, 30);
+        update(&mut s, alt('2'));
+        update(&mut s, key(KeyCode::Char('b')));
+        type_text(&mut s, &path.display().to_string());
+        let effects = update(&mut s, key(KeyCode::Enter));
+        let Some(Effect::BatchCheck { seq, settings, .. }) = effects.first() else {
+            panic!("{effects:?}");
+        };
+        let result = veriff_tui::ops::batch::plan(settings, &path, None)
+            .map(Arc::new)
+            .map_err(|e| e.to_string());
+        update(&mut s, Msg::BatchChecked { seq: *seq, result });
+        assert_eq!(context(&s), Context::BatchPath, "back to the path");
+        let screen = screen_text(&render(&s));
+        assert!(screen.contains("shoe_size"), "{screen}");
+        let effects = update(&mut s, key(KeyCode::Esc));
+        assert!(effects.is_empty());
+        assert!(s.batch.is_none());
+    }
+}

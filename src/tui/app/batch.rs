@@ -173,11 +173,12 @@ pub(super) fn on_checked(state: &mut State, seq: u64, result: Result<Arc<Plan>, 
 
 pub(super) fn on_progress(state: &mut State, run: u64, report: Report) -> Vec<Effect> {
     let Some(BatchUi {
-        stage: BatchStage::Running {
-            run: current,
-            progress,
-            ..
-        },
+        stage:
+            BatchStage::Running {
+                run: current,
+                progress,
+                ..
+            },
     }) = state.batch.as_mut()
     else {
         return Vec::new();
@@ -201,8 +202,7 @@ pub(super) fn on_done(state: &mut State, run: u64, result: Result<Summary, Strin
     let back = state.keys.label(Action::Back);
     match result {
         Ok(summary) => {
-            let level = if summary.failed + summary.unknown + summary.busy > 0 || summary.stopped
-            {
+            let level = if summary.failed + summary.unknown + summary.busy > 0 || summary.stopped {
                 Level::Warning
             } else {
                 Level::Success
@@ -228,7 +228,11 @@ pub(super) fn on_done(state: &mut State, run: u64, result: Result<Summary, Strin
         }
         Err(e) => state.set_status(
             Level::Error,
-            format!("the batch {} was not sent: {}", sanitize(&name), sanitize(&e)),
+            format!(
+                "the batch {} was not sent: {}",
+                sanitize(&name),
+                sanitize(&e)
+            ),
         ),
     }
     state.reload_tokens(false)

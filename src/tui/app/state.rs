@@ -297,7 +297,8 @@ impl State {
         if let Some(r) = self.refresh.as_ref().filter(|r| !r.quiet) {
             return (!r.stopping).then_some(Job::Refresh(r.run));
         }
-        if let Some(BatchStage::Running { run, stopping, .. }) = self.batch.as_ref().map(|b| &b.stage)
+        if let Some(BatchStage::Running { run, stopping, .. }) =
+            self.batch.as_ref().map(|b| &b.stage)
         {
             return (!stopping).then_some(Job::Batch(*run));
         }

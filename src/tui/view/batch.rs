@@ -85,8 +85,15 @@ pub fn draw(frame: &mut Frame, area: Rect, batch: &BatchUi, state: &State, theme
         }
         BatchStage::Running { .. } => return,
     }
-    let height = (text.len() as u16 + 2).min(area.height);
-    let rect = centered(area, 76, height);
+    // Wrapped lines count as the rows they take.
+    let width = area.width.min(76);
+    let inner_width = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = text
+        .iter()
+        .map(|l| l.width().div_ceil(inner_width).max(1))
+        .sum();
+    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX).min(area.height);
+    let rect = centered(area, width, height);
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(theme.accent())

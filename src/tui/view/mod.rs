@@ -325,17 +325,16 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
             add(&mut h, &[quit], "quit");
         }
         Context::Confirm => {
-            let (yes, no) = if state.screen == crate::tui::app::Screen::Tokens
-                && state.batch.is_some()
-            {
-                ("send the valid rows", "cancel")
-            } else if state.confirm_unkept.is_some() {
-                ("send, not kept", "send nothing")
-            } else if state.tokens.confirm_delete.is_some() {
-                ("delete", "keep")
-            } else {
-                ("replace", "keep")
-            };
+            let (yes, no) =
+                if state.screen == crate::tui::app::Screen::Tokens && state.batch.is_some() {
+                    ("send the valid rows", "cancel")
+                } else if state.confirm_unkept.is_some() {
+                    ("send, not kept", "send nothing")
+                } else if state.tokens.confirm_delete.is_some() {
+                    ("delete", "keep")
+                } else {
+                    ("replace", "keep")
+                };
             add(&mut h, &[A::Yes], yes);
             add(&mut h, &[A::No], no);
         }
