@@ -617,9 +617,36 @@ fn join(base: &Url, segments: &[&str]) -> Result<Url, ApiError> {
     Ok(url)
 }
 
+/// A `Retry-After` value: seconds, or an HTTP date (RFC 9110 §10.2.3). At most a day: a
+/// longer one is taken as a day, a date in the past as no wait.
+fn retry_after(value: &str) -> Option<Duration> {
+    const DAY: u64 = 86_400;
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs.min(DAY)));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let secs = (at.with_timezone(&Utc) - Utc::now()).num_seconds().max(0) as u64;
+    Some(Duration::from_secs(secs.min(DAY)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        assert_eq!(super::retry_after(" 7 "), Some(Duration::from_secs(7)));
+        assert_eq!(
+            super::retry_after("99999999"),
+            Some(Duration::from_secs(86_400))
+        );
+        assert_eq!(
+            super::retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(super::retry_after("soon"), None);
+    }
 
     #[test]
     fn base_urls_are_normalised() {
@@ -754,17 +781,4 @@ mod tests {
         assert_eq!(whole_secs(Duration::from_millis(300)), 1);
         assert_eq!(whole_secs(Duration::from_secs(30)), 30);
     }
-}
-
-/// A `Retry-After` value: seconds, or an HTTP date (RFC 9110 §10.2.3). At most a day: a
-/// longer one is taken as a day, a date in the past as no wait.
-fn retry_after(value: &str) -> Option<Duration> {
-    const DAY: u64 = 86_400;
-    let value = value.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs.min(DAY)));
-    }
-    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let secs = (at.with_timezone(&Utc) - Utc::now()).num_seconds().max(0) as u64;
-    Some(Duration::from_secs(secs.min(DAY)))
 }
