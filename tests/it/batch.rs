@@ -441,3 +441,160 @@ mod tui {
         assert!(s.batch.is_none());
     }
 }
+
+/// The history's side of "never twice": a row's identity is refused while its request is on
+/// its way, once it has a session, and while its outcome is unknown (unless asked); the
+/// record it becomes is the batch's, whichever way the intent ends.
+mod store {
+    use chrono::Utc;
+    use veriff_tui::history::{BatchTag, NewIntent, NewRecord, Query, RowState, Store};
+    use veriff_tui::veriff::{CreatedSession, SessionInput};
+
+    fn input() -> SessionInput {
+        SessionInput {
+            first_name: "Anna".into(),
+            last_name: "Tamm".into(),
+            lang: "en".into(),
+            selfid: true,
+            callback: String::new(),
+            vendor_data: String::new(),
+            extra: Default::default(),
+        }
+    }
+
+    fn intent(input: &SessionInput) -> NewIntent<'_> {
+        NewIntent {
+            profile: "test",
+            base_url: "https://example.com",
+            sandbox: false,
+            input,
+        }
+    }
+
+    fn session() -> CreatedSession {
+        let id = uuid::Uuid::new_v4().to_string();
+        CreatedSession {
+            url: format!("https://alchemy.veriff.com/v/{id}"),
+            id,
+            host: None,
+            session_token: None,
+            vendor_data: None,
+            status: Some("created".into()),
+            created_at: Utc::now(),
+            expires_at: Utc::now() + chrono::Duration::days(7),
+        }
+    }
+
+    fn batch_query() -> Query {
+        Query {
+            batch: Some("people.csv".into()),
+            ..Query::default()
+        }
+    }
+
+    #[test]
+    fn a_row_is_sent_once_and_its_record_is_the_batchs() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("h.sqlite3")).unwrap();
+        let batch_id = store.batch_id("people.csv", true).unwrap().unwrap();
+        assert_eq!(store.batch_id("people.csv", true).unwrap(), Some(batch_id));
+        assert_eq!(store.batch_id("other.csv", false).unwrap(), None);
+        let mut tag = BatchTag {
+            batch_id,
+            row_key: "k1".into(),
+            line: 2,
+            resend_unknown: false,
+        };
+        let input = input();
+        let first = store
+            .record_batch_intent(&intent(&input), &tag, Utc::now())
+            .unwrap();
+        // On its way: a second run is refused.
+        let err = store
+            .record_batch_intent(&intent(&input), &tag, Utc::now())
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("being sent by another run"),
+            "{err}"
+        );
+        let states = store.batch_states(batch_id, &["k1".into()]).unwrap();
+        assert_eq!(states.get("k1"), Some(&RowState::InFlight));
+
+        // The answer: the record is the batch's, and the row is done.
+        let s = session();
+        let record = store
+            .complete_intent(
+                first,
+                &NewRecord {
+                    profile: "test",
+                    base_url: "https://example.com",
+                    sandbox: false,
+                    input: &input,
+                    session: &s,
+                },
+            )
+            .unwrap();
+        let listed = store.page(&batch_query()).unwrap();
+        assert_eq!(listed.iter().map(|r| r.id).collect::<Vec<_>>(), [record.id]);
+        assert_eq!(store.count(&batch_query()).unwrap(), 1);
+        let err = store
+            .record_batch_intent(&intent(&input), &tag, Utc::now())
+            .unwrap_err();
+        assert!(err.to_string().contains("already has a session"), "{err}");
+        // Deleted by hand, the row still has had its session.
+        assert!(store.delete(record.id).unwrap());
+        let states = store.batch_states(batch_id, &["k1".into()]).unwrap();
+        assert_eq!(states.get("k1"), Some(&RowState::Created(None)));
+
+        // Another row whose request got no answer: unknown, refused unless asked.
+        tag.row_key = "k2".into();
+        let second = store
+            .record_batch_intent(&intent(&input), &tag, Utc::now())
+            .unwrap();
+        let unknown = store.give_up_intent(second, "timed out").unwrap().unwrap();
+        let states = store.batch_states(batch_id, &["k2".into()]).unwrap();
+        assert!(
+            matches!(states.get("k2"), Some(RowState::Unknown(Some(r))) if r.id == unknown.id),
+            "{states:?}"
+        );
+        assert!(
+            store
+                .record_batch_intent(&intent(&input), &tag, Utc::now())
+                .is_err()
+        );
+        tag.resend_unknown = true;
+        let third = store
+            .record_batch_intent(&intent(&input), &tag, Utc::now())
+            .unwrap();
+        // That one refused by the server: the earlier unknown outcome still stands.
+        store.forget_intent(third).unwrap();
+        store.batch_row_failed(batch_id, "k2", "HTTP 400").unwrap();
+        let states = store.batch_states(batch_id, &["k2".into()]).unwrap();
+        assert!(
+            matches!(states.get("k2"), Some(RowState::Unknown(Some(_)))),
+            "{states:?}"
+        );
+        // A row never answered with a session: refused, free to be sent, its error kept.
+        tag.row_key = "k3".into();
+        let fourth = store
+            .record_batch_intent(&intent(&input), &tag, Utc::now())
+            .unwrap();
+        store.forget_intent(fourth).unwrap();
+        store.batch_row_failed(batch_id, "k3", "HTTP 400").unwrap();
+        let states = store.batch_states(batch_id, &["k3".into()]).unwrap();
+        assert_eq!(
+            states.get("k3"),
+            Some(&RowState::New {
+                last_error: Some("HTTP 400".into())
+            })
+        );
+        assert!(
+            store
+                .record_batch_intent(&intent(&input), &tag, Utc::now())
+                .is_ok()
+        );
+        let summary = store.batches().unwrap();
+        assert_eq!(summary.len(), 1);
+        assert_eq!(summary[0].name, "people.csv");
+    }
+}

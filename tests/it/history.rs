@@ -733,7 +733,7 @@ fn opening_twice_migrates_once() {
     let version: i64 = raw
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 7);
+    assert_eq!(version, 8);
     let mode: String = raw
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -1240,9 +1240,11 @@ fn opening_a_version_1_history_indexes_its_records_for_short_terms() {
         // profile's decisions (schema 3), no table of requests in flight (schema 4).
         let raw = rusqlite::Connection::open(&path).unwrap();
         // Nor the extra fields and their place in the trigram index (schema 5), nor the
-        // inspections kept (schema 6), nor webhook deliveries (schema 7).
+        // inspections kept (schema 6), nor webhook deliveries (schema 7), nor batches.
         raw.execute_batch(
-            "DROP TRIGGER sessions_grams_delete; DROP TABLE sessions_grams; \
+            "DROP TRIGGER batch_rows_intent_gone; DROP TRIGGER batch_rows_record_gone; \
+             DROP TABLE batch_rows; DROP TABLE batches; \
+             DROP TRIGGER sessions_grams_delete; DROP TABLE sessions_grams; \
              DROP INDEX sessions_profile_decided; DROP TABLE intents; \
              DROP TRIGGER inspections_delete; DROP TABLE inspections; \
              DROP TABLE deliveries; ALTER TABLE sessions DROP COLUMN made_elsewhere; \
