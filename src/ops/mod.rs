@@ -13,6 +13,7 @@ pub mod delete;
 pub mod export;
 pub mod generate;
 pub mod inspect;
+pub mod pace;
 pub mod progress;
 pub mod refresh;
 pub mod webhook;
