@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BENCHES=(store generate tui)
+BENCHES=(store generate tui batch)
 for peer in atac slumber; do
     var="VERIFF_BENCH_${peer^^}"
     if [[ -z "${!var:-}" && -x "target/peers/bin/$peer" ]]; then

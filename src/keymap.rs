@@ -279,10 +279,12 @@ pub enum Context {
     Media,
     /// Typing the name of the file a media file is saved to.
     SavePath,
+    /// Typing the path of a batch file (`b` on Generated tokens).
+    BatchPath,
 }
 
 impl Context {
-    pub const ALL: [Context; 13] = [
+    pub const ALL: [Context; 14] = [
         Context::Field,
         Context::Picker,
         Context::Control,
@@ -296,13 +298,18 @@ impl Context {
         Context::TooSmall,
         Context::Media,
         Context::SavePath,
+        Context::BatchPath,
     ];
 
     /// Keys go to a text field: characters and text-editing keys are text here.
     pub fn typing(self) -> bool {
         matches!(
             self,
-            Context::Field | Context::Picker | Context::Filter | Context::SavePath
+            Context::Field
+                | Context::Picker
+                | Context::Filter
+                | Context::SavePath
+                | Context::BatchPath
         )
     }
 
@@ -322,6 +329,7 @@ impl Context {
             Context::TooSmall => "a window too small",
             Context::Media => "the media viewer",
             Context::SavePath => "the file name of a media file to save",
+            Context::BatchPath => "the path of a batch file",
         }
     }
 
@@ -437,6 +445,7 @@ pub enum Action {
     RefreshAll,
     Resend,
     Export,
+    Batch,
     Delete,
     CopyCurl,
     Media,
@@ -470,6 +479,7 @@ const MAIN: Contexts = FORM.and(Contexts::of(&[
     C::Dashboard,
     C::Media,
     C::SavePath,
+    C::BatchPath,
 ]));
 /// Where the screen and profile switches act: any screen, over the help or a question.
 const SWITCH: Contexts = MAIN.and(Contexts::of(&[C::Help, C::Confirm]));
@@ -636,7 +646,14 @@ pub const ENTRIES: &[Entry] = &[
         action: Action::Select,
         name: "select",
         keys: &["Enter"],
-        contexts: Contexts::of(&[C::Field, C::Picker, C::Control, C::Filter, C::SavePath]),
+        contexts: Contexts::of(&[
+            C::Field,
+            C::Picker,
+            C::Control,
+            C::Filter,
+            C::SavePath,
+            C::BatchPath,
+        ]),
         section: Section::Moving,
         about: "in the form: the next field, open the language list or pick from it, tick SelfID, show or hide More fields, generate on the button; in the filter: keep it and go to the list",
     },
@@ -783,6 +800,14 @@ pub const ENTRIES: &[Entry] = &[
         contexts: Contexts::of(&[C::List, C::Detail]),
         section: Section::Sessions,
         about: "export the list (filter applied) to CSV and JSON files",
+    },
+    Entry {
+        action: Action::Batch,
+        name: "batch",
+        keys: &["b"],
+        contexts: Contexts::of(&[C::List]),
+        section: Section::Sessions,
+        about: "batch: a link for every row of a CSV file (its path asked, its rows checked and shown before anything is sent); the list then shows that batch",
     },
     Entry {
         action: Action::Delete,

@@ -170,6 +170,39 @@ pub struct GenerateArgs {
     /// history cannot be written and the link is needed anyway)
     #[arg(long)]
     pub no_history: bool,
+    #[command(flatten)]
+    pub batch: BatchArgs,
+}
+
+/// `generate --batch`: a session for every row of a CSV file (README, Batch).
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Batch (a session for every row of a CSV file)")]
+pub struct BatchArgs {
+    /// CSV file (UTF-8, comma or semicolon) whose header names the fields: first_name,
+    /// last_name, lang, selfid, callback, vendor_data, end_user_id, email, … Run again, it
+    /// sends only the rows that have no session yet
+    #[arg(long = "batch", value_name = "FILE", conflicts_with_all = [
+        "first_name", "last_name", "lang", "no_selfid", "callback", "vendor_data",
+        "copy", "print_curl", "qr", "no_history",
+    ])]
+    pub file: Option<PathBuf>,
+    /// Write the rows with session_id, url, status and error added to FILE (default:
+    /// stdout, unless --json)
+    #[arg(long, value_name = "FILE", requires = "file")]
+    pub out: Option<PathBuf>,
+    /// Requests in flight at once (1-32) [default: 4]
+    #[arg(long, value_name = "N", requires = "file", value_parser = clap::value_parser!(u16).range(1..=32))]
+    pub jobs: Option<u16>,
+    /// Send the valid rows even when some are invalid (those are listed and not sent)
+    #[arg(long, requires = "file")]
+    pub skip_invalid: bool,
+    /// Send again the rows whose earlier request's outcome is unknown (check the Veriff
+    /// Customer Portal first: a session may exist)
+    #[arg(long, requires = "file")]
+    pub resend_unknown: bool,
+    /// The batch's name in the history [default: the file's name]
+    #[arg(long, value_name = "NAME", requires = "file")]
+    pub name: Option<String>,
 }
 
 /// What is already known about the person: the documented session fields beyond the
@@ -244,6 +277,10 @@ pub struct HistoryArgs {
     /// Only records whose names, session id or vendor data contain this
     #[arg(long, short, value_name = "TEXT")]
     pub search: Option<String>,
+    /// Only the records of this batch (`generate --batch`; its name is the file's name
+    /// unless given with --name)
+    #[arg(long, value_name = "NAME")]
+    pub batch: Option<String>,
     /// How many records at most (0: every one, streamed)
     #[arg(long, short = 'n', default_value_t = 50)]
     pub limit: u64,

@@ -12,6 +12,9 @@ use crate::text::sanitize;
 use crate::veriff::{Client, CreatedSession, ExtraField, Field, SessionInput};
 
 pub(super) async fn run(settings: &Settings, args: GenerateArgs) -> Outcome {
+    if args.batch.file.is_some() {
+        return super::batch::run(settings, args).await;
+    }
     let profile_callback = settings
         .profile
         .as_ref()

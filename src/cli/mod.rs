@@ -6,6 +6,7 @@
 
 mod args;
 mod bar;
+mod batch;
 mod config_cmd;
 mod decision;
 #[cfg(feature = "dev-seed")]

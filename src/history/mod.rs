@@ -9,6 +9,7 @@
 //! what `inspect` fetched, `query` reads pages and searches (`rare`, `grams`, `fold` serve
 //! it), `stats` counts for the dashboard, `schema` is the SQL.
 
+mod batches;
 mod changes;
 mod fold;
 mod grams;
@@ -25,6 +26,7 @@ mod stats;
 mod webhooks;
 mod write;
 
+pub use batches::{BatchSummary, BatchTag, RowState};
 pub use changes::{Changed, Changes, Watch};
 pub use health::{CHECK_AT_OPEN_MAX_BYTES, history_bytes};
 pub use open::move_aside;
@@ -114,6 +116,8 @@ pub const INTENT_PREFIX: &str = "unanswered-";
 pub struct Query {
     pub search: Option<String>,
     pub profile: Option<String>,
+    /// Only the records of this batch (`generate --batch`, by its name).
+    pub batch: Option<String>,
     pub offset: u64,
     pub limit: u64,
 }

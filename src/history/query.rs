@@ -97,7 +97,7 @@ impl Store {
     /// How many records match the query. Without a search it is the tally the triggers
     /// keep per profile, so a million records count as fast as ten.
     pub fn count(&self, query: &Query) -> Result<u64, StoreError> {
-        if !query.has_search() {
+        if !query.has_search() && query.batch.is_none() {
             return self.tally(query.profile.as_deref());
         }
         let f = self.filter(query)?;
@@ -112,7 +112,7 @@ impl Store {
     /// Like [`Store::count`] but stops at `cap` (`cap` means "cap or more"): cheap for a
     /// match count shown while typing, however common the term.
     pub fn count_up_to(&self, query: &Query, cap: u64) -> Result<u64, StoreError> {
-        if !query.has_search() {
+        if !query.has_search() && query.batch.is_none() {
             let n = self.tally(query.profile.as_deref())?;
             return Ok(if cap > 0 { n.min(cap) } else { n });
         }
@@ -337,6 +337,15 @@ impl Filter {
         if let Some(p) = &query.profile {
             f.clauses.push("s.profile = ?".into());
             f.params.push(Value::Text(p.clone()));
+        }
+        if let Some(b) = &query.batch {
+            // A batch's rows point at their records (see `batches.rs`).
+            f.clauses.push(
+                "s.id IN (SELECT r.record_id FROM batch_rows r JOIN batches b ON b.id = r.batch_id \
+                 WHERE b.name = ? AND r.record_id IS NOT NULL)"
+                    .into(),
+            );
+            f.params.push(Value::Text(b.clone()));
         }
         if !long.is_empty() {
             // Beside a long term, a short one only filters the few rows the trigram

@@ -8,7 +8,7 @@
 /// anything is written to it.
 pub(super) const APPLICATION_ID: i32 = 0x5654_5549;
 
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
 
 pub(super) fn latest() -> i64 {
     MIGRATIONS.len() as i64
@@ -244,5 +244,47 @@ END;
 -- write. The newest entry always stays, so `seq` never goes back.
 CREATE TRIGGER changes_prune AFTER INSERT ON changes WHEN new.seq % 1000 = 0 BEGIN
     DELETE FROM changes WHERE seq <= new.seq - 10000;
+END;
+"#;
+
+/// Batches (`generate --batch`, see `batches.rs`): each row of a batch file, by its identity
+/// (a hash of its normalised values, the batch name and the profile), with the request on
+/// its way (`intent_id`) and then the record it became (`record_id`). The row is written in
+/// the same transaction as its intent, before the request leaves, so a run started again
+/// knows every row that may have a session. Self-contained: it only adds tables, indexes
+/// and triggers.
+const V9: &str = r#"
+CREATE TABLE batches (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT    NOT NULL UNIQUE,
+    created_at  INTEGER NOT NULL
+);
+
+CREATE TABLE batch_rows (
+    batch_id    INTEGER NOT NULL REFERENCES batches (id),
+    row_key     TEXT    NOT NULL,
+    -- The row's line in the file when it was last sent (files get edited: for messages only).
+    line        INTEGER NOT NULL,
+    intent_id   INTEGER,
+    record_id   INTEGER,
+    -- NULL: no answer yet, or none that made a session; 'created'; 'unknown'.
+    outcome     TEXT,
+    error       TEXT,
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (batch_id, row_key)
+) WITHOUT ROWID;
+CREATE INDEX batch_rows_intent ON batch_rows (intent_id) WHERE intent_id IS NOT NULL;
+CREATE INDEX batch_rows_record ON batch_rows (record_id, batch_id) WHERE record_id IS NOT NULL;
+
+-- An intent ends without a record (no session was made): the row is free to be sent again.
+-- (An intent that becomes a record hands it over first, see `Store::carry_batch_tag`.)
+CREATE TRIGGER batch_rows_intent_gone AFTER DELETE ON intents BEGIN
+    UPDATE batch_rows SET intent_id = NULL WHERE intent_id = old.id;
+END;
+
+-- A record deleted by hand: the row keeps its outcome (a session was made, or may have
+-- been), so it is still never sent twice; only the link to the record goes.
+CREATE TRIGGER batch_rows_record_gone AFTER DELETE ON sessions BEGIN
+    UPDATE batch_rows SET record_id = NULL WHERE record_id = old.id;
 END;
 "#;

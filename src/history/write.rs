@@ -123,6 +123,7 @@ impl Store {
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(|e| self.err(e))?;
         let row = self.insert_in(&tx, new)?;
+        batches::carry_batch_tag(&tx, id, row, true).map_err(|e| self.err(e))?;
         tx.execute("DELETE FROM intents WHERE id = ?", [id])
             .map_err(|e| self.err(e))?;
         self.index_and_commit(tx, row, new)
@@ -200,6 +201,7 @@ impl Store {
             params![why, row],
         )
         .map_err(|e| self.err(e))?;
+        batches::carry_batch_tag(&tx, id, row, false).map_err(|e| self.err(e))?;
         tx.execute("DELETE FROM intents WHERE id = ?", [id])
             .map_err(|e| self.err(e))?;
         let mut record = self.index_and_commit(tx, row, &new)?;

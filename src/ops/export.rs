@@ -130,7 +130,7 @@ impl ExportRow {
 /// Spreadsheets run a cell starting with `=`, `+`, `-` or `@` (or a tab or carriage return
 /// before one) as a formula; a leading `'` keeps a hostile value such as `=HYPERLINK(…)`
 /// plain text (OWASP's advice for CSV injection).
-fn defuse(cell: &mut String) {
+pub(crate) fn defuse(cell: &mut String) {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         cell.insert(0, '\'');
     }

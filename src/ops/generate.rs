@@ -14,7 +14,7 @@
 use chrono::Utc;
 
 use crate::config::{ConfigError, Settings};
-use crate::history::{NewIntent, NewRecord, Record};
+use crate::history::{BatchTag, NewIntent, NewRecord, Record};
 use crate::ops::{SharedStore, on_store};
 use crate::veriff::{
     ApiError, Client, CreateSessionRequest, CreatedSession, Endpoint, Field, LegacyFields,
@@ -35,6 +35,9 @@ pub struct Request {
     pub sandbox: bool,
     pub input: SessionInput,
     pub legacy: LegacyFields,
+    /// A row of a batch (`generate --batch`): its intent is recorded with the row, and a
+    /// row that has a session (or is on its way from another run) is refused, not sent.
+    pub batch: Option<BatchTag>,
 }
 
 /// Why a request could not even be made.
@@ -68,6 +71,7 @@ impl Request {
             sandbox: settings.is_sandbox(),
             input,
             legacy: settings.legacy_fields(),
+            batch: None,
         })
     }
 
@@ -174,15 +178,16 @@ pub async fn generate(
         Keep::History(store) => {
             let owned = request.clone();
             let recorded = on_store(store, move |s| {
-                s.record_intent(
-                    &NewIntent {
-                        profile: &owned.profile,
-                        base_url: &owned.endpoint.base_url,
-                        sandbox: owned.sandbox,
-                        input: &owned.input,
-                    },
-                    Utc::now(),
-                )
+                let intent = NewIntent {
+                    profile: &owned.profile,
+                    base_url: &owned.endpoint.base_url,
+                    sandbox: owned.sandbox,
+                    input: &owned.input,
+                };
+                match &owned.batch {
+                    Some(tag) => s.record_batch_intent(&intent, tag, Utc::now()),
+                    None => s.record_intent(&intent, Utc::now()),
+                }
             })
             .await
             .map_err(Failed::HistoryUnwritable)?;

@@ -6,11 +6,14 @@
 //! The store is shared between tasks and every access runs in a blocking task, so a caller
 //! on the UI thread never waits on SQLite.
 
+pub mod batch;
+pub mod batch_csv;
 pub mod curl;
 pub mod delete;
 pub mod export;
 pub mod generate;
 pub mod inspect;
+pub mod pace;
 pub mod progress;
 pub mod refresh;
 pub mod webhook;

@@ -85,6 +85,7 @@ pub(crate) fn instead_of_processing(fault: &Fault, base_url: &str) -> Option<Res
             bytes.extend_from_slice(br#"","status":"created"}}"#);
             json_response(Body::from(bytes))
         }
+        Fault::Flaky(flaky) => return flaky.next_answer(),
         Fault::Delay(_)
         | Fault::MissingUrl
         | Fault::UrlWithEscape
@@ -95,6 +96,74 @@ pub(crate) fn instead_of_processing(fault: &Fault, base_url: &str) -> Option<Res
             return None;
         }
     })
+}
+
+/// A server under load, as a batch meets one: of the requests it receives (counted from 1),
+/// every `every_429`-th is answered 429 with `Retry-After: retry_after_secs`, else every
+/// `every_500`-th 500 (no session made either way); the rest are served. 0 turns one off.
+/// Clones share the count, so one fault set on a sandbox counts all its requests.
+#[derive(Debug, Clone)]
+pub struct Flaky {
+    pub every_429: u64,
+    pub every_500: u64,
+    pub retry_after_secs: u64,
+    seen: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// 429s and 500s answered so far.
+    refused: std::sync::Arc<(std::sync::atomic::AtomicU64, std::sync::atomic::AtomicU64)>,
+}
+
+impl PartialEq for Flaky {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.seen, &other.seen)
+    }
+}
+
+impl Eq for Flaky {}
+
+impl Flaky {
+    pub fn new(every_429: u64, every_500: u64, retry_after_secs: u64) -> Flaky {
+        Flaky {
+            every_429,
+            every_500,
+            retry_after_secs,
+            seen: Default::default(),
+            refused: Default::default(),
+        }
+    }
+
+    /// How many requests were answered 429, and how many 500.
+    pub fn refused(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::SeqCst;
+        (self.refused.0.load(SeqCst), self.refused.1.load(SeqCst))
+    }
+
+    fn next_answer(&self) -> Option<Response> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let n = self.seen.fetch_add(1, SeqCst) + 1;
+        let nth = |every: u64| every > 0 && n.is_multiple_of(every);
+        if nth(self.every_429) {
+            self.refused.0.fetch_add(1, SeqCst);
+            let mut r = fail(
+                StatusCode::TOO_MANY_REQUESTS,
+                429,
+                "Too many requests (sandbox fault Flaky).",
+            );
+            r.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(self.retry_after_secs),
+            );
+            return Some(r);
+        }
+        if nth(self.every_500) {
+            self.refused.1.fetch_add(1, SeqCst);
+            return Some(fail(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                500,
+                "Internal server error (sandbox fault Flaky).",
+            ));
+        }
+        None
+    }
 }
 
 /// Alters the `verification` object of a real success answer.

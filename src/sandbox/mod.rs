@@ -17,6 +17,7 @@
 //! only when the profile is a loopback sandbox.
 
 mod faults;
+pub use faults::Flaky;
 mod fields;
 mod flow;
 mod inspect;
@@ -141,6 +142,8 @@ pub enum Fault {
     HugeUrl,
     /// 201 whose `status` is a formula and whose `host` is no URL (the link itself is fine).
     OddFields,
+    /// Some requests 429 (with `Retry-After`), some 500, the rest answered normally.
+    Flaky(Flaky),
 }
 
 /// A decision the sandbox can give (the flow page's three buttons).

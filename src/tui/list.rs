@@ -21,6 +21,8 @@ pub const COUNT_CAP: u64 = 1000;
 #[derive(Debug, Clone, Default)]
 pub struct TokenList {
     pub filter: Input,
+    /// Only the records of this batch (`generate --batch`), besides the filter.
+    pub batch: Option<String>,
     /// `/` was pressed: keys go to the filter.
     pub filtering: bool,
     /// Rows matching the filter; `None` until the first page or count arrives.
@@ -83,6 +85,7 @@ impl TokenList {
         Query {
             search: (!search.is_empty()).then(|| search.to_string()),
             profile: Some(profile.to_string()),
+            batch: self.batch.clone(),
             offset,
             limit,
         }

@@ -70,6 +70,21 @@ pub enum Msg {
         run: u64,
         report: Report,
     },
+    /// A batch file read and checked (`b`), or why it could not be.
+    BatchChecked {
+        seq: u64,
+        result: Result<Arc<crate::ops::batch::Plan>, String>,
+    },
+    /// Batch `run` sent some more rows.
+    BatchProgress {
+        run: u64,
+        report: Report,
+    },
+    /// Batch `run` ended.
+    BatchDone {
+        run: u64,
+        result: Result<crate::ops::batch::Summary, String>,
+    },
     /// Export `run` ended: its files, or why nothing was kept.
     Exported {
         run: u64,

@@ -324,6 +324,63 @@ impl Runtime {
                     },
                 );
             }
+            Effect::BatchCheck {
+                seq,
+                path,
+                settings,
+            } => {
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = crate::ops::batch::plan(&settings, &path, None)
+                        .map(Arc::new)
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::BatchChecked { seq, result });
+                });
+            }
+            Effect::BatchRun { run, plan } => {
+                let endpoint = plan
+                    .rows
+                    .iter()
+                    .find_map(|r| r.checked.as_ref().ok())
+                    .map(|r| r.endpoint.clone());
+                let client = endpoint.map(|e| self.client_for(&e));
+                let cell = self.store.clone();
+                let path = self.history_db.clone();
+                let tx = self.tx.clone();
+                let cancel = self.job(run);
+                tokio::spawn(async move {
+                    let result = async {
+                        let client = client
+                            .ok_or("no row of the batch can be sent")?
+                            .map_err(|e| e.to_string())?;
+                        let store = shared_store(cell, path).await?;
+                        let progress_tx = tx.clone();
+                        let mut progress = Progress::new(cancel).reporting(move |report| {
+                            let _ = progress_tx.send(Msg::BatchProgress { run, report });
+                        });
+                        let options = crate::ops::batch::Options {
+                            jobs: crate::ops::batch::DEFAULT_JOBS,
+                            resend_unknown: false,
+                        };
+                        crate::ops::batch::run(
+                            &plan,
+                            &client,
+                            &store,
+                            &options,
+                            &mut progress,
+                            &|_| {},
+                        )
+                        .await
+                        .map(|(_, summary)| summary)
+                    }
+                    .await;
+                    match &result {
+                        Ok(s) => tracing::info!(?s, "batch sent"),
+                        Err(e) => tracing::warn!("batch failed: {e}"),
+                    }
+                    let _ = tx.send(Msg::BatchDone { run, result });
+                });
+            }
             Effect::Stop { run } => {
                 if let Some((_, cancel)) = self.jobs.iter().find(|(r, _)| *r == run) {
                     cancel.cancel();

@@ -155,6 +155,9 @@ pub struct Client {
     shared_secret: Option<String>,
     integration_id: Option<HeaderValue>,
     timeout: Duration,
+    /// The latest time a 429 or 503 answer's `Retry-After` asked requests to wait until:
+    /// the server's word for every request, read by a batch to pace the whole run.
+    wait_until: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -265,7 +268,15 @@ impl Client {
             shared_secret,
             integration_id,
             timeout: endpoint.timeout,
+            wait_until: Default::default(),
         })
+    }
+
+    /// Until when the server last asked to be left alone (`Retry-After` on a 429 or 503),
+    /// if that is still ahead.
+    pub fn asked_to_wait_until(&self) -> Option<std::time::Instant> {
+        let until = (*self.wait_until.lock().ok()?)?;
+        (until > std::time::Instant::now()).then_some(until)
     }
 
     /// The normalised base URL (no `/v1`, no trailing `/`), e.g. for history records.
@@ -436,6 +447,17 @@ impl Client {
         let mut resp = req.send().await.map_err(|e| self.transport_error(&e))?;
         let status = resp.status().as_u16();
         tracing::debug!(host = %self.host, status, "answer received");
+        if matches!(status, 429 | 503)
+            && let Some(wait) = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(retry_after)
+            && let Ok(mut until) = self.wait_until.lock()
+        {
+            let asked = std::time::Instant::now() + wait;
+            *until = Some(until.map_or(asked, |u| u.max(asked)));
+        }
         let location = resp
             .headers()
             .get(LOCATION)
@@ -595,9 +617,36 @@ fn join(base: &Url, segments: &[&str]) -> Result<Url, ApiError> {
     Ok(url)
 }
 
+/// A `Retry-After` value: seconds, or an HTTP date (RFC 9110 §10.2.3). At most a day: a
+/// longer one is taken as a day, a date in the past as no wait.
+fn retry_after(value: &str) -> Option<Duration> {
+    const DAY: u64 = 86_400;
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs.min(DAY)));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let secs = (at.with_timezone(&Utc) - Utc::now()).num_seconds().max(0) as u64;
+    Some(Duration::from_secs(secs.min(DAY)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        assert_eq!(super::retry_after(" 7 "), Some(Duration::from_secs(7)));
+        assert_eq!(
+            super::retry_after("99999999"),
+            Some(Duration::from_secs(86_400))
+        );
+        assert_eq!(
+            super::retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(super::retry_after("soon"), None);
+    }
 
     #[test]
     fn base_urls_are_normalised() {

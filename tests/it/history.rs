@@ -442,6 +442,7 @@ fn search_matches_names_id_and_vendor_data_ignoring_case() {
     let q = Query {
         search: Some("row".into()),
         profile: None,
+        batch: None,
         offset: 0,
         limit: 1,
     };
@@ -736,7 +737,7 @@ fn opening_twice_migrates_once() {
     let version: i64 = raw
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 8);
+    assert_eq!(version, 9);
     let mode: String = raw
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
@@ -1244,10 +1245,12 @@ fn opening_a_version_1_history_indexes_its_records_for_short_terms() {
         let raw = rusqlite::Connection::open(&path).unwrap();
         // Nor the extra fields and their place in the trigram index (schema 5), nor the
         // inspections kept (schema 6), nor webhook deliveries (schema 7), nor the change
-        // log (schema 8).
+        // log (schema 8), nor batches (schema 9).
         raw.execute_batch(
             "DROP TRIGGER changes_insert; DROP TRIGGER changes_update; \
              DROP TRIGGER changes_delete; DROP TABLE changes; \
+             DROP TRIGGER batch_rows_intent_gone; DROP TRIGGER batch_rows_record_gone; \
+             DROP TABLE batch_rows; DROP TABLE batches; \
              DROP TRIGGER sessions_grams_delete; DROP TABLE sessions_grams; \
              DROP INDEX sessions_profile_decided; DROP TABLE intents; \
              DROP TRIGGER inspections_delete; DROP TABLE inspections; \
@@ -1505,6 +1508,7 @@ fn assert_like_phrase(store: &Store, path: &Path, text: &str, profile: Option<&s
     let q = Query {
         search: Some(text.into()),
         profile: profile.map(str::to_string),
+        batch: None,
         limit: 0,
         offset: 0,
     };
@@ -1647,6 +1651,7 @@ fn searches_agree_with_the_phrase_query() {
         let q = |text: &str| Query {
             search: Some(text.into()),
             profile: profile.map(str::to_string),
+            batch: None,
             limit: 0,
             offset: 0,
         };

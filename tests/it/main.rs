@@ -4,6 +4,7 @@
 
 mod support;
 
+mod batch;
 mod cli;
 mod client_contract;
 mod config;

@@ -575,6 +575,7 @@ fn the_export_writes_every_matching_record_as_the_cli_does() {
     let query = Query {
         search: None,
         profile: Some("test".into()),
+        batch: None,
         offset: 0,
         limit: 0,
     };

@@ -81,6 +81,17 @@ pub enum Effect {
         graphics: crate::tui::graphics::Graphics,
         area: (u16, u16),
     },
+    /// `b`: read and check a batch file under the settings as they are.
+    BatchCheck {
+        seq: u64,
+        path: std::path::PathBuf,
+        settings: Box<Settings>,
+    },
+    /// Send the batch checked (its valid rows).
+    BatchRun {
+        run: u64,
+        plan: std::sync::Arc<crate::ops::batch::Plan>,
+    },
     /// `s`: the media file shown, to the file the operator named (new, 0600).
     SaveMedia {
         seq: u64,

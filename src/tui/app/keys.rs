@@ -68,6 +68,10 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Context::Field | Context::Picker | Context::Control => {
             generate_key(state, ctx, action, key)
         }
+        Context::BatchPath => batch_key(state, action, key),
+        Context::Confirm if state.screen == Screen::Tokens && state.batch.is_some() => {
+            batch_key(state, action, key)
+        }
         // A yes/no question, on whichever screen asked it.
         Context::Confirm => answer(state, action),
         Context::List | Context::Detail | Context::Filter => tokens_key(state, ctx, action, key),
@@ -224,6 +228,10 @@ pub(super) fn on_paste(state: &mut State, text: &str) -> Vec<Effect> {
         }
         Context::SavePath => {
             paste_path(state, text);
+            Vec::new()
+        }
+        Context::BatchPath => {
+            batch::paste(state, text);
             Vec::new()
         }
         Context::Filter => {

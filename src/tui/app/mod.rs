@@ -5,6 +5,7 @@
 //! `state` is the model, `update` handles messages, `keys` dispatches keys through the key
 //! table to `generate`, `tokens` and `dashboard`, one file per screen.
 
+mod batch;
 mod dashboard;
 mod effect;
 mod generate;
@@ -15,6 +16,7 @@ mod state;
 mod tokens;
 mod update;
 
+pub use batch::{BatchStage, BatchUi};
 pub use effect::Effect;
 pub use generate::PRESETS;
 pub use state::*;
@@ -22,6 +24,7 @@ pub use update::update;
 
 use update::after_store_change;
 
+use batch::*;
 use dashboard::*;
 use generate::*;
 use inspect::*;

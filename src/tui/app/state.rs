@@ -98,6 +98,7 @@ pub struct ExportRun {
 pub enum Job {
     Refresh(u64),
     Export(u64),
+    Batch(u64),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -217,6 +218,8 @@ pub struct State {
     /// How the terminal draws pictures, when it can (set by the front end from the
     /// environment; `None`, half-blocks, in tests unless they ask).
     pub graphics: Option<crate::tui::graphics::Graphics>,
+    /// `b` on Generated tokens: the batch being chosen, checked or sent.
+    pub batch: Option<BatchUi>,
 }
 
 impl State {
@@ -272,6 +275,7 @@ impl State {
             inspector: None,
             inspect_seq: 0,
             graphics: None,
+            batch: None,
         }
     }
 
@@ -281,6 +285,7 @@ impl State {
             || self.refresh.as_ref().is_some_and(|r| !r.quiet)
             || self.export.is_some()
             || !self.refreshing.is_empty()
+            || self.batch.as_ref().is_some_and(BatchUi::running)
     }
 
     /// The long job the status line shows (a request in flight comes first), until it was
@@ -291,6 +296,11 @@ impl State {
         }
         if let Some(r) = self.refresh.as_ref().filter(|r| !r.quiet) {
             return (!r.stopping).then_some(Job::Refresh(r.run));
+        }
+        if let Some(BatchStage::Running { run, stopping, .. }) =
+            self.batch.as_ref().map(|b| &b.stage)
+        {
+            return (!stopping).then_some(Job::Batch(*run));
         }
         self.export
             .as_ref()
@@ -404,6 +414,14 @@ pub fn context(state: &State) -> Context {
         }
         Screen::Tokens => {
             let t = &state.tokens;
+            if let Some(b) = &state.batch
+                && !b.running()
+            {
+                return match b.stage {
+                    BatchStage::Path { .. } => Context::BatchPath,
+                    _ => Context::Confirm,
+                };
+            }
             if t.confirm_delete.is_some() || t.confirm_resend.is_some() {
                 Context::Confirm
             } else if t.filtering {

@@ -110,6 +110,14 @@ pub(super) fn stop_job(state: &mut State, job: Job) -> Vec<Effect> {
             }
             run
         }
+        Job::Batch(run) => {
+            if let Some(BatchStage::Running { stopping, .. }) =
+                state.batch.as_mut().map(|b| &mut b.stage)
+            {
+                *stopping = true;
+            }
+            run
+        }
     };
     vec![Effect::Stop { run }]
 }
@@ -193,10 +201,15 @@ pub(super) fn tokens_key(
             state.tokens.filter = tui_input::Input::default();
             state.reload_tokens(true)
         }
+        Action::Back if state.tokens.batch.is_some() => {
+            state.tokens.batch = None;
+            state.reload_tokens(true)
+        }
         Action::Back => {
             state.status = None;
             Vec::new()
         }
+        Action::Batch => batch::open(state),
         Action::Filter => {
             state.tokens.filtering = true;
             Vec::new()

@@ -248,6 +248,12 @@ fn step(state: &mut State, msg: Msg) -> Vec<Effect> {
             on_media_saved(state, seq, &path, result);
             Vec::new()
         }
+        Msg::BatchChecked { seq, result } => {
+            on_checked(state, seq, result);
+            Vec::new()
+        }
+        Msg::BatchProgress { run, report } => batch::on_progress(state, run, report),
+        Msg::BatchDone { run, result } => batch::on_done(state, run, result),
         Msg::Exported { run, result } => {
             if state.export.take_if(|e| e.run == run).is_none() {
                 return Vec::new();

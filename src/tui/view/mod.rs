@@ -1,6 +1,7 @@
 //! Drawing: a pure function of the state. One file per screen; this one lays out the header,
 //! the status line and the footer, and the overlays shared by every screen.
 
+pub mod batch;
 pub mod dashboard;
 pub mod generate;
 pub mod help;
@@ -194,6 +195,18 @@ fn draw_status(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             None => "counting the records to export…".into(),
         };
         job_line(state, theme, text, export.stopping)
+    } else if let Some(crate::tui::app::BatchStage::Running {
+        name,
+        progress,
+        stopping,
+        ..
+    }) = state.batch.as_ref().map(|b| &b.stage)
+    {
+        let text = match progress {
+            Some(p) => p.describe(&format!("sending {}", sanitize(name))),
+            None => format!("reading what the history knows of {}…", sanitize(name)),
+        };
+        job_line(state, theme, text, *stopping)
     } else if let Some(s) = &state.status {
         let (mark, style) = match s.level {
             Level::Info => ("•", theme.base()),
@@ -274,6 +287,7 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
         match state.shown_job() {
             Some(crate::tui::app::Job::Export(_)) => add(&mut h, &[A::Back], "stop export"),
             Some(crate::tui::app::Job::Refresh(_)) => add(&mut h, &[A::Back], "stop refresh"),
+            Some(crate::tui::app::Job::Batch(_)) => add(&mut h, &[A::Back], "stop batch"),
             None => {}
         }
     }
@@ -304,14 +318,23 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
             add(&mut h, &[A::Help], "help");
             add(&mut h, &[quit], "quit");
         }
+        Context::BatchPath => {
+            add(&mut h, &[A::Select], "check the file");
+            add(&mut h, &[A::Back], "cancel");
+            add(&mut h, &[A::Help], "help");
+            add(&mut h, &[quit], "quit");
+        }
         Context::Confirm => {
-            let (yes, no) = if state.confirm_unkept.is_some() {
-                ("send, not kept", "send nothing")
-            } else if state.tokens.confirm_delete.is_some() {
-                ("delete", "keep")
-            } else {
-                ("replace", "keep")
-            };
+            let (yes, no) =
+                if state.screen == crate::tui::app::Screen::Tokens && state.batch.is_some() {
+                    ("send the valid rows", "cancel")
+                } else if state.confirm_unkept.is_some() {
+                    ("send, not kept", "send nothing")
+                } else if state.tokens.confirm_delete.is_some() {
+                    ("delete", "keep")
+                } else {
+                    ("replace", "keep")
+                };
             add(&mut h, &[A::Yes], yes);
             add(&mut h, &[A::No], no);
         }

@@ -60,6 +60,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     if let Some(record) = &state.tokens.confirm_resend {
         draw_replace(frame, area, record, &state.keys, theme);
     }
+    if let Some(batch) = state.batch.as_ref().filter(|b| !b.running()) {
+        super::batch::draw(frame, area, batch, state, theme);
+    }
 }
 
 fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
@@ -78,6 +81,12 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         Span::styled("Generated tokens", theme.title()),
         Span::styled(format!(" · {count}"), theme.dim()),
     ];
+    if let Some(batch) = &list.batch {
+        title.push(Span::styled(
+            format!(" · batch {}", sanitize(batch)),
+            theme.accent(),
+        ));
+    }
     if list.total.is_some_and(|n| n > 0) && !show_filter {
         title.push(Span::styled(
             format!(" · row {}", list.selected + 1),
