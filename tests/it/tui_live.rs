@@ -37,39 +37,38 @@ fn decide_elsewhere(env: &SandboxEnv, session_id: &str, outcome: Outcome) {
     assert_eq!(code, 0, "{out}{err}");
 }
 
+/// Whether a row of the list shows `status` for `session_id`: told from the status line's
+/// note (which names the person too) by the session id's first characters.
+fn row(session_id: &str, status: &str) -> impl Fn(&str) -> bool {
+    let (id, status) = (session_id[..8].to_string(), status.to_string());
+    move |s: &str| s.lines().any(|l| l.contains(&id) && l.contains(&status))
+}
+
 #[test]
 fn a_decision_stored_by_another_process_shows_without_a_key_press() {
     let env = SandboxEnv::new();
-    let bengali = generate(&env, "অমিত", "দাস");
+    // Latin and CJK: the test's terminal (the vt100 crate) counts the columns of Indic
+    // scripts unlike tmux and the terminals the app follows, so their rows are checked in
+    // tmux by hand, not here.
+    let latin = generate(&env, "Zoë", "Saldaña");
     let vars = env.vars();
     let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let tui = Tui::spawn(&[], &vars, 100, 30);
     tui.wait_for("Generate general session");
     tui.send("\x1b2"); // Alt+2: Generated tokens
-    tui.wait_until("the record, created", |s| {
-        s.lines()
-            .any(|l| l.contains("অমিত") && l.contains("created"))
-    });
+    tui.wait_until("the record, created", row(&latin, "created"));
 
     // From here on no key is pressed: only other processes act.
-    decide_elsewhere(&env, &bengali, Outcome::Approved);
+    decide_elsewhere(&env, &latin, Outcome::Approved);
+    let approved = row(&latin, "approved");
     let screen = tui.wait_until("the row approved and the note", |s| {
-        s.lines()
-            .any(|l| l.contains("অমিত") && l.contains("approved"))
-            && s.contains("অমিত দাস: approved (9001)")
+        approved(s) && s.contains("Zoë Saldaña: approved (9001)")
     });
-    assert!(
-        !screen
-            .lines()
-            .any(|l| l.contains("অমিত") && l.contains("created"))
-    );
+    assert!(!row(&latin, "created")(&screen), "{screen}");
 
     // A link made by another process appears in the list by itself.
-    let thai = generate(&env, "สมชาย", "ใจดี");
-    tui.wait_until("the new record listed", |s| {
-        s.lines()
-            .any(|l| l.contains("สมชาย") && l.contains("created"))
-    });
+    let chinese = generate(&env, "李", "小龍");
+    tui.wait_until("the new record listed", row(&chinese, "created"));
 
     // The dashboard's counts follow too.
     tui.send("\x1b3"); // Alt+3: Dashboard
@@ -81,8 +80,8 @@ fn a_decision_stored_by_another_process_shows_without_a_key_press() {
         })
     };
     tui.wait_until("no declined yet", |s| declined_count(s, "0"));
-    decide_elsewhere(&env, &thai, Outcome::Declined);
+    decide_elsewhere(&env, &chinese, Outcome::Declined);
     tui.wait_until("one declined, counted without a key", |s| {
-        declined_count(s, "1") && s.contains("สมชาย ใจดี: declined (9102)")
+        declined_count(s, "1") && s.contains("李 小龍: declined (9102)")
     });
 }
