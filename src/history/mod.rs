@@ -1,4 +1,5 @@
-//! The durable history of generated sessions ("Generated tokens"): SQLite in the data dir.
+//! The durable history of generated sessions ("Generated tokens"): SQLite in the data dir,
+//! or a team's shared history on a PostgreSQL server (`[history] url`, see `pg`).
 //!
 //! Never holds an API key or a secret. Safe with several processes at once (WAL, busy
 //! timeout). Queries page from the store; nothing loads every row.
@@ -7,13 +8,16 @@
 //! cannot be written) and migrates, `health` decides whether a file is damaged, `recover`
 //! copies what can still be read out of a damaged one, `write` writes, `inspections` keeps
 //! what `inspect` fetched, `query` reads pages and searches (`rare`, `grams`, `fold` serve
-//! it), `stats` counts for the dashboard, `schema` is the SQL.
+//! it), `stats` counts for the dashboard, `schema` is the SQL. `location` says which of the
+//! two stores a run uses; on PostgreSQL each public method hands over to `pg` at its top.
 
 mod fold;
 mod grams;
 mod health;
 mod inspections;
+mod location;
 mod open;
+pub mod pg;
 mod query;
 mod rare;
 mod recover;
@@ -25,6 +29,8 @@ mod webhooks;
 mod write;
 
 pub use health::{CHECK_AT_OPEN_MAX_BYTES, history_bytes};
+pub use location::Location;
+pub use pg::PgUrl;
 pub use open::move_aside;
 pub use query::IdMatch;
 pub use recover::{Recovery, recover};
@@ -146,6 +152,35 @@ pub enum StoreError {
     Locked { path: String },
     #[error("history database error: {0}")]
     Sqlite(String),
+    /// The shared history's server cannot be reached (down, a wrong address, the network).
+    #[error(
+        "the shared history at {url} cannot be reached ({detail}); check that the server runs and that [history] url in the config (or VERIFF_TUI_HISTORY_URL) is right"
+    )]
+    Unreachable { url: String, detail: String },
+    /// The shared history's server answered with an error (`detail` says which and what to do).
+    #[error("the shared history at {url}: {detail}")]
+    Shared { url: String, detail: String },
+    /// The server runs a PostgreSQL older than the shared history supports.
+    #[error(
+        "the shared history at {url} runs PostgreSQL {version}; it needs {minimum} or newer: upgrade the server, or leave [history] url out to keep the history in the local file"
+    )]
+    ServerTooOld {
+        url: String,
+        version: String,
+        minimum: String,
+    },
+    /// The history's schema was made by a newer veriff-tui; it was left untouched.
+    #[error(
+        "{place} was written by a newer veriff-tui (schema {version}, this one knows {known}); it was left untouched: upgrade veriff-tui"
+    )]
+    SchemaTooNew {
+        place: String,
+        version: i64,
+        known: i64,
+    },
+    /// What the PostgreSQL store does not do (a SQLite file's own tools).
+    #[error("{0} is for a history in a local file; the shared history on PostgreSQL has no need of it")]
+    SqliteOnly(&'static str),
     #[error("could not prepare {path}: {detail}")]
     Io { path: String, detail: String },
     /// A search too big to run (SQLite limits the size of a query): said, not run.
@@ -190,7 +225,12 @@ const COLUMNS: &str = "id, created_at, profile, base_url, sandbox, first_name, l
     decision_reason, decision_time, checked_at, check_error, extra, made_elsewhere";
 
 pub struct Store {
+    /// The SQLite database. On PostgreSQL an empty in-memory one that holds nothing: the
+    /// SQLite code keeps using `conn` as it is, and every public method hands over to `pg`
+    /// first (a method not yet carried over fails on its missing tables, touching nothing).
     conn: rusqlite::Connection,
+    /// The shared history on PostgreSQL, when the run uses one.
+    pg: Option<pg::PgStore>,
     path: String,
     /// Opened for reading only (see `open`): every write is refused before SQLite is asked.
     read_only: bool,
@@ -200,14 +240,28 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish()
+        f.debug_struct("Store").field("path", &self.path()).finish()
     }
 }
 
 impl Store {
-    /// The database file, as shown in messages.
+    /// The database file, or the shared history's URL without its password, as shown in
+    /// messages.
     pub fn path(&self) -> &str {
-        &self.path
+        match &self.pg {
+            Some(pg) => pg.shown(),
+            None => &self.path,
+        }
+    }
+
+    /// True when this is the shared history on PostgreSQL.
+    pub fn is_shared(&self) -> bool {
+        self.pg.is_some()
+    }
+
+    /// The PostgreSQL store, when this is one.
+    fn pg(&self) -> Option<&pg::PgStore> {
+        self.pg.as_ref()
     }
 
     /// True when the history was opened for reading only: it can be listed, searched and
@@ -237,6 +291,9 @@ impl Store {
     /// indexes).
     #[doc(hidden)]
     pub fn explain(&self, sql: &str) -> Result<String, StoreError> {
+        if self.pg.is_some() {
+            return Err(StoreError::SqliteOnly("EXPLAIN QUERY PLAN"));
+        }
         let run = || -> rusqlite::Result<Vec<String>> {
             let mut st = self.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
             let n = st.parameter_count();
@@ -409,8 +466,13 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
         extra: extra_from_column(&row.get::<_, String>(21)?),
         made_elsewhere: row.get(22)?,
     };
-    // Made safe where it enters: a history file may have been written by anything.
-    let r = &mut record;
+    make_record_safe(&mut record);
+    Ok(record)
+}
+
+/// Made safe where it enters: a history file (or a shared server) may have been written
+/// by anything.
+fn make_record_safe(r: &mut Record) {
     for field in [
         &mut r.profile,
         &mut r.base_url,
@@ -435,7 +497,6 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
     {
         crate::text::make_safe(field);
     }
-    Ok(record)
 }
 
 /// The status a new session is stored with: Veriff's, or the default when it gave none.
