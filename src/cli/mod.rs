@@ -165,5 +165,5 @@ fn in_process_sandbox(settings: &Settings) -> Option<String> {
 }
 
 fn open_store(settings: &Settings) -> Result<Store, Failure> {
-    Ok(Store::open(&settings.paths.history_db)?)
+    Ok(Store::open_at(&settings.history_location())?)
 }
