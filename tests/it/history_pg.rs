@@ -14,3 +14,246 @@ fn a_new_database_is_migrated_and_usable() {
     assert_eq!(store.count(&Query::default()).unwrap(), 0);
     assert!(!store.path().contains(pg::PASSWORD));
 }
+
+#[test]
+fn operators_starting_at_the_same_moment_migrate_once() {
+    let db = Database::new();
+    let url = db.url();
+    let start = std::sync::Arc::new(std::sync::Barrier::new(6));
+    let opened: Vec<_> = (0..6)
+        .map(|_| {
+            let (url, start) = (url.clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                Store::open_url(&url).map(drop).map_err(|e| e.to_string())
+            })
+        })
+        .collect();
+    for t in opened {
+        t.join().unwrap().unwrap();
+    }
+    assert_eq!(db.sql("SELECT count(*), max(version) FROM schema_version"), "1|1");
+}
+
+#[test]
+fn a_schema_newer_than_this_binary_is_refused_and_left_untouched() {
+    let db = Database::new();
+    drop(db.store());
+    db.sql("UPDATE schema_version SET version = 99");
+    let err = Store::open_url(&db.url()).unwrap_err();
+    assert!(matches!(err, StoreError::SchemaTooNew { version: 99, .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("newer veriff-tui") && text.contains("upgrade"), "{text}");
+    assert_eq!(db.sql("SELECT version FROM schema_version"), "99");
+}
+
+#[test]
+fn a_wrong_password_says_so_and_never_shows_it() {
+    let db = Database::new();
+    let err = Store::open_url(&db.tcp_url(Some("not-the-password-42"))).unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("refused the user name or password"), "{text}");
+    assert!(text.contains("PGPASSWORD"), "{text}");
+    assert!(!text.contains("not-the-password-42"), "{text}");
+    // The right one works over the same way.
+    let store = Store::open_url(&db.tcp_url(Some(pg::PASSWORD))).unwrap();
+    assert!(!store.path().contains(pg::PASSWORD), "{}", store.path());
+}
+
+#[test]
+fn a_server_that_is_down_is_unreachable_not_a_crash() {
+    let refusing = crate::support::RefusingPort::new();
+    let port = refusing.base_url().rsplit(':').next().unwrap().to_string();
+    let url = format!("postgres://ann:hunter2-secret@127.0.0.1:{port}/veriff");
+    let err = Store::open_url(&url).unwrap_err();
+    assert!(matches!(err, StoreError::Unreachable { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("cannot be reached"), "{text}");
+    assert!(text.contains("postgres://ann@127.0.0.1"), "{text}");
+    assert!(!text.contains("hunter2"), "{text}");
+}
+
+#[test]
+fn sslmode_require_against_a_server_without_tls_is_refused_plainly() {
+    let db = Database::new();
+    let url = format!("{}?sslmode=require", db.tcp_url(Some(pg::PASSWORD)));
+    let err = Store::open_url(&url).unwrap_err().to_string();
+    assert!(err.to_lowercase().contains("tls") || err.contains("SSL"), "{err}");
+    assert!(!err.contains(pg::PASSWORD), "{err}");
+}
+
+#[test]
+fn another_machines_unanswered_request_is_left_to_it() {
+    use chrono::Utc;
+    use veriff_tui::history::NewIntent;
+    use veriff_tui::veriff::SessionInput;
+    let db = Database::new();
+    let store = db.store();
+    let input = SessionInput {
+        first_name: "Ann".into(),
+        last_name: "Lee".into(),
+        lang: "en".into(),
+        selfid: true,
+        callback: String::new(),
+        vendor_data: String::new(),
+        extra: Default::default(),
+    };
+    let intent = NewIntent {
+        profile: "test",
+        base_url: "https://stationapi.veriff.com",
+        sandbox: false,
+        input: &input,
+    };
+    let theirs = store.record_intent(&intent, Utc::now()).unwrap();
+    let ours = store.record_intent(&intent, Utc::now()).unwrap();
+    // Both senders are gone: theirs ran on another machine, ours was a process here that
+    // no longer lives (pid 0 is never a process's).
+    db.sql(&format!(
+        "UPDATE intents SET machine = 'elsewhere', pid = 0 WHERE id = {theirs}"
+    ));
+    db.sql(&format!("UPDATE intents SET pid = 0 WHERE id = {ours}"));
+    drop(store);
+    let store = db.store();
+    assert_eq!(db.sql("SELECT id FROM intents"), theirs.to_string());
+    let all = store.page(&Query::default()).unwrap();
+    assert_eq!(all.len(), 1);
+    assert!(!all[0].has_link(), "{:?}", all[0]);
+    assert_eq!(store.count(&Query::default()).unwrap(), 1);
+}
+
+#[test]
+fn two_stores_on_one_server_see_each_others_records() {
+    let db = Database::new();
+    let (a, b) = (db.store(), db.store());
+    let one = crate::history::add(&a, &crate::history::spec("Anna", "Smith", chrono::Utc::now()));
+    let two = crate::history::add(&b, &crate::history::spec("Boris", "Jones", chrono::Utc::now()));
+    for s in [&a, &b] {
+        let ids: Vec<i64> = s.page(&Query::default()).unwrap().iter().map(|r| r.id).collect();
+        assert_eq!(ids, vec![two.id, one.id]);
+        assert_eq!(s.count(&Query::default()).unwrap(), 2);
+    }
+    assert!(b.delete(one.id).unwrap());
+    assert_eq!(a.get(one.id).unwrap(), None);
+    assert_eq!(a.count(&Query::default()).unwrap(), 1);
+}
+
+/// The CLI on a shared history: `generate`, `history` and `decision` with
+/// VERIFF_TUI_HISTORY_URL, and two operators (two data dirs) on one server.
+mod cli {
+    use crate::support::SandboxEnv;
+    use crate::support::pg::{self, Database};
+
+    #[test]
+    fn generate_history_and_decision_on_the_shared_history() {
+        let db = Database::new();
+        let url = db.url();
+        let env = SandboxEnv::new();
+        let shared = [("VERIFF_TUI_HISTORY_URL", url.as_str())];
+        let (code, out, err) = env.run_with(
+            &["generate", "--first-name", "Approve", "--last-name", "Tamm", "--json"],
+            &shared,
+        );
+        assert_eq!(code, 0, "stderr: {err}");
+        let record: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let id = record["session_id"].as_str().unwrap().to_string();
+        // Nothing went to the local file.
+        assert!(!env.history_db().exists());
+        assert_eq!(db.sql("SELECT count(*) FROM sessions"), "1");
+
+        let (code, out, err) = env.run_with(&["history"], &shared);
+        assert_eq!(code, 0, "stderr: {err}");
+        assert!(out.contains(&id) && out.contains("Approve Tamm"), "{out}");
+
+        let (code, out, err) = env.run_with(&["decision", &id[..8]], &shared);
+        assert_eq!(code, 0, "stderr: {err}");
+        assert!(out.starts_with("approved (9001)"), "{out}");
+        assert_eq!(
+            db.sql(&format!("SELECT status FROM sessions WHERE session_id = '{id}'")),
+            "approved"
+        );
+
+        let (code, out, _) = env.run_with(&["history", "--json", "--search", "tamm"], &shared);
+        assert_eq!(code, 0);
+        let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(rows[0]["status"], "approved");
+
+        // The in-process sandbox too: its link is kept on the server.
+        let (code, _, err) = env.run_with(
+            &["--sandbox", "generate", "--first-name", "Inproc"],
+            &shared,
+        );
+        assert_eq!(code, 0, "stderr: {err}");
+        assert_eq!(db.sql("SELECT count(*) FROM sessions WHERE first_name = 'Inproc'"), "1");
+    }
+
+    #[test]
+    fn two_operators_with_their_own_data_dirs_share_one_list() {
+        let db = Database::new();
+        let url = db.url();
+        let shared = [("VERIFF_TUI_HISTORY_URL", url.as_str())];
+        let (one, two) = (SandboxEnv::new(), SandboxEnv::new());
+        let mut ids = Vec::new();
+        for (env, name) in [(&one, "Anna"), (&two, "Boris"), (&one, "Carla"), (&two, "Dmitri")] {
+            let (code, out, err) =
+                env.run_with(&["generate", "--first-name", name, "--json"], &shared);
+            assert_eq!(code, 0, "stderr: {err}");
+            let record: serde_json::Value = serde_json::from_str(&out).unwrap();
+            ids.push(record["session_id"].as_str().unwrap().to_string());
+        }
+        for env in [&one, &two] {
+            let (code, out, err) = env.run_with(&["history", "-n", "0"], &shared);
+            assert_eq!(code, 0, "stderr: {err}");
+            for id in &ids {
+                assert!(out.contains(id), "{id} missing from {out}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_password_comes_from_pgpassword_or_pgpass_and_is_never_printed() {
+        let db = Database::new();
+        let url = db.tcp_url(None);
+        let env = SandboxEnv::new();
+        let with = |extra: &[(&str, &str)]| {
+            let mut vars = vec![("VERIFF_TUI_HISTORY_URL", url.as_str())];
+            vars.extend_from_slice(extra);
+            env.run_with(&["history"], &vars)
+        };
+        let (code, _, err) = with(&[("PGPASSWORD", pg::PASSWORD)]);
+        assert_eq!(code, 0, "stderr: {err}");
+
+        let pgpass = env.path("pgpass");
+        std::fs::write(&pgpass, format!("127.0.0.1:*:*:{}:{}\n", pg::SUPERUSER, pg::PASSWORD))
+            .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let file = pgpass.display().to_string();
+        let (code, _, err) = with(&[("PGPASSFILE", file.as_str())]);
+        assert_eq!(code, 0, "stderr: {err}");
+
+        let (code, out, err) = with(&[("PGPASSWORD", "wrong-pw-777")]);
+        assert_eq!(code, 1, "stdout: {out}");
+        assert!(err.contains("refused the user name or password"), "{err}");
+        assert!(!err.contains("wrong-pw-777") && !out.contains("wrong-pw-777"), "{err}");
+    }
+
+    #[test]
+    fn config_check_names_the_shared_store_without_its_password() {
+        let db = Database::new();
+        let url = db.tcp_url(Some("pw-in-url-991"));
+        let env = SandboxEnv::with_config(&format!(
+            "[history]\nurl = \"{url}\"\noperator = \"Anna Tamm\"\n"
+        ));
+        let (code, out, err) = env.run(&["config", "check"]);
+        assert_eq!(code, 0, "stderr: {err}");
+        assert!(out.contains("history store: the shared history on PostgreSQL at postgres://veriff@127.0.0.1"), "{out}");
+        assert!(out.contains("as operator Anna Tamm"), "{out}");
+        assert!(!out.contains("pw-in-url-991") && !err.contains("pw-in-url-991"), "{out}{err}");
+
+        let env = SandboxEnv::with_config("[history]\nurl = \"mysql://x:pw-991@db/x\"\n");
+        let (code, _, err) = env.run(&["config", "check"]);
+        assert_eq!(code, 2, "stderr: {err}");
+        assert!(err.contains("[history] url") && err.contains("postgres://"), "{err}");
+        assert!(!err.contains("pw-991"), "{err}");
+    }
+}

@@ -70,8 +70,15 @@ impl PgStore {
 
     /// The number of migrations applied; 0 for a database without our tables.
     fn schema_version(c: &mut impl postgres::GenericClient) -> Result<i32, postgres::Error> {
+        // Asked of pg_tables by a plain query, whose snapshot is taken afresh: after
+        // waiting for the migration lock it sees the table another process just made
+        // (to_regclass reads a catalog cache that may not have caught up yet).
         let exists: bool = c
-            .query_one("SELECT to_regclass('schema_version') IS NOT NULL", &[])?
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables \
+                 WHERE schemaname = current_schema() AND tablename = 'schema_version')",
+                &[],
+            )?
             .try_get(0)?;
         if !exists {
             return Ok(0);
