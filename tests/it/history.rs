@@ -132,6 +132,18 @@ fn reopen(store: &Store) -> Store {
     }
 }
 
+/// Runs `sql` on the store's database behind its back, as another program would.
+fn write_behind(store: &Store, sql: &str) {
+    if store.is_shared() {
+        crate::support::pg::sql_on(store.path(), sql);
+    } else {
+        rusqlite::Connection::open(store.path())
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap();
+    }
+}
+
 /// First names of the records found by `s`.
 fn search(store: &Store, s: &str) -> Vec<String> {
     found(store, s).into_iter().map(|r| r.first_name).collect()
@@ -1741,12 +1753,8 @@ fn searches_stay_exact_after_rows_change_under_the_samples() {
     }
 }
 
-#[test]
-fn an_intent_becomes_a_record_completed_forgotten_or_unknown() {
+fn an_intent_becomes_a_record_completed_forgotten_or_unknown(store: &Store) {
     use veriff_tui::history::NewIntent;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("history.sqlite3");
-    let store = Store::open(&path).unwrap();
     let ids = |store: &Store, s: &str| -> Vec<String> {
         found(store, s).into_iter().map(|r| r.session_id).collect()
     };
@@ -1837,16 +1845,17 @@ fn an_intent_becomes_a_record_completed_forgotten_or_unknown() {
     // Killed before an answer: ours is alive, so opening the history again leaves it; one
     // whose process is gone is given up by the next open.
     let ours = intent(&store);
-    drop(Store::open(&path).unwrap());
+    drop(reopen(store));
     assert_eq!(
         total(&store),
         2,
         "the intent of a living process is left alone"
     );
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute("UPDATE intents SET pid = 999999999 WHERE id = ?", [ours])
-        .unwrap();
-    let reopened = Store::open(&path).unwrap();
+    write_behind(
+        store,
+        &format!("UPDATE intents SET pid = 999999999 WHERE id = {ours}"),
+    );
+    let reopened = reopen(store);
     assert_eq!(total(&reopened), 3);
     let orphan = found(&reopened, "ann")
         .into_iter()
@@ -1941,3 +1950,83 @@ fn a_read_only_file_is_not_made_writable_by_opening_it() {
     let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o400);
 }
+
+/// Webhooks (`listen`) and kept inspections, as the store writes them: a session first
+/// heard of in a webhook becomes a record made elsewhere; the same delivery twice changes
+/// nothing; an older one is kept as stale; an inspection is replaced by a newer one and
+/// goes with its record.
+fn webhooks_and_inspections_are_kept(store: &Store) {
+    use veriff_tui::history::{Elsewhere, WebhookOutcome, WebhookWrite};
+    use veriff_tui::veriff::inspect::{Inspection, Part};
+    let sid = next_session_id();
+    let decided = |status: &str, time: &str| Decision {
+        status: SessionStatus::parse(status),
+        code: Some(9001),
+        reason: None,
+        reason_code: None,
+        decision_time: Some(time.into()),
+        vendor_data: None,
+    };
+    let write = |hash: &'static str, d: &Decision, attempt: &'static str| {
+        let w = WebhookWrite {
+            body_sha256: hash,
+            session_id: &sid,
+            kind: "decision",
+            attempt_id: Some(attempt),
+            decision: d,
+            received_at: t(2026, 3, 1, 12),
+            elsewhere: Elsewhere {
+                profile: "shop",
+                base_url: "https://stationapi.veriff.com",
+                sandbox: false,
+                first_name: "Anna",
+                last_name: "Smith",
+                vendor_data: "order-1",
+            },
+        };
+        store
+            .record_webhook(&w, |current| {
+                veriff_tui::ops::webhook::supersedes(current, d)
+            })
+            .unwrap()
+    };
+    let approved = decided("approved", "2026-03-01T10:00:00.000Z");
+    assert_eq!(
+        write("aa01", &approved, "att-1"),
+        WebhookOutcome::Applied { new_record: true }
+    );
+    let r = store.find_by_session_id(&sid).unwrap().unwrap();
+    assert!(r.made_elsewhere && r.url.is_empty(), "{r:?}");
+    assert_eq!((r.status.as_str(), r.decision_code), ("approved", Some(9001)));
+    assert_eq!(write("aa01", &approved, "att-1"), WebhookOutcome::Duplicate);
+    let older = decided("declined", "2026-03-01T09:00:00.000Z");
+    assert_eq!(write("aa02", &older, "att-2"), WebhookOutcome::Stale);
+    assert_eq!(
+        store.find_by_session_id(&sid).unwrap().unwrap().status.as_str(),
+        "approved"
+    );
+    assert_eq!(store.webhook_attempts(&sid).unwrap(), ["att-1", "att-2"]);
+    assert_eq!(search(store, "order-1"), ["Anna"]);
+
+    let inspection = |at: DateTime<Utc>| Inspection {
+        session_id: sid.clone(),
+        fetched_at: at,
+        decision: Part::Error("not fetched".into()),
+        person: Part::Error("not fetched".into()),
+        attempts: Part::Error("not fetched".into()),
+        media: Part::Error("not fetched".into()),
+        watchlist_screening: Part::Error("not fetched".into()),
+    };
+    assert_eq!(store.inspection(r.id).unwrap(), None);
+    store.save_inspection(r.id, &inspection(t(2026, 3, 2, 8))).unwrap();
+    store.save_inspection(r.id, &inspection(t(2026, 3, 2, 9))).unwrap();
+    let kept = store.inspection(r.id).unwrap().unwrap();
+    assert_eq!(kept.fetched_at, t(2026, 3, 2, 9));
+    assert!(store.delete(r.id).unwrap());
+    assert_eq!(store.inspection(r.id).unwrap(), None);
+}
+
+on_both_stores!(
+    webhooks_and_inspections_are_kept,
+    an_intent_becomes_a_record_completed_forgotten_or_unknown,
+);

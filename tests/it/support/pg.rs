@@ -90,6 +90,16 @@ impl Database {
     }
 }
 
+/// Runs `sql` in the database a test URL (as [`Database::url`] makes it) names.
+pub fn sql_on(url: &str, sql: &str) -> String {
+    let name = url
+        .split("@/")
+        .nth(1)
+        .and_then(|rest| rest.split('?').next())
+        .unwrap_or_else(|| panic!("not a test database URL: {url}"));
+    server().psql(name, sql)
+}
+
 impl Default for Database {
     fn default() -> Self {
         Self::new()
@@ -101,7 +111,7 @@ impl Server {
         let program = self.bindir.join(name);
         match &self.run_as {
             Some(user) => {
-                let mut c = Command::new("runuser");
+                let mut c = Command::new(runuser());
                 c.arg("-u").arg(user).arg("--").arg(program);
                 c
             }
@@ -179,6 +189,15 @@ fn find_bindir() -> Result<PathBuf, String> {
         .ok_or_else(|| format!("initdb and pg_ctl were not found. {INSTALL}"))
 }
 
+/// util-linux's runuser, in sbin, which a root PATH may lack.
+fn runuser() -> PathBuf {
+    ["/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+        .unwrap_or_else(|| PathBuf::from("runuser"))
+}
+
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
@@ -204,9 +223,16 @@ fn free_port() -> Result<u16, String> {
 
 fn start() -> Result<Server, String> {
     let bindir = find_bindir()?;
+    // As root the server's user must reach the dir: /tmp, whatever TMPDIR says (a
+    // TMPDIR under /root is closed to it).
+    let parent = if is_root() {
+        PathBuf::from("/tmp")
+    } else {
+        std::env::temp_dir()
+    };
     let dir = tempfile::Builder::new()
         .prefix("veriff-pg-")
-        .tempdir()
+        .tempdir_in(parent)
         .map_err(|e| format!("cannot make a temp dir for the test PostgreSQL server: {e}"))?
         .keep();
     let run_as = if is_root() {
@@ -235,7 +261,7 @@ fn start() -> Result<Server, String> {
     let as_user = |program: &str| -> Command {
         match &server.run_as {
             Some(u) => {
-                let mut c = Command::new("runuser");
+                let mut c = Command::new(runuser());
                 c.arg("-u").arg(u).arg("--").arg(program);
                 c
             }
@@ -345,7 +371,7 @@ extern "C" fn stop_at_exit() {
         let pg_ctl = bindir.join("pg_ctl");
         let mut c = match run_as {
             Some(u) => {
-                let mut c = Command::new("runuser");
+                let mut c = Command::new(runuser());
                 c.arg("-u").arg(u).arg("--").arg(pg_ctl);
                 c
             }
