@@ -258,6 +258,22 @@ pub struct HistoryArgs {
     /// (it is kept all the same)
     #[arg(long, requires = "move_aside")]
     pub no_recover: bool,
+    #[command(subcommand)]
+    pub action: Option<HistoryAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryAction {
+    /// Copy a local history file into the shared history on PostgreSQL ([history] url),
+    /// skipping sessions already there (safe to run twice)
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The history file to copy (default: this data dir's)
+    #[arg(long, value_name = "PATH")]
+    pub from: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -17,6 +17,9 @@ pub(super) fn run(settings: &Settings, args: HistoryArgs) -> Outcome {
     if args.move_aside {
         return super::move_aside::run(settings, !args.no_recover);
     }
+    if let Some(super::args::HistoryAction::Import(import)) = args.action {
+        return super::import::run(settings, import);
+    }
     let store = open_store(settings)?;
     // Every profile; the limit goes to the streaming below, which pages by itself.
     let query = Query {

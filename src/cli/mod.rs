@@ -15,6 +15,7 @@ mod generate;
 mod history;
 mod inspect;
 mod listen;
+mod import;
 mod move_aside;
 mod output;
 mod sandbox;

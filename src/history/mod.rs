@@ -14,6 +14,7 @@
 mod fold;
 mod grams;
 mod health;
+mod import;
 mod inspections;
 mod location;
 mod open;
@@ -29,6 +30,7 @@ mod webhooks;
 mod write;
 
 pub use health::{CHECK_AT_OPEN_MAX_BYTES, history_bytes};
+pub use import::ImportReport;
 pub use location::Location;
 pub use pg::PgUrl;
 pub use open::move_aside;

@@ -256,4 +256,52 @@ mod cli {
         assert!(err.contains("[history] url") && err.contains("postgres://"), "{err}");
         assert!(!err.contains("pw-991"), "{err}");
     }
+
+    #[test]
+    fn a_local_history_is_imported_once_however_often_it_is_run() {
+        let db = Database::new();
+        let url = db.url();
+        let shared = [("VERIFF_TUI_HISTORY_URL", url.as_str())];
+        let env = SandboxEnv::new();
+        // Two records in the local file, one of them decided, and one on the server.
+        let mut local = Vec::new();
+        for name in ["Approve", "Local"] {
+            let (code, out, err) = env.run(&["generate", "--first-name", name, "--json"]);
+            assert_eq!(code, 0, "stderr: {err}");
+            let record: serde_json::Value = serde_json::from_str(&out).unwrap();
+            local.push(record["session_id"].as_str().unwrap().to_string());
+        }
+        let (code, _, err) = env.run(&["decision", &local[0]]);
+        assert_eq!(code, 0, "stderr: {err}");
+        let (code, _, err) =
+            env.run_with(&["generate", "--first-name", "Remote"], &shared);
+        assert_eq!(code, 0, "stderr: {err}");
+
+        let (code, _, err) = env.run(&["history", "import"]);
+        assert_eq!(code, 2, "without a shared history: {err}");
+        assert!(err.contains("[history] url"), "{err}");
+
+        let (code, out, err) = env.run_with(&["history", "import"], &shared);
+        assert_eq!(code, 0, "stderr: {err}");
+        assert!(out.contains("imported 2 records") && out.contains("0 were there already"), "{out}");
+        let (code, out, err) = env.run_with(&["history", "import"], &shared);
+        assert_eq!(code, 0, "stderr: {err}");
+        assert!(out.contains("imported 0 records") && out.contains("2 were there already"), "{out}");
+
+        let (code, out, err) = env.run_with(&["history", "--json"], &shared);
+        assert_eq!(code, 0, "stderr: {err}");
+        let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let rows = rows.as_array().unwrap();
+        assert_eq!(rows.len(), 3, "{out}");
+        let approved = rows.iter().find(|r| r["session_id"] == local[0].as_str()).unwrap();
+        assert_eq!(approved["status"], "approved");
+        assert_eq!(approved["decision_code"], 9001);
+        // Found by search, and counted by the dashboard's figures.
+        let (_, out, _) = env.run_with(&["history", "--search", "local"], &shared);
+        assert!(out.contains(&local[1]), "{out}");
+        assert_eq!(
+            db.sql("SELECT sum(n) FROM status_counts"),
+            "3"
+        );
+    }
 }

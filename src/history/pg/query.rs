@@ -31,12 +31,10 @@ impl Params {
     }
 }
 
-/// A query's WHERE clauses and parameters; `search` when it has terms (then it lists in
-/// row id order, as SQLite's search does).
+/// A query's WHERE clauses and parameters.
 struct Filter {
     clauses: Vec<String>,
     params: Params,
-    search: bool,
 }
 
 impl Filter {
@@ -67,7 +65,6 @@ fn filter(query: &Query) -> Result<Filter, StoreError> {
     let mut f = Filter {
         clauses: Vec::new(),
         params: Params::default(),
-        search: !terms.is_empty(),
     };
     for t in terms {
         let p = f.params.add(format!("%{}%", escape_like(&t)));
@@ -108,21 +105,16 @@ impl PgStore {
         oldest_first: bool,
     ) -> Result<Vec<Record>, StoreError> {
         let mut f = filter(query)?;
+        // Newest first by creation time, a search too: records imported from a local
+        // history (`history import`) come in newest first, so their row ids are no
+        // creation order here, as they are in a file. The planner walks the creation
+        // index for a common term and sorts the few matches of a rare one.
         if let Some(c) = cursor {
-            if f.search {
-                let p = f.params.add(c.id);
-                f.clauses.push(format!("s.id < {p}"));
-            } else {
-                let (a, b) = (f.params.add(c.created_at_ms), f.params.add(c.id));
-                f.clauses.push(format!("(s.created_at, s.id) < ({a}, {b})"));
-            }
+            let (a, b) = (f.params.add(c.created_at_ms), f.params.add(c.id));
+            f.clauses.push(format!("(s.created_at, s.id) < ({a}, {b})"));
         }
         let dir = if oldest_first { "ASC" } else { "DESC" };
-        let order = if f.search {
-            format!("s.id {dir}")
-        } else {
-            format!("s.created_at {dir}, s.id {dir}")
-        };
+        let order = format!("s.created_at {dir}, s.id {dir}");
         let limit = f.params.add(pg_limit(query.limit));
         let off = f
             .params
