@@ -248,6 +248,10 @@ pub struct HistoryArgs {
     /// Print as CSV
     #[arg(long)]
     pub csv: bool,
+    /// Only the records you made (the shared history keeps who made each; a local file's
+    /// are all yours)
+    #[arg(long)]
+    pub mine: bool,
     /// Move an unusable history file (damaged, or not veriff-tui's) aside under a new name,
     /// keeping it as it is, so that a new history starts; from a damaged one, every record
     /// that can still be read is copied into the new history. A history that opens is

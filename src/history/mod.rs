@@ -90,6 +90,12 @@ pub struct Record {
     /// did not have, kept so that nothing Veriff said is dropped. It has no link.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub made_elsewhere: bool,
+    /// Who made it, and on which machine: kept by the shared history (PostgreSQL), where a
+    /// team's records meet; empty in a local file, whose records are all its owner's.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub operator: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub machine: String,
 }
 
 /// What is written when a session has been created.
@@ -256,6 +262,17 @@ impl Store {
         }
     }
 
+    /// Lists, counts and exports only the records this operator made (`history --mine`),
+    /// or everyone's again. In the shared history that is the records written under this
+    /// run's operator name; a local file's records are all its owner's, so there it
+    /// changes nothing. A setting of the store rather than of each [`Query`]: "mine or
+    /// everyone's" is how the whole view is read.
+    pub fn only_mine(&self, mine: bool) {
+        if let Some(pg) = self.pg() {
+            pg.mine.set(mine);
+        }
+    }
+
     /// True when this is the shared history on PostgreSQL.
     pub fn is_shared(&self) -> bool {
         self.pg.is_some()
@@ -356,6 +373,8 @@ impl Record {
             check_error: None,
             extra: i.extra.clone(),
             made_elsewhere: false,
+            operator: String::new(),
+            machine: String::new(),
         }
     }
 
@@ -467,6 +486,8 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
         check_error: row.get(20)?,
         extra: extra_from_column(&row.get::<_, String>(21)?),
         made_elsewhere: row.get(22)?,
+        operator: String::new(),
+        machine: String::new(),
     };
     make_record_safe(&mut record);
     Ok(record)
@@ -485,6 +506,8 @@ fn make_record_safe(r: &mut Record) {
         &mut r.vendor_data,
         &mut r.session_id,
         &mut r.url,
+        &mut r.operator,
+        &mut r.machine,
     ] {
         crate::text::make_safe(field);
     }

@@ -304,4 +304,48 @@ mod cli {
             "3"
         );
     }
+
+    #[test]
+    fn each_record_says_who_made_it_where_and_mine_lists_only_mine() {
+        let db = Database::new();
+        let url = db.url();
+        let env = SandboxEnv::new();
+        let as_op = |op: &'static str, args: &[&str]| {
+            env.run_with(
+                args,
+                &[("VERIFF_TUI_HISTORY_URL", url.as_str()), ("USER", op)],
+            )
+        };
+        for (op, name) in [("anna", "Approve"), ("boris", "Decline")] {
+            let (code, _, err) = as_op(op, &["generate", "--first-name", name]);
+            assert_eq!(code, 0, "stderr: {err}");
+        }
+        assert_eq!(
+            db.sql("SELECT string_agg(operator || (machine <> '')::text, ',' ORDER BY id) FROM sessions"),
+            "annatrue,boristrue"
+        );
+        let (code, out, err) = as_op("anna", &["history"]);
+        assert_eq!(code, 0, "stderr: {err}");
+        assert!(out.contains("MADE BY") && out.contains("anna@") && out.contains("boris@"), "{out}");
+        let (code, out, err) = as_op("anna", &["history", "--mine", "--json"]);
+        assert_eq!(code, 0, "stderr: {err}");
+        let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let names: Vec<&str> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["first_name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["Approve"], "{out}");
+        // The config's operator name wins over the OS user's.
+        let cfg = SandboxEnv::with_config(&format!(
+            "[history]\nurl = \"{url}\"\noperator = \"Carla Tamm\"\n"
+        ));
+        let (code, _, err) = cfg.run(&["generate", "--first-name", "Carla"]);
+        assert_eq!(code, 0, "stderr: {err}");
+        assert_eq!(
+            db.sql("SELECT operator FROM sessions WHERE first_name = 'Carla'"),
+            "Carla Tamm"
+        );
+    }
 }

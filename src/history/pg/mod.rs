@@ -39,6 +39,8 @@ pub(crate) struct PgStore {
     /// Who this process writes records as, and from which machine (the records say so).
     operator: String,
     machine: String,
+    /// Only this operator's records are listed and counted (`Store::only_mine`).
+    pub(super) mine: std::cell::Cell<bool>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -182,7 +184,12 @@ pub(crate) fn machine_name() -> String {
     }
 }
 
-/// A `sessions` row (selected as [`super::COLUMNS`]) as a record, made safe as SQLite's are.
+/// The columns of a record here: SQLite's, and who made it where.
+fn columns() -> String {
+    format!("{}, operator, machine", super::COLUMNS)
+}
+
+/// A `sessions` row (selected as [`columns`]) as a record, made safe as SQLite's are.
 fn row_to_record(row: &postgres::Row) -> Result<Record, postgres::Error> {
     let status: String = row.try_get(15)?;
     let checked_at: Option<i64> = row.try_get(19)?;
@@ -210,6 +217,8 @@ fn row_to_record(row: &postgres::Row) -> Result<Record, postgres::Error> {
         check_error: row.try_get(20)?,
         extra: super::extra_from_column(&row.try_get::<_, String>(21)?),
         made_elsewhere: row.try_get(22)?,
+        operator: row.try_get(23)?,
+        machine: row.try_get(24)?,
     };
     super::make_record_safe(&mut record);
     Ok(record)

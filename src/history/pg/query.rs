@@ -8,7 +8,7 @@ use postgres::types::ToSql;
 
 use super::*;
 use crate::history::{
-    COLUMNS, Cursor, IdMatch, MAX_SEARCH_CHARS, MAX_SEARCH_TERMS, Query, final_statuses_sql,
+    Cursor, IdMatch, MAX_SEARCH_CHARS, MAX_SEARCH_TERMS, Query, final_statuses_sql,
     query::escape_like, to_ms,
 };
 
@@ -47,7 +47,8 @@ impl Filter {
     }
 }
 
-fn filter(query: &Query) -> Result<Filter, StoreError> {
+/// The filter of `query`; `mine`: only the records of that operator.
+fn filter(query: &Query, mine: Option<&str>) -> Result<Filter, StoreError> {
     let text = query.search.as_deref().unwrap_or("");
     let terms: Vec<String> = text
         .split_whitespace()
@@ -74,14 +75,23 @@ fn filter(query: &Query) -> Result<Filter, StoreError> {
         let p = f.params.add(profile.clone());
         f.clauses.push(format!("s.profile = {p}"));
     }
+    if let Some(operator) = mine {
+        let p = f.params.add(operator.to_string());
+        f.clauses.push(format!("s.operator = {p}"));
+    }
     Ok(f)
 }
 
 fn qualified() -> String {
-    crate::history::qualified_columns()
+    format!("{}, s.operator, s.machine", crate::history::qualified_columns())
 }
 
 impl PgStore {
+    /// This operator's name when only their records are wanted.
+    fn mine(&self) -> Option<&str> {
+        self.mine.get().then_some(self.operator.as_str())
+    }
+
     /// Rows of `sql` as records.
     pub(super) fn records(&self, sql: &str, params: Params) -> Result<Vec<Record>, StoreError> {
         self.run(|c| {
@@ -104,7 +114,7 @@ impl PgStore {
         offset: Option<u64>,
         oldest_first: bool,
     ) -> Result<Vec<Record>, StoreError> {
-        let mut f = filter(query)?;
+        let mut f = filter(query, self.mine())?;
         // Newest first by creation time, a search too: records imported from a local
         // history (`history import`) come in newest first, so their row ids are no
         // creation order here, as they are in a file. The planner walks the creation
@@ -128,20 +138,20 @@ impl PgStore {
     }
 
     pub(crate) fn count(&self, query: &Query) -> Result<u64, StoreError> {
-        if !query.has_search() {
+        if !query.has_search() && !self.mine.get() {
             return self.tally(query.profile.as_deref());
         }
-        let f = filter(query)?;
+        let f = filter(query, self.mine())?;
         let sql = format!("SELECT count(*) FROM sessions s {}", f.where_sql());
         self.count_sql(&sql, f.params)
     }
 
     pub(crate) fn count_up_to(&self, query: &Query, cap: u64) -> Result<u64, StoreError> {
-        if !query.has_search() {
+        if !query.has_search() && !self.mine.get() {
             let n = self.tally(query.profile.as_deref())?;
             return Ok(if cap > 0 { n.min(cap) } else { n });
         }
-        let mut f = filter(query)?;
+        let mut f = filter(query, self.mine())?;
         let limit = f.params.add(pg_limit(cap));
         let sql = format!(
             "SELECT count(*) FROM (SELECT 1 FROM sessions s {} LIMIT {limit}) t",
@@ -166,7 +176,8 @@ impl PgStore {
     pub(crate) fn get(&self, id: i64) -> Result<Option<Record>, StoreError> {
         let mut params = Params::default();
         let sql = format!(
-            "SELECT {COLUMNS} FROM sessions WHERE id = {}",
+            "SELECT {} FROM sessions WHERE id = {}",
+            columns(),
             params.add(id)
         );
         Ok(self.records(&sql, params)?.pop())
@@ -178,7 +189,8 @@ impl PgStore {
         }
         let mut params = Params::default();
         let sql = format!(
-            "SELECT {COLUMNS} FROM sessions WHERE session_id = {}",
+            "SELECT {} FROM sessions WHERE session_id = {}",
+            columns(),
             params.add(id.to_string())
         );
         if let Some(r) = self.records(&sql, params)?.pop() {
@@ -187,8 +199,9 @@ impl PgStore {
         let pattern = format!("{}%", escape_like(id));
         let mut params = Params::default();
         let sql = format!(
-            "SELECT {COLUMNS} FROM sessions WHERE session_id LIKE {} ESCAPE '\\' \
+            "SELECT {} FROM sessions WHERE session_id LIKE {} ESCAPE '\\' \
              ORDER BY session_id COLLATE \"C\" LIMIT {}",
+            columns(),
             params.add(pattern.clone()),
             IdMatch::SHOWN + 1
         );
@@ -220,7 +233,8 @@ impl PgStore {
     ) -> Result<Vec<Record>, StoreError> {
         let mut params = Params::default();
         let mut sql = format!(
-            "SELECT {COLUMNS} FROM sessions WHERE expires_at > {} AND status NOT IN ({})",
+            "SELECT {} FROM sessions WHERE expires_at > {} AND status NOT IN ({})",
+            columns(),
             params.add(to_ms(Utc::now())),
             final_statuses_sql()
         );

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::query::Params;
 use super::*;
-use crate::history::{COLUMNS, DAY_MS, final_statuses_sql, to_ms};
+use crate::history::{DAY_MS, final_statuses_sql, to_ms};
 use crate::veriff::SessionStatus;
 
 impl PgStore {
@@ -83,7 +83,7 @@ impl PgStore {
         limit: u64,
     ) -> Result<Vec<Record>, StoreError> {
         let mut params = Params::default();
-        let mut sql = format!("SELECT {COLUMNS} FROM sessions WHERE decided_at IS NOT NULL");
+        let mut sql = format!("SELECT {} FROM sessions WHERE decided_at IS NOT NULL", columns());
         if let Some(p) = profile {
             sql.push_str(&format!(" AND profile = {}", params.add(p.to_string())));
         }

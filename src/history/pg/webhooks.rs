@@ -6,7 +6,7 @@
 use super::query::Params;
 use super::write::{InsertError, insert_in, update_decision};
 use super::*;
-use crate::history::{COLUMNS, NewRecord, WebhookOutcome, WebhookWrite, to_ms};
+use crate::history::{NewRecord, WebhookOutcome, WebhookWrite, to_ms};
 use crate::veriff::{CreatedSession, Extras, SessionInput, SessionStatus};
 
 impl PgStore {
@@ -44,7 +44,7 @@ impl PgStore {
             input: &input,
             session: &session,
         };
-        let select = format!("SELECT {COLUMNS} FROM sessions WHERE session_id = $1");
+        let select = format!("SELECT {} FROM sessions WHERE session_id = $1", columns());
         self.run(|c| {
             let mut tx = c.transaction()?;
             tx.execute(

@@ -29,7 +29,14 @@ impl PgStore {
         let (operator, machine) = (self.operator.as_str(), self.machine.as_str());
         let id = self.run(|c| Ok(insert_in(c, new, operator, machine, false)))?;
         let id = self.inserted(id, new)?;
-        Ok(Record::from_new(id, new))
+        Ok(self.made_here(Record::from_new(id, new)))
+    }
+
+    /// `record` as written by this process: under its operator, on this machine.
+    fn made_here(&self, mut record: Record) -> Record {
+        record.operator = self.operator.clone();
+        record.machine = self.machine.clone();
+        record
     }
 
     /// The row id of an insert, or its failure in words.
@@ -98,7 +105,7 @@ impl PgStore {
             Ok(row)
         })?;
         let row = self.inserted(row, new)?;
-        Ok(Record::from_new(row, new))
+        Ok(self.made_here(Record::from_new(row, new)))
     }
 
     pub(crate) fn forget_intent(&self, id: i64) -> Result<(), StoreError> {
@@ -164,6 +171,8 @@ impl PgStore {
             tx.commit()?;
             let mut record = Record::from_new(row, &new);
             record.check_error = Some(why.clone());
+            record.operator = operator;
+            record.machine = machine;
             Ok(Some(record))
         })?;
         Ok(outcome.map(|mut r| {
