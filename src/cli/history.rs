@@ -109,7 +109,11 @@ fn write_history_table(
         // The header only above a first row: an empty history gets a hint instead.
         if std::mem::take(&mut header) {
             // The shared history says who made each record, where a team's records meet.
-            let by = if shared { format!("{:<20}  ", "MADE BY") } else { String::new() };
+            let by = if shared {
+                format!("{:<20}  ", "MADE BY")
+            } else {
+                String::new()
+            };
             writeln!(
                 out,
                 "{:<16}  {:<12}  {:<24}  {:<22}  {:<36}  {by}URL",
@@ -138,7 +142,7 @@ fn write_history_table(
             column(name.trim(), 24),
             status.label(),
             if shared {
-                format!("{}  ", column(&made_by(&r), 20))
+                format!("{}  ", column(&made_by(r), 20))
             } else {
                 String::new()
             },

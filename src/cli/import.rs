@@ -18,7 +18,9 @@ pub(super) fn run(settings: &Settings, args: ImportArgs) -> Outcome {
         )
         .hint("Set [history] url = \"postgres://…\" in the config (or VERIFF_TUI_HISTORY_URL), then run it again."));
     };
-    let from = args.from.unwrap_or_else(|| settings.paths.history_db.clone());
+    let from = args
+        .from
+        .unwrap_or_else(|| settings.paths.history_db.clone());
     let shown = sanitize(&from.display().to_string());
     if std::fs::symlink_metadata(&from).is_err() {
         return Err(Failure::new(

@@ -281,7 +281,10 @@ impl Settings {
                 s(&operator.unwrap_or_else(crate::history::pg::os_user))
             ),
             crate::history::Location::File(_) => {
-                writeln!(o, "history store: the SQLite file above (this machine only)")
+                writeln!(
+                    o,
+                    "history store: the SQLite file above (this machine only)"
+                )
             }
         };
         let _ = writeln!(o);

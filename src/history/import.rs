@@ -48,9 +48,11 @@ impl Store {
             cursor = Some(last.cursor());
             let mut batch = Vec::with_capacity(page.len());
             for r in page {
-                let inspection = source
-                    .inspection(r.id)?
-                    .and_then(|i| serde_json::to_string(&i).ok().map(|j| (to_ms(i.fetched_at), j)));
+                let inspection = source.inspection(r.id)?.and_then(|i| {
+                    serde_json::to_string(&i)
+                        .ok()
+                        .map(|j| (to_ms(i.fetched_at), j))
+                });
                 batch.push((r, inspection));
             }
             let copied = pg.import_records(&batch)?;

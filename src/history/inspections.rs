@@ -34,13 +34,13 @@ impl Store {
             pg.inspection_json(record_id)?
         } else {
             self.conn
-            .query_row(
-                "SELECT json FROM inspections WHERE record_id = ?",
-                [record_id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.err(e))?
+                .query_row(
+                    "SELECT json FROM inspections WHERE record_id = ?",
+                    [record_id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| self.err(e))?
         };
         Ok(
             json.and_then(|j| match serde_json::from_str::<Inspection>(&j) {

@@ -13,7 +13,10 @@ pub enum Location {
     File(PathBuf),
     /// The shared history, and the operator name its records are written under (`None`:
     /// the OS user).
-    Postgres { url: pg::PgUrl, operator: Option<String> },
+    Postgres {
+        url: pg::PgUrl,
+        operator: Option<String>,
+    },
 }
 
 impl std::fmt::Display for Location {

@@ -32,8 +32,8 @@ mod write;
 pub use health::{CHECK_AT_OPEN_MAX_BYTES, history_bytes};
 pub use import::ImportReport;
 pub use location::Location;
-pub use pg::PgUrl;
 pub use open::move_aside;
+pub use pg::PgUrl;
 pub use query::IdMatch;
 pub use recover::{Recovery, recover};
 pub use webhooks::{Elsewhere, WebhookOutcome, WebhookWrite};
@@ -187,7 +187,9 @@ pub enum StoreError {
         known: i64,
     },
     /// What the PostgreSQL store does not do (a SQLite file's own tools).
-    #[error("{0} is for a history in a local file; the shared history on PostgreSQL has no need of it")]
+    #[error(
+        "{0} is for a history in a local file; the shared history on PostgreSQL has no need of it"
+    )]
     SqliteOnly(&'static str),
     #[error("could not prepare {path}: {detail}")]
     Io { path: String, detail: String },

@@ -50,32 +50,31 @@ fn fold_status_counts(
     totals: Vec<(SessionStatus, u64)>,
     live: Vec<(SessionStatus, u64)>,
 ) -> Vec<(SessionStatus, u64)> {
-        let mut counts: BTreeMap<SessionStatus, u64> = BTreeMap::new();
-        let mut expired = 0u64;
-        for (status, total) in totals {
-            if status.is_final() {
-                *counts.entry(status).or_default() += total;
-            } else {
-                let alive = live
-                    .iter()
-                    .find(|(s, _)| *s == status)
-                    .map_or(0, |(_, n)| *n)
-                    .min(total);
-                expired += total - alive;
-                *counts.entry(status).or_default() += alive;
-            }
+    let mut counts: BTreeMap<SessionStatus, u64> = BTreeMap::new();
+    let mut expired = 0u64;
+    for (status, total) in totals {
+        if status.is_final() {
+            *counts.entry(status).or_default() += total;
+        } else {
+            let alive = live
+                .iter()
+                .find(|(s, _)| *s == status)
+                .map_or(0, |(_, n)| *n)
+                .min(total);
+            expired += total - alive;
+            *counts.entry(status).or_default() += alive;
         }
-        *counts.entry(SessionStatus::Expired).or_default() += expired;
-        let mut out: Vec<(SessionStatus, u64)> = SessionStatus::ALL
-            .iter()
-            .map(|s| (s.clone(), counts.remove(s).unwrap_or(0)))
-            .collect();
-        out.extend(counts.into_iter().filter(|(_, n)| *n > 0));
-        out
+    }
+    *counts.entry(SessionStatus::Expired).or_default() += expired;
+    let mut out: Vec<(SessionStatus, u64)> = SessionStatus::ALL
+        .iter()
+        .map(|s| (s.clone(), counts.remove(s).unwrap_or(0)))
+        .collect();
+    out.extend(counts.into_iter().filter(|(_, n)| *n > 0));
+    out
 }
 
 impl Store {
-
     fn status_rows(
         &self,
         sql: &str,

@@ -32,7 +32,10 @@ fn operators_starting_at_the_same_moment_migrate_once() {
     for t in opened {
         t.join().unwrap().unwrap();
     }
-    assert_eq!(db.sql("SELECT count(*), max(version) FROM schema_version"), "1|1");
+    assert_eq!(
+        db.sql("SELECT count(*), max(version) FROM schema_version"),
+        "1|1"
+    );
 }
 
 #[test]
@@ -41,9 +44,15 @@ fn a_schema_newer_than_this_binary_is_refused_and_left_untouched() {
     drop(db.store());
     db.sql("UPDATE schema_version SET version = 99");
     let err = Store::open_url(&db.url()).unwrap_err();
-    assert!(matches!(err, StoreError::SchemaTooNew { version: 99, .. }), "{err:?}");
+    assert!(
+        matches!(err, StoreError::SchemaTooNew { version: 99, .. }),
+        "{err:?}"
+    );
     let text = err.to_string();
-    assert!(text.contains("newer veriff-tui") && text.contains("upgrade"), "{text}");
+    assert!(
+        text.contains("newer veriff-tui") && text.contains("upgrade"),
+        "{text}"
+    );
     assert_eq!(db.sql("SELECT version FROM schema_version"), "99");
 }
 
@@ -78,7 +87,10 @@ fn sslmode_require_against_a_server_without_tls_is_refused_plainly() {
     let db = Database::new();
     let url = format!("{}?sslmode=require", db.tcp_url(Some(pg::PASSWORD)));
     let err = Store::open_url(&url).unwrap_err().to_string();
-    assert!(err.to_lowercase().contains("tls") || err.contains("SSL"), "{err}");
+    assert!(
+        err.to_lowercase().contains("tls") || err.contains("SSL"),
+        "{err}"
+    );
     assert!(!err.contains(pg::PASSWORD), "{err}");
 }
 
@@ -125,10 +137,21 @@ fn another_machines_unanswered_request_is_left_to_it() {
 fn two_stores_on_one_server_see_each_others_records() {
     let db = Database::new();
     let (a, b) = (db.store(), db.store());
-    let one = crate::history::add(&a, &crate::history::spec("Anna", "Smith", chrono::Utc::now()));
-    let two = crate::history::add(&b, &crate::history::spec("Boris", "Jones", chrono::Utc::now()));
+    let one = crate::history::add(
+        &a,
+        &crate::history::spec("Anna", "Smith", chrono::Utc::now()),
+    );
+    let two = crate::history::add(
+        &b,
+        &crate::history::spec("Boris", "Jones", chrono::Utc::now()),
+    );
     for s in [&a, &b] {
-        let ids: Vec<i64> = s.page(&Query::default()).unwrap().iter().map(|r| r.id).collect();
+        let ids: Vec<i64> = s
+            .page(&Query::default())
+            .unwrap()
+            .iter()
+            .map(|r| r.id)
+            .collect();
         assert_eq!(ids, vec![two.id, one.id]);
         assert_eq!(s.count(&Query::default()).unwrap(), 2);
     }
@@ -150,7 +173,14 @@ mod cli {
         let env = SandboxEnv::new();
         let shared = [("VERIFF_TUI_HISTORY_URL", url.as_str())];
         let (code, out, err) = env.run_with(
-            &["generate", "--first-name", "Approve", "--last-name", "Tamm", "--json"],
+            &[
+                "generate",
+                "--first-name",
+                "Approve",
+                "--last-name",
+                "Tamm",
+                "--json",
+            ],
             &shared,
         );
         assert_eq!(code, 0, "stderr: {err}");
@@ -168,7 +198,9 @@ mod cli {
         assert_eq!(code, 0, "stderr: {err}");
         assert!(out.starts_with("approved (9001)"), "{out}");
         assert_eq!(
-            db.sql(&format!("SELECT status FROM sessions WHERE session_id = '{id}'")),
+            db.sql(&format!(
+                "SELECT status FROM sessions WHERE session_id = '{id}'"
+            )),
             "approved"
         );
 
@@ -183,7 +215,10 @@ mod cli {
             &shared,
         );
         assert_eq!(code, 0, "stderr: {err}");
-        assert_eq!(db.sql("SELECT count(*) FROM sessions WHERE first_name = 'Inproc'"), "1");
+        assert_eq!(
+            db.sql("SELECT count(*) FROM sessions WHERE first_name = 'Inproc'"),
+            "1"
+        );
     }
 
     #[test]
@@ -193,7 +228,12 @@ mod cli {
         let shared = [("VERIFF_TUI_HISTORY_URL", url.as_str())];
         let (one, two) = (SandboxEnv::new(), SandboxEnv::new());
         let mut ids = Vec::new();
-        for (env, name) in [(&one, "Anna"), (&two, "Boris"), (&one, "Carla"), (&two, "Dmitri")] {
+        for (env, name) in [
+            (&one, "Anna"),
+            (&two, "Boris"),
+            (&one, "Carla"),
+            (&two, "Dmitri"),
+        ] {
             let (code, out, err) =
                 env.run_with(&["generate", "--first-name", name, "--json"], &shared);
             assert_eq!(code, 0, "stderr: {err}");
@@ -223,8 +263,11 @@ mod cli {
         assert_eq!(code, 0, "stderr: {err}");
 
         let pgpass = env.path("pgpass");
-        std::fs::write(&pgpass, format!("127.0.0.1:*:*:{}:{}\n", pg::SUPERUSER, pg::PASSWORD))
-            .unwrap();
+        std::fs::write(
+            &pgpass,
+            format!("127.0.0.1:*:*:{}:{}\n", pg::SUPERUSER, pg::PASSWORD),
+        )
+        .unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap();
         let file = pgpass.display().to_string();
@@ -234,7 +277,10 @@ mod cli {
         let (code, out, err) = with(&[("PGPASSWORD", "wrong-pw-777")]);
         assert_eq!(code, 1, "stdout: {out}");
         assert!(err.contains("refused the user name or password"), "{err}");
-        assert!(!err.contains("wrong-pw-777") && !out.contains("wrong-pw-777"), "{err}");
+        assert!(
+            !err.contains("wrong-pw-777") && !out.contains("wrong-pw-777"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -246,14 +292,25 @@ mod cli {
         ));
         let (code, out, err) = env.run(&["config", "check"]);
         assert_eq!(code, 0, "stderr: {err}");
-        assert!(out.contains("history store: the shared history on PostgreSQL at postgres://veriff@127.0.0.1"), "{out}");
+        assert!(
+            out.contains(
+                "history store: the shared history on PostgreSQL at postgres://veriff@127.0.0.1"
+            ),
+            "{out}"
+        );
         assert!(out.contains("as operator Anna Tamm"), "{out}");
-        assert!(!out.contains("pw-in-url-991") && !err.contains("pw-in-url-991"), "{out}{err}");
+        assert!(
+            !out.contains("pw-in-url-991") && !err.contains("pw-in-url-991"),
+            "{out}{err}"
+        );
 
         let env = SandboxEnv::with_config("[history]\nurl = \"mysql://x:pw-991@db/x\"\n");
         let (code, _, err) = env.run(&["config", "check"]);
         assert_eq!(code, 2, "stderr: {err}");
-        assert!(err.contains("[history] url") && err.contains("postgres://"), "{err}");
+        assert!(
+            err.contains("[history] url") && err.contains("postgres://"),
+            "{err}"
+        );
         assert!(!err.contains("pw-991"), "{err}");
     }
 
@@ -273,8 +330,7 @@ mod cli {
         }
         let (code, _, err) = env.run(&["decision", &local[0]]);
         assert_eq!(code, 0, "stderr: {err}");
-        let (code, _, err) =
-            env.run_with(&["generate", "--first-name", "Remote"], &shared);
+        let (code, _, err) = env.run_with(&["generate", "--first-name", "Remote"], &shared);
         assert_eq!(code, 0, "stderr: {err}");
 
         let (code, _, err) = env.run(&["history", "import"]);
@@ -283,26 +339,32 @@ mod cli {
 
         let (code, out, err) = env.run_with(&["history", "import"], &shared);
         assert_eq!(code, 0, "stderr: {err}");
-        assert!(out.contains("imported 2 records") && out.contains("0 were there already"), "{out}");
+        assert!(
+            out.contains("imported 2 records") && out.contains("0 were there already"),
+            "{out}"
+        );
         let (code, out, err) = env.run_with(&["history", "import"], &shared);
         assert_eq!(code, 0, "stderr: {err}");
-        assert!(out.contains("imported 0 records") && out.contains("2 were there already"), "{out}");
+        assert!(
+            out.contains("imported 0 records") && out.contains("2 were there already"),
+            "{out}"
+        );
 
         let (code, out, err) = env.run_with(&["history", "--json"], &shared);
         assert_eq!(code, 0, "stderr: {err}");
         let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
         let rows = rows.as_array().unwrap();
         assert_eq!(rows.len(), 3, "{out}");
-        let approved = rows.iter().find(|r| r["session_id"] == local[0].as_str()).unwrap();
+        let approved = rows
+            .iter()
+            .find(|r| r["session_id"] == local[0].as_str())
+            .unwrap();
         assert_eq!(approved["status"], "approved");
         assert_eq!(approved["decision_code"], 9001);
         // Found by search, and counted by the dashboard's figures.
         let (_, out, _) = env.run_with(&["history", "--search", "local"], &shared);
         assert!(out.contains(&local[1]), "{out}");
-        assert_eq!(
-            db.sql("SELECT sum(n) FROM status_counts"),
-            "3"
-        );
+        assert_eq!(db.sql("SELECT sum(n) FROM status_counts"), "3");
     }
 
     #[test]
@@ -326,7 +388,10 @@ mod cli {
         );
         let (code, out, err) = as_op("anna", &["history"]);
         assert_eq!(code, 0, "stderr: {err}");
-        assert!(out.contains("MADE BY") && out.contains("anna@") && out.contains("boris@"), "{out}");
+        assert!(
+            out.contains("MADE BY") && out.contains("anna@") && out.contains("boris@"),
+            "{out}"
+        );
         let (code, out, err) = as_op("anna", &["history", "--mine", "--json"]);
         assert_eq!(code, 0, "stderr: {err}");
         let rows: serde_json::Value = serde_json::from_str(&out).unwrap();

@@ -150,9 +150,15 @@ pub(super) fn map_err(url: &PgUrl, e: postgres::Error) -> StoreError {
         };
     }
     if e.is_closed() || has_io_source(&e) {
-        return StoreError::Unreachable { url: shown, detail: text };
+        return StoreError::Unreachable {
+            url: shown,
+            detail: text,
+        };
     }
-    StoreError::Shared { url: shown, detail: text }
+    StoreError::Shared {
+        url: shown,
+        detail: text,
+    }
 }
 
 fn has_io_source(e: &postgres::Error) -> bool {

@@ -99,7 +99,7 @@ impl PgStore {
     /// Applies the migrations this database lacks, in one transaction under an advisory
     /// lock: a second process starting at the same moment waits, then finds them applied.
     fn migrate(&self) -> Result<(), StoreError> {
-        let version = self.run(|c| Self::schema_version(c))?;
+        let version = self.run(Self::schema_version)?;
         if version == schema::latest() {
             return Ok(());
         }
@@ -108,7 +108,10 @@ impl PgStore {
         }
         let outcome = self.run(|c| {
             let mut tx = c.transaction()?;
-            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&schema::MIGRATION_LOCK])?;
+            tx.execute(
+                "SELECT pg_advisory_xact_lock($1)",
+                &[&schema::MIGRATION_LOCK],
+            )?;
             let version = Self::schema_version(&mut tx)?;
             if version >= schema::latest() {
                 return Ok(Ok(version));

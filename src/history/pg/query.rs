@@ -69,7 +69,8 @@ fn filter(query: &Query, mine: Option<&str>) -> Result<Filter, StoreError> {
     };
     for t in terms {
         let p = f.params.add(format!("%{}%", escape_like(&t)));
-        f.clauses.push(format!("s.search_text ILIKE {p} ESCAPE '\\'"));
+        f.clauses
+            .push(format!("s.search_text ILIKE {p} ESCAPE '\\'"));
     }
     if let Some(profile) = &query.profile {
         let p = f.params.add(profile.clone());
@@ -83,7 +84,10 @@ fn filter(query: &Query, mine: Option<&str>) -> Result<Filter, StoreError> {
 }
 
 fn qualified() -> String {
-    format!("{}, s.operator, s.machine", crate::history::qualified_columns())
+    format!(
+        "{}, s.operator, s.machine",
+        crate::history::qualified_columns()
+    )
 }
 
 impl PgStore {

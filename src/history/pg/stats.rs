@@ -10,13 +10,16 @@ use super::*;
 use crate::history::{DAY_MS, final_statuses_sql, to_ms};
 use crate::veriff::SessionStatus;
 
+/// Records per status.
+type Counts = Vec<(SessionStatus, u64)>;
+
 impl PgStore {
     /// (stored totals per status, live ones per status): `Store::status_counts` folds them.
     pub(crate) fn status_rows(
         &self,
         profile: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<(Vec<(SessionStatus, u64)>, Vec<(SessionStatus, u64)>), StoreError> {
+    ) -> Result<(Counts, Counts), StoreError> {
         let mut p1 = Params::default();
         let totals_sql = match profile {
             Some(p) => format!(
@@ -35,12 +38,15 @@ impl PgStore {
             live_sql.push_str(&format!(" AND profile = {}", p2.add(p.to_string())));
         }
         live_sql.push_str(" GROUP BY status");
-        let read = |rows: Vec<postgres::Row>| -> Result<Vec<(SessionStatus, u64)>, postgres::Error> {
+        let read = |rows: Vec<postgres::Row>| -> Result<Counts, postgres::Error> {
             rows.iter()
                 .map(|r| {
                     let s: String = r.try_get(0)?;
                     let n: i64 = r.try_get(1)?;
-                    Ok((SessionStatus::parse(&crate::text::sanitize(&s)), n.max(0) as u64))
+                    Ok((
+                        SessionStatus::parse(&crate::text::sanitize(&s)),
+                        n.max(0) as u64,
+                    ))
                 })
                 .collect()
         };
@@ -72,7 +78,12 @@ impl PgStore {
         self.run(|c| {
             c.query(&sql, &params.refs())?
                 .iter()
-                .map(|r| Ok((r.try_get::<_, i64>(0)?, r.try_get::<_, i64>(1)?.max(0) as u64)))
+                .map(|r| {
+                    Ok((
+                        r.try_get::<_, i64>(0)?,
+                        r.try_get::<_, i64>(1)?.max(0) as u64,
+                    ))
+                })
                 .collect()
         })
     }
@@ -83,7 +94,10 @@ impl PgStore {
         limit: u64,
     ) -> Result<Vec<Record>, StoreError> {
         let mut params = Params::default();
-        let mut sql = format!("SELECT {} FROM sessions WHERE decided_at IS NOT NULL", columns());
+        let mut sql = format!(
+            "SELECT {} FROM sessions WHERE decided_at IS NOT NULL",
+            columns()
+        );
         if let Some(p) = profile {
             sql.push_str(&format!(" AND profile = {}", params.add(p.to_string())));
         }

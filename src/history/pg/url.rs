@@ -139,7 +139,12 @@ fn from_pgpass(file: &Path, config: &postgres::Config) -> Option<String> {
         // libpq matches a socket connection as "localhost".
         _ => "localhost".to_string(),
     };
-    let port = config.get_ports().first().copied().unwrap_or(5432).to_string();
+    let port = config
+        .get_ports()
+        .first()
+        .copied()
+        .unwrap_or(5432)
+        .to_string();
     let db = config.get_dbname().unwrap_or_default();
     let user = config.get_user().unwrap_or_default();
     let wanted = [host.as_str(), port.as_str(), db, user];
@@ -150,10 +155,7 @@ fn from_pgpass(file: &Path, config: &postgres::Config) -> Option<String> {
             if fields.len() < 5 {
                 return None;
             }
-            let matches = wanted
-                .iter()
-                .zip(&fields)
-                .all(|(w, f)| f == "*" || f == w);
+            let matches = wanted.iter().zip(&fields).all(|(w, f)| f == "*" || f == w);
             matches.then(|| fields[4..].join(":"))
         })
 }
@@ -196,7 +198,10 @@ mod tests {
         let q = PgUrl::parse("postgres://ann@db/veriff?password=s3cret&sslmode=require").unwrap();
         assert_eq!(q.to_string(), "postgres://ann@db/veriff?sslmode=require");
         let socket = PgUrl::parse("postgres://ann:pw@/veriff?host=/run/postgresql").unwrap();
-        assert_eq!(socket.to_string(), "postgres://ann@/veriff?host=/run/postgresql");
+        assert_eq!(
+            socket.to_string(),
+            "postgres://ann@/veriff?host=/run/postgresql"
+        );
     }
 
     #[test]

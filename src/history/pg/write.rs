@@ -109,7 +109,10 @@ impl PgStore {
     }
 
     pub(crate) fn forget_intent(&self, id: i64) -> Result<(), StoreError> {
-        self.run(|c| c.execute("DELETE FROM intents WHERE id = $1", &[&id]).map(drop))
+        self.run(|c| {
+            c.execute("DELETE FROM intents WHERE id = $1", &[&id])
+                .map(drop)
+        })
     }
 
     pub(crate) fn give_up_intent(&self, id: i64, why: &str) -> Result<Option<Record>, StoreError> {
@@ -218,7 +221,11 @@ impl PgStore {
         self.run(|c| update_decision(c, session_id, decision, checked_at))
     }
 
-    pub(crate) fn record_check_error(&self, session_id: &str, error: &str) -> Result<(), StoreError> {
+    pub(crate) fn record_check_error(
+        &self,
+        session_id: &str,
+        error: &str,
+    ) -> Result<(), StoreError> {
         let error: String = error.chars().take(MAX_CHECK_ERROR_CHARS).collect();
         self.run(|c| {
             c.execute(

@@ -51,7 +51,11 @@ impl Database {
     pub fn new() -> Database {
         static N: AtomicU64 = AtomicU64::new(1);
         let s = server();
-        let name = format!("t{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
+        let name = format!(
+            "t{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
         s.psql("postgres", &format!("CREATE DATABASE {name}"));
         Database { name }
     }
@@ -165,7 +169,10 @@ fn find_bindir() -> Result<PathBuf, String> {
         return if dir.join("initdb").exists() {
             Ok(dir)
         } else {
-            Err(format!("VERIFF_TEST_PG_BINDIR={} has no initdb. {INSTALL}", dir.display()))
+            Err(format!(
+                "VERIFF_TEST_PG_BINDIR={} has no initdb. {INSTALL}",
+                dir.display()
+            ))
         };
     }
     let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
@@ -256,7 +263,8 @@ fn start() -> Result<Server, String> {
         dir,
     };
     let pwfile = server.dir.join("pw");
-    std::fs::write(&pwfile, PASSWORD).map_err(|e| format!("cannot write {}: {e}", pwfile.display()))?;
+    std::fs::write(&pwfile, PASSWORD)
+        .map_err(|e| format!("cannot write {}: {e}", pwfile.display()))?;
     // The socket dir belongs to the server's user, like the rest of its dir.
     let as_user = |program: &str| -> Command {
         match &server.run_as {
@@ -277,17 +285,18 @@ fn start() -> Result<Server, String> {
         return Err(format!("cannot make {}", server.socket_dir.display()));
     }
     if server.run_as.is_some() {
-        let _ = Command::new("chown")
-            .arg("postgres")
-            .arg(&pwfile)
-            .status();
+        let _ = Command::new("chown").arg("postgres").arg(&pwfile).status();
     }
     let out = server
         .tool("initdb")
         .arg("-D")
         .arg(server.dir.join("data"))
         .args(["-U", SUPERUSER, "-E", "UTF8", "--locale=C.UTF-8"])
-        .args(["--auth-local=trust", "--auth-host=scram-sha-256", "--no-sync"])
+        .args([
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "--no-sync",
+        ])
         .arg(format!("--pwfile={}", pwfile.display()))
         .stdin(Stdio::null())
         .output()
@@ -391,10 +400,13 @@ extern "C" fn stop_at_exit() {
 /// The test harness ends the process with `exit`, which runs `atexit` handlers: the
 /// server goes with the test binary.
 fn register_stop(server: &Server) {
-    let _ = STOP.set((server.bindir.clone(), server.dir.clone(), server.run_as.clone()));
+    let _ = STOP.set((
+        server.bindir.clone(),
+        server.dir.clone(),
+        server.run_as.clone(),
+    ));
     // SAFETY: registering a plain extern "C" function with no captured state.
     unsafe {
         libc::atexit(stop_at_exit);
     }
 }
-
