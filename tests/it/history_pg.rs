@@ -160,6 +160,35 @@ fn two_stores_on_one_server_see_each_others_records() {
     assert_eq!(a.count(&Query::default()).unwrap(), 1);
 }
 
+#[test]
+fn a_server_restarted_in_the_middle_loses_nothing_and_is_used_again() {
+    let server = pg::PrivateServer::start();
+    let url = server.database("restarts");
+    let store = Store::open_url(&url).unwrap();
+    let before = crate::history::add(
+        &store,
+        &crate::history::spec("Anna", "Before", chrono::Utc::now()),
+    );
+    server.0.stop();
+    // While it is down: said plainly, as unreachable.
+    let err = store.count(&Query::default()).unwrap_err();
+    assert!(matches!(err, StoreError::Unreachable { .. }), "{err:?}");
+    server.0.start_again().unwrap();
+    // Back: the same store connects again, and finds what was written before.
+    assert_eq!(store.get(before.id).unwrap(), Some(before.clone()));
+    let after = crate::history::add(
+        &store,
+        &crate::history::spec("Boris", "After", chrono::Utc::now()),
+    );
+    let ids: Vec<i64> = store
+        .page(&Query::default())
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, vec![after.id, before.id]);
+}
+
 /// The CLI on a shared history: `generate`, `history` and `decision` with
 /// VERIFF_TUI_HISTORY_URL, and two operators (two data dirs) on one server.
 mod cli {

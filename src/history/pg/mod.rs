@@ -35,6 +35,8 @@ pub use url::PgUrl;
 pub(crate) struct PgStore {
     /// `None` only while dropping (the client is closed off any runtime's thread).
     client: RefCell<Option<postgres::Client>>,
+    /// How to connect again when the connection was lost (a server restarted).
+    connector: Connector,
     url: PgUrl,
     /// Who this process writes records as, and from which machine (the records say so).
     operator: String,
@@ -57,21 +59,43 @@ impl PgStore {
 
     /// Runs `f` on the connection, on a scoped thread of its own when this thread is inside
     /// a tokio runtime (where the driver's own runtime would panic), else right here.
+    ///
+    /// A connection found lost (the server restarted or went away) by an earlier call is
+    /// made again first. The call that found it lost is not repeated here: a write may have
+    /// been committed before the connection went, and only its caller knows whether doing
+    /// it again is right; it fails with [`StoreError::Unreachable`], and the next call
+    /// connects again.
     fn run<T: Send>(
         &self,
         f: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error> + Send,
     ) -> Result<T, StoreError> {
         let mut guard = self.client.borrow_mut();
+        if guard.as_ref().is_some_and(postgres::Client::is_closed) {
+            let lost = guard.take();
+            off_runtime(move || drop(lost));
+            tracing::info!(url = %self.url, "the shared history's connection was lost; connecting again");
+        }
+        if guard.is_none() {
+            let connector = &self.connector;
+            let client = off_runtime(|| connector.connect())
+                .ok_or_else(|| self.shared("connecting failed unexpectedly".into()))?
+                .map_err(|e| self.err(e))?;
+            *guard = Some(client);
+        }
         let Some(client) = guard.as_mut() else {
             return Err(self.shared("the connection is closed".into()));
         };
-        if tokio::runtime::Handle::try_current().is_err() {
-            return f(client).map_err(|e| self.err(e));
-        }
-        let result = std::thread::scope(|s| s.spawn(move || f(client)).join());
-        match result {
-            Ok(r) => r.map_err(|e| self.err(e)),
-            Err(_) => Err(self.shared("the database call failed unexpectedly".into())),
+        match off_runtime(move || f(client)) {
+            Some(Ok(v)) => Ok(v),
+            Some(Err(e)) => {
+                if e.is_closed() || has_io_source(&e) {
+                    // Lost: the next call connects again.
+                    let lost = guard.take();
+                    off_runtime(move || drop(lost));
+                }
+                Err(self.err(e))
+            }
+            None => Err(self.shared("the database call failed unexpectedly".into())),
         }
     }
 
@@ -92,14 +116,30 @@ impl Drop for PgStore {
         // Closing talks to the server through the driver's runtime: off any runtime's
         // thread, as every call.
         if let Some(client) = self.client.get_mut().take() {
-            if tokio::runtime::Handle::try_current().is_ok() {
-                std::thread::scope(|s| {
-                    s.spawn(move || drop(client));
-                });
-            } else {
-                drop(client);
-            }
+            off_runtime(move || drop(client));
         }
+    }
+}
+
+/// Runs `f` here, or on a scoped thread of its own when this thread is inside a tokio
+/// runtime, where the driver's own `block_on` would panic. `None` if `f` panicked.
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return Some(f());
+    }
+    std::thread::scope(|s| s.spawn(f).join()).ok()
+}
+
+/// The driver's configuration (password included) and the TLS connector: what connecting,
+/// and connecting again, takes.
+struct Connector {
+    config: postgres::Config,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
+}
+
+impl Connector {
+    fn connect(&self) -> Result<postgres::Client, postgres::Error> {
+        self.config.connect(self.tls.clone())
     }
 }
 

@@ -19,16 +19,13 @@ impl PgStore {
         config.connect_timeout(CONNECT_TIMEOUT);
         config.application_name("veriff-tui");
         let tls = tls::connector().map_err(shared)?;
-        let connect = move || config.connect(tls);
-        let client = if tokio::runtime::Handle::try_current().is_ok() {
-            std::thread::scope(|s| s.spawn(connect).join())
-                .map_err(|_| shared("connecting failed unexpectedly".into()))?
-        } else {
-            connect()
-        }
-        .map_err(|e| map_err(url, e))?;
+        let connector = Connector { config, tls };
+        let client = off_runtime(|| connector.connect())
+            .ok_or_else(|| shared("connecting failed unexpectedly".into()))?
+            .map_err(|e| map_err(url, e))?;
         let store = PgStore {
             client: RefCell::new(Some(client)),
+            connector,
             url: url.clone(),
             operator: os_user(),
             machine: machine_name(),

@@ -35,7 +35,7 @@ static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
 /// The shared server, started on first use. Panics (the test fails) when it cannot be
 /// started, with the reason and what to do.
 pub fn server() -> &'static Server {
-    match SERVER.get_or_init(start) {
+    match SERVER.get_or_init(|| start().inspect(register_stop)) {
         Ok(s) => s,
         Err(e) => panic!("{e}"),
     }
@@ -107,6 +107,33 @@ pub fn sql_on(url: &str, sql: &str) -> String {
 impl Default for Database {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// A server of a test's own, to stop and start again without disturbing the others;
+/// stopped and removed when dropped.
+pub struct PrivateServer(pub Server);
+
+impl PrivateServer {
+    pub fn start() -> PrivateServer {
+        PrivateServer(start().unwrap_or_else(|e| panic!("{e}")))
+    }
+
+    /// A new database on it, and its URL over the unix socket.
+    pub fn database(&self, name: &str) -> String {
+        self.0.psql("postgres", &format!("CREATE DATABASE {name}"));
+        format!(
+            "postgres://{SUPERUSER}@/{name}?host={}&port={}",
+            self.0.socket_dir.display(),
+            self.0.port
+        )
+    }
+}
+
+impl Drop for PrivateServer {
+    fn drop(&mut self) {
+        self.0.stop();
+        let _ = std::fs::remove_dir_all(&self.0.dir);
     }
 }
 
@@ -314,20 +341,21 @@ fn start() -> Result<Server, String> {
     for _ in 0..5 {
         server.port = free_port()?;
         match pg_ctl_start(&server) {
-            Ok(()) => {
-                register_stop(&server);
-                return Ok(server);
-            }
+            Ok(()) => return Ok(server),
             Err(e) => last = e,
         }
     }
     Err(format!("the test PostgreSQL server did not start: {last}"))
 }
 
+/// Starts the server. No fsync (the machine does not crash under a test; only the server
+/// is stopped as a crash would, which the OS's page cache survives), but every commit is
+/// written before it is answered, as in production: a test that stops the server in the
+/// middle sees what an operator would.
 fn pg_ctl_start(server: &Server) -> Result<(), String> {
     let log = server.dir.join("server.log");
     let options = format!(
-        "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+        "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200",
         server.port,
         server.socket_dir.display()
     );
