@@ -442,4 +442,86 @@ mod cli {
             "Carla Tamm"
         );
     }
+
+    /// `listen` on a server writes Veriff's webhooks into the shared history, where every
+    /// operator's list sees them.
+    #[test]
+    fn listen_records_webhooks_in_the_shared_history() {
+        use std::io::{BufRead, BufReader, Read, Write};
+        use veriff_tui::veriff::sign::signature;
+        const KEY: &str = "11111111-2222-3333-4444-555555555555";
+        const SECRET: &str = "shop-secret-0001";
+        const SESSION: &str = "f04bdb47-d3be-4b28-b028-a652feb060b5";
+        let db = Database::new();
+        let env = SandboxEnv::with_config(&format!(
+            "[profiles.shop]\nbase_url = \"https://stationapi.veriff.com\"\napi_key = \"{KEY}\"\nshared_secret = \"{SECRET}\"\n\n[history]\nurl = \"{}\"\n",
+            db.url()
+        ));
+        let mut child = std::process::Command::new(crate::support::BIN)
+            .args(["listen", "--port", "0"])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", env.dir.path())
+            .env("VERIFF_TUI_CONFIG", env.config_path())
+            .env("VERIFF_TUI_DATA_DIR", env.data_dir())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let addr = first
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_else(|| panic!("no address in {first:?}"))
+            .to_string();
+        let body = serde_json::json!({"status": "success", "verification": {"id": SESSION,
+            "attemptId": "att-1", "code": 9001, "status": "approved", "reason": null,
+            "reasonCode": null, "decisionTime": "2026-03-01T10:00:00.000Z",
+            "acceptanceTime": "2026-03-01T10:00:00.000Z", "vendorData": "order-1",
+            "person": {"firstName": "Anna", "lastName": "Smith"}}})
+        .to_string();
+        let post = || {
+            let mut s = std::net::TcpStream::connect(&addr).unwrap();
+            s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+                .unwrap();
+            let sig = signature(SECRET, body.as_bytes());
+            write!(
+                s,
+                "POST /veriff HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\nX-AUTH-CLIENT: {KEY}\r\nX-HMAC-SIGNATURE: {sig}\r\n\r\n{body}",
+                body.len()
+            )
+            .unwrap();
+            let mut answer = String::new();
+            let _ = s.read_to_string(&mut answer);
+            answer
+        };
+        let answer = post();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        // Retried by Veriff: kept once.
+        let answer = post();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(
+            db.sql(&format!(
+                "SELECT status, decision_code, made_elsewhere FROM sessions WHERE session_id = '{SESSION}'"
+            )),
+            "approved|9001|t"
+        );
+        assert_eq!(db.sql("SELECT count(*) FROM deliveries"), "1");
+        // Nothing went to a local file.
+        assert!(!env.history_db().exists());
+        // Another operator's list shows it.
+        let (code, out, err) = SandboxEnv::new().run_with(
+            &["history"],
+            &[("VERIFF_TUI_HISTORY_URL", db.url().as_str())],
+        );
+        assert_eq!(code, 0, "stderr: {err}");
+        assert!(out.contains(SESSION) || out.contains("Anna Smith"), "{out}");
+    }
 }
