@@ -524,4 +524,37 @@ mod cli {
         assert_eq!(code, 0, "stderr: {err}");
         assert!(out.contains(SESSION) || out.contains("Anna Smith"), "{out}");
     }
+
+    /// The TUI on the shared history: a link made with Ctrl+S is on the server, and the
+    /// Generated tokens list reads it from there (the store opened in a blocking task,
+    /// inside the runtime, where the driver would panic if called as it is).
+    #[test]
+    fn the_tui_generates_into_and_lists_the_shared_history() {
+        let db = Database::new();
+        let url = db.url();
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data").display().to_string();
+        let cfg = dir.path().join("cfg").display().to_string();
+        let tui = crate::support::Tui::spawn(
+            &["--sandbox"],
+            &[
+                ("XDG_CONFIG_HOME", cfg.as_str()),
+                ("VERIFF_TUI_DATA_DIR", data.as_str()),
+                ("VERIFF_TUI_HISTORY_URL", url.as_str()),
+            ],
+            100,
+            30,
+        );
+        tui.wait_for("Generate general session");
+        tui.type_text("Sharedtui");
+        tui.send("\x13"); // Ctrl+S
+        tui.wait_for("Session created");
+        tui.send("\x1b2"); // Alt+2: Generated tokens
+        tui.wait_for("Sharedtui");
+        assert_eq!(
+            db.sql("SELECT count(*) FROM sessions WHERE first_name = 'Sharedtui'"),
+            "1"
+        );
+        assert!(!dir.path().join("data").join("history.sqlite3").exists());
+    }
 }

@@ -212,12 +212,35 @@ fn has_io_source(e: &postgres::Error) -> bool {
     false
 }
 
-/// The OS user's name: libpq's default user, and the default operator name.
+/// The OS user's name: libpq's default user, and the default operator name. From the
+/// environment, else (a service, cron) the password database's entry of this process's
+/// user.
 pub(crate) fn os_user() -> String {
     ["USER", "LOGNAME", "USERNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .or_else(passwd_name)
+        .map(|n| crate::text::sanitize(&n))
         .unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(target_os = "linux")]
+fn passwd_name() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid().to_string();
+    std::fs::read_to_string("/etc/passwd")
+        .ok()?
+        .lines()
+        .find_map(|line| {
+            let mut f = line.split(':');
+            let name = f.next()?;
+            (f.nth(1)? == uid).then(|| name.to_string())
+        })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn passwd_name() -> Option<String> {
+    None
 }
 
 /// This machine's name, as each record made here says.
