@@ -290,6 +290,10 @@ pub struct HistoryArgs {
     /// Print as CSV
     #[arg(long)]
     pub csv: bool,
+    /// Only the records you made (the shared history keeps who made each; a local file's
+    /// are all yours)
+    #[arg(long)]
+    pub mine: bool,
     /// Move an unusable history file (damaged, or not veriff-tui's) aside under a new name,
     /// keeping it as it is, so that a new history starts; from a damaged one, every record
     /// that can still be read is copied into the new history. A history that opens is
@@ -300,6 +304,22 @@ pub struct HistoryArgs {
     /// (it is kept all the same)
     #[arg(long, requires = "move_aside")]
     pub no_recover: bool,
+    #[command(subcommand)]
+    pub action: Option<HistoryAction>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryAction {
+    /// Copy a local history file into the shared history on PostgreSQL ([history] url),
+    /// skipping sessions already there (safe to run twice)
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The history file to copy (default: this data dir's)
+    #[arg(long, value_name = "PATH")]
+    pub from: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -17,7 +17,11 @@ pub(super) fn run(settings: &Settings, args: HistoryArgs) -> Outcome {
     if args.move_aside {
         return super::move_aside::run(settings, !args.no_recover);
     }
+    if let Some(super::args::HistoryAction::Import(import)) = args.action {
+        return super::import::run(settings, import);
+    }
     let store = open_store(settings)?;
+    store.only_mine(args.mine);
     // Every profile; the limit goes to the streaming below, which pages by itself.
     let query = Query {
         search: args.search.filter(|s| !s.trim().is_empty()),
@@ -82,6 +86,15 @@ fn column(s: &str, width: usize) -> String {
 }
 
 /// The table of `history`; returns how many rows listed have an unknown outcome.
+/// `anna@laptop-3`: who made a record of the shared history, and where.
+fn made_by(r: &crate::history::Record) -> String {
+    match (r.operator.as_str(), r.machine.as_str()) {
+        ("", "") => "-".into(),
+        (who, "") => sanitize(who),
+        (who, machine) => sanitize(&format!("{who}@{machine}")),
+    }
+}
+
 fn write_history_table(
     store: &Store,
     query: &Query,
@@ -89,15 +102,22 @@ fn write_history_table(
     out: &mut dyn Write,
 ) -> Result<u64, ExportError> {
     let now = chrono::Utc::now();
+    let shared = store.is_shared();
     let mut header = true;
     let mut unknown = 0u64;
     let mut progress = crate::ops::progress::Progress::silent();
     let written = crate::ops::export::for_each_matching(store, query, limit, &mut progress, |r| {
         // The header only above a first row: an empty history gets a hint instead.
         if std::mem::take(&mut header) {
+            // The shared history says who made each record, where a team's records meet.
+            let by = if shared {
+                format!("{:<20}  ", "MADE BY")
+            } else {
+                String::new()
+            };
             writeln!(
                 out,
-                "{:<16}  {:<12}  {:<24}  {:<22}  {:<36}  URL",
+                "{:<16}  {:<12}  {:<24}  {:<22}  {:<36}  {by}URL",
                 "CREATED", "PROFILE", "NAME", "STATUS", "SESSION ID"
             )?;
         }
@@ -118,10 +138,15 @@ fn write_history_table(
         // cut and padded by terminal cells (`{:<n}` counts characters: 李小龍 takes six).
         writeln!(
             out,
-            "{created:<16}  {}  {}  {:<22}  {id:<36}  {url}",
+            "{created:<16}  {}  {}  {:<22}  {id:<36}  {}{url}",
             column(&sanitize(&r.profile), 12),
             column(name.trim(), 24),
             status.label(),
+            if shared {
+                format!("{}  ", column(&made_by(r), 20))
+            } else {
+                String::new()
+            },
         )
     })?;
     if written == 0 {

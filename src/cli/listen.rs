@@ -37,7 +37,7 @@ pub(super) async fn run(settings: &Settings, port: u16, listen: std::net::IpAddr
     let text = format!(
         "veriff-tui listen: receiving Veriff webhooks on http://{}/ (any path)\n  profiles: {profiles}\n  history:  {}\nCtrl+C stops it.\n",
         listener.addr(),
-        crate::text::sanitize(&settings.paths.history_db.display().to_string()),
+        settings.history_location(),
     );
     // A closed stdout is no reason to stop receiving.
     let _ = output::write_all(text.as_bytes());

@@ -14,6 +14,7 @@ mod dev_seed;
 mod failure;
 mod generate;
 mod history;
+mod import;
 mod in_process;
 mod inspect;
 mod listen;
@@ -169,5 +170,5 @@ fn in_process_sandbox(settings: &Settings) -> Option<String> {
 }
 
 fn open_store(settings: &Settings) -> Result<Store, Failure> {
-    Ok(Store::open(&settings.paths.history_db)?)
+    Ok(Store::open_at(&settings.history_location())?)
 }

@@ -22,6 +22,14 @@ enum Unusable {
 }
 
 pub(super) fn run(settings: &Settings, recover: bool) -> Outcome {
+    if let crate::history::Location::Postgres { url, .. } = settings.history_location() {
+        return Err(super::Failure::new(
+            super::failure::EXIT_USAGE,
+            format!(
+                "--move-aside is for a history in a local file; this run uses the shared history at {url}, which the server keeps whole"
+            ),
+        ));
+    }
     let path = &settings.paths.history_db;
     let shown = sanitize(&path.display().to_string());
     if std::fs::symlink_metadata(path).is_err() {

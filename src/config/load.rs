@@ -14,6 +14,7 @@ pub fn load(overrides: &Overrides) -> Result<Settings, ConfigError> {
         ENV_API_KEY,
         ENV_SHARED_SECRET,
         ENV_BASE_URL,
+        ENV_HISTORY_URL,
     ] {
         if let Err(std::env::VarError::NotUnicode(_)) = std::env::var(var) {
             let instead = match var {
@@ -36,7 +37,10 @@ pub fn load_with_env(
 ) -> Result<Settings, ConfigError> {
     let paths = resolve_paths(overrides, env)?;
     let env_values = EnvValues::capture(env);
-    let file = read_config_file(&paths.config_file)?;
+    let mut file = read_config_file(&paths.config_file)?;
+    if let Some(url) = env(ENV_HISTORY_URL).filter(|u| !u.trim().is_empty()) {
+        file.config.history.url = Some(url);
+    }
     let secrets = file.secrets.clone();
     let mut settings = resolve(
         file.config,
@@ -229,6 +233,16 @@ pub(super) fn secrets_of(config: &Config, env: &EnvValues) -> Vec<String> {
                 .chain(p.webhook_secrets.iter().cloned())
         })
         .collect();
+    // A password written in the shared history's URL.
+    if let Some(password) = config
+        .history
+        .url
+        .as_deref()
+        .and_then(|u| url::Url::parse(u).ok())
+        .and_then(|u| u.password().map(str::to_string))
+    {
+        out.push(password);
+    }
     out.extend(env.api_key.iter().cloned());
     out.extend(env.shared_secret.iter().cloned());
     out.retain(|s| !s.is_empty());

@@ -66,8 +66,33 @@ pub struct Config {
     pub profiles: BTreeMap<String, Profile>,
     /// Key bindings of the TUI: action name to key(s), replacing that action's defaults.
     pub keys: crate::keymap::KeysConfig,
+    /// Where the history is kept: `[history]`.
+    pub history: HistoryConfig,
     /// `veriff-tui sandbox`.
     pub sandbox: SandboxSettings,
+}
+
+/// `[history]`: without `url` the history is the SQLite file in the data dir; with it, a
+/// team's shared history on that PostgreSQL server (`VERIFF_TUI_HISTORY_URL` wins).
+#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HistoryConfig {
+    /// `postgres://user@host/db?sslmode=require`; a password in it is never shown.
+    pub url: Option<String>,
+    /// The name the records made here are written under (default: the OS user).
+    pub operator: Option<String>,
+}
+
+impl std::fmt::Debug for HistoryConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HistoryConfig")
+            .field(
+                "url",
+                &self.url.as_deref().map(crate::history::pg::url::redact),
+            )
+            .field("operator", &self.operator)
+            .finish()
+    }
 }
 
 /// `[sandbox]`: what `veriff-tui sandbox` runs with when its flags do not say.
@@ -427,6 +452,8 @@ pub const ENV_PROFILE: &str = "VERIFF_PROFILE";
 pub const ENV_API_KEY: &str = "VERIFF_API_KEY";
 pub const ENV_SHARED_SECRET: &str = "VERIFF_SHARED_SECRET";
 pub const ENV_BASE_URL: &str = "VERIFF_BASE_URL";
+/// The shared history's URL, over `[history] url`.
+pub const ENV_HISTORY_URL: &str = "VERIFF_TUI_HISTORY_URL";
 
 const APP_NAME: &str = "veriff-tui";
 const CONFIG_FILE: &str = "config.toml";

@@ -244,6 +244,20 @@ impl Settings {
         create_private_dir(&self.paths.data_dir)
     }
 
+    /// Where this run keeps its history: the shared one on PostgreSQL when `[history] url`
+    /// (or `VERIFF_TUI_HISTORY_URL`) names one, else the SQLite file in the data dir.
+    pub fn history_location(&self) -> crate::history::Location {
+        let h = &self.config.history;
+        match h.url.as_deref().map(crate::history::PgUrl::parse) {
+            Some(Ok(url)) => crate::history::Location::Postgres {
+                url,
+                operator: h.operator.clone().filter(|o| !o.trim().is_empty()),
+            },
+            // Checked when the config was loaded: not reached.
+            Some(Err(_)) | None => crate::history::Location::File(self.paths.history_db.clone()),
+        }
+    }
+
     /// The text of `veriff-tui config path`.
     pub fn paths_text(&self) -> String {
         let mut t = self.paths.text();
@@ -260,6 +274,19 @@ impl Settings {
         let s = crate::text::sanitize;
         let mut o = String::new();
         let _ = writeln!(o, "{}", self.paths_text().trim_end());
+        let _ = match self.history_location() {
+            crate::history::Location::Postgres { url, operator } => writeln!(
+                o,
+                "history store: the shared history on PostgreSQL at {url}, as operator {} (the file above is not used)",
+                s(&operator.unwrap_or_else(crate::history::pg::os_user))
+            ),
+            crate::history::Location::File(_) => {
+                writeln!(
+                    o,
+                    "history store: the SQLite file above (this machine only)"
+                )
+            }
+        };
         let _ = writeln!(o);
         let base_url_from = if self.origin.env_fields.contains(&"base_url") {
             format!("  (from environment {ENV_BASE_URL})")

@@ -6,6 +6,13 @@ use super::*;
 pub(super) fn validate_config(config: &Config, path: &Path) -> Result<(), ConfigError> {
     let file = shown_path(path);
     let err = |msg: String| Err(ConfigError::Invalid(format!("{file}: {msg}")));
+    if let Some(url) = &config.history.url
+        && let Err(why) = crate::history::PgUrl::parse(url)
+    {
+        return Err(ConfigError::Invalid(format!(
+            "[history] url in {file} (or {ENV_HISTORY_URL}): {why}"
+        )));
+    }
     if let Some(d) = config.default_profile.as_deref()
         && !d.is_empty()
         && !config.profiles.contains_key(d)

@@ -54,6 +54,7 @@ impl Store {
     /// The id of the batch `name`, made now when `create` and it is new; `None` when it is
     /// not there and not made.
     pub fn batch_id(&self, name: &str, create: bool) -> Result<Option<i64>, StoreError> {
+        self.batches_are_local()?;
         if create {
             self.writable()?;
             self.conn
@@ -79,6 +80,7 @@ impl Store {
         batch_id: i64,
         keys: &[String],
     ) -> Result<HashMap<String, RowState>, StoreError> {
+        self.batches_are_local()?;
         let mut out = HashMap::new();
         let mut st = self
             .conn
@@ -129,6 +131,7 @@ impl Store {
         tag: &BatchTag,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
+        self.batches_are_local()?;
         self.writable()?;
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(|e| self.err(e))?;
@@ -180,6 +183,7 @@ impl Store {
         row_key: &str,
         error: &str,
     ) -> Result<(), StoreError> {
+        self.batches_are_local()?;
         self.writable()?;
         let error: String = error.chars().take(MAX_CHECK_ERROR_CHARS).collect();
         self.conn
@@ -196,6 +200,7 @@ impl Store {
     /// record of that attempt (outcome unknown) goes, and the row is free to be sent. The
     /// retry's own intent is recorded before it leaves, as every request's is.
     pub fn batch_row_retry(&self, batch_id: i64, row_key: &str) -> Result<(), StoreError> {
+        self.batches_are_local()?;
         self.writable()?;
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(|e| self.err(e))?;
@@ -217,6 +222,7 @@ impl Store {
     /// Every batch, newest first, with how many rows have a session and how many an
     /// unknown outcome.
     pub fn batches(&self) -> Result<Vec<BatchSummary>, StoreError> {
+        self.batches_are_local()?;
         let mut st = self
             .conn
             .prepare_cached(
@@ -259,4 +265,14 @@ pub(super) fn carry_batch_tag(
         intent_id
     ])
     .map(drop)
+}
+
+impl Store {
+    /// Batches are kept in the local file only, for now.
+    fn batches_are_local(&self) -> Result<(), StoreError> {
+        if self.pg().is_some() {
+            return Err(StoreError::NotSharedYet("generate --batch"));
+        }
+        Ok(())
+    }
 }

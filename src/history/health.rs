@@ -82,6 +82,9 @@ impl Store {
     /// Runs SQLite's check over the whole file: [`StoreError::Damaged`] when it finds a
     /// problem. Reads every page: cheap for a small history, seconds for a million records.
     pub fn check_integrity(&self) -> Result<(), StoreError> {
+        if self.pg.is_some() {
+            return Err(StoreError::SqliteOnly("SQLite's integrity check"));
+        }
         match diagnose(&self.conn) {
             Ok(None) => Ok(()),
             Ok(Some(problem)) => {

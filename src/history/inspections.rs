@@ -14,6 +14,9 @@ impl Store {
         self.writable()?;
         let json = serde_json::to_string(inspection)
             .map_err(|e| StoreError::Sqlite(format!("the inspection could not be encoded: {e}")))?;
+        if let Some(pg) = self.pg() {
+            return pg.save_inspection(record_id, to_ms(inspection.fetched_at), &json);
+        }
         self.conn
             .execute(
                 "INSERT INTO inspections (record_id, fetched_at, json) VALUES (?1, ?2, ?3) \
@@ -27,15 +30,18 @@ impl Store {
     /// The newest inspection of record `record_id`, if any. One that no longer reads (a
     /// file written by another version, or by anything) is as good as none.
     pub fn inspection(&self, record_id: i64) -> Result<Option<Inspection>, StoreError> {
-        let json: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT json FROM inspections WHERE record_id = ?",
-                [record_id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.err(e))?;
+        let json: Option<String> = if let Some(pg) = self.pg() {
+            pg.inspection_json(record_id)?
+        } else {
+            self.conn
+                .query_row(
+                    "SELECT json FROM inspections WHERE record_id = ?",
+                    [record_id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| self.err(e))?
+        };
         Ok(
             json.and_then(|j| match serde_json::from_str::<Inspection>(&j) {
                 Ok(mut i) => {

@@ -1,4 +1,5 @@
-//! The durable history of generated sessions ("Generated tokens"): SQLite in the data dir.
+//! The durable history of generated sessions ("Generated tokens"): SQLite in the data dir,
+//! or a team's shared history on a PostgreSQL server (`[history] url`, see `pg`).
 //!
 //! Never holds an API key or a secret. Safe with several processes at once (WAL, busy
 //! timeout). Queries page from the store; nothing loads every row.
@@ -7,15 +8,19 @@
 //! cannot be written) and migrates, `health` decides whether a file is damaged, `recover`
 //! copies what can still be read out of a damaged one, `write` writes, `inspections` keeps
 //! what `inspect` fetched, `query` reads pages and searches (`rare`, `grams`, `fold` serve
-//! it), `stats` counts for the dashboard, `schema` is the SQL.
+//! it), `stats` counts for the dashboard, `schema` is the SQL. `location` says which of the
+//! two stores a run uses; on PostgreSQL each public method hands over to `pg` at its top.
 
 mod batches;
 mod changes;
 mod fold;
 mod grams;
 mod health;
+mod import;
 mod inspections;
+mod location;
 mod open;
+pub mod pg;
 mod query;
 mod rare;
 mod recover;
@@ -29,7 +34,10 @@ mod write;
 pub use batches::{BatchSummary, BatchTag, RowState};
 pub use changes::{Changed, Changes, Watch};
 pub use health::{CHECK_AT_OPEN_MAX_BYTES, history_bytes};
+pub use import::ImportReport;
+pub use location::Location;
 pub use open::move_aside;
+pub use pg::PgUrl;
 pub use query::IdMatch;
 pub use recover::{Recovery, recover};
 pub use webhooks::{Elsewhere, WebhookOutcome, WebhookWrite};
@@ -86,6 +94,12 @@ pub struct Record {
     /// did not have, kept so that nothing Veriff said is dropped. It has no link.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub made_elsewhere: bool,
+    /// Who made it, and on which machine: kept by the shared history (PostgreSQL), where a
+    /// team's records meet; empty in a local file, whose records are all its owner's.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub operator: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub machine: String,
 }
 
 /// What is written when a session has been created.
@@ -152,6 +166,42 @@ pub enum StoreError {
     Locked { path: String },
     #[error("history database error: {0}")]
     Sqlite(String),
+    /// The shared history's server cannot be reached (down, a wrong address, the network).
+    #[error(
+        "the shared history at {url} cannot be reached ({detail}); check that the server runs and that [history] url in the config (or VERIFF_TUI_HISTORY_URL) is right"
+    )]
+    Unreachable { url: String, detail: String },
+    /// The shared history's server answered with an error (`detail` says which and what to do).
+    #[error("the shared history at {url}: {detail}")]
+    Shared { url: String, detail: String },
+    /// The server runs a PostgreSQL older than the shared history supports.
+    #[error(
+        "the shared history at {url} runs PostgreSQL {version}; it needs {minimum} or newer: upgrade the server, or leave [history] url out to keep the history in the local file"
+    )]
+    ServerTooOld {
+        url: String,
+        version: String,
+        minimum: String,
+    },
+    /// The history's schema was made by a newer veriff-tui; it was left untouched.
+    #[error(
+        "{place} was written by a newer veriff-tui (schema {version}, this one knows {known}); it was left untouched: upgrade veriff-tui"
+    )]
+    SchemaTooNew {
+        place: String,
+        version: i64,
+        known: i64,
+    },
+    /// What the PostgreSQL store does not do (a SQLite file's own tools).
+    #[error(
+        "{0} is for a history in a local file; the shared history on PostgreSQL has no need of it"
+    )]
+    SqliteOnly(&'static str),
+    /// What the shared history on PostgreSQL does not do yet (the local file does).
+    #[error(
+        "{0} works on a history in a local file; the shared history on PostgreSQL does not have it yet: run it without [history] url (and VERIFF_TUI_HISTORY_URL)"
+    )]
+    NotSharedYet(&'static str),
     #[error("could not prepare {path}: {detail}")]
     Io { path: String, detail: String },
     /// A search too big to run (SQLite limits the size of a query): said, not run.
@@ -196,7 +246,12 @@ const COLUMNS: &str = "id, created_at, profile, base_url, sandbox, first_name, l
     decision_reason, decision_time, checked_at, check_error, extra, made_elsewhere";
 
 pub struct Store {
+    /// The SQLite database. On PostgreSQL an empty in-memory one that holds nothing: the
+    /// SQLite code keeps using `conn` as it is, and every public method hands over to `pg`
+    /// first (a method not yet carried over fails on its missing tables, touching nothing).
     conn: rusqlite::Connection,
+    /// The shared history on PostgreSQL, when the run uses one.
+    pg: Option<pg::PgStore>,
     path: String,
     /// Opened for reading only (see `open`): every write is refused before SQLite is asked.
     read_only: bool,
@@ -206,14 +261,39 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish()
+        f.debug_struct("Store").field("path", &self.path()).finish()
     }
 }
 
 impl Store {
-    /// The database file, as shown in messages.
+    /// The database file, or the shared history's URL without its password, as shown in
+    /// messages.
     pub fn path(&self) -> &str {
-        &self.path
+        match &self.pg {
+            Some(pg) => pg.shown(),
+            None => &self.path,
+        }
+    }
+
+    /// Lists, counts and exports only the records this operator made (`history --mine`),
+    /// or everyone's again. In the shared history that is the records written under this
+    /// run's operator name; a local file's records are all its owner's, so there it
+    /// changes nothing. A setting of the store rather than of each [`Query`]: "mine or
+    /// everyone's" is how the whole view is read.
+    pub fn only_mine(&self, mine: bool) {
+        if let Some(pg) = self.pg() {
+            pg.mine.set(mine);
+        }
+    }
+
+    /// True when this is the shared history on PostgreSQL.
+    pub fn is_shared(&self) -> bool {
+        self.pg.is_some()
+    }
+
+    /// The PostgreSQL store, when this is one.
+    fn pg(&self) -> Option<&pg::PgStore> {
+        self.pg.as_ref()
     }
 
     /// True when the history was opened for reading only: it can be listed, searched and
@@ -243,6 +323,9 @@ impl Store {
     /// indexes).
     #[doc(hidden)]
     pub fn explain(&self, sql: &str) -> Result<String, StoreError> {
+        if self.pg.is_some() {
+            return Err(StoreError::SqliteOnly("EXPLAIN QUERY PLAN"));
+        }
         let run = || -> rusqlite::Result<Vec<String>> {
             let mut st = self.conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
             let n = st.parameter_count();
@@ -303,6 +386,8 @@ impl Record {
             check_error: None,
             extra: i.extra.clone(),
             made_elsewhere: false,
+            operator: String::new(),
+            machine: String::new(),
         }
     }
 
@@ -414,9 +499,16 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
         check_error: row.get(20)?,
         extra: extra_from_column(&row.get::<_, String>(21)?),
         made_elsewhere: row.get(22)?,
+        operator: String::new(),
+        machine: String::new(),
     };
-    // Made safe where it enters: a history file may have been written by anything.
-    let r = &mut record;
+    make_record_safe(&mut record);
+    Ok(record)
+}
+
+/// Made safe where it enters: a history file (or a shared server) may have been written
+/// by anything.
+fn make_record_safe(r: &mut Record) {
     for field in [
         &mut r.profile,
         &mut r.base_url,
@@ -427,6 +519,8 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
         &mut r.vendor_data,
         &mut r.session_id,
         &mut r.url,
+        &mut r.operator,
+        &mut r.machine,
     ] {
         crate::text::make_safe(field);
     }
@@ -441,7 +535,6 @@ fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
     {
         crate::text::make_safe(field);
     }
-    Ok(record)
 }
 
 /// The status a new session is stored with: Veriff's, or the default when it gave none.

@@ -82,6 +82,7 @@ impl Store {
             conn,
             path: shown.to_string(),
             read_only: false,
+            pg: None,
             trigrams: RefCell::default(),
         };
         store.configure(path)?;
@@ -131,6 +132,7 @@ impl Store {
             conn,
             path: shown.to_string(),
             read_only: true,
+            pg: None,
             trigrams: RefCell::default(),
         };
         let c = &store.conn;
@@ -366,6 +368,7 @@ fn publish_new(path: &Path, shown: &str) -> std::io::Result<()> {
             conn,
             path: shown.to_string(),
             read_only: false,
+            pg: None,
             trigrams: RefCell::default(),
         };
         store.migrate().map_err(std::io::Error::other)

@@ -40,6 +40,9 @@ impl Store {
         offset: Option<u64>,
         oldest_first: bool,
     ) -> Result<Vec<Record>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.page_where(query, cursor, offset, oldest_first);
+        }
         let mut f = self.filter(query)?;
         if let Some(c) = cursor {
             if let Some(idx) = f.index {
@@ -97,6 +100,9 @@ impl Store {
     /// How many records match the query. Without a search it is the tally the triggers
     /// keep per profile, so a million records count as fast as ten.
     pub fn count(&self, query: &Query) -> Result<u64, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.count(query);
+        }
         if !query.has_search() && query.batch.is_none() {
             return self.tally(query.profile.as_deref());
         }
@@ -112,6 +118,9 @@ impl Store {
     /// Like [`Store::count`] but stops at `cap` (`cap` means "cap or more"): cheap for a
     /// match count shown while typing, however common the term.
     pub fn count_up_to(&self, query: &Query, cap: u64) -> Result<u64, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.count_up_to(query, cap);
+        }
         if !query.has_search() && query.batch.is_none() {
             let n = self.tally(query.profile.as_deref())?;
             return Ok(if cap > 0 { n.min(cap) } else { n });
@@ -147,6 +156,14 @@ impl Store {
     ) -> Result<Option<T>, StoreError> {
         if !wanted() {
             return Ok(None);
+        }
+        if self.pg.is_some() {
+            // No progress handler on a server: a stale query runs to its end and is
+            // dropped (a server's search of one page takes milliseconds).
+            return match f(self) {
+                Err(_) if !wanted() => Ok(None),
+                r => r.map(Some),
+            };
         }
         let check = wanted.clone();
         self.conn
@@ -192,6 +209,9 @@ impl Store {
     }
 
     pub fn get(&self, id: i64) -> Result<Option<Record>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.get(id);
+        }
         let sql = format!("SELECT {COLUMNS} FROM sessions WHERE id = ?");
         Ok(self.records(&sql, vec![Value::Integer(id)])?.pop())
     }
@@ -210,6 +230,9 @@ impl Store {
     /// up here (one character is enough when it is unique); none is sent to Veriff as if
     /// it were an id.
     pub fn match_session_id(&self, id: &str) -> Result<IdMatch, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.match_session_id(id);
+        }
         if id.is_empty() {
             return Ok(IdMatch::None);
         }
@@ -261,6 +284,9 @@ impl Store {
         after: Option<Cursor>,
         limit: u64,
     ) -> Result<Vec<Record>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.pending_after(profile, after, limit);
+        }
         let mut params = vec![Value::Integer(to_ms(Utc::now()))];
         let mut sql = format!(
             "SELECT {COLUMNS} FROM sessions INDEXED BY sessions_pending \
@@ -400,7 +426,7 @@ impl Filter {
     }
 }
 
-fn escape_like(s: &str) -> String {
+pub(super) fn escape_like(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if matches!(c, '%' | '_' | '\\') {

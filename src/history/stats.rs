@@ -11,6 +11,10 @@ impl Store {
         profile: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Vec<(SessionStatus, u64)>, StoreError> {
+        if let Some(pg) = self.pg() {
+            let (totals, live) = pg.status_rows(profile, now)?;
+            return Ok(fold_status_counts(totals, live));
+        }
         let profile_sql = if profile.is_some() {
             " AND profile = ?"
         } else {
@@ -37,30 +41,40 @@ impl Store {
             ),
             live_params,
         )?;
-        let mut counts: BTreeMap<SessionStatus, u64> = BTreeMap::new();
-        let mut expired = 0u64;
-        for (status, total) in totals {
-            if status.is_final() {
-                *counts.entry(status).or_default() += total;
-            } else {
-                let alive = live
-                    .iter()
-                    .find(|(s, _)| *s == status)
-                    .map_or(0, |(_, n)| *n)
-                    .min(total);
-                expired += total - alive;
-                *counts.entry(status).or_default() += alive;
-            }
-        }
-        *counts.entry(SessionStatus::Expired).or_default() += expired;
-        let mut out: Vec<(SessionStatus, u64)> = SessionStatus::ALL
-            .iter()
-            .map(|s| (s.clone(), counts.remove(s).unwrap_or(0)))
-            .collect();
-        out.extend(counts.into_iter().filter(|(_, n)| *n > 0));
-        Ok(out)
+        Ok(fold_status_counts(totals, live))
     }
+}
 
+/// Per status: the stored totals, with sessions past expiry (not live) counted as expired.
+fn fold_status_counts(
+    totals: Vec<(SessionStatus, u64)>,
+    live: Vec<(SessionStatus, u64)>,
+) -> Vec<(SessionStatus, u64)> {
+    let mut counts: BTreeMap<SessionStatus, u64> = BTreeMap::new();
+    let mut expired = 0u64;
+    for (status, total) in totals {
+        if status.is_final() {
+            *counts.entry(status).or_default() += total;
+        } else {
+            let alive = live
+                .iter()
+                .find(|(s, _)| *s == status)
+                .map_or(0, |(_, n)| *n)
+                .min(total);
+            expired += total - alive;
+            *counts.entry(status).or_default() += alive;
+        }
+    }
+    *counts.entry(SessionStatus::Expired).or_default() += expired;
+    let mut out: Vec<(SessionStatus, u64)> = SessionStatus::ALL
+        .iter()
+        .map(|s| (s.clone(), counts.remove(s).unwrap_or(0)))
+        .collect();
+    out.extend(counts.into_iter().filter(|(_, n)| *n > 0));
+    out
+}
+
+impl Store {
     fn status_rows(
         &self,
         sql: &str,
@@ -90,6 +104,10 @@ impl Store {
         }
         let today = now.timestamp_millis().div_euclid(DAY_MS);
         let first = today - i64::from(days) + 1;
+        if let Some(pg) = self.pg() {
+            let by_day = pg.per_day(profile, first, today)?;
+            return Ok(days_of(first, today, &by_day));
+        }
         let mut params = vec![
             Value::Integer(first * DAY_MS),
             Value::Integer((today + 1) * DAY_MS),
@@ -116,12 +134,7 @@ impl Store {
             rows.collect()
         };
         let by_day = run().map_err(|e| self.err(e))?;
-        Ok((first..=today)
-            .filter_map(|d| {
-                let date = DateTime::from_timestamp_millis(d * DAY_MS)?.date_naive();
-                Some((date, by_day.get(&d).copied().unwrap_or(0)))
-            })
-            .collect())
+        Ok(days_of(first, today, &by_day))
     }
 
     /// Latest decided sessions, newest decision first.
@@ -130,6 +143,9 @@ impl Store {
         profile: Option<&str>,
         limit: u64,
     ) -> Result<Vec<Record>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.latest_decisions(profile, limit);
+        }
         let mut params = Vec::new();
         let mut sql = format!("SELECT {COLUMNS} FROM sessions WHERE decided_at IS NOT NULL");
         if let Some(p) = profile {
@@ -140,4 +156,14 @@ impl Store {
         params.push(Value::Integer(sql_limit(limit)));
         self.records(&sql, params)
     }
+}
+
+/// Every day from `first` to `last` (UTC day numbers) with its count, 0 when none.
+fn days_of(first: i64, last: i64, by_day: &BTreeMap<i64, u64>) -> Vec<(chrono::NaiveDate, u64)> {
+    (first..=last)
+        .filter_map(|d| {
+            let date = DateTime::from_timestamp_millis(d * DAY_MS)?.date_naive();
+            Some((date, by_day.get(&d).copied().unwrap_or(0)))
+        })
+        .collect()
 }

@@ -65,8 +65,11 @@ impl Store {
     pub fn record_webhook(
         &self,
         w: &WebhookWrite<'_>,
-        newer: impl FnOnce(Option<&Record>) -> bool,
+        newer: impl FnOnce(Option<&Record>) -> bool + Send,
     ) -> Result<WebhookOutcome, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.record_webhook(w, newer);
+        }
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(|e| self.err(e))?;
         let seen = tx
@@ -119,6 +122,9 @@ impl Store {
 
     /// The attempt ids the webhooks of a session named, oldest first (each once).
     pub fn webhook_attempts(&self, session_id: &str) -> Result<Vec<String>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.webhook_attempts(session_id);
+        }
         let run = || -> rusqlite::Result<Vec<String>> {
             let mut st = self.conn.prepare_cached(
                 "SELECT attempt_id FROM deliveries WHERE session_id = ? AND attempt_id IS NOT NULL \

@@ -5,6 +5,9 @@ use super::*;
 
 impl Store {
     pub fn insert(&self, new: &NewRecord<'_>) -> Result<Record, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.insert(new);
+        }
         self.writable()?;
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(|e| self.err(e))?;
@@ -90,6 +93,9 @@ impl Store {
         new: &NewIntent<'_>,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.record_intent(new, now);
+        }
         self.writable()?;
         let i = new.input;
         self.conn
@@ -119,6 +125,9 @@ impl Store {
     /// The intent `id` was answered with a session: its record is stored and the intent
     /// removed, in one transaction.
     pub fn complete_intent(&self, id: i64, new: &NewRecord<'_>) -> Result<Record, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.complete_intent(id, new);
+        }
         self.writable()?;
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(|e| self.err(e))?;
@@ -132,6 +141,9 @@ impl Store {
     /// Removes the intent `id`: the request provably created nothing (Veriff refused it, or
     /// it never left).
     pub fn forget_intent(&self, id: i64) -> Result<(), StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.forget_intent(id);
+        }
         self.writable()?;
         self.conn
             .execute("DELETE FROM intents WHERE id = ?", [id])
@@ -144,6 +156,9 @@ impl Store {
     /// (`INTENT_PREFIX` + a UUID): Veriff never named the session. `None` when the intent
     /// is gone already.
     pub fn give_up_intent(&self, id: i64, why: &str) -> Result<Option<Record>, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.give_up_intent(id, why);
+        }
         self.writable()?;
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(|e| self.err(e))?;
@@ -212,6 +227,9 @@ impl Store {
     /// Gives up the intents whose process ended without an answer (killed, crashed). One
     /// that may still be answered (its process lives) is left alone.
     pub fn give_up_orphaned_intents(&self) -> Result<usize, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.give_up_orphaned_intents();
+        }
         self.writable()?;
         let intents: Vec<(i64, u32, i64)> = {
             let mut st = self
@@ -244,6 +262,9 @@ impl Store {
         decision: Option<&Decision>,
         checked_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.record_decision(session_id, decision, checked_at);
+        }
         self.writable()?;
         let checked = to_ms(checked_at);
         let result = match decision {
@@ -283,6 +304,9 @@ impl Store {
 
     /// Notes a failed refresh on the record, so the row can show it.
     pub fn record_check_error(&self, session_id: &str, error: &str) -> Result<(), StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.record_check_error(session_id, error);
+        }
         self.writable()?;
         let error: String = error.chars().take(MAX_CHECK_ERROR_CHARS).collect();
         self.conn
@@ -296,6 +320,9 @@ impl Store {
 
     /// Deletes the local record (never the session at Veriff). True when a row went.
     pub fn delete(&self, id: i64) -> Result<bool, StoreError> {
+        if let Some(pg) = self.pg() {
+            return pg.delete(id);
+        }
         self.writable()?;
         self.conn
             .execute("DELETE FROM sessions WHERE id = ?", [id])
@@ -314,7 +341,7 @@ pub(super) fn index_words(conn: &Connection, id: i64, fields: [&str; 5]) -> rusq
 /// Whether the process `pid` that sent an intent at `sent` may still be waiting for its
 /// answer. Where processes are listed in /proc (Linux), it is asked; elsewhere an intent
 /// older than any request timeout is taken as orphaned.
-fn sender_may_live(pid: u32, sent: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+pub(super) fn sender_may_live(pid: u32, sent: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     if pid == std::process::id() {
         return true;
     }

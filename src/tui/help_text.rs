@@ -115,7 +115,8 @@ pub fn lines(state: &State, theme: Theme, width: u16) -> Vec<Line<'static>> {
     ]));
     lines.push(Line::from(vec![
         Span::styled(format!("  {:<20}", "history"), theme.dim()),
-        Span::raw(paths.history_db.display().to_string()),
+        // The shared history's URL (without its password) when the run uses one.
+        Span::raw(state.settings.history_location().to_string()),
     ]));
     lines.push(Line::from(vec![
         Span::styled(format!("  {:<20}", "exports"), theme.dim()),

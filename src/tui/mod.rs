@@ -77,7 +77,7 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<LastLink>> {
     let mouse = settings.config.ui.mouse;
     let text_width = settings.config.ui.text_width;
     let clipboard_mode = settings.config.ui.clipboard;
-    let history_db = settings.paths.history_db.clone();
+    let history_db = settings.history_location();
     let ui_state_file = ui_state::path(&settings.paths.data_dir);
 
     let size = ratatui::crossterm::terminal::size().unwrap_or((80, 24));

