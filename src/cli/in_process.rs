@@ -42,7 +42,7 @@ pub(super) async fn start(settings: &mut Settings, webhooks: bool) -> Result<InP
     // hold up the TUI's first frame, and nobody can choose a decision that early anyway.
     let receiver = webhooks.then(|| {
         tokio::spawn(receive(
-            settings.paths.history_db.clone(),
+            settings.history_location(),
             sandbox.base_url().to_string(),
             sandbox.webhook_target(),
         ))
@@ -64,14 +64,14 @@ impl InProcess {
 }
 
 /// A `listen` on a free loopback port taking the sandbox's webhooks (its key, its secret)
-/// into the history at `history`, and the sandbox's webhooks pointed at it. What stands in
+/// into the history at `history` (the file, or the shared one), and the sandbox's webhooks pointed at it. What stands in
 /// the way is logged, never fatal: the app works as before, `r` still fetches a decision.
 async fn receive(
-    history: std::path::PathBuf,
+    history: crate::history::Location,
     sandbox_url: String,
     target: WebhookTarget,
 ) -> Option<Listener> {
-    let opened = tokio::task::spawn_blocking(move || Store::open(&history)).await;
+    let opened = tokio::task::spawn_blocking(move || Store::open_at(&history)).await;
     let store = match opened {
         Ok(Ok(store)) => store,
         Ok(Err(e)) => {

@@ -57,6 +57,13 @@ pub struct Changes {
 impl Store {
     /// Starts watching from now: changes made before are not reported.
     pub fn watch(&self) -> Result<Watch, StoreError> {
+        if let Some(pg) = self.pg() {
+            return Ok(Watch {
+                data_version: 0,
+                seq: pg.last_change()?,
+                logged: true,
+            });
+        }
         let logged = self
             .conn
             .query_row(
@@ -83,6 +90,16 @@ impl Store {
     pub fn changes_after(&self, watch: &mut Watch) -> Result<Option<Changes>, StoreError> {
         if !watch.logged {
             return Ok(None);
+        }
+        if let Some(pg) = self.pg() {
+            // No data_version here: the newest entry's number says whether anything came,
+            // and the entries name their writer, so this connection's own are left out.
+            let last = pg.last_change()?;
+            if last == watch.seq {
+                return Ok(None);
+            }
+            let (oldest, rows) = pg.change_rows(watch.seq, MOST as i64 + 1)?;
+            return self.gather(watch, oldest, rows, last);
         }
         let version = self.data_version()?;
         if version == watch.data_version {
@@ -111,19 +128,35 @@ impl Store {
             })
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
             .map_err(|e| self.err(e))?;
-        let Some(&(last, _, _)) = rows.last() else {
+        let last = self.last_change()?;
+        self.gather(watch, oldest, rows, last)
+    }
+
+    /// The records named by `rows` (the entries after `watch`, up to one more than a look
+    /// reports), as they are now; `last` is where the watch stands afterwards when they
+    /// are too many to name. (On PostgreSQL an entry may commit after a later-numbered one
+    /// was read: its record is then not named, and shows with the next reload.)
+    fn gather(
+        &self,
+        watch: &mut Watch,
+        oldest: Option<i64>,
+        rows: Vec<(i64, i64, Option<String>)>,
+        last: i64,
+    ) -> Result<Option<Changes>, StoreError> {
+        let Some(&(newest, _, _)) = rows.last() else {
+            watch.seq = last;
             return Ok(None);
         };
         // Entries between the last look and the oldest kept were pruned unseen.
         let gap = oldest.is_some_and(|o| o > watch.seq + 1);
         if gap || rows.len() > MOST {
-            watch.seq = self.last_change()?;
+            watch.seq = last.max(newest);
             return Ok(Some(Changes {
                 overflow: true,
                 ..Changes::default()
             }));
         }
-        watch.seq = last;
+        watch.seq = last.max(newest);
         // Each record once, where it last changed, with its status before the first write.
         let mut order: Vec<i64> = Vec::with_capacity(rows.len());
         let mut before: HashMap<i64, Option<String>> = HashMap::with_capacity(rows.len());

@@ -83,7 +83,7 @@ pub(crate) fn add(store: &Store, s: &Spec<'_>) -> Record {
         .unwrap()
 }
 
-fn temp_store() -> (tempfile::TempDir, Store) {
+pub(crate) fn temp_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("history.sqlite3")).unwrap();
     (dir, store)
@@ -128,7 +128,7 @@ on_both_stores!(
 
 /// The same history opened again: the file, or the database (the test URLs hold no
 /// password, so the URL as shown is the whole URL).
-fn reopen(store: &Store) -> Store {
+pub(crate) fn reopen(store: &Store) -> Store {
     if store.is_shared() {
         Store::open_url(store.path()).unwrap()
     } else {

@@ -1,20 +1,38 @@
 //! `Store::changes_after`: what other connections (other processes) wrote, named record by
-//! record, and nothing for a connection's own writes. Two connections on one real file stand
-//! for two processes: SQLite's `data_version` tells them apart the same way.
+//! record, and nothing for a connection's own writes. Two connections on one real file (or
+//! one PostgreSQL database) stand for two processes: SQLite's `data_version` and the
+//! writer's backend on PostgreSQL tell them apart the same way.
 
 use chrono::Utc;
 use veriff_tui::history::Store;
 use veriff_tui::veriff::{Decision, SessionStatus};
 
-use crate::history::{add, spec, t};
+use crate::history::{add, reopen, spec, t};
 
-fn two_connections() -> (tempfile::TempDir, Store, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("history.sqlite3");
-    let tui = Store::open(&path).unwrap();
-    let other = Store::open(&path).unwrap();
-    (dir, tui, other)
+/// Each test on a SQLite file and on a PostgreSQL database.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                let (_dir, store) = crate::history::temp_store();
+                super::$name(&store)
+            }
+            #[test]
+            fn postgres() {
+                let db = crate::support::pg::Database::new();
+                super::$name(&db.store())
+            }
+        }
+    )*};
 }
+
+on_both_stores!(
+    another_connections_writes_are_named_with_the_status_they_moved_from,
+    own_writes_are_not_reported_even_when_mixed_with_none,
+    several_writes_to_one_record_are_one_entry_from_its_first_status,
+    more_than_one_look_holds_reads_as_reload_everything,
+);
 
 fn approved() -> Decision {
     Decision {
@@ -24,9 +42,8 @@ fn approved() -> Decision {
     }
 }
 
-#[test]
-fn another_connections_writes_are_named_with_the_status_they_moved_from() {
-    let (_dir, tui, other) = two_connections();
+fn another_connections_writes_are_named_with_the_status_they_moved_from(tui: &Store) {
+    let other = reopen(tui);
     let before = add(&other, &spec("Old", "Record", t(2026, 11, 1, 9)));
     let mut watch = tui.watch().unwrap();
     assert_eq!(tui.changes_after(&mut watch).unwrap(), None, "idle");
@@ -74,11 +91,10 @@ fn another_connections_writes_are_named_with_the_status_they_moved_from() {
     assert!(changes.records.is_empty());
 }
 
-#[test]
-fn own_writes_are_not_reported_even_when_mixed_with_none() {
-    let (_dir, tui, other) = two_connections();
+fn own_writes_are_not_reported_even_when_mixed_with_none(tui: &Store) {
+    let other = reopen(tui);
     let mut watch = tui.watch().unwrap();
-    let mine = add(&tui, &spec("Mine", "Own", t(2026, 11, 3, 9)));
+    let mine = add(tui, &spec("Mine", "Own", t(2026, 11, 3, 9)));
     tui.record_decision(&mine.session_id, Some(&approved()), Utc::now())
         .unwrap();
     assert_eq!(tui.changes_after(&mut watch).unwrap(), None);
@@ -89,9 +105,8 @@ fn own_writes_are_not_reported_even_when_mixed_with_none() {
     assert_eq!(ids, vec![theirs.id]);
 }
 
-#[test]
-fn several_writes_to_one_record_are_one_entry_from_its_first_status() {
-    let (_dir, tui, other) = two_connections();
+fn several_writes_to_one_record_are_one_entry_from_its_first_status(tui: &Store) {
+    let other = reopen(tui);
     let r = add(&other, &spec("Anna", "Smith", t(2026, 11, 4, 9)));
     let mut watch = tui.watch().unwrap();
     let started = Decision {
@@ -110,9 +125,8 @@ fn several_writes_to_one_record_are_one_entry_from_its_first_status() {
     assert_eq!(changes.records[0].record.status, SessionStatus::Approved);
 }
 
-#[test]
-fn more_than_one_look_holds_reads_as_reload_everything() {
-    let (_dir, tui, other) = two_connections();
+fn more_than_one_look_holds_reads_as_reload_everything(tui: &Store) {
+    let other = reopen(tui);
     let mut watch = tui.watch().unwrap();
     for i in 0..501u32 {
         add(

@@ -7,9 +7,30 @@ use veriff_tui::sandbox::Outcome;
 
 use crate::support::{SandboxEnv, Tui};
 
+/// The sandbox, and the shared history's URL when the history is on PostgreSQL.
+struct Setup {
+    env: SandboxEnv,
+    shared: Option<String>,
+}
+
+impl Setup {
+    /// The binary run to completion, on the same history as the TUI.
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        match &self.shared {
+            Some(url) => self
+                .env
+                .run_with(args, &[("VERIFF_TUI_HISTORY_URL", url.as_str())]),
+            None => self.env.run(args),
+        }
+    }
+}
+
 /// The session id of the newest record named `first`.
-fn session_of(env: &SandboxEnv, first: &str) -> String {
-    let store = Store::open(&env.history_db()).unwrap();
+fn session_of(setup: &Setup, first: &str) -> String {
+    let store = match &setup.shared {
+        Some(url) => Store::open_url(url).unwrap(),
+        None => Store::open(&setup.env.history_db()).unwrap(),
+    };
     let page = store
         .page(&Query {
             limit: 50,
@@ -23,17 +44,17 @@ fn session_of(env: &SandboxEnv, first: &str) -> String {
 }
 
 /// Another process makes a link for `first last`.
-fn generate(env: &SandboxEnv, first: &str, last: &str) -> String {
-    let (code, _, err) = env.run(&["generate", "--first-name", first, "--last-name", last]);
+fn generate(setup: &Setup, first: &str, last: &str) -> String {
+    let (code, _, err) = setup.run(&["generate", "--first-name", first, "--last-name", last]);
     assert_eq!(code, 0, "{err}");
-    session_of(env, first)
+    session_of(setup, first)
 }
 
 /// The person decides in the flow, and another process asks Veriff (the sandbox) and stores
 /// the answer.
-fn decide_elsewhere(env: &SandboxEnv, session_id: &str, outcome: Outcome) {
-    assert!(env.sandbox.decide(session_id, outcome));
-    let (code, out, err) = env.run(&["decision", session_id]);
+fn decide_elsewhere(setup: &Setup, session_id: &str, outcome: Outcome) {
+    assert!(setup.env.sandbox.decide(session_id, outcome));
+    let (code, out, err) = setup.run(&["decision", session_id]);
     assert_eq!(code, 0, "{out}{err}");
 }
 
@@ -46,12 +67,30 @@ fn row(session_id: &str, status: &str) -> impl Fn(&str) -> bool {
 
 #[test]
 fn a_decision_stored_by_another_process_shows_without_a_key_press() {
-    let env = SandboxEnv::new();
+    follows_other_processes(Setup {
+        env: SandboxEnv::new(),
+        shared: None,
+    });
+}
+
+#[test]
+fn on_a_shared_history_too() {
+    let db = crate::support::pg::Database::new();
+    follows_other_processes(Setup {
+        env: SandboxEnv::new(),
+        shared: Some(db.url()),
+    });
+}
+
+fn follows_other_processes(setup: Setup) {
     // Latin and CJK: the test's terminal (the vt100 crate) counts the columns of Indic
     // scripts unlike tmux and the terminals the app follows, so their rows are checked in
     // tmux by hand, not here.
-    let latin = generate(&env, "Zoë", "Saldaña");
-    let vars = env.vars();
+    let latin = generate(&setup, "Zoë", "Saldaña");
+    let mut vars = setup.env.vars();
+    if let Some(url) = &setup.shared {
+        vars.push(("VERIFF_TUI_HISTORY_URL", url.clone()));
+    }
     let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let tui = Tui::spawn(&[], &vars, 100, 30);
     tui.wait_for("Generate general session");
@@ -59,7 +98,7 @@ fn a_decision_stored_by_another_process_shows_without_a_key_press() {
     tui.wait_until("the record, created", row(&latin, "created"));
 
     // From here on no key is pressed: only other processes act.
-    decide_elsewhere(&env, &latin, Outcome::Approved);
+    decide_elsewhere(&setup, &latin, Outcome::Approved);
     let approved = row(&latin, "approved");
     let screen = tui.wait_until("the row approved and the note", |s| {
         approved(s) && s.contains("Zoë Saldaña: approved (9001)")
@@ -67,7 +106,7 @@ fn a_decision_stored_by_another_process_shows_without_a_key_press() {
     assert!(!row(&latin, "created")(&screen), "{screen}");
 
     // A link made by another process appears in the list by itself.
-    let chinese = generate(&env, "李", "小龍");
+    let chinese = generate(&setup, "李", "小龍");
     tui.wait_until("the new record listed", row(&chinese, "created"));
 
     // The dashboard's counts follow too.
@@ -80,7 +119,7 @@ fn a_decision_stored_by_another_process_shows_without_a_key_press() {
         })
     };
     tui.wait_until("no declined yet", |s| declined_count(s, "0"));
-    decide_elsewhere(&env, &chinese, Outcome::Declined);
+    decide_elsewhere(&setup, &chinese, Outcome::Declined);
     tui.wait_until("one declined, counted without a key", |s| {
         declined_count(s, "1") && s.contains("李 小龍: declined (9102)")
     });

@@ -15,6 +15,7 @@
 //! where it is and, inside a runtime, runs the call on a scoped thread of its own, so no
 //! caller has to know.
 
+mod changes;
 mod import;
 mod open;
 mod query;

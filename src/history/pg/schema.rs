@@ -18,7 +18,7 @@ pub(super) const MIGRATION_LOCK: i64 = 0x5654_5549;
 /// the oldest release still common in hosted offers.
 pub(super) const MIN_SERVER_VERSION: i32 = 130_000;
 
-pub(super) const MIGRATIONS: &[&str] = &[V1];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2];
 
 pub(super) fn latest() -> i32 {
     MIGRATIONS.len() as i32
@@ -139,4 +139,42 @@ CREATE TABLE deliveries (
     result      TEXT   NOT NULL
 );
 CREATE INDEX deliveries_session ON deliveries (session_id, received_at);
+"#;
+
+/// SQLite's V8 (`history::changes`): which records changed, for open TUIs to follow what
+/// other processes wrote. PostgreSQL has no `data_version`, so each entry names the
+/// connection (backend) that wrote it and a reader skips its own. Pruned in steps of a
+/// thousand, as in SQLite.
+const V2: &str = r#"
+CREATE TABLE changes (
+    seq           BIGSERIAL PRIMARY KEY,
+    record_id     BIGINT  NOT NULL,
+    status_before TEXT,
+    status_after  TEXT,
+    writer        INTEGER NOT NULL DEFAULT pg_backend_pid()
+);
+
+CREATE FUNCTION changes_track() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    s BIGINT;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO changes (record_id, status_after) VALUES (NEW.id, NEW.status)
+        RETURNING seq INTO s;
+    ELSIF TG_OP = 'UPDATE' THEN
+        INSERT INTO changes (record_id, status_before, status_after)
+        VALUES (NEW.id, OLD.status, NEW.status) RETURNING seq INTO s;
+    ELSE
+        INSERT INTO changes (record_id, status_before) VALUES (OLD.id, OLD.status)
+        RETURNING seq INTO s;
+    END IF;
+    IF s % 1000 = 0 THEN
+        DELETE FROM changes WHERE seq <= s - 10000;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER changes_track AFTER INSERT OR UPDATE OR DELETE ON sessions
+    FOR EACH ROW EXECUTE FUNCTION changes_track();
 "#;
