@@ -143,27 +143,7 @@ impl Store {
         w: &WebhookWrite<'_>,
     ) -> Result<(), StoreError> {
         let e = &w.elsewhere;
-        let input = SessionInput {
-            first_name: e.first_name.to_string(),
-            last_name: e.last_name.to_string(),
-            lang: String::new(),
-            selfid: false,
-            callback: String::new(),
-            vendor_data: e.vendor_data.to_string(),
-            extra: Extras::default(),
-        };
-        // No link: Veriff handed it to whoever made the session, not to us.
-        let session = CreatedSession {
-            id: w.session_id.to_string(),
-            url: String::new(),
-            host: None,
-            session_token: None,
-            vendor_data: None,
-            status: Some(SessionStatus::Created.as_str().to_string()),
-            created_at: w.received_at,
-            expires_at: w.received_at
-                + chrono::Duration::days(crate::veriff::token::SESSION_LIFETIME_DAYS),
-        };
+        let (input, session) = elsewhere_parts(w);
         let new = NewRecord {
             profile: e.profile,
             base_url: e.base_url,
@@ -187,4 +167,32 @@ impl Store {
         )
         .map_err(|e| self.err(e))
     }
+}
+
+/// What a record first heard of in a webhook holds: the names and vendor data the webhook
+/// gave, and no link (Veriff handed it to whoever made the session, not to us). Both
+/// stores make it from this.
+pub(crate) fn elsewhere_parts(w: &WebhookWrite<'_>) -> (SessionInput, CreatedSession) {
+    let e = &w.elsewhere;
+    let input = SessionInput {
+        first_name: e.first_name.to_string(),
+        last_name: e.last_name.to_string(),
+        lang: String::new(),
+        selfid: false,
+        callback: String::new(),
+        vendor_data: e.vendor_data.to_string(),
+        extra: Extras::default(),
+    };
+    let session = CreatedSession {
+        id: w.session_id.to_string(),
+        url: String::new(),
+        host: None,
+        session_token: None,
+        vendor_data: None,
+        status: Some(SessionStatus::Created.as_str().to_string()),
+        created_at: w.received_at,
+        expires_at: w.received_at
+            + chrono::Duration::days(crate::veriff::token::SESSION_LIFETIME_DAYS),
+    };
+    (input, session)
 }

@@ -7,26 +7,9 @@ use chrono::Utc;
 use veriff_tui::history::Store;
 use veriff_tui::veriff::{Decision, SessionStatus};
 
-use crate::history::{add, reopen, spec, t};
+use crate::history::{add, reopen, spec, t, temp_store};
 
-/// Each test on a SQLite file and on a PostgreSQL database.
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[test]
-            fn sqlite() {
-                let (_dir, store) = crate::history::temp_store();
-                super::$name(&store)
-            }
-            #[test]
-            fn postgres() {
-                let db = crate::support::pg::Database::new();
-                super::$name(&db.store())
-            }
-        }
-    )*};
-}
-
+// Each test on a SQLite file and on a PostgreSQL database (`history`'s macro).
 on_both_stores!(
     another_connections_writes_are_named_with_the_status_they_moved_from,
     own_writes_are_not_reported_even_when_mixed_with_none,

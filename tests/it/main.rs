@@ -13,6 +13,7 @@ mod faults;
 mod fuzz_core;
 mod fuzz_editor;
 mod fuzz_parsers;
+#[macro_use]
 mod history;
 mod history_changes;
 mod history_pg;

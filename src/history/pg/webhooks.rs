@@ -7,7 +7,6 @@ use super::query::Params;
 use super::write::{InsertError, insert_in, update_decision};
 use super::*;
 use crate::history::{NewRecord, WebhookOutcome, WebhookWrite, to_ms};
-use crate::veriff::{CreatedSession, Extras, SessionInput, SessionStatus};
 
 impl PgStore {
     pub(crate) fn record_webhook(
@@ -16,27 +15,7 @@ impl PgStore {
         newer: impl FnOnce(Option<&Record>) -> bool + Send,
     ) -> Result<WebhookOutcome, StoreError> {
         let e = &w.elsewhere;
-        let input = SessionInput {
-            first_name: e.first_name.to_string(),
-            last_name: e.last_name.to_string(),
-            lang: String::new(),
-            selfid: false,
-            callback: String::new(),
-            vendor_data: e.vendor_data.to_string(),
-            extra: Extras::default(),
-        };
-        // No link: Veriff handed it to whoever made the session, not to us.
-        let session = CreatedSession {
-            id: w.session_id.to_string(),
-            url: String::new(),
-            host: None,
-            session_token: None,
-            vendor_data: None,
-            status: Some(SessionStatus::Created.as_str().to_string()),
-            created_at: w.received_at,
-            expires_at: w.received_at
-                + chrono::Duration::days(crate::veriff::token::SESSION_LIFETIME_DAYS),
-        };
+        let (input, session) = crate::history::webhooks::elsewhere_parts(w);
         let new = NewRecord {
             profile: e.profile,
             base_url: e.base_url,
