@@ -727,7 +727,7 @@ pub const ENTRIES: &[Entry] = &[
         keys: &["/"],
         contexts: Contexts::of(&[C::List]),
         section: Section::Sessions,
-        about: "filter the list by name, session id or vendor data",
+        about: "filter the list by name, session id or vendor data; batch:NAME shows a batch",
     },
     Entry {
         action: Action::CopyUrl,

@@ -81,11 +81,21 @@ pub enum Load {
 
 impl TokenList {
     fn query(&self, profile: &str, offset: u64, limit: u64) -> Query {
-        let search = self.filter.value().trim();
+        // `batch:NAME` in the filter shows that batch (any earlier one, as `history --batch`
+        // does); the other words search as usual.
+        let mut batch = self.batch.clone();
+        let mut words = Vec::new();
+        for word in self.filter.value().split_whitespace() {
+            match word.strip_prefix("batch:") {
+                Some(name) if !name.is_empty() => batch = Some(name.to_string()),
+                _ => words.push(word),
+            }
+        }
+        let search = words.join(" ");
         Query {
-            search: (!search.is_empty()).then(|| search.to_string()),
+            search: (!search.is_empty()).then_some(search),
             profile: Some(profile.to_string()),
-            batch: self.batch.clone(),
+            batch,
             offset,
             limit,
         }

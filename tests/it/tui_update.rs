@@ -2355,3 +2355,20 @@ fn many_changes_at_once_reload_the_dashboard_and_name_the_newest() {
         "{effects:?}"
     );
 }
+
+#[test]
+fn batch_name_in_the_filter_shows_that_batch_and_searches_the_rest() {
+    let mut s = tokens(5);
+    update(&mut s, key(KeyCode::Char('/')));
+    let effects = type_text(&mut s, "batch:people.csv anna");
+    let query = effects
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Effect::List(Load::Page { query, .. }) => Some(query.clone()),
+            _ => None,
+        })
+        .expect("a page asked for");
+    assert_eq!(query.batch.as_deref(), Some("people.csv"));
+    assert_eq!(query.search.as_deref(), Some("anna"));
+}
