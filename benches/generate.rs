@@ -8,7 +8,6 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -22,16 +21,7 @@ fn main() {
     if !support::as_benchmark() {
         return;
     }
-    let bin = std::env::var_os("VERIFF_TUI_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_veriff-tui")));
-    if !bin.exists() {
-        eprintln!(
-            "{} is missing: run `cargo build --release` (or set VERIFF_TUI_BIN)",
-            bin.display()
-        );
-        std::process::exit(2);
-    }
+    let bin = support::binary();
     let runs: usize = std::env::var("VERIFF_BENCH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -375,9 +375,7 @@ fn main() {
     if !support::as_benchmark() {
         return;
     }
-    let bin = std::env::var_os("VERIFF_TUI_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_veriff-tui")));
+    let bin = support::binary();
     let runs: usize = std::env::var("VERIFF_BENCH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -19,6 +19,22 @@ pub fn as_benchmark() -> bool {
     false
 }
 
+/// The binary measured: `VERIFF_TUI_BIN`, else the one cargo built beside this benchmark.
+/// A missing one ends the run at once, saying how to get it.
+pub fn binary() -> PathBuf {
+    let bin = std::env::var_os("VERIFF_TUI_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_veriff-tui")));
+    if !bin.exists() {
+        eprintln!(
+            "{} is missing: run `cargo build --release` (or set VERIFF_TUI_BIN)",
+            bin.display()
+        );
+        std::process::exit(2);
+    }
+    bin
+}
+
 /// Bump when the generator's output changes, so cached fixtures are rebuilt.
 const FIXTURE_VERSION: u32 = 1;
 pub const SEED: u64 = 42;
