@@ -16,6 +16,8 @@ use crate::ops::SharedStore;
 
 /// How often to look: well within the second the operator waits at most.
 const EVERY: Duration = Duration::from_millis(250);
+/// How long after a failed open of the history the watch tries again.
+const OPEN_RETRY: Duration = Duration::from_secs(5);
 
 /// Starts watching; the task ends when the TUI stops listening (or is aborted).
 pub(super) fn spawn(
@@ -36,8 +38,13 @@ pub(super) fn spawn(
             }
             let store = match shared_store(cell.clone(), path.clone()).await {
                 Ok(s) => s,
-                // The TUI says why the history cannot be opened where it is used.
-                Err(_) => continue,
+                // The TUI says why the history cannot be opened where it is used. A damaged
+                // or locked file is not opened again four times a second: the next try
+                // waits a while (a look that never started has missed nothing).
+                Err(_) => {
+                    tokio::time::sleep(OPEN_RETRY).await;
+                    continue;
+                }
             };
             let looked = crate::ops::on_store(&store, move |s| match watch {
                 None => s.watch().map(|w| (w, None)),
