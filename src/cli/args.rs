@@ -313,6 +313,9 @@ pub enum HistoryAction {
     /// Copy a local history file into the shared history on PostgreSQL ([history] url),
     /// skipping sessions already there (safe to run twice)
     Import(ImportArgs),
+    /// Write the links that wait in the local file (made while the shared history could
+    /// not be reached) to it now; done by itself whenever it is reached again
+    Sync,
 }
 
 #[derive(Debug, Args)]

@@ -98,6 +98,10 @@ pub(super) async fn run(settings: &Settings, args: GenerateArgs) -> Outcome {
         .hint(
             "The link printed works; only its local record is missing, so keep a copy of it. Do not generate again for this person.",
         )),
+        Some(Ok(r)) if r.is_waiting() => {
+            output::note(&waiting_note(settings));
+            Ok(())
+        }
         Some(Ok(_)) | None => Ok(()),
     };
     match printed {
@@ -109,6 +113,16 @@ pub(super) async fn run(settings: &Settings, args: GenerateArgs) -> Outcome {
         Err(f) if f.code != 0 => Err(f),
         _ => kept,
     }
+}
+
+/// Said when the link was kept in the local file because the shared history could not be
+/// reached.
+pub(super) fn waiting_note(settings: &Settings) -> String {
+    format!(
+        "the shared history at {} cannot be reached: the link is kept in {} and written to it when it is back (by itself, or `veriff-tui history sync`)",
+        settings.history_location(),
+        sanitize(&settings.paths.history_db.display().to_string())
+    )
 }
 
 /// `--lang german: use a two-letter ISO 639-1 code such as en, or en-GB (German is de)`:

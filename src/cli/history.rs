@@ -17,8 +17,12 @@ pub(super) fn run(settings: &Settings, args: HistoryArgs) -> Outcome {
     if args.move_aside {
         return super::move_aside::run(settings, !args.no_recover);
     }
-    if let Some(super::args::HistoryAction::Import(import)) = args.action {
-        return super::import::run(settings, import);
+    match args.action {
+        Some(super::args::HistoryAction::Import(import)) => {
+            return super::import::run(settings, import);
+        }
+        Some(super::args::HistoryAction::Sync) => return super::sync::run(settings),
+        None => {}
     }
     let store = open_store(settings)?;
     store.only_mine(args.mine);

@@ -23,6 +23,7 @@ mod output;
 mod sandbox;
 mod set_secret;
 mod shutdown;
+mod sync;
 
 use clap::{CommandFactory, Parser};
 

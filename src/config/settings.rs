@@ -252,6 +252,7 @@ impl Settings {
             Some(Ok(url)) => crate::history::Location::Postgres {
                 url,
                 operator: h.operator.clone().filter(|o| !o.trim().is_empty()),
+                outbox: Some(self.paths.history_db.clone()),
             },
             // Checked when the config was loaded: not reached.
             Some(Err(_)) | None => crate::history::Location::File(self.paths.history_db.clone()),
@@ -275,9 +276,9 @@ impl Settings {
         let mut o = String::new();
         let _ = writeln!(o, "{}", self.paths_text().trim_end());
         let _ = match self.history_location() {
-            crate::history::Location::Postgres { url, operator } => writeln!(
+            crate::history::Location::Postgres { url, operator, .. } => writeln!(
                 o,
-                "history store: the shared history on PostgreSQL at {url}, as operator {} (the file above is not used)",
+                "history store: the shared history on PostgreSQL at {url}, as operator {} (the file above keeps links while it cannot be reached)",
                 s(&operator.unwrap_or_else(crate::history::pg::os_user))
             ),
             crate::history::Location::File(_) => {

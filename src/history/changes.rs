@@ -52,6 +52,9 @@ pub struct Changes {
     /// More changed than one look reports (or than the log keeps): whoever shows records
     /// reloads them, without a word for each.
     pub overflow: bool,
+    /// Links that waited in the local file (the shared history could not be reached)
+    /// and were just written to it.
+    pub sent_from_outbox: u64,
 }
 
 impl Store {
@@ -95,11 +98,22 @@ impl Store {
             // No data_version here: the newest entry's number says whether anything came,
             // and the entries name their writer, so this connection's own are left out.
             let last = pg.last_change()?;
-            if last == watch.seq {
-                return Ok(None);
+            pg.send_if_due();
+            let sent = pg.take_sent();
+            let mut changes = if last == watch.seq {
+                None
+            } else {
+                let (oldest, rows) = pg.change_rows(watch.seq, MOST as i64 + 1)?;
+                self.gather(watch, oldest, rows, last)?
+            };
+            // Written by this very connection, so not in the log's rows: whoever shows
+            // records reloads them.
+            if sent > 0 {
+                let c = changes.get_or_insert_with(Changes::default);
+                c.sent_from_outbox = sent;
+                c.overflow = true;
             }
-            let (oldest, rows) = pg.change_rows(watch.seq, MOST as i64 + 1)?;
-            return self.gather(watch, oldest, rows, last);
+            return Ok(changes);
         }
         let version = self.data_version()?;
         if version == watch.data_version {

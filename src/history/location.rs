@@ -11,11 +11,13 @@ use super::{Store, StoreError, pg};
 pub enum Location {
     /// The SQLite file.
     File(PathBuf),
-    /// The shared history, and the operator name its records are written under (`None`:
-    /// the OS user).
+    /// The shared history, the operator name its records are written under (`None`: the
+    /// OS user), and the local file where links wait while the server cannot be reached
+    /// (`None`: a server that cannot be reached fails every write).
     Postgres {
         url: pg::PgUrl,
         operator: Option<String>,
+        outbox: Option<PathBuf>,
     },
 }
 
@@ -35,8 +37,12 @@ impl Store {
     pub fn open_at(location: &Location) -> Result<Store, StoreError> {
         match location {
             Location::File(path) => Store::open(path),
-            Location::Postgres { url, operator } => {
-                let mut store = Store::open_pg(url)?;
+            Location::Postgres {
+                url,
+                operator,
+                outbox,
+            } => {
+                let mut store = Store::open_pg(url, outbox.as_deref())?;
                 if let (Some(pg), Some(op)) = (store.pg.as_mut(), operator) {
                     pg.set_operator(op);
                 }
@@ -51,11 +57,11 @@ impl Store {
             url: pg::url::redact(url),
             detail,
         })?;
-        Store::open_pg(&url)
+        Store::open_pg(&url, None)
     }
 
-    fn open_pg(url: &pg::PgUrl) -> Result<Store, StoreError> {
-        let pg = pg::PgStore::open(url)?;
+    fn open_pg(url: &pg::PgUrl, outbox: Option<&std::path::Path>) -> Result<Store, StoreError> {
+        let pg = pg::PgStore::open(url, outbox)?;
         // Never used for data (see `Store::conn`): an empty database in memory.
         let conn = rusqlite::Connection::open_in_memory()
             .map_err(|e| StoreError::Sqlite(format!("an in-memory database: {e}")))?;

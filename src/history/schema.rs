@@ -8,7 +8,7 @@
 /// anything is written to it.
 pub(super) const APPLICATION_ID: i32 = 0x5654_5549;
 
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
 
 pub(super) fn latest() -> i64 {
     MIGRATIONS.len() as i64
@@ -286,5 +286,31 @@ END;
 -- been), so it is still never sent twice; only the link to the record goes.
 CREATE TRIGGER batch_rows_record_gone AFTER DELETE ON sessions BEGIN
     UPDATE batch_rows SET record_id = NULL WHERE record_id = old.id;
+END;
+"#;
+
+/// The shared history's outbox (see `outbox.rs`): with `[history] url` set, this file keeps
+/// what could not reach the server (it was down, or went away in the middle of a
+/// generate) until it is back. A row is a request on its way (`intent_id`), then the
+/// record it became (`record_id`, written to the server when it can be); `remote_intent`
+/// is the server's intent the record completes (or, alone, one to forget there).
+/// Self-contained: it only adds a table and triggers.
+const V10: &str = r#"
+CREATE TABLE outbox (
+    id            INTEGER PRIMARY KEY,
+    intent_id     INTEGER UNIQUE,
+    record_id     INTEGER UNIQUE,
+    remote_intent INTEGER,
+    queued_at     INTEGER NOT NULL
+);
+
+-- An intent that ends without a record (no session was made) has nothing to send. (One
+-- that becomes a record hands its row over first, see `outbox::carry`.)
+CREATE TRIGGER outbox_intent_gone AFTER DELETE ON intents BEGIN
+    DELETE FROM outbox WHERE intent_id = old.id;
+END;
+-- A waiting record deleted by hand is not sent.
+CREATE TRIGGER outbox_record_gone AFTER DELETE ON sessions BEGIN
+    DELETE FROM outbox WHERE record_id = old.id;
 END;
 "#;

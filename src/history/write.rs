@@ -61,7 +61,7 @@ impl Store {
     }
 
     /// Adds the short-substring words of the record `id` (stored as `new`) and commits.
-    fn index_and_commit(
+    pub(super) fn index_and_commit(
         &self,
         tx: Transaction<'_>,
         id: i64,
@@ -97,29 +97,7 @@ impl Store {
             return pg.record_intent(new, now);
         }
         self.writable()?;
-        let i = new.input;
-        self.conn
-            .execute(
-                "INSERT INTO intents (created_at, pid, profile, base_url, sandbox, first_name, \
-                 last_name, lang, selfid, callback, vendor_data, extra) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                params![
-                    to_ms(now),
-                    std::process::id(),
-                    new.profile,
-                    new.base_url,
-                    new.sandbox,
-                    i.first_name,
-                    i.last_name,
-                    i.lang,
-                    i.selfid,
-                    i.callback,
-                    i.vendor_data,
-                    extra_column(&i.extra),
-                ],
-            )
-            .map_err(|e| self.err(e))?;
-        Ok(self.conn.last_insert_rowid())
+        insert_intent(&self.conn, new, now).map_err(|e| self.err(e))
     }
 
     /// The intent `id` was answered with a session: its record is stored and the intent
@@ -133,6 +111,7 @@ impl Store {
             .map_err(|e| self.err(e))?;
         let row = self.insert_in(&tx, new)?;
         batches::carry_batch_tag(&tx, id, row, true).map_err(|e| self.err(e))?;
+        outbox::carry(&tx, id, row).map_err(|e| self.err(e))?;
         tx.execute("DELETE FROM intents WHERE id = ?", [id])
             .map_err(|e| self.err(e))?;
         self.index_and_commit(tx, row, new)
@@ -217,6 +196,7 @@ impl Store {
         )
         .map_err(|e| self.err(e))?;
         batches::carry_batch_tag(&tx, id, row, false).map_err(|e| self.err(e))?;
+        outbox::carry(&tx, id, row).map_err(|e| self.err(e))?;
         tx.execute("DELETE FROM intents WHERE id = ?", [id])
             .map_err(|e| self.err(e))?;
         let mut record = self.index_and_commit(tx, row, &new)?;
@@ -329,6 +309,35 @@ impl Store {
             .map(|n| n > 0)
             .map_err(|e| self.err(e))
     }
+}
+
+/// Inserts the intent `new` (in the caller's transaction, or alone); returns its id.
+pub(super) fn insert_intent(
+    conn: &Connection,
+    new: &NewIntent<'_>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<i64> {
+    let i = new.input;
+    conn.prepare_cached(
+        "INSERT INTO intents (created_at, pid, profile, base_url, sandbox, first_name, \
+         last_name, lang, selfid, callback, vendor_data, extra) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?
+    .execute(params![
+        to_ms(now),
+        std::process::id(),
+        new.profile,
+        new.base_url,
+        new.sandbox,
+        i.first_name,
+        i.last_name,
+        i.lang,
+        i.selfid,
+        i.callback,
+        i.vendor_data,
+        extra_column(&i.extra),
+    ])?;
+    Ok(conn.last_insert_rowid())
 }
 
 /// Adds a record's short-substring words (see `grams`), in the caller's transaction.

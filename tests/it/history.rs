@@ -780,7 +780,7 @@ fn opening_twice_migrates_once() {
     let version: i64 = raw
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 9);
+    assert_eq!(version, 10);
     let mode: String = raw
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();

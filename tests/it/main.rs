@@ -16,6 +16,7 @@ mod fuzz_parsers;
 #[macro_use]
 mod history;
 mod history_changes;
+mod history_offline;
 mod history_pg;
 mod history_read_only;
 mod history_recovery;

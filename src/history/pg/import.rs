@@ -39,7 +39,7 @@ impl PgStore {
 }
 
 /// One record with every field it holds; `None` when its session is there already.
-fn insert_whole(
+pub(super) fn insert_whole(
     c: &mut impl GenericClient,
     r: &Record,
     operator: &str,

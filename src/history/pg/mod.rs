@@ -18,6 +18,7 @@
 mod changes;
 mod import;
 mod open;
+mod outbox;
 mod query;
 mod schema;
 mod stats;
@@ -26,10 +27,12 @@ pub mod url;
 mod webhooks;
 mod write;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::time::{Duration, Instant};
 
 use super::{Record, StoreError};
 
+pub use outbox::SyncReport;
 pub use url::PgUrl;
 
 /// The history on a PostgreSQL server (see the module doc).
@@ -43,8 +46,24 @@ pub(crate) struct PgStore {
     operator: String,
     machine: String,
     /// Only this operator's records are listed and counted (`Store::only_mine`).
-    pub(super) mine: std::cell::Cell<bool>,
+    pub(super) mine: Cell<bool>,
+    /// The server was checked and the schema migrated (on the first connection made).
+    prepared: Cell<bool>,
+    /// When connecting last failed, and why: calls meanwhile fail at once (see `connect`).
+    down: RefCell<Option<(Instant, String)>>,
+    /// The local file where what cannot reach the server waits (`None`: a failure to
+    /// reach it is the caller's).
+    outbox: Option<outbox::Outbox>,
+    /// Records the outbox wrote to the server since [`PgStore::take_sent`] last asked.
+    sent: Cell<u64>,
+    /// What the outbox wrote since this store was opened (`history sync` reports it).
+    synced: Cell<outbox::SyncReport>,
 }
+
+/// After a failed connection, how long calls fail at once before one tries again: a
+/// server that is down is not asked four times a second, and one whose address does not
+/// answer does not hold every call for the connect timeout.
+const RETRY_AFTER: Duration = Duration::from_secs(3);
 
 impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -58,33 +77,83 @@ impl PgStore {
         self.url.shown()
     }
 
-    /// Runs `f` on the connection, on a scoped thread of its own when this thread is inside
-    /// a tokio runtime (where the driver's own runtime would panic), else right here.
-    ///
-    /// A connection found lost (the server restarted or went away) by an earlier call is
-    /// made again first. The call that found it lost is not repeated here: a write may have
-    /// been committed before the connection went, and only its caller knows whether doing
-    /// it again is right; it fails with [`StoreError::Unreachable`], and the next call
-    /// connects again.
+    /// Runs `f` on the connection ([`PgStore::call`]), connecting first when there is
+    /// none (the first time, or after the connection was lost).
     fn run<T: Send>(
         &self,
         f: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error> + Send,
     ) -> Result<T, StoreError> {
+        self.connect()?;
+        self.call(f)
+    }
+
+    /// Connects when there is no live connection, at most once every [`RETRY_AFTER`]
+    /// while the server cannot be reached. The first connection checks the server and
+    /// migrates; every new one writes what waits in the outbox (the server is back).
+    fn connect(&self) -> Result<(), StoreError> {
+        {
+            let mut guard = self.client.borrow_mut();
+            if guard.as_ref().is_some_and(postgres::Client::is_closed) {
+                let lost = guard.take();
+                off_runtime(move || drop(lost));
+                tracing::info!(url = %self.url, "the shared history's connection was lost; connecting again");
+            }
+            if guard.is_some() {
+                return Ok(());
+            }
+        }
+        if let Some((at, detail)) = self.down.borrow().as_ref()
+            && at.elapsed() < RETRY_AFTER
+        {
+            return Err(StoreError::Unreachable {
+                url: self.url.shown().to_string(),
+                detail: detail.clone(),
+            });
+        }
+        let connector = &self.connector;
+        let client = off_runtime(|| connector.connect())
+            .ok_or_else(|| self.shared("connecting failed unexpectedly".into()))?
+            .map_err(|e| self.err(e));
+        let client = match client {
+            Ok(c) => c,
+            Err(e) => {
+                if let StoreError::Unreachable { detail, .. } = &e {
+                    *self.down.borrow_mut() = Some((Instant::now(), detail.clone()));
+                }
+                return Err(e);
+            }
+        };
+        *self.client.borrow_mut() = Some(client);
+        if self.down.borrow_mut().take().is_some() {
+            tracing::info!(url = %self.url, "the shared history can be reached again");
+        }
+        if !self.prepared.get() {
+            self.check_server()?;
+            self.migrate()?;
+            self.prepared.set(true);
+        }
+        self.after_connect();
+        Ok(())
+    }
+
+    /// Runs `f` on the connection made by [`PgStore::connect`], on a scoped thread of its
+    /// own when this thread is inside a tokio runtime (where the driver's own runtime would
+    /// panic), else right here.
+    ///
+    /// The call that finds the connection lost (the server restarted or went away) is not
+    /// repeated: a write may have been committed before the connection went, and only its
+    /// caller knows whether doing it again is right; it fails with
+    /// [`StoreError::Unreachable`], and the next call connects again.
+    fn call<T: Send>(
+        &self,
+        f: impl FnOnce(&mut postgres::Client) -> Result<T, postgres::Error> + Send,
+    ) -> Result<T, StoreError> {
         let mut guard = self.client.borrow_mut();
-        if guard.as_ref().is_some_and(postgres::Client::is_closed) {
-            let lost = guard.take();
-            off_runtime(move || drop(lost));
-            tracing::info!(url = %self.url, "the shared history's connection was lost; connecting again");
-        }
-        if guard.is_none() {
-            let connector = &self.connector;
-            let client = off_runtime(|| connector.connect())
-                .ok_or_else(|| self.shared("connecting failed unexpectedly".into()))?
-                .map_err(|e| self.err(e))?;
-            *guard = Some(client);
-        }
         let Some(client) = guard.as_mut() else {
-            return Err(self.shared("the connection is closed".into()));
+            return Err(StoreError::Unreachable {
+                url: self.url.shown().to_string(),
+                detail: "not connected".into(),
+            });
         };
         match off_runtime(move || f(client)) {
             Some(Ok(v)) => Ok(v),

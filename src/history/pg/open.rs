@@ -2,6 +2,7 @@
 //! where libpq looks, TLS when the URL asks, the server's version checked, the schema
 //! migrated once however many operators start at the same moment.
 
+use std::path::Path;
 use std::time::Duration;
 
 use super::*;
@@ -10,7 +11,10 @@ use super::*;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl PgStore {
-    pub(crate) fn open(url: &PgUrl) -> Result<PgStore, StoreError> {
+    /// Connects to the shared history at `url`, checking the server and migrating. With
+    /// an `outbox` (the local file), a server that cannot be reached is not an error: the
+    /// store works from the outbox and connects when the server is back.
+    pub(crate) fn open(url: &PgUrl, outbox: Option<&Path>) -> Result<PgStore, StoreError> {
         let shared = |detail: String| StoreError::Shared {
             url: url.shown().to_string(),
             detail,
@@ -19,26 +23,40 @@ impl PgStore {
         config.connect_timeout(CONNECT_TIMEOUT);
         config.application_name("veriff-tui");
         let tls = tls::connector().map_err(shared)?;
-        let connector = Connector { config, tls };
-        let client = off_runtime(|| connector.connect())
-            .ok_or_else(|| shared("connecting failed unexpectedly".into()))?
-            .map_err(|e| map_err(url, e))?;
         let store = PgStore {
-            client: RefCell::new(Some(client)),
-            connector,
+            client: RefCell::new(None),
+            connector: Connector { config, tls },
             url: url.clone(),
             operator: os_user(),
             machine: machine_name(),
-            mine: std::cell::Cell::new(false),
+            mine: Cell::new(false),
+            prepared: Cell::new(false),
+            down: RefCell::new(None),
+            outbox: outbox.map(outbox::Outbox::new),
+            sent: Cell::new(0),
+            synced: Cell::new(outbox::SyncReport::default()),
         };
-        store.check_server()?;
-        store.migrate()?;
-        // Requests whose process on this machine was killed before their answer. Best
-        // effort, as in SQLite: the next open tries again.
-        if let Err(e) = store.give_up_orphaned_intents() {
+        match store.connect() {
+            Ok(()) => Ok(store),
+            Err(StoreError::Unreachable { detail, .. }) if store.outbox.is_some() => {
+                tracing::warn!(url = %url, "the shared history cannot be reached ({detail}); links wait in the local file until it is back");
+                Ok(store)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Done on every new connection: what waits in the outbox is written (the server is
+    /// back), then this machine's requests whose process was killed before their answer
+    /// are recorded as of unknown outcome. Best effort, as in SQLite: the next connection
+    /// tries again.
+    pub(super) fn after_connect(&self) {
+        if let Err(e) = self.send_waiting() {
+            tracing::warn!("links waiting in the local file could not be written yet: {e}");
+        }
+        if let Err(e) = self.give_up_orphaned_intents() {
             tracing::warn!("unanswered requests could not be recorded yet: {e}");
         }
-        Ok(store)
     }
 
     /// Who the records this process writes name as their maker (config `[history]
@@ -48,7 +66,7 @@ impl PgStore {
     }
 
     /// The server is one this supports: [`schema::MIN_SERVER_VERSION`] or newer.
-    fn check_server(&self) -> Result<(), StoreError> {
+    pub(super) fn check_server(&self) -> Result<(), StoreError> {
         let (num, text) = self.run(|c| {
             let row = c.query_one(
                 "SELECT current_setting('server_version_num')::int, current_setting('server_version')",
@@ -95,7 +113,7 @@ impl PgStore {
 
     /// Applies the migrations this database lacks, in one transaction under an advisory
     /// lock: a second process starting at the same moment waits, then finds them applied.
-    fn migrate(&self) -> Result<(), StoreError> {
+    pub(super) fn migrate(&self) -> Result<(), StoreError> {
         let version = self.run(Self::schema_version)?;
         if version == schema::latest() {
             return Ok(());

@@ -181,6 +181,9 @@ impl PgStore {
     }
 
     pub(crate) fn get(&self, id: i64) -> Result<Option<Record>, StoreError> {
+        if id < 0 {
+            return self.get_waiting(id);
+        }
         let mut params = Params::default();
         let sql = format!(
             "SELECT {} FROM sessions WHERE id = {}",

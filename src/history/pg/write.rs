@@ -55,7 +55,7 @@ impl PgStore {
         }
     }
 
-    pub(crate) fn record_intent(
+    pub(super) fn record_intent_on_server(
         &self,
         new: &NewIntent<'_>,
         now: DateTime<Utc>,
@@ -89,7 +89,7 @@ impl PgStore {
         })
     }
 
-    pub(crate) fn complete_intent(
+    pub(super) fn complete_intent_on_server(
         &self,
         id: i64,
         new: &NewRecord<'_>,
@@ -108,14 +108,18 @@ impl PgStore {
         Ok(self.made_here(Record::from_new(row, new)))
     }
 
-    pub(crate) fn forget_intent(&self, id: i64) -> Result<(), StoreError> {
+    pub(super) fn forget_intent_on_server(&self, id: i64) -> Result<(), StoreError> {
         self.run(|c| {
             c.execute("DELETE FROM intents WHERE id = $1", &[&id])
                 .map(drop)
         })
     }
 
-    pub(crate) fn give_up_intent(&self, id: i64, why: &str) -> Result<Option<Record>, StoreError> {
+    pub(super) fn give_up_intent_on_server(
+        &self,
+        id: i64,
+        why: &str,
+    ) -> Result<Option<Record>, StoreError> {
         let why: String = why.chars().take(MAX_CHECK_ERROR_CHARS).collect();
         let placeholder_id = format!("{INTENT_PREFIX}{}", uuid::Uuid::new_v4());
         let outcome = self.run(|c| {
@@ -197,12 +201,17 @@ impl PgStore {
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
             .collect()
         })?;
+        // Answered, but the server went away before the answer was written: the outbox
+        // completes (or forgets) them.
+        let waiting = self.remote_intents_waiting();
         let now = Utc::now();
         let mut given_up = 0;
         for (id, pid, created_ms) in intents {
             let pid = u32::try_from(pid).unwrap_or(0);
-            if !crate::history::write::sender_may_live(pid, from_ms(created_ms), now) {
-                self.give_up_intent(
+            if !waiting.contains(&id)
+                && !crate::history::write::sender_may_live(pid, from_ms(created_ms), now)
+            {
+                self.give_up_intent_on_server(
                     id,
                     "the program sending this request ended before an answer came",
                 )?;
@@ -237,6 +246,9 @@ impl PgStore {
     }
 
     pub(crate) fn delete(&self, id: i64) -> Result<bool, StoreError> {
+        if id < 0 {
+            return self.delete_waiting(id);
+        }
         self.run(|c| {
             c.execute("DELETE FROM sessions WHERE id = $1", &[&id])
                 .map(|n| n > 0)

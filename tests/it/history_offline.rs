@@ -1,0 +1,201 @@
+//! The shared history's server down: generates go on, their records wait in the local
+//! file, and they are written to the server when it is back (by the next connection, and
+//! by `history sync`). Each test stops and starts a server of its own.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use veriff_tui::history::{Location, NewIntent, NewRecord, PgUrl, Query, Store, StoreError};
+use veriff_tui::veriff::{CreatedSession, SessionInput};
+
+use crate::support::SandboxEnv;
+use crate::support::pg::{self, PrivateServer};
+
+fn input(first: &str) -> SessionInput {
+    SessionInput {
+        first_name: first.into(),
+        last_name: "Offline".into(),
+        lang: "en".into(),
+        selfid: true,
+        callback: "https://example.com/cb".into(),
+        vendor_data: String::new(),
+        extra: Default::default(),
+    }
+}
+
+fn session(id: &str) -> CreatedSession {
+    let now = Utc::now();
+    CreatedSession {
+        id: id.into(),
+        url: format!("https://alchemy.veriff.com/v/{id}"),
+        host: Some("https://alchemy.veriff.com".into()),
+        session_token: None,
+        vendor_data: None,
+        status: Some("created".into()),
+        created_at: now,
+        expires_at: now + chrono::Duration::days(7),
+    }
+}
+
+/// A generate as `ops::generate` writes it: the intent, then the record of the answer.
+fn generate(store: &Store, first: &str, session_id: &str, stop_between: Option<&PrivateServer>) {
+    let input = input(first);
+    let intent = NewIntent {
+        profile: "default",
+        base_url: "https://stationapi.veriff.com",
+        sandbox: false,
+        input: &input,
+    };
+    let id = store.record_intent(&intent, Utc::now()).unwrap();
+    if let Some(server) = stop_between {
+        server.0.stop();
+    }
+    let session = session(session_id);
+    let record = store
+        .complete_intent(
+            id,
+            &NewRecord {
+                profile: "default",
+                base_url: "https://stationapi.veriff.com",
+                sandbox: false,
+                input: &input,
+                session: &session,
+            },
+        )
+        .unwrap();
+    assert!(record.is_waiting(), "{record:?}");
+    assert_eq!(store.get(record.id).unwrap().as_ref(), Some(&record));
+}
+
+fn open(url: &str, file: &std::path::Path) -> Store {
+    Store::open_at(&Location::Postgres {
+        url: PgUrl::parse(url).unwrap(),
+        operator: Some("Olga".into()),
+        outbox: Some(file.to_path_buf()),
+    })
+    .unwrap()
+}
+
+/// Waits (a few seconds at most) until `f` holds.
+fn until(what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn links_made_while_the_server_is_down_wait_locally_and_reach_it_when_it_is_back() {
+    let server = PrivateServer::start();
+    let url = server.database("offline");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("history.sqlite3");
+    let store = open(&url, &file);
+    // Up: nothing touches the local file.
+    assert!(!file.exists());
+    server.0.stop();
+    generate(&store, "Anna", "0ff1ce00-0000-4000-8000-000000000001", None);
+    generate(
+        &store,
+        "Boris",
+        "0ff1ce00-0000-4000-8000-000000000002",
+        None,
+    );
+    assert_eq!(store.waiting_count().unwrap().records, 2);
+    // Lists say the server cannot be reached: they never pass the local file off as it.
+    let err = store.count(&Query::default()).unwrap_err();
+    assert!(matches!(err, StoreError::Unreachable { .. }), "{err:?}");
+
+    server.0.start_again().unwrap();
+    // The next call that reaches the server writes them first.
+    until("the waiting links on the server", || {
+        store.count(&Query::default()).is_ok_and(|n| n == 2)
+    });
+    assert_eq!(store.waiting_count().unwrap().records, 0);
+    let names = server.0.psql(
+        "offline",
+        "SELECT string_agg(first_name || ' ' || operator, ',' ORDER BY first_name) FROM sessions",
+    );
+    assert_eq!(names, "Anna Olga,Boris Olga");
+    // The local file keeps its copy, as a local history does.
+    let local = Store::open(&file).unwrap();
+    assert_eq!(local.count(&Query::default()).unwrap(), 2);
+}
+
+#[test]
+fn a_server_gone_between_request_and_answer_gets_the_record_and_loses_its_intent() {
+    let server = PrivateServer::start();
+    let url = server.database("midway");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("history.sqlite3");
+    let store = open(&url, &file);
+    // The intent reaches the server; the answer comes after it went away.
+    generate(
+        &store,
+        "Carla",
+        "0ff1ce00-0000-4000-8000-000000000003",
+        Some(&server),
+    );
+    server.0.start_again().unwrap();
+    assert_eq!(server.0.psql("midway", "SELECT count(*) FROM intents"), "1");
+    // A store opened now (another process of this machine, say) writes it, and removes
+    // the intent it completes: no record of unknown outcome is left for it.
+    drop(store);
+    let again = open(&url, &file);
+    assert_eq!(again.count(&Query::default()).unwrap(), 1);
+    assert_eq!(server.0.psql("midway", "SELECT count(*) FROM intents"), "0");
+    assert_eq!(
+        server
+            .0
+            .psql("midway", "SELECT first_name || ':' || status FROM sessions"),
+        "Carla:created"
+    );
+    assert_eq!(again.waiting_count().unwrap().records, 0);
+}
+
+#[test]
+fn the_cli_generates_with_the_server_down_and_history_sync_writes_it_when_back() {
+    let server = PrivateServer::start();
+    let url = server.database("cli");
+    let env = SandboxEnv::new();
+    let shared = [("VERIFF_TUI_HISTORY_URL", url.as_str())];
+    server.0.stop();
+
+    // Down from the start: the link is made, printed and kept locally, and that is said.
+    let (code, out, err) = env.run_with(&["generate", "--first-name", "Dana"], &shared);
+    assert_eq!(code, 0, "stderr: {err}");
+    assert!(out.trim().starts_with("http"), "{out}");
+    assert!(
+        err.contains("cannot be reached: the link is kept in") && err.contains("history sync"),
+        "{err}"
+    );
+    // `history` says the server cannot be reached; sync says what waits, and fails.
+    let (code, _, err) = env.run_with(&["history"], &shared);
+    assert_ne!(code, 0);
+    assert!(err.contains("cannot be reached"), "{err}");
+    let (code, _, err) = env.run_with(&["history", "sync"], &shared);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("1 link waits in"), "{err}");
+    assert!(!err.contains(pg::PASSWORD));
+
+    server.0.start_again().unwrap();
+    let (code, out, err) = env.run_with(&["history", "sync"], &shared);
+    assert_eq!(code, 0, "stderr: {err}");
+    assert!(out.contains("wrote 1 link that waited in"), "{out}");
+    let (code, out, err) = env.run_with(&["history"], &shared);
+    assert_eq!(code, 0, "stderr: {err}");
+    assert!(out.contains("Dana"), "{out}");
+    let (code, out, _) = env.run_with(&["history", "sync"], &shared);
+    assert_eq!(code, 0);
+    assert!(out.contains("nothing waited in"), "{out}");
+    assert_eq!(server.0.psql("cli", "SELECT count(*) FROM sessions"), "1");
+}
+
+#[test]
+fn history_sync_without_a_shared_history_says_there_is_nothing_to_sync() {
+    let env = SandboxEnv::new();
+    let (code, _, err) = env.run(&["history", "sync"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("this run has none"), "{err}");
+}
