@@ -1288,9 +1288,10 @@ fn opening_a_version_1_history_indexes_its_records_for_short_terms() {
         let raw = rusqlite::Connection::open(&path).unwrap();
         // Nor the extra fields and their place in the trigram index (schema 5), nor the
         // inspections kept (schema 6), nor webhook deliveries (schema 7), nor the change
-        // log (schema 8), nor batches (schema 9).
+        // log (schema 8), nor batches (schema 9), nor the shared history's outbox (10).
         raw.execute_batch(
-            "DROP TRIGGER changes_insert; DROP TRIGGER changes_update; \
+            "DROP TRIGGER outbox_intent_gone; DROP TRIGGER outbox_record_gone; DROP TABLE outbox; \
+             DROP TRIGGER changes_insert; DROP TRIGGER changes_update; \
              DROP TRIGGER changes_delete; DROP TABLE changes; \
              DROP TRIGGER batch_rows_intent_gone; DROP TRIGGER batch_rows_record_gone; \
              DROP TABLE batch_rows; DROP TABLE batches; \
