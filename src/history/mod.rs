@@ -169,10 +169,16 @@ pub enum StoreError {
     #[error("history database error: {0}")]
     Sqlite(String),
     /// The shared history's server cannot be reached (down, a wrong address, the network).
+    /// `meanwhile`: what happens to the links generated until it is back, when that is
+    /// worth saying (see `pg::MEANWHILE`), else empty.
     #[error(
-        "the shared history at {url} cannot be reached ({detail}); check that the server runs and that [history] url in the config (or VERIFF_TUI_HISTORY_URL) is right"
+        "the shared history at {url} cannot be reached ({detail}); check that the server runs and that [history] url in the config (or VERIFF_TUI_HISTORY_URL) is right{meanwhile}"
     )]
-    Unreachable { url: String, detail: String },
+    Unreachable {
+        url: String,
+        detail: String,
+        meanwhile: &'static str,
+    },
     /// The shared history's server answered with an error (`detail` says which and what to do).
     #[error("the shared history at {url}: {detail}")]
     Shared { url: String, detail: String },

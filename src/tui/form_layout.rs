@@ -115,7 +115,7 @@ fn result_rows(state: &State, width: u16) -> u16 {
         None => 0,
         Some(Outcome::Created {
             session,
-            save_error,
+            record_note,
             ..
         }) => {
             let url = width::hard_wrap(model, &sanitize(&session.url), w).len();
@@ -124,7 +124,7 @@ fn result_rows(state: &State, width: u16) -> u16 {
             } else {
                 2
             };
-            1 + url + facts + usize::from(save_error.is_some())
+            1 + url + facts + usize::from(record_note.is_some())
         }
         Some(Outcome::Failed { message, hint, .. }) => {
             let message = width::wrap_words(model, message, w).len();

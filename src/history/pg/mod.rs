@@ -65,6 +65,10 @@ pub(crate) struct PgStore {
 /// answer does not hold every call for the connect timeout.
 const RETRY_AFTER: Duration = Duration::from_secs(3);
 
+/// What becomes of the links generated while the shared history cannot be reached.
+const MEANWHILE: &str =
+    ". Links generated meanwhile are kept in the local file and written to it when it is back";
+
 impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgStore").field("url", &self.url).finish()
@@ -108,6 +112,7 @@ impl PgStore {
             return Err(StoreError::Unreachable {
                 url: self.url.shown().to_string(),
                 detail: detail.clone(),
+                meanwhile: self.meanwhile(),
             });
         }
         let connector = &self.connector;
@@ -153,6 +158,7 @@ impl PgStore {
             return Err(StoreError::Unreachable {
                 url: self.url.shown().to_string(),
                 detail: "not connected".into(),
+                meanwhile: self.meanwhile(),
             });
         };
         match off_runtime(move || f(client)) {
@@ -169,6 +175,11 @@ impl PgStore {
         }
     }
 
+    /// Said after "cannot be reached" when links wait in the local file meanwhile.
+    fn meanwhile(&self) -> &'static str {
+        if self.outbox.is_some() { MEANWHILE } else { "" }
+    }
+
     fn shared(&self, detail: String) -> StoreError {
         StoreError::Shared {
             url: self.url.shown().to_string(),
@@ -177,7 +188,14 @@ impl PgStore {
     }
 
     fn err(&self, e: postgres::Error) -> StoreError {
-        map_err(&self.url, e)
+        match map_err(&self.url, e) {
+            StoreError::Unreachable { url, detail, .. } => StoreError::Unreachable {
+                url,
+                detail,
+                meanwhile: self.meanwhile(),
+            },
+            e => e,
+        }
     }
 }
 
@@ -243,6 +261,7 @@ pub(super) fn map_err(url: &PgUrl, e: postgres::Error) -> StoreError {
             return StoreError::Unreachable {
                 url: shown,
                 detail: db.message().to_string(),
+                meanwhile: "",
             };
         } else {
             format!("{}: {}", db.severity(), db.message())
@@ -263,6 +282,7 @@ pub(super) fn map_err(url: &PgUrl, e: postgres::Error) -> StoreError {
         return StoreError::Unreachable {
             url: shown,
             detail: text,
+            meanwhile: "",
         };
     }
     StoreError::Shared {

@@ -88,6 +88,15 @@ impl PgStore {
         let Some(outbox) = self.outbox() else {
             return Err(why);
         };
+        // Said without "links are kept in the local file": this is where that failed.
+        let why = match why {
+            StoreError::Unreachable { url, detail, .. } => StoreError::Unreachable {
+                url,
+                detail,
+                meanwhile: "",
+            },
+            e => e,
+        };
         outbox.with(write).map_err(|local| {
             StoreError::Shared {
                 url: self.url.shown().to_string(),

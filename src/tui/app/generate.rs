@@ -70,7 +70,7 @@ pub(super) fn on_created(state: &mut State, seq: u64, session: CreatedSession) -
         session,
         made_for,
         previous: false,
-        save_error: None,
+        record_note: None,
     });
     vec![Effect::Copy {
         what: CopyWhat::GeneratedUrl,
@@ -87,15 +87,22 @@ pub(super) fn on_generated(
     let current = state.in_flight == Some(seq);
     match result {
         Ok(generated) => {
-            if let Some(Err(e)) = &generated.saved
+            let note = match &generated.saved {
+                Some(Err(e)) => Some(format!("not saved to history: {}", sanitize(e))),
+                Some(Ok(r)) if r.is_waiting() => {
+                    Some("kept locally until the shared history is back".to_string())
+                }
+                _ => None,
+            };
+            if let Some(note) = note
                 && let Some(Outcome::Created {
                     session,
-                    save_error,
+                    record_note,
                     ..
                 }) = &mut state.outcome
                 && session.id == generated.session.id
             {
-                *save_error = Some(sanitize(e));
+                *record_note = Some(note);
             }
             after_store_change(state)
         }

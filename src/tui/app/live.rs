@@ -7,6 +7,17 @@ use super::*;
 use crate::history::Changes;
 
 pub(super) fn on_history_changed(state: &mut State, changes: Changes) -> Vec<Effect> {
+    if changes.sent_from_outbox > 0 {
+        let n = changes.sent_from_outbox;
+        state.set_status(
+            Level::Success,
+            format!(
+                "the shared history is back: {n} {} made meanwhile {} on it now",
+                if n == 1 { "link" } else { "links" },
+                if n == 1 { "is" } else { "are" }
+            ),
+        );
+    }
     if changes.overflow {
         return after_store_change(state);
     }

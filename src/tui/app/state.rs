@@ -49,8 +49,9 @@ pub enum Outcome {
         /// The form has moved on since (another profile, a new attempt): shown as the
         /// previous result, not as this form's.
         previous: bool,
-        /// Why it could not be saved to history, if it could not.
-        save_error: Option<String>,
+        /// A word on its record, when it is not simply kept: why it could not be saved,
+        /// or that it waits in the local file for the shared history.
+        record_note: Option<String>,
     },
     Failed {
         kind: FailKind,

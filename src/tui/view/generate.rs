@@ -296,7 +296,7 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         }
         Some(Outcome::Created {
             session,
-            save_error,
+            record_note,
             made_for,
             previous,
             ..
@@ -354,9 +354,9 @@ fn draw_outcome(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
                     Span::raw(expires.clone()),
                 ]));
             }
-            if let Some(e) = save_error {
+            if let Some(note) = record_note {
                 lines.push(Line::from(Span::styled(
-                    format!("! not saved to history: {e}"),
+                    format!("! {note}"),
                     theme.warning(),
                 )));
             }
