@@ -199,3 +199,40 @@ fn history_sync_without_a_shared_history_says_there_is_nothing_to_sync() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("this run has none"), "{err}");
 }
+
+/// The real binary in a pseudo-terminal, its shared history's server down from the start:
+/// Ctrl+S makes the link and says it is kept locally; once the server is back the list
+/// shows it, and says so, without a key press.
+#[test]
+fn the_tui_generates_with_the_server_down_and_lists_the_link_once_it_is_back() {
+    let server = PrivateServer::start();
+    let url = server.database("tui");
+    server.0.stop();
+    let env = SandboxEnv::new();
+    let mut vars = env.vars();
+    vars.push(("VERIFF_TUI_HISTORY_URL", url.clone()));
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let tui = crate::support::Tui::spawn(&[], &vars, 100, 30);
+    tui.wait_for("Generate general session");
+    // Latin and CJK only: see tui_live on the test terminal and Indic scripts.
+    tui.send("王");
+    tui.send("\t");
+    tui.send("Offline");
+    tui.send("\x13"); // Ctrl+S
+    tui.wait_for("kept locally until the shared history is back");
+    tui.send("\x1b2"); // Alt+2: Generated tokens
+    tui.wait_for("Generated tokens · unavailable");
+
+    server.0.start_again().unwrap();
+    let screen = tui.wait_until("the link listed from the server", |s| {
+        s.lines().any(|l| l.contains("王 Offline") && l.contains("created"))
+    });
+    tui.wait_until("the note", |s| {
+        s.contains("the shared history is back: 1 link made meanwhile is on it now")
+    });
+    assert!(!screen.contains("unavailable"), "{screen}");
+    assert_eq!(
+        server.0.psql("tui", "SELECT first_name || ' ' || last_name FROM sessions"),
+        "王 Offline"
+    );
+}
