@@ -225,14 +225,61 @@ fn the_tui_generates_with_the_server_down_and_lists_the_link_once_it_is_back() {
 
     server.0.start_again().unwrap();
     let screen = tui.wait_until("the link listed from the server", |s| {
-        s.lines().any(|l| l.contains("王 Offline") && l.contains("created"))
+        s.lines()
+            .any(|l| l.contains("王 Offline") && l.contains("created"))
     });
     tui.wait_until("the note", |s| {
         s.contains("the shared history is back: 1 link made meanwhile is on it now")
     });
     assert!(!screen.contains("unavailable"), "{screen}");
     assert_eq!(
-        server.0.psql("tui", "SELECT first_name || ' ' || last_name FROM sessions"),
+        server
+            .0
+            .psql("tui", "SELECT first_name || ' ' || last_name FROM sessions"),
         "王 Offline"
+    );
+}
+
+/// A generate killed after showing its link, while the server is down: its request waits in
+/// the local file, and reaches the server as a record of unknown outcome, never lost.
+#[test]
+fn a_generate_killed_while_the_server_is_down_reaches_it_as_of_unknown_outcome() {
+    use std::io::BufRead;
+    let server = PrivateServer::start();
+    let url = server.database("killed");
+    server.0.stop();
+    let env = SandboxEnv::new();
+    let mut child = std::process::Command::new(crate::support::BIN)
+        .args(["generate", "--first-name", "Kill", "--last-name", "Nine"])
+        .env_clear()
+        .envs(env.vars())
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("VERIFF_TUI_HISTORY_URL", &url)
+        .env(veriff_tui::ops::generate::PAUSE_AFTER_URL_ENV, "60000")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The URL is printed (the link is made), then the process waits before completing its
+    // record: killed there.
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("http"), "{line}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    server.0.start_again().unwrap();
+    let shared = [("VERIFF_TUI_HISTORY_URL", url.as_str())];
+    let (code, out, err) = env.run_with(&["history", "sync"], &shared);
+    assert_eq!(code, 0, "stderr: {err}");
+    assert!(out.contains("wrote 1 link"), "{out}");
+    assert_eq!(
+        server.0.psql(
+            "killed",
+            "SELECT first_name || ':' || status || ':' || check_error FROM sessions"
+        ),
+        "Kill:unknown:the program sending this request ended before an answer came"
     );
 }
