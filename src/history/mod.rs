@@ -136,6 +136,10 @@ pub struct Query {
     pub batch: Option<String>,
     pub offset: u64,
     pub limit: u64,
+    /// While the shared history cannot be reached, the links made here meanwhile (they
+    /// wait in the local file, see `outbox`) instead of the error: for a list that says
+    /// what it shows ([`Record::is_waiting`]). A local history ignores it.
+    pub or_waiting: bool,
 }
 
 impl Query {

@@ -119,6 +119,18 @@ impl Store {
         Ok(waiting)
     }
 
+    /// The records waiting, newest first (at most `limit`).
+    pub(crate) fn waiting_records(&self, limit: u64) -> Result<Vec<Record>, StoreError> {
+        self.records(
+            &format!(
+                "SELECT {COLUMNS} FROM sessions WHERE id IN \
+                 (SELECT record_id FROM outbox WHERE record_id IS NOT NULL) \
+                 ORDER BY created_at DESC, id DESC LIMIT ?"
+            ),
+            vec![Value::Integer(sql_limit(limit))],
+        )
+    }
+
     /// The rows `ids` reached the shared history: they wait no more.
     pub(crate) fn sent(&self, ids: &[i64]) -> Result<(), StoreError> {
         self.writable()?;

@@ -41,7 +41,10 @@ impl Store {
         oldest_first: bool,
     ) -> Result<Vec<Record>, StoreError> {
         if let Some(pg) = self.pg() {
-            return pg.page_where(query, cursor, offset, oldest_first);
+            let found = pg.page_where(query, cursor, offset, oldest_first);
+            return pg.or_waiting(query, found, |pg| {
+                pg.waiting_page(query, cursor, offset, oldest_first)
+            });
         }
         let mut f = self.filter(query)?;
         if let Some(c) = cursor {
@@ -101,7 +104,8 @@ impl Store {
     /// keep per profile, so a million records count as fast as ten.
     pub fn count(&self, query: &Query) -> Result<u64, StoreError> {
         if let Some(pg) = self.pg() {
-            return pg.count(query);
+            let found = pg.count(query);
+            return pg.or_waiting(query, found, |pg| pg.waiting_matches(query, 0));
         }
         if !query.has_search() && query.batch.is_none() {
             return self.tally(query.profile.as_deref());
@@ -119,7 +123,8 @@ impl Store {
     /// match count shown while typing, however common the term.
     pub fn count_up_to(&self, query: &Query, cap: u64) -> Result<u64, StoreError> {
         if let Some(pg) = self.pg() {
-            return pg.count_up_to(query, cap);
+            let found = pg.count_up_to(query, cap);
+            return pg.or_waiting(query, found, |pg| pg.waiting_matches(query, cap));
         }
         if !query.has_search() && query.batch.is_none() {
             let n = self.tally(query.profile.as_deref())?;

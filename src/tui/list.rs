@@ -98,13 +98,19 @@ impl TokenList {
             batch,
             offset,
             limit,
+            // The list says when it shows them (its title).
+            or_waiting: true,
         }
     }
 
     /// Every record of the list as shown (filter applied), for an export; the export reads
-    /// them all, page by page, whatever the window holds.
+    /// them all, page by page, whatever the window holds. Never only the links waiting for
+    /// the shared history: an export says the server cannot be reached instead.
     pub fn export_query(&self, profile: &str) -> Query {
-        self.query(profile, 0, 0)
+        Query {
+            or_waiting: false,
+            ..self.query(profile, 0, 0)
+        }
     }
 
     /// Starts over for a new filter or after the store changed: the page around the

@@ -498,6 +498,7 @@ fn search_matches_names_id_and_vendor_data_ignoring_case(store: &Store) {
         batch: None,
         offset: 0,
         limit: 1,
+        ..Default::default()
     };
     assert_eq!(store.count(&q).unwrap(), 2);
     assert_eq!(store.page(&q).unwrap()[0].first_name, "Id");
@@ -1548,6 +1549,7 @@ fn assert_like_phrase(store: &Store, path: &Path, text: &str, profile: Option<&s
         batch: None,
         limit: 0,
         offset: 0,
+        ..Default::default()
     };
     let ids = |rows: Vec<Record>| rows.iter().map(|r| r.id).collect::<Vec<_>>();
     assert_eq!(ids(store.page(&q).unwrap()), expected, "{why}");
@@ -1691,6 +1693,7 @@ fn searches_agree_with_the_phrase_query() {
             batch: None,
             limit: 0,
             offset: 0,
+            ..Default::default()
         };
         assert_eq!(
             store.page(&q("ab\0cdef")).unwrap(),

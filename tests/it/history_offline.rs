@@ -221,15 +221,19 @@ fn the_tui_generates_with_the_server_down_and_lists_the_link_once_it_is_back() {
     tui.send("\x13"); // Ctrl+S
     tui.wait_for("kept locally until the shared history is back");
     tui.send("\x1b2"); // Alt+2: Generated tokens
-    tui.wait_for("Generated tokens · unavailable");
+    // Listed from the local file meanwhile, and said so.
+    tui.wait_until("the waiting link listed", |s| {
+        s.contains("waiting for the shared history")
+            && s.lines()
+                .any(|l| l.contains("王 Offline") && l.contains("created"))
+    });
 
     server.0.start_again().unwrap();
-    let screen = tui.wait_until("the link listed from the server", |s| {
-        s.lines()
-            .any(|l| l.contains("王 Offline") && l.contains("created"))
-    });
     tui.wait_until("the note", |s| {
         s.contains("the shared history is back: 1 link made meanwhile is on it now")
+    });
+    let screen = tui.wait_until("the list from the server", |s| {
+        !s.contains("waiting for the shared history") && s.contains("王 Offline")
     });
     assert!(!screen.contains("unavailable"), "{screen}");
     assert_eq!(

@@ -578,6 +578,7 @@ fn the_export_writes_every_matching_record_as_the_cli_does() {
         batch: None,
         offset: 0,
         limit: 0,
+        ..Default::default()
     };
     let files = veriff_tui::ops::export::export_to_dir(
         &store,

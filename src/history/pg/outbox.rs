@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use super::*;
-use crate::history::{NewIntent, NewRecord, OutboxCount, Store};
+use crate::history::{Cursor, NewIntent, NewRecord, OutboxCount, Query, Store, to_ms};
 
 /// Outbox rows written to the server per transaction.
 const BATCH: u64 = 500;
@@ -289,6 +289,95 @@ impl PgStore {
     /// How many waiting records were written to the server since the last ask.
     pub(crate) fn take_sent(&self) -> u64 {
         self.sent.replace(0)
+    }
+}
+
+/// The most waiting records a list shows while the server cannot be reached.
+const MOST_SHOWN: u64 = 10_000;
+
+impl PgStore {
+    /// The records waiting in the local file that `query` matches, as the server would
+    /// list them (newest first, after `cursor`, from `offset`), for a list shown while the
+    /// server cannot be reached. `None` when nothing waits: then the list says the server
+    /// cannot be reached, and shows nothing.
+    pub(crate) fn waiting_page(
+        &self,
+        query: &Query,
+        cursor: Option<Cursor>,
+        offset: Option<u64>,
+        oldest_first: bool,
+    ) -> Option<Vec<Record>> {
+        let mut rows = self.waiting_matching(query)?;
+        if let Some(c) = cursor {
+            rows.retain(|r| (to_ms(r.created_at), r.id) < (c.created_at_ms, c.id));
+        }
+        if oldest_first {
+            rows.reverse();
+        }
+        let skip = usize::try_from(offset.unwrap_or(0)).unwrap_or(usize::MAX);
+        let take = match query.limit {
+            0 => usize::MAX,
+            n => usize::try_from(n).unwrap_or(usize::MAX),
+        };
+        Some(rows.into_iter().skip(skip).take(take).collect())
+    }
+
+    /// `result`, or, when it failed because the server cannot be reached and the query
+    /// asks for it ([`Query::or_waiting`]), what `waiting` finds in the local file.
+    pub(crate) fn or_waiting<T>(
+        &self,
+        query: &Query,
+        result: Result<T, StoreError>,
+        waiting: impl FnOnce(&Self) -> Option<T>,
+    ) -> Result<T, StoreError> {
+        match result {
+            Err(e) if query.or_waiting && waits(&e) => waiting(self).ok_or(e),
+            done => done,
+        }
+    }
+
+    /// How many waiting records `query` matches (as [`PgStore::waiting_page`]).
+    pub(crate) fn waiting_matches(&self, query: &Query, cap: u64) -> Option<u64> {
+        let n = self.waiting_matching(query)?.len() as u64;
+        Some(if cap > 0 { n.min(cap) } else { n })
+    }
+
+    fn waiting_matching(&self, query: &Query) -> Option<Vec<Record>> {
+        // A batch's rows are the shared history's; none of them waits here.
+        if query.batch.is_some() {
+            return None;
+        }
+        let all = self
+            .outbox()?
+            .existing(|s| s.waiting_records(MOST_SHOWN))
+            .ok()
+            .flatten()
+            .filter(|rows| !rows.is_empty())?;
+        let terms: Vec<String> = query
+            .search
+            .as_deref()
+            .unwrap_or("")
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect();
+        Some(
+            all.into_iter()
+                .filter(|r| query.profile.as_ref().is_none_or(|p| *p == r.profile))
+                .filter(|r| {
+                    let text = [
+                        r.first_name.as_str(),
+                        &r.last_name,
+                        &r.session_id,
+                        &r.vendor_data,
+                        &r.extra.search_text(),
+                    ]
+                    .join("\n")
+                    .to_lowercase();
+                    terms.iter().all(|t| text.contains(t.as_str()))
+                })
+                .map(|r| self.waiting_record(r))
+                .collect(),
+        )
     }
 }
 

@@ -87,6 +87,13 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             theme.accent(),
         ));
     }
+    // Shown only while the shared history cannot be reached (see `Query::or_waiting`).
+    if list.rows.iter().any(|r| r.is_waiting()) {
+        title.push(Span::styled(
+            " · waiting for the shared history",
+            theme.warning(),
+        ));
+    }
     if list.total.is_some_and(|n| n > 0) && !show_filter {
         title.push(Span::styled(
             format!(" · row {}", list.selected + 1),
