@@ -461,6 +461,76 @@ mod cli {
         );
     }
 
+    /// `history --csv`, `--json` and the TUI's export (`e`) say who made each record and
+    /// on which machine, for the records of two operators.
+    #[test]
+    fn the_exports_name_the_operator_and_machine_of_each_record() {
+        let db = Database::new();
+        let url = db.url();
+        let env = SandboxEnv::new();
+        for (op, name) in [("anna", "Annarec"), ("boris", "Borisrec")] {
+            let (code, _, err) = env.run_with(
+                &["generate", "--first-name", name],
+                &[("VERIFF_TUI_HISTORY_URL", url.as_str()), ("USER", op)],
+            );
+            assert_eq!(code, 0, "stderr: {err}");
+        }
+        let machine = db.sql("SELECT DISTINCT machine FROM sessions");
+        assert!(!machine.is_empty() && !machine.contains('\n'), "{machine}");
+        // (operator, first name, machine), newest first.
+        let want: Vec<(String, String, String)> = [("boris", "Borisrec"), ("anna", "Annarec")]
+            .iter()
+            .map(|(op, name)| (op.to_string(), name.to_string(), machine.clone()))
+            .collect();
+        let shared = [("VERIFF_TUI_HISTORY_URL", url.as_str())];
+        let csv_rows = |text: &str| -> Vec<(String, String, String)> {
+            let mut csv = csv::Reader::from_reader(text.as_bytes());
+            let header: Vec<String> = csv.headers().unwrap().iter().map(String::from).collect();
+            assert_eq!(header, veriff_tui::ops::export::CSV_COLUMNS);
+            let col = |name: &str| header.iter().position(|c| c == name).unwrap();
+            let (op, first, mach) = (col("operator"), col("first_name"), col("machine"));
+            csv.records()
+                .map(|r| {
+                    let r = r.unwrap();
+                    (r[op].to_string(), r[first].to_string(), r[mach].to_string())
+                })
+                .collect()
+        };
+        let json_rows = |text: &str| -> Vec<(String, String, String)> {
+            let rows: Vec<serde_json::Value> = serde_json::from_str(text).unwrap();
+            rows.iter()
+                .map(|r| {
+                    let s = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+                    (s("operator"), s("first_name"), s("machine"))
+                })
+                .collect()
+        };
+
+        let (code, out, err) = env.run_with(&["history", "--csv"], &shared);
+        assert_eq!(code, 0, "stderr: {err}");
+        assert_eq!(csv_rows(&out), want, "{out}");
+        let (code, out, err) = env.run_with(&["history", "--json"], &shared);
+        assert_eq!(code, 0, "stderr: {err}");
+        assert_eq!(json_rows(&out), want, "{out}");
+
+        // The TUI's `e`: the same export, to files.
+        let dir = tempfile::tempdir().unwrap();
+        let stamp = chrono::NaiveDate::from_ymd_opt(2026, 11, 25)
+            .and_then(|d| d.and_hms_opt(18, 30, 5))
+            .unwrap();
+        let files = veriff_tui::ops::export::export_to_dir(
+            &db.store(),
+            &veriff_tui::history::Query::default(),
+            dir.path(),
+            stamp,
+            &mut veriff_tui::ops::progress::Progress::silent(),
+        )
+        .unwrap();
+        let read = |p: &std::path::Path| std::fs::read_to_string(p).unwrap();
+        assert_eq!(csv_rows(&read(&files.csv)), want);
+        assert_eq!(json_rows(&read(&files.json)), want);
+    }
+
     /// `listen` on a server writes Veriff's webhooks into the shared history, where every
     /// operator's list sees them.
     #[test]
