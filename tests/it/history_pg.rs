@@ -207,6 +207,99 @@ fn a_server_restarted_in_the_middle_loses_nothing_and_is_used_again() {
     assert_eq!(ids, vec![after.id, before.id]);
 }
 
+/// Writes a webhook approving `session_id` (decided at `decided`) into `store` as `listen`
+/// does: the same `hash` is the same delivery.
+pub(crate) fn webhook(
+    store: &Store,
+    hash: &str,
+    session_id: &str,
+    attempt: &str,
+    decided: &str,
+) -> veriff_tui::history::WebhookOutcome {
+    use veriff_tui::history::{Elsewhere, WebhookWrite};
+    use veriff_tui::veriff::{Decision, SessionStatus};
+    let decision = Decision {
+        status: SessionStatus::parse("approved"),
+        code: Some(9001),
+        reason: None,
+        reason_code: None,
+        decision_time: Some(decided.into()),
+        vendor_data: None,
+    };
+    let w = WebhookWrite {
+        body_sha256: hash,
+        session_id,
+        kind: "decision",
+        attempt_id: Some(attempt),
+        decision: &decision,
+        received_at: crate::history::t(2026, 3, 1, 12),
+        elsewhere: Elsewhere {
+            profile: "shop",
+            base_url: "https://stationapi.veriff.com",
+            sandbox: false,
+            first_name: "Anna",
+            last_name: "Smith",
+            vendor_data: "order-1",
+        },
+    };
+    store
+        .record_webhook(&w, |current| {
+            veriff_tui::ops::webhook::supersedes(current, &decision)
+        })
+        .unwrap()
+}
+
+#[test]
+fn import_copies_the_webhook_deliveries_once_however_often_it_is_run() {
+    use veriff_tui::history::WebhookOutcome;
+    const ONE: &str = "0d8a3c1e-7f4b-4c55-9b0e-2a1f6c3d9e01";
+    const TWO: &str = "5b2e9f70-1c3d-4a8e-b6f4-8e7d0c2a1b02";
+    let dir = tempfile::tempdir().unwrap();
+    let local = Store::open(&dir.path().join("history.sqlite3")).unwrap();
+    const AT: &str = "2026-03-01T10:00:00.000Z";
+    webhook(&local, "aa01", ONE, "att-1", AT);
+    // Older than the decision the record holds: kept as stale.
+    webhook(&local, "aa02", ONE, "att-2", "2026-03-01T09:00:00.000Z");
+    webhook(&local, "bb01", TWO, "att-9", AT);
+    let db = Database::new();
+    let shared = db.store();
+
+    let report = shared.import_from(&local, &mut |_, _| {}).unwrap();
+    assert_eq!((report.copied, report.skipped), (2, 0), "{report:?}");
+    assert_eq!(
+        (report.deliveries_copied, report.deliveries_skipped),
+        (3, 0),
+        "{report:?}"
+    );
+    // Each as `listen` kept it.
+    assert_eq!(
+        db.sql(
+            "SELECT string_agg(concat_ws('/', body_sha256, received_at, session_id, kind, \
+             attempt_id, result), ',' ORDER BY body_sha256) FROM deliveries"
+        ),
+        format!(
+            "aa01/1772366400000/{ONE}/decision/att-1/applied,\
+             aa02/1772366400000/{ONE}/decision/att-2/stale,\
+             bb01/1772366400000/{TWO}/decision/att-9/applied"
+        )
+    );
+    assert_eq!(shared.webhook_attempts(ONE).unwrap(), ["att-1", "att-2"]);
+    // A webhook Veriff sends again is known on the server as the delivery it is.
+    assert_eq!(
+        webhook(&shared, "aa01", ONE, "att-1", AT),
+        WebhookOutcome::Duplicate
+    );
+
+    let again = shared.import_from(&local, &mut |_, _| {}).unwrap();
+    assert_eq!((again.copied, again.skipped), (0, 2), "{again:?}");
+    assert_eq!(
+        (again.deliveries_copied, again.deliveries_skipped),
+        (0, 3),
+        "{again:?}"
+    );
+    assert_eq!(db.sql("SELECT count(*) FROM deliveries"), "3");
+}
+
 /// The CLI on a shared history: `generate`, `history` and `decision` with
 /// VERIFF_TUI_HISTORY_URL, and two operators (two data dirs) on one server.
 mod cli {
@@ -379,6 +472,16 @@ mod cli {
         assert_eq!(code, 0, "stderr: {err}");
         let (code, _, err) = env.run_with(&["generate", "--first-name", "Remote"], &shared);
         assert_eq!(code, 0, "stderr: {err}");
+        // And a webhook `listen` kept for one of them.
+        let local_store = veriff_tui::history::Store::open(&env.history_db()).unwrap();
+        super::webhook(
+            &local_store,
+            "cc01",
+            &local[1],
+            "att-1",
+            "2026-03-01T10:00:00.000Z",
+        );
+        drop(local_store);
 
         let (code, _, err) = env.run(&["history", "import"]);
         assert_eq!(code, 2, "without a shared history: {err}");
@@ -387,14 +490,22 @@ mod cli {
         let (code, out, err) = env.run_with(&["history", "import"], &shared);
         assert_eq!(code, 0, "stderr: {err}");
         assert!(
-            out.contains("imported 2 records") && out.contains("0 were there already"),
+            out.contains("imported 2 records")
+                && out.contains("0 were there already; 1 webhook deliveries copied"),
             "{out}"
         );
         let (code, out, err) = env.run_with(&["history", "import"], &shared);
         assert_eq!(code, 0, "stderr: {err}");
         assert!(
-            out.contains("imported 0 records") && out.contains("2 were there already"),
+            out.contains("imported 0 records")
+                && out.contains(
+                    "2 were there already; 0 webhook deliveries copied, 1 were there already"
+                ),
             "{out}"
+        );
+        assert_eq!(
+            db.sql("SELECT attempt_id FROM deliveries WHERE body_sha256 = 'cc01'"),
+            "att-1"
         );
 
         let (code, out, err) = env.run_with(&["history", "--json"], &shared);
