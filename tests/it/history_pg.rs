@@ -75,6 +75,30 @@ fn a_schema_newer_than_this_binary_is_refused_and_left_untouched() {
 }
 
 #[test]
+fn a_server_older_than_13_is_refused_naming_its_version_and_what_to_do() {
+    let old = crate::support::fake_pg::FakePg::start();
+    let err = Store::open_url(&old.url()).unwrap_err();
+    let StoreError::ServerTooOld {
+        version, minimum, ..
+    } = &err
+    else {
+        panic!("{err:?}");
+    };
+    assert_eq!((version.as_str(), minimum.as_str()), ("12.17", "13"));
+    let text = err.to_string();
+    assert!(
+        text.contains("runs PostgreSQL 12.17; it needs 13 or newer")
+            && text.contains("upgrade the server")
+            && text.contains("leave [history] url out"),
+        "{text}"
+    );
+    assert!(!text.contains("old-server-pw-12"), "{text}");
+    // Refused after asking the server its version (prepared, then run), not for a
+    // conversation that went wrong.
+    assert!(old.received().starts_with("PDSBES"), "{}", old.received());
+}
+
+#[test]
 fn a_wrong_password_says_so_and_never_shows_it() {
     let db = Database::new();
     let err = Store::open_url(&db.tcp_url(Some("not-the-password-42"))).unwrap_err();
@@ -421,6 +445,25 @@ mod cli {
             !err.contains("wrong-pw-777") && !out.contains("wrong-pw-777"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn history_on_a_server_older_than_13_fails_saying_so() {
+        let old = crate::support::fake_pg::FakePg::start();
+        let url = old.url();
+        let (code, out, err) =
+            SandboxEnv::new().run_with(&["history"], &[("VERIFF_TUI_HISTORY_URL", url.as_str())]);
+        assert_ne!(code, 0, "stdout: {out}");
+        assert_eq!(code, 1, "{err}");
+        assert!(
+            err.contains("PostgreSQL 12.17") && err.contains("needs 13 or newer"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("old-server-pw-12") && !out.contains("old-server-pw-12"),
+            "{err}"
+        );
+        assert!(old.received().contains("PDSBES"), "{}", old.received());
     }
 
     #[test]
