@@ -1,15 +1,16 @@
 //! A fake PostgreSQL 12 on loopback, for the one thing the real test server cannot show: a
 //! server too old for the shared history (`pg/open.rs`'s `check_server`). Installing an
 //! old PostgreSQL beside the new one is not possible on every machine the tests run on;
-//! speaking enough of the v3 wire protocol to be one is a hundred lines.
+//! speaking just enough of the v3 wire protocol to pass for one is small.
 //!
-//! It answers what the `postgres` crate sends when it connects and runs one query (seen by
-//! logging the bytes it sends): an SSLRequest ('N': no TLS here), the StartupMessage (no
-//! password asked, the parameters a real server reports, server_version 12.17), then the
-//! extended protocol the driver always uses — Parse/Describe/Sync to prepare, Bind/
-//! Execute/Sync to run — to which every query gets one row: `server_version_num` 120017
-//! and `server_version` "12.17", which is what the version check asks. The message types
-//! it received are kept, so a test can tell the check's query reached it.
+//! It answers what the `postgres` crate sends when it connects and runs one query: an
+//! SSLRequest ('N': no TLS here), the StartupMessage (no password asked, the parameters a
+//! real server reports, server_version 12.17), then the extended protocol the driver always
+//! uses — Parse/Describe/Sync to prepare, Bind/Execute/Sync to run — to which every query
+//! gets one row: `server_version_num` 120017 and `server_version` "12.17", what the version
+//! check asks. The type of every message received is kept (`received`: "PDSBES" for the
+//! check), so a test can tell that the refusal came after the check's query, and a change
+//! in what the driver sends shows there first.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
