@@ -1,6 +1,6 @@
 //! `history import [--from PATH]`: a local history file copied into the shared history
-//! this run uses ([history] url), sessions already there skipped, so it is safe to run
-//! twice. The file is opened as `history` opens it and is not changed by the copy.
+//! this run uses ([history] url), its records and webhook deliveries, those already there
+//! skipped, so it is safe to run twice. The file is opened as `history` opens it and is not changed by the copy.
 
 use super::bar::Bar;
 use super::{Failure, Outcome, output};
@@ -46,7 +46,7 @@ pub(super) fn run(settings: &Settings, args: ImportArgs) -> Outcome {
     bar.clear();
     let report = report?;
     output::line(&format!(
-        "imported {} records from {shown} into the shared history at {url}; {} were there already",
-        report.copied, report.skipped
+        "imported {} records from {shown} into the shared history at {url}; {} were there already; {} webhook deliveries copied, {} were there already",
+        report.copied, report.skipped, report.deliveries_copied, report.deliveries_skipped
     ))
 }

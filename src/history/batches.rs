@@ -5,7 +5,8 @@
 //! batch name and the profile). Its state is written in the same transaction as the intent
 //! of its request, before the request leaves; the intent hands the row over to the record
 //! it becomes (`carry_batch_tag`, called from `write.rs`), whether a session or an unknown
-//! outcome. Schema: `V9` in `schema.rs`.
+//! outcome. Schema: `V9` in `schema.rs`. On the shared history each public method hands
+//! over to `pg/batches.rs`, which keeps the same rows the same way (its schema V3).
 
 use std::collections::HashMap;
 
@@ -47,14 +48,60 @@ pub struct BatchSummary {
     pub unknown: u64,
 }
 
-const CREATED: &str = "created";
-const UNKNOWN: &str = "unknown";
+/// `batch_rows.outcome` of a row with a session, and of one whose outcome is unknown.
+pub(super) const CREATED: &str = "created";
+pub(super) const UNKNOWN: &str = "unknown";
+
+/// What a `batch_rows` row says: on its way while it names an intent, else its outcome.
+pub(super) fn row_state(
+    intent_id: Option<i64>,
+    outcome: Option<&str>,
+    error: Option<String>,
+    record: Option<Box<Record>>,
+) -> RowState {
+    match (intent_id, outcome) {
+        (Some(_), _) => RowState::InFlight,
+        (None, Some(CREATED)) => RowState::Created(record),
+        (None, Some(UNKNOWN)) => RowState::Unknown(record),
+        (None, _) => RowState::New {
+            last_error: error.map(|e| crate::text::sanitize(&e)),
+        },
+    }
+}
+
+/// Why a row whose `batch_rows` row says `prior` (its intent, its outcome; `None`: never
+/// sent) must not be sent now; `None` when it may be.
+pub(super) fn taken(
+    prior: Option<(Option<i64>, Option<String>)>,
+    resend_unknown: bool,
+) -> Option<&'static str> {
+    match prior {
+        Some((Some(_), _)) => Some("is being sent by another run of this batch"),
+        Some((None, Some(o))) if o == CREATED => Some("already has a session"),
+        Some((None, Some(o))) if o == UNKNOWN && !resend_unknown => {
+            Some("was sent before and its outcome is unknown")
+        }
+        _ => None,
+    }
+}
+
+/// A batch of the list, from its row.
+pub(super) fn summary(name: &str, created_ms: i64, created: i64, unknown: i64) -> BatchSummary {
+    BatchSummary {
+        name: crate::text::sanitize(name),
+        created_at: from_ms(created_ms),
+        created: created.max(0) as u64,
+        unknown: unknown.max(0) as u64,
+    }
+}
 
 impl Store {
     /// The id of the batch `name`, made now when `create` and it is new; `None` when it is
     /// not there and not made.
     pub fn batch_id(&self, name: &str, create: bool) -> Result<Option<i64>, StoreError> {
-        self.batches_are_local()?;
+        if let Some(pg) = self.pg() {
+            return pg.batch_id(name, create);
+        }
         if create {
             self.writable()?;
             self.conn
@@ -80,7 +127,9 @@ impl Store {
         batch_id: i64,
         keys: &[String],
     ) -> Result<HashMap<String, RowState>, StoreError> {
-        self.batches_are_local()?;
+        if let Some(pg) = self.pg() {
+            return pg.batch_states(batch_id, keys);
+        }
         let mut out = HashMap::new();
         let mut st = self
             .conn
@@ -108,15 +157,10 @@ impl Store {
                 Some(id) => self.get(id)?.map(Box::new),
                 None => None,
             };
-            let state = match (intent, outcome.as_deref()) {
-                (Some(_), _) => RowState::InFlight,
-                (None, Some(CREATED)) => RowState::Created(record),
-                (None, Some(UNKNOWN)) => RowState::Unknown(record),
-                (None, _) => RowState::New {
-                    last_error: error.map(|e| crate::text::sanitize(&e)),
-                },
-            };
-            out.insert(key.clone(), state);
+            out.insert(
+                key.clone(),
+                row_state(intent, outcome.as_deref(), error, record),
+            );
         }
         Ok(out)
     }
@@ -131,7 +175,9 @@ impl Store {
         tag: &BatchTag,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        self.batches_are_local()?;
+        if let Some(pg) = self.pg() {
+            return pg.record_batch_intent(new, tag, now);
+        }
         self.writable()?;
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(|e| self.err(e))?;
@@ -143,15 +189,7 @@ impl Store {
             )
             .optional()
             .map_err(|e| self.err(e))?;
-        let taken = match &prior {
-            Some((Some(_), _)) => Some("is being sent by another run of this batch"),
-            Some((None, Some(o))) if o == CREATED => Some("already has a session"),
-            Some((None, Some(o))) if o == UNKNOWN && !tag.resend_unknown => {
-                Some("was sent before and its outcome is unknown")
-            }
-            _ => None,
-        };
-        if let Some(why) = taken {
+        if let Some(why) = taken(prior, tag.resend_unknown) {
             return Err(StoreError::Sqlite(format!(
                 "line {} {why}; it was not sent again",
                 tag.line
@@ -183,7 +221,9 @@ impl Store {
         row_key: &str,
         error: &str,
     ) -> Result<(), StoreError> {
-        self.batches_are_local()?;
+        if let Some(pg) = self.pg() {
+            return pg.batch_row_failed(batch_id, row_key, error);
+        }
         self.writable()?;
         let error: String = error.chars().take(MAX_CHECK_ERROR_CHARS).collect();
         self.conn
@@ -200,7 +240,9 @@ impl Store {
     /// record of that attempt (outcome unknown) goes, and the row is free to be sent. The
     /// retry's own intent is recorded before it leaves, as every request's is.
     pub fn batch_row_retry(&self, batch_id: i64, row_key: &str) -> Result<(), StoreError> {
-        self.batches_are_local()?;
+        if let Some(pg) = self.pg() {
+            return pg.batch_row_retry(batch_id, row_key);
+        }
         self.writable()?;
         let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
             .map_err(|e| self.err(e))?;
@@ -222,7 +264,9 @@ impl Store {
     /// Every batch, newest first, with how many rows have a session and how many an
     /// unknown outcome.
     pub fn batches(&self) -> Result<Vec<BatchSummary>, StoreError> {
-        self.batches_are_local()?;
+        if let Some(pg) = self.pg() {
+            return pg.batches();
+        }
         let mut st = self
             .conn
             .prepare_cached(
@@ -233,12 +277,12 @@ impl Store {
             )
             .map_err(|e| self.err(e))?;
         st.query_map([], |r| {
-            Ok(BatchSummary {
-                name: crate::text::sanitize(&r.get::<_, String>(0)?),
-                created_at: from_ms(r.get(1)?),
-                created: r.get::<_, i64>(2)?.max(0) as u64,
-                unknown: r.get::<_, i64>(3)?.max(0) as u64,
-            })
+            Ok(summary(
+                &r.get::<_, String>(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+            ))
         })
         .and_then(|rows| rows.collect())
         .map_err(|e| self.err(e))
@@ -265,14 +309,4 @@ pub(super) fn carry_batch_tag(
         intent_id
     ])
     .map(drop)
-}
-
-impl Store {
-    /// Batches are kept in the local file only, for now.
-    fn batches_are_local(&self) -> Result<(), StoreError> {
-        if self.pg().is_some() {
-            return Err(StoreError::NotSharedYet("generate --batch"));
-        }
-        Ok(())
-    }
 }

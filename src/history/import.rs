@@ -1,7 +1,10 @@
 //! `history import`: a local SQLite history copied into the shared one on PostgreSQL,
 //! newest first a batch at a time (memory stays flat for a million records), skipping
-//! sessions already there. Requests still in flight in the file are not copied: their
-//! process finishes them where it started them.
+//! sessions already there; then the webhook deliveries `listen` kept, skipping those there
+//! already (by their body's hash, as `listen` itself does), so that a webhook Veriff sends
+//! again is known as the same delivery and the attempts a session had are all there.
+//! Requests still in flight in the file are not copied: their process finishes them where
+//! it started them.
 
 use super::*;
 
@@ -15,6 +18,10 @@ pub struct ImportReport {
     pub copied: u64,
     /// Records whose session it had already.
     pub skipped: u64,
+    /// Webhook deliveries new to the shared history.
+    pub deliveries_copied: u64,
+    /// Webhook deliveries it had already.
+    pub deliveries_skipped: u64,
 }
 
 impl Store {
@@ -59,6 +66,15 @@ impl Store {
             report.copied += copied;
             report.skipped += batch.len() as u64 - copied;
             progress(report.copied + report.skipped, total);
+        }
+        let mut after: Option<String> = None;
+        loop {
+            let page = source.deliveries_after(after.as_deref(), BATCH)?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.body_sha256.clone());
+            let copied = pg.import_deliveries(&page)?;
+            report.deliveries_copied += copied;
+            report.deliveries_skipped += page.len() as u64 - copied;
         }
         Ok(report)
     }

@@ -209,11 +209,6 @@ pub enum StoreError {
         "{0} is for a history in a local file; the shared history on PostgreSQL has no need of it"
     )]
     SqliteOnly(&'static str),
-    /// What the shared history on PostgreSQL does not do yet (the local file does).
-    #[error(
-        "{0} works on a history in a local file; the shared history on PostgreSQL does not have it yet: run it without [history] url (and VERIFF_TUI_HISTORY_URL)"
-    )]
-    NotSharedYet(&'static str),
     #[error("could not prepare {path}: {detail}")]
     Io { path: String, detail: String },
     /// A search too big to run (SQLite limits the size of a query): said, not run.

@@ -22,6 +22,17 @@ pub struct WebhookWrite<'a> {
     pub elsewhere: Elsewhere<'a>,
 }
 
+/// A delivery as kept in `deliveries`, copied whole by `history import`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Delivery {
+    pub body_sha256: String,
+    pub received_at_ms: i64,
+    pub session_id: String,
+    pub kind: String,
+    pub attempt_id: Option<String>,
+    pub result: String,
+}
+
 /// What is known of a session first heard of in a webhook.
 #[derive(Debug, Clone)]
 pub struct Elsewhere<'a> {
@@ -131,6 +142,36 @@ impl Store {
                  GROUP BY attempt_id ORDER BY MIN(received_at)",
             )?;
             let rows = st.query_map([session_id], |r| r.get(0))?;
+            rows.collect()
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    /// Up to `limit` deliveries after the one whose body hash is `after` (`None`: from the
+    /// first), in the order of their hashes: a whole file's, page by page (`import`).
+    /// Made safe as records are: the file may have been written by anything.
+    pub(crate) fn deliveries_after(
+        &self,
+        after: Option<&str>,
+        limit: u64,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let run = || -> rusqlite::Result<Vec<Delivery>> {
+            let mut st = self.conn.prepare_cached(
+                "SELECT body_sha256, received_at, session_id, kind, attempt_id, result \
+                 FROM deliveries WHERE body_sha256 > ? ORDER BY body_sha256 LIMIT ?",
+            )?;
+            let rows = st.query_map(params![after.unwrap_or(""), sql_limit(limit)], |r| {
+                Ok(Delivery {
+                    body_sha256: crate::text::sanitize(&r.get::<_, String>(0)?),
+                    received_at_ms: r.get(1)?,
+                    session_id: crate::text::sanitize(&r.get::<_, String>(2)?),
+                    kind: crate::text::sanitize(&r.get::<_, String>(3)?),
+                    attempt_id: r
+                        .get::<_, Option<String>>(4)?
+                        .map(|a| crate::text::sanitize(&a)),
+                    result: crate::text::sanitize(&r.get::<_, String>(5)?),
+                })
+            })?;
             rows.collect()
         };
         run().map_err(|e| self.err(e))

@@ -9,8 +9,10 @@ use crate::history::{Query, Record, Store, StoreError};
 use crate::ops::progress::{Progress, thousands};
 use crate::text::sanitize;
 
-/// Column names of the CSV export, in order.
-pub const CSV_COLUMNS: [&str; 31] = [
+/// Column names of the CSV export, in order. The same columns whichever history it comes
+/// from (`operator` and `machine` are empty for a local file's records), so a script reads
+/// every export alike; new columns go at the end.
+pub const CSV_COLUMNS: [&str; 33] = [
     "created_at",
     "profile",
     "sandbox",
@@ -42,6 +44,8 @@ pub const CSV_COLUMNS: [&str; 31] = [
     "address",
     "consents",
     "made_elsewhere",
+    "operator",
+    "machine",
 ];
 
 /// A record as exported: strings sanitised, times RFC 3339 UTC. No secret is ever in a record.
@@ -80,6 +84,10 @@ pub struct ExportRow {
     pub consents: String,
     /// First heard of in a webhook (`listen`): made by another program, no link kept.
     pub made_elsewhere: bool,
+    /// Who made it, and on which machine: the shared history keeps both; empty for a local
+    /// file's records, which are all its owner's.
+    pub operator: String,
+    pub machine: String,
 }
 
 impl ExportRow {
@@ -123,6 +131,8 @@ impl ExportRow {
             address: sanitize(&e.address),
             consents: sanitize(&e.get(crate::veriff::ExtraField::Consents)),
             made_elsewhere: r.made_elsewhere,
+            operator: sanitize(&r.operator),
+            machine: sanitize(&r.machine),
         }
     }
 }
@@ -270,6 +280,8 @@ pub fn write_matching(
                 &mut row.document_country,
                 &mut row.address,
                 &mut row.consents,
+                &mut row.operator,
+                &mut row.machine,
             ] {
                 defuse(cell);
             }

@@ -1,7 +1,9 @@
 //! `generate --batch`: the real binary against the sandbox over loopback. Invalid rows and
 //! unknown columns stop a run before anything is sent; a server answering 429 and 500 still
 //! ends with one session per row; a run killed in the middle and run again makes exactly
-//! one session per valid row; the output opened as CSV holds no formula.
+//! one session per valid row; two runs of one batch at once send each row once; the output
+//! opened as CSV holds no formula. The tests of the history's part run on both stores: the
+//! file in the data dir, and the shared history on the test PostgreSQL server.
 
 use std::collections::HashMap;
 use std::process::{Command, Stdio};
@@ -12,6 +14,34 @@ use veriff_tui::ops::generate::PAUSE_AFTER_URL_ENV;
 use veriff_tui::sandbox::{Fault, Flaky};
 
 const DEADLINE: Duration = Duration::from_secs(60);
+
+/// Runs each named test (a fn taking the `&SandboxEnv` to run in) on both histories:
+/// `NAME::sqlite`, the file in the data dir; `NAME::postgres`, a database of its own on the
+/// test server (`support::pg`), where the run must not have made a local file at all.
+macro_rules! on_both_histories {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[test]
+            fn sqlite() {
+                super::$name(&crate::support::SandboxEnv::new())
+            }
+            #[test]
+            fn postgres() {
+                let db = crate::support::pg::Database::new();
+                let env = crate::support::SandboxEnv::new().on_shared_history(db.url());
+                super::$name(&env);
+                assert!(!env.history_db().exists(), "a local history was made");
+            }
+        }
+    )*};
+}
+
+on_both_histories!(
+    invalid_rows_are_listed_by_line_and_nothing_is_sent_unless_skipped,
+    a_server_answering_429_and_500_ends_with_one_session_per_row,
+    a_run_killed_in_the_middle_and_run_again_makes_one_session_per_valid_row,
+    two_runs_of_one_batch_at_once_send_each_row_once,
+);
 
 fn wait_for(what: &str, cond: impl Fn() -> bool) {
     let start = Instant::now();
@@ -69,11 +99,9 @@ fn history_of(env: &SandboxEnv, batch: &str) -> Vec<serde_json::Value> {
     serde_json::from_str::<Vec<serde_json::Value>>(&out).unwrap()
 }
 
-#[test]
-fn invalid_rows_are_listed_by_line_and_nothing_is_sent_unless_skipped() {
-    let env = SandboxEnv::new();
+fn invalid_rows_are_listed_by_line_and_nothing_is_sent_unless_skipped(env: &SandboxEnv) {
     let file = write(
-        &env,
+        env,
         "people.csv",
         "first_name,last_name,email,date_of_birth\n\
          Anna,Tamm,anna@example.com,1980-01-08\n\
@@ -116,8 +144,22 @@ fn invalid_rows_are_listed_by_line_and_nothing_is_sent_unless_skipped() {
             "{r:?}"
         );
     }
-    let kept = history_of(&env, "people.csv");
+    let kept = history_of(env, "people.csv");
     assert_eq!(kept.len(), 2, "{kept:?}");
+    let mut names: Vec<&str> = kept
+        .iter()
+        .map(|r| r["first_name"].as_str().unwrap_or_default())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["Anna", "Toomas"], "{kept:?}");
+    // A name the history has no batch of: said, with the ones it has.
+    let (code, _, err) = env.run(&["history", "--batch", "nobody.csv"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no batch is named \"nobody.csv\""), "{err}");
+    assert!(
+        err.contains("Batches in this history, newest first: people.csv"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -180,16 +222,14 @@ fn a_bom_and_semicolons_are_read_and_kept_and_no_output_cell_is_a_formula() {
     assert_eq!(names.get("@Anna"), Some(&1), "{names:?}");
 }
 
-#[test]
-fn a_server_answering_429_and_500_ends_with_one_session_per_row() {
-    let env = SandboxEnv::new();
+fn a_server_answering_429_and_500_ends_with_one_session_per_row(env: &SandboxEnv) {
     // Every 12th request 429, every 11th 500: both come within the 12 rows' first
     // requests, and a row refused on all its 6 tries stays out of reach (about 1 run in
     // 4,000). Every 4th and 3rd refused half the requests, and with 4 in flight a row ran
     // out of tries now and then.
     let flaky = Flaky::new(12, 11, 1);
     env.sandbox.set_fault(Some(Fault::Flaky(flaky.clone())));
-    let file = write(&env, "people.csv", &people(12));
+    let file = write(env, "people.csv", &people(12));
     let started = Instant::now();
     let (code, out, err) = env.run(&["generate", "--batch", &file, "--jobs", "4", "--json"]);
     let took = started.elapsed();
@@ -209,11 +249,11 @@ fn a_server_answering_429_and_500_ends_with_one_session_per_row() {
         .collect();
     assert_eq!(lines.len(), 12, "one object per row: {out}");
     assert!(lines.iter().all(|l| l["status"] == "created"), "{out}");
-    let names = sessions_by_name(&env);
+    let names = sessions_by_name(env);
     assert_eq!(names.len(), 12, "{names:?}");
     assert!(names.values().all(|n| *n == 1), "{names:?}");
     // The history holds the 12 sessions of the batch and no record of the failed tries.
-    let kept = history_of(&env, "people.csv");
+    let kept = history_of(env, "people.csv");
     assert_eq!(kept.len(), 12);
     assert!(kept.iter().all(|r| r["status"] == "created"), "{kept:?}");
     let (_, all, _) = env.run(&["history", "-n", "0", "--json"]);
@@ -221,10 +261,8 @@ fn a_server_answering_429_and_500_ends_with_one_session_per_row() {
     assert_eq!(all.len(), 12, "{all:?}");
 }
 
-#[test]
-fn a_run_killed_in_the_middle_and_run_again_makes_one_session_per_valid_row() {
-    let env = SandboxEnv::new();
-    let file = write(&env, "people.csv", &people(8));
+fn a_run_killed_in_the_middle_and_run_again_makes_one_session_per_valid_row(env: &SandboxEnv) {
+    let file = write(env, "people.csv", &people(8));
     // One request at a time, each pausing after its link is handed over: the kill lands
     // between a session's creation and its record, the hardest place.
     let mut child = Command::new(BIN);
@@ -264,7 +302,7 @@ fn a_run_killed_in_the_middle_and_run_again_makes_one_session_per_valid_row() {
     assert!(err.contains("outcome unknown"), "{err}");
     assert_eq!(code, 4, "only an unknown outcome is left: {err}");
 
-    let names = sessions_by_name(&env);
+    let names = sessions_by_name(env);
     assert_eq!(env.sandbox.session_count(), 8, "{names:?}");
     assert!(names.values().all(|n| *n == 1), "{names:?}");
 
@@ -272,6 +310,65 @@ fn a_run_killed_in_the_middle_and_run_again_makes_one_session_per_valid_row() {
     let before = env.sandbox.create_requests();
     let (_, _, err) = env.run(&["generate", "--batch", &file]);
     assert_eq!(env.sandbox.create_requests(), before, "{err}");
+}
+
+/// Two operators (or two terminals) start the same batch at the same moment: every row
+/// gets one session, made by one of the runs; the other reports it as `existing` or `busy`.
+fn two_runs_of_one_batch_at_once_send_each_row_once(env: &SandboxEnv) {
+    let file = write(env, "people.csv", &people(10));
+    // Each request pauses after its link is handed over, so the runs overlap and meet on
+    // rows that the other has on its way.
+    let spawn = || {
+        let mut child = Command::new(BIN);
+        child
+            .args(["generate", "--batch", &file, "--jobs", "3", "--json"])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", env.dir.path())
+            .env(PAUSE_AFTER_URL_ENV, "200")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env.vars() {
+            child.env(k, v);
+        }
+        child.spawn().unwrap()
+    };
+    let runs = [spawn(), spawn()];
+    let mut created_by_line: HashMap<u64, usize> = HashMap::new();
+    for run in runs {
+        let out = run.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // 0, or 3 when a row was being sent by the other run.
+        assert!(
+            matches!(out.status.code(), Some(0 | 3)),
+            "{:?}: {stderr}",
+            out.status
+        );
+        for line in stdout.lines() {
+            let row: serde_json::Value = serde_json::from_str(line).unwrap();
+            let status = row["status"].as_str().unwrap_or_default();
+            assert!(
+                ["created", "existing", "busy"].contains(&status),
+                "{row}\n{stderr}"
+            );
+            if status == "created" {
+                *created_by_line
+                    .entry(row["line"].as_u64().unwrap_or_default())
+                    .or_default() += 1;
+            }
+        }
+    }
+    assert_eq!(created_by_line.len(), 10, "{created_by_line:?}");
+    assert!(
+        created_by_line.values().all(|n| *n == 1),
+        "{created_by_line:?}"
+    );
+    let names = sessions_by_name(env);
+    assert_eq!(names.len(), 10, "{names:?}");
+    assert!(names.values().all(|n| *n == 1), "{names:?}");
+    assert_eq!(history_of(env, "people.csv").len(), 10);
 }
 
 #[test]
@@ -451,12 +548,22 @@ mod tui {
 /// record it becomes is the batch's, whichever way the intent ends.
 mod store {
     use chrono::Utc;
-    use veriff_tui::history::{BatchTag, NewIntent, NewRecord, Query, RowState, Store};
+    use veriff_tui::history::{BatchTag, NewIntent, NewRecord, Query, Record, RowState, Store};
     use veriff_tui::veriff::{CreatedSession, SessionInput};
 
+    crate::history::on_both_stores!(
+        a_row_is_sent_once_and_its_record_is_the_batchs,
+        runs_racing_for_one_row_send_it_once,
+        the_batch_filter_lists_its_records_beside_the_words_searched,
+    );
+
     fn input() -> SessionInput {
+        named("Anna")
+    }
+
+    fn named(first_name: &str) -> SessionInput {
         SessionInput {
-            first_name: "Anna".into(),
+            first_name: first_name.into(),
             last_name: "Tamm".into(),
             lang: "en".into(),
             selfid: true,
@@ -496,10 +603,7 @@ mod store {
         }
     }
 
-    #[test]
-    fn a_row_is_sent_once_and_its_record_is_the_batchs() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("h.sqlite3")).unwrap();
+    fn a_row_is_sent_once_and_its_record_is_the_batchs(store: &Store) {
         let batch_id = store.batch_id("people.csv", true).unwrap().unwrap();
         assert_eq!(store.batch_id("people.csv", true).unwrap(), Some(batch_id));
         assert_eq!(store.batch_id("other.csv", false).unwrap(), None);
@@ -600,5 +704,119 @@ mod store {
         let summary = store.batches().unwrap();
         assert_eq!(summary.len(), 1);
         assert_eq!(summary[0].name, "people.csv");
+    }
+
+    fn tag(batch_id: i64, row_key: &str) -> BatchTag {
+        BatchTag {
+            batch_id,
+            row_key: row_key.into(),
+            line: 2,
+            resend_unknown: false,
+        }
+    }
+
+    /// Runs (each its own connection) ask for the same row at the same moment, a row new to
+    /// the history and one sent before and refused (there already, free to be sent): one
+    /// records its intent, every other is told another run is sending it.
+    fn runs_racing_for_one_row_send_it_once(store: &Store) {
+        let batch_id = store.batch_id("people.csv", true).unwrap().unwrap();
+        let input = input();
+        let refused = store
+            .record_batch_intent(&intent(&input), &tag(batch_id, "sent-before"), Utc::now())
+            .unwrap();
+        store.forget_intent(refused).unwrap();
+        for key in ["new", "sent-before"] {
+            race_for(store, batch_id, key);
+        }
+    }
+
+    fn race_for(store: &Store, batch_id: i64, key: &str) {
+        const RUNS: usize = 4;
+        let stores: Vec<Store> = (0..RUNS).map(|_| crate::history::reopen(store)).collect();
+        let start = std::sync::Barrier::new(RUNS);
+        let results: Vec<Result<i64, String>> = std::thread::scope(|s| {
+            let runs: Vec<_> = stores
+                .into_iter()
+                .map(|run| {
+                    let start = &start;
+                    s.spawn(move || {
+                        let input = input();
+                        start.wait();
+                        run.record_batch_intent(&intent(&input), &tag(batch_id, key), Utc::now())
+                            .map_err(|e| e.to_string())
+                    })
+                })
+                .collect();
+            runs.into_iter().map(|r| r.join().unwrap()).collect()
+        });
+        let sent: Vec<i64> = results.iter().filter_map(|r| r.clone().ok()).collect();
+        assert_eq!(sent.len(), 1, "{key}: {results:?}");
+        for refused in results.iter().filter_map(|r| r.as_ref().err()) {
+            assert!(
+                refused.contains("line 2 is being sent by another run of this batch"),
+                "{key}: {refused}"
+            );
+        }
+        let states = store.batch_states(batch_id, &[key.into()]).unwrap();
+        assert_eq!(states.get(key), Some(&RowState::InFlight), "{key}");
+    }
+
+    /// `history --batch NAME`, and `batch:NAME` in the TUI's filter beside words to search
+    /// for: only the batch's records, counted as such (not the whole history's tally).
+    fn the_batch_filter_lists_its_records_beside_the_words_searched(store: &Store) {
+        let batch_id = store.batch_id("people.csv", true).unwrap().unwrap();
+        let make = |first_name: &str, row_key: Option<&str>| -> Record {
+            let input = named(first_name);
+            let id = match row_key {
+                Some(k) => {
+                    store.record_batch_intent(&intent(&input), &tag(batch_id, k), Utc::now())
+                }
+                None => store.record_intent(&intent(&input), Utc::now()),
+            }
+            .unwrap();
+            let s = session();
+            store
+                .complete_intent(
+                    id,
+                    &NewRecord {
+                        profile: "test",
+                        base_url: "https://example.com",
+                        sandbox: false,
+                        input: &input,
+                        session: &s,
+                    },
+                )
+                .unwrap()
+        };
+        let anna = make("Anna", Some("k1"));
+        let boris = make("Boris", Some("k2"));
+        let outside = make("Anna", None);
+        let query = |batch: &str, search: Option<&str>| Query {
+            batch: Some(batch.into()),
+            search: search.map(String::from),
+            profile: Some("test".into()),
+            offset: 0,
+            limit: 50,
+        };
+        let ids = |records: Vec<Record>| records.iter().map(|r| r.id).collect::<Vec<_>>();
+
+        let all = query("people.csv", None);
+        assert_eq!(ids(store.page(&all).unwrap()), [boris.id, anna.id]);
+        assert_eq!(store.count(&all).unwrap(), 2);
+        assert_eq!(store.count_up_to(&all, 10).unwrap(), 2);
+        let annas = query("people.csv", Some("anna"));
+        assert_eq!(ids(store.page(&annas).unwrap()), [anna.id]);
+        assert_eq!(store.count(&annas).unwrap(), 1);
+        let (page, n) = store.first_page_and_count(&annas, 10).unwrap();
+        assert_eq!((ids(page), n), (vec![anna.id], 1));
+        // Without the batch the search finds both Annas: the filter did the narrowing.
+        let everyone = Query {
+            batch: None,
+            ..annas.clone()
+        };
+        assert_eq!(ids(store.page(&everyone).unwrap()), [outside.id, anna.id]);
+        let none = query("other.csv", None);
+        assert!(store.page(&none).unwrap().is_empty());
+        assert_eq!(store.count(&none).unwrap(), 0);
     }
 }

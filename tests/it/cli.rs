@@ -143,15 +143,21 @@ fn sandbox_flag_generates_without_any_setup() {
     );
     let (_, out, _) = run_cli(&["history", "--csv"], &env);
     let mut lines = out.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("created_at,profile,sandbox"), "{header}");
+    // Who made it and where: columns in every export, empty for a local file's records.
     assert!(
-        lines
-            .next()
-            .unwrap()
-            .starts_with("created_at,profile,sandbox")
+        header.ends_with(",made_elsewhere,operator,machine"),
+        "{header}"
     );
-    assert!(
-        lines.next().unwrap().contains(",sandbox,true,Ann,"),
-        "{out}"
+    let row = lines.next().unwrap();
+    assert!(row.contains(",sandbox,true,Ann,"), "{out}");
+    assert!(row.ends_with(",false,,"), "{row}");
+    let (_, out, _) = run_cli(&["history", "--json"], &env);
+    let rows: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (&rows[0]["operator"], &rows[0]["machine"]),
+        (&"".into(), &"".into())
     );
 }
 

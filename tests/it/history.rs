@@ -97,7 +97,7 @@ macro_rules! on_both_stores {
         mod $name {
             #[test]
             fn sqlite() {
-                let (_dir, store) = super::temp_store();
+                let (_dir, store) = $crate::history::temp_store();
                 super::$name(&store)
             }
             #[test]
@@ -108,6 +108,8 @@ macro_rules! on_both_stores {
         }
     )*};
 }
+/// By path too (`crate::history::on_both_stores!`), from modules declared before this one.
+pub(crate) use on_both_stores;
 
 on_both_stores!(
     insert_and_get_round_trip_every_field,

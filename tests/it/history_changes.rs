@@ -7,7 +7,7 @@ use chrono::Utc;
 use veriff_tui::history::Store;
 use veriff_tui::veriff::{Decision, SessionStatus};
 
-use crate::history::{add, reopen, spec, t, temp_store};
+use crate::history::{add, reopen, spec, t};
 
 // Each test on a SQLite file and on a PostgreSQL database (`history`'s macro).
 on_both_stores!(

@@ -10,7 +10,7 @@ fn a_new_database_is_migrated_and_usable() {
     let db = Database::new();
     let store = db.store();
     assert!(store.is_shared());
-    assert_eq!(db.sql("SELECT version FROM schema_version"), "2");
+    assert_eq!(db.sql("SELECT version FROM schema_version"), "3");
     assert_eq!(store.count(&Query::default()).unwrap(), 0);
     assert!(!store.path().contains(pg::PASSWORD));
 }
@@ -34,8 +34,26 @@ fn operators_starting_at_the_same_moment_migrate_once() {
     }
     assert_eq!(
         db.sql("SELECT count(*), max(version) FROM schema_version"),
-        "1|2"
+        "1|3"
     );
+}
+
+#[test]
+fn a_database_made_before_batches_gains_them_and_keeps_its_records() {
+    let db = Database::new();
+    let store = db.store();
+    let kept = crate::history::add(
+        &store,
+        &crate::history::spec("Anna", "Before", chrono::Utc::now()),
+    );
+    drop(store);
+    // As the veriff-tui before batches left it: schema 2, no batch tables.
+    db.sql("DROP TABLE batch_rows; DROP TABLE batches; UPDATE schema_version SET version = 2");
+    let store = db.store();
+    assert_eq!(db.sql("SELECT version FROM schema_version"), "3");
+    assert_eq!(store.get(kept.id).unwrap(), Some(kept));
+    let id = store.batch_id("people.csv", true).unwrap().unwrap();
+    assert_eq!(store.batch_id("people.csv", false).unwrap(), Some(id));
 }
 
 #[test]
@@ -54,6 +72,30 @@ fn a_schema_newer_than_this_binary_is_refused_and_left_untouched() {
         "{text}"
     );
     assert_eq!(db.sql("SELECT version FROM schema_version"), "99");
+}
+
+#[test]
+fn a_server_older_than_13_is_refused_naming_its_version_and_what_to_do() {
+    let old = crate::support::fake_pg::FakePg::start();
+    let err = Store::open_url(&old.url()).unwrap_err();
+    let StoreError::ServerTooOld {
+        version, minimum, ..
+    } = &err
+    else {
+        panic!("{err:?}");
+    };
+    assert_eq!((version.as_str(), minimum.as_str()), ("12.17", "13"));
+    let text = err.to_string();
+    assert!(
+        text.contains("runs PostgreSQL 12.17; it needs 13 or newer")
+            && text.contains("upgrade the server")
+            && text.contains("leave [history] url out"),
+        "{text}"
+    );
+    assert!(!text.contains("old-server-pw-12"), "{text}");
+    // Refused after asking the server its version (prepared, then run), not for a
+    // conversation that went wrong.
+    assert!(old.received().starts_with("PDSBES"), "{}", old.received());
 }
 
 #[test]
@@ -189,6 +231,99 @@ fn a_server_restarted_in_the_middle_loses_nothing_and_is_used_again() {
     assert_eq!(ids, vec![after.id, before.id]);
 }
 
+/// Writes a webhook approving `session_id` (decided at `decided`) into `store` as `listen`
+/// does: the same `hash` is the same delivery.
+pub(crate) fn webhook(
+    store: &Store,
+    hash: &str,
+    session_id: &str,
+    attempt: &str,
+    decided: &str,
+) -> veriff_tui::history::WebhookOutcome {
+    use veriff_tui::history::{Elsewhere, WebhookWrite};
+    use veriff_tui::veriff::{Decision, SessionStatus};
+    let decision = Decision {
+        status: SessionStatus::parse("approved"),
+        code: Some(9001),
+        reason: None,
+        reason_code: None,
+        decision_time: Some(decided.into()),
+        vendor_data: None,
+    };
+    let w = WebhookWrite {
+        body_sha256: hash,
+        session_id,
+        kind: "decision",
+        attempt_id: Some(attempt),
+        decision: &decision,
+        received_at: crate::history::t(2026, 3, 1, 12),
+        elsewhere: Elsewhere {
+            profile: "shop",
+            base_url: "https://stationapi.veriff.com",
+            sandbox: false,
+            first_name: "Anna",
+            last_name: "Smith",
+            vendor_data: "order-1",
+        },
+    };
+    store
+        .record_webhook(&w, |current| {
+            veriff_tui::ops::webhook::supersedes(current, &decision)
+        })
+        .unwrap()
+}
+
+#[test]
+fn import_copies_the_webhook_deliveries_once_however_often_it_is_run() {
+    use veriff_tui::history::WebhookOutcome;
+    const ONE: &str = "0d8a3c1e-7f4b-4c55-9b0e-2a1f6c3d9e01";
+    const TWO: &str = "5b2e9f70-1c3d-4a8e-b6f4-8e7d0c2a1b02";
+    let dir = tempfile::tempdir().unwrap();
+    let local = Store::open(&dir.path().join("history.sqlite3")).unwrap();
+    const AT: &str = "2026-03-01T10:00:00.000Z";
+    webhook(&local, "aa01", ONE, "att-1", AT);
+    // Older than the decision the record holds: kept as stale.
+    webhook(&local, "aa02", ONE, "att-2", "2026-03-01T09:00:00.000Z");
+    webhook(&local, "bb01", TWO, "att-9", AT);
+    let db = Database::new();
+    let shared = db.store();
+
+    let report = shared.import_from(&local, &mut |_, _| {}).unwrap();
+    assert_eq!((report.copied, report.skipped), (2, 0), "{report:?}");
+    assert_eq!(
+        (report.deliveries_copied, report.deliveries_skipped),
+        (3, 0),
+        "{report:?}"
+    );
+    // Each as `listen` kept it.
+    assert_eq!(
+        db.sql(
+            "SELECT string_agg(concat_ws('/', body_sha256, received_at, session_id, kind, \
+             attempt_id, result), ',' ORDER BY body_sha256) FROM deliveries"
+        ),
+        format!(
+            "aa01/1772366400000/{ONE}/decision/att-1/applied,\
+             aa02/1772366400000/{ONE}/decision/att-2/stale,\
+             bb01/1772366400000/{TWO}/decision/att-9/applied"
+        )
+    );
+    assert_eq!(shared.webhook_attempts(ONE).unwrap(), ["att-1", "att-2"]);
+    // A webhook Veriff sends again is known on the server as the delivery it is.
+    assert_eq!(
+        webhook(&shared, "aa01", ONE, "att-1", AT),
+        WebhookOutcome::Duplicate
+    );
+
+    let again = shared.import_from(&local, &mut |_, _| {}).unwrap();
+    assert_eq!((again.copied, again.skipped), (0, 2), "{again:?}");
+    assert_eq!(
+        (again.deliveries_copied, again.deliveries_skipped),
+        (0, 3),
+        "{again:?}"
+    );
+    assert_eq!(db.sql("SELECT count(*) FROM deliveries"), "3");
+}
+
 /// The CLI on a shared history: `generate`, `history` and `decision` with
 /// VERIFF_TUI_HISTORY_URL, and two operators (two data dirs) on one server.
 mod cli {
@@ -313,6 +448,25 @@ mod cli {
     }
 
     #[test]
+    fn history_on_a_server_older_than_13_fails_saying_so() {
+        let old = crate::support::fake_pg::FakePg::start();
+        let url = old.url();
+        let (code, out, err) =
+            SandboxEnv::new().run_with(&["history"], &[("VERIFF_TUI_HISTORY_URL", url.as_str())]);
+        assert_ne!(code, 0, "stdout: {out}");
+        assert_eq!(code, 1, "{err}");
+        assert!(
+            err.contains("PostgreSQL 12.17") && err.contains("needs 13 or newer"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("old-server-pw-12") && !out.contains("old-server-pw-12"),
+            "{err}"
+        );
+        assert!(old.received().contains("PDSBES"), "{}", old.received());
+    }
+
+    #[test]
     fn config_check_names_the_shared_store_without_its_password() {
         let db = Database::new();
         let url = db.tcp_url(Some("pw-in-url-991"));
@@ -361,6 +515,16 @@ mod cli {
         assert_eq!(code, 0, "stderr: {err}");
         let (code, _, err) = env.run_with(&["generate", "--first-name", "Remote"], &shared);
         assert_eq!(code, 0, "stderr: {err}");
+        // And a webhook `listen` kept for one of them.
+        let local_store = veriff_tui::history::Store::open(&env.history_db()).unwrap();
+        super::webhook(
+            &local_store,
+            "cc01",
+            &local[1],
+            "att-1",
+            "2026-03-01T10:00:00.000Z",
+        );
+        drop(local_store);
 
         let (code, _, err) = env.run(&["history", "import"]);
         assert_eq!(code, 2, "without a shared history: {err}");
@@ -369,14 +533,22 @@ mod cli {
         let (code, out, err) = env.run_with(&["history", "import"], &shared);
         assert_eq!(code, 0, "stderr: {err}");
         assert!(
-            out.contains("imported 2 records") && out.contains("0 were there already"),
+            out.contains("imported 2 records")
+                && out.contains("0 were there already; 1 webhook deliveries copied"),
             "{out}"
         );
         let (code, out, err) = env.run_with(&["history", "import"], &shared);
         assert_eq!(code, 0, "stderr: {err}");
         assert!(
-            out.contains("imported 0 records") && out.contains("2 were there already"),
+            out.contains("imported 0 records")
+                && out.contains(
+                    "2 were there already; 0 webhook deliveries copied, 1 were there already"
+                ),
             "{out}"
+        );
+        assert_eq!(
+            db.sql("SELECT attempt_id FROM deliveries WHERE body_sha256 = 'cc01'"),
+            "att-1"
         );
 
         let (code, out, err) = env.run_with(&["history", "--json"], &shared);
@@ -441,6 +613,76 @@ mod cli {
             db.sql("SELECT operator FROM sessions WHERE first_name = 'Carla'"),
             "Carla Tamm"
         );
+    }
+
+    /// `history --csv`, `--json` and the TUI's export (`e`) say who made each record and
+    /// on which machine, for the records of two operators.
+    #[test]
+    fn the_exports_name_the_operator_and_machine_of_each_record() {
+        let db = Database::new();
+        let url = db.url();
+        let env = SandboxEnv::new();
+        for (op, name) in [("anna", "Annarec"), ("boris", "Borisrec")] {
+            let (code, _, err) = env.run_with(
+                &["generate", "--first-name", name],
+                &[("VERIFF_TUI_HISTORY_URL", url.as_str()), ("USER", op)],
+            );
+            assert_eq!(code, 0, "stderr: {err}");
+        }
+        let machine = db.sql("SELECT DISTINCT machine FROM sessions");
+        assert!(!machine.is_empty() && !machine.contains('\n'), "{machine}");
+        // (operator, first name, machine), newest first.
+        let want: Vec<(String, String, String)> = [("boris", "Borisrec"), ("anna", "Annarec")]
+            .iter()
+            .map(|(op, name)| (op.to_string(), name.to_string(), machine.clone()))
+            .collect();
+        let shared = [("VERIFF_TUI_HISTORY_URL", url.as_str())];
+        let csv_rows = |text: &str| -> Vec<(String, String, String)> {
+            let mut csv = csv::Reader::from_reader(text.as_bytes());
+            let header: Vec<String> = csv.headers().unwrap().iter().map(String::from).collect();
+            assert_eq!(header, veriff_tui::ops::export::CSV_COLUMNS);
+            let col = |name: &str| header.iter().position(|c| c == name).unwrap();
+            let (op, first, mach) = (col("operator"), col("first_name"), col("machine"));
+            csv.records()
+                .map(|r| {
+                    let r = r.unwrap();
+                    (r[op].to_string(), r[first].to_string(), r[mach].to_string())
+                })
+                .collect()
+        };
+        let json_rows = |text: &str| -> Vec<(String, String, String)> {
+            let rows: Vec<serde_json::Value> = serde_json::from_str(text).unwrap();
+            rows.iter()
+                .map(|r| {
+                    let s = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+                    (s("operator"), s("first_name"), s("machine"))
+                })
+                .collect()
+        };
+
+        let (code, out, err) = env.run_with(&["history", "--csv"], &shared);
+        assert_eq!(code, 0, "stderr: {err}");
+        assert_eq!(csv_rows(&out), want, "{out}");
+        let (code, out, err) = env.run_with(&["history", "--json"], &shared);
+        assert_eq!(code, 0, "stderr: {err}");
+        assert_eq!(json_rows(&out), want, "{out}");
+
+        // The TUI's `e`: the same export, to files.
+        let dir = tempfile::tempdir().unwrap();
+        let stamp = chrono::NaiveDate::from_ymd_opt(2026, 11, 25)
+            .and_then(|d| d.and_hms_opt(18, 30, 5))
+            .unwrap();
+        let files = veriff_tui::ops::export::export_to_dir(
+            &db.store(),
+            &veriff_tui::history::Query::default(),
+            dir.path(),
+            stamp,
+            &mut veriff_tui::ops::progress::Progress::silent(),
+        )
+        .unwrap();
+        let read = |p: &std::path::Path| std::fs::read_to_string(p).unwrap();
+        assert_eq!(csv_rows(&read(&files.csv)), want);
+        assert_eq!(json_rows(&read(&files.json)), want);
     }
 
     /// `listen` on a server writes Veriff's webhooks into the shared history, where every

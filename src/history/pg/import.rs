@@ -2,10 +2,12 @@
 //! shared one as they are (status, decision, check error, extra fields, inspection), each
 //! under the importing operator and this machine. A session already there is skipped, so
 //! an import run twice, or by two operators from copies of one file, copies each once.
+//! Webhook deliveries are copied the same way, each once by its body's hash.
 
 use postgres::GenericClient;
 
 use super::*;
+use crate::history::webhooks::Delivery;
 use crate::history::{extra_column, to_ms};
 use crate::veriff::SessionStatus;
 
@@ -31,6 +33,32 @@ impl PgStore {
                         &[&id, fetched_at, json],
                     )?;
                 }
+            }
+            tx.commit()?;
+            Ok(copied)
+        })
+    }
+
+    /// Inserts `deliveries` in one transaction; returns how many were new (the rest were
+    /// there already).
+    pub(crate) fn import_deliveries(&self, deliveries: &[Delivery]) -> Result<u64, StoreError> {
+        self.run(|c| {
+            let mut tx = c.transaction()?;
+            let mut copied = 0;
+            for d in deliveries {
+                copied += tx.execute(
+                    "INSERT INTO deliveries (body_sha256, received_at, session_id, kind, \
+                     attempt_id, result) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (body_sha256) DO NOTHING",
+                    &[
+                        &d.body_sha256,
+                        &d.received_at_ms,
+                        &d.session_id,
+                        &d.kind,
+                        &d.attempt_id,
+                        &d.result,
+                    ],
+                )?;
             }
             tx.commit()?;
             Ok(copied)

@@ -5,8 +5,8 @@
 //! here. This file holds the connection and how it is used safely from anywhere, the error
 //! mapping and the row mapping; `url` parses and redacts the address, `tls` is the rustls
 //! connector, `schema` the migrations, `open` connects and migrates, `write`, `query`,
-//! `stats` and `webhooks` mirror the SQLite files of the same names; `import` copies whole
-//! records in (`history import`).
+//! `stats`, `webhooks` and `batches` mirror the SQLite files of the same names; `import`
+//! copies whole records in (`history import`).
 //!
 //! The driver is the synchronous `postgres` crate, which runs a small tokio runtime of its
 //! own for each call and so panics when called on a thread inside another runtime's
@@ -15,6 +15,7 @@
 //! where it is and, inside a runtime, runs the call on a scoped thread of its own, so no
 //! caller has to know.
 
+mod batches;
 mod changes;
 mod import;
 mod open;

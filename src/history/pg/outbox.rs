@@ -223,12 +223,17 @@ impl PgStore {
                 let mut tx = c.transaction()?;
                 let mut written = 0;
                 for w in rows {
-                    if let Some(r) = &w.record
-                        && import::insert_whole(&mut tx, r, operator, machine)?.is_some()
-                    {
-                        written += 1;
+                    let mut id = None;
+                    if let Some(r) = &w.record {
+                        id = import::insert_whole(&mut tx, r, operator, machine)?;
+                        written += u64::from(id.is_some());
                     }
                     if let Some(intent) = w.remote_intent {
+                        // A batch's row sent before the server went away now has its
+                        // session: never sent again.
+                        if let (Some(id), Some(r)) = (id, &w.record) {
+                            batches::carry_batch_tag(&mut tx, intent, id, r.has_link())?;
+                        }
                         tx.execute("DELETE FROM intents WHERE id = $1", &[&intent])?;
                     }
                 }

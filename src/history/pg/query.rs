@@ -49,9 +49,6 @@ impl Filter {
 
 /// The filter of `query`; `mine`: only the records of that operator.
 fn filter(query: &Query, mine: Option<&str>) -> Result<Filter, StoreError> {
-    if query.batch.is_some() {
-        return Err(StoreError::NotSharedYet("a batch's records (--batch, b)"));
-    }
     let text = query.search.as_deref().unwrap_or("");
     let terms: Vec<String> = text
         .split_whitespace()
@@ -78,6 +75,14 @@ fn filter(query: &Query, mine: Option<&str>) -> Result<Filter, StoreError> {
     if let Some(profile) = &query.profile {
         let p = f.params.add(profile.clone());
         f.clauses.push(format!("s.profile = {p}"));
+    }
+    if let Some(b) = &query.batch {
+        // A batch's rows point at their records (see `batches.rs`).
+        let p = f.params.add(b.clone());
+        f.clauses.push(format!(
+            "s.id IN (SELECT r.record_id FROM batch_rows r JOIN batches b ON b.id = r.batch_id \
+             WHERE b.name = {p} AND r.record_id IS NOT NULL)"
+        ));
     }
     if let Some(operator) = mine {
         let p = f.params.add(operator.to_string());
@@ -145,7 +150,7 @@ impl PgStore {
     }
 
     pub(crate) fn count(&self, query: &Query) -> Result<u64, StoreError> {
-        if !query.has_search() && !self.mine.get() {
+        if !query.has_search() && query.batch.is_none() && !self.mine.get() {
             return self.tally(query.profile.as_deref());
         }
         let f = filter(query, self.mine())?;
@@ -154,7 +159,7 @@ impl PgStore {
     }
 
     pub(crate) fn count_up_to(&self, query: &Query, cap: u64) -> Result<u64, StoreError> {
-        if !query.has_search() && !self.mine.get() {
+        if !query.has_search() && query.batch.is_none() && !self.mine.get() {
             let n = self.tally(query.profile.as_deref())?;
             return Ok(if cap > 0 { n.min(cap) } else { n });
         }

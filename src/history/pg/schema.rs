@@ -2,8 +2,8 @@
 //!
 //! Numbered on their own, apart from SQLite's `user_version` (`schema.rs` beside `pg/`):
 //! V1 here holds what SQLite's V1..V7 built, written as PostgreSQL wants it, plus who made
-//! each record and where. A later SQLite migration (a change log, batches) is carried over
-//! by appending its PostgreSQL form to [`MIGRATIONS`]. `schema_version` holds the number
+//! each record and where; V2 is SQLite's V8 (the change log), V3 its V9 (batches). A later
+//! SQLite migration is carried over by appending its PostgreSQL form to [`MIGRATIONS`]. `schema_version` holds the number
 //! applied; every migration runs in one transaction under an advisory lock (`open.rs`), so
 //! two operators starting at the same moment migrate once.
 //!
@@ -18,7 +18,7 @@ pub(super) const MIGRATION_LOCK: i64 = 0x5654_5549;
 /// the oldest release still common in hosted offers.
 pub(super) const MIN_SERVER_VERSION: i32 = 130_000;
 
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 pub(super) fn latest() -> i32 {
     MIGRATIONS.len() as i32
@@ -177,4 +177,35 @@ $$;
 
 CREATE TRIGGER changes_track AFTER INSERT OR UPDATE OR DELETE ON sessions
     FOR EACH ROW EXECUTE FUNCTION changes_track();
+"#;
+
+/// SQLite's V9 (`history::batches`, here `pg/batches.rs`): each row of a batch by its
+/// identity, with the request on its way and then the record it became, written in the
+/// intent's transaction. Two runs of one batch at once take turns on a row through its
+/// lock (`SELECT … FOR UPDATE` on the primary key, see `record_batch_intent`). The foreign
+/// keys do what SQLite's triggers do: an intent that ends without a record frees its row,
+/// and a record deleted by hand leaves the row its outcome (never sent twice).
+const V3: &str = r#"
+CREATE TABLE batches (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name        TEXT   NOT NULL UNIQUE,
+    created_at  BIGINT NOT NULL
+);
+
+CREATE TABLE batch_rows (
+    batch_id    BIGINT NOT NULL REFERENCES batches (id),
+    row_key     TEXT   NOT NULL,
+    -- The row's line in the file when it was last sent (files get edited: for messages only).
+    line        BIGINT NOT NULL,
+    intent_id   BIGINT REFERENCES intents (id) ON DELETE SET NULL,
+    record_id   BIGINT REFERENCES sessions (id) ON DELETE SET NULL,
+    -- NULL: no answer yet, or none that made a session; 'created'; 'unknown'.
+    outcome     TEXT,
+    error       TEXT,
+    updated_at  BIGINT NOT NULL,
+    PRIMARY KEY (batch_id, row_key)
+);
+-- Also what the foreign keys' ON DELETE looks rows up by.
+CREATE INDEX batch_rows_intent ON batch_rows (intent_id) WHERE intent_id IS NOT NULL;
+CREATE INDEX batch_rows_record ON batch_rows (record_id, batch_id) WHERE record_id IS NOT NULL;
 "#;

@@ -60,33 +60,8 @@ impl PgStore {
         new: &NewIntent<'_>,
         now: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        let i = new.input;
-        let pid = i64::from(std::process::id());
         let (operator, machine) = (self.operator.as_str(), self.machine.as_str());
-        self.run(|c| {
-            c.query_one(
-                "INSERT INTO intents (created_at, machine, pid, operator, profile, base_url, \
-                 sandbox, first_name, last_name, lang, selfid, callback, vendor_data, extra) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
-                &[
-                    &to_ms(now),
-                    &machine,
-                    &pid,
-                    &operator,
-                    &new.profile,
-                    &new.base_url,
-                    &new.sandbox,
-                    &i.first_name,
-                    &i.last_name,
-                    &i.lang,
-                    &i.selfid,
-                    &i.callback,
-                    &i.vendor_data,
-                    &extra_column(&i.extra),
-                ],
-            )?
-            .try_get(0)
-        })
+        self.run(|c| insert_intent(c, new, now, operator, machine))
     }
 
     pub(super) fn complete_intent_on_server(
@@ -98,7 +73,8 @@ impl PgStore {
         let row = self.run(|c| {
             let mut tx = c.transaction()?;
             let row = insert_in(&mut tx, new, operator, machine, false);
-            if row.is_ok() {
+            if let Ok(record) = row {
+                super::batches::carry_batch_tag(&mut tx, id, record, true)?;
                 tx.execute("DELETE FROM intents WHERE id = $1", &[&id])?;
                 tx.commit()?;
             }
@@ -174,6 +150,7 @@ impl PgStore {
                 "UPDATE sessions SET check_error = $1 WHERE id = $2",
                 &[&why, &row],
             )?;
+            super::batches::carry_batch_tag(&mut tx, id, row, false)?;
             tx.execute("DELETE FROM intents WHERE id = $1", &[&id])?;
             tx.commit()?;
             let mut record = Record::from_new(row, &new);
@@ -254,6 +231,40 @@ impl PgStore {
                 .map(|n| n > 0)
         })
     }
+}
+
+/// Records an intent (in the caller's transaction, or alone); returns its id.
+pub(super) fn insert_intent(
+    c: &mut impl GenericClient,
+    new: &NewIntent<'_>,
+    now: DateTime<Utc>,
+    operator: &str,
+    machine: &str,
+) -> Result<i64, postgres::Error> {
+    let i = new.input;
+    let pid = i64::from(std::process::id());
+    c.query_one(
+        "INSERT INTO intents (created_at, machine, pid, operator, profile, base_url, \
+         sandbox, first_name, last_name, lang, selfid, callback, vendor_data, extra) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+        &[
+            &to_ms(now),
+            &machine,
+            &pid,
+            &operator,
+            &new.profile,
+            &new.base_url,
+            &new.sandbox,
+            &i.first_name,
+            &i.last_name,
+            &i.lang,
+            &i.selfid,
+            &i.callback,
+            &i.vendor_data,
+            &extra_column(&i.extra),
+        ],
+    )?
+    .try_get(0)
 }
 
 /// Inserts `new` (in the caller's transaction, or alone); returns its row id.

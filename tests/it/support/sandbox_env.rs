@@ -28,6 +28,9 @@ pub struct SandboxEnv {
     pub rt: tokio::runtime::Runtime,
     pub sandbox: veriff_tui::sandbox::Sandbox,
     pub dir: tempfile::TempDir,
+    /// The shared history the CLI runs on (`on_shared_history`), instead of the data dir's
+    /// file.
+    pub history_url: Option<String>,
 }
 
 impl SandboxEnv {
@@ -41,7 +44,15 @@ impl SandboxEnv {
             rt,
             sandbox,
             dir: tempfile::tempdir().unwrap(),
+            history_url: None,
         }
+    }
+
+    /// Every run of the CLI (`run`, `vars`) on the shared history at `url`
+    /// (VERIFF_TUI_HISTORY_URL).
+    pub fn on_shared_history(mut self, url: String) -> SandboxEnv {
+        self.history_url = Some(url);
+        self
     }
 
     /// With `text` as the config file.
@@ -74,7 +85,7 @@ impl SandboxEnv {
 
     /// Environment pointing the CLI at the sandbox.
     pub fn vars(&self) -> Vec<(&'static str, String)> {
-        vec![
+        let mut vars = vec![
             ("VERIFF_BASE_URL", self.sandbox.base_url().to_string()),
             ("VERIFF_API_KEY", self.sandbox.api_key().to_string()),
             (
@@ -86,7 +97,11 @@ impl SandboxEnv {
                 "VERIFF_TUI_CONFIG",
                 self.config_path().display().to_string(),
             ),
-        ]
+        ];
+        if let Some(url) = &self.history_url {
+            vars.push(("VERIFF_TUI_HISTORY_URL", url.clone()));
+        }
+        vars
     }
 
     pub fn run(&self, args: &[&str]) -> (i32, String, String) {
