@@ -797,6 +797,7 @@ mod store {
             profile: Some("test".into()),
             offset: 0,
             limit: 50,
+            ..Default::default()
         };
         let ids = |records: Vec<Record>| records.iter().map(|r| r.id).collect::<Vec<_>>();
 
