@@ -223,7 +223,7 @@ fn the_tui_generates_with_the_server_down_and_lists_the_link_once_it_is_back() {
     tui.send("\x1b2"); // Alt+2: Generated tokens
     // Listed from the local file meanwhile, and said so.
     tui.wait_until("the waiting link listed", |s| {
-        s.contains("waiting for the shared history")
+        s.contains("waiting to be shared")
             && s.lines()
                 .any(|l| l.contains("王 Offline") && l.contains("created"))
     });
@@ -233,7 +233,7 @@ fn the_tui_generates_with_the_server_down_and_lists_the_link_once_it_is_back() {
         s.contains("the shared history is back: 1 link made meanwhile is on it now")
     });
     let screen = tui.wait_until("the list from the server", |s| {
-        !s.contains("waiting for the shared history") && s.contains("王 Offline")
+        !s.contains("waiting to be shared") && s.contains("王 Offline")
     });
     assert!(!screen.contains("unavailable"), "{screen}");
     assert_eq!(

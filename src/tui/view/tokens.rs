@@ -90,7 +90,7 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     // Shown only while the shared history cannot be reached (see `Query::or_waiting`).
     if list.rows.iter().any(|r| r.is_waiting()) {
         title.push(Span::styled(
-            " · waiting for the shared history",
+            " · waiting to be shared",
             theme.warning(),
         ));
     }
