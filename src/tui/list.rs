@@ -96,6 +96,7 @@ impl TokenList {
             search: (!search.is_empty()).then_some(search),
             profile: Some(profile.to_string()),
             batch,
+            mine: false,
             offset,
             limit,
         }

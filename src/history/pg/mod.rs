@@ -42,8 +42,6 @@ pub(crate) struct PgStore {
     /// Who this process writes records as, and from which machine (the records say so).
     operator: String,
     machine: String,
-    /// Only this operator's records are listed and counted (`Store::only_mine`).
-    pub(super) mine: std::cell::Cell<bool>,
 }
 
 impl std::fmt::Debug for PgStore {

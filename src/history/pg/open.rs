@@ -29,7 +29,6 @@ impl PgStore {
             url: url.clone(),
             operator: os_user(),
             machine: machine_name(),
-            mine: std::cell::Cell::new(false),
         };
         store.check_server()?;
         store.migrate()?;
