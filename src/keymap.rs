@@ -436,6 +436,7 @@ pub enum Action {
     PresetResubmit,
     Details,
     Filter,
+    Mine,
     CopyUrl,
     CopyId,
     Open,
@@ -728,6 +729,14 @@ pub const ENTRIES: &[Entry] = &[
         contexts: Contexts::of(&[C::List]),
         section: Section::Sessions,
         about: "filter the list by name, session id or vendor data; batch:NAME shows a batch",
+    },
+    Entry {
+        action: Action::Mine,
+        name: "mine",
+        keys: &["m"],
+        contexts: Contexts::of(&[C::List]),
+        section: Section::Sessions,
+        about: "on a shared history: only the records you made, or everyone's again (kept for the next start)",
     },
     Entry {
         action: Action::CopyUrl,

@@ -25,11 +25,11 @@ pub(super) fn run(settings: &Settings, args: HistoryArgs) -> Outcome {
         None => {}
     }
     let store = open_store(settings)?;
-    store.only_mine(args.mine);
     // Every profile; the limit goes to the streaming below, which pages by itself.
     let query = Query {
         search: args.search.filter(|s| !s.trim().is_empty()),
         batch: super::batch::known_batch(&store, args.batch)?,
+        mine: args.mine,
         ..Query::default()
     };
     // Streamed page by page: `-n 0` of a million records never holds them in memory.

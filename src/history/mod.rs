@@ -134,6 +134,12 @@ pub struct Query {
     pub profile: Option<String>,
     /// Only the records of this batch (`generate --batch`, by its name).
     pub batch: Option<String>,
+    /// Only the records this operator made (`history --mine`, the TUI's mine/everyone's).
+    /// In the shared history those written under this run's operator name; a local file's
+    /// records are all its owner's, so there it changes nothing. Part of each query rather
+    /// than a setting of the store: the TUI's list, its export and a request still running
+    /// from before a toggle each read what they asked for.
+    pub mine: bool,
     pub offset: u64,
     pub limit: u64,
     /// While the shared history cannot be reached, the links made here meanwhile (they
@@ -279,17 +285,6 @@ impl Store {
         match &self.pg {
             Some(pg) => pg.shown(),
             None => &self.path,
-        }
-    }
-
-    /// Lists, counts and exports only the records this operator made (`history --mine`),
-    /// or everyone's again. In the shared history that is the records written under this
-    /// run's operator name; a local file's records are all its owner's, so there it
-    /// changes nothing. A setting of the store rather than of each [`Query`]: "mine or
-    /// everyone's" is how the whole view is read.
-    pub fn only_mine(&self, mine: bool) {
-        if let Some(pg) = self.pg() {
-            pg.mine.set(mine);
         }
     }
 

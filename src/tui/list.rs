@@ -23,6 +23,11 @@ pub struct TokenList {
     pub filter: Input,
     /// Only the records of this batch (`generate --batch`), besides the filter.
     pub batch: Option<String>,
+    /// The history is the team's shared one, where records name who made them.
+    pub shared: bool,
+    /// Only the operator's own records (`m`); it applies only to a shared history (see
+    /// [`TokenList::only_mine`]), and is kept as chosen on a local one for the next run.
+    pub mine: bool,
     /// `/` was pressed: keys go to the filter.
     pub filtering: bool,
     /// Rows matching the filter; `None` until the first page or count arrives.
@@ -96,11 +101,17 @@ impl TokenList {
             search: (!search.is_empty()).then_some(search),
             profile: Some(profile.to_string()),
             batch,
+            mine: self.only_mine(),
             offset,
             limit,
             // The list says when it shows them (its title).
             or_waiting: true,
         }
+    }
+
+    /// The list shows only the operator's own records: chosen, on a shared history.
+    pub fn only_mine(&self) -> bool {
+        self.shared && self.mine
     }
 
     /// Every record of the list as shown (filter applied), for an export; the export reads
@@ -345,7 +356,10 @@ impl TokenList {
                         self.set_total(end, false);
                     }
                     if !self.counted {
-                        let cap = if self.query(profile, 0, 0).has_search() {
+                        // Without a search the count is a kept tally, exact at no cost;
+                        // one operator's share of the records is counted row by row.
+                        let query = self.query(profile, 0, 0);
+                        let cap = if query.has_search() || query.mine {
                             COUNT_CAP.max(end + 1)
                         } else {
                             0

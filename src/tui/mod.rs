@@ -92,7 +92,7 @@ pub async fn run(settings: Settings) -> std::io::Result<Option<LastLink>> {
     state.hyperlinks = hyperlinks::supported(&vars, crate::tmux::version(&vars));
     state.width = terminal::width_model(text_width, |k| std::env::var(k).ok());
     // How the last run was left: read once here, before the first frame.
-    state.form.more_open = ui_state::load(&ui_state_file).more_fields;
+    state.restore(ui_state::load(&ui_state_file));
     // The window's size in pixels is an ioctl, not a query the input thread could see.
     let window = ratatui::crossterm::terminal::window_size()
         .ok()

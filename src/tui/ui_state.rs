@@ -1,5 +1,6 @@
 //! What the TUI remembers of how it was left, from one run to the next: whether the form's
-//! "More fields" section was open. Not settings (the config file holds those, and the app
+//! "More fields" section was open, and whether the list of a shared history showed only
+//! the operator's own records. Not settings (the config file holds those, and the app
 //! never writes it): a small file of its own in the data dir, which losing costs nothing.
 //!
 //! Read once when the TUI starts; written by the runtime (`Effect::SaveUiState`), never by
@@ -20,6 +21,9 @@ pub const FILE: &str = "tui-state.toml";
 pub struct UiState {
     /// The "More fields" section of the Generate form was open.
     pub more_fields: bool,
+    /// The Generated tokens list of a shared history showed only the operator's records
+    /// (`m`). Kept as it was on a run with a local history, where it does not apply.
+    pub mine: bool,
 }
 
 /// Where the file is for a data dir.
@@ -96,9 +100,18 @@ mod tests {
         assert_eq!(load(&p), UiState::default());
         // A newer version's key does not hide the ones this one knows.
         std::fs::write(&p, "more_fields = true\nlater = 3\n").unwrap();
-        assert_eq!(load(&p), UiState { more_fields: true });
+        assert_eq!(
+            load(&p),
+            UiState {
+                more_fields: true,
+                mine: false
+            }
+        );
 
-        let open = UiState { more_fields: true };
+        let open = UiState {
+            more_fields: true,
+            mine: true,
+        };
         save(&p, &open).unwrap();
         assert_eq!(load(&p), open);
         save(&p, &UiState::default()).unwrap();
@@ -121,7 +134,11 @@ mod tests {
     fn a_write_that_fails_says_so_and_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("gone").join(FILE);
-        assert!(save(&p, &UiState { more_fields: true }).is_err());
+        let state = UiState {
+            more_fields: true,
+            mine: true,
+        };
+        assert!(save(&p, &state).is_err());
         assert_eq!(load(&p), UiState::default());
     }
 }

@@ -498,6 +498,7 @@ fn search_matches_names_id_and_vendor_data_ignoring_case(store: &Store) {
         search: Some("row".into()),
         profile: None,
         batch: None,
+        mine: false,
         offset: 0,
         limit: 1,
         ..Default::default()
@@ -1549,6 +1550,7 @@ fn assert_like_phrase(store: &Store, path: &Path, text: &str, profile: Option<&s
         search: Some(text.into()),
         profile: profile.map(str::to_string),
         batch: None,
+        mine: false,
         limit: 0,
         offset: 0,
         ..Default::default()
@@ -1693,6 +1695,7 @@ fn searches_agree_with_the_phrase_query() {
             search: Some(text.into()),
             profile: profile.map(str::to_string),
             batch: None,
+            mine: false,
             limit: 0,
             offset: 0,
             ..Default::default()

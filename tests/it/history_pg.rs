@@ -799,4 +799,64 @@ mod cli {
         );
         assert!(!dir.path().join("data").join("history.sqlite3").exists());
     }
+
+    /// `m` on the TUI's list: the records another operator made go when it shows only
+    /// mine and come back with everyone's; the choice is kept for the next start.
+    #[test]
+    fn the_tui_lists_mine_or_everyones_and_keeps_the_choice() {
+        let db = Database::new();
+        let url = db.url();
+        let env = SandboxEnv::with_config("[history]\noperator = \"Anna Tamm\"\n");
+        let boris = env.path("boris.toml");
+        std::fs::write(&boris, "[history]\noperator = \"Boris Berg\"\n").unwrap();
+        let boris = boris.display().to_string();
+        let shared = [("VERIFF_TUI_HISTORY_URL", url.as_str())];
+        let as_boris = [
+            ("VERIFF_TUI_HISTORY_URL", url.as_str()),
+            ("VERIFF_TUI_CONFIG", boris.as_str()),
+        ];
+        for (who, name) in [(&shared[..], "Annasown"), (&as_boris[..], "Borisrecord")] {
+            let (code, _, err) = env.run_with(&["generate", "--first-name", name], who);
+            assert_eq!(code, 0, "stderr: {err}");
+        }
+        assert_eq!(
+            db.sql("SELECT string_agg(operator, ',' ORDER BY id) FROM sessions"),
+            "Anna Tamm,Boris Berg"
+        );
+        let mut vars = env.vars();
+        vars.push(("VERIFF_TUI_HISTORY_URL", url.clone()));
+        let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let both = |s: &str| s.contains("Annasown") && s.contains("Borisrecord");
+
+        let mut tui = crate::support::Tui::spawn(&[], &vars, 100, 30);
+        tui.wait_for("Generate general session");
+        tui.send("\x1b2"); // Alt+2: Generated tokens
+        tui.wait_until("everyone's records", |s| {
+            both(s) && s.contains("Generated tokens · everyone's · 2 records")
+        });
+        tui.send("m");
+        let mine = tui.wait_until("only Anna's", |s| {
+            s.contains("Generated tokens · mine · 1 record") && s.contains("Annasown")
+        });
+        assert!(!mine.contains("Borisrecord"), "{mine}");
+        tui.send("m");
+        tui.wait_until("everyone's again", |s| {
+            both(s) && s.contains("Generated tokens · everyone's · 2 records")
+        });
+        tui.send("m");
+        tui.wait_for("Generated tokens · mine · 1 record");
+        tui.send("q");
+        assert_eq!(tui.wait_exit(), 0);
+        let kept = std::fs::read_to_string(env.data_dir().join("tui-state.toml")).unwrap();
+        assert!(kept.contains("mine = true"), "{kept}");
+
+        // The next start shows only Anna's records, without a key.
+        let tui = crate::support::Tui::spawn(&[], &vars, 100, 30);
+        tui.wait_for("Generate general session");
+        tui.send("\x1b2");
+        let mine = tui.wait_until("only Anna's, as left", |s| {
+            s.contains("Generated tokens · mine · 1 record") && s.contains("Annasown")
+        });
+        assert!(!mine.contains("Borisrecord"), "{mine}");
+    }
 }

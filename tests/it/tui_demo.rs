@@ -576,6 +576,7 @@ fn the_export_writes_every_matching_record_as_the_cli_does() {
         search: None,
         profile: Some("test".into()),
         batch: None,
+        mine: false,
         offset: 0,
         limit: 0,
         ..Default::default()

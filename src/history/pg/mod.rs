@@ -46,8 +46,6 @@ pub(crate) struct PgStore {
     /// Who this process writes records as, and from which machine (the records say so).
     operator: String,
     machine: String,
-    /// Only this operator's records are listed and counted (`Store::only_mine`).
-    pub(super) mine: Cell<bool>,
     /// The server was checked and the schema migrated (on the first connection made).
     prepared: Cell<bool>,
     /// When connecting last failed, and why: calls meanwhile fail at once (see `connect`).

@@ -29,7 +29,6 @@ impl PgStore {
             url: url.clone(),
             operator: os_user(),
             machine: machine_name(),
-            mine: Cell::new(false),
             prepared: Cell::new(false),
             down: RefCell::new(None),
             outbox: outbox.map(outbox::Outbox::new),

@@ -47,8 +47,8 @@ impl Filter {
     }
 }
 
-/// The filter of `query`; `mine`: only the records of that operator.
-fn filter(query: &Query, mine: Option<&str>) -> Result<Filter, StoreError> {
+/// The filter of `query`; `operator`: this run's, for `query.mine`.
+fn filter(query: &Query, operator: &str) -> Result<Filter, StoreError> {
     let text = query.search.as_deref().unwrap_or("");
     let terms: Vec<String> = text
         .split_whitespace()
@@ -84,7 +84,7 @@ fn filter(query: &Query, mine: Option<&str>) -> Result<Filter, StoreError> {
              WHERE b.name = {p} AND r.record_id IS NOT NULL)"
         ));
     }
-    if let Some(operator) = mine {
+    if query.mine {
         let p = f.params.add(operator.to_string());
         f.clauses.push(format!("s.operator = {p}"));
     }
@@ -99,11 +99,6 @@ fn qualified() -> String {
 }
 
 impl PgStore {
-    /// This operator's name when only their records are wanted.
-    fn mine(&self) -> Option<&str> {
-        self.mine.get().then_some(self.operator.as_str())
-    }
-
     /// Rows of `sql` as records.
     pub(super) fn records(&self, sql: &str, params: Params) -> Result<Vec<Record>, StoreError> {
         self.run(|c| {
@@ -126,7 +121,7 @@ impl PgStore {
         offset: Option<u64>,
         oldest_first: bool,
     ) -> Result<Vec<Record>, StoreError> {
-        let mut f = filter(query, self.mine())?;
+        let mut f = filter(query, &self.operator)?;
         // Newest first by creation time, a search too: records imported from a local
         // history (`history import`) come in newest first, so their row ids are no
         // creation order here, as they are in a file. The planner walks the creation
@@ -150,20 +145,20 @@ impl PgStore {
     }
 
     pub(crate) fn count(&self, query: &Query) -> Result<u64, StoreError> {
-        if !query.has_search() && query.batch.is_none() && !self.mine.get() {
+        if !query.has_search() && query.batch.is_none() && !query.mine {
             return self.tally(query.profile.as_deref());
         }
-        let f = filter(query, self.mine())?;
+        let f = filter(query, &self.operator)?;
         let sql = format!("SELECT count(*) FROM sessions s {}", f.where_sql());
         self.count_sql(&sql, f.params)
     }
 
     pub(crate) fn count_up_to(&self, query: &Query, cap: u64) -> Result<u64, StoreError> {
-        if !query.has_search() && query.batch.is_none() && !self.mine.get() {
+        if !query.has_search() && query.batch.is_none() && !query.mine {
             let n = self.tally(query.profile.as_deref())?;
             return Ok(if cap > 0 { n.min(cap) } else { n });
         }
-        let mut f = filter(query, self.mine())?;
+        let mut f = filter(query, &self.operator)?;
         let limit = f.params.add(pg_limit(cap));
         let sql = format!(
             "SELECT count(*) FROM (SELECT 1 FROM sessions s {} LIMIT {limit}) t",

@@ -233,6 +233,13 @@ impl State {
         let form = Form::new(&settings.config.form, &callback);
         // The config loader has checked `[keys]`; settings built in code fall back on defaults.
         let keys = KeyMap::from_config(&settings.config.keys).unwrap_or_default();
+        let tokens = TokenList {
+            shared: matches!(
+                settings.history_location(),
+                crate::history::Location::Postgres { .. }
+            ),
+            ..TokenList::default()
+        };
         let status = settings.warnings.first().map(|w| {
             let more = match settings.warnings.len() {
                 1 => String::new(),
@@ -256,7 +263,7 @@ impl State {
             sent: None,
             next_seq: 0,
             outcome: None,
-            tokens: TokenList::default(),
+            tokens,
             dashboard: Dashboard::default(),
             help: None,
             status,
@@ -307,6 +314,20 @@ impl State {
             .as_ref()
             .filter(|e| !e.stopping)
             .map(|e| Job::Export(e.run))
+    }
+
+    /// How the TUI is left now, as the next run is to find it (`tui::ui_state`).
+    pub fn ui_state(&self) -> UiState {
+        UiState {
+            more_fields: self.form.more_open,
+            mine: self.tokens.mine,
+        }
+    }
+
+    /// Takes what the last run left (read once, before the first frame).
+    pub fn restore(&mut self, ui: UiState) {
+        self.form.more_open = ui.more_fields;
+        self.tokens.mine = ui.mine;
     }
 
     pub fn profile_live(&self) -> bool {

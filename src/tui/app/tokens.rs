@@ -210,6 +210,7 @@ pub(super) fn tokens_key(
             Vec::new()
         }
         Action::Batch => batch::open(state),
+        Action::Mine => toggle_mine(state),
         Action::Filter => {
             state.tokens.filtering = true;
             Vec::new()
@@ -291,6 +292,29 @@ pub(super) fn tokens_key(
         Action::RefreshAll => refresh_all(state),
         _ => Vec::new(),
     }
+}
+
+/// `m`: only the operator's own records, or everyone's again, on a shared history; the
+/// list starts over from its top. A local history holds only this operator's records,
+/// which the status line says rather than doing nothing.
+pub(super) fn toggle_mine(state: &mut State) -> Vec<Effect> {
+    if !state.tokens.shared {
+        state.set_status(
+            Level::Info,
+            "this history is a local file: every record in it is yours (mine or everyone's is for a shared history, [history] url)",
+        );
+        return Vec::new();
+    }
+    state.tokens.mine = !state.tokens.mine;
+    let key = state.keys.label(Action::Mine);
+    let text = if state.tokens.mine {
+        format!("only the records you made ({key}: everyone's)")
+    } else {
+        format!("everyone's records ({key}: only yours)")
+    };
+    state.set_status(Level::Info, text);
+    state.tokens.detail = None;
+    state.reload_tokens(true)
 }
 
 pub(super) fn record_name(r: &Record) -> String {

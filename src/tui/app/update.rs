@@ -3,7 +3,7 @@
 use super::*;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
-    let more_open = state.form.more_open;
+    let left = state.ui_state();
     let mut effects = step(state, msg);
     // Whatever the message, an inspection never outlives its details.
     settle(state);
@@ -12,11 +12,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     let body = crate::tui::layout::body(state.size);
     state.form.scroll = FormLayout::of(state, body.width, body.height)
         .scroll_for(state.form.focus, state.form.scroll);
-    // The section is as the operator left it next time too, whatever opened or closed it.
-    if state.form.more_open != more_open {
-        effects.push(Effect::SaveUiState(UiState {
-            more_fields: state.form.more_open,
-        }));
+    // The section and the list are as the operator left them next time too, whatever
+    // opened or closed the section.
+    let now = state.ui_state();
+    if now != left {
+        effects.push(Effect::SaveUiState(now));
     }
     effects
 }

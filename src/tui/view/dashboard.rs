@@ -25,10 +25,14 @@ const SIDE_BY_SIDE: u16 = 76;
 
 pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let profile = shown(&sanitize(&state.settings.profile_name));
-    let title = vec![
+    let mut title = vec![
         Span::styled("Dashboard", theme.title()),
         Span::styled(format!(" · {profile}"), theme.dim()),
     ];
+    if state.tokens.shared {
+        // The team's figures even while the list shows only the operator's records.
+        title.push(Span::styled(" · everyone's", theme.accent()));
+    }
     let [title_area, rest] =
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     frame.render_widget(Paragraph::new(rule(title, area.width, theme)), title_area);

@@ -277,6 +277,17 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
     } else {
         A::ForceQuit
     };
+    // On a shared history: what the key shows next.
+    let mine_hint = |h: &mut Vec<(String, &'static str)>| {
+        if state.tokens.shared {
+            let next = if state.tokens.only_mine() {
+                "everyone's"
+            } else {
+                "mine"
+            };
+            add(h, &[A::Mine], next);
+        }
+    };
     let url = state.shown_url().is_some();
     let linked = state.current_record().is_none_or(|r| r.has_link());
     // Esc stops the long job on the status line, where it has nothing else to close.
@@ -427,6 +438,7 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
             add(&mut h, &[A::Up, A::Down], "move");
             add(&mut h, &[A::Details], "details");
             add(&mut h, &[A::Filter], "filter");
+            mine_hint(&mut h);
             add(&mut h, &[A::RefreshAll], "refresh all");
             add(&mut h, &[A::Help], "help");
             add(&mut h, &[quit], "quit");
@@ -438,6 +450,7 @@ pub fn hints(state: &State) -> Vec<(String, &'static str)> {
             add(&mut h, &[A::Up, A::Down], "move");
             add(&mut h, &[A::Details], "details");
             add(&mut h, &[A::Filter], "filter");
+            mine_hint(&mut h);
             add(&mut h, &[A::CopyUrl], "copy URL");
             add(&mut h, &[A::Open], "open");
             add(&mut h, &[A::Refresh, A::RefreshAll], "refresh");

@@ -77,10 +77,17 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         None if list.error.is_some() => "unavailable".to_string(),
         None => "loading…".to_string(),
     };
-    let mut title = vec![
-        Span::styled("Generated tokens", theme.title()),
-        Span::styled(format!(" · {count}"), theme.dim()),
-    ];
+    let mut title = vec![Span::styled("Generated tokens", theme.title())];
+    if list.shared {
+        // Whose records: on a shared history the count means nothing without it.
+        let whose = if list.only_mine() {
+            "mine"
+        } else {
+            "everyone's"
+        };
+        title.push(Span::styled(format!(" · {whose}"), theme.accent()));
+    }
+    title.push(Span::styled(format!(" · {count}"), theme.dim()));
     if let Some(batch) = &list.batch {
         title.push(Span::styled(
             format!(" · batch {}", sanitize(batch)),
@@ -89,10 +96,7 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     }
     // Shown only while the shared history cannot be reached (see `Query::or_waiting`).
     if list.rows.iter().any(|r| r.is_waiting()) {
-        title.push(Span::styled(
-            " · waiting to be shared",
-            theme.warning(),
-        ));
+        title.push(Span::styled(" · waiting to be shared", theme.warning()));
     }
     if list.total.is_some_and(|n| n > 0) && !show_filter {
         title.push(Span::styled(
@@ -166,7 +170,12 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
         return;
     }
     if list.total == Some(0) {
-        let text = if filter.trim().is_empty() {
+        let text = if filter.trim().is_empty() && list.only_mine() {
+            format!(
+                "None of the records here are yours yet: {} shows everyone's.",
+                state.keys.label(Action::Mine)
+            )
+        } else if filter.trim().is_empty() {
             format!(
                 "No sessions yet: generate one on the Generate screen ({}).",
                 state.keys.label(Action::ScreenGenerate)
