@@ -48,8 +48,11 @@ pub(crate) struct PgStore {
     machine: String,
     /// The server was checked and the schema migrated (on the first connection made).
     prepared: Cell<bool>,
-    /// When connecting last failed, and why: calls meanwhile fail at once (see `connect`).
-    down: RefCell<Option<(Instant, String)>>,
+    /// Connecting failed last time: calls meanwhile fail at once (see `open_connection`).
+    down: RefCell<Option<Down>>,
+    /// Preparing a new connection (or writing what waits): calls made meanwhile use it as
+    /// it is.
+    busy: Cell<bool>,
     /// The local file where what cannot reach the server waits (`None`: a failure to
     /// reach it is the caller's).
     outbox: Option<outbox::Outbox>,
@@ -61,8 +64,18 @@ pub(crate) struct PgStore {
 
 /// After a failed connection, how long calls fail at once before one tries again: a
 /// server that is down is not asked four times a second, and one whose address does not
-/// answer does not hold every call for the connect timeout.
+/// answer does not hold every call for the connect timeout. Doubled after each failure
+/// that took [`SLOW_CONNECT`] or more, up to [`RETRY_AFTER_MOST`].
 const RETRY_AFTER: Duration = Duration::from_secs(3);
+const RETRY_AFTER_MOST: Duration = Duration::from_secs(30);
+const SLOW_CONNECT: Duration = Duration::from_secs(1);
+
+/// A server found unreachable: since when, why, and how long to wait before trying again.
+struct Down {
+    since: Instant,
+    detail: String,
+    wait: Duration,
+}
 
 /// What becomes of the links generated while the shared history cannot be reached.
 const MEANWHILE: &str =
@@ -94,50 +107,81 @@ impl PgStore {
     /// while the server cannot be reached. The first connection checks the server and
     /// migrates; every new one writes what waits in the outbox (the server is back).
     fn connect(&self) -> Result<(), StoreError> {
-        {
+        let connected = {
             let mut guard = self.client.borrow_mut();
             if guard.as_ref().is_some_and(postgres::Client::is_closed) {
                 let lost = guard.take();
                 off_runtime(move || drop(lost));
                 tracing::info!(url = %self.url, "the shared history's connection was lost; connecting again");
             }
-            if guard.is_some() {
-                return Ok(());
-            }
+            guard.is_some()
+        };
+        // Preparing (or writing what waits) calls back in here: the connection is there.
+        if connected && (self.prepared.get() || self.busy.get()) {
+            return Ok(());
         }
-        if let Some((at, detail)) = self.down.borrow().as_ref()
-            && at.elapsed() < RETRY_AFTER
+        if !connected {
+            self.open_connection()?;
+        }
+        self.busy.set(true);
+        let prepared = if self.prepared.get() {
+            Ok(())
+        } else {
+            self.check_server().and_then(|()| self.migrate())
+        };
+        if prepared.is_ok() {
+            self.prepared.set(true);
+            self.after_connect();
+        }
+        self.busy.set(false);
+        prepared
+    }
+
+    /// Makes the connection, unless the server was found unreachable a moment ago: then
+    /// that is said again at once, the wait before the next try doubling up to
+    /// [`RETRY_AFTER_MOST`].
+    fn open_connection(&self) -> Result<(), StoreError> {
+        if let Some(down) = self.down.borrow().as_ref()
+            && down.since.elapsed() < down.wait
         {
             return Err(StoreError::Unreachable {
                 url: self.url.shown().to_string(),
-                detail: detail.clone(),
+                detail: down.detail.clone(),
                 meanwhile: self.meanwhile(),
             });
         }
         let connector = &self.connector;
+        let started = Instant::now();
         let client = off_runtime(|| connector.connect())
             .ok_or_else(|| self.shared("connecting failed unexpectedly".into()))?
             .map_err(|e| self.err(e));
-        let client = match client {
-            Ok(c) => c,
+        match client {
+            Ok(c) => {
+                *self.client.borrow_mut() = Some(c);
+                if self.down.borrow_mut().take().is_some() {
+                    tracing::info!(url = %self.url, "the shared history can be reached again");
+                }
+                Ok(())
+            }
             Err(e) => {
                 if let StoreError::Unreachable { detail, .. } = &e {
-                    *self.down.borrow_mut() = Some((Instant::now(), detail.clone()));
+                    let mut down = self.down.borrow_mut();
+                    // A refusal costs nothing to ask again; an address that does not
+                    // answer holds the caller for the connect timeout each time.
+                    let slow = started.elapsed() >= SLOW_CONNECT;
+                    let wait = match down.as_ref() {
+                        Some(d) if slow => (d.wait * 2).min(RETRY_AFTER_MOST),
+                        _ => RETRY_AFTER,
+                    };
+                    *down = Some(Down {
+                        since: Instant::now(),
+                        detail: detail.clone(),
+                        wait,
+                    });
                 }
-                return Err(e);
+                Err(e)
             }
-        };
-        *self.client.borrow_mut() = Some(client);
-        if self.down.borrow_mut().take().is_some() {
-            tracing::info!(url = %self.url, "the shared history can be reached again");
         }
-        if !self.prepared.get() {
-            self.check_server()?;
-            self.migrate()?;
-            self.prepared.set(true);
-        }
-        self.after_connect();
-        Ok(())
     }
 
     /// Runs `f` on the connection made by [`PgStore::connect`], on a scoped thread of its

@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::*;
 
 /// How long connecting may take before the server counts as unreachable.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl PgStore {
     /// Connects to the shared history at `url`, checking the server and migrating. With
@@ -31,6 +31,7 @@ impl PgStore {
             machine: machine_name(),
             prepared: Cell::new(false),
             down: RefCell::new(None),
+            busy: Cell::new(false),
             outbox: outbox.map(outbox::Outbox::new),
             sent: Cell::new(0),
             synced: Cell::new(outbox::SyncReport::default()),
