@@ -287,3 +287,74 @@ fn a_generate_killed_while_the_server_is_down_reaches_it_as_of_unknown_outcome()
         "Kill:unknown:the program sending this request ended before an answer came"
     );
 }
+
+/// `listen` heard of a session (a decision webhook, on the server's side) before the link
+/// made while the server could not be reached got there: the link completes that record,
+/// which keeps its decision.
+#[test]
+fn a_waiting_link_completes_the_record_a_webhook_made_meanwhile() {
+    use veriff_tui::history::{Elsewhere, WebhookWrite};
+    use veriff_tui::veriff::{Decision, SessionStatus};
+    let server = PrivateServer::start();
+    let url = server.database("webhooked");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("history.sqlite3");
+    let store = open(&url, &file);
+    let sid = "0ff1ce00-0000-4000-8000-000000000009";
+    server.0.stop();
+    generate(&store, "Emil", sid, None);
+    server.0.start_again().unwrap();
+
+    // The receiver's store (another process) writes the decision first.
+    let receiver = Store::open_url(&url).unwrap();
+    let decision = Decision {
+        status: SessionStatus::Approved,
+        code: Some(9001),
+        reason: None,
+        reason_code: None,
+        decision_time: Some("2026-11-30T10:00:00.000Z".into()),
+        vendor_data: None,
+    };
+    receiver
+        .record_webhook(
+            &WebhookWrite {
+                body_sha256: "ab01",
+                session_id: sid,
+                kind: "decision",
+                attempt_id: Some("att-1"),
+                decision: &decision,
+                received_at: Utc::now(),
+                elsewhere: Elsewhere {
+                    profile: "default",
+                    base_url: "https://stationapi.veriff.com",
+                    sandbox: false,
+                    first_name: "",
+                    last_name: "",
+                    vendor_data: "",
+                },
+            },
+            |_| true,
+        )
+        .unwrap();
+    let before = receiver.find_by_session_id(sid).unwrap().unwrap();
+    assert!(before.made_elsewhere, "{before:?}");
+
+    // The store found the server down a moment ago: it tries again after a few seconds.
+    let mut report = None;
+    until("the sync", || {
+        report = store.sync_outbox().ok();
+        report.is_some()
+    });
+    let report = report.unwrap();
+    assert_eq!(report.written, 1, "{report:?}");
+    let r = receiver.find_by_session_id(sid).unwrap().unwrap();
+    assert!(!r.made_elsewhere, "{r:?}");
+    assert_eq!(r.first_name, "Emil");
+    assert_eq!(r.url, format!("https://alchemy.veriff.com/v/{sid}"));
+    assert_eq!(
+        (r.status.as_str(), r.decision_code),
+        ("approved", Some(9001))
+    );
+    assert_eq!(r.operator, "Olga");
+    assert_eq!(receiver.count(&Query::default()).unwrap(), 1);
+}

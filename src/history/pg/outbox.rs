@@ -226,6 +226,9 @@ impl PgStore {
                     let mut id = None;
                     if let Some(r) = &w.record {
                         id = import::insert_whole(&mut tx, r, operator, machine)?;
+                        if id.is_none() {
+                            id = link_made_elsewhere(&mut tx, r, operator, machine)?;
+                        }
                         written += u64::from(id.is_some());
                     }
                     if let Some(intent) = w.remote_intent {
@@ -384,6 +387,46 @@ impl PgStore {
                 .collect(),
         )
     }
+}
+
+/// The session is on the server already as a record made elsewhere (`listen` heard of it
+/// before this link reached the server): that record gets the link and what was sent,
+/// and keeps its status and decision, which are newer. `None` when the server's record is
+/// not one made elsewhere (an earlier sync wrote it).
+fn link_made_elsewhere(
+    c: &mut impl postgres::GenericClient,
+    r: &Record,
+    operator: &str,
+    machine: &str,
+) -> Result<Option<i64>, postgres::Error> {
+    let row = c.query_opt(
+        "UPDATE sessions SET created_at = $1, profile = $2, base_url = $3, sandbox = $4, \
+         first_name = $5, last_name = $6, lang = $7, selfid = $8, callback = $9, \
+         vendor_data = $10, url = $11, host = $12, expires_at = $13, extra = $14, \
+         search_extra = $15, made_elsewhere = false, operator = $16, machine = $17 \
+         WHERE session_id = $18 AND made_elsewhere RETURNING id",
+        &[
+            &to_ms(r.created_at),
+            &r.profile,
+            &r.base_url,
+            &r.sandbox,
+            &r.first_name,
+            &r.last_name,
+            &r.lang,
+            &r.selfid,
+            &r.callback,
+            &r.vendor_data,
+            &r.url,
+            &r.host,
+            &to_ms(r.expires_at),
+            &crate::history::extra_column(&r.extra),
+            &r.extra.search_text(),
+            &operator,
+            &machine,
+            &r.session_id,
+        ],
+    )?;
+    row.map(|row| row.try_get(0)).transpose()
 }
 
 /// A failure a write survives by waiting in the local file: the server cannot be reached.
