@@ -10,7 +10,7 @@ fn a_new_database_is_migrated_and_usable() {
     let db = Database::new();
     let store = db.store();
     assert!(store.is_shared());
-    assert_eq!(db.sql("SELECT version FROM schema_version"), "2");
+    assert_eq!(db.sql("SELECT version FROM schema_version"), "3");
     assert_eq!(store.count(&Query::default()).unwrap(), 0);
     assert!(!store.path().contains(pg::PASSWORD));
 }
@@ -34,7 +34,7 @@ fn operators_starting_at_the_same_moment_migrate_once() {
     }
     assert_eq!(
         db.sql("SELECT count(*), max(version) FROM schema_version"),
-        "1|2"
+        "1|3"
     );
 }
 

@@ -5,8 +5,9 @@
 //! here. This file holds the connection and how it is used safely from anywhere, the error
 //! mapping and the row mapping; `url` parses and redacts the address, `tls` is the rustls
 //! connector, `schema` the migrations, `open` connects and migrates, `write`, `query`,
-//! `stats` and `webhooks` mirror the SQLite files of the same names; `import` copies whole
-//! records in (`history import`).
+//! `stats` and `webhooks` mirror the SQLite files of the same names (`search` chooses how a
+//! search runs); `import` copies whole records in (`history import`); `seed` writes the
+//! fake history (feature dev-seed).
 //!
 //! The driver is the synchronous `postgres` crate, which runs a small tokio runtime of its
 //! own for each call and so panics when called on a thread inside another runtime's
@@ -20,6 +21,9 @@ mod import;
 mod open;
 mod query;
 mod schema;
+mod search;
+#[cfg(feature = "dev-seed")]
+mod seed;
 mod stats;
 mod tls;
 pub mod url;
@@ -42,6 +46,8 @@ pub(crate) struct PgStore {
     /// Who this process writes records as, and from which machine (the records say so).
     operator: String,
     machine: String,
+    /// The newest records, which steer how searches run (`search`).
+    sample: RefCell<search::Sample>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -138,7 +144,11 @@ struct Connector {
 
 impl Connector {
     fn connect(&self) -> Result<postgres::Client, postgres::Error> {
-        self.config.connect(self.tls.clone())
+        let mut client = self.config.connect(self.tls.clone())?;
+        // Parallel workers take longer to start than a keystroke's query may take (a
+        // page that walked in 3 ms took 55 with them); nothing here reads enough to gain.
+        client.batch_execute("SET max_parallel_workers_per_gather = 0")?;
+        Ok(client)
     }
 }
 

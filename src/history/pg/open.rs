@@ -29,6 +29,7 @@ impl PgStore {
             url: url.clone(),
             operator: os_user(),
             machine: machine_name(),
+            sample: RefCell::default(),
         };
         store.check_server()?;
         store.migrate()?;
