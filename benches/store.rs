@@ -1,9 +1,11 @@
-//! The history store at scale: one filter keystroke (first page + capped count) at 100k
-//! and 1M records (in the fixture's main profile, as the TUI asks, and over all profiles),
-//! the dashboard queries and keyset paging at 1M.
+//! The history store at scale, SQLite's file and the shared history on PostgreSQL (a
+//! private server on this machine, `support::pg_fixture`): one filter keystroke (first
+//! page + capped count) at 100k and 1M records (in the fixture's main profile, as the TUI
+//! asks, and over all profiles), the dashboard queries and keyset paging at 1M.
 //!
 //! Criterion gives the medians; a second pass over many runs gives p50/p99, which
 //! criterion does not report. `VERIFF_BENCH_SIZES=10000,100000` picks other sizes;
+//! `VERIFF_BENCH_STORES=postgres` one store (default `sqlite,postgres`);
 //! `VERIFF_BENCH_NO_CRITERION=1` runs only the percentile pass; `VERIFF_BENCH_ONLY=smith`
 //! only the keystrokes whose name or text contains that (and skips the rest).
 
@@ -57,6 +59,49 @@ fn dashboard(store: &Store, profile: Option<&str>) -> usize {
     counts.len() + days.len() + latest.len()
 }
 
+/// A fixture of one store: the file, or the server holding the database.
+enum Fixture {
+    File(std::path::PathBuf),
+    Server {
+        _server: support::pg::KeptServer,
+        url: String,
+    },
+}
+
+impl Fixture {
+    fn of(store: &str, n: u64) -> Fixture {
+        match store {
+            "postgres" => {
+                let (server, url) = support::pg_fixture(n);
+                Fixture::Server {
+                    _server: server,
+                    url,
+                }
+            }
+            _ => Fixture::File(support::fixture(n)),
+        }
+    }
+
+    /// A store on it, as a run of the app opens one.
+    fn open(&self) -> Store {
+        match self {
+            Fixture::File(path) => Store::open(path).expect("open the fixture"),
+            Fixture::Server { url, .. } => {
+                Store::open_url(url).expect("open the PostgreSQL fixture")
+            }
+        }
+    }
+}
+
+/// The stores measured: `VERIFF_BENCH_STORES`, else both.
+fn stores() -> Vec<&'static str> {
+    let asked = std::env::var("VERIFF_BENCH_STORES").unwrap_or_default();
+    ["sqlite", "postgres"]
+        .into_iter()
+        .filter(|s| asked.trim().is_empty() || asked.split(',').any(|a| a.trim() == *s))
+        .collect()
+}
+
 fn main() {
     if !support::as_benchmark() {
         return;
@@ -71,10 +116,13 @@ fn main() {
         .configure_from_args();
     let mut report = Vec::new();
 
-    for &n in &sizes {
-        let path = support::fixture(n);
-        let store = Store::open(&path).expect("open the fixture");
-        let size = support::label(n);
+    for (kind, &n) in stores()
+        .into_iter()
+        .flat_map(|k| sizes.iter().map(move |n| (k, n)))
+    {
+        let fixture = Fixture::of(kind, n);
+        let store = fixture.open();
+        let size = format!("{kind} {}", support::label(n));
         let only = std::env::var("VERIFF_BENCH_ONLY").ok();
         let cases: Vec<(String, String)> = support::keystrokes(&store)
             .into_iter()
@@ -107,7 +155,7 @@ fn main() {
                 // cache empty, nothing known of the term's trigrams. The median of a few.
                 let mut cold: Vec<Duration> = (0..5)
                     .map(|_| {
-                        let fresh = Store::open(&path).expect("open the fixture");
+                        let fresh = fixture.open();
                         let t = Instant::now();
                         black_box(keystroke(&fresh, text, profile));
                         t.elapsed()
@@ -127,7 +175,7 @@ fn main() {
                     matches.to_string()
                 };
                 report.push(format!(
-                    "keystroke {size:>4} {scope:<10} {name:<18} {text:<16} rows {rows:>3}  matches {shown:>5}  p50 {:>10}  p99 {:>10}  ({} runs)  first on a new store {:>9}",
+                    "keystroke {size:>11} {scope:<10} {name:<18} {text:<16} rows {rows:>3}  matches {shown:>5}  p50 {:>10}  p99 {:>10}  ({} runs)  first on a new store {:>9}",
                     support::ms(p50),
                     support::ms(p99),
                     runs.len(),
@@ -142,7 +190,7 @@ fn main() {
             }
         }
         report.push(format!(
-            "keystroke {size:>4}  worst p99 {}",
+            "keystroke {size:>11}  worst p99 {}",
             support::ms(worst_p99)
         ));
 
@@ -150,7 +198,7 @@ fn main() {
             dashboard_and_paging(&mut c, use_criterion, &store, &size, &mut report);
         }
         if n == largest && only.as_deref().is_none_or(|o| o == "watch") {
-            watching(&path, &store, &size, &mut report);
+            watching(&fixture, &store, &size, &mut report);
         }
     }
 
@@ -166,10 +214,10 @@ fn main() {
 /// What the open TUI's look at the history costs (`tui::watch`, four times a second): idle,
 /// and after another connection (another process) wrote one record. The records written
 /// here are deleted again, so the fixture stays as it was.
-fn watching(path: &std::path::Path, store: &Store, size: &str, report: &mut Vec<String>) {
+fn watching(fixture: &Fixture, store: &Store, size: &str, report: &mut Vec<String>) {
     use veriff_tui::history::NewRecord;
     use veriff_tui::veriff::{CreatedSession, SessionInput};
-    let other = Store::open(path).expect("a second connection");
+    let other = fixture.open();
     let mut watch = store.watch().expect("watch");
     let idle = support::sample(5000, Duration::from_secs(3), || {
         black_box(store.changes_after(&mut watch).expect("look"));
@@ -215,7 +263,7 @@ fn watching(path: &std::path::Path, store: &Store, size: &str, report: &mut Vec<
     one.sort_unstable();
     for (what, runs) in [("idle", &idle), ("one record changed", &one)] {
         report.push(format!(
-            "watch {size:>4} {what:<20} p50 {:>10}  p99 {:>10}  ({} runs)",
+            "watch {size:>11} {what:<20} p50 {:>10}  p99 {:>10}  ({} runs)",
             support::ms(support::percentile(runs, 50.0)),
             support::ms(support::percentile(runs, 99.0)),
             runs.len()
@@ -322,7 +370,7 @@ fn dashboard_and_paging(
         let p50 = support::percentile(&runs, 50.0);
         let p99 = support::percentile(&runs, 99.0);
         report.push(format!(
-            "{size:>4}  {name:<44} p50 {:>10}  p99 {:>10}  ({} runs)",
+            "{size:>11}  {name:<44} p50 {:>10}  p99 {:>10}  ({} runs)",
             support::ms(p50),
             support::ms(p99),
             runs.len()

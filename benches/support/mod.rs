@@ -1,6 +1,12 @@
-//! Shared by the bench binaries: cached history fixtures, robust statistics and the
-//! summary lines `scripts/bench.sh` collects.
+//! Shared by the bench binaries: cached history fixtures (a SQLite file, or a PostgreSQL
+//! cluster kept between runs), robust statistics and the summary lines `scripts/bench.sh`
+//! collects.
 #![allow(dead_code)] // Each bench binary uses a different part.
+
+/// The tests' private PostgreSQL server (initdb in a dir of its own, a free port, run as
+/// the `postgres` user under root), which the PostgreSQL fixtures run on.
+#[path = "../../tests/it/support/pg.rs"]
+pub mod pg;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -92,6 +98,55 @@ pub fn fixture(count: u64) -> PathBuf {
     }
     std::fs::rename(&tmp, &path).expect("move the fixture into place");
     path
+}
+
+/// A history of `count` fake records on a private PostgreSQL server, the same records as
+/// [`fixture`]'s file (same generator, same seed; each made by one of a few fake
+/// operators). The cluster is built once and kept under target/bench-fixtures (keyed by
+/// count, seed and generator version; delete it after installing another major version
+/// of PostgreSQL, whose server refuses it); each run starts a server on it, stopped when
+/// the returned value is dropped. `VERIFF_TEST_PG_BINDIR` picks the PostgreSQL, as for
+/// the tests.
+pub fn pg_fixture(count: u64) -> (pg::KeptServer, String) {
+    const DB: &str = "bench";
+    let dir = target_dir().join("bench-fixtures");
+    let path = dir.join(format!("pg-v{FIXTURE_VERSION}-{count}-{SEED}"));
+    if path.join("complete").exists() {
+        let server = pg::KeptServer::start(&path).unwrap_or_else(|e| panic!("{e}"));
+        // What an earlier run wrote and removed again (the watch benchmark) leaves pages
+        // that index-only walks must read the table for, until vacuumed.
+        server.0.psql(DB, "VACUUM sessions");
+        let url = server.url(DB);
+        return (server, url);
+    }
+    // Built under a temporary name and renamed when complete, as the file fixtures are.
+    let building = dir.join(format!("building-pg-{count}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&building);
+    eprintln!("building a {count}-record PostgreSQL history fixture (cached for later runs)...");
+    {
+        let server = pg::KeptServer::start(&building).unwrap_or_else(|e| panic!("{e}"));
+        server.0.psql("postgres", &format!("CREATE DATABASE {DB}"));
+        let store = Store::open_url(&server.url(DB)).expect("open the PostgreSQL fixture");
+        let report = fill_store(
+            &store,
+            &SeedOptions {
+                count,
+                seed: SEED,
+                end: fixture_end(),
+            },
+        )
+        .expect("fill the PostgreSQL fixture");
+        eprintln!(
+            "built in {:.1} s ({:.0} records/s)",
+            report.elapsed.as_secs_f64(),
+            count as f64 / report.elapsed.as_secs_f64()
+        );
+    }
+    std::fs::write(building.join("complete"), "").expect("mark the fixture complete");
+    std::fs::rename(&building, &path).expect("move the fixture into place");
+    let server = pg::KeptServer::start(&path).unwrap_or_else(|e| panic!("{e}"));
+    let url = server.url(DB);
+    (server, url)
 }
 
 /// The profile whose records the list shows, as the TUI filters by its active profile:

@@ -3,7 +3,6 @@
 
 use super::{DevSeedArgs, Failure, Outcome, output};
 use crate::config::Settings;
-use crate::text::sanitize;
 
 pub(super) fn run(settings: &Settings, args: DevSeedArgs) -> Outcome {
     let seed = args.seed.unwrap_or_else(|| {
@@ -11,14 +10,14 @@ pub(super) fn run(settings: &Settings, args: DevSeedArgs) -> Outcome {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64)
     });
-    let path = &settings.paths.history_db;
-    let report = crate::history::seed::fill(path, args.count, seed).map_err(|e| {
-        Failure::from(e).hint("use --data-dir to fill a separate history, or another --seed")
+    let location = settings.history_location();
+    let report = crate::history::seed::fill_at(&location, args.count, seed).map_err(|e| {
+        Failure::from(e).hint("use --data-dir (or another [history] url) to fill a separate history, or another --seed")
     })?;
     output::line(&format!(
         "added {} fake records to {} in {:.1} s (seed {seed})",
         report.inserted,
-        sanitize(&path.display().to_string()),
+        location,
         report.elapsed.as_secs_f64()
     ))
 }

@@ -59,7 +59,17 @@ const BATCH: u64 = 50_000;
 /// Opens (or creates) the history at `path` and adds `count` fake records, the newest made
 /// now.
 pub fn fill(path: &Path, count: u64, seed: u64) -> Result<SeedReport, StoreError> {
-    let store = Store::open(path)?;
+    fill_at(&super::Location::File(path.to_path_buf()), count, seed)
+}
+
+/// Like [`fill`], for the history where `location` says: a file, or the shared history on
+/// PostgreSQL (`dev-seed-history` with `[history] url`).
+pub fn fill_at(
+    location: &super::Location,
+    count: u64,
+    seed: u64,
+) -> Result<SeedReport, StoreError> {
+    let store = Store::open_at(location)?;
     fill_store(
         &store,
         &SeedOptions {
@@ -93,9 +103,17 @@ pub fn insert_records(store: &Store, records: &[Record]) -> Result<u64, StoreErr
     Ok(inserted)
 }
 
-/// Adds fake records to an open store.
+/// Adds fake records to an open store: a file, or the shared history on PostgreSQL,
+/// which gets the same records from the same seed (see `pg::seed`).
 pub fn fill_store(store: &Store, opts: &SeedOptions) -> Result<SeedReport, StoreError> {
     let started = std::time::Instant::now();
+    if let Some(pg) = store.pg() {
+        let inserted = pg.fill(opts)?;
+        return Ok(SeedReport {
+            inserted,
+            elapsed: started.elapsed(),
+        });
+    }
     let conn = &store.conn;
     // A bigger page cache while loading: the unique session-id index takes random inserts.
     conn.pragma_update(None, "cache_size", -262_144)
@@ -108,28 +126,15 @@ pub fn fill_store(store: &Store, opts: &SeedOptions) -> Result<SeedReport, Store
          CREATE TEMP TABLE seed_rows AS SELECT * FROM main.sessions WHERE 0;",
     )
     .map_err(|e| store.err(e))?;
-    let mut fake = Generator::new(opts.seed);
-    let end_ms = opts.end.timestamp_millis();
-    let per_day = spread(opts.count, opts.end);
-    let first_day = end_ms.div_euclid(DAY_MS) - SPAN_DAYS + 1;
     let mut inserted = 0u64;
     let mut batch = Vec::with_capacity(BATCH as usize);
-    let mut times = Vec::new();
-    for (d, &n) in per_day.iter().enumerate() {
-        let day_start = (first_day + d as i64) * DAY_MS;
-        let day_end = (day_start + DAY_MS).min(end_ms + 1);
-        times.clear();
-        for _ in 0..n {
-            times.push(fake.time_in(day_start, day_end));
+    each_row(opts, |row| {
+        batch.push(row);
+        if batch.len() as u64 == BATCH {
+            inserted += flush(store, &mut batch, Some(opts.seed))?;
         }
-        times.sort_unstable();
-        for &t in &times {
-            batch.push(fake.row(t, end_ms));
-            if batch.len() as u64 == BATCH {
-                inserted += flush(store, &mut batch, Some(opts.seed))?;
-            }
-        }
-    }
+        Ok(())
+    })?;
     inserted += flush(store, &mut batch, Some(opts.seed))?;
     conn.execute_batch("DROP TABLE temp.seed_rows")
         .map_err(|e| store.err(e))?;
@@ -142,6 +147,32 @@ pub fn fill_store(store: &Store, opts: &SeedOptions) -> Result<SeedReport, Store
         inserted,
         elapsed: started.elapsed(),
     })
+}
+
+/// The fake records of `opts`, oldest first, one at a time to `f` (which stops them with
+/// an error): both stores are filled from here, so one seed makes the same records in each.
+pub(super) fn each_row<E>(
+    opts: &SeedOptions,
+    mut f: impl FnMut(Row) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut fake = Generator::new(opts.seed);
+    let end_ms = opts.end.timestamp_millis();
+    let per_day = spread(opts.count, opts.end);
+    let first_day = end_ms.div_euclid(DAY_MS) - SPAN_DAYS + 1;
+    let mut times = Vec::new();
+    for (d, &n) in per_day.iter().enumerate() {
+        let day_start = (first_day + d as i64) * DAY_MS;
+        let day_end = (day_start + DAY_MS).min(end_ms + 1);
+        times.clear();
+        for _ in 0..n {
+            times.push(fake.time_in(day_start, day_end));
+        }
+        times.sort_unstable();
+        for &t in &times {
+            f(fake.row(t, end_ms))?;
+        }
+    }
+    Ok(())
 }
 
 /// Writes a batch in one transaction: staged, moved into `sessions` (the triggers keep the
@@ -246,28 +277,28 @@ fn spread(count: u64, end: DateTime<Utc>) -> Vec<u64> {
 }
 
 /// One row as staged: the generator's texts are constants, a given record's are its own.
-struct Row {
-    created_at: i64,
-    profile: Cow<'static, str>,
-    base_url: Cow<'static, str>,
-    sandbox: bool,
-    first_name: String,
-    last_name: String,
-    lang: Cow<'static, str>,
-    selfid: bool,
-    callback: Cow<'static, str>,
-    vendor_data: String,
-    session_id: String,
-    url: String,
-    host: Option<Cow<'static, str>>,
-    expires_at: i64,
-    status: Cow<'static, str>,
-    decision_code: Option<i64>,
-    decision_reason: Option<Cow<'static, str>>,
-    decision_time: Option<String>,
-    decided_at: Option<i64>,
-    checked_at: Option<i64>,
-    check_error: Option<String>,
+pub(super) struct Row {
+    pub(super) created_at: i64,
+    pub(super) profile: Cow<'static, str>,
+    pub(super) base_url: Cow<'static, str>,
+    pub(super) sandbox: bool,
+    pub(super) first_name: String,
+    pub(super) last_name: String,
+    pub(super) lang: Cow<'static, str>,
+    pub(super) selfid: bool,
+    pub(super) callback: Cow<'static, str>,
+    pub(super) vendor_data: String,
+    pub(super) session_id: String,
+    pub(super) url: String,
+    pub(super) host: Option<Cow<'static, str>>,
+    pub(super) expires_at: i64,
+    pub(super) status: Cow<'static, str>,
+    pub(super) decision_code: Option<i64>,
+    pub(super) decision_reason: Option<Cow<'static, str>>,
+    pub(super) decision_time: Option<String>,
+    pub(super) decided_at: Option<i64>,
+    pub(super) checked_at: Option<i64>,
+    pub(super) check_error: Option<String>,
 }
 
 impl Row {
@@ -344,7 +375,7 @@ fn stage_row(tx: &Transaction<'_>, r: &Row) -> rusqlite::Result<()> {
 }
 
 /// SplitMix64: tiny, fast, and stable across versions (the fixture cache relies on it).
-struct Rng(u64);
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -355,7 +386,7 @@ impl Rng {
         z ^ (z >> 31)
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub(super) fn below(&mut self, n: u64) -> u64 {
         // The modulo bias is irrelevant for fake data.
         self.next() % n.max(1)
     }
@@ -369,7 +400,7 @@ impl Rng {
     }
 
     /// A weighted choice; weights need not sum to 100.
-    fn weighted<'a, T>(&mut self, items: &'a [(T, u32)]) -> &'a T {
+    pub(super) fn weighted<'a, T>(&mut self, items: &'a [(T, u32)]) -> &'a T {
         let total: u64 = items.iter().map(|(_, w)| u64::from(*w)).sum();
         let mut x = self.below(total);
         for (item, w) in items {

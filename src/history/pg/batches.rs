@@ -7,7 +7,7 @@
 //! makes sure the row exists, then locks it (`SELECT … FOR UPDATE`) and reads its state
 //! under that lock, and writes the intent and the row in that same transaction. A second
 //! run asking for the row waits for the first's commit, then reads the intent it wrote and
-//! is refused. Schema: `V3` in `schema.rs`.
+//! is refused. Schema: `V4` in `schema.rs`.
 
 use std::collections::HashMap;
 

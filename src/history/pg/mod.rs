@@ -5,8 +5,10 @@
 //! here. This file holds the connection and how it is used safely from anywhere, the error
 //! mapping and the row mapping; `url` parses and redacts the address, `tls` is the rustls
 //! connector, `schema` the migrations, `open` connects and migrates, `write`, `query`,
-//! `stats`, `webhooks` and `batches` mirror the SQLite files of the same names; `import`
-//! copies whole records in (`history import`).
+//! `stats`, `webhooks` and `batches` mirror the SQLite files of the same names (`search`
+//! chooses how a search runs; `outbox` keeps what cannot reach the server in the local
+//! file); `import` copies whole records in (`history import`); `seed` writes the fake
+//! history (feature dev-seed).
 //!
 //! The driver is the synchronous `postgres` crate, which runs a small tokio runtime of its
 //! own for each call and so panics when called on a thread inside another runtime's
@@ -22,6 +24,9 @@ mod open;
 mod outbox;
 mod query;
 mod schema;
+mod search;
+#[cfg(feature = "dev-seed")]
+mod seed;
 mod stats;
 mod tls;
 pub mod url;
@@ -60,6 +65,8 @@ pub(crate) struct PgStore {
     sent: Cell<u64>,
     /// What the outbox wrote since this store was opened (`history sync` reports it).
     synced: Cell<outbox::SyncReport>,
+    /// The newest records, which steer how searches run (`search`).
+    sample: RefCell<search::Sample>,
 }
 
 /// After a failed connection, how long calls fail at once before one tries again: a
@@ -270,7 +277,11 @@ struct Connector {
 
 impl Connector {
     fn connect(&self) -> Result<postgres::Client, postgres::Error> {
-        self.config.connect(self.tls.clone())
+        let mut client = self.config.connect(self.tls.clone())?;
+        // Parallel workers take longer to start than a keystroke's query may take (a
+        // page that walked in 3 ms took 55 with them); nothing here reads enough to gain.
+        client.batch_execute("SET max_parallel_workers_per_gather = 0")?;
+        Ok(client)
     }
 }
 

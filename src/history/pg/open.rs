@@ -35,6 +35,7 @@ impl PgStore {
             outbox: outbox.map(outbox::Outbox::new),
             sent: Cell::new(0),
             synced: Cell::new(outbox::SyncReport::default()),
+            sample: RefCell::default(),
         };
         match store.connect() {
             Ok(()) => Ok(store),

@@ -1,11 +1,13 @@
 //! Reading the shared history, as `query.rs` reads SQLite: pages (by offset, by key, from
 //! the end), counts, searches, single records, pending ones. A search term matches where
 //! it is a substring of a name, the session id, the vendor data or an identifier, ignoring
-//! case (ILIKE, answered by the pg_trgm index on `search_text`).
+//! case as ILIKE does (inside `search_folded`, the fields folded by the server); `search`
+//! chooses whether a search walks the newest records or asks an index.
 
 use chrono::Utc;
 use postgres::types::ToSql;
 
+use super::search::{Access, Key, Need, Scope};
 use super::*;
 use crate::history::{
     Cursor, IdMatch, MAX_SEARCH_CHARS, MAX_SEARCH_TERMS, Query, final_statuses_sql,
@@ -31,20 +33,15 @@ impl Params {
     }
 }
 
-/// A query's WHERE clauses and parameters.
+/// What a query asks for, checked: its terms (as typed, without NULs), and the records
+/// it is about.
 struct Filter {
-    clauses: Vec<String>,
-    params: Params,
-}
-
-impl Filter {
-    fn where_sql(&self) -> String {
-        if self.clauses.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", self.clauses.join(" AND "))
-        }
-    }
+    terms: Vec<String>,
+    profile: Option<String>,
+    /// This operator's name, when only their records are wanted.
+    operator: Option<String>,
+    /// Only the records of this batch (`generate --batch`, by its name).
+    batch: Option<String>,
 }
 
 /// The filter of `query`; `operator`: this run's, for `query.mine`.
@@ -63,32 +60,88 @@ fn filter(query: &Query, operator: &str) -> Result<Filter, StoreError> {
             chars,
         });
     }
-    let mut f = Filter {
-        clauses: Vec::new(),
-        params: Params::default(),
+    Ok(Filter {
+        terms,
+        profile: query.profile.clone(),
+        operator: query.mine.then(|| operator.to_string()),
+        batch: query.batch.clone(),
+    })
+}
+
+impl Filter {
+    /// The conditions on the records of `alias`: profile, operator, and each term inside
+    /// the folded text, folded by the server as it folded the text (ILIKE's rule).
+    fn clauses(&self, alias: &str, params: &mut Params) -> Vec<String> {
+        let mut clauses = Vec::new();
+        if let Some(profile) = &self.profile {
+            clauses.push(format!("{alias}.profile = {}", params.add(profile.clone())));
+        }
+        if let Some(operator) = &self.operator {
+            clauses.push(format!(
+                "{alias}.operator = {}",
+                params.add(operator.clone())
+            ));
+        }
+        if let Some(b) = &self.batch {
+            // A batch's rows point at their records (see `batches.rs`).
+            clauses.push(format!(
+                "{alias}.id IN (SELECT r.record_id FROM batch_rows r JOIN batches b \
+                 ON b.id = r.batch_id WHERE b.name = {} AND r.record_id IS NOT NULL)",
+                params.add(b.clone())
+            ));
+        }
+        for t in &self.terms {
+            clauses.push(format!(
+                "strpos({alias}.search_folded, lower({})) > 0",
+                params.add(t.clone())
+            ));
+        }
+        clauses
+    }
+
+    fn scope(&self) -> Scope<'_> {
+        Scope {
+            profile: self.profile.as_deref(),
+            operator: self.operator.as_deref(),
+        }
+    }
+}
+
+/// `WHERE` and the clauses, or nothing.
+fn where_sql(clauses: &[String]) -> String {
+    if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    }
+}
+
+/// The records a search reads, as `c`: every one (walked along a creation index, whose
+/// entries hold what the clauses check), or the candidates of the index keys. The
+/// candidates come from a subquery that the planner cannot merge (`OFFSET 0`), so the
+/// keys are its only way in.
+fn source(access: &Access, params: &mut Params) -> String {
+    let Access::Keys(keys) = access else {
+        return "sessions c".into();
     };
-    for t in terms {
-        let p = f.params.add(format!("%{}%", escape_like(&t)));
-        f.clauses
-            .push(format!("s.search_text ILIKE {p} ESCAPE '\\'"));
-    }
-    if let Some(profile) = &query.profile {
-        let p = f.params.add(profile.clone());
-        f.clauses.push(format!("s.profile = {p}"));
-    }
-    if let Some(b) = &query.batch {
-        // A batch's rows point at their records (see `batches.rs`).
-        let p = f.params.add(b.clone());
-        f.clauses.push(format!(
-            "s.id IN (SELECT r.record_id FROM batch_rows r JOIN batches b ON b.id = r.batch_id \
-             WHERE b.name = {p} AND r.record_id IS NOT NULL)"
-        ));
-    }
-    if query.mine {
-        let p = f.params.add(operator.to_string());
-        f.clauses.push(format!("s.operator = {p}"));
-    }
-    Ok(f)
+    let keys: Vec<String> = keys
+        .iter()
+        .map(|k| match k {
+            Key::Trigram(t) => format!(
+                "k.search_folded LIKE lower({}) ESCAPE '\\'",
+                params.add(format!("%{}%", escape_like(t)))
+            ),
+            Key::Gram(g) => format!(
+                "short_grams(k.search_folded) @> ARRAY[lower({})]",
+                params.add(g.clone())
+            ),
+        })
+        .collect();
+    format!(
+        "(SELECT k.id, k.created_at, k.profile, k.operator, k.search_folded FROM sessions k \
+         WHERE {} OFFSET 0) c",
+        keys.join(" AND ")
+    )
 }
 
 fn qualified() -> String {
@@ -114,6 +167,16 @@ impl PgStore {
         Ok(n.max(0) as u64)
     }
 
+    /// How a search of `f` is best run for `need` (see `search`), from the sample of the
+    /// newest records, taken first when it is old.
+    fn access(&self, f: &Filter, need: Need) -> Result<Access, StoreError> {
+        if self.sample.borrow().is_stale() {
+            let sample = self.run(search::Sample::take)?;
+            *self.sample.borrow_mut() = sample;
+        }
+        Ok(self.sample.borrow_mut().plan(&f.terms, f.scope(), need))
+    }
+
     pub(crate) fn page_where(
         &self,
         query: &Query,
@@ -121,36 +184,56 @@ impl PgStore {
         offset: Option<u64>,
         oldest_first: bool,
     ) -> Result<Vec<Record>, StoreError> {
-        let mut f = filter(query, &self.operator)?;
+        let f = filter(query, &self.operator)?;
         // Newest first by creation time, a search too: records imported from a local
         // history (`history import`) come in newest first, so their row ids are no
-        // creation order here, as they are in a file. The planner walks the creation
-        // index for a common term and sorts the few matches of a rare one.
-        if let Some(c) = cursor {
-            let (a, b) = (f.params.add(c.created_at_ms), f.params.add(c.id));
-            f.clauses.push(format!("(s.created_at, s.id) < ({a}, {b})"));
-        }
+        // creation order here, as they are in a file.
         let dir = if oldest_first { "ASC" } else { "DESC" };
-        let order = format!("s.created_at {dir}, s.id {dir}");
-        let limit = f.params.add(pg_limit(query.limit));
-        let off = f
-            .params
-            .add(offset.map_or(0, |o| i64::try_from(o).unwrap_or(i64::MAX)));
+        let offset = offset.unwrap_or(0);
+        let mut params = Params::default();
+        let cursor_clause = |alias: &str, params: &mut Params| {
+            cursor.map(|c| {
+                let (a, b) = (params.add(c.created_at_ms), params.add(c.id));
+                format!("({alias}.created_at, {alias}.id) < ({a}, {b})")
+            })
+        };
+        if f.terms.is_empty() {
+            let mut clauses = f.clauses("s", &mut params);
+            clauses.extend(cursor_clause("s", &mut params));
+            let limit = params.add(pg_limit(query.limit));
+            let off = params.add(i64::try_from(offset).unwrap_or(i64::MAX));
+            let sql = format!(
+                "SELECT {} FROM sessions s {} ORDER BY s.created_at {dir}, s.id {dir} \
+                 LIMIT {limit} OFFSET {off}",
+                qualified(),
+                where_sql(&clauses)
+            );
+            return self.records(&sql, params);
+        }
+        let need = if query.limit == 0 {
+            0
+        } else {
+            offset.saturating_add(query.limit)
+        };
+        let access = self.access(&f, Need::Rows(need))?;
+        // The page's ids first, from what the search reads; then their whole records.
+        let from = source(&access, &mut params);
+        let mut clauses = f.clauses("c", &mut params);
+        clauses.extend(cursor_clause("c", &mut params));
+        let limit = params.add(pg_limit(query.limit));
+        let off = params.add(i64::try_from(offset).unwrap_or(i64::MAX));
         let sql = format!(
-            "SELECT {} FROM sessions s {} ORDER BY {order} LIMIT {limit} OFFSET {off}",
+            "SELECT {} FROM sessions s WHERE s.id IN (SELECT c.id FROM {from} {} \
+             ORDER BY c.created_at {dir}, c.id {dir} LIMIT {limit} OFFSET {off}) \
+             ORDER BY s.created_at {dir}, s.id {dir}",
             qualified(),
-            f.where_sql()
+            where_sql(&clauses)
         );
-        self.records(&sql, f.params)
+        self.records(&sql, params)
     }
 
     pub(crate) fn count(&self, query: &Query) -> Result<u64, StoreError> {
-        if !query.has_search() && query.batch.is_none() && !query.mine {
-            return self.tally(query.profile.as_deref());
-        }
-        let f = filter(query, &self.operator)?;
-        let sql = format!("SELECT count(*) FROM sessions s {}", f.where_sql());
-        self.count_sql(&sql, f.params)
+        self.count_up_to(query, 0)
     }
 
     pub(crate) fn count_up_to(&self, query: &Query, cap: u64) -> Result<u64, StoreError> {
@@ -158,13 +241,27 @@ impl PgStore {
             let n = self.tally(query.profile.as_deref())?;
             return Ok(if cap > 0 { n.min(cap) } else { n });
         }
-        let mut f = filter(query, &self.operator)?;
-        let limit = f.params.add(pg_limit(cap));
+        let f = filter(query, &self.operator)?;
+        let mut params = Params::default();
+        let (from, order) = if f.terms.is_empty() {
+            ("sessions c".to_string(), "")
+        } else {
+            match self.access(&f, Need::Count(cap))? {
+                // Along the creation index, whose entries hold what is checked.
+                Access::Walk => (
+                    "sessions c".to_string(),
+                    "ORDER BY c.created_at DESC, c.id DESC",
+                ),
+                keys => (source(&keys, &mut params), ""),
+            }
+        };
+        let clauses = f.clauses("c", &mut params);
+        let limit = params.add(pg_limit(cap));
         let sql = format!(
-            "SELECT count(*) FROM (SELECT 1 FROM sessions s {} LIMIT {limit}) t",
-            f.where_sql()
+            "SELECT count(*) FROM (SELECT 1 FROM {from} {} {order} LIMIT {limit}) t",
+            where_sql(&clauses)
         );
-        self.count_sql(&sql, f.params)
+        self.count_sql(&sql, params)
     }
 
     /// Records of a profile (or of all), from `status_counts`.

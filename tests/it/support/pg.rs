@@ -7,6 +7,9 @@
 //! `postgres` user that Debian's package creates (`runuser -u postgres`), in a temp dir
 //! handed to that user. Without PostgreSQL installed every test that needs it fails, saying
 //! how to install it; none is skipped.
+//!
+//! The benchmarks use it too (`benches/support`): [`KeptServer`] runs a cluster kept in a
+//! directory between runs (a seeded million-record history is built once).
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -255,34 +258,79 @@ fn free_port() -> Result<u16, String> {
         .map_err(|e| format!("no free loopback port for the test PostgreSQL server: {e}"))
 }
 
-fn start() -> Result<Server, String> {
-    let bindir = find_bindir()?;
-    // As root the server's user must reach the dir: /tmp, whatever TMPDIR says (a
-    // TMPDIR under /root is closed to it).
+/// A temp dir the server's user can reach: as root, in /tmp whatever TMPDIR says (a TMPDIR
+/// under /root is closed to that user).
+fn temp_dir(prefix: &str) -> Result<PathBuf, String> {
     let parent = if is_root() {
         PathBuf::from("/tmp")
     } else {
         std::env::temp_dir()
     };
-    let dir = tempfile::Builder::new()
-        .prefix("veriff-pg-")
+    Ok(tempfile::Builder::new()
+        .prefix(prefix)
         .tempdir_in(parent)
         .map_err(|e| format!("cannot make a temp dir for the test PostgreSQL server: {e}"))?
-        .keep();
+        .keep())
+}
+
+fn start() -> Result<Server, String> {
+    let dir = temp_dir("veriff-pg-")?;
+    let socket_dir = dir.join("sock");
+    start_at(dir, socket_dir)
+}
+
+/// A server whose cluster is kept in a directory of its own from one run to the next:
+/// made there (initdb) the first time, started again on it after. Stopped, not removed,
+/// when dropped; its socket is in a temp dir of its own (a socket's path is short).
+pub struct KeptServer(pub Server);
+
+impl KeptServer {
+    pub fn start(dir: &std::path::Path) -> Result<KeptServer, String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
+        let sockets = temp_dir("veriff-pg-sock-")?;
+        start_at(dir.to_path_buf(), sockets.join("sock")).map(KeptServer)
+    }
+
+    /// The URL of database `name` over the unix socket.
+    pub fn url(&self, name: &str) -> String {
+        format!(
+            "postgres://{SUPERUSER}@/{name}?host={}&port={}",
+            self.0.socket_dir.display(),
+            self.0.port
+        )
+    }
+}
+
+impl Drop for KeptServer {
+    fn drop(&mut self) {
+        self.0.stop();
+        if let Some(sockets) = self.0.socket_dir.parent() {
+            let _ = std::fs::remove_dir_all(sockets);
+        }
+    }
+}
+
+/// Starts a server on the cluster in `dir/data`, made there first when there is none.
+fn start_at(dir: PathBuf, socket_dir: PathBuf) -> Result<Server, String> {
+    let bindir = find_bindir()?;
     let run_as = if is_root() {
         let (uid, gid) = ids_of("postgres").ok_or_else(|| {
             format!(
                 "the tests run as root, which PostgreSQL refuses, and there is no `postgres` user to run it as. {INSTALL} (the package creates that user)"
             )
         })?;
-        std::os::unix::fs::chown(&dir, Some(uid), Some(gid))
-            .map_err(|e| format!("cannot hand {} to the postgres user: {e}", dir.display()))?;
+        for d in [Some(dir.as_path()), socket_dir.parent()]
+            .into_iter()
+            .flatten()
+        {
+            std::os::unix::fs::chown(d, Some(uid), Some(gid))
+                .map_err(|e| format!("cannot hand {} to the postgres user: {e}", d.display()))?;
+        }
         Some("postgres".to_string())
     } else {
         None
     };
-    let socket_dir = dir.join("sock");
-    let mut server = Server {
+    let server = Server {
         socket_dir,
         port: 0,
         bindir,
@@ -314,6 +362,9 @@ fn start() -> Result<Server, String> {
     if server.run_as.is_some() {
         let _ = Command::new("chown").arg("postgres").arg(&pwfile).status();
     }
+    if server.dir.join("data").join("PG_VERSION").exists() {
+        return listen(server);
+    }
     let out = server
         .tool("initdb")
         .arg("-D")
@@ -335,6 +386,11 @@ fn start() -> Result<Server, String> {
             String::from_utf8_lossy(&out.stderr)
         ));
     }
+    listen(server)
+}
+
+/// Starts the server on a free port.
+fn listen(mut server: Server) -> Result<Server, String> {
     // Another program may take the port between our probe and the server's bind: try a
     // few ports.
     let mut last = String::new();
