@@ -34,7 +34,7 @@ fn operators_starting_at_the_same_moment_migrate_once() {
     }
     assert_eq!(
         db.sql("SELECT count(*), max(version) FROM schema_version"),
-        "1|3"
+        "1|4"
     );
 }
 

@@ -277,11 +277,7 @@ struct Connector {
 
 impl Connector {
     fn connect(&self) -> Result<postgres::Client, postgres::Error> {
-        let mut client = self.config.connect(self.tls.clone())?;
-        // Parallel workers take longer to start than a keystroke's query may take (a
-        // page that walked in 3 ms took 55 with them); nothing here reads enough to gain.
-        client.batch_execute("SET max_parallel_workers_per_gather = 0")?;
-        Ok(client)
+        self.config.connect(self.tls.clone())
     }
 }
 
