@@ -17,6 +17,7 @@ mod fuzz_parsers;
 mod history;
 mod history_changes;
 mod history_pg;
+mod history_pg_tls;
 mod history_read_only;
 mod history_recovery;
 mod history_seed;

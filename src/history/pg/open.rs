@@ -18,7 +18,7 @@ impl PgStore {
         let mut config = url.config().map_err(shared)?;
         config.connect_timeout(CONNECT_TIMEOUT);
         config.application_name("veriff-tui");
-        let tls = tls::connector().map_err(shared)?;
+        let tls = tls::connector(url.tls()).map_err(shared)?;
         let connector = Connector { config, tls };
         let client = off_runtime(|| connector.connect())
             .ok_or_else(|| shared("connecting failed unexpectedly".into()))?
