@@ -158,9 +158,11 @@ struct Connector {
 impl Connector {
     fn connect(&self) -> Result<postgres::Client, postgres::Error> {
         let mut client = self.config.connect(self.tls.clone())?;
-        // Parallel workers take longer to start than a keystroke's query may take (a
-        // page that walked in 3 ms took 55 with them); nothing here reads enough to gain.
-        client.batch_execute("SET max_parallel_workers_per_gather = 0")?;
+        // Both cost more than a keystroke's query takes: parallel workers start slower (a
+        // page walked in 3 ms took 55 with them), and JIT compiles any plan the planner
+        // costs above 100k (an index search whose rechecks call `short_grams`: 7 ms run,
+        // 69 with the compiling). Nothing here reads enough to gain from either.
+        client.batch_execute("SET max_parallel_workers_per_gather = 0; SET jit = off")?;
         Ok(client)
     }
 }
