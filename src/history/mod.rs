@@ -288,6 +288,15 @@ impl Store {
         }
     }
 
+    /// The TLS version the shared history's connection runs over, as the server reports
+    /// it; `None` when the connection is not encrypted, or the history is a local file.
+    pub fn encryption(&self) -> Result<Option<String>, StoreError> {
+        match self.pg() {
+            Some(pg) => pg.encryption(),
+            None => Ok(None),
+        }
+    }
+
     /// True when this is the shared history on PostgreSQL.
     pub fn is_shared(&self) -> bool {
         self.pg.is_some()

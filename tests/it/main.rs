@@ -18,6 +18,7 @@ mod history;
 mod history_changes;
 mod history_offline;
 mod history_pg;
+mod history_pg_tls;
 mod history_read_only;
 mod history_recovery;
 mod history_seed;

@@ -230,6 +230,19 @@ impl PgStore {
         if self.outbox.is_some() { MEANWHILE } else { "" }
     }
 
+    /// The TLS version the connection runs over, `None` when it is not encrypted: as the
+    /// server sees it.
+    pub(crate) fn encryption(&self) -> Result<Option<String>, StoreError> {
+        self.run(|c| {
+            c.query_opt(
+                "SELECT version FROM pg_stat_ssl WHERE pid = pg_backend_pid() AND ssl",
+                &[],
+            )?
+            .map(|r| r.try_get(0))
+            .transpose()
+        })
+    }
+
     fn shared(&self, detail: String) -> StoreError {
         StoreError::Shared {
             url: self.url.shown().to_string(),
@@ -316,6 +329,13 @@ pub(super) fn map_err(url: &PgUrl, e: postgres::Error) -> StoreError {
         } else {
             format!("{}: {}", db.severity(), db.message())
         };
+        return StoreError::Shared {
+            url: shown,
+            detail: crate::text::sanitize(&detail),
+        };
+    }
+    // Before the I/O errors below: a refused certificate is no unreachable server.
+    if let Some(detail) = tls::certificate_problem(&e, &url.host()) {
         return StoreError::Shared {
             url: shown,
             detail: crate::text::sanitize(&detail),

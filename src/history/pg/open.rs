@@ -22,16 +22,18 @@ impl PgStore {
         let mut config = url.config().map_err(shared)?;
         config.connect_timeout(CONNECT_TIMEOUT);
         config.application_name("veriff-tui");
-        // Parallel workers take longer to start than a keystroke's query may take (a page
-        // that walked in 3 ms took 55 with them); nothing here reads enough to gain. Set at
+        // Both cost more than a keystroke's query takes: parallel workers start slower (a
+        // page walked in 3 ms took 55 with them), and JIT compiles any plan the planner
+        // costs above 100k (an index search whose rechecks call `short_grams`: 7 ms run, 69
+        // with the compiling). Nothing here reads enough to gain from either. Set at
         // startup, beside any options the URL gives: no round trip of its own.
-        let parallel = "-c max_parallel_workers_per_gather=0";
+        let settings = "-c max_parallel_workers_per_gather=0 -c jit=off";
         let options = match config.get_options() {
-            Some(given) if !given.trim().is_empty() => format!("{given} {parallel}"),
-            _ => parallel.to_string(),
+            Some(given) if !given.trim().is_empty() => format!("{given} {settings}"),
+            _ => settings.to_string(),
         };
         config.options(&options);
-        let tls = tls::connector().map_err(shared)?;
+        let tls = tls::connector(url.tls()).map_err(shared)?;
         let store = PgStore {
             client: RefCell::new(None),
             connector: Connector { config, tls },

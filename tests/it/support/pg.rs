@@ -31,6 +31,8 @@ pub struct Server {
     pub port: u16,
     bindir: PathBuf,
     run_as: Option<String>,
+    /// Settings of this server beyond the tests' own (`name=value`, as `-c` takes them).
+    options: Vec<String>,
 }
 
 static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
@@ -119,7 +121,16 @@ pub struct PrivateServer(pub Server);
 
 impl PrivateServer {
     pub fn start() -> PrivateServer {
-        PrivateServer(start().unwrap_or_else(|e| panic!("{e}")))
+        PrivateServer::start_with(&[])
+    }
+
+    /// With settings of its own (`name=value`, as `postgres -c` takes them).
+    pub fn start_with(options: &[String]) -> PrivateServer {
+        let started = temp_dir("veriff-pg-").and_then(|dir| {
+            let socket_dir = dir.join("sock");
+            start_at(dir, socket_dir, options)
+        });
+        PrivateServer(started.unwrap_or_else(|e| panic!("{e}")))
     }
 
     /// A new database on it, and its URL over the unix socket.
@@ -235,6 +246,12 @@ fn runuser() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("runuser"))
 }
 
+/// The server runs as the `postgres` user (the tests run as root): files it reads must
+/// be that user's.
+pub fn runs_as_postgres() -> bool {
+    is_root()
+}
+
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
@@ -260,7 +277,7 @@ fn free_port() -> Result<u16, String> {
 
 /// A temp dir the server's user can reach: as root, in /tmp whatever TMPDIR says (a TMPDIR
 /// under /root is closed to that user).
-fn temp_dir(prefix: &str) -> Result<PathBuf, String> {
+pub fn temp_dir(prefix: &str) -> Result<PathBuf, String> {
     let parent = if is_root() {
         PathBuf::from("/tmp")
     } else {
@@ -276,7 +293,7 @@ fn temp_dir(prefix: &str) -> Result<PathBuf, String> {
 fn start() -> Result<Server, String> {
     let dir = temp_dir("veriff-pg-")?;
     let socket_dir = dir.join("sock");
-    start_at(dir, socket_dir)
+    start_at(dir, socket_dir, &[])
 }
 
 /// A server whose cluster is kept in a directory of its own from one run to the next:
@@ -288,7 +305,7 @@ impl KeptServer {
     pub fn start(dir: &std::path::Path) -> Result<KeptServer, String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
         let sockets = temp_dir("veriff-pg-sock-")?;
-        start_at(dir.to_path_buf(), sockets.join("sock")).map(KeptServer)
+        start_at(dir.to_path_buf(), sockets.join("sock"), &[]).map(KeptServer)
     }
 
     /// The URL of database `name` over the unix socket.
@@ -311,7 +328,7 @@ impl Drop for KeptServer {
 }
 
 /// Starts a server on the cluster in `dir/data`, made there first when there is none.
-fn start_at(dir: PathBuf, socket_dir: PathBuf) -> Result<Server, String> {
+fn start_at(dir: PathBuf, socket_dir: PathBuf, options: &[String]) -> Result<Server, String> {
     let bindir = find_bindir()?;
     let run_as = if is_root() {
         let (uid, gid) = ids_of("postgres").ok_or_else(|| {
@@ -336,6 +353,7 @@ fn start_at(dir: PathBuf, socket_dir: PathBuf) -> Result<Server, String> {
         bindir,
         run_as,
         dir,
+        options: options.to_vec(),
     };
     let pwfile = server.dir.join("pw");
     std::fs::write(&pwfile, PASSWORD)
@@ -410,11 +428,14 @@ fn listen(mut server: Server) -> Result<Server, String> {
 /// middle sees what an operator would.
 fn pg_ctl_start(server: &Server) -> Result<(), String> {
     let log = server.dir.join("server.log");
-    let options = format!(
+    let mut options = format!(
         "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200",
         server.port,
         server.socket_dir.display()
     );
+    for o in &server.options {
+        options.push_str(&format!(" -c {o}"));
+    }
     let status = server
         .tool("pg_ctl")
         .arg("-D")
