@@ -47,6 +47,15 @@ fn keystroke(store: &Store, text: &str, profile: Option<&str>) -> (usize, u64) {
     (page.len(), n)
 }
 
+/// The first page alone: what the list waits for to draw its rows (the count follows).
+fn rows_alone(store: &Store, text: &str, profile: Option<&str>) -> usize {
+    let query = Query {
+        profile: profile.map(str::to_string),
+        ..search(text)
+    };
+    store.page_after(&query, None).expect("page").len()
+}
+
 /// The dashboard's three queries, as its screen asks them for `profile` (`None`: every
 /// profile, as the CLI's `stats` does).
 fn dashboard(store: &Store, profile: Option<&str>) -> usize {
@@ -169,17 +178,22 @@ fn main() {
                 let p50 = support::percentile(&runs, 50.0);
                 let p99 = support::percentile(&runs, 99.0);
                 worst_p99 = worst_p99.max(p99);
+                let alone = support::sample(500, Duration::from_secs(4), || {
+                    black_box(rows_alone(&store, text, profile));
+                });
                 let shown = if matches >= COUNT_CAP {
                     format!("{COUNT_CAP}+")
                 } else {
                     matches.to_string()
                 };
                 report.push(format!(
-                    "keystroke {size:>11} {scope:<10} {name:<18} {text:<16} rows {rows:>3}  matches {shown:>5}  p50 {:>10}  p99 {:>10}  ({} runs)  first on a new store {:>9}",
+                    "keystroke {size:>11} {scope:<10} {name:<18} {text:<16} rows {rows:>3}  matches {shown:>5}  p50 {:>10}  p99 {:>10}  ({} runs)  first on a new store {:>9}  rows alone p50 {:>9} p99 {:>9}",
                     support::ms(p50),
                     support::ms(p99),
                     runs.len(),
-                    support::ms(cold[cold.len() / 2])
+                    support::ms(cold[cold.len() / 2]),
+                    support::ms(support::percentile(&alone, 50.0)),
+                    support::ms(support::percentile(&alone, 99.0))
                 ));
                 support::summary(
                     &format!("filter keystroke p99, {size}, {scope}: {name} ({text:?})"),

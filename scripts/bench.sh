@@ -5,6 +5,11 @@
 #   VERIFF_BENCH_SIZES=10000,100000 scripts/bench.sh     # other history sizes
 #   VERIFF_BENCH_NO_CRITERION=1 scripts/bench.sh         # percentiles only (faster)
 #   VERIFF_BENCH_RUNS=20 scripts/bench.sh                # runs each of generate/curl and start-ups
+#   VERIFF_BENCH_STORES=sqlite scripts/bench.sh          # the store bench on one store
+#
+# The store bench measures SQLite and PostgreSQL: a private server of its own (initdb, as
+# the tests start one; `apt-get install postgresql`) on a cluster it builds once and keeps
+# in target/bench-fixtures (about 5 minutes and 2 GB for 1M records).
 #
 # ATAC and slumber, the peers the start-up is held against, are measured when installed
 # in target/peers (once: cargo install --locked --root target/peers atac slumber@5.4.0)
