@@ -63,8 +63,12 @@ pub(super) async fn run(settings: &Settings, args: GenerateArgs) -> Outcome {
     let keep = if args.no_history {
         Keep::NotKept
     } else {
-        let store =
-            open_store(settings).map_err(|f| failed(Failed::HistoryUnwritable(f.message)))?;
+        let store = open_store(settings).map_err(|f| {
+            failed(Failed::HistoryUnwritable {
+                why: f.message,
+                shared: settings.history_location().is_shared(),
+            })
+        })?;
         Keep::History(crate::ops::shared(store))
     };
     let client = Client::new(&request.endpoint)?;
@@ -161,11 +165,11 @@ fn print_link(
 
 fn failed(f: Failed) -> Failure {
     let code = match &f {
-        Failed::HistoryUnwritable(_) => EXIT_LOCAL,
+        Failed::HistoryUnwritable { .. } => EXIT_LOCAL,
         Failed::NotCreated(e) | Failed::Unknown { error: e, .. } => Failure::from(e.clone()).code,
     };
     let hint = match &f {
-        Failed::HistoryUnwritable(_) => format!("{} (--no-history)", f.hint()),
+        Failed::HistoryUnwritable { .. } => format!("{} (--no-history)", f.hint()),
         _ => f.hint(),
     };
     Failure::new(code, f.message()).hint(hint)

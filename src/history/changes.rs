@@ -99,6 +99,7 @@ impl Store {
             // and the entries name their writer, so this connection's own are left out.
             let last = pg.last_change()?;
             pg.send_if_due();
+            pg.sample_if_due();
             let sent = pg.take_sent();
             let mut changes = if last == watch.seq {
                 None

@@ -21,6 +21,13 @@ pub enum Location {
     },
 }
 
+impl Location {
+    /// The shared history on PostgreSQL, not a file.
+    pub fn is_shared(&self) -> bool {
+        matches!(self, Location::Postgres { .. })
+    }
+}
+
 impl std::fmt::Display for Location {
     /// As messages show it: the path, or the URL without its password.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -229,6 +229,13 @@ pub enum StoreError {
 pub const MAX_SEARCH_TERMS: usize = 16;
 pub const MAX_SEARCH_CHARS: usize = 500;
 
+/// How far the matches of a search are counted while it is typed ("1000+ records"): as far
+/// as each store counts within a keystroke's time at a million records. SQLite counts its
+/// trigram lists without reading a row; PostgreSQL reads an index entry or a row for each
+/// record it counts (benches/README.md). Scrolling near the number counts further.
+pub const FIRST_COUNT_CAP: u64 = 1000;
+pub const FIRST_COUNT_CAP_SHARED: u64 = 250;
+
 /// Where the next page starts when paging by key (`Store::page_after`): the last record of
 /// the previous page. Unlike an offset, it stays right while rows are added. (A search pages
 /// by `id` alone, the order it lists in.)
@@ -300,6 +307,15 @@ impl Store {
     /// True when this is the shared history on PostgreSQL.
     pub fn is_shared(&self) -> bool {
         self.pg.is_some()
+    }
+
+    /// How far a search's matches are counted while it is typed (see [`FIRST_COUNT_CAP`]).
+    pub fn first_count_cap(&self) -> u64 {
+        if self.is_shared() {
+            FIRST_COUNT_CAP_SHARED
+        } else {
+            FIRST_COUNT_CAP
+        }
     }
 
     /// The PostgreSQL store, when this is one.

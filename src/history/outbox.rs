@@ -8,6 +8,8 @@
 //! waits like any other). The records stay in the file after they are sent: it is the
 //! operator's own copy, as a local history is.
 
+use std::collections::HashMap;
+
 use super::*;
 
 /// A row of the outbox ready to be written to the shared history.
@@ -102,21 +104,39 @@ impl Store {
             .and_then(|rows| rows.collect())
             .map_err(|e| self.err(e))?
         };
-        let mut waiting = Vec::with_capacity(rows.len());
-        for (outbox_id, record_id, remote_intent) in rows {
-            let record = match record_id {
-                Some(id) => Some(self.get(id)?.ok_or_else(|| {
-                    StoreError::Sqlite(format!("waiting record {id} is gone from {}", self.path))
-                })?),
-                None => None,
-            };
-            waiting.push(Waiting {
-                outbox_id,
-                record,
-                remote_intent,
-            });
-        }
-        Ok(waiting)
+        // Their records in one read, not one each. The outbox rows came first, and a
+        // record leaves the file only with its outbox row (a trigger): each one is there.
+        let ids: Vec<i64> = rows.iter().filter_map(|(_, r, _)| *r).collect();
+        let mut records: HashMap<i64, Record> = if ids.is_empty() {
+            HashMap::new()
+        } else {
+            let marks = vec!["?"; ids.len()].join(", ");
+            self.records(
+                &format!("SELECT {COLUMNS} FROM sessions WHERE id IN ({marks})"),
+                ids.iter().map(|&id| Value::Integer(id)).collect(),
+            )?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect()
+        };
+        rows.into_iter()
+            .map(|(outbox_id, record_id, remote_intent)| {
+                let record = match record_id {
+                    Some(id) => Some(records.remove(&id).ok_or_else(|| {
+                        StoreError::Sqlite(format!(
+                            "waiting record {id} is gone from {}",
+                            self.path
+                        ))
+                    })?),
+                    None => None,
+                };
+                Ok(Waiting {
+                    outbox_id,
+                    record,
+                    remote_intent,
+                })
+            })
+            .collect()
     }
 
     /// The records waiting, newest first (at most `limit`).

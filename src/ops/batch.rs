@@ -598,7 +598,7 @@ impl RowContext<'_> {
                     (self.on_row)(&o);
                     return o;
                 }
-                Failed::HistoryUnwritable(why) => {
+                Failed::HistoryUnwritable { why, .. } => {
                     let o = self.not_recorded(row, &request, why).await;
                     (self.on_row)(&o);
                     return o;

@@ -103,8 +103,9 @@ pub enum Keep {
 /// How a generate ended without a link.
 #[derive(Debug, Clone)]
 pub enum Failed {
-    /// Nothing was sent: the history cannot be written.
-    HistoryUnwritable(String),
+    /// Nothing was sent: the history cannot be written (`shared`: the shared history on
+    /// PostgreSQL, not a file).
+    HistoryUnwritable { why: String, shared: bool },
     /// No session was created: Veriff refused the request, or it never left.
     NotCreated(ApiError),
     /// The request was sent and no usable answer came: a session may exist. `recorded`:
@@ -117,7 +118,9 @@ impl Failed {
     /// screen shows as its title.
     pub fn detail(&self) -> String {
         match self {
-            Failed::HistoryUnwritable(e) => format!("the history cannot be written: {e}"),
+            Failed::HistoryUnwritable { why, .. } => {
+                format!("the history cannot be written: {why}")
+            }
             Failed::NotCreated(e) | Failed::Unknown { error: e, .. } => e.to_string(),
         }
     }
@@ -125,8 +128,8 @@ impl Failed {
     /// One line for a status bar or stderr.
     pub fn message(&self) -> String {
         match self {
-            Failed::HistoryUnwritable(e) => {
-                format!("nothing was sent: the history cannot be written: {e}")
+            Failed::HistoryUnwritable { why, .. } => {
+                format!("nothing was sent: the history cannot be written: {why}")
             }
             Failed::NotCreated(e) => format!("the session was not created: {e}"),
             Failed::Unknown { error, .. } => format!("outcome unknown: {error}"),
@@ -136,7 +139,8 @@ impl Failed {
     /// What to do next.
     pub fn hint(&self) -> String {
         match self {
-            Failed::HistoryUnwritable(_) => "If it is locked, close the program holding it; if it is read-only, make it and its directory writable (or use --data-dir); if the file is unusable, `veriff-tui history --move-aside` keeps it aside and starts a new history with what can still be read. Or create a session whose link is not kept.".into(),
+            Failed::HistoryUnwritable { shared: true, .. } => "The shared history's server refused it: the message says why (a wrong password: fix the URL, the environment or ~/.pgpass; a database made by a newer veriff-tui: update this one). `veriff-tui history` shows the same. Or create a session whose link is not kept.".into(),
+            Failed::HistoryUnwritable { shared: false, .. } => "If it is locked, close the program holding it; if it is read-only, make it and its directory writable (or use --data-dir); if the file is unusable, `veriff-tui history --move-aside` keeps it aside and starts a new history with what can still be read. Or create a session whose link is not kept.".into(),
             Failed::NotCreated(e) => e.hint(),
             Failed::Unknown { error, recorded } => {
                 let kept = if *recorded {
@@ -177,20 +181,22 @@ pub async fn generate(
     let intent = match keep {
         Keep::History(store) => {
             let owned = request.clone();
-            let recorded = on_store(store, move |s| {
+            let (shared, recorded) = on_store(store, move |s| {
                 let intent = NewIntent {
                     profile: &owned.profile,
                     base_url: &owned.endpoint.base_url,
                     sandbox: owned.sandbox,
                     input: &owned.input,
                 };
-                match &owned.batch {
+                let recorded = match &owned.batch {
                     Some(tag) => s.record_batch_intent(&intent, tag, Utc::now()),
                     None => s.record_intent(&intent, Utc::now()),
-                }
+                };
+                Ok((s.is_shared(), recorded.map_err(|e| e.to_string())))
             })
             .await
-            .map_err(Failed::HistoryUnwritable)?;
+            .map_err(|why| Failed::HistoryUnwritable { why, shared: false })?;
+            let recorded = recorded.map_err(|why| Failed::HistoryUnwritable { why, shared })?;
             Some((store, recorded))
         }
         Keep::NotKept => None,

@@ -175,13 +175,14 @@ pub enum Skip {
 impl Skip {
     /// One line about the record called `name`.
     pub fn describe(&self, name: &str) -> String {
+        format!("{name}: {}", self.reason())
+    }
+
+    /// Why nothing was asked, without naming the record (it is the one on screen).
+    pub fn reason(&self) -> String {
         match self {
-            Skip::Expired => {
-                format!("{name}: the link expired without a decision; nothing to ask Veriff")
-            }
-            Skip::OutcomeUnknown => format!(
-                "{name}: the outcome of its request is unknown, so there is no session id to ask about; look for it in the Veriff Customer Portal"
-            ),
+            Skip::Expired => "the link expired without a decision; nothing to ask Veriff".into(),
+            Skip::OutcomeUnknown => "the outcome of its request is unknown, so there is no session id to ask about; look for it in the Veriff Customer Portal".into(),
             Skip::OtherSandbox { made_by, in_use } => {
                 let made_by = crate::text::sanitize(made_by);
                 let here = match in_use {
@@ -189,10 +190,10 @@ impl Skip {
                     None => "and no sandbox is in use here".to_string(),
                 };
                 format!(
-                    "{name}: made by another sandbox ({made_by}), {here}; only that sandbox knows the session, and only while it runs (a --sandbox one stops with its command or app), so nothing was asked here"
+                    "made by another sandbox ({made_by}), {here}; only that sandbox knows the session, and only while it runs (a --sandbox one stops with its command or app), so nothing was asked here"
                 )
             }
-            Skip::Profile(why) => format!("{name}: {why}"),
+            Skip::Profile(why) => why.clone(),
         }
     }
 

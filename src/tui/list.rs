@@ -3,20 +3,19 @@
 //! earlier filter) are recognised by their sequence number and dropped.
 //!
 //! A new filter asks for its first page before anything else, and only then for a count:
-//! the rows are what the operator waits for. A search is counted up to [`COUNT_CAP`]
-//! ("1000+ records") and the cap grows as the selection nears it, so a common term never
-//! costs a count of every match; End asks for the exact count.
+//! the rows are what the operator waits for. A search is counted up to a cap ("1000+
+//! records", [`FIRST_COUNT_CAP`]; fewer on the shared history) and the cap grows as the
+//! selection nears it, so a common term never costs a count of every match; End asks for
+//! the exact count.
 
 use tui_input::Input;
 
-use crate::history::{Query, Record};
+use crate::history::{FIRST_COUNT_CAP, FIRST_COUNT_CAP_SHARED, Query, Record};
 
 /// Rows fetched per page; a few screens' worth so scrolling rarely waits.
 const PAGE: u64 = 150;
 /// Fetch again when the viewport comes this close to the edge of the window.
 const MARGIN: u64 = 30;
-/// A search is counted up to this many matches at first.
-pub const COUNT_CAP: u64 = 1000;
 
 #[derive(Debug, Clone, Default)]
 pub struct TokenList {
@@ -109,6 +108,15 @@ impl TokenList {
         }
     }
 
+    /// How far a search is counted at first: as far as its store counts within a keystroke.
+    pub fn first_count_cap(&self) -> u64 {
+        if self.shared {
+            FIRST_COUNT_CAP_SHARED
+        } else {
+            FIRST_COUNT_CAP
+        }
+    }
+
     /// The list shows only the operator's own records: chosen, on a shared history.
     pub fn only_mine(&self) -> bool {
         self.shared && self.mine
@@ -171,8 +179,11 @@ impl TokenList {
     /// More of a capped count once the selection comes near the number known so far.
     fn grow_count(&mut self, profile: &str, viewport: u64) -> Vec<Load> {
         match self.total {
+            // A count on its way past what is known will say more: a new search's first
+            // page alone can reach as far as the screen and its margin.
+            Some(t) if self.counting.is_some_and(|c| c == 0 || c > t) => Vec::new(),
             Some(t) if !self.total_exact && self.offset + viewport + MARGIN >= t => {
-                self.count(profile, t.saturating_mul(4).max(COUNT_CAP))
+                self.count(profile, t.saturating_mul(4).max(self.first_count_cap()))
             }
             _ => Vec::new(),
         }
@@ -360,7 +371,7 @@ impl TokenList {
                         // one operator's share of the records is counted row by row.
                         let query = self.query(profile, 0, 0);
                         let cap = if query.has_search() || query.mine {
-                            COUNT_CAP.max(end + 1)
+                            self.first_count_cap().max(end + 1)
                         } else {
                             0
                         };

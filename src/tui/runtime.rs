@@ -212,9 +212,10 @@ impl Runtime {
                     let result = async {
                         let client = client.map_err(Failed::NotCreated)?;
                         let keep = if keep {
+                            let shared = path.is_shared();
                             let store = shared_store(cell, path)
                                 .await
-                                .map_err(Failed::HistoryUnwritable)?;
+                                .map_err(|why| Failed::HistoryUnwritable { why, shared })?;
                             Keep::History(store)
                         } else {
                             Keep::NotKept

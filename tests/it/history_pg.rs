@@ -414,6 +414,28 @@ mod cli {
     }
 
     #[test]
+    fn generate_on_a_database_of_a_newer_binary_sends_nothing_and_says_what_to_do() {
+        let db = Database::new();
+        drop(db.store());
+        db.sql("UPDATE schema_version SET version = 99");
+        let url = db.url();
+        let (code, out, err) = SandboxEnv::new().run_with(
+            &["generate", "--first-name", "Anna"],
+            &[("VERIFF_TUI_HISTORY_URL", url.as_str())],
+        );
+        assert_ne!(code, 0, "stdout: {out}");
+        assert!(out.is_empty(), "{out}");
+        assert!(
+            err.contains("nothing was sent") && err.contains("newer veriff-tui"),
+            "{err}"
+        );
+        // What to do next is about the server, not a local file.
+        assert!(err.contains("server refused"), "{err}");
+        assert!(!err.contains("--move-aside"), "{err}");
+        assert_eq!(db.sql("SELECT count(*) FROM sessions"), "0");
+    }
+
+    #[test]
     fn the_password_comes_from_pgpassword_or_pgpass_and_is_never_printed() {
         let db = Database::new();
         let url = db.tcp_url(None);

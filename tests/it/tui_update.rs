@@ -303,7 +303,10 @@ fn an_unwritable_history_sends_nothing_until_the_operator_agrees() {
     fail(
         &mut s,
         seq,
-        Failed::HistoryUnwritable("the history database /x is locked by another process".into()),
+        Failed::HistoryUnwritable {
+            why: "the history database /x is locked by another process".into(),
+            shared: false,
+        },
     );
     let text = screen_text(&render(&s));
     assert!(text.contains("Nothing was sent"), "{text}");
@@ -317,7 +320,14 @@ fn an_unwritable_history_sends_nothing_until_the_operator_agrees() {
     assert_eq!(s.form.first_name.value(), "Ann", "n types nothing");
     // Again, and y: the same request, not kept.
     let seq = submit(&mut s);
-    fail(&mut s, seq, Failed::HistoryUnwritable("locked".into()));
+    fail(
+        &mut s,
+        seq,
+        Failed::HistoryUnwritable {
+            why: "locked".into(),
+            shared: false,
+        },
+    );
     match update(&mut s, key(KeyCode::Char('y'))).as_slice() {
         [
             Effect::Generate {
@@ -910,6 +920,33 @@ fn counts(effects: &[Effect]) -> Vec<u64> {
 }
 
 #[test]
+fn a_search_of_the_shared_history_is_counted_first_to_its_lower_cap() {
+    let mut s = state(120, 40);
+    // As `State::new` sets it for a history on PostgreSQL.
+    s.tokens.shared = true;
+    let effects = update(&mut s, alt('2'));
+    answer_loads_seen(&mut s, effects, 5_000);
+    update(&mut s, key(KeyCode::Char('/')));
+    let effects = type_text(&mut s, "a");
+    let seen = answer_loads_seen(&mut s, effects, 5_000);
+    let cap = veriff_tui::history::FIRST_COUNT_CAP_SHARED;
+    assert!(cap < veriff_tui::history::FIRST_COUNT_CAP);
+    assert_eq!(counts(&seen), vec![cap]);
+    assert_eq!((s.tokens.total, s.tokens.total_exact), (Some(cap), false));
+    let text = screen_text(&render(&s));
+    assert!(text.contains(&format!("{cap}+ records")), "{text}");
+    // Scrolling near it counts further.
+    update(&mut s, key(KeyCode::Enter));
+    let mut asked = Vec::new();
+    for _ in 0..20 {
+        let effects = update(&mut s, key(KeyCode::PageDown));
+        asked.extend(counts(&answer_loads_seen(&mut s, effects, 5_000)));
+    }
+    assert!(s.tokens.selected > cap, "{}", s.tokens.selected);
+    assert!(asked.first().is_some_and(|&c| c >= 4 * cap), "{asked:?}");
+}
+
+#[test]
 fn a_search_shows_its_rows_first_and_counts_no_further_than_needed() {
     let mut s = state(80, 24);
     let effects = update(&mut s, alt('2'));
@@ -933,7 +970,7 @@ fn a_search_shows_its_rows_first_and_counts_no_further_than_needed() {
         "{effects:?}"
     );
     let seen = answer_loads_seen(&mut s, effects, 5_000);
-    assert_eq!(counts(&seen), vec![veriff_tui::tui::list::COUNT_CAP]);
+    assert_eq!(counts(&seen), vec![veriff_tui::history::FIRST_COUNT_CAP]);
     assert_eq!((s.tokens.total, s.tokens.total_exact), (Some(1000), false));
     let text = screen_text(&render(&s));
     assert!(text.contains("1000+ records"), "{text}");
@@ -2396,12 +2433,12 @@ fn m_shows_only_my_records_on_a_shared_history_then_everyones_and_is_kept() {
     let mut s = shared_state(120, 24);
     let effects = update(&mut s, alt('2'));
     assert_eq!(mine_of(&effects), vec![false]);
-    let seen = answer_loads_seen(&mut s, effects, 400);
+    let seen = answer_loads_seen(&mut s, effects, 200);
     // Everyone's: the kept tally counts them exactly.
     assert_eq!(counts(&seen), vec![0]);
     let text = screen_text(&render(&s));
     assert!(
-        text.contains("Generated tokens · everyone's · 400 records"),
+        text.contains("Generated tokens · everyone's · 200 records"),
         "{text}"
     );
     assert!(text.contains("m mine"), "{text}");
@@ -2415,14 +2452,17 @@ fn m_shows_only_my_records_on_a_shared_history_then_everyones_and_is_kept() {
         "{effects:?}"
     );
     assert_eq!(mine_of(&effects), vec![true]);
-    let seen = answer_loads_seen(&mut s, effects, 400);
+    let seen = answer_loads_seen(&mut s, effects, 200);
     assert!(mine_of(&seen).iter().all(|&m| m), "{seen:?}");
     // One operator's records are counted row by row: capped, as a search is.
-    assert_eq!(counts(&seen), vec![veriff_tui::tui::list::COUNT_CAP]);
+    assert_eq!(
+        counts(&seen),
+        vec![veriff_tui::history::FIRST_COUNT_CAP_SHARED]
+    );
     assert_eq!(s.tokens.selected, 0);
     let text = screen_text(&render(&s));
     assert!(
-        text.contains("Generated tokens · mine · 400 records"),
+        text.contains("Generated tokens · mine · 200 records"),
         "{text}"
     );
     assert!(
@@ -2434,7 +2474,7 @@ fn m_shows_only_my_records_on_a_shared_history_then_everyones_and_is_kept() {
     update(&mut s, key(KeyCode::Char('/')));
     let effects = type_text(&mut s, "smith");
     assert_eq!(mine_of(&effects), vec![true; 5]);
-    answer_loads(&mut s, effects, 400);
+    answer_loads(&mut s, effects, 200);
     update(&mut s, key(KeyCode::Enter));
     let export = update(&mut s, key(KeyCode::Char('e')));
     assert!(
@@ -2450,7 +2490,7 @@ fn m_shows_only_my_records_on_a_shared_history_then_everyones_and_is_kept() {
             .any(|e| matches!(e, Effect::SaveUiState(ui) if !ui.mine)),
         "{effects:?}"
     );
-    answer_loads(&mut s, effects, 400);
+    answer_loads(&mut s, effects, 200);
     let text = screen_text(&render(&s));
     assert!(text.contains("Generated tokens · everyone's"), "{text}");
 }

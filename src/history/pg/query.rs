@@ -168,13 +168,29 @@ impl PgStore {
     }
 
     /// How a search of `f` is best run for `need` (see `search`), from the sample of the
-    /// newest records, taken first when it is old.
+    /// newest records, taken first when there is none yet (or only a very old one).
     fn access(&self, f: &Filter, need: Need) -> Result<Access, StoreError> {
-        if self.sample.borrow().is_stale() {
-            let sample = self.run(search::Sample::take)?;
-            *self.sample.borrow_mut() = sample;
+        if self.sample.borrow().is_unfit() {
+            self.take_sample()?;
         }
         Ok(self.sample.borrow_mut().plan(&f.terms, f.scope(), need))
+    }
+
+    fn take_sample(&self) -> Result<(), StoreError> {
+        let sample = self.run(search::Sample::take)?;
+        *self.sample.borrow_mut() = sample;
+        Ok(())
+    }
+
+    /// Takes the search's sample again when it is due: called between keystrokes (the
+    /// TUI's look at the history), so that the keystroke after it plans on a fresh one
+    /// without waiting for it. A failure is left to the next search to meet.
+    pub(crate) fn sample_if_due(&self) {
+        if self.sample.borrow().is_due()
+            && let Err(e) = self.take_sample()
+        {
+            tracing::debug!("the search's sample of the shared history was not taken: {e}");
+        }
     }
 
     pub(crate) fn page_where(

@@ -21,8 +21,13 @@ use std::time::{Duration, Instant};
 
 /// The newest records sampled.
 const WINDOW: i64 = 5000;
-/// The sample is taken again after this long (records came and went meanwhile).
+/// The sample is taken again after this long (records came and went meanwhile), between
+/// keystrokes: by the open TUI's look at the history (`changes_after`), a few times a
+/// second, so no keystroke waits for it.
 const FRESH: Duration = Duration::from_secs(120);
+/// A sample this old is taken again before it steers a search: nothing has looked at the
+/// history in between (a long-running command, not the TUI).
+const TOO_OLD: Duration = Duration::from_secs(600);
 /// A part in at most 1 in 50 (2 %) of the sampled records is rare: several of them cost the
 /// index little and each one more cuts the candidates. Of common parts only the rarest is
 /// asked for (a common word's trigrams come together: a second one removes no candidate).
@@ -95,9 +100,14 @@ fn fold(s: &str) -> String {
 }
 
 impl Sample {
-    /// Whether it should be taken (again) before it steers a search.
-    pub(super) fn is_stale(&self) -> bool {
+    /// Whether it is time to take it again, between keystrokes.
+    pub(super) fn is_due(&self) -> bool {
         self.taken.is_none_or(|t| t.elapsed() > FRESH)
+    }
+
+    /// Whether it must be taken (again) before it steers a search.
+    pub(super) fn is_unfit(&self) -> bool {
+        self.taken.is_none_or(|t| t.elapsed() > TOO_OLD)
     }
 
     /// The newest records, and how many there are in all.
@@ -353,13 +363,13 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_sample_walks_and_a_new_one_is_stale() {
+    fn an_empty_sample_walks_and_a_new_one_is_taken_before_it_steers() {
         let mut s = Sample::default();
-        assert!(s.is_stale());
+        assert!(s.is_unfit() && s.is_due());
         assert_eq!(
             s.plan(&["qz".to_string()], all(), Need::Rows(100)),
             Access::Walk
         );
-        assert!(!history().is_stale());
+        assert!(!history().is_unfit() && !history().is_due());
     }
 }

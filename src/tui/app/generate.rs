@@ -119,7 +119,7 @@ pub(super) fn on_generated(
             state.in_flight = None;
             let sent = state.sent.take();
             let kind = match &failed {
-                Failed::HistoryUnwritable(_) => FailKind::NotSent,
+                Failed::HistoryUnwritable { .. } => FailKind::NotSent,
                 Failed::NotCreated(_) => FailKind::NotCreated,
                 Failed::Unknown { .. } => FailKind::Unknown,
             };

@@ -58,7 +58,7 @@ pub(super) fn reinspect(state: &mut State) -> Vec<Effect> {
 /// The endpoint to ask about `r` through: always the profile it was made under. A record
 /// whose outcome is unknown has no session to ask about.
 fn inspect_endpoint(state: &State, r: &Record) -> Result<Endpoint, String> {
-    crate::ops::refresh::profile_endpoint(&state.settings, r).map_err(|skip| skip.describe("it"))
+    crate::ops::refresh::profile_endpoint(&state.settings, r).map_err(|skip| skip.reason())
 }
 
 /// The inspection kept in the history arrived.

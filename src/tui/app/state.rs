@@ -234,10 +234,7 @@ impl State {
         // The config loader has checked `[keys]`; settings built in code fall back on defaults.
         let keys = KeyMap::from_config(&settings.config.keys).unwrap_or_default();
         let tokens = TokenList {
-            shared: matches!(
-                settings.history_location(),
-                crate::history::Location::Postgres { .. }
-            ),
+            shared: settings.history_location().is_shared(),
             ..TokenList::default()
         };
         let status = settings.warnings.first().map(|w| {
