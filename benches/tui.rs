@@ -507,9 +507,11 @@ fn answer(state: &mut State, store: &Store, effects: Vec<Effect>) {
                 seq,
                 offset: query.offset,
                 result: if from_end {
-                    store.last_page(&query)
+                    store
+                        .last_page(&query)
+                        .map(|rows| veriff_tui::history::Page { rows, total: None })
                 } else {
-                    store.page(&query)
+                    store.page_counted(&query)
                 }
                 .map_err(|e| e.to_string()),
             },

@@ -126,6 +126,16 @@ pub struct NewIntent<'a> {
 /// The start of the placeholder session id of a record whose outcome is unknown.
 pub const INTENT_PREFIX: &str = "unanswered-";
 
+/// A page of records, and how many match in all when finding them told it at no extra
+/// cost: the page is shorter than asked for (the list ends there), or the search read
+/// every match to find the newest (the shared history asking its indexes for a rare
+/// term). `None`: only counting says.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Page {
+    pub rows: Vec<Record>,
+    pub total: Option<u64>,
+}
+
 /// A page of history: newest first, filtered by a substring of names, session id or
 /// vendor data.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

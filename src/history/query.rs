@@ -14,6 +14,28 @@ impl Store {
         self.page_where(query, None, Some(query.offset), false)
     }
 
+    /// A page as [`Store::page`] gives it, and how many records match in all when finding
+    /// the page told (see [`Page::total`]).
+    pub fn page_counted(&self, query: &Query) -> Result<Page, StoreError> {
+        let offset = Some(query.offset);
+        let (rows, total) = match self.pg() {
+            Some(pg) => {
+                let found = pg.page_where_counted(query, None, offset, false);
+                pg.or_waiting(query, found, |pg| {
+                    pg.waiting_page(query, None, offset, false)
+                        .map(|rows| (rows, None))
+                })?
+            }
+            None => (self.page_where(query, None, offset, false)?, None),
+        };
+        let len = rows.len() as u64;
+        // A page shorter than asked for ends the list (an empty one past the end says
+        // only that the end is before it).
+        let ended = query.limit > 0 && len < query.limit && (len > 0 || query.offset == 0);
+        let total = total.or(ended.then(|| query.offset + len));
+        Ok(Page { rows, total })
+    }
+
     /// The page after `cursor` (the last record of the previous page; `None` for the first
     /// page); `query.offset` is ignored. Stays fast however deep the page.
     pub fn page_after(
@@ -83,21 +105,23 @@ impl Store {
 
     /// What one keystroke in a filter box needs: the first page (`query.limit` rows,
     /// `query.offset` ignored) and the match count up to `cap` (as [`Store::count_up_to`]).
-    /// A page that is not full already is the whole answer, so its count costs nothing:
-    /// a rare term is searched once, not twice.
+    /// A page that told the count already (not full, or found by reading every match) is
+    /// the whole answer: such a term is searched once, not twice.
     pub fn first_page_and_count(
         &self,
         query: &Query,
         cap: u64,
     ) -> Result<(Vec<Record>, u64), StoreError> {
-        let page = self.page_after(query, None)?;
-        let len = page.len() as u64;
-        if query.limit > 0 && len < query.limit {
-            let n = if cap > 0 { len.min(cap) } else { len };
-            return Ok((page, n));
-        }
-        let n = self.count_up_to(query, cap)?;
-        Ok((page, n))
+        let first = Query {
+            offset: 0,
+            ..query.clone()
+        };
+        let Page { rows, total } = self.page_counted(&first)?;
+        let n = match total {
+            Some(n) => n,
+            None => return Ok((rows, self.count_up_to(query, cap)?)),
+        };
+        Ok((rows, if cap > 0 { n.min(cap) } else { n }))
     }
 
     /// How many records match the query. Without a search it is the tally the triggers

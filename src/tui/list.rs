@@ -10,7 +10,7 @@
 
 use tui_input::Input;
 
-use crate::history::{FIRST_COUNT_CAP, FIRST_COUNT_CAP_SHARED, Query, Record};
+use crate::history::{FIRST_COUNT_CAP, FIRST_COUNT_CAP_SHARED, Page, Query, Record};
 
 /// Rows fetched per page; a few screens' worth so scrolling rarely waits.
 const PAGE: u64 = 150;
@@ -341,7 +341,7 @@ impl TokenList {
         &mut self,
         seq: u64,
         offset: u64,
-        result: Result<Vec<Record>, String>,
+        result: Result<Page, String>,
         profile: &str,
         viewport: u64,
     ) -> Option<Vec<Load>> {
@@ -354,7 +354,7 @@ impl TokenList {
         }
         let mut loads = Vec::new();
         match result {
-            Ok(rows) => {
+            Ok(Page { rows, total }) => {
                 let end = offset + rows.len() as u64;
                 let short = asked.is_some_and(|limit| (rows.len() as u64) < limit);
                 if short && !(rows.is_empty() && offset > 0) {
@@ -362,6 +362,12 @@ impl TokenList {
                     self.known_end = Some(end);
                     self.set_total(end, true);
                     self.want_end = false;
+                } else if let Some(t) = total.filter(|_| !self.total_exact) {
+                    // The store read every match to find this page, and counted them:
+                    // no count needed either (a count on its way is taken as less).
+                    self.known_end = Some(t);
+                    self.set_total(t, true);
+                    self.counted = true;
                 } else if !self.total_exact {
                     if self.total.is_none_or(|t| t < end) {
                         self.set_total(end, false);

@@ -57,7 +57,7 @@ pub enum Msg {
     Page {
         seq: u64,
         offset: u64,
-        result: Result<Vec<Record>, String>,
+        result: Result<crate::history::Page, String>,
     },
     Deleted {
         id: i64,

@@ -272,8 +272,9 @@ impl Runtime {
                     move |s| {
                         if from_end {
                             s.last_page(&query)
+                                .map(|rows| crate::history::Page { rows, total: None })
                         } else {
-                            s.page(&query)
+                            s.page_counted(&query)
                         }
                     },
                     move |result| Msg::Page {

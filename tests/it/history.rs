@@ -124,6 +124,7 @@ on_both_stores!(
     status_counts_treat_overdue_sessions_as_expired,
     per_day_fills_empty_days,
     first_page_and_count_agrees_with_page_and_count_up_to,
+    a_page_found_by_reading_every_match_says_how_many_there_are,
     a_term_is_matched_whole_not_by_its_trigrams,
     every_csv_column_is_defused_not_only_the_typed_ones,
     searches_agree_with_a_plain_scan,
@@ -1363,6 +1364,53 @@ fn first_page_and_count_agrees_with_page_and_count_up_to(store: &Store) {
             "{text} {limit} {cap}"
         );
     }
+}
+
+fn a_page_found_by_reading_every_match_says_how_many_there_are(store: &Store) {
+    // Enough others that reading the rare term's few candidates beats walking them.
+    let day = t(2026, 4, 2, 0);
+    for m in 0..200 {
+        add(
+            store,
+            &spec("Common", "Row", day + ChronoDuration::minutes(m)),
+        );
+    }
+    for m in 0..3 {
+        add(
+            store,
+            &spec("Zebulon", "Rare", day + ChronoDuration::minutes(300 + m)),
+        );
+    }
+    let q = Query {
+        search: Some("zebulon".into()),
+        limit: 2,
+        ..Default::default()
+    };
+    let page = store.page_counted(&q).unwrap();
+    assert_eq!(page.rows, store.page(&q).unwrap());
+    assert_eq!(page.rows.len(), 2);
+    if store.is_shared() {
+        // A rare term is asked of the indexes, whose candidates are all read to find
+        // the newest: counted on the way.
+        assert_eq!(page.total, Some(3));
+    } else {
+        // SQLite's trigram walk stops with the page: only a count says.
+        assert_eq!(page.total, None);
+    }
+    assert_eq!(store.first_page_and_count(&q, 100).unwrap(), (page.rows, 3));
+    // A page shorter than asked for ends the list, on either store.
+    let q = Query { limit: 10, ..q };
+    assert_eq!(store.page_counted(&q).unwrap().total, Some(3));
+    // Past the end: nothing said of the total.
+    let q = Query { offset: 5, ..q };
+    assert_eq!(store.page_counted(&q).unwrap().total, None);
+    // A walk (a common term) says nothing of a full page either.
+    let q = Query {
+        search: Some("common".into()),
+        limit: 5,
+        ..Default::default()
+    };
+    assert_eq!(store.page_counted(&q).unwrap().total, None);
 }
 
 /// Like `spec` but with its own ids (letters and digits the searches below cannot hit),

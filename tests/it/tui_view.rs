@@ -532,7 +532,7 @@ fn hostile_strings_from_the_store_and_the_network_never_reach_a_cell() {
             veriff_tui::tui::app::Effect::List(Load::Page { seq, query, .. }) => Msg::Page {
                 seq,
                 offset: query.offset,
-                result: Ok(store.page(&query).unwrap()),
+                result: Ok(store.page_counted(&query).unwrap()),
             },
             _ => continue,
         };

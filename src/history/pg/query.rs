@@ -144,6 +144,11 @@ fn source(access: &Access, params: &mut Params) -> String {
     )
 }
 
+/// How many columns [`qualified`] names (the page's total comes after them).
+fn qualified_count() -> usize {
+    crate::history::COLUMNS.split(',').count() + 2
+}
+
 fn qualified() -> String {
     format!(
         "{}, s.operator, s.machine",
@@ -200,6 +205,20 @@ impl PgStore {
         offset: Option<u64>,
         oldest_first: bool,
     ) -> Result<Vec<Record>, StoreError> {
+        self.page_where_counted(query, cursor, offset, oldest_first)
+            .map(|(rows, _)| rows)
+    }
+
+    /// A page, and how many records match in all when the search read every match to
+    /// find it (asking the indexes: the candidates are sorted to find the newest) and so
+    /// counted them on the way; `None` when it walked (and stopped once the page was full).
+    pub(crate) fn page_where_counted(
+        &self,
+        query: &Query,
+        cursor: Option<Cursor>,
+        offset: Option<u64>,
+        oldest_first: bool,
+    ) -> Result<(Vec<Record>, Option<u64>), StoreError> {
         let f = filter(query, &self.operator)?;
         // Newest first by creation time, a search too: records imported from a local
         // history (`history import`) come in newest first, so their row ids are no
@@ -224,7 +243,7 @@ impl PgStore {
                 qualified(),
                 where_sql(&clauses)
             );
-            return self.records(&sql, params);
+            return Ok((self.records(&sql, params)?, None));
         }
         let need = if query.limit == 0 {
             0
@@ -233,19 +252,36 @@ impl PgStore {
         };
         let access = self.access(&f, Need::Rows(need))?;
         // The page's ids first, from what the search reads; then their whole records.
+        // Candidates of the indexes are all read and sorted anyway: counting them on the
+        // way spares the list a second search for its count.
+        let counted = matches!(access, Access::Keys(_)) && cursor.is_none();
         let from = source(&access, &mut params);
         let mut clauses = f.clauses("c", &mut params);
         clauses.extend(cursor_clause("c", &mut params));
         let limit = params.add(pg_limit(query.limit));
         let off = params.add(i64::try_from(offset).unwrap_or(i64::MAX));
+        let total = if counted {
+            "count(*) OVER ()"
+        } else {
+            "NULL::bigint"
+        };
         let sql = format!(
-            "SELECT {} FROM sessions s WHERE s.id IN (SELECT c.id FROM {from} {} \
-             ORDER BY c.created_at {dir}, c.id {dir} LIMIT {limit} OFFSET {off}) \
-             ORDER BY s.created_at {dir}, s.id {dir}",
+            "SELECT {}, p.total FROM sessions s JOIN (SELECT c.id, {total} AS total FROM {from} {} \
+             ORDER BY c.created_at {dir}, c.id {dir} LIMIT {limit} OFFSET {off}) p \
+             ON p.id = s.id ORDER BY s.created_at {dir}, s.id {dir}",
             qualified(),
             where_sql(&clauses)
         );
-        self.records(&sql, params)
+        let total_at = qualified_count();
+        let rows = self.run(|c| c.query(&sql, &params.refs()))?;
+        let mut total = None;
+        let mut records = Vec::with_capacity(rows.len());
+        for row in &rows {
+            records.push(row_to_record(row).map_err(|e| self.err(e))?);
+            let n: Option<i64> = row.try_get(total_at).map_err(|e| self.err(e))?;
+            total = n.map(|n| n.max(0) as u64);
+        }
+        Ok((records, total))
     }
 
     pub(crate) fn count(&self, query: &Query) -> Result<u64, StoreError> {

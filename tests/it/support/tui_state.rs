@@ -10,7 +10,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use veriff_tui::config::{Config, Paths, Profile, Settings};
-use veriff_tui::history::{Record, Store};
+use veriff_tui::history::{Page, Record, Store};
 use veriff_tui::tui::app::{Effect, Env, State, update};
 use veriff_tui::tui::list::Load;
 use veriff_tui::tui::message::Msg;
@@ -286,9 +286,11 @@ pub fn answer_loads_seen(state: &mut State, effects: Vec<Effect>, total: i64) ->
                 offset: query.offset,
                 result: with_history(total, |store| {
                     if from_end {
-                        store.last_page(&query)
+                        store
+                            .last_page(&query)
+                            .map(|rows| Page { rows, total: None })
                     } else {
-                        store.page(&query)
+                        store.page_counted(&query)
                     }
                 })
                 .map_err(|e| e.to_string()),
