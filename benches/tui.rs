@@ -503,15 +503,19 @@ fn answer(state: &mut State, store: &Store, effects: Vec<Effect>) {
                 seq,
                 query,
                 from_end,
+                count,
             }) => Msg::Page {
                 seq,
                 offset: query.offset,
-                result: if from_end {
-                    store
+                result: match (from_end, count) {
+                    (true, _) => store
                         .last_page(&query)
-                        .map(|rows| veriff_tui::history::Page { rows, total: None })
-                } else {
-                    store.page_counted(&query)
+                        .map(|rows| veriff_tui::history::Page {
+                            rows,
+                            ..Default::default()
+                        }),
+                    (false, Some(cap)) => store.first_page_counted(&query, cap),
+                    (false, None) => store.page_counted(&query),
                 }
                 .map_err(|e| e.to_string()),
             },

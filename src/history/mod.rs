@@ -126,14 +126,17 @@ pub struct NewIntent<'a> {
 /// The start of the placeholder session id of a record whose outcome is unknown.
 pub const INTENT_PREFIX: &str = "unanswered-";
 
-/// A page of records, and how many match in all when finding them told it at no extra
-/// cost: the page is shorter than asked for (the list ends there), or the search read
-/// every match to find the newest (the shared history asking its indexes for a rare
-/// term). `None`: only counting says.
+/// A page of records, and what is known of how many match in all.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Page {
     pub rows: Vec<Record>,
+    /// How many match, when finding the page told it at no extra cost: the page is
+    /// shorter than asked for (the list ends there), or the search read every match to
+    /// find the newest (the shared history asking its indexes for a rare term).
     pub total: Option<u64>,
+    /// `(cap, n)`: the matches counted up to `cap` with the page (n < cap: all of them),
+    /// when that was asked for ([`Store::first_page_counted`]) and `total` is unknown.
+    pub counted: Option<(u64, u64)>,
 }
 
 /// A page of history: newest first, filtered by a substring of names, session id or

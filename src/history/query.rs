@@ -33,7 +33,11 @@ impl Store {
         // only that the end is before it).
         let ended = query.limit > 0 && len < query.limit && (len > 0 || query.offset == 0);
         let total = total.or(ended.then(|| query.offset + len));
-        Ok(Page { rows, total })
+        Ok(Page {
+            rows,
+            total,
+            counted: None,
+        })
     }
 
     /// The page after `cursor` (the last record of the previous page; `None` for the first
@@ -105,23 +109,51 @@ impl Store {
 
     /// What one keystroke in a filter box needs: the first page (`query.limit` rows,
     /// `query.offset` ignored) and the match count up to `cap` (as [`Store::count_up_to`]).
-    /// A page that told the count already (not full, or found by reading every match) is
-    /// the whole answer: such a term is searched once, not twice.
     pub fn first_page_and_count(
         &self,
         query: &Query,
         cap: u64,
     ) -> Result<(Vec<Record>, u64), StoreError> {
+        let page = self.first_page_counted(query, cap)?;
+        let n = match (page.total, page.counted) {
+            (Some(n), _) => {
+                if cap > 0 {
+                    n.min(cap)
+                } else {
+                    n
+                }
+            }
+            (None, Some((_, n))) => n,
+            (None, None) => self.count_up_to(query, cap)?,
+        };
+        Ok((page.rows, n))
+    }
+
+    /// The first page (`query.offset` ignored) with its total, or else its matches counted
+    /// up to `cap` ([`Page::counted`]). A page that told the total already (not full, or
+    /// found by reading every match) is the whole answer: such a term is searched once,
+    /// not twice. On the shared history one walk along the newest records finds the page
+    /// and counts to `cap`, where a page and a count would walk its first part twice.
+    pub fn first_page_counted(&self, query: &Query, cap: u64) -> Result<Page, StoreError> {
         let first = Query {
             offset: 0,
             ..query.clone()
         };
-        let Page { rows, total } = self.page_counted(&first)?;
-        let n = match total {
-            Some(n) => n,
-            None => return Ok((rows, self.count_up_to(query, cap)?)),
-        };
-        Ok((rows, if cap > 0 { n.min(cap) } else { n }))
+        if let Some(pg) = self.pg() {
+            let found = pg.first_page_counted(&first, cap);
+            return pg.or_waiting(&first, found, |pg| {
+                Some(Page {
+                    rows: pg.waiting_page(&first, None, Some(0), false)?,
+                    total: Some(pg.waiting_matches(&first, 0)?),
+                    counted: None,
+                })
+            });
+        }
+        let mut page = self.page_counted(&first)?;
+        if page.total.is_none() {
+            page.counted = Some((cap, self.count_up_to(&first, cap)?));
+        }
+        Ok(page)
     }
 
     /// How many records match the query. Without a search it is the tally the triggers

@@ -76,10 +76,13 @@ pub enum Load {
     /// `query.limit` rows from `query.offset`; with `from_end`, the list's last
     /// `query.limit` rows, read from the end (`Store::last_page`), which is where they are
     /// when the offset reaches the end of a list of known length.
+    /// With `count`, the matches counted up to that cap with the page (a first page):
+    /// one walk of the shared history finds both (`Store::first_page_counted`).
     Page {
         seq: u64,
         query: Query,
         from_end: bool,
+        count: Option<u64>,
     },
 }
 
@@ -276,12 +279,27 @@ impl TokenList {
             .map(|t| t - start);
         let limit = tail.unwrap_or(wanted);
         self.pending = Some((start, limit));
+        let query = self.query(profile, start, limit);
+        // On the shared history a search's first page comes with its count: walking the
+        // newest records for both at once reads them once (SQLite counts apart, so the
+        // rows are drawn before it counts).
+        let count = (self.shared
+            && start == 0
+            && tail.is_none()
+            && !self.counted
+            && (query.has_search() || query.mine))
+            .then(|| self.first_count_cap().max(limit + 1));
+        if let Some(cap) = count {
+            self.counting = Some(cap);
+            self.counted = true;
+        }
         loads.insert(
             0,
             Load::Page {
                 seq: self.seq,
-                query: self.query(profile, start, limit),
+                query,
                 from_end: tail.is_some(),
+                count,
             },
         );
         loads
@@ -304,13 +322,7 @@ impl TokenList {
         }
         match result {
             Ok(n) => {
-                let exact = cap == 0 || n < cap;
-                if exact {
-                    self.set_total(n, true);
-                } else if !self.total_exact {
-                    // "At least n": never below what the pages already showed.
-                    self.set_total(n.max(self.total.unwrap_or(0)), false);
-                }
+                self.take_count(cap, n);
                 self.error = None;
                 let mut loads = Vec::new();
                 if self.want_end && self.total_exact {
@@ -326,6 +338,20 @@ impl TokenList {
                 self.error = Some(e);
                 Vec::new()
             }
+        }
+    }
+
+    /// `n` matches counted up to `cap` (0: all).
+    fn take_count(&mut self, cap: u64, n: u64) {
+        if self.counting == Some(cap) {
+            self.counting = None;
+        }
+        let exact = cap == 0 || n < cap;
+        if exact {
+            self.set_total(n, true);
+        } else if !self.total_exact {
+            // "At least n": never below what the pages already showed.
+            self.set_total(n.max(self.total.unwrap_or(0)), false);
         }
     }
 
@@ -354,7 +380,11 @@ impl TokenList {
         }
         let mut loads = Vec::new();
         match result {
-            Ok(Page { rows, total }) => {
+            Ok(Page {
+                rows,
+                total,
+                counted,
+            }) => {
                 let end = offset + rows.len() as u64;
                 let short = asked.is_some_and(|limit| (rows.len() as u64) < limit);
                 if short && !(rows.is_empty() && offset > 0) {
@@ -387,8 +417,22 @@ impl TokenList {
                 self.window_start = offset;
                 self.rows = rows;
                 self.error = None;
+                if let Some((cap, n)) = counted {
+                    self.take_count(cap, n);
+                    if self.want_end && self.total_exact {
+                        self.want_end = false;
+                        loads.extend(self.select(u64::MAX, profile, viewport));
+                    }
+                }
             }
-            Err(e) => self.error = Some(e),
+            Err(e) => {
+                // A count asked with a first page failed with it: the next page asks again.
+                if offset == 0 {
+                    self.counting = None;
+                    self.counted = false;
+                }
+                self.error = Some(e)
+            }
         }
         self.scroll_into_view(viewport);
         loads.extend(self.fetch(profile, viewport, false));

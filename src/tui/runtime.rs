@@ -264,18 +264,19 @@ impl Runtime {
                 seq,
                 query,
                 from_end,
+                count,
             }) => {
                 let offset = query.offset;
                 let fresh = self.list_marker(seq, true);
                 self.list_task(
                     fresh,
-                    move |s| {
-                        if from_end {
-                            s.last_page(&query)
-                                .map(|rows| crate::history::Page { rows, total: None })
-                        } else {
-                            s.page_counted(&query)
-                        }
+                    move |s| match (from_end, count) {
+                        (true, _) => s.last_page(&query).map(|rows| crate::history::Page {
+                            rows,
+                            ..Default::default()
+                        }),
+                        (false, Some(cap)) => s.first_page_counted(&query, cap),
+                        (false, None) => s.page_counted(&query),
                     },
                     move |result| Msg::Page {
                         seq,

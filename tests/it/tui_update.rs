@@ -909,11 +909,15 @@ fn a_record_whose_outcome_is_unknown_has_no_link_to_act_on() {
     assert!(!screen.contains("show QR code"), "{screen}");
 }
 
+/// The counts asked for: on their own, or with a first page (the shared history).
 fn counts(effects: &[Effect]) -> Vec<u64> {
     effects
         .iter()
         .filter_map(|e| match e {
             Effect::List(Load::Count { cap, .. }) => Some(*cap),
+            Effect::List(Load::Page {
+                count: Some(cap), ..
+            }) => Some(*cap),
             _ => None,
         })
         .collect()
@@ -928,7 +932,21 @@ fn a_search_of_the_shared_history_is_counted_first_to_its_lower_cap() {
     answer_loads_seen(&mut s, effects, 5_000);
     update(&mut s, key(KeyCode::Char('/')));
     let effects = type_text(&mut s, "a");
+    // The first page comes with the count: one walk of the server's index finds both.
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::List(Load::Page { count: Some(_), .. })]
+        ),
+        "{effects:?}"
+    );
     let seen = answer_loads_seen(&mut s, effects, 5_000);
+    assert!(
+        !seen
+            .iter()
+            .any(|e| matches!(e, Effect::List(Load::Count { .. }))),
+        "{seen:?}"
+    );
     let cap = veriff_tui::history::FIRST_COUNT_CAP_SHARED;
     assert!(cap < veriff_tui::history::FIRST_COUNT_CAP);
     assert_eq!(counts(&seen), vec![cap]);

@@ -10,7 +10,7 @@ use postgres::types::ToSql;
 use super::search::{Access, Key, Need, Scope};
 use super::*;
 use crate::history::{
-    Cursor, IdMatch, MAX_SEARCH_CHARS, MAX_SEARCH_TERMS, Query, final_statuses_sql,
+    Cursor, IdMatch, MAX_SEARCH_CHARS, MAX_SEARCH_TERMS, Page, Query, final_statuses_sql,
     query::escape_like, to_ms,
 };
 
@@ -282,6 +282,73 @@ impl PgStore {
             total = n.map(|n| n.max(0) as u64);
         }
         Ok((records, total))
+    }
+
+    /// The first page with its total, or its matches counted to `cap` (see
+    /// [`Store::first_page_counted`]). A search that walks finds the page and counts in
+    /// one walk: the page's records are the first of those counted.
+    pub(crate) fn first_page_counted(&self, query: &Query, cap: u64) -> Result<Page, StoreError> {
+        let f = filter(query, &self.operator)?;
+        let walks = !f.terms.is_empty()
+            && query.limit > 0
+            && cap > query.limit
+            && self.access(&f, Need::Count(cap))? == Access::Walk;
+        if walks {
+            return self.walk_page_and_count(&f, query.limit, cap);
+        }
+        let (rows, total) = self.page_where_counted(query, None, Some(0), false)?;
+        let len = rows.len() as u64;
+        let total = total.or((query.limit > 0 && len < query.limit).then_some(len));
+        let counted = match total {
+            Some(_) => None,
+            None => Some((cap, self.count_up_to(query, cap)?)),
+        };
+        Ok(Page {
+            rows,
+            total,
+            counted,
+        })
+    }
+
+    /// The newest `limit` records of `f` and how many match up to `cap`, from one walk
+    /// along the creation index (as `count_up_to` walks).
+    fn walk_page_and_count(&self, f: &Filter, limit: u64, cap: u64) -> Result<Page, StoreError> {
+        let mut params = Params::default();
+        let clauses = f.clauses("c", &mut params);
+        let cap_param = params.add(pg_limit(cap));
+        let limit_param = params.add(pg_limit(limit));
+        let sql = format!(
+            "WITH m AS MATERIALIZED (SELECT c.id, c.created_at FROM sessions c {} \
+             ORDER BY c.created_at DESC, c.id DESC LIMIT {cap_param}) \
+             SELECT {}, (SELECT count(*) FROM m) FROM sessions s WHERE s.id IN \
+             (SELECT id FROM m ORDER BY created_at DESC, id DESC LIMIT {limit_param}) \
+             ORDER BY s.created_at DESC, s.id DESC",
+            where_sql(&clauses),
+            qualified()
+        );
+        let count_at = qualified_count();
+        let found = self.run(|c| c.query(&sql, &params.refs()))?;
+        let mut rows = Vec::with_capacity(found.len());
+        let mut n = 0i64;
+        for row in &found {
+            rows.push(row_to_record(row).map_err(|e| self.err(e))?);
+            n = row.try_get(count_at).map_err(|e| self.err(e))?;
+        }
+        let n = n.max(0) as u64;
+        // Fewer than the cap: every match was counted.
+        Ok(if n < cap {
+            Page {
+                rows,
+                total: Some(n),
+                counted: None,
+            }
+        } else {
+            Page {
+                rows,
+                total: None,
+                counted: Some((cap, n)),
+            }
+        })
     }
 
     pub(crate) fn count(&self, query: &Query) -> Result<u64, StoreError> {

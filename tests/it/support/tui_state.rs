@@ -281,17 +281,17 @@ pub fn answer_loads_seen(state: &mut State, effects: Vec<Effect>, total: i64) ->
                 seq,
                 query,
                 from_end,
+                count,
             }) => Msg::Page {
                 seq,
                 offset: query.offset,
-                result: with_history(total, |store| {
-                    if from_end {
-                        store
-                            .last_page(&query)
-                            .map(|rows| Page { rows, total: None })
-                    } else {
-                        store.page_counted(&query)
-                    }
+                result: with_history(total, |store| match (from_end, count) {
+                    (true, _) => store.last_page(&query).map(|rows| Page {
+                        rows,
+                        ..Default::default()
+                    }),
+                    (false, Some(cap)) => store.first_page_counted(&query, cap),
+                    (false, None) => store.page_counted(&query),
                 })
                 .map_err(|e| e.to_string()),
             },
