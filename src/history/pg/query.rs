@@ -289,10 +289,14 @@ impl PgStore {
     /// one walk: the page's records are the first of those counted.
     pub(crate) fn first_page_counted(&self, query: &Query, cap: u64) -> Result<Page, StoreError> {
         let f = filter(query, &self.operator)?;
-        let walks = !f.terms.is_empty()
-            && query.limit > 0
-            && cap > query.limit
-            && self.access(&f, Need::Count(cap))? == Access::Walk;
+        let walks = !f.terms.is_empty() && query.limit > 0 && cap > query.limit && {
+            if self.sample.borrow().is_unfit() {
+                self.take_sample()?;
+            }
+            self.sample
+                .borrow_mut()
+                .one_walk(&f.terms, f.scope(), query.limit, cap)
+        };
         if walks {
             return self.walk_page_and_count(&f, query.limit, cap);
         }

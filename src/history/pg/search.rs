@@ -43,10 +43,13 @@ const MAX_PER_TERM: usize = 4;
 const CANDIDATE_COST: f64 = 20.0;
 /// What each candidate costs before any is read: the index's answer is a bitmap of every
 /// candidate, built whole however few are then read (a count stops at its cap, the bitmap
-/// does not): measured at 1M records 0.28 µs a candidate (27,561 for `ith` in 7.7 ms),
-/// in the same steps. Without it a count of `smith` to 250 asked the index for its 27k
-/// candidates (10-14 ms) where a walk counts them in 4.
-const BITMAP_COST: f64 = 0.7;
+/// does not): measured at 1M records 0.28-0.39 µs a candidate (27,561 for `ith` in 7.7
+/// ms, 10,768 for `佐藤` in 4.2), in the same steps. Without it a count of `smith` to 250
+/// asked the index for its 27k candidates (10-14 ms) where a walk counts them in 4.
+const BITMAP_COST: f64 = 0.9;
+/// What a second statement costs beside the work it does (its round trips and planning,
+/// the page's records read apart from the count's walk): about 1.3 ms, in the same steps.
+const STATEMENT_COST: f64 = 3000.0;
 /// Walking an index without the text, each record read from the table (an operator's own
 /// index), in the same steps.
 const TABLE_ROW_COST: f64 = 2.5;
@@ -66,6 +69,14 @@ struct Row {
     text: String,
     profile: String,
     operator: String,
+}
+
+/// What a search costs walking and asking the indexes (for `key_list`), in steps of the
+/// walk (an index entry checked).
+struct Costs {
+    walk: f64,
+    keys: f64,
+    key_list: Vec<Key>,
 }
 
 /// What a query needs of the matches: the first `n` in order (0: all), or how many there
@@ -146,11 +157,43 @@ impl Sample {
 
     /// How a search of `terms` (as typed, none empty) within `scope` is best run for `need`.
     pub(super) fn plan(&mut self, terms: &[String], scope: Scope<'_>, need: Need) -> Access {
+        match self.costs(terms, scope, need) {
+            Some(c) if c.keys < c.walk => Access::Keys(c.key_list),
+            _ => Access::Walk,
+        }
+    }
+
+    /// Whether a first page of `limit` records and a count to `cap` are best found by one
+    /// walk (to the cap: the page is its first part) than apart, each its own way (a page
+    /// asked of the indexes counts every match itself, and needs no count after it).
+    pub(super) fn one_walk(
+        &mut self,
+        terms: &[String],
+        scope: Scope<'_>,
+        limit: u64,
+        cap: u64,
+    ) -> bool {
+        let (Some(count), Some(page)) = (
+            self.costs(terms, scope, Need::Count(cap)),
+            self.costs(terms, scope, Need::Rows(limit)),
+        ) else {
+            return true;
+        };
+        let apart = if page.keys < page.walk {
+            page.keys
+        } else {
+            page.walk + count.walk.min(count.keys) + STATEMENT_COST
+        };
+        count.walk <= apart
+    }
+
+    /// What each way costs, in steps of the walk; `None` when there is no choice to make
+    /// (an empty history, or nothing to ask an index for: any way is quick).
+    fn costs(&mut self, terms: &[String], scope: Scope<'_>, need: Need) -> Option<Costs> {
         let keys: Vec<Key> = terms.iter().flat_map(|t| self.keys(t)).collect();
         let sampled = self.rows.len();
         if sampled == 0 || keys.is_empty() {
-            // An empty history, or nothing to ask an index for: any way is quick.
-            return Access::Walk;
+            return None;
         }
         let folded: Vec<String> = terms.iter().map(|t| fold(t)).collect();
         let folded_keys: Vec<String> = keys
@@ -198,11 +241,11 @@ impl Sample {
             // The candidates are read until `n` matched.
             Need::Count(n) => (n as f64 * candidates / estimate(matching)).min(candidates),
         };
-        if walked <= candidates * BITMAP_COST + fetched * CANDIDATE_COST {
-            Access::Walk
-        } else {
-            Access::Keys(keys)
-        }
+        Some(Costs {
+            walk: walked,
+            keys: candidates * BITMAP_COST + fetched * CANDIDATE_COST,
+            key_list: keys,
+        })
     }
 
     /// The keys of one term: its rarest trigrams of letters and digits (the trigram index
@@ -360,6 +403,35 @@ mod tests {
             s.plan(&smith, all(), Need::Count(0)),
             Access::Keys(_)
         ));
+    }
+
+    #[test]
+    fn a_page_and_its_count_are_walked_for_at_once_unless_the_indexes_find_the_page() {
+        let terms = |t: &str| vec![t.to_string()];
+        let mut s = history();
+        assert!(s.one_walk(&terms("s"), all(), 66, 250));
+        assert!(s.one_walk(&terms("smith"), all(), 66, 250));
+        // A rare id: the indexes find its page, and count its matches with it.
+        assert!(!s.one_walk(&terms("cust-55073818"), all(), 66, 250));
+        // A short term in 1 % of the records, a profile of 62 % (the bench's `佐藤`): its
+        // index could count it (10k candidates), but the page walks, and one walk to the
+        // cap costs less than both.
+        let texts: Vec<(String, &str)> = (0..5000)
+            .map(|i| {
+                let text = match i % 92 {
+                    0 => format!("佐藤 花子 {i:08x}"),
+                    _ => format!("sara jones {i:08x}"),
+                };
+                (text, if i % 50 < 31 { "production" } else { "eu-test" })
+            })
+            .collect();
+        let rows: Vec<(&str, &str)> = texts.iter().map(|(t, p)| (t.as_str(), *p)).collect();
+        let mut s = sample(&rows, 1_000_000);
+        let production = Scope {
+            profile: Some("production"),
+            operator: None,
+        };
+        assert!(s.one_walk(&terms("佐藤"), production, 66, 250));
     }
 
     #[test]
