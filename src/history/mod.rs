@@ -247,7 +247,7 @@ pub const MAX_SEARCH_CHARS: usize = 500;
 /// trigram lists without reading a row; PostgreSQL reads an index entry or a row for each
 /// record it counts (benches/README.md). Scrolling near the number counts further.
 pub const FIRST_COUNT_CAP: u64 = 1000;
-pub const FIRST_COUNT_CAP_SHARED: u64 = 250;
+pub const FIRST_COUNT_CAP_SHARED: u64 = 200;
 
 /// Where the next page starts when paging by key (`Store::page_after`): the last record of
 /// the previous page. Unlike an offset, it stays right while rows are added. (A search pages

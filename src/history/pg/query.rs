@@ -272,16 +272,26 @@ impl PgStore {
             qualified(),
             where_sql(&clauses)
         );
-        let total_at = qualified_count();
-        let rows = self.run(|c| c.query(&sql, &params.refs()))?;
-        let mut total = None;
+        self.records_and_number(&sql, params)
+    }
+
+    /// Rows of `sql` as records, and the number its rows hold after the record's columns
+    /// (the same on each: a count), when there is a row and the number is not NULL.
+    fn records_and_number(
+        &self,
+        sql: &str,
+        params: Params,
+    ) -> Result<(Vec<Record>, Option<u64>), StoreError> {
+        let at = qualified_count();
+        let rows = self.run(|c| c.query(sql, &params.refs()))?;
+        let mut number = None;
         let mut records = Vec::with_capacity(rows.len());
         for row in &rows {
             records.push(row_to_record(row).map_err(|e| self.err(e))?);
-            let n: Option<i64> = row.try_get(total_at).map_err(|e| self.err(e))?;
-            total = n.map(|n| n.max(0) as u64);
+            let n: Option<i64> = row.try_get(at).map_err(|e| self.err(e))?;
+            number = n.map(|n| n.max(0) as u64);
         }
-        Ok((records, total))
+        Ok((records, number))
     }
 
     /// The first page with its total, or its matches counted to `cap` (see
@@ -330,16 +340,9 @@ impl PgStore {
             where_sql(&clauses),
             qualified()
         );
-        let count_at = qualified_count();
-        let found = self.run(|c| c.query(&sql, &params.refs()))?;
-        let mut rows = Vec::with_capacity(found.len());
-        let mut n = 0i64;
-        for row in &found {
-            rows.push(row_to_record(row).map_err(|e| self.err(e))?);
-            n = row.try_get(count_at).map_err(|e| self.err(e))?;
-        }
-        let n = n.max(0) as u64;
-        // Fewer than the cap: every match was counted.
+        let (rows, n) = self.records_and_number(&sql, params)?;
+        // No row: nothing matched. Fewer than the cap: every match was counted.
+        let n = n.unwrap_or(0);
         Ok(if n < cap {
             Page {
                 rows,

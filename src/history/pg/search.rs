@@ -409,10 +409,11 @@ mod tests {
     fn a_page_and_its_count_are_walked_for_at_once_unless_the_indexes_find_the_page() {
         let terms = |t: &str| vec![t.to_string()];
         let mut s = history();
-        assert!(s.one_walk(&terms("s"), all(), 66, 250));
-        assert!(s.one_walk(&terms("smith"), all(), 66, 250));
+        let cap = crate::history::FIRST_COUNT_CAP_SHARED;
+        assert!(s.one_walk(&terms("s"), all(), 66, cap));
+        assert!(s.one_walk(&terms("smith"), all(), 66, cap));
         // A rare id: the indexes find its page, and count its matches with it.
-        assert!(!s.one_walk(&terms("cust-55073818"), all(), 66, 250));
+        assert!(!s.one_walk(&terms("cust-55073818"), all(), 66, cap));
         // A short term in 1 % of the records, a profile of 62 % (the bench's `佐藤`): its
         // index could count it (10k candidates), but the page walks, and one walk to the
         // cap costs less than both.
@@ -431,7 +432,7 @@ mod tests {
             profile: Some("production"),
             operator: None,
         };
-        assert!(s.one_walk(&terms("佐藤"), production, 66, 250));
+        assert!(s.one_walk(&terms("佐藤"), production, 66, cap));
     }
 
     #[test]
