@@ -924,6 +924,34 @@ fn counts(effects: &[Effect]) -> Vec<u64> {
 }
 
 #[test]
+fn a_narrow_list_with_a_filter_keeps_its_count_in_sight_in_short_words() {
+    let mut s = state(60, 16);
+    s.tokens.shared = true;
+    let effects = update(&mut s, alt('2'));
+    answer_loads_seen(&mut s, effects, 5_000);
+    update(&mut s, key(KeyCode::Char('/')));
+    let effects = type_text(&mut s, "a");
+    answer_loads_seen(&mut s, effects, 5_000);
+    let cap = veriff_tui::history::FIRST_COUNT_CAP_SHARED;
+    let text = screen_text(&render(&s));
+    let title = text.lines().nth(1).unwrap_or_default();
+    assert!(title.contains(&format!("Tokens · all · {cap}+ ")), "{text}");
+    // Wide enough, the long words.
+    let mut s = state(120, 40);
+    s.tokens.shared = true;
+    let effects = update(&mut s, alt('2'));
+    answer_loads_seen(&mut s, effects, 5_000);
+    update(&mut s, key(KeyCode::Char('/')));
+    let effects = type_text(&mut s, "a");
+    answer_loads_seen(&mut s, effects, 5_000);
+    let text = screen_text(&render(&s));
+    assert!(
+        text.contains(&format!("Generated tokens · everyone's · {cap}+ records")),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_search_of_the_shared_history_is_counted_first_to_its_lower_cap() {
     let mut s = state(120, 40);
     // As `State::new` sets it for a history on PostgreSQL.

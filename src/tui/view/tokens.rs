@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
 
 use crate::history::Record;
 use crate::keymap::{Action, KeyMap};
@@ -65,25 +66,30 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     }
 }
 
-fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
+/// The list's title: its name, whose records, how many, the batch, and where the
+/// selection is; `short`, in as few words as say it.
+fn title_spans(state: &State, short: bool, show_filter: bool, theme: Theme) -> Vec<Span<'static>> {
     let list = &state.tokens;
-    let filter = list.filter.value();
-    let show_filter = list.filtering || !filter.is_empty();
+    let noun = |n: u64| match (short, n) {
+        (true, _) => "",
+        (false, 1) => " record",
+        (false, _) => " records",
+    };
     let count = match list.total {
-        Some(1) if list.total_exact => "1 record".to_string(),
-        Some(n) if list.total_exact => format!("{n} records"),
-        Some(n) if list.counting.is_none() => format!("{n}+ records"),
+        Some(n) if list.total_exact => format!("{n}{}", noun(n)),
+        Some(n) if list.counting.is_none() => format!("{n}+{}", noun(n)),
         Some(_) => "counting…".to_string(),
         None if list.error.is_some() => "unavailable".to_string(),
         None => "loading…".to_string(),
     };
-    let mut title = vec![Span::styled("Generated tokens", theme.title())];
+    let name = if short { "Tokens" } else { "Generated tokens" };
+    let mut title = vec![Span::styled(name, theme.title())];
     if list.shared {
         // Whose records: on a shared history the count means nothing without it.
-        let whose = if list.only_mine() {
-            "mine"
-        } else {
-            "everyone's"
+        let whose = match (list.only_mine(), short) {
+            (true, _) => "mine",
+            (false, false) => "everyone's",
+            (false, true) => "all",
         };
         title.push(Span::styled(format!(" · {whose}"), theme.accent()));
     }
@@ -96,7 +102,12 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     }
     // Shown only while the shared history cannot be reached (see `Query::or_waiting`).
     if list.rows.iter().any(|r| r.is_waiting()) {
-        title.push(Span::styled(" · waiting to be shared", theme.warning()));
+        let waiting = if short {
+            " · waiting"
+        } else {
+            " · waiting to be shared"
+        };
+        title.push(Span::styled(waiting, theme.warning()));
     }
     if list.total.is_some_and(|n| n > 0) && !show_filter {
         title.push(Span::styled(
@@ -104,12 +115,32 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
             theme.dim(),
         ));
     }
-    let title_area = Rect::new(area.x, area.y, area.width, 1);
-    frame.render_widget(Paragraph::new(rule(title, area.width, theme)), title_area);
+    title
+}
+
+fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
+    let list = &state.tokens;
+    let filter = list.filter.value();
+    let show_filter = list.filtering || !filter.is_empty();
+    // The filter takes the right of the title line: the title keeps what is left, in
+    // short words when the long ones do not fit (the count stays in sight).
+    let filter_width = if show_filter { area.width.min(34) } else { 0 };
+    let room = usize::from(area.width - filter_width);
+    let long = title_spans(state, false, show_filter, theme);
+    let title = if 4 + long.iter().map(|s| s.content.width()).sum::<usize>() > room {
+        title_spans(state, true, show_filter, theme)
+    } else {
+        long
+    };
+    let title_area = Rect::new(area.x, area.y, area.width - filter_width, 1);
+    frame.render_widget(
+        Paragraph::new(rule(title, title_area.width, theme)),
+        title_area,
+    );
 
     // The filter sits on the right of the title line.
     if show_filter {
-        let w = area.width.min(34);
+        let w = filter_width;
         let x = area.right() - w;
         frame.render_widget(
             Paragraph::new(Span::styled(
