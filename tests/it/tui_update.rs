@@ -923,26 +923,28 @@ fn counts(effects: &[Effect]) -> Vec<u64> {
         .collect()
 }
 
-#[test]
-fn a_narrow_list_with_a_filter_keeps_its_count_in_sight_in_short_words() {
-    let mut s = state(60, 16);
+/// A list of a shared history (as `State::new` sets it for PostgreSQL) of 5000 records,
+/// with "a" typed in its filter; the effects of the keystroke, not yet answered.
+fn shared_list_typing_a(width: u16, height: u16) -> (State, Vec<Effect>) {
+    let mut s = state(width, height);
     s.tokens.shared = true;
     let effects = update(&mut s, alt('2'));
     answer_loads_seen(&mut s, effects, 5_000);
     update(&mut s, key(KeyCode::Char('/')));
     let effects = type_text(&mut s, "a");
-    answer_loads_seen(&mut s, effects, 5_000);
+    (s, effects)
+}
+
+#[test]
+fn a_narrow_list_with_a_filter_keeps_its_count_in_sight_in_short_words() {
     let cap = veriff_tui::history::FIRST_COUNT_CAP_SHARED;
+    let (mut s, effects) = shared_list_typing_a(60, 16);
+    answer_loads_seen(&mut s, effects, 5_000);
     let text = screen_text(&render(&s));
     let title = text.lines().nth(1).unwrap_or_default();
     assert!(title.contains(&format!("Tokens · all · {cap}+ ")), "{text}");
     // Wide enough, the long words.
-    let mut s = state(120, 40);
-    s.tokens.shared = true;
-    let effects = update(&mut s, alt('2'));
-    answer_loads_seen(&mut s, effects, 5_000);
-    update(&mut s, key(KeyCode::Char('/')));
-    let effects = type_text(&mut s, "a");
+    let (mut s, effects) = shared_list_typing_a(120, 40);
     answer_loads_seen(&mut s, effects, 5_000);
     let text = screen_text(&render(&s));
     assert!(
@@ -953,13 +955,7 @@ fn a_narrow_list_with_a_filter_keeps_its_count_in_sight_in_short_words() {
 
 #[test]
 fn a_search_of_the_shared_history_is_counted_first_to_its_lower_cap() {
-    let mut s = state(120, 40);
-    // As `State::new` sets it for a history on PostgreSQL.
-    s.tokens.shared = true;
-    let effects = update(&mut s, alt('2'));
-    answer_loads_seen(&mut s, effects, 5_000);
-    update(&mut s, key(KeyCode::Char('/')));
-    let effects = type_text(&mut s, "a");
+    let (mut s, effects) = shared_list_typing_a(120, 40);
     // The first page comes with the count: one walk of the server's index finds both.
     assert!(
         matches!(
