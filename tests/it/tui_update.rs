@@ -2324,6 +2324,47 @@ fn history_changed(changes: veriff_tui::history::Changes) -> Msg {
 }
 
 #[test]
+fn the_details_of_a_link_that_waited_close_once_it_is_on_the_shared_history() {
+    let mut s = tokens(5);
+    update(&mut s, key(KeyCode::Enter));
+    // As the list shows a link made while the server could not be reached: its local id,
+    // negated.
+    let mut waiting = s.tokens.detail.clone().expect("details open");
+    waiting.id = -waiting.id;
+    s.tokens.detail = Some(waiting);
+    let effects = update(
+        &mut s,
+        history_changed(veriff_tui::history::Changes {
+            sent_from_outbox: 1,
+            overflow: true,
+            ..Default::default()
+        }),
+    );
+    assert!(s.tokens.detail.is_none());
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::List(Load::Page { .. }))),
+        "{effects:?}"
+    );
+    let text = screen_text(&render(&s));
+    assert!(text.contains("the shared history is back"), "{text}");
+    // Details of a record of the server stay open.
+    update(&mut s, key(KeyCode::Enter));
+    let shown = s.tokens.detail.clone();
+    assert!(shown.is_some());
+    update(
+        &mut s,
+        history_changed(veriff_tui::history::Changes {
+            sent_from_outbox: 1,
+            overflow: true,
+            ..Default::default()
+        }),
+    );
+    assert_eq!(s.tokens.detail, shown);
+}
+
+#[test]
 fn a_decision_another_process_stored_shows_in_the_details_list_and_status_line() {
     use veriff_tui::veriff::SessionStatus;
     let mut s = tokens(5);

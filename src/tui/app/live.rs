@@ -18,6 +18,18 @@ pub(super) fn on_history_changed(state: &mut State, changes: Changes) -> Vec<Eff
             ),
         );
     }
+    if changes.sent_from_outbox > 0 && state.tokens.detail.as_ref().is_some_and(|r| r.is_waiting())
+    {
+        // The details show a link's local copy, which is on the server now: keys there
+        // would act on the copy. Back to where they were opened; what it shows reloads
+        // below (a sent link always comes with `overflow`).
+        state.tokens.detail = None;
+        state.tokens.confirm_delete = None;
+        state.tokens.confirm_resend = None;
+        if let Some(screen) = state.tokens.detail_from.take() {
+            state.screen = screen;
+        }
+    }
     if changes.overflow {
         return after_store_change(state);
     }
