@@ -249,6 +249,20 @@ pub const MAX_SEARCH_CHARS: usize = 500;
 pub const FIRST_COUNT_CAP: u64 = 1000;
 pub const FIRST_COUNT_CAP_SHARED: u64 = 200;
 
+/// The first count cap of a file's history, or of the shared one (`shared`).
+pub fn first_count_cap(shared: bool) -> u64 {
+    if shared {
+        FIRST_COUNT_CAP_SHARED
+    } else {
+        FIRST_COUNT_CAP
+    }
+}
+
+/// `n` matches as a count up to `cap` says them (`cap` 0: all).
+fn up_to(n: u64, cap: u64) -> u64 {
+    if cap > 0 { n.min(cap) } else { n }
+}
+
 /// Where the next page starts when paging by key (`Store::page_after`): the last record of
 /// the previous page. Unlike an offset, it stays right while rows are added. (A search pages
 /// by `id` alone, the order it lists in.)
@@ -324,11 +338,7 @@ impl Store {
 
     /// How far a search's matches are counted while it is typed (see [`FIRST_COUNT_CAP`]).
     pub fn first_count_cap(&self) -> u64 {
-        if self.is_shared() {
-            FIRST_COUNT_CAP_SHARED
-        } else {
-            FIRST_COUNT_CAP
-        }
+        first_count_cap(self.is_shared())
     }
 
     /// The PostgreSQL store, when this is one.

@@ -116,13 +116,7 @@ impl Store {
     ) -> Result<(Vec<Record>, u64), StoreError> {
         let page = self.first_page_counted(query, cap)?;
         let n = match (page.total, page.counted) {
-            (Some(n), _) => {
-                if cap > 0 {
-                    n.min(cap)
-                } else {
-                    n
-                }
-            }
+            (Some(n), _) => up_to(n, cap),
             (None, Some((_, n))) => n,
             (None, None) => self.count_up_to(query, cap)?,
         };
@@ -140,15 +134,19 @@ impl Store {
             ..query.clone()
         };
         if let Some(pg) = self.pg() {
-            let found = pg.first_page_counted(&first, cap);
-            return pg.or_waiting(&first, found, |pg| {
-                Some(Page {
+            let walked = pg.walk_first_page(&first, cap);
+            let walked = pg.or_waiting(&first, walked, |pg| {
+                Some(Some(Page {
                     rows: pg.waiting_page(&first, None, Some(0), false)?,
                     total: Some(pg.waiting_matches(&first, 0)?),
                     counted: None,
-                })
-            });
+                }))
+            })?;
+            if let Some(page) = walked {
+                return Ok(page);
+            }
         }
+        // Apart: the page, and a count when the page did not tell it.
         let mut page = self.page_counted(&first)?;
         if page.total.is_none() {
             page.counted = Some((cap, self.count_up_to(&first, cap)?));
@@ -184,7 +182,7 @@ impl Store {
         }
         if !query.has_search() && query.batch.is_none() {
             let n = self.tally(query.profile.as_deref())?;
-            return Ok(if cap > 0 { n.min(cap) } else { n });
+            return Ok(up_to(n, cap));
         }
         let mut f = self.filter(query)?;
         let sql = format!(

@@ -4,13 +4,13 @@
 //!
 //! A new filter asks for its first page before anything else, and only then for a count:
 //! the rows are what the operator waits for. A search is counted up to a cap ("1000+
-//! records", [`FIRST_COUNT_CAP`]; fewer on the shared history) and the cap grows as the
+//! records", [`crate::history::FIRST_COUNT_CAP`]; fewer on the shared history) and the cap grows as the
 //! selection nears it, so a common term never costs a count of every match; End asks for
 //! the exact count.
 
 use tui_input::Input;
 
-use crate::history::{FIRST_COUNT_CAP, FIRST_COUNT_CAP_SHARED, Page, Query, Record};
+use crate::history::{Page, Query, Record};
 
 /// Rows fetched per page; a few screens' worth so scrolling rarely waits.
 const PAGE: u64 = 150;
@@ -113,11 +113,7 @@ impl TokenList {
 
     /// How far a search is counted at first: as far as its store counts within a keystroke.
     pub fn first_count_cap(&self) -> u64 {
-        if self.shared {
-            FIRST_COUNT_CAP_SHARED
-        } else {
-            FIRST_COUNT_CAP
-        }
+        crate::history::first_count_cap(self.shared)
     }
 
     /// The list shows only the operator's own records: chosen, on a shared history.

@@ -347,7 +347,7 @@ impl PgStore {
     /// How many waiting records `query` matches (as [`PgStore::waiting_page`]).
     pub(crate) fn waiting_matches(&self, query: &Query, cap: u64) -> Option<u64> {
         let n = self.waiting_matching(query)?.len() as u64;
-        Some(if cap > 0 { n.min(cap) } else { n })
+        Some(crate::history::up_to(n, cap))
     }
 
     fn waiting_matching(&self, query: &Query) -> Option<Vec<Record>> {

@@ -294,10 +294,14 @@ impl PgStore {
         Ok((records, number))
     }
 
-    /// The first page with its total, or its matches counted to `cap` (see
-    /// [`Store::first_page_counted`]). A search that walks finds the page and counts in
-    /// one walk: the page's records are the first of those counted.
-    pub(crate) fn first_page_counted(&self, query: &Query, cap: u64) -> Result<Page, StoreError> {
+    /// The first page and its matches counted to `cap` from one walk (the page's records
+    /// are the first of those counted), when that costs less than finding them apart
+    /// (see [`Store::first_page_counted`]); `None` when not.
+    pub(crate) fn walk_first_page(
+        &self,
+        query: &Query,
+        cap: u64,
+    ) -> Result<Option<Page>, StoreError> {
         let f = filter(query, &self.operator)?;
         let walks = !f.terms.is_empty() && query.limit > 0 && cap > query.limit && {
             if self.sample.borrow().is_unfit() {
@@ -307,21 +311,10 @@ impl PgStore {
                 .borrow_mut()
                 .one_walk(&f.terms, f.scope(), query.limit, cap)
         };
-        if walks {
-            return self.walk_page_and_count(&f, query.limit, cap);
+        if !walks {
+            return Ok(None);
         }
-        let (rows, total) = self.page_where_counted(query, None, Some(0), false)?;
-        let len = rows.len() as u64;
-        let total = total.or((query.limit > 0 && len < query.limit).then_some(len));
-        let counted = match total {
-            Some(_) => None,
-            None => Some((cap, self.count_up_to(query, cap)?)),
-        };
-        Ok(Page {
-            rows,
-            total,
-            counted,
-        })
+        self.walk_page_and_count(&f, query.limit, cap).map(Some)
     }
 
     /// The newest `limit` records of `f` and how many match up to `cap`, from one walk
@@ -365,7 +358,7 @@ impl PgStore {
     pub(crate) fn count_up_to(&self, query: &Query, cap: u64) -> Result<u64, StoreError> {
         if !query.has_search() && query.batch.is_none() && !query.mine {
             let n = self.tally(query.profile.as_deref())?;
-            return Ok(if cap > 0 { n.min(cap) } else { n });
+            return Ok(crate::history::up_to(n, cap));
         }
         let f = filter(query, &self.operator)?;
         let mut params = Params::default();
