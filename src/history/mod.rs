@@ -247,7 +247,7 @@ pub const MAX_SEARCH_CHARS: usize = 500;
 /// trigram lists without reading a row; PostgreSQL reads an index entry or a row for each
 /// record it counts (benches/README.md). Scrolling near the number counts further.
 pub const FIRST_COUNT_CAP: u64 = 1000;
-pub const FIRST_COUNT_CAP_SHARED: u64 = 200;
+pub const FIRST_COUNT_CAP_SHARED: u64 = 150;
 
 /// The first count cap of a file's history, or of the shared one (`shared`).
 pub fn first_count_cap(shared: bool) -> u64 {

@@ -2516,12 +2516,12 @@ fn m_shows_only_my_records_on_a_shared_history_then_everyones_and_is_kept() {
     let mut s = shared_state(120, 24);
     let effects = update(&mut s, alt('2'));
     assert_eq!(mine_of(&effects), vec![false]);
-    let seen = answer_loads_seen(&mut s, effects, 150);
+    let seen = answer_loads_seen(&mut s, effects, 120);
     // Everyone's: the kept tally counts them exactly.
     assert_eq!(counts(&seen), vec![0]);
     let text = screen_text(&render(&s));
     assert!(
-        text.contains("Generated tokens · everyone's · 150 records"),
+        text.contains("Generated tokens · everyone's · 120 records"),
         "{text}"
     );
     assert!(text.contains("m mine"), "{text}");
@@ -2535,7 +2535,7 @@ fn m_shows_only_my_records_on_a_shared_history_then_everyones_and_is_kept() {
         "{effects:?}"
     );
     assert_eq!(mine_of(&effects), vec![true]);
-    let seen = answer_loads_seen(&mut s, effects, 150);
+    let seen = answer_loads_seen(&mut s, effects, 120);
     assert!(mine_of(&seen).iter().all(|&m| m), "{seen:?}");
     // One operator's records are counted row by row: capped, as a search is.
     assert_eq!(
@@ -2545,7 +2545,7 @@ fn m_shows_only_my_records_on_a_shared_history_then_everyones_and_is_kept() {
     assert_eq!(s.tokens.selected, 0);
     let text = screen_text(&render(&s));
     assert!(
-        text.contains("Generated tokens · mine · 150 records"),
+        text.contains("Generated tokens · mine · 120 records"),
         "{text}"
     );
     assert!(
@@ -2557,7 +2557,7 @@ fn m_shows_only_my_records_on_a_shared_history_then_everyones_and_is_kept() {
     update(&mut s, key(KeyCode::Char('/')));
     let effects = type_text(&mut s, "smith");
     assert_eq!(mine_of(&effects), vec![true; 5]);
-    answer_loads(&mut s, effects, 150);
+    answer_loads(&mut s, effects, 120);
     update(&mut s, key(KeyCode::Enter));
     let export = update(&mut s, key(KeyCode::Char('e')));
     assert!(
@@ -2573,7 +2573,7 @@ fn m_shows_only_my_records_on_a_shared_history_then_everyones_and_is_kept() {
             .any(|e| matches!(e, Effect::SaveUiState(ui) if !ui.mine)),
         "{effects:?}"
     );
-    answer_loads(&mut s, effects, 150);
+    answer_loads(&mut s, effects, 120);
     let text = screen_text(&render(&s));
     assert!(text.contains("Generated tokens · everyone's"), "{text}");
 }

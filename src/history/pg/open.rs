@@ -25,9 +25,12 @@ impl PgStore {
         // Both cost more than a keystroke's query takes: parallel workers start slower (a
         // page walked in 3 ms took 55 with them), and JIT compiles any plan the planner
         // costs above 100k (an index search whose rechecks call `short_grams`: 7 ms run, 69
-        // with the compiling). Nothing here reads enough to gain from either. Set at
-        // startup, beside any options the URL gives: no round trip of its own.
-        let settings = "-c max_parallel_workers_per_gather=0 -c jit=off";
+        // with the compiling). Nothing here reads enough to gain from either. A search's
+        // statement is prepared once per connection (`PgStore::query`) and planned anew
+        // for each term: a plan made once for any term would not know whether it is rare.
+        // Set at startup, beside any options the URL gives: no round trip of its own.
+        let settings =
+            "-c max_parallel_workers_per_gather=0 -c jit=off -c plan_cache_mode=force_custom_plan";
         let options = match config.get_options() {
             Some(given) if !given.trim().is_empty() => format!("{given} {settings}"),
             _ => settings.to_string(),
@@ -43,6 +46,7 @@ impl PgStore {
             prepared: Cell::new(false),
             down: RefCell::new(None),
             busy: Cell::new(false),
+            statements: RefCell::new(HashMap::new()),
             outbox: outbox.map(outbox::Outbox::new),
             sent: Cell::new(0),
             synced: Cell::new(outbox::SyncReport::default()),
