@@ -19,7 +19,7 @@ pub(super) const MIGRATION_LOCK: i64 = 0x5654_5549;
 /// the oldest release still common in hosted offers.
 pub(super) const MIN_SERVER_VERSION: i32 = 130_000;
 
-pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub(super) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 pub(super) fn latest() -> i32 {
     MIGRATIONS.len() as i32
@@ -256,4 +256,16 @@ CREATE TABLE batch_rows (
 -- Also what the foreign keys' ON DELETE looks rows up by.
 CREATE INDEX batch_rows_intent ON batch_rows (intent_id) WHERE intent_id IS NOT NULL;
 CREATE INDEX batch_rows_record ON batch_rows (record_id, batch_id) WHERE record_id IS NOT NULL;
+"#;
+
+/// The search's inverted indexes take each record's entries as it is written. By default
+/// GIN keeps new entries in a pending list, merged into the index only when the list
+/// reaches 4 MB (or at a vacuum), and every search through the index reads that whole list
+/// first: thousands of records a team wrote since, read on every keystroke that asks the
+/// index. A link is written a few times a minute; a search runs on every key.
+const V5: &str = r#"
+ALTER INDEX sessions_search SET (fastupdate = off);
+ALTER INDEX sessions_short SET (fastupdate = off);
+SELECT gin_clean_pending_list('sessions_search'::regclass);
+SELECT gin_clean_pending_list('sessions_short'::regclass);
 "#;
