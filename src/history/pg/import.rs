@@ -6,6 +6,7 @@
 
 use postgres::GenericClient;
 
+use super::query::Params;
 use super::*;
 use crate::history::webhooks::Delivery;
 use crate::history::{extra_column, to_ms};
@@ -66,6 +67,36 @@ impl PgStore {
     }
 }
 
+/// A record's link as columns of `sessions` and their placeholders in `params`: what was
+/// sent, and who made it where. A record imported whole is written with them, and so is a
+/// link made here that the server first heard of from a webhook (`outbox.rs`).
+pub(super) fn link_columns(
+    r: &Record,
+    operator: &str,
+    machine: &str,
+    params: &mut Params,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("created_at", params.add(to_ms(r.created_at))),
+        ("profile", params.add(r.profile.clone())),
+        ("base_url", params.add(r.base_url.clone())),
+        ("sandbox", params.add(r.sandbox)),
+        ("first_name", params.add(r.first_name.clone())),
+        ("last_name", params.add(r.last_name.clone())),
+        ("lang", params.add(r.lang.clone())),
+        ("selfid", params.add(r.selfid)),
+        ("callback", params.add(r.callback.clone())),
+        ("vendor_data", params.add(r.vendor_data.clone())),
+        ("url", params.add(r.url.clone())),
+        ("host", params.add(r.host.clone())),
+        ("expires_at", params.add(to_ms(r.expires_at))),
+        ("extra", params.add(extra_column(&r.extra))),
+        ("search_extra", params.add(r.extra.search_text())),
+        ("operator", params.add(operator.to_string())),
+        ("machine", params.add(machine.to_string())),
+    ]
+}
+
 /// One record with every field it holds; `None` when its session is there already.
 pub(super) fn insert_whole(
     c: &mut impl GenericClient,
@@ -91,42 +122,25 @@ pub(super) fn insert_whole(
                 .or(r.checked_at.map(to_ms))
         })
         .flatten();
-    let row = c.query_opt(
-        "INSERT INTO sessions (created_at, profile, base_url, sandbox, first_name, last_name, \
-         lang, selfid, callback, vendor_data, session_id, url, host, expires_at, status, \
-         decision_code, decision_reason, decision_time, decided_at, checked_at, check_error, \
-         extra, search_extra, made_elsewhere, operator, machine) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, $19, $20, $21, $22, $23, $24, $25, $26) \
-         ON CONFLICT (session_id) DO NOTHING RETURNING id",
-        &[
-            &to_ms(r.created_at),
-            &r.profile,
-            &r.base_url,
-            &r.sandbox,
-            &r.first_name,
-            &r.last_name,
-            &r.lang,
-            &r.selfid,
-            &r.callback,
-            &r.vendor_data,
-            &r.session_id,
-            &r.url,
-            &r.host,
-            &to_ms(r.expires_at),
-            &r.status.as_str(),
-            &r.decision_code,
-            &r.decision_reason,
-            &r.decision_time,
-            &decided_at,
-            &r.checked_at.map(to_ms),
-            &r.check_error,
-            &extra_column(&r.extra),
-            &r.extra.search_text(),
-            &r.made_elsewhere,
-            &operator,
-            &machine,
-        ],
-    )?;
+    let mut params = Params::default();
+    let mut columns = link_columns(r, operator, machine, &mut params);
+    columns.extend([
+        ("session_id", params.add(r.session_id.clone())),
+        ("status", params.add(r.status.as_str().to_string())),
+        ("decision_code", params.add(r.decision_code)),
+        ("decision_reason", params.add(r.decision_reason.clone())),
+        ("decision_time", params.add(r.decision_time.clone())),
+        ("decided_at", params.add(decided_at)),
+        ("checked_at", params.add(r.checked_at.map(to_ms))),
+        ("check_error", params.add(r.check_error.clone())),
+        ("made_elsewhere", params.add(r.made_elsewhere)),
+    ]);
+    let (names, marks): (Vec<&str>, Vec<String>) = columns.into_iter().unzip();
+    let sql = format!(
+        "INSERT INTO sessions ({}) VALUES ({}) ON CONFLICT (session_id) DO NOTHING RETURNING id",
+        names.join(", "),
+        marks.join(", ")
+    );
+    let row = c.query_opt(&sql, &params.refs())?;
     row.map(|row| row.try_get(0)).transpose()
 }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+use super::query::Params;
 use super::*;
 use crate::history::{Cursor, NewIntent, NewRecord, OutboxCount, Query, Store, to_ms};
 
@@ -399,33 +400,18 @@ fn link_made_elsewhere(
     operator: &str,
     machine: &str,
 ) -> Result<Option<i64>, postgres::Error> {
-    let row = c.query_opt(
-        "UPDATE sessions SET created_at = $1, profile = $2, base_url = $3, sandbox = $4, \
-         first_name = $5, last_name = $6, lang = $7, selfid = $8, callback = $9, \
-         vendor_data = $10, url = $11, host = $12, expires_at = $13, extra = $14, \
-         search_extra = $15, made_elsewhere = false, operator = $16, machine = $17 \
-         WHERE session_id = $18 AND made_elsewhere RETURNING id",
-        &[
-            &to_ms(r.created_at),
-            &r.profile,
-            &r.base_url,
-            &r.sandbox,
-            &r.first_name,
-            &r.last_name,
-            &r.lang,
-            &r.selfid,
-            &r.callback,
-            &r.vendor_data,
-            &r.url,
-            &r.host,
-            &to_ms(r.expires_at),
-            &crate::history::extra_column(&r.extra),
-            &r.extra.search_text(),
-            &operator,
-            &machine,
-            &r.session_id,
-        ],
-    )?;
+    let mut params = Params::default();
+    let set: Vec<String> = import::link_columns(r, operator, machine, &mut params)
+        .into_iter()
+        .map(|(name, mark)| format!("{name} = {mark}"))
+        .collect();
+    let sql = format!(
+        "UPDATE sessions SET {}, made_elsewhere = false WHERE session_id = {} AND made_elsewhere \
+         RETURNING id",
+        set.join(", "),
+        params.add(r.session_id.clone())
+    );
+    let row = c.query_opt(&sql, &params.refs())?;
     row.map(|row| row.try_get(0)).transpose()
 }
 
