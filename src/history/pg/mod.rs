@@ -52,13 +52,10 @@ pub(crate) struct PgStore {
     /// Who this process writes records as, and from which machine (the records say so).
     operator: String,
     machine: String,
-    /// The server was checked and the schema migrated (on the first connection made).
-    prepared: Cell<bool>,
+    /// How far connections are set up (see `connect`).
+    setup: Cell<Setup>,
     /// Connecting failed last time: calls meanwhile fail at once (see `open_connection`).
     down: RefCell<Option<Down>>,
-    /// Preparing a new connection (or writing what waits): calls made meanwhile use it as
-    /// it is.
-    busy: Cell<bool>,
     /// The local file where what cannot reach the server waits (`None`: a failure to
     /// reach it is the caller's).
     outbox: Option<outbox::Outbox>,
@@ -76,6 +73,21 @@ pub(crate) struct PgStore {
 /// Statements kept prepared at most: the texts differ in the number of terms and keys and
 /// the scope, a few dozen in use; past this many they are all let go and prepared again.
 const MOST_STATEMENTS: usize = 200;
+
+/// How far the store's connections are set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Setup {
+    /// The server is not checked nor the schema migrated: nothing connected yet, or that
+    /// failed (a server too old, a schema too new), and the next call tries again.
+    Unchecked,
+    /// A new connection is being set up: the server checked and the schema migrated (the
+    /// first time), then what waits in the outbox written. Those calls come back through
+    /// `connect` and use the connection as it is.
+    Busy { checked: bool },
+    /// Checked and migrated: a new connection (the old one was lost) only writes what
+    /// waits.
+    Checked,
+}
 
 /// After a failed connection, how long calls fail at once before one tries again: a
 /// server that is down is not asked four times a second, and one whose address does not
@@ -131,24 +143,33 @@ impl PgStore {
             }
             guard.is_some()
         };
-        // Preparing (or writing what waits) calls back in here: the connection is there.
-        if connected && (self.prepared.get() || self.busy.get()) {
+        let setup = self.setup.get();
+        if connected && setup != Setup::Unchecked {
             return Ok(());
         }
         if !connected {
             self.open_connection()?;
         }
-        self.busy.set(true);
-        let prepared = if self.prepared.get() {
+        let checked = match setup {
+            Setup::Unchecked => false,
+            Setup::Busy { checked } => checked,
+            Setup::Checked => true,
+        };
+        self.setup.set(Setup::Busy { checked });
+        let prepared = if checked {
             Ok(())
         } else {
             self.check_server().and_then(|()| self.migrate())
         };
         if prepared.is_ok() {
-            self.prepared.set(true);
+            self.setup.set(Setup::Busy { checked: true });
             self.after_connect();
         }
-        self.busy.set(false);
+        self.setup.set(if prepared.is_ok() || checked {
+            Setup::Checked
+        } else {
+            Setup::Unchecked
+        });
         prepared
     }
 
