@@ -1,7 +1,9 @@
 //! A private PostgreSQL server for the tests: made with `initdb` in a temp dir the first
 //! time a test asks, listening on a free loopback port and on a unix socket inside that
 //! dir, shared by every test of the run, with a database of its own per test. Stopped
-//! (`pg_ctl stop -m immediate`) and removed when the test binary exits.
+//! (`pg_ctl stop -m immediate`) and removed when the test binary exits. In CI `.ci/run`
+//! starts that server before the tests and stops it after them (`VERIFF_TEST_PG_DIR`,
+//! `VERIFF_TEST_PG_PORT`): it is used as it is.
 //!
 //! PostgreSQL refuses to run as root, and CI runs as root: then the server runs as the
 //! `postgres` user that Debian's package creates (`runuser -u postgres`), in a temp dir
@@ -40,7 +42,7 @@ static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
 /// The shared server, started on first use. Panics (the test fails) when it cannot be
 /// started, with the reason and what to do.
 pub fn server() -> &'static Server {
-    match SERVER.get_or_init(|| start().inspect(register_stop)) {
+    match SERVER.get_or_init(|| given().unwrap_or_else(|| start().inspect(register_stop))) {
         Ok(s) => s,
         Err(e) => panic!("{e}"),
     }
@@ -288,6 +290,33 @@ pub fn temp_dir(prefix: &str) -> Result<PathBuf, String> {
         .tempdir_in(parent)
         .map_err(|e| format!("cannot make a temp dir for the test PostgreSQL server: {e}"))?
         .keep())
+}
+
+/// The server `.ci/run` started for the run, made as [`start_at`] makes one, when it did:
+/// left for it to stop.
+fn given() -> Option<Result<Server, String>> {
+    let dir = PathBuf::from(std::env::var_os("VERIFF_TEST_PG_DIR")?);
+    let port = std::env::var("VERIFF_TEST_PG_PORT").ok()?;
+    let server = || -> Result<Server, String> {
+        let server = Server {
+            socket_dir: dir.join("sock"),
+            port: port
+                .parse()
+                .map_err(|_| format!("VERIFF_TEST_PG_PORT={port} is not a port number"))?,
+            bindir: find_bindir()?,
+            run_as: is_root().then(|| "postgres".to_string()),
+            dir: dir.clone(),
+            options: Vec::new(),
+        };
+        wait_ready(&server, Instant::now() + Duration::from_secs(30)).map_err(|e| {
+            format!(
+                "the PostgreSQL server of VERIFF_TEST_PG_DIR={} and port {port}: {e}",
+                dir.display()
+            )
+        })?;
+        Ok(server)
+    };
+    Some(server())
 }
 
 fn start() -> Result<Server, String> {
