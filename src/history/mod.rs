@@ -200,7 +200,7 @@ pub enum StoreError {
     Unreachable {
         url: String,
         detail: String,
-        meanwhile: &'static str,
+        meanwhile: String,
     },
     /// The shared history's server answered with an error (`detail` says which and what to do).
     #[error("the shared history at {url}: {detail}")]

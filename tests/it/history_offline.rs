@@ -104,8 +104,14 @@ fn links_made_while_the_server_is_down_wait_locally_and_reach_it_when_it_is_back
     );
     assert_eq!(store.waiting_count().unwrap().records, 2);
     // Lists say the server cannot be reached: they never pass the local file off as it.
+    // What reads the server (the list, the Dashboard) says how many links wait here.
     let err = store.count(&Query::default()).unwrap_err();
     assert!(matches!(err, StoreError::Unreachable { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("2 links made meanwhile wait in the local file"),
+        "{err}"
+    );
 
     server.0.start_again().unwrap();
     // The next call that reaches the server writes them first.

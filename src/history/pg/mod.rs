@@ -104,10 +104,6 @@ struct Down {
     wait: Duration,
 }
 
-/// What becomes of the links generated while the shared history cannot be reached.
-const MEANWHILE: &str =
-    ". Links generated meanwhile are kept in the local file and written to it when it is back";
-
 impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgStore").field("url", &self.url).finish()
@@ -279,9 +275,22 @@ impl PgStore {
         Ok(rows)
     }
 
-    /// Said after "cannot be reached" when links wait in the local file meanwhile.
-    fn meanwhile(&self) -> &'static str {
-        if self.outbox.is_some() { MEANWHILE } else { "" }
+    /// Said after "cannot be reached" when links wait in the local file meanwhile: what
+    /// becomes of them, and how many wait now (the Dashboard and the list show no count of
+    /// their own while the server is away).
+    fn meanwhile(&self) -> String {
+        if self.outbox.is_none() {
+            return String::new();
+        }
+        let waiting = self
+            .waiting_count()
+            .map(|n| n.records + n.in_flight)
+            .unwrap_or(0);
+        match waiting {
+            0 => ". Links generated meanwhile are kept in the local file and written to it when it is back".into(),
+            1 => ". 1 link made meanwhile waits in the local file, and is written to it when it is back".into(),
+            n => format!(". {n} links made meanwhile wait in the local file, and are written to it when it is back"),
+        }
     }
 
     /// The TLS version the connection runs over, `None` when it is not encrypted: as the
@@ -385,7 +394,7 @@ pub(super) fn map_err(url: &PgUrl, e: postgres::Error) -> StoreError {
             return StoreError::Unreachable {
                 url: shown,
                 detail: db.message().to_string(),
-                meanwhile: "",
+                meanwhile: String::new(),
             };
         } else {
             format!("{}: {}", db.severity(), db.message())
@@ -413,7 +422,7 @@ pub(super) fn map_err(url: &PgUrl, e: postgres::Error) -> StoreError {
         return StoreError::Unreachable {
             url: shown,
             detail: text,
-            meanwhile: "",
+            meanwhile: String::new(),
         };
     }
     StoreError::Shared {

@@ -94,7 +94,7 @@ impl PgStore {
             StoreError::Unreachable { url, detail, .. } => StoreError::Unreachable {
                 url,
                 detail,
-                meanwhile: "",
+                meanwhile: String::new(),
             },
             e => e,
         };
