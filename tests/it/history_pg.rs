@@ -10,7 +10,7 @@ fn a_new_database_is_migrated_and_usable() {
     let db = Database::new();
     let store = db.store();
     assert!(store.is_shared());
-    assert_eq!(db.sql("SELECT version FROM schema_version"), "5");
+    assert_eq!(db.sql("SELECT version FROM schema_version"), "6");
     assert_eq!(store.count(&Query::default()).unwrap(), 0);
     assert!(!store.path().contains(pg::PASSWORD));
 }
@@ -64,7 +64,7 @@ fn operators_starting_at_the_same_moment_migrate_once() {
     }
     assert_eq!(
         db.sql("SELECT count(*), max(version) FROM schema_version"),
-        "1|5"
+        "1|6"
     );
 }
 
@@ -80,7 +80,7 @@ fn a_database_made_before_batches_gains_them_and_keeps_its_records() {
     // As the veriff-tui before batches left it: schema 3, no batch tables.
     db.sql("DROP TABLE batch_rows; DROP TABLE batches; UPDATE schema_version SET version = 3");
     let store = db.store();
-    assert_eq!(db.sql("SELECT version FROM schema_version"), "5");
+    assert_eq!(db.sql("SELECT version FROM schema_version"), "6");
     assert_eq!(store.get(kept.id).unwrap(), Some(kept));
     let id = store.batch_id("people.csv", true).unwrap().unwrap();
     assert_eq!(store.batch_id("people.csv", false).unwrap(), Some(id));
