@@ -258,14 +258,16 @@ CREATE INDEX batch_rows_intent ON batch_rows (intent_id) WHERE intent_id IS NOT 
 CREATE INDEX batch_rows_record ON batch_rows (record_id, batch_id) WHERE record_id IS NOT NULL;
 "#;
 
-/// The search's inverted indexes take each record's entries as it is written. By default
-/// GIN keeps new entries in a pending list, merged into the index only when the list
-/// reaches 4 MB (or at a vacuum), and every search through the index reads that whole list
-/// first: thousands of records a team wrote since, read on every keystroke that asks the
-/// index. A link is written a few times a minute; a search runs on every key.
+/// The search's inverted indexes keep a short pending list. GIN keeps new entries in a
+/// pending list, merged into the index when the list reaches its limit (4 MB by default)
+/// or at a vacuum, and every search through the index reads that whole list first:
+/// thousands of records a busy team wrote since, read on every keystroke that asks the
+/// index. At 256 kB (about 200 records) a search reads 0.1 ms more at most; writing a
+/// record costs 1.2 ms instead of 0.3 (2.4 without a pending list, which would make a
+/// large `history import` eight times slower).
 const V5: &str = r#"
-ALTER INDEX sessions_search SET (fastupdate = off);
-ALTER INDEX sessions_short SET (fastupdate = off);
+ALTER INDEX sessions_search SET (gin_pending_list_limit = 256);
+ALTER INDEX sessions_short SET (gin_pending_list_limit = 256);
 SELECT gin_clean_pending_list('sessions_search'::regclass);
 SELECT gin_clean_pending_list('sessions_short'::regclass);
 "#;
@@ -275,5 +277,5 @@ SELECT gin_clean_pending_list('sessions_short'::regclass);
 /// profile's unexpired links was read from the table to see whose it is (15 ms at 1M
 /// records, 4 from this index alone).
 const V6: &str = r#"
-CREATE INDEX sessions_profile_pending ON sessions (profile, expires_at) INCLUDE (status);
+CREATE INDEX IF NOT EXISTS sessions_profile_pending ON sessions (profile, expires_at) INCLUDE (status);
 "#;
