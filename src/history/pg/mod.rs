@@ -288,8 +288,8 @@ impl PgStore {
             .unwrap_or(0);
         match waiting {
             0 => ". Links generated meanwhile are kept in the local file and written to it when it is back".into(),
-            1 => ". 1 link made meanwhile waits in the local file, and is written to it when it is back".into(),
-            n => format!(". {n} links made meanwhile wait in the local file, and are written to it when it is back"),
+            1 => ". 1 link made meanwhile waits in the local file until it is back".into(),
+            n => format!(". {n} links made meanwhile wait in the local file until it is back"),
         }
     }
 
