@@ -184,6 +184,18 @@ fn the_cli_generates_with_the_server_down_and_history_sync_writes_it_when_back()
     assert_eq!(code, 4, "{err}");
     assert!(err.contains("1 link waits in"), "{err}");
     assert!(!err.contains(pg::PASSWORD));
+    // A batch's rows are the server's: it stops before sending, and says to run it again.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("people.csv");
+    std::fs::write(&csv, "first_name,last_name\nAnna,One\nBoris,Two\n").unwrap();
+    let (code, out, err) = env.run_with(&["generate", "--batch", csv.to_str().unwrap()], &shared);
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        err.contains("nothing was sent")
+            && err.contains("run it again once the server is back")
+            && !err.contains("Links generated meanwhile are kept"),
+        "{err}"
+    );
 
     server.0.start_again().unwrap();
     let (code, out, err) = env.run_with(&["history", "sync"], &shared);
