@@ -135,13 +135,8 @@ impl Store {
         };
         if let Some(pg) = self.pg() {
             let walked = pg.walk_first_page(&first, cap);
-            let walked = pg.or_waiting(&first, walked, |pg| {
-                Some(Some(Page {
-                    rows: pg.waiting_page(&first, None, Some(0), false)?,
-                    total: Some(pg.waiting_matches(&first, 0)?),
-                    counted: None,
-                }))
-            })?;
+            let walked =
+                pg.or_waiting(&first, walked, |pg| pg.waiting_first_page(&first).map(Some))?;
             if let Some(page) = walked {
                 return Ok(page);
             }

@@ -112,6 +112,22 @@ fn links_made_while_the_server_is_down_wait_locally_and_reach_it_when_it_is_back
             .contains("2 links made meanwhile wait in the local file"),
         "{err}"
     );
+    // A list that asks for them gets them instead, searched, with their number.
+    let page = store
+        .first_page_counted(
+            &Query {
+                search: Some("bor".into()),
+                limit: 10,
+                or_waiting: true,
+                ..Query::default()
+            },
+            150,
+        )
+        .unwrap();
+    let names: Vec<&str> = page.rows.iter().map(|r| r.first_name.as_str()).collect();
+    assert_eq!(names, ["Boris"]);
+    assert!(page.rows[0].is_waiting());
+    assert_eq!(page.total, Some(1));
 
     server.0.start_again().unwrap();
     // The next call that reaches the server writes them first.

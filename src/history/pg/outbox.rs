@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 
 use super::query::Params;
 use super::*;
-use crate::history::{Cursor, NewIntent, NewRecord, OutboxCount, Query, Store, to_ms};
+use crate::history::{Cursor, NewIntent, NewRecord, OutboxCount, Page, Query, Store, to_ms};
 
 /// Outbox rows written to the server per transaction.
 const BATCH: u64 = 500;
@@ -304,6 +304,14 @@ impl PgStore {
 /// The most waiting records a list shows while the server cannot be reached.
 const MOST_SHOWN: u64 = 10_000;
 
+/// The rows a page of `query` holds at most (a limit of 0: all).
+fn page_len(query: &Query) -> usize {
+    match query.limit {
+        0 => usize::MAX,
+        n => usize::try_from(n).unwrap_or(usize::MAX),
+    }
+}
+
 impl PgStore {
     /// The records waiting in the local file that `query` matches, as the server would
     /// list them (newest first, after `cursor`, from `offset`), for a list shown while the
@@ -324,11 +332,19 @@ impl PgStore {
             rows.reverse();
         }
         let skip = usize::try_from(offset.unwrap_or(0)).unwrap_or(usize::MAX);
-        let take = match query.limit {
-            0 => usize::MAX,
-            n => usize::try_from(n).unwrap_or(usize::MAX),
-        };
-        Some(rows.into_iter().skip(skip).take(take).collect())
+        Some(rows.into_iter().skip(skip).take(page_len(query)).collect())
+    }
+
+    /// The first page of the waiting records `query` matches, with how many match: one
+    /// read of the local file for a new search's rows and its count.
+    pub(crate) fn waiting_first_page(&self, query: &Query) -> Option<Page> {
+        let rows = self.waiting_matching(query)?;
+        let total = rows.len() as u64;
+        Some(Page {
+            rows: rows.into_iter().take(page_len(query)).collect(),
+            total: Some(total),
+            counted: None,
+        })
     }
 
     /// `result`, or, when it failed because the server cannot be reached and the query
