@@ -26,7 +26,7 @@ use super::pace::Pace;
 use super::progress::{Cancel, Progress};
 use super::{SharedStore, on_store};
 use crate::config::{ConfigError, Settings};
-use crate::history::{BatchTag, RowState, StoreError};
+use crate::history::{BatchTag, RowState};
 use crate::text::sanitize;
 use crate::veriff::{ApiError, Client, Field, SessionInput};
 
@@ -352,20 +352,6 @@ impl Summary {
 /// is completed (the link is out before anything else can fail), the rows not sent at once.
 /// `progress` counts the rows sent and carries the [`Cancel`]: once cancelled, no row is
 /// sent any more, the requests in flight are waited for, and the rest are `not_sent`.
-/// A shared history that cannot be reached stops a batch before anything is sent: its
-/// rows are kept on the server (what makes a run again skip them), so unlike a single
-/// link a batch does not wait in the local file. Said so, with what to do.
-fn batch_waits_not(e: StoreError) -> StoreError {
-    match e {
-        StoreError::Unreachable { url, detail, .. } => StoreError::Unreachable {
-            url,
-            detail,
-            meanwhile: ". A batch's rows are kept on the shared history, so run it again once the server is back (it skips the rows already made); a single link made meanwhile waits in the local file".into(),
-        },
-        e => e,
-    }
-}
-
 /// Returns every row's outcome in file order, invalid ones too.
 pub async fn run(
     plan: &Plan,
@@ -376,11 +362,9 @@ pub async fn run(
     on_row: &(dyn Fn(&RowOutcome) + Send + Sync),
 ) -> Result<(Vec<RowOutcome>, Summary), String> {
     let name = plan.name.clone();
-    let batch_id = on_store(store, move |s| {
-        s.batch_id(&name, true).map_err(batch_waits_not)
-    })
-    .await?
-    .ok_or("the batch could not be recorded in the history")?;
+    let batch_id = on_store(store, move |s| s.batch_id(&name, true))
+        .await?
+        .ok_or("the batch could not be recorded in the history")?;
     let keys: Vec<String> = plan
         .rows
         .iter()

@@ -19,6 +19,21 @@ use crate::history::batches::{CREATED, UNKNOWN, row_state, summary, taken};
 use crate::history::{BatchSummary, BatchTag, MAX_CHECK_ERROR_CHARS, NewIntent, RowState, to_ms};
 use crate::veriff::SessionStatus;
 
+/// A batch's rows are kept here, on the server (what lets a run again skip the rows
+/// already made), so unlike a single link a batch cannot wait in the local file while the
+/// server is away: the calls that start sending one say so, with what to do, where
+/// "cannot be reached" says what becomes of single links.
+fn batch_waits_not(e: StoreError) -> StoreError {
+    match e {
+        StoreError::Unreachable { url, detail, .. } => StoreError::Unreachable {
+            url,
+            detail,
+            meanwhile: ". A batch's rows are kept on the shared history, so run it again once the server is back (it skips the rows already made); a single link made meanwhile waits in the local file".into(),
+        },
+        e => e,
+    }
+}
+
 impl PgStore {
     pub(crate) fn batch_id(&self, name: &str, create: bool) -> Result<Option<i64>, StoreError> {
         let now = to_ms(Utc::now());
@@ -34,6 +49,7 @@ impl PgStore {
                 .map(|r| r.try_get(0))
                 .transpose()
         })
+        .map_err(batch_waits_not)
     }
 
     pub(crate) fn batch_states(
@@ -48,35 +64,37 @@ impl PgStore {
             Option<String>,
             Option<String>,
         );
-        let (rows, mut records): (Vec<Row>, HashMap<i64, Record>) = self.run(|c| {
-            let rows = c
-                .query(
-                    "SELECT row_key, intent_id, record_id, outcome, error FROM batch_rows \
+        let (rows, mut records): (Vec<Row>, HashMap<i64, Record>) = self
+            .run(|c| {
+                let rows = c
+                    .query(
+                        "SELECT row_key, intent_id, record_id, outcome, error FROM batch_rows \
                      WHERE batch_id = $1 AND row_key = ANY($2)",
-                    &[&batch_id, &keys],
-                )?
-                .iter()
-                .map(|r| {
-                    Ok((
-                        r.try_get(0)?,
-                        r.try_get(1)?,
-                        r.try_get(2)?,
-                        r.try_get(3)?,
-                        r.try_get(4)?,
-                    ))
-                })
-                .collect::<Result<Vec<Row>, postgres::Error>>()?;
-            let ids: Vec<i64> = rows.iter().filter_map(|r| r.2).collect();
-            let records = c
-                .query(
-                    &format!("SELECT {} FROM sessions WHERE id = ANY($1)", columns()),
-                    &[&ids],
-                )?
-                .iter()
-                .map(|r| row_to_record(r).map(|rec| (rec.id, rec)))
-                .collect::<Result<HashMap<i64, Record>, postgres::Error>>()?;
-            Ok((rows, records))
-        })?;
+                        &[&batch_id, &keys],
+                    )?
+                    .iter()
+                    .map(|r| {
+                        Ok((
+                            r.try_get(0)?,
+                            r.try_get(1)?,
+                            r.try_get(2)?,
+                            r.try_get(3)?,
+                            r.try_get(4)?,
+                        ))
+                    })
+                    .collect::<Result<Vec<Row>, postgres::Error>>()?;
+                let ids: Vec<i64> = rows.iter().filter_map(|r| r.2).collect();
+                let records = c
+                    .query(
+                        &format!("SELECT {} FROM sessions WHERE id = ANY($1)", columns()),
+                        &[&ids],
+                    )?
+                    .iter()
+                    .map(|r| row_to_record(r).map(|rec| (rec.id, rec)))
+                    .collect::<Result<HashMap<i64, Record>, postgres::Error>>()?;
+                Ok((rows, records))
+            })
+            .map_err(batch_waits_not)?;
         Ok(rows
             .into_iter()
             .map(|(key, intent, record, outcome, error)| {
@@ -96,34 +114,36 @@ impl PgStore {
         let (operator, machine) = (self.operator.as_str(), self.machine.as_str());
         let line = i64::try_from(tag.line).unwrap_or(i64::MAX);
         let now_ms = to_ms(now);
-        let outcome = self.run(|c| {
-            let mut tx = c.transaction()?;
-            // The row first (a new one holds no intent and no outcome), so that there is
-            // always a row to lock: two runs meeting a new row wait here for each other.
-            tx.execute(
-                "INSERT INTO batch_rows (batch_id, row_key, line, updated_at) \
+        let outcome = self
+            .run(|c| {
+                let mut tx = c.transaction()?;
+                // The row first (a new one holds no intent and no outcome), so that there is
+                // always a row to lock: two runs meeting a new row wait here for each other.
+                tx.execute(
+                    "INSERT INTO batch_rows (batch_id, row_key, line, updated_at) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT (batch_id, row_key) DO NOTHING",
-                &[&tag.batch_id, &tag.row_key, &line, &now_ms],
-            )?;
-            let prior = tx.query_one(
-                "SELECT intent_id, outcome FROM batch_rows \
+                    &[&tag.batch_id, &tag.row_key, &line, &now_ms],
+                )?;
+                let prior = tx.query_one(
+                    "SELECT intent_id, outcome FROM batch_rows \
                  WHERE batch_id = $1 AND row_key = $2 FOR UPDATE",
-                &[&tag.batch_id, &tag.row_key],
-            )?;
-            let prior = (prior.try_get(0)?, prior.try_get(1)?);
-            if let Some(why) = taken(Some(prior), tag.resend_unknown) {
-                // Dropped unfinished: rolled back, the row as it was.
-                return Ok(Err(why));
-            }
-            let id = super::write::insert_intent(&mut tx, new, now, operator, machine)?;
-            tx.execute(
-                "UPDATE batch_rows SET line = $3, intent_id = $4, updated_at = $5 \
+                    &[&tag.batch_id, &tag.row_key],
+                )?;
+                let prior = (prior.try_get(0)?, prior.try_get(1)?);
+                if let Some(why) = taken(Some(prior), tag.resend_unknown) {
+                    // Dropped unfinished: rolled back, the row as it was.
+                    return Ok(Err(why));
+                }
+                let id = super::write::insert_intent(&mut tx, new, now, operator, machine)?;
+                tx.execute(
+                    "UPDATE batch_rows SET line = $3, intent_id = $4, updated_at = $5 \
                  WHERE batch_id = $1 AND row_key = $2",
-                &[&tag.batch_id, &tag.row_key, &line, &id, &now_ms],
-            )?;
-            tx.commit()?;
-            Ok(Ok(id))
-        })?;
+                    &[&tag.batch_id, &tag.row_key, &line, &id, &now_ms],
+                )?;
+                tx.commit()?;
+                Ok(Ok(id))
+            })
+            .map_err(batch_waits_not)?;
         outcome
             .map_err(|why| self.shared(format!("line {} {why}; it was not sent again", tag.line)))
     }
