@@ -589,8 +589,8 @@ fn shown_rows(rows: Vec<String>) -> Vec<String> {
 
 /// A section title drawn as `── Title ──────`.
 pub fn rule<'a>(title: Vec<Span<'a>>, width: u16, theme: Theme) -> Line<'a> {
+    let used = rule_width(&title);
     let mut spans = vec![Span::styled("── ", theme.dim())];
-    let used: usize = 3 + title.iter().map(|s| s.content.width()).sum::<usize>() + 1;
     spans.extend(title);
     spans.push(Span::raw(" "));
     spans.push(Span::styled(
@@ -598,6 +598,12 @@ pub fn rule<'a>(title: Vec<Span<'a>>, width: u16, theme: Theme) -> Line<'a> {
         theme.dim(),
     ));
     Line::from(spans)
+}
+
+/// The cells a [`rule`] with `title` takes before its line: the lead, the title and a
+/// space.
+pub fn rule_width(title: &[Span<'_>]) -> usize {
+    3 + title.iter().map(|s| s.content.width()).sum::<usize>() + 1
 }
 
 #[cfg(test)]

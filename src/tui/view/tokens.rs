@@ -7,7 +7,6 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
-use unicode_width::UnicodeWidthStr;
 
 use crate::history::Record;
 use crate::keymap::{Action, KeyMap};
@@ -15,7 +14,9 @@ use crate::text::sanitize;
 use crate::tui::app::State;
 use crate::tui::glyphs::shown;
 use crate::tui::theme::Theme;
-use crate::tui::view::{centered, fit, hard_wrap, local_time, rule, short_time, wrap_words};
+use crate::tui::view::{
+    centered, fit, hard_wrap, local_time, rule, rule_width, short_time, wrap_words,
+};
 use crate::tui::widgets::qr::Code;
 use crate::tui::widgets::{status_badge, text_field};
 
@@ -127,7 +128,7 @@ fn draw_table(frame: &mut Frame, area: Rect, state: &State, theme: Theme) {
     let filter_width = if show_filter { area.width.min(34) } else { 0 };
     let room = usize::from(area.width - filter_width);
     let long = title_spans(state, false, show_filter, theme);
-    let title = if 4 + long.iter().map(|s| s.content.width()).sum::<usize>() > room {
+    let title = if rule_width(&long) > room {
         title_spans(state, true, show_filter, theme)
     } else {
         long
