@@ -48,13 +48,7 @@ impl Store {
                 url,
                 operator,
                 outbox,
-            } => {
-                let mut store = Store::open_pg(url, outbox.as_deref())?;
-                if let (Some(pg), Some(op)) = (store.pg.as_mut(), operator) {
-                    pg.set_operator(op);
-                }
-                Ok(store)
-            }
+            } => Store::open_pg(url, outbox.as_deref(), operator.as_deref()),
         }
     }
 
@@ -64,11 +58,15 @@ impl Store {
             url: pg::url::redact(url),
             detail,
         })?;
-        Store::open_pg(&url, None)
+        Store::open_pg(&url, None, None)
     }
 
-    fn open_pg(url: &pg::PgUrl, outbox: Option<&std::path::Path>) -> Result<Store, StoreError> {
-        let pg = pg::PgStore::open(url, outbox)?;
+    fn open_pg(
+        url: &pg::PgUrl,
+        outbox: Option<&std::path::Path>,
+        operator: Option<&str>,
+    ) -> Result<Store, StoreError> {
+        let pg = pg::PgStore::open(url, outbox, operator)?;
         // Never used for data (see `Store::conn`): an empty database in memory.
         let conn = rusqlite::Connection::open_in_memory()
             .map_err(|e| StoreError::Sqlite(format!("an in-memory database: {e}")))?;

@@ -146,6 +146,30 @@ fn links_made_while_the_server_is_down_wait_locally_and_reach_it_when_it_is_back
 }
 
 #[test]
+fn links_that_waited_are_written_under_the_operators_name_by_the_next_run() {
+    let server = PrivateServer::start();
+    let url = server.database("next_run");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("history.sqlite3");
+    let store = open(&url, &file);
+    server.0.stop();
+    generate(&store, "Anna", "0ff1ce00-0000-4000-8000-000000000011", None);
+    drop(store);
+    server.0.start_again().unwrap();
+    // The next run's first connection writes what waits: under the configured name, not
+    // the OS user's.
+    let store = open(&url, &file);
+    assert_eq!(store.waiting_count().unwrap().records, 0);
+    assert_eq!(
+        server.0.psql(
+            "next_run",
+            "SELECT first_name || ' ' || operator FROM sessions"
+        ),
+        "Anna Olga"
+    );
+}
+
+#[test]
 fn a_server_gone_between_request_and_answer_gets_the_record_and_loses_its_intent() {
     let server = PrivateServer::start();
     let url = server.database("midway");

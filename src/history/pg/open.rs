@@ -13,8 +13,15 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 impl PgStore {
     /// Connects to the shared history at `url`, checking the server and migrating. With
     /// an `outbox` (the local file), a server that cannot be reached is not an error: the
-    /// store works from the outbox and connects when the server is back.
-    pub(crate) fn open(url: &PgUrl, outbox: Option<&Path>) -> Result<PgStore, StoreError> {
+    /// store works from the outbox and connects when the server is back. `operator`: who
+    /// the records this process writes name as their maker (config `[history] operator`;
+    /// the OS user by default), known before connecting: the first connection writes
+    /// what waits in the outbox under it.
+    pub(crate) fn open(
+        url: &PgUrl,
+        outbox: Option<&Path>,
+        operator: Option<&str>,
+    ) -> Result<PgStore, StoreError> {
         let shared = |detail: String| StoreError::Shared {
             url: url.shown().to_string(),
             detail,
@@ -41,7 +48,7 @@ impl PgStore {
             client: RefCell::new(None),
             connector: Connector { config, tls },
             url: url.clone(),
-            operator: os_user(),
+            operator: operator.map_or_else(os_user, crate::text::sanitize),
             machine: machine_name(),
             setup: Cell::new(Setup::Unchecked),
             down: RefCell::new(None),
@@ -72,12 +79,6 @@ impl PgStore {
         if let Err(e) = self.give_up_orphaned_intents() {
             tracing::warn!("unanswered requests could not be recorded yet: {e}");
         }
-    }
-
-    /// Who the records this process writes name as their maker (config `[history]
-    /// operator`; the OS user by default).
-    pub(crate) fn set_operator(&mut self, operator: &str) {
-        self.operator = crate::text::sanitize(operator);
     }
 
     /// The server is one this supports: [`schema::MIN_SERVER_VERSION`] or newer.
